@@ -1,0 +1,167 @@
+"""The command line: click only. Options in, :func:`kpispec.lint.lint` called, a
+formatter chosen by name, an exit code out: 0 no error-severity finding, 1 at least one,
+2 usage error, bad config or a failure of kpispec itself (one line, no traceback unless
+``--debug``)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+LINT_FORMATS = ["text", "json", "sarif", "github", "junit"]
+
+
+def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> _dt.date | None:
+    if value is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [part for value in values for part in value.split(",") if part.strip()]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"kpispec: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _guard(debug: bool, work: Callable[[], int]) -> None:
+    """Run a command: known errors are one line and exit 2; anything else too, with a
+    hint to report it (and the traceback under --debug)."""
+    from .config import ConfigError
+    from .files import PathError
+    from .lint import UsageError
+
+    try:
+        code = work()
+    except (ConfigError, PathError, UsageError) as exc:
+        _fail(str(exc))
+    except (KeyboardInterrupt, BrokenPipeError):
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:  # a failure of kpispec itself
+        if debug:
+            traceback.print_exc()
+        _fail(f"internal error: {type(exc).__name__}: {exc} (please report it; "
+              "--debug shows the traceback)")
+    else:
+        sys.exit(code)
+
+
+def _run_lint(paths: tuple[str, ...], config_file: str | None, select: tuple[str, ...],
+              ignore: tuple[str, ...], today: _dt.date | None, debug: bool,
+              jobs: int | None = None) -> Any:
+    from .config import load_config
+    from .lint import lint, make_selection
+
+    config = load_config(Path(config_file) if config_file else None)
+    selection = make_selection(config, _split(select) or None, _split(ignore))
+    return lint(list(paths), config, selection, today=today, debug=debug, jobs=jobs)
+
+
+def common_options(func: Callable) -> Callable:
+    for option in reversed([
+        click.option("--select", multiple=True, metavar="CODES",
+                     help="Only these codes, names or prefixes (comma-separated; replaces the config's select)."),
+        click.option("--ignore", multiple=True, metavar="CODES",
+                     help="Skip these codes, names or prefixes (comma-separated; adds to the config's ignore)."),
+        click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD",
+                     help="The date deadlines are checked against (default: config, else the local date)."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="Config file (default: kpispec.toml or [tool.kpispec] in pyproject.toml, found walking up)."),
+        click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
+    ]):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kpispec")
+def main() -> None:
+    """Lint KPI definitions: tell real KPIs from mere metrics."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(LINT_FORMATS), default="text", show_default=True,
+              help="Output format.")
+@common_options
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are errors.")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only, no summary.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for large catalogs (default: automatic).")
+def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
+         today: _dt.date | None, config_file: str | None, debug: bool, exit_zero: bool,
+         quiet: bool, jobs: int | None) -> None:
+    """Lint KPI files and folders (default: the include patterns under the project root)."""
+
+    def work() -> int:
+        from .formats import render
+
+        result = _run_lint(paths, config_file, select, ignore, today, debug, jobs)
+        click.echo(render(fmt, result, quiet=quiet), nl=False)
+        return EXIT_FINDINGS if result.errors and not exit_zero else EXIT_OK
+
+    _guard(debug, work)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="Output format.")
+@common_options
+def report(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
+           today: _dt.date | None, config_file: str | None, debug: bool) -> None:
+    """The classification table: each entry, declared kind, class and what it lacks."""
+
+    def work() -> int:
+        from .formats.report import render
+
+        result = _run_lint(paths, config_file, select, ignore, today, debug)
+        click.echo(render(result, style=fmt), nl=False)
+        return EXIT_OK
+
+    _guard(debug, work)
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """What a rule checks, why, and how to fix it (a code like KS102 or a name)."""
+    from .rules import doc, registry
+
+    rules = registry()
+    by_name = {mod.NAME: key for key, mod in rules.items()}
+    key = by_name.get(code, code.upper())
+    if key not in rules:
+        _fail(f"unknown rule '{code}'; known: {', '.join(rules)}")
+    click.echo(doc(key, rules), nl=False)
+
+
+@main.command()
+def rules() -> None:
+    """List every rule: code, name, default severity."""
+    from .rules import registry
+
+    for code, mod in registry().items():
+        summary = (mod.__doc__ or "").strip().splitlines()[0].split(": ", 1)[-1]
+        click.echo(f"{code}  {mod.NAME:<28} {mod.SEVERITY:<8} {summary}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema (Draft 2020-12) of the file format."""
+    from .schema import schema_text
+
+    click.echo(schema_text(), nl=False)

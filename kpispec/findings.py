@@ -1,0 +1,54 @@
+"""Findings and severities: what every stage produces and the one place that filters them.
+
+Rules yield :class:`Finding` objects with a code, a location and a message. The linter,
+not the rule, stamps the rule's name and severity (after config overrides), applies
+``--select``/``--ignore`` and inline suppression, all after the rules have run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass
+class Finding:
+    code: str
+    path: str  # display path (relative to cwd when under it, '/' separators)
+    line: int  # 1-based
+    column: int  # 1-based
+    message: str
+    entry: str | None = None
+    name: str = ""
+    severity: str = ""
+    entry_line: int | None = None  # first line of the entry, where a suppression may sit
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.code, self.message)
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "entry": self.entry,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Selection:
+    """Which codes run and at which severity: config and CLI flags resolved to codes."""
+
+    select: set[str] | None = None  # None: every code
+    ignore: set[str] = field(default_factory=set)
+    severity: dict[str, str] = field(default_factory=dict)
+
+    def enabled(self, code: str) -> bool:
+        if code in self.ignore:
+            return False
+        return self.select is None or code in self.select

@@ -1,0 +1,36 @@
+"""``kpispec report``: the classification table (entry, file:line, declared, class, lacks)
+as text, markdown or json."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .json_format import entry_json
+
+HEADER = ("entry", "location", "declared", "class", "lacks")
+
+
+def rows(result: Any) -> list[tuple[str, ...]]:
+    return [(e.id, f"{e.file.display}:{e.line}", e.kind, "KPI" if e.is_kpi else "metric",
+             ", ".join(e.lacks) or "-") for e in result.entries]
+
+
+def render(result: Any, style: str = "text", **options: Any) -> str:
+    table = rows(result)
+    s = result.summary
+    total = f"{s['entries']} entries: {s['kpis']} KPIs, {s['metrics']} metrics"
+    if style == "json":
+        return json.dumps({"version": 1, "summary": {k: s[k] for k in ("files", "entries", "kpis", "metrics")},
+                           "entries": [entry_json(e) for e in result.entries]},
+                          indent=2, ensure_ascii=False) + "\n"
+    if style == "markdown":
+        def cell(text: str) -> str:
+            return text.replace("|", "\\|")
+        lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+        lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in table]
+        return "\n".join(lines) + f"\n\n{total}\n"
+    widths = [max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(HEADER)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(HEADER, widths)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+    return "\n".join(lines) + f"\n\n{total}\n"

@@ -1,0 +1,83 @@
+"""The rule registry: code -> rule module. Adding a rule is adding a module here.
+
+Each module has ``CODE``, ``NAME``, ``SEVERITY``, a docstring (its documentation, shown
+by ``kpispec explain``) and ``check(catalog, ctx)`` yielding findings (``None`` for the
+two codes the linter itself reports: KS900 and KS901).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from . import (
+    ks001_yaml_syntax,
+    ks002_schema,
+    ks003_duplicate_key,
+    ks004_duplicate_id,
+    ks005_unresolved_reference,
+    ks101_kpi_without_goal,
+    ks102_kpi_without_target,
+    ks103_kpi_without_timeframe,
+    ks104_kpi_without_owner,
+    ks105_kpi_without_data_source,
+    ks106_kpi_without_review,
+    ks107_kpi_without_baseline,
+    ks201_too_many_kpis,
+    ks202_single_kpi_goal,
+    ks203_goal_without_kpi,
+    ks204_orphan_metric,
+    ks301_target_not_beyond_baseline,
+    ks302_timeframe_ended,
+    ks303_timeframe_inverted,
+    ks304_kpi_outlives_goal,
+    ks900_rule_failure,
+    ks901_unused_suppression,
+)
+from .base import Context
+
+RULES: dict[str, ModuleType] = {
+    mod.CODE: mod
+    for mod in (
+        ks001_yaml_syntax,
+        ks002_schema,
+        ks003_duplicate_key,
+        ks004_duplicate_id,
+        ks005_unresolved_reference,
+        ks101_kpi_without_goal,
+        ks102_kpi_without_target,
+        ks103_kpi_without_timeframe,
+        ks104_kpi_without_owner,
+        ks105_kpi_without_data_source,
+        ks106_kpi_without_review,
+        ks107_kpi_without_baseline,
+        ks201_too_many_kpis,
+        ks202_single_kpi_goal,
+        ks203_goal_without_kpi,
+        ks204_orphan_metric,
+        ks301_target_not_beyond_baseline,
+        ks302_timeframe_ended,
+        ks303_timeframe_inverted,
+        ks304_kpi_outlives_goal,
+        ks900_rule_failure,
+        ks901_unused_suppression,
+    )
+}
+BY_NAME: dict[str, str] = {mod.NAME: code for code, mod in RULES.items()}
+
+
+def registry(config: Any = None) -> dict[str, Any]:
+    """Every rule this run knows: the built-in ones, then those the config or installed
+    plugins add (none yet). Selection, severity and ``explain`` all look codes up here."""
+    return dict(RULES)
+
+
+def doc(code: str, rules: dict | None = None) -> str:
+    """The documentation of a rule: its docstring, headed by code, name and severity."""
+    mod = (RULES if rules is None else rules)[code]
+    text = (mod.__doc__ or "").strip()
+    first, _, rest = text.partition("\n")
+    return f"{first}\n\nDefault severity: {mod.SEVERITY}\n{rest}\n"
+
+
+__all__ = ["RULES", "BY_NAME", "Context", "doc", "registry"]

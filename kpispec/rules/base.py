@@ -1,0 +1,57 @@
+"""What every rule module shares.
+
+A rule is a module with ``CODE``, ``NAME``, ``SEVERITY`` (the default), a docstring
+(what it checks, why, how to fix: ``kpispec explain`` prints it) and
+``check(catalog, ctx)``, a generator of :class:`~kpispec.findings.Finding`. Rules do not
+set severity or name, nor filter by selection, suppression or reported files: the
+linter does that once, after every rule has run.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ..catalog import Catalog, KINDS
+from ..findings import Finding
+
+
+@dataclass(frozen=True)
+class Context:
+    today: _dt.date
+    max_kpis: int = 7
+    config: Any = None  # the Config, for rules that read their own settings (policies)
+
+
+def load_findings(catalog: Catalog, code: str) -> Iterator[Finding]:
+    """The problems the loader and the schema stage recorded under ``code``."""
+    for source in catalog.files:
+        for problem in source.loaded.problems:
+            if problem.code != code:
+                continue
+            yield Finding(code, source.display, problem.line, problem.column, problem.message,
+                          entry=_entry_id(source.loaded.data, problem.path),
+                          entry_line=_entry_line(source, problem.path))
+
+
+def _entry_item(data: object, path: tuple | None) -> dict | None:
+    if not path or len(path) < 2 or path[0] not in KINDS or not isinstance(data, dict):
+        return None
+    items = data.get(path[0])
+    if isinstance(items, list) and isinstance(path[1], int) and path[1] < len(items):
+        item = items[path[1]]
+        return item if isinstance(item, dict) else None
+    return None
+
+
+def _entry_id(data: object, path: tuple | None) -> str | None:
+    item = _entry_item(data, path)
+    entry_id = item.get("id") if item else None
+    return entry_id if isinstance(entry_id, str) else None
+
+
+def _entry_line(source, path: tuple | None) -> int | None:
+    if _entry_item(source.loaded.data, path) is None:
+        return None
+    return source.loaded.position(path[:2])[0]

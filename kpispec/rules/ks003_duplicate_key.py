@@ -1,0 +1,29 @@
+"""KS003 duplicate-key: a mapping repeats a key.
+
+What: the same key appears twice in one mapping, such as two ``target:`` keys in one KPI.
+
+Why: YAML parsers silently keep only one of the two values, and which one depends on the
+tool: the dashboard and the linter may not even read the same target.
+
+Fix: remove one of the two keys, or merge them.
+
+    # before
+    - id: arr
+      owner: finance-team
+      owner: ceo@example.com
+    # after
+    - id: arr
+      owner: finance-team
+"""
+
+from __future__ import annotations
+
+from .base import load_findings
+
+CODE = "KS003"
+NAME = "duplicate-key"
+SEVERITY = "error"
+
+
+def check(catalog, ctx):
+    return load_findings(catalog, CODE)

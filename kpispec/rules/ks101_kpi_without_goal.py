@@ -1,0 +1,30 @@
+"""KS101 kpi-without-goal: a KPI has no goal link; it is merely a metric.
+
+What: an entry under ``kpis:`` has no ``goal:`` key. (A ``goal`` that names an id that
+does not exist is KS005 instead; either way the entry is classed a metric.)
+
+Why: a KPI is a metric that answers for a goal. Without the link, nobody can say what
+the number is *key* to, or which KPIs to drop when the goal is reached or abandoned.
+Most "KPIs" in the wild are exactly this: a number someone watches.
+
+Fix: link it to a goal (define the goal under ``goals:`` in any file of the catalog),
+or move the entry under ``metrics:`` if it is really a metric.
+
+    - id: arr
+      goal: arr-5m-2026
+"""
+
+from __future__ import annotations
+
+CODE = "KS101"
+NAME = "kpi-without-goal"
+SEVERITY = "error"
+
+
+def check(catalog, ctx):
+    for entry in catalog.kpis:
+        if "goal" not in entry.data:
+            yield entry.finding(
+                CODE,
+                f"KPI '{entry.id}' has no goal; it is merely a metric. "
+                "Add goal: <id of a goal>, or move it under metrics:")

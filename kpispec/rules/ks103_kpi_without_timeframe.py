@@ -1,0 +1,35 @@
+"""KS103 kpi-without-timeframe: a KPI has no timeframe end; it is merely a metric.
+
+What: an entry under ``kpis:`` has no ``timeframe:``, or a ``timeframe:`` without ``end:``.
+
+Why: a target without a deadline is a wish. The deadline is what turns "grow revenue"
+into something that can be reviewed, met or missed.
+
+Fix: add the date by which the target is to be met (and a review cadence).
+
+    timeframe:
+      start: 2026-01-01
+      end: 2026-12-31
+      review: monthly
+"""
+
+from __future__ import annotations
+
+CODE = "KS103"
+NAME = "kpi-without-timeframe"
+SEVERITY = "error"
+
+
+def check(catalog, ctx):
+    for entry in catalog.kpis:
+        timeframe = entry.data.get("timeframe")
+        if "timeframe" not in entry.data:
+            yield entry.finding(
+                CODE,
+                f"KPI '{entry.id}' has no timeframe.end; it is merely a metric. "
+                "Add timeframe: {end: YYYY-MM-DD, review: monthly}")
+        elif isinstance(timeframe, dict) and "end" not in timeframe:
+            yield entry.finding(
+                CODE,
+                f"KPI '{entry.id}' has a timeframe without an end; it is merely a metric. "
+                "Add end: YYYY-MM-DD under timeframe:", "timeframe")

@@ -1,0 +1,34 @@
+"""KS107 kpi-without-baseline: a KPI's target has no baseline.
+
+What: an entry under ``kpis:`` has a ``target:`` with a ``value:`` but no ``baseline:``.
+(A missing target or value is KS102 alone.)
+
+Why: a target means little without where you start from: 5M of revenue is a stretch from
+3M and a slump from 8M. The baseline also lets kpispec check the target moves the right
+way (KS301).
+
+Fix: add today's figure as the baseline.
+
+    target:
+      value: 5000000
+      direction: increase
+      baseline: 3200000
+"""
+
+from __future__ import annotations
+
+from ..catalog import is_number
+
+CODE = "KS107"
+NAME = "kpi-without-baseline"
+SEVERITY = "warning"
+
+
+def check(catalog, ctx):
+    for entry in catalog.kpis:
+        target = entry.dict_field("target")
+        if target is not None and is_number(target.get("value")) and "baseline" not in target:
+            yield entry.finding(
+                CODE,
+                f"KPI '{entry.id}' has a target without a baseline. "
+                "Add baseline: <the figure today> under target:", "target")

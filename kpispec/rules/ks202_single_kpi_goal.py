@@ -1,0 +1,37 @@
+"""KS202 single-kpi-goal: a goal is measured by exactly one KPI.
+
+What: exactly one entry classed KPI links to the goal directly.
+
+Why: Goodhart's law: "when a measure becomes a target, it ceases to be a good measure".
+A goal watched through one number invites hitting the number at the goal's expense
+(revenue up, churn up). A second KPI that pulls the other way (a quality or counter
+metric) keeps the first honest.
+
+Fix: add a second KPI for the goal, ideally one that would suffer if the first were
+gamed.
+
+    - id: net-revenue-retention   # beside 'arr'
+      goal: arr-5m-2026
+"""
+
+from __future__ import annotations
+
+CODE = "KS202"
+NAME = "single-kpi-goal"
+SEVERITY = "warning"
+
+
+def check(catalog, ctx):
+    measured: dict[str, list] = {}
+    for ref in catalog.references:
+        if ref.key == "goal" and ref.resolves and ref.source.is_kpi:
+            kpis = measured.setdefault(ref.target_id, [])
+            if ref.source not in kpis:
+                kpis.append(ref.source)
+    for goal in catalog.goals:
+        kpis = measured.get(goal.id, [])
+        if len(kpis) == 1 and catalog.get(goal.id, "goal") is goal:
+            yield goal.finding(
+                CODE,
+                f"goal '{goal.id}' is measured by one KPI only ('{kpis[0].id}'), which "
+                "invites gaming it (Goodhart's law); add a second KPI that balances it")

@@ -1,0 +1,36 @@
+"""KS204 orphan-metric: a metric feeds no KPI.
+
+What: an entry under ``metrics:`` is connected to no entry under ``kpis:``: neither its
+``feeds:`` names one, nor does any KPI's ``inputs:`` name it.
+
+Why: metrics are not bad: they feed KPIs and explain their moves. But a metric that
+feeds nothing is a number someone maintains for no stated reason; saying which KPI it
+explains keeps the catalog honest (and shows what to drop).
+
+Fix: link it (either side will do), or remove it.
+
+    metrics:
+      - id: new-mrr
+        feeds: [arr]
+"""
+
+from __future__ import annotations
+
+CODE = "KS204"
+NAME = "orphan-metric"
+SEVERITY = "info"
+
+
+def check(catalog, ctx):
+    connected = set()
+    for ref in catalog.references:
+        if ref.key == "feeds" and ref.resolves:
+            connected.add(ref.source)
+        elif ref.key == "inputs" and ref.resolves:
+            connected.add(ref.target)
+    for metric in catalog.metrics:
+        if metric not in connected:
+            yield metric.finding(
+                CODE,
+                f"metric '{metric.id}' feeds no KPI; add feeds: [<kpi id>] (or list it in a "
+                "KPI's inputs:), or remove it")

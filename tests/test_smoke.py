@@ -1,0 +1,104 @@
+"""End to end: a small catalog through the real CLI, text and JSON, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import TODAY, lint_json, run_kpispec, write
+
+COMPANY = """
+kpispec: 1
+goals:
+  - id: arr-5m-2026
+    title: Reach 5M ARR
+    owner: ceo@example.com
+    due: 2026-12-31
+"""
+
+SALES = """
+kpispec: 1
+scope: sales
+kpis:
+  - id: arr
+    name: Annual recurring revenue
+    goal: arr-5m-2026
+    owner: finance-team
+    target: {value: 5000000, direction: increase, baseline: 3200000}
+    timeframe: {start: 2026-01-01, end: 2026-12-31, review: monthly}
+    data_source: {system: stripe}
+    inputs: [new-mrr]
+  - id: nrr
+    name: Net revenue retention
+    goal: arr-5m-2026
+    owner: finance-team
+    target: {value: 1.1, direction: increase, baseline: 1.0}
+    timeframe: {end: 2026-12-31, review: quarterly}
+    data_source: {system: warehouse, table: nrr}
+  - id: visits
+    name: Site visits
+    owner: marketing
+metrics:
+  - id: new-mrr
+    name: New MRR
+"""
+
+
+def test_lint_text_and_exit_code(tmp_path):
+    write(tmp_path / "kpis" / "company.yaml", COMPANY)
+    write(tmp_path / "kpis" / "sales.yaml", SALES)
+    proc = run_kpispec(["lint", "kpis", "--today", TODAY], tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "kpis/sales.yaml:19:5: KS101 error kpi-without-goal: KPI 'visits' has no goal; " \
+        "it is merely a metric. Add goal: <id of a goal>, or move it under metrics:" in lines
+    assert lines[-1] == ("2 files, 4 entries: 2 KPIs, 2 metrics; 4 errors, 0 warnings, 0 infos")
+    assert "  kpis/sales.yaml:19: visits (lacks goal, target, timeframe)" in lines
+    assert proc.stderr == ""
+
+
+def test_lint_json_matches_contract(tmp_path):
+    write(tmp_path / "kpis" / "company.yaml", COMPANY)
+    write(tmp_path / "kpis" / "sales.yaml", SALES)
+    doc = lint_json(["kpis"], tmp_path)
+    assert list(doc) == ["version", "summary", "findings", "entries"]
+    assert doc["version"] == 1
+    assert doc["summary"] == {"files": 2, "entries": 4, "kpis": 2, "metrics": 2,
+                              "errors": 4, "warnings": 0, "infos": 0}
+    for finding in doc["findings"]:
+        assert list(finding) == ["path", "line", "column", "code", "name", "severity",
+                                 "entry", "message"]
+    assert {(f["code"], f["entry"]) for f in doc["findings"]} == {
+        ("KS101", "visits"), ("KS102", "visits"), ("KS103", "visits"), ("KS105", "visits")}
+    assert doc["entries"][0] == {"id": "arr", "path": "kpis/sales.yaml", "line": 4,
+                                 "declared": "kpi", "class": "kpi", "lacks": []}
+    visits = next(e for e in doc["entries"] if e["id"] == "visits")
+    assert visits["class"] == "metric" and visits["lacks"] == ["goal", "target", "timeframe"]
+
+
+def test_clean_catalog_exits_zero(tmp_path):
+    write(tmp_path / "kpis" / "company.yaml", COMPANY)
+    write(tmp_path / "kpis" / "sales.yaml", SALES.split("  - id: visits")[0] + """
+metrics:
+  - id: new-mrr
+    name: New MRR
+""")
+    proc = run_kpispec(["lint", "kpis", "--today", TODAY], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1].endswith("0 errors, 0 warnings, 0 infos")
+
+
+def test_one_file_resolves_against_the_project(tmp_path):
+    """pre-commit passes one changed file: its goal link into another file resolves."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "kpis" / "company.yaml", COMPANY)
+    write(tmp_path / "kpis" / "sales.yaml", SALES)
+    doc = lint_json(["kpis/sales.yaml"], tmp_path)
+    assert not [f for f in doc["findings"] if f["code"] == "KS005"]
+    assert {f["path"] for f in doc["findings"]} == {"kpis/sales.yaml"}
+    assert doc["summary"]["files"] == 1
+
+
+def test_schema_command_prints_the_packaged_schema(tmp_path):
+    proc = run_kpispec(["schema"], tmp_path)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
