@@ -10,10 +10,13 @@ file and the key: the CLI turns it into one line and exit code 2.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+import pathspec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,6 +29,8 @@ ALWAYS_EXCLUDE = [".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/",
                   "node_modules/", "__pycache__/"]
 DEFAULT_MAX_KPIS = 7
 KEYS = ("include", "exclude", "select", "ignore", "severity", "max-kpis", "today")
+RESERVED = ("policy",)  # read by a later stage (team policies): passed through in Config.extra
+LEVELS = ("error", "warning", "info")
 
 
 class ConfigError(Exception):
@@ -34,6 +39,10 @@ class ConfigError(Exception):
 
 @dataclass
 class Config:
+    """The settings of one run. Codes in select/ignore/severity stay as written (codes,
+    names or prefixes): :func:`kpispec.lint.make_selection` resolves them against the rule
+    registry and reports unknown ones, naming the key and :attr:`source`."""
+
     root: Path
     source: Path | None = None
     include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
@@ -47,17 +56,23 @@ class Config:
 
 
 def find_config(start: Path) -> Path | None:
+    """The nearest kpispec.toml, or pyproject.toml with a ``[tool.kpispec]`` table, from
+    ``start`` up (kpispec.toml first when a folder holds both)."""
     for folder in (start, *start.parents):
         candidate = folder / "kpispec.toml"
         if candidate.is_file():
             return candidate
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "kpispec" in _read_toml(candidate).get("tool", {}):
-            return candidate
+        if candidate.is_file():
+            tool = _read_toml(candidate).get("tool")
+            if isinstance(tool, dict) and "kpispec" in tool:
+                return candidate
     return None
 
 
 def find_root(start: Path) -> Path:
+    """With no config: the nearest folder with ``.git`` (a folder, or a file in worktrees
+    and submodules), else ``start`` itself."""
     for folder in (start, *start.parents):
         if (folder / ".git").exists():
             return folder
@@ -75,63 +90,100 @@ def _read_toml(path: Path) -> dict:
 
 
 def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Config:
+    """The config named by ``--config`` (relative to ``cwd``), else the one found walking
+    up from ``cwd``, else the defaults rooted at the nearest ``.git``."""
     cwd = (cwd or Path.cwd()).resolve()
+    if explicit is not None and not explicit.is_absolute():
+        explicit = cwd / explicit
     path = explicit if explicit is not None else find_config(cwd)
     if path is None:
         return Config(root=find_root(cwd))
-    path = path.resolve() if path.exists() else path
     if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
+        why = "is a folder, not a config file" if path.is_dir() else "config file not found"
+        raise ConfigError(f"{path}: {why}")
+    path = path.resolve()
     data = _read_toml(path)
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("kpispec", {})
+        tool = data.get("tool", {})
+        table = tool.get("kpispec", {}) if isinstance(tool, dict) else {}
         where = "[tool.kpispec]"
     else:
-        table, where = data, path.name
+        table, where = data, ""
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: {where} must be a table")
-    return parse_table(table, path, path.parent)
+    return parse_table(table, path, path.parent, where)
 
 
-def parse_table(table: dict, path: Path, root: Path) -> Config:
+def parse_table(table: dict, path: Path, root: Path, where: str = "") -> Config:
+    """Check every key and value of a config table; the first bad one is a ConfigError
+    that names the file and the key (``[tool.kpispec] 'max-kpis'`` in a pyproject.toml)."""
     config = Config(root=root, source=path)
+    prefix = f"{path}: {where} " if where else f"{path}: "
 
     def fail(key: str, why: str) -> ConfigError:
-        return ConfigError(f"{path}: '{key}': {why}")
+        return ConfigError(f"{prefix}'{key}': {why}")
 
     for key, value in table.items():
-        if key == "policy":  # reserved for team policies; kept for the stage that reads it
+        if key == "policy":  # team policies: checked in their own module, kept parsed
+            from .policy import parse_policy
+
+            config.extra[key] = parse_policy(value, path, root, where)
+        elif key in RESERVED:
             config.extra[key] = value
-            continue
-        if key not in KEYS:
-            raise fail(key, f"unknown key; known keys: {', '.join(KEYS)}")
-        if key in ("include", "exclude", "select", "ignore"):
-            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-                raise fail(key, "must be a list of strings")
-            if key == "select":
-                config.select = list(value)
-            else:
-                setattr(config, key, list(value))
-        elif key == "severity":
-            if not isinstance(value, dict):
-                raise fail(key, "must be a table of code = \"error\"|\"warning\"|\"info\"")
-            for code, level in value.items():
-                if level not in ("error", "warning", "info"):
-                    raise fail(f"severity.{code}", f"must be error, warning or info, not {level!r}")
-            config.severity = dict(value)
-        elif key == "max-kpis":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise fail(key, f"must be a whole number of 1 or more, not {value!r}")
-            config.max_kpis = value
-        elif key == "today":
-            if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-                config.today = value
-            else:
-                config.today = parse_date(value, lambda why: fail(key, why))
+        elif key not in KEYS:
+            raise fail(key, _unknown_key(key))
+        else:
+            _set(config, key, value, lambda why, k=key: fail(k, why))
     return config
 
 
-def parse_date(value: Any, fail) -> _dt.date:
+def _unknown_key(key: str) -> str:
+    close = difflib.get_close_matches(key.replace("_", "-").lower(), KEYS, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown key; {hint}known keys: {', '.join(KEYS)}"
+
+
+def _set(config: Config, key: str, value: Any, fail: Callable[[str], ConfigError]) -> None:
+    """Store one known key on ``config`` after checking its value."""
+    if key in ("include", "exclude", "select", "ignore"):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise fail(f"must be a list of non-empty strings, not {value!r}")
+        if key in ("include", "exclude"):
+            _check_patterns(value, fail)
+        setattr(config, key, list(value))
+    elif key == "severity":
+        if not isinstance(value, dict):
+            raise fail('must be a table of CODE = "error" | "warning" | "info"')
+        for code, level in value.items():
+            if level not in LEVELS:
+                raise fail(f"{code}: must be \"error\", \"warning\" or \"info\", not {level!r}")
+        config.severity = dict(value)
+    elif key == "max-kpis":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise fail(f"must be a whole number of 1 or more, not {value!r}")
+        config.max_kpis = value
+    elif key == "today":
+        config.today = parse_date(value, fail)
+
+
+def glob_spec(patterns: list[str]) -> pathspec.PathSpec:
+    """Glob patterns with .gitignore semantics (``**``, a trailing ``/`` for folders, a
+    pattern with a ``/`` anchored at the project root), as pre-commit users know them."""
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _check_patterns(patterns: list[str], fail: Callable[[str], ConfigError]) -> None:
+    for pattern in patterns:
+        try:
+            glob_spec([pattern])
+        except ValueError:
+            raise fail(f"{pattern!r} is not a valid glob pattern") from None
+
+
+def parse_date(value: Any, fail: Callable[[str], Exception]) -> _dt.date:
+    """A TOML date (``today = 2026-06-01``) or the same as a string."""
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value
     try:
         if isinstance(value, str) and len(value) == 10:
             return _dt.date.fromisoformat(value)

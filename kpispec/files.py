@@ -4,12 +4,13 @@ file the include patterns match under the project root)."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Iterable
 
 import pathspec
 
-from .config import ALWAYS_EXCLUDE, Config
+from .config import ALWAYS_EXCLUDE, Config, glob_spec
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -27,7 +28,30 @@ def display_path(path: Path, cwd: Path) -> str:
 
 
 def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    return glob_spec(list(patterns))
+
+
+def _excludes(config: Config) -> pathspec.PathSpec:
+    """What folder walks skip: version-control and tool folders, what the project root's
+    ``.gitignore`` ignores (generated or vendored files are not KPI definitions: ruff
+    and yamllint skip them too), and the config's ``exclude``."""
+    return _spec(ALWAYS_EXCLUDE + _gitignore(config.root) + config.exclude)
+
+
+def _gitignore(root: Path) -> list[str]:
+    try:
+        text = (root / ".gitignore").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    patterns = []
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            try:
+                glob_spec([line])
+            except ValueError:  # a line git would ignore too
+                continue
+            patterns.append(line)
+    return patterns
 
 
 def _walk(folder: Path, base: Path, exclude: pathspec.PathSpec, errors: list) -> Iterable[Path]:
@@ -57,25 +81,43 @@ def _rel(folder: Path, base: Path) -> str:
 def named_files(paths: list[str], config: Config, cwd: Path) -> tuple[list[Path], list]:
     """The files the user named: files as given, folders expanded to their YAML files.
     Returns the files and the folders that could not be read (path, OSError)."""
-    exclude = _spec(ALWAYS_EXCLUDE + config.exclude)
+    exclude = _excludes(config)
     files: list[Path] = []
     errors: list = []
     for name in paths:
         path = Path(name)
         path = path if path.is_absolute() else cwd / path
-        if path.is_dir():
+        try:
+            is_dir, found = path.is_dir(), path.exists() or path.is_symlink()
+        except OSError:  # a folder on the way cannot be searched: reading says why
+            is_dir, found = False, True
+        if is_dir:
             files.extend(p for p in _walk(path, config.root, exclude, errors)
-                         if p.suffix in YAML_SUFFIXES)
-        elif path.exists() or path.is_symlink():
+                         if p.suffix in YAML_SUFFIXES and _lintable(p))
+        elif found:
             files.append(path)
         else:
             raise PathError(f"{name}: no such file or folder")
     return files, errors
 
 
+def _lintable(path: Path) -> bool:
+    """Whether a file found in a folder is linted: a regular file, or a broken link (its
+    read error is a finding). A FIFO, socket or device named *.yaml is skipped; named
+    on the command line it is a KS001 finding instead, without being opened."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True
+
+
 def project_files(config: Config) -> list[Path]:
-    """Every file under the project root that the include patterns match."""
+    """Every YAML file under the project root that the include patterns match (relative
+    to the root). Only YAML files: with .gitignore semantics a pattern also matches what
+    lies below a folder it names (``kpis/``, or a folder called ``x.kpi.yaml``)."""
     include = _spec(config.include)
-    exclude = _spec(ALWAYS_EXCLUDE + config.exclude)
+    exclude = _excludes(config)
     root = config.root
-    return [p for p in _walk(root, root, exclude, []) if include.match_file(_rel(p.parent, root) + p.name)]
+    return [p for p in _walk(root, root, exclude, [])
+            if p.suffix in YAML_SUFFIXES and include.match_file(_rel(p.parent, root) + p.name)
+            and _lintable(p)]

@@ -3,7 +3,12 @@
 ``# kpispec: disable=KS107,KS202`` on a finding's line, or on the first line of the entry
 the finding is about, silences those codes there; ``# kpispec: disable-file=KS204``
 anywhere in a file silences them in the whole file. Codes or rule names are accepted.
-A code in such a comment that silences nothing is itself reported, as KS901.
+A code in such a comment that silences nothing is itself reported, as KS901 (like
+ruff's RUF100) — unless that code did not run this time (``--select``/``--ignore``), since
+then nothing could tell whether it is still needed.
+
+The comments are found in the raw text, not through the YAML parser (which drops
+comments): a ``#`` that starts a line or follows a blank, as YAML comments do.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from typing import Callable
 
 from .findings import Finding
 
-COMMENT = re.compile(r"#\s*kpispec:\s*(disable-file|disable)\s*=\s*([A-Za-z0-9_\-]+(?:\s*,\s*[A-Za-z0-9_\-]+)*)")
+COMMENT = re.compile(r"(?:^|(?<=\s))#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
+                     r"([A-Za-z0-9_\-]+(?:\s*,\s*[A-Za-z0-9_\-]+)*)")
+CODE_RE = re.compile(r"[A-Za-z0-9_\-]+")
 UNUSED_CODE = "KS901"
 
 
@@ -28,6 +35,7 @@ class Directive:
 
 
 def parse(text: str) -> list[Directive]:
+    """Every directive in a file's text, one per code named, with its position."""
     if "kpispec:" not in text:  # the cheap test first: most files have no directive
         return []
     directives = []
@@ -36,8 +44,10 @@ def parse(text: str) -> list[Directive]:
             continue
         for match in COMMENT.finditer(line):
             whole_file = match.group(1) == "disable-file"
-            for part in match.group(2).split(","):
-                directives.append(Directive(part.strip(), number, match.start() + 1, whole_file))
+            start = match.start(2)
+            for part in CODE_RE.finditer(match.group(2)):  # column of each code, for KS901
+                directives.append(Directive(part.group(), number, start + part.start() + 1,
+                                            whole_file))
     return directives
 
 
@@ -46,28 +56,41 @@ def apply(findings: list[Finding], directives: dict[str, list[Directive]],
     """Drop suppressed findings; add a KS901 finding for every directive that silenced
     nothing. ``directives`` is keyed by display path; ``to_code`` maps names to codes;
     a directive for a code that did not run this time (``enabled``) is not reported."""
+    known = set(to_code.values())
     kept = []
     for finding in findings:
         silenced = False
         for directive in directives.get(finding.path, ()):
-            if to_code.get(directive.code, directive.code) != finding.code:
+            if _code(directive, to_code) != finding.code:
                 continue
             if directive.whole_file or directive.line in (finding.line, finding.entry_line):
-                directive.used = True
+                directive.used = True  # every matching directive counts as used
                 silenced = True
         if not silenced:
             kept.append(finding)
     for path, items in directives.items():
-        for directive in items:
-            if directive.used:
-                continue
-            code = to_code.get(directive.code, directive.code)
-            known = code in to_code.values()
-            if known and not enabled(code):
-                continue
-            why = "no finding with this code here" if known else "no such code"
-            kind = "disable-file" if directive.whole_file else "disable"
-            kept.append(Finding(
-                UNUSED_CODE, path, directive.line, directive.column,
-                f"'# kpispec: {kind}={directive.code}' silences nothing ({why}); remove it"))
+        kept.extend(_unused(path, directive, to_code, known)
+                    for directive in items
+                    if not directive.used and _reportable(directive, to_code, known, enabled))
     return kept
+
+
+def _code(directive: Directive, to_code: dict[str, str]) -> str:
+    """The code a directive names: a rule name as written, a code in any case."""
+    return to_code.get(directive.code) or directive.code.upper()
+
+
+def _reportable(directive: Directive, to_code: dict[str, str], known: set[str],
+                enabled: Callable[[str], bool]) -> bool:
+    code = _code(directive, to_code)
+    return code not in known or enabled(code)
+
+
+def _unused(path: str, directive: Directive, to_code: dict[str, str], known: set[str]) -> Finding:
+    kind = "disable-file" if directive.whole_file else "disable"
+    if _code(directive, to_code) in known:
+        why, fix = "no finding with this code here", "remove it"
+    else:
+        why, fix = "no rule has this code or name", "fix or remove it"
+    return Finding(UNUSED_CODE, path, directive.line, directive.column,
+                   f"'# kpispec: {kind}={directive.code}' silences nothing ({why}); {fix}")

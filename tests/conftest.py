@@ -50,3 +50,4 @@ def lint_json(args, cwd: Path) -> dict:
     proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, *args], cwd)
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)
+
