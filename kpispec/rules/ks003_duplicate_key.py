@@ -26,4 +26,5 @@ SEVERITY = "error"
 
 
 def check(catalog, ctx):
+    # the loader records each repeat with its JSON path, which names the entry
     return load_findings(catalog, CODE)

@@ -1,0 +1,68 @@
+"""`kpispec explain`: every registered rule documents what it checks, why, and how to fix
+it, reachable by code (any case) or by name; an unknown rule is a one-line usage error."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import run_kpispec
+from kpispec.rules import RULES
+
+SECTIONS = ("What", "Why", "Fix")
+
+
+def sections(text: str) -> dict[str, str]:
+    """The text under each ``What:``/``Why:``/``Fix:`` heading, up to the next one."""
+    found: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        head = re.match(r"(What|Why|Fix):(.*)", line)
+        if head:
+            current = head.group(1)
+            found[current] = head.group(2)
+        elif current is not None:
+            found[current] += "\n" + line
+    return {name: body.strip() for name, body in found.items()}
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_explain_every_registered_code(code, run_cli, tmp_path):
+    rule = RULES[code]
+    result = run_cli(["explain", code], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{code} {rule.NAME}: "), lines[0]
+    assert len(lines[0]) > len(f"{code} {rule.NAME}: ")  # a one-line summary follows
+    assert f"Default severity: {rule.SEVERITY}" in lines
+    assert rule.SEVERITY in ("error", "warning", "info")
+    found = sections(result.stdout)
+    for name in SECTIONS:
+        assert found.get(name), f"{code}: empty or missing '{name}:' section"
+    assert list(found) == list(SECTIONS)  # in this order, once each
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_explain_by_name_and_lowercase_code(code, run_cli, tmp_path):
+    by_code = run_cli(["explain", code], cwd=tmp_path).stdout
+    for alias in (RULES[code].NAME, code.lower()):
+        result = run_cli(["explain", alias], cwd=tmp_path)
+        assert result.exit_code == 0 and result.stdout == by_code, alias
+
+
+def test_explain_through_the_real_cli(tmp_path):
+    proc = run_kpispec(["explain", "KS102"], tmp_path)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert proc.stdout.startswith("KS102 kpi-without-target: ")
+    assert "Default severity: error" in proc.stdout
+
+
+@pytest.mark.parametrize("unknown", ["KS999", "not-a-rule", "KS10"])
+def test_explain_unknown_rule_is_one_line_exit_2(unknown, tmp_path):
+    proc = run_kpispec(["explain", unknown], tmp_path)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1
+    assert proc.stderr.startswith(f"kpispec: unknown rule '{unknown}'")
+    assert "Traceback" not in proc.stderr

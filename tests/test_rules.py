@@ -1,0 +1,385 @@
+"""Every rule, proved on example files: ``tests/rules/<CODE>/fail/`` makes the rule fire
+and ``tests/rules/<CODE>/pass/`` (its minimal fix) does not.
+
+The expected findings below were read off the fixtures, not copied from kpispec's output:
+a finding at an entry points at its ``id`` key (column 5 under ``kpis:``), one about a
+key points at that key. Each fail folder is built so that *only* its rule fires, and each
+pass folder lints clean, so a rule that starts firing where it should not (a cascade,
+contract section 4) fails here too. A few codes run through a real subprocess, the others
+in-process through click's CliRunner.
+
+The tail of the file covers the "no cascades" reading of contract section 4 on small
+inline catalogs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from conftest import TODAY, run_kpispec, write
+from kpispec.rules import RULES
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+
+# (file, entry, line, column) of one finding
+Hit = tuple[str, str | None, int, int]
+
+
+@dataclass(frozen=True)
+class Case:
+    hits: tuple[Hit, ...]  # every finding of the code on the fail folder
+    exit_code: int  # of `kpispec lint` on the fail folder
+    subprocess: bool = False  # run the real CLI in a subprocess (else CliRunner)
+
+
+EXPECTED: dict[str, Case] = {
+    # the parser reports the unclosed flow mapping where it notices: the ':' of the next key
+    "KS001": Case((("revenue.yaml", None, 13, 14), ("tab.yaml", None, 15, 1)), 1,
+                  subprocess=True),
+    "KS002": Case((
+        ("empty.yaml", None, 1, 1),
+        ("no-version.yaml", None, 2, 1),  # missing 'kpispec': at the top-level mapping
+        ("no-version.yaml", None, 3, 1),  # unknown key 'version'
+        ("revenue.yaml", "grow", 8, 5),  # due: 2026-02-30
+        ("revenue.yaml", "pipeline", 28, 5),  # target: TBD
+        ("top-level-list.yaml", None, 2, 1),
+        ("two-documents.yaml", None, 3, 1),  # the second '---'
+    ), 1),
+    "KS003": Case((("revenue.yaml", "arr", 12, 5),), 1),  # the second owner:
+    "KS004": Case((("finance.yaml", "arr", 5, 5), ("sales.yaml", "arr", 5, 5)), 1,
+                  subprocess=True),
+    "KS005": Case((
+        ("revenue.yaml", "grow", 9, 5),  # parent: company
+        ("revenue.yaml", "arr", 13, 5),  # goal: grw
+        ("revenue.yaml", "nrr", 25, 25),  # inputs[1]: mrr-churned
+        ("revenue.yaml", "new-mrr", 37, 13),  # feeds[0]: grow, a goal
+    ), 1),
+    "KS101": Case((("revenue.yaml", "visits", 22, 5),), 1),
+    "KS102": Case((("revenue.yaml", "signups", 23, 5),  # no target: at the entry
+                   ("revenue.yaml", "trials", 33, 5)), 1),  # no value: at target:
+    "KS103": Case((("revenue.yaml", "signups", 23, 5),
+                   ("revenue.yaml", "trials", 34, 5)), 1),  # no end: at timeframe:
+    "KS104": Case((("revenue.yaml", "arr", 8, 5),), 1),
+    "KS105": Case((("revenue.yaml", "arr", 8, 5),), 1),
+    "KS106": Case((("revenue.yaml", "arr", 13, 5),), 0),  # at timeframe:, a warning
+    "KS107": Case((("revenue.yaml", "arr", 12, 5),), 0),  # at target:, a warning
+    # one finding per scope and file, at the first KPI of the scope in that file
+    "KS201": Case((("marketing.yaml", "demo-1", 23, 5), ("sales.yaml", "deal-1", 10, 5)), 1,
+                  subprocess=True),
+    "KS202": Case((("goals.yaml", "grow", 4, 5),), 0),
+    "KS203": Case((("goals.yaml", "hire", 12, 5), ("goals.yaml", "hire-eng", 15, 5)), 0),
+    "KS204": Case((("revenue.yaml", "new-mrr", 23, 5),
+                   ("revenue.yaml", "churned-mrr", 25, 5)), 0),
+    "KS301": Case((("revenue.yaml", "arr", 14, 7), ("revenue.yaml", "churn", 24, 7)), 1),
+    "KS302": Case((("h1.yaml", "h1", 7, 5),  # the goal's due:
+                   ("h1.yaml", "signups", 16, 7),  # timeframe.end
+                   ("h1.yaml", "trials", 26, 7)), 0, subprocess=True),
+    "KS303": Case((("revenue.yaml", "arr", 15, 7),), 1),
+    "KS304": Case((("revenue.yaml", "arr", 18, 7), ("revenue.yaml", "nrr", 27, 7)), 0),
+    # team policy rules: the fail and pass folders hold the kpispec.toml that sets it
+    "KS401": Case((("revenue.yaml", "arr", 12, 5),), 1),  # owner: finanse
+    "KS402": Case((("revenue.yaml", "arr", 17, 19),  # stripe, not allowed in scope finance
+                   ("revenue.yaml", "nrr", 25, 19)), 1,  # google-sheets
+                  subprocess=True),
+    "KS403": Case((("revenue.yaml", "arr", 8, 5),  # no description: at the entry
+                   ("revenue.yaml", "nrr", 20, 5)), 1),  # no target.unit: at target:
+    "KS404": Case((("revenue.yaml", "grow", 4, 5),), 1),  # two KPIs, three required
+    # KS900 needs a crashing rule: see test_ks900_* below
+    "KS900": Case((("revenue.yaml", "arr", 9, 5),), 1),
+    # at the code inside the comment
+    "KS901": Case((("revenue.yaml", None, 3, 25),  # disable-file=orphan-metric
+                   ("revenue.yaml", None, 10, 33),  # disable=KS107
+                   ("revenue.yaml", None, 21, 82)), 0,  # disable=KS999
+                  subprocess=True),
+}
+
+GENERIC = [code for code in sorted(RULES) if code != "KS900"]
+
+
+@dataclass
+class Run:
+    exit_code: int
+    doc: dict
+    stderr: str
+
+    def findings(self, code: str | None = None) -> list[dict]:
+        return [f for f in self.doc["findings"] if code is None or f["code"] == code]
+
+    def hits(self, code: str) -> list[Hit]:
+        return sorted(((f["path"], f["entry"], f["line"], f["column"])
+                       for f in self.findings(code)), key=_hit_key)
+
+    def codes(self) -> set[str]:
+        return {f["code"] for f in self.findings()}
+
+    def entry(self, entry_id: str) -> dict:
+        return next(e for e in self.doc["entries"] if e["id"] == entry_id)
+
+
+def _hit_key(hit: Hit) -> tuple:
+    return (hit[0], hit[2], hit[3], hit[1] or "")
+
+
+@pytest.fixture
+def lint_in(tmp_path, run_cli) -> Callable[..., Run]:
+    """``lint_in(folder, *extra, subprocess=False)``: lint every YAML file of ``folder``
+    (already in tmp_path, a project root thanks to its ``.git``) as JSON."""
+
+    def run(folder: Path, *extra: str, subprocess: bool = False) -> Run:
+        (folder / ".git").mkdir(exist_ok=True)
+        files = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+        args = ["lint", "--format", "json", "--today", TODAY, *extra, *files]
+        if subprocess:
+            proc = run_kpispec(args, folder)
+            code, out, err = proc.returncode, proc.stdout, proc.stderr
+        else:
+            result = run_cli(args, cwd=folder)
+            code, out, err = result.exit_code, result.stdout, result.stderr
+        assert code in (0, 1), f"exit {code}: {err}"
+        return Run(code, json.loads(out), err)
+
+    return run
+
+
+def copy_example(code: str, kind: str, tmp_path: Path) -> Path:
+    """The fail or pass folder of a rule, copied to tmp_path (so nothing is written
+    into the repository and this repo's config plays no part)."""
+    target = tmp_path / kind
+    shutil.copytree(RULES_DIR / code / kind, target)
+    return target
+
+
+# -- every registered rule has examples ---------------------------------------------------
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_every_rule_has_fail_and_pass_examples(code):
+    """Adding a rule without examples (or without expected findings) fails the suite."""
+    for kind in ("fail", "pass"):
+        folder = RULES_DIR / code / kind
+        assert folder.is_dir(), f"missing {folder.relative_to(RULES_DIR.parent)}"
+        assert any(p.suffix in (".yaml", ".yml") for p in folder.iterdir()), folder
+    assert code in EXPECTED, f"add the expected findings of {code} to EXPECTED"
+
+
+def test_no_examples_for_unknown_codes():
+    assert sorted(p.name for p in RULES_DIR.iterdir() if p.is_dir()) == sorted(RULES)
+
+
+def test_examples_stay_out_of_the_catalog():
+    """The fixtures must never match the default include patterns (contract section 7),
+    or this repository's own `kpispec lint` would report them."""
+    for path in RULES_DIR.rglob("*"):
+        rel = path.relative_to(RULES_DIR.parent).as_posix()
+        assert "/kpis/" not in f"/{rel}/" and not path.name.endswith((".kpi.yaml", ".kpi.yml"))
+
+
+# -- the rule fires on its fail folder, and only it ----------------------------------------
+
+@pytest.mark.parametrize("code", GENERIC)
+def test_rule_fires_on_its_fail_example(code, tmp_path, lint_in):
+    assert code in EXPECTED, f"add the expected findings of {code} to EXPECTED"
+    case = EXPECTED[code]
+    run = lint_in(copy_example(code, "fail", tmp_path), subprocess=case.subprocess)
+    assert run.hits(code) == sorted(case.hits, key=_hit_key)
+    assert run.codes() == {code}, "other rules fire on the example: " + json.dumps(
+        [f for f in run.findings() if f["code"] != code], indent=1)
+    for finding in run.findings(code):
+        assert finding["name"] == RULES[code].NAME
+        assert finding["severity"] == RULES[code].SEVERITY
+        assert finding["message"].strip()
+    assert run.exit_code == case.exit_code
+    assert run.exit_code == (1 if RULES[code].SEVERITY == "error" else 0)
+    assert run.stderr == ""
+
+
+@pytest.mark.parametrize("code", GENERIC)
+def test_rule_is_silent_on_its_pass_example(code, tmp_path, lint_in):
+    assert (RULES_DIR / code / "pass").is_dir(), f"add tests/rules/{code}/pass/"
+    case = EXPECTED.get(code)
+    run = lint_in(copy_example(code, "pass", tmp_path), subprocess=bool(case and case.subprocess))
+    assert run.findings() == []
+    assert run.exit_code == 0
+    assert run.stderr == ""
+
+
+def test_ks003_is_silenced_from_the_first_line_of_its_entry(tmp_path, lint_in):
+    """The duplicate key is named after its entry, so the entry's first line can carry
+    the suppression, as for every other finding (contract section 7)."""
+    folder = copy_example("KS003", "fail", tmp_path)
+    path = folder / "revenue.yaml"
+    path.write_text(path.read_text().replace("  - id: arr\n",
+                                             "  - id: arr  # kpispec: disable=KS003\n"))
+    run = lint_in(folder)
+    assert run.findings() == [] and run.exit_code == 0
+
+
+# -- KS900: a rule that crashes -------------------------------------------------------------
+
+def _crash_on_first_kpi(catalog: Any, ctx: Any) -> Iterator[Any]:
+    """A rule with a bug: it raises while looking at an entry."""
+    for entry in catalog.kpis:
+        raise RuntimeError(f"cannot handle {entry.id}")
+    yield from ()
+
+
+def _crash_at_once(catalog: Any, ctx: Any) -> Iterator[Any]:
+    """A rule with a bug that raises before looking at any entry."""
+    raise ValueError("bad state")
+    yield from ()  # pragma: no cover - makes this a generator, like real rules
+
+
+@pytest.mark.parametrize("crash, expected, error", [
+    (_crash_on_first_kpi, EXPECTED["KS900"].hits[0], "RuntimeError: cannot handle arr"),
+    (_crash_at_once, ("revenue.yaml", None, 1, 1), "ValueError: bad state"),
+])
+def test_ks900_rule_crash_is_a_finding(crash, expected, error, tmp_path, lint_in, monkeypatch):
+    monkeypatch.setattr(RULES["KS104"], "check", crash)
+    run = lint_in(copy_example("KS900", "fail", tmp_path))
+    assert run.hits("KS900") == [expected]
+    (finding,) = run.findings("KS900")
+    assert "KS104" in finding["message"] and "kpi-without-owner" in finding["message"]
+    assert error in finding["message"]
+    assert finding["severity"] == "error"
+    # the other rules still ran: KS107 reports 'arr' at its target
+    assert run.hits("KS107") == [("revenue.yaml", "arr", 13, 5)]
+    assert run.codes() == {"KS900", "KS107"}
+    assert run.exit_code == 1  # KS107 alone is a warning: KS900 makes it fail
+    assert "Traceback" not in run.stderr
+
+
+def test_ks900_gone_when_the_crashing_rule_is_ignored(tmp_path, lint_in, monkeypatch):
+    """The workaround `kpispec explain KS900` gives: --ignore the rule that fails."""
+    monkeypatch.setattr(RULES["KS104"], "check", _crash_on_first_kpi)
+    folder = copy_example("KS900", "pass", tmp_path)
+    assert lint_in(folder).codes() == {"KS900"}
+    run = lint_in(folder, "--ignore", "KS104")
+    assert run.findings() == [] and run.exit_code == 0
+
+
+# -- no cascades (contract section 4) -------------------------------------------------------
+
+GOAL = """
+kpispec: 1
+goals:
+  - id: grow
+    title: Grow revenue
+    due: 2026-12-31
+kpis:
+"""
+
+
+def kpi(entry_id: str, goal: str = "grow", **fields: str) -> str:
+    """A complete KPI as YAML under ``kpis:``; ``fields`` replace (or, as "", drop) keys."""
+    keys = {"goal": goal, "owner": "finance",
+            "target": "{value: 20, direction: increase, baseline: 10}",
+            "timeframe": "{end: 2026-12-31, review: monthly}",
+            "data_source": "{system: warehouse}", **fields}
+    lines = [f"  - id: {entry_id}", f"    name: {entry_id.title()}"]
+    lines += [f"    {key}: {value}" for key, value in keys.items() if value != ""]
+    return "\n".join(lines) + "\n"
+
+
+def catalog(tmp_path: Path, text: str, name: str = "catalog.yaml") -> Path:
+    folder = tmp_path / "catalog"
+    write(folder / name, textwrap.dedent(text).lstrip("\n"))
+    return folder
+
+
+def by_entry(run: Run, entry_id: str) -> set[str]:
+    return {f["code"] for f in run.findings() if f["entry"] == entry_id}
+
+
+def test_unresolved_goal_is_ks005_not_ks101(tmp_path, lint_in):
+    run = lint_in(copy_example("KS005", "fail", tmp_path))
+    assert by_entry(run, "arr") == {"KS005"}
+    assert run.entry("arr")["class"] == "metric" and run.entry("arr")["lacks"] == ["goal"]
+
+
+def test_target_tbd_is_ks002_only(tmp_path, lint_in):
+    run = lint_in(copy_example("KS002", "fail", tmp_path))
+    assert by_entry(run, "pipeline") == {"KS002"}
+    assert run.entry("pipeline")["class"] == "metric"
+    assert run.entry("pipeline")["lacks"] == ["target"]
+
+
+def test_missing_target_and_timeframe_give_no_ks106_ks107(tmp_path, lint_in):
+    """Only a timeframe that exists lacks a review, only a target value lacks a baseline."""
+    text = GOAL + kpi("arr") + kpi("nrr") + kpi("visits", target="", timeframe="")
+    run = lint_in(catalog(tmp_path, text))
+    assert by_entry(run, "visits") == {"KS102", "KS103"}
+    assert run.entry("visits")["lacks"] == ["target", "timeframe"]
+
+
+def test_declared_kpi_without_owner_gets_ks104_even_as_a_metric(tmp_path, lint_in):
+    text = GOAL + kpi("arr") + kpi("nrr") + kpi("visits", goal="", owner="", target="",
+                                                data_source="")
+    run = lint_in(catalog(tmp_path, text))
+    assert by_entry(run, "visits") == {"KS101", "KS102", "KS104", "KS105"}
+    assert run.entry("visits")["class"] == "metric"
+    assert run.hits("KS104") == [("catalog.yaml", "visits", 21, 5)]
+
+
+def test_ks304_looks_at_declared_kpis_whatever_their_class(tmp_path, lint_in):
+    text = GOAL + kpi("arr") + kpi("nrr") + kpi(
+        "visits", target="", timeframe="{end: 2027-03-31, review: monthly}")
+    run = lint_in(catalog(tmp_path, text))
+    assert by_entry(run, "visits") == {"KS102", "KS304"}
+
+
+def test_ks201_counts_only_entries_classed_kpi(tmp_path, lint_in):
+    seven = "".join(kpi(f"k{i}") for i in range(1, 8))
+    run = lint_in(catalog(tmp_path, GOAL + seven + kpi("k8", timeframe="{review: monthly}")))
+    assert run.codes() == {"KS103"}  # eight declared, seven classed KPI: within the limit
+    assert run.doc["summary"]["kpis"] == 7
+    run = lint_in(catalog(tmp_path, GOAL + seven + kpi("k8")))
+    assert run.codes() == {"KS201"}
+
+
+def test_ks202_counts_only_entries_classed_kpi(tmp_path, lint_in):
+    """Two entries link to the goal but only one is a KPI: the goal has one KPI."""
+    run = lint_in(catalog(tmp_path, GOAL + kpi("arr") + kpi("visits", target="")))
+    assert run.hits("KS202") == [("catalog.yaml", "grow", 3, 5)]
+    assert run.codes() == {"KS102", "KS202"}
+
+
+def test_ks202_ks203_quiet_when_no_entry_is_classed_kpi(tmp_path, lint_in):
+    """Incomplete KPIs: not one KPI (no KS202), but somebody tried (no KS203)."""
+    text = GOAL + kpi("visits", target="") + kpi("leads", target="")
+    run = lint_in(catalog(tmp_path, text))
+    assert run.codes() == {"KS102"}
+
+
+def test_ks204_counts_connections_via_either_side(tmp_path, lint_in):
+    """A metric is connected by its own feeds or by a KPI's inputs, even to a declared KPI
+    that is merely a metric; feeds naming another metric connects nothing."""
+    text = (GOAL + kpi("arr") + kpi("nrr", inputs="[by-inputs]")
+            + kpi("visits", target="", inputs="[into-metric-kpi]") + """\
+metrics:
+  - id: by-feeds
+    name: By feeds
+    feeds: [arr]
+  - id: by-inputs
+    name: By inputs
+  - id: into-metric-kpi
+    name: Into a KPI that is merely a metric
+  - id: feeds-a-metric
+    name: Feeds a metric
+    feeds: [by-feeds]
+""")
+    run = lint_in(catalog(tmp_path, text))
+    assert run.hits("KS204") == [("catalog.yaml", "feeds-a-metric", 37, 5)]
+    assert run.codes() == {"KS005", "KS102", "KS204"}
+
+
+def test_one_finding_per_schema_violation(tmp_path, lint_in):
+    """A date that breaks both 'pattern' and 'format' is one violation, one finding."""
+    text = GOAL.replace("2026-12-31", "end of 2026") + kpi("arr") + kpi("nrr")
+    run = lint_in(catalog(tmp_path, text))
+    assert run.hits("KS002") == [("catalog.yaml", "grow", 5, 5)]
