@@ -6,10 +6,11 @@ formatter chosen by name, an exit code out: 0 no error-severity finding, 1 at le
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import click
 
@@ -25,14 +26,15 @@ def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) 
     try:
         return _dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+        _fail(f"--today: {value!r} is not a date YYYY-MM-DD")  # one line, like config errors
+        raise  # unreachable: _fail exits
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [part for value in values for part in value.split(",") if part.strip()]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"kpispec: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -70,6 +72,22 @@ def _run_lint(paths: tuple[str, ...], config_file: str | None, select: tuple[str
     return lint(list(paths), config, selection, today=today, debug=debug, jobs=jobs)
 
 
+def use_color(choice: str) -> bool:
+    """``--color always|never`` decide; ``auto`` colours a terminal unless ``NO_COLOR`` is
+    set (no-color.org), and ``FORCE_COLOR`` colours even a pipe (the order CPython's own
+    colouring uses: NO_COLOR, FORCE_COLOR, TERM=dumb, then isatty)."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    stream = sys.stdout
+    return stream is not None and hasattr(stream, "isatty") and stream.isatty()
+
+
 def common_options(func: Callable) -> Callable:
     for option in reversed([
         click.option("--select", multiple=True, metavar="CODES",
@@ -78,7 +96,7 @@ def common_options(func: Callable) -> Callable:
                      help="Skip these codes, names or prefixes (comma-separated; adds to the config's ignore)."),
         click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD",
                      help="The date deadlines are checked against (default: config, else the local date)."),
-        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+        click.option("--config", "config_file", type=click.Path(),
                      help="Config file (default: kpispec.toml or [tool.kpispec] in pyproject.toml, found walking up)."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
     ]):
@@ -99,18 +117,26 @@ def main() -> None:
 @common_options
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings only, no summary.")
+@click.option("--statistics", is_flag=True,
+              help="Count findings per code instead of listing them (text format).")
+@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for large catalogs (default: automatic).")
 def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
          today: _dt.date | None, config_file: str | None, debug: bool, exit_zero: bool,
-         quiet: bool, jobs: int | None) -> None:
+         quiet: bool, statistics: bool, color: str, jobs: int | None) -> None:
     """Lint KPI files and folders (default: the include patterns under the project root)."""
+    if statistics and fmt != "text":
+        _fail(f"--statistics works with --format text only, not --format {fmt}")
+    colored = fmt == "text" and use_color(color)
 
     def work() -> int:
         from .formats import render
 
         result = _run_lint(paths, config_file, select, ignore, today, debug, jobs)
-        click.echo(render(fmt, result, quiet=quiet), nl=False)
+        output = render(fmt, result, quiet=quiet, color=colored, statistics=statistics)
+        click.echo(output, nl=False, color=colored if fmt == "text" else None)
         return EXIT_FINDINGS if result.errors and not exit_zero else EXIT_OK
 
     _guard(debug, work)
@@ -139,9 +165,12 @@ def report(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tu
 @click.argument("code")
 def explain(code: str) -> None:
     """What a rule checks, why, and how to fix it (a code like KS102 or a name)."""
-    from .rules import doc, registry
+    from .rules import PluginError, doc, registry
 
-    rules = registry()
+    try:
+        rules = registry()
+    except PluginError as exc:  # a broken plugin: one line, exit 2
+        _fail(str(exc))
     by_name = {mod.NAME: key for key, mod in rules.items()}
     key = by_name.get(code, code.upper())
     if key not in rules:
@@ -150,13 +179,23 @@ def explain(code: str) -> None:
 
 
 @main.command()
-def rules() -> None:
-    """List every rule: code, name, default severity."""
-    from .rules import registry
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def rules(debug: bool) -> None:
+    """List every rule: code, name, default severity, source (builtin or the plugin's
+    distribution) and summary."""
+    from .rules import registry, source
 
-    for code, mod in registry().items():
-        summary = (mod.__doc__ or "").strip().splitlines()[0].split(": ", 1)[-1]
-        click.echo(f"{code}  {mod.NAME:<28} {mod.SEVERITY:<8} {summary}")
+    def work() -> int:
+        known = registry()
+        width = max(len(code) for code in known) + 2
+        origin = max(12, *(len(source(mod)) + 1 for mod in known.values()))
+        for code, mod in known.items():
+            summary = ((mod.__doc__ or "").strip().splitlines() or [""])[0].split(": ", 1)[-1]
+            click.echo(f"{code:<{width}}{mod.NAME:<28} {mod.SEVERITY:<8} "
+                       f"{source(mod):<{origin}}{summary}")
+        return EXIT_OK
+
+    _guard(debug, work)
 
 
 @main.command()

@@ -3,6 +3,10 @@
 Each module has ``CODE``, ``NAME``, ``SEVERITY``, a docstring (its documentation, shown
 by ``kpispec explain``) and ``check(catalog, ctx)`` yielding findings (``None`` for the
 two codes the linter itself reports: KS900 and KS901).
+
+Plugin rules have exactly that shape and come from the entry-point group
+``kpispec.rules`` of *installed* distributions (see :mod:`kpispec.rules.plugins`);
+:func:`registry` adds them after the built-in ones.
 """
 
 from __future__ import annotations
@@ -31,10 +35,15 @@ from . import (
     ks302_timeframe_ended,
     ks303_timeframe_inverted,
     ks304_kpi_outlives_goal,
+    ks401_unknown_owner,
+    ks402_unknown_data_source,
+    ks403_missing_required_field,
+    ks404_too_few_kpis_per_goal,
     ks900_rule_failure,
     ks901_unused_suppression,
 )
 from .base import Context
+from .plugins import BUILTIN, PluginError, load_plugins
 
 RULES: dict[str, ModuleType] = {
     mod.CODE: mod
@@ -59,6 +68,10 @@ RULES: dict[str, ModuleType] = {
         ks302_timeframe_ended,
         ks303_timeframe_inverted,
         ks304_kpi_outlives_goal,
+        ks401_unknown_owner,
+        ks402_unknown_data_source,
+        ks403_missing_required_field,
+        ks404_too_few_kpis_per_goal,
         ks900_rule_failure,
         ks901_unused_suppression,
     )
@@ -67,9 +80,18 @@ BY_NAME: dict[str, str] = {mod.NAME: code for code, mod in RULES.items()}
 
 
 def registry(config: Any = None) -> dict[str, Any]:
-    """Every rule this run knows: the built-in ones, then those the config or installed
-    plugins add (none yet). Selection, severity and ``explain`` all look codes up here."""
-    return dict(RULES)
+    """Every rule this run knows: the built-in ones (the policy rules KS4xx among them:
+    they read the config through ``ctx.config``), then the installed plugins' rules.
+    Selection, severity and ``explain`` all look codes up here. A broken plugin raises
+    :class:`PluginError` (a ConfigError: one line, exit 2)."""
+    rules: dict[str, Any] = dict(RULES)
+    rules.update(load_plugins(RULES))
+    return rules
+
+
+def source(rule: Any) -> str:
+    """Where a rule comes from: ``builtin``, or the distribution of its plugin."""
+    return getattr(rule, "SOURCE", BUILTIN)
 
 
 def doc(code: str, rules: dict | None = None) -> str:
@@ -77,7 +99,8 @@ def doc(code: str, rules: dict | None = None) -> str:
     mod = (RULES if rules is None else rules)[code]
     text = (mod.__doc__ or "").strip()
     first, _, rest = text.partition("\n")
-    return f"{first}\n\nDefault severity: {mod.SEVERITY}\n{rest}\n"
+    origin = "" if source(mod) == BUILTIN else f"\nFrom plugin: {mod.ORIGIN}"
+    return f"{first}\n\nDefault severity: {mod.SEVERITY}{origin}\n{rest}\n"
 
 
-__all__ = ["RULES", "BY_NAME", "Context", "doc", "registry"]
+__all__ = ["RULES", "BY_NAME", "Context", "PluginError", "doc", "registry", "source"]

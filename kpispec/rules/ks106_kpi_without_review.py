@@ -6,6 +6,9 @@ timeframe is KS103 alone.)
 Why: a KPI looked at only at its deadline is a post-mortem. A cadence (weekly, monthly,
 quarterly) says when the owner checks progress and can still change course.
 
+When the team policy requires ``timeframe.review``, the absence is KS403, an error, and
+this warning stands aside: one absence, one finding.
+
 Fix: add how often the KPI is reviewed: daily, weekly, monthly, quarterly or annually.
 
     timeframe:
@@ -15,6 +18,8 @@ Fix: add how often the KPI is reviewed: daily, weekly, monthly, quarterly or ann
 
 from __future__ import annotations
 
+from ..policy import policy_requires
+
 CODE = "KS106"
 NAME = "kpi-without-review"
 SEVERITY = "warning"
@@ -23,7 +28,8 @@ SEVERITY = "warning"
 def check(catalog, ctx):
     for entry in catalog.kpis:
         timeframe = entry.dict_field("timeframe")
-        if timeframe is not None and "review" not in timeframe:
+        if (timeframe is not None and "review" not in timeframe
+                and not policy_requires(ctx, entry, "timeframe.review")):
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}' has no review cadence. Add review: "

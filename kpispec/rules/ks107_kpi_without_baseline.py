@@ -7,6 +7,9 @@ Why: a target means little without where you start from: 5M of revenue is a stre
 3M and a slump from 8M. The baseline also lets kpispec check the target moves the right
 way (KS301).
 
+When the team policy requires ``target.baseline`` (``required``), the absence is KS403,
+an error, and this warning stands aside: one absence, one finding.
+
 Fix: add today's figure as the baseline.
 
     target:
@@ -18,6 +21,7 @@ Fix: add today's figure as the baseline.
 from __future__ import annotations
 
 from ..catalog import is_number
+from ..policy import policy_requires
 
 CODE = "KS107"
 NAME = "kpi-without-baseline"
@@ -27,7 +31,8 @@ SEVERITY = "warning"
 def check(catalog, ctx):
     for entry in catalog.kpis:
         target = entry.dict_field("target")
-        if target is not None and is_number(target.get("value")) and "baseline" not in target:
+        if (target is not None and is_number(target.get("value")) and "baseline" not in target
+                and not policy_requires(ctx, entry, "target.baseline")):
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}' has a target without a baseline. "

@@ -10,7 +10,8 @@ attention spreads thin and the list turns into a dashboard.
 
 Fix: keep the few that matter most and move the rest under ``metrics:`` (they can still
 feed the KPIs through ``inputs:``/``feeds:``), or split the scope. ``max-kpis`` in the
-configuration changes the limit.
+configuration changes the limit; the team policy's ``max-kpis = {marketing = 5}`` sets
+it for one scope.
 
     metrics:
       - id: demo-requests   # was under kpis:
@@ -19,6 +20,8 @@ configuration changes the limit.
 """
 
 from __future__ import annotations
+
+from ..policy import max_kpis_for
 
 CODE = "KS201"
 NAME = "too-many-kpis"
@@ -31,7 +34,8 @@ def check(catalog, ctx):
         if entry.is_kpi:
             by_scope.setdefault(entry.scope, []).append(entry)
     for scope, entries in sorted(by_scope.items()):
-        if len(entries) <= ctx.max_kpis:
+        limit = max_kpis_for(ctx, scope)
+        if len(entries) <= limit:
             continue
         seen_files = set()
         for entry in entries:
@@ -40,5 +44,5 @@ def check(catalog, ctx):
             seen_files.add(entry.file)
             yield entry.finding(
                 CODE,
-                f"scope '{scope}' has {len(entries)} KPIs, more than {ctx.max_kpis}; "
+                f"scope '{scope}' has {len(entries)} KPIs, more than {limit}; "
                 "keep the few that matter and move the others under metrics:")
