@@ -22,9 +22,19 @@ class PathError(Exception):
 def display_path(path: Path, cwd: Path) -> str:
     """Relative to the current directory when under it, with '/' separators."""
     try:
-        return path.relative_to(cwd).as_posix()
+        return printable(path.relative_to(cwd).as_posix())
     except ValueError:
-        return path.as_posix()
+        return printable(path.as_posix())
+
+
+def printable(name: str) -> str:
+    """A file name as output shows it: bytes that are not UTF-8 (``\\xff``) and control
+    characters (a newline in a name) escaped, so that every format can encode it and a
+    finding stays on one line."""
+    if name.isprintable():
+        return name
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in name)
 
 
 def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
@@ -57,10 +67,7 @@ def _gitignore(root: Path) -> list[str]:
 def _walk(folder: Path, base: Path, exclude: pathspec.PathSpec, errors: list) -> Iterable[Path]:
     """Every file below ``folder``; excluded folders are not entered, links to folders not
     followed (no loops). ``exclude`` matches paths relative to ``base``."""
-    def onerror(exc: OSError) -> None:
-        errors.append((Path(exc.filename or folder), exc))
-
-    for dirpath, dirnames, filenames in os.walk(folder, onerror=onerror):
+    for dirpath, dirnames, filenames in _walk_dirs(str(folder), errors):
         here = Path(dirpath)
         rel = _rel(here, base)
         dirnames[:] = sorted(d for d in dirnames
@@ -68,6 +75,34 @@ def _walk(folder: Path, base: Path, exclude: pathspec.PathSpec, errors: list) ->
         for name in sorted(filenames):
             if not exclude.match_file(rel + name):
                 yield here / name
+
+
+def _walk_dirs(top: str, errors: list) -> Iterable[tuple[str, list[str], list[str]]]:
+    """``os.walk(top)`` top-down, without following links, as a loop: Python 3.11's
+    os.walk recurses, and a tree 1,000 folders deep stopped every run with a
+    RecursionError. Same order (the caller sorts and prunes ``dirnames`` in place)."""
+    stack = [top]
+    while stack:
+        here = stack.pop()
+        dirs: list[str] = []
+        files: list[str] = []
+        walk_into: list[str] = []
+        try:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    (dirs if is_dir else files).append(entry.name)
+                    if is_dir and not entry.is_symlink():
+                        walk_into.append(entry.name)
+        except OSError as exc:
+            errors.append((Path(exc.filename or here), exc))
+            continue
+        yield here, dirs, files
+        into = set(walk_into)
+        stack.extend(os.path.join(here, name) for name in reversed(dirs) if name in into)
 
 
 def _rel(folder: Path, base: Path) -> str:

@@ -10,10 +10,13 @@ message that says what to write instead.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterator
+
+from .findings import shorten
 
 SCHEMA_FILE = "kpispec-1.schema.json"
 
@@ -61,17 +64,48 @@ def validate(data: Any, engine: str = "auto") -> list[Violation]:
         try:
             if rs.is_valid(data):
                 return []
-            raw = [(tuple(e.instance_path), _walk(tuple(e.schema_path)[:-1]),
-                    e.schema_path[-1], e.instance) for e in rs.iter_errors(data)]
+            raw = _violations(_rs_raw(rs, data))
         except (ValueError, TypeError, OverflowError):
             if engine == "rs":
                 raise
             raw = None  # a value jsonschema-rs cannot convert: the reference engine decides
         if raw is not None:
-            return _violations(raw)
+            return raw
     errors = _py_validator().iter_errors(data)
     return _violations((tuple(e.absolute_path), e.schema, e.validator, e.instance)
                        for e in errors)
+
+
+MAX_VIOLATIONS = 10_000  # listed per file; past it, one last violation says there are more
+_SLICE = 500  # entries of a long section validated at a time by jsonschema-rs
+_SECTIONS = ("goals", "kpis", "metrics")
+
+
+def _rs_raw(rs: Any, data: Any) -> Iterator[tuple]:
+    """jsonschema-rs errors as (path, subschema, keyword, instance). It builds every error
+    before it returns the first (a file of 300,000 broken entries: 10 s and 1.6 GB), so a
+    long section is validated a slice at a time, with the same schema (the same schema
+    paths; item indexes shifted back), and the caller can stop early."""
+    long = [key for key in _SECTIONS if isinstance(data, dict)
+            and isinstance(data.get(key), list) and len(data[key]) > _SLICE]
+    if not long:
+        yield from _rs_errors(rs, data, "", 0)
+        return
+    yield from _rs_errors(rs, {key: ([] if key in long else value)
+                               for key, value in data.items()}, "", 0)
+    for key in long:
+        items = data[key]
+        for start in range(0, len(items), _SLICE):
+            yield from _rs_errors(rs, {"kpispec": 1, key: items[start:start + _SLICE]},
+                                  key, start)
+
+
+def _rs_errors(rs: Any, data: Any, section: str, start: int) -> Iterator[tuple]:
+    for error in rs.iter_errors(data):
+        path = tuple(error.instance_path)
+        if section and len(path) >= 2 and path[0] == section:
+            path = (section, path[1] + start) + path[2:]
+        yield path, _walk(tuple(error.schema_path)[:-1]), error.schema_path[-1], error.instance
 
 
 def _walk(schema_path: tuple) -> dict:
@@ -83,10 +117,23 @@ def _walk(schema_path: tuple) -> dict:
 
 def _violations(raw: Any) -> list[Violation]:
     seen: dict[tuple, Violation] = {}
+    more: Violation | None = None
     for path, subschema, keyword, instance in raw:
         for violation in _explain(path, subschema, str(keyword), instance):
-            seen.setdefault((violation.path, violation.keyword, violation.message), violation)
-    return sorted(seen.values(), key=lambda v: (tuple(map(str, v.path)), v.keyword, v.message))
+            # a bad date breaks both 'pattern' and 'format' with one message: report it
+            # once, under the same keyword whichever engine found it first
+            key = (violation.path, violation.message)
+            if key not in seen or violation.keyword < seen[key].keyword:
+                seen[key] = violation
+            if len(seen) > MAX_VIOLATIONS:  # stop reading errors: the engines make them lazily
+                more = Violation(violation.path, "more", "more schema violations in this file "
+                                 f"are not listed (only the first {MAX_VIOLATIONS:,}); fix "
+                                 "these first", violation.path)
+                break
+        if more:
+            break
+    found = sorted(seen.values(), key=lambda v: (tuple(map(str, v.path)), v.keyword, v.message))
+    return found[:MAX_VIOLATIONS] + ([more] if more else [])
 
 
 def _where(path: tuple) -> str:
@@ -110,6 +157,7 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string",
                "number": "a number", "integer": "a whole number", "boolean": "true or false"}
 
@@ -121,7 +169,7 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
         for key in instance:
             if key not in allowed:
                 yield Violation(path + (key,), keyword,
-                                f"unknown key '{key}' in {name}; allowed keys: "
+                                f"unknown key '{shorten(str(key))}' in {name}; allowed keys: "
                                 f"{', '.join(allowed)}", path)
         return
     if keyword == "required" and isinstance(instance, dict):
@@ -142,10 +190,15 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
         if path == ("kpispec",):
             message += " (the format version: write 'kpispec: 1')"
     elif keyword in ("pattern", "format") and sub.get("format") == "date":
-        message = f"{name} must be a date written YYYY-MM-DD, not {_show(instance)}"
+        shaped = isinstance(instance, str) and _DATE_SHAPE.match(instance)
+        message = (f"{name} {_show(instance)} is not a real date; write a date that exists"
+                   if shaped else f"{name} must be a date written YYYY-MM-DD, not {_show(instance)}")
     elif keyword == "pattern":
         message = (f"{name} {_show(instance)} is not a valid id: use lowercase letters, digits, "
                    "'.', '_' and '-', starting with a letter or digit")
+    elif keyword == "maxLength":
+        message = (f"{name} is longer than {sub['maxLength']} characters "
+                   f"({len(instance) if isinstance(instance, str) else '?'}); shorten it")
     elif keyword == "minLength":
         message = f"{name} must not be empty"
     elif keyword == "minItems":

@@ -48,7 +48,9 @@ def _entry_item(data: object, path: tuple | None) -> dict | None:
 def _entry_id(data: object, path: tuple | None) -> str | None:
     item = _entry_item(data, path)
     entry_id = item.get("id") if item else None
-    return entry_id if isinstance(entry_id, str) else None
+    # an id past the schema's maxLength is no id: a 1 MB one would be copied into every
+    # finding about its entry
+    return entry_id if isinstance(entry_id, str) and len(entry_id) <= 256 else None
 
 
 def _entry_line(source, path: tuple | None) -> int | None:

@@ -24,7 +24,11 @@ def check(catalog, ctx):
         if len(entries) < 2:
             continue
         for entry in entries:
-            others = ", ".join(f"{o.file.display}:{o.line}" for o in entries if o is not entry)
+            # at most a few others: naming all n-1 in each of n findings is quadratic
+            shown = [o for o in entries[:4] if o is not entry][:3]
+            others = ", ".join(f"{o.file.display}:{o.line}" for o in shown)
+            if len(entries) - 1 > len(shown):
+                others += f" and {len(entries) - 1 - len(shown)} more"
             yield entry.finding(
                 CODE,
                 f"id '{entry_id}' is defined more than once (also at {others}); "
