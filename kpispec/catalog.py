@@ -9,7 +9,6 @@ rule can crash on it or report on it twice.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from .findings import Finding
 from .loader import LoadedFile
 
 KINDS = {"goals": "goal", "kpis": "kpi", "metrics": "metric"}
-ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
+ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,255}\Z")  # the schema's id, maxLength too
 DEFAULT_SCOPE = "default"
 
 
@@ -130,6 +129,12 @@ REFERENCE_FIELDS = {  # (kind of source, field) -> kind the ids must name
 }
 
 
+# REFERENCE_FIELDS by the kind of the source: kind -> ((field, kind wanted), ...)
+_FIELDS_OF_KIND: dict[str, tuple[tuple[str, str], ...]] = {}
+for (_kind, _key), _want in REFERENCE_FIELDS.items():
+    _FIELDS_OF_KIND[_kind] = _FIELDS_OF_KIND.get(_kind, ()) + ((_key, _want),)
+
+
 class Catalog:
     def __init__(self, files: list[SourceFile]):
         self.files = files
@@ -144,8 +149,10 @@ class Catalog:
         self.metrics = [e for e in self.entries if e.kind == "metric"]
         self.references: list[Reference] = []
         self._refs: dict[Entry, list[Reference]] = {}
+        self._near: dict[str, _NearMiss] = {}
+        self._suggested: dict[tuple[str, str], str | None] = {}
         for entry in self.entries:
-            refs = list(self._references(entry))
+            refs = self._references(entry)
             if refs:
                 self._refs[entry] = refs
                 self.references.extend(refs)
@@ -157,26 +164,154 @@ class Catalog:
                 return entry
         return None
 
-    def _references(self, entry: Entry) -> Iterator[Reference]:
-        for (kind, key), want in REFERENCE_FIELDS.items():
-            if kind != entry.kind or key not in entry.data:
+    def _references(self, entry: Entry) -> list[Reference]:
+        """The references an entry makes, in REFERENCE_FIELDS order (a list: this runs
+        for every entry of the catalog)."""
+        refs: list[Reference] = []
+        data = entry.data
+        for key, want in _FIELDS_OF_KIND.get(entry.kind, ()):
+            if key not in data:
                 continue
-            value = entry.data[key]
+            value = data[key]
             items = [(None, value)] if isinstance(value, str) else (
-                list(enumerate(value)) if isinstance(value, list) else [])
+                enumerate(value) if isinstance(value, list) else ())
             for index, target_id in items:
                 if isinstance(target_id, str) and ID_RE.match(target_id):
-                    target = self.get(target_id, want) or self.get(target_id)
-                    yield Reference(entry, key, index, target_id, want, target)
+                    named = self.by_id.get(target_id)
+                    target = None
+                    if named:  # the first of the kind wanted, else the first of any kind
+                        target = next((e for e in named if e.kind == want), named[0])
+                    refs.append(Reference(entry, key, index, target_id, want, target))
+        return refs
 
     def references_from(self, entry: Entry, key: str) -> list[Reference]:
         return [r for r in self._refs.get(entry, ()) if r.key == key]
 
     def suggest(self, wrong: str, kind: str) -> str | None:
-        """A near-miss id of the right kind, for "did you mean ...?"."""
-        ids = [e.id for e in self.entries if e.kind == kind]
-        close = difflib.get_close_matches(wrong, ids, n=1, cutoff=0.75)
-        return close[0] if close else None
+        """A near-miss id of the right kind, for "did you mean ...?": exactly what
+        ``difflib.get_close_matches(wrong, ids, n=1, cutoff=0.75)`` answers, found faster
+        (see :class:`_NearMiss`), and remembered for the next reference to the same id."""
+        key = (wrong, kind)
+        if key not in self._suggested:
+            finder = self._near.get(kind)
+            if finder is None:
+                finder = self._near[kind] = _NearMiss(
+                    [e.id for e in self.entries if e.kind == kind])
+            self._suggested[key] = finder.best(wrong, 0.75)
+        return self._suggested[key]
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789._-"  # what ids are made of (ID_RE)
+_FIELD = 8  # bits per letter in a letter-count signature: counts up to 8 fit
+
+
+class _NearMiss:
+    """The closest id by difflib's ratio, as ``get_close_matches(n=1)`` picks it (the
+    highest ratio at or above the cutoff; on a tie, the greater id), without computing
+    the costly ratio for every id. The ratio is at most ``quick_ratio`` (the letters two
+    ids share, counted with repeats), so ids are tried by falling bound and the search
+    stops as soon as no bound left can beat the best ratio found.
+
+    Even the bound is too slow to compute in Python for 200,000 ids per unresolved
+    reference, so each id also gets a signature: an integer with 8 bits per letter of
+    the alphabet, as many set as the letter occurs. The letters two ids share are then
+    ``(signature & mask).bit_count()``, one step in C, where the mask holds the wanted
+    id's counts the same way; only ids that pass that test get the exact bound. (An id
+    with a letter outside the alphabet or more than 8 times is always checked in full.)
+    """
+
+    def __init__(self, ids: list[str]):
+        self.ids = ids
+        self.counts: list[dict[str, int] | None] = [None] * len(ids)
+        self.by_length: dict[int, tuple[list[int], list[int]]] = {}  # -> (indexes, signatures)
+        self.odd: list[int] = []  # ids without a signature
+        for index, candidate in enumerate(ids):
+            signature = _signature(self._count(index))
+            if signature is None:
+                self.odd.append(index)
+            else:
+                group = self.by_length.setdefault(len(candidate), ([], []))
+                group[0].append(index)
+                group[1].append(signature)
+
+    def _count(self, index: int) -> dict[str, int]:
+        counts = self.counts[index]
+        if counts is None:
+            counts = {}
+            for char in self.ids[index]:
+                counts[char] = counts.get(char, 0) + 1
+            self.counts[index] = counts
+        return counts
+
+    def _bound(self, index: int, wanted: dict[str, int], size: int) -> float:
+        """difflib's quick_ratio of the id at ``index`` against the wanted one, computed
+        the same way (2.0 * letters shared / letters in both)."""
+        total = size + len(self.ids[index])
+        common = 0
+        for char, count in self._count(index).items():
+            have = wanted.get(char)
+            if have:
+                common += count if count < have else have
+        return 2.0 * common / total if total else 1.0
+
+    def best(self, wrong: str, cutoff: float) -> str | None:
+        wanted: dict[str, int] = {}
+        for char in wrong:
+            wanted[char] = wanted.get(char, 0) + 1
+        size = len(wrong)
+        mask = 0
+        for char, count in wanted.items():
+            place = _ALPHABET.find(char)
+            if place >= 0:
+                mask |= ((1 << min(count, _FIELD)) - 1) << (place * _FIELD)
+        # (bound, ids with that quick_ratio or a way to list them), at or above the cutoff
+        levels: list[tuple[float, Any]] = []
+        for length, (indexes, signatures) in self.by_length.items():
+            total = size + length
+            if total and 2.0 * min(size, length) / total < cutoff:
+                continue  # difflib's real_quick_ratio: the lengths alone rule them out
+            # letters shared, exact since every count fits its field; a pass in C, nearly
+            commons = [(signature & mask).bit_count() for signature in signatures]
+            for common in set(commons):
+                bound = 2.0 * common / total if total else 1.0
+                if bound >= cutoff:
+                    levels.append((bound, (common, commons, indexes)))
+        for index in self.odd:
+            bound = self._bound(index, wanted, size)
+            if bound >= cutoff:
+                levels.append((bound, index))
+        levels.sort(key=lambda level: level[0], reverse=True)
+        import difflib  # here, not at the top: most runs never suggest anything
+
+        matcher = difflib.SequenceMatcher()
+        matcher.set_seq2(wrong)
+        best: tuple[float, str] | None = None
+        for bound, found in levels:
+            if best is not None and bound < best[0]:
+                break  # no id left can reach the best ratio, nor tie it
+            if type(found) is int:
+                found = [found]
+            else:  # the ids of one length that share this many letters
+                common, commons, indexes = found
+                found = [index for index, shared in zip(indexes, commons) if shared == common]
+            for index in found:
+                matcher.set_seq1(self.ids[index])
+                score = matcher.ratio()
+                if score >= cutoff and (best is None or (score, self.ids[index]) > best):
+                    best = (score, self.ids[index])
+        return best[1] if best else None
+
+
+def _signature(counts: dict[str, int]) -> int | None:
+    """Letter counts as an integer, 8 bits a letter, as many set as it occurs (None: a
+    letter outside the alphabet, or too many of one)."""
+    signature = 0
+    for char, count in counts.items():
+        place = _ALPHABET.find(char) if len(char) == 1 else -1
+        if place < 0 or count > _FIELD:
+            return None
+        signature |= ((1 << count) - 1) << (place * _FIELD)
+    return signature
 
 
 def _entries(source: SourceFile) -> Iterator[Entry]:

@@ -1,0 +1,322 @@
+"""Time kpispec against the parse floor and the tools people would use instead (issue 5).
+
+Generates the corpus (``bench/corpus/``, git-ignored; see ``corpus_gen.py``), then, in
+the same run and interleaved round by round so that a busy machine slows every tool
+alike, times each command in a fresh process:
+
+* the floor: ruamel.yaml's C loader composing every file (``CSafeLoader(text)
+  .get_single_node()``, which keeps line and column marks) -- no linter can read YAML
+  with positions for less;
+* ``kpispec lint --format json`` with ``--jobs 1`` and ``--jobs 2``;
+* ``check-jsonschema --schemafile schemas/kpispec-1.schema.json`` over the same files
+  (structure only) and ``yamllint`` (style only);
+* one small file: kpispec, check-jsonschema, yamllint, the floor and ``python -c pass``;
+* one file of 20,000 KPIs; and with ``--scale 10`` (``100``) a corpus ten (a hundred)
+  times the size, for linear growth.
+
+It prints, per command, the median wall time, the median CPU time (user + system, of
+the process and its workers: the fairer figure when other work shares the machine),
+the ratios to the floor and to check-jsonschema, and the peak memory (the largest
+resident set of the process or any of its workers, from ``wait4``). Results also go
+to ``bench/out/results.json``. ``--profile`` writes a cProfile of the full lint.
+
+    python bench/bench.py             # 1000 files, 3 rounds (a few minutes)
+    python bench/bench.py --quick     # 200 files, 2 rounds, no scale runs (~1 minute)
+    python bench/bench.py --scale 10 --scale 100 --profile
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import corpus_gen  # noqa: E402
+
+SCHEMA = REPO / "schemas" / "kpispec-1.schema.json"
+TODAY = "2026-06-01"
+BIN = Path(sys.executable).parent
+
+FLOOR = """
+import os, sys
+from ruamel.yaml.cyaml import CSafeLoader
+for top in sys.argv[1:]:
+    walk = os.walk(top) if os.path.isdir(top) else [("", [], [top])]
+    for folder, dirs, names in walk:
+        dirs.sort()
+        for name in sorted(names):
+            if name.endswith((".yaml", ".yml")):
+                with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                    loader = CSafeLoader(handle.read())
+                    loader.get_single_node()
+                    loader.dispose()
+"""
+
+
+@dataclass
+class Case:
+    group: str
+    name: str
+    argv: list[str]
+    cwd: Path
+    floor: str | None = None  # name of the case this one is compared with
+    runs: list[tuple[float, float, int]] = field(default_factory=list)  # wall, cpu, rss KiB
+    ok_codes: tuple[int, ...] = (0, 1)
+
+    def median(self, index: int) -> float:
+        return statistics.median(run[index] for run in self.runs)
+
+    @property
+    def rss_mib(self) -> float:
+        return max(run[2] for run in self.runs) / 1024
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    if not path.exists():
+        sys.exit(f"bench: {name} is not installed next to {sys.executable}; "
+                 f"run: {sys.executable} -m pip install check-jsonschema yamllint pyinstrument")
+    return str(path)
+
+
+# Children run with bytecode caching on, as they do for users (this sandbox may set
+# PYTHONDONTWRITEBYTECODE, which would make every run compile kpispec from source).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+# GNU time reports the peak RSS of the command alone; wait4's own figure would include
+# this process's (a child's pre-exec memory counts toward its peak).
+GNU_TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
+
+
+def run_once(case: Case, record: bool = True) -> None:
+    """One fresh process: wall time, CPU time (of it and its workers) and peak RSS."""
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
+        argv = [GNU_TIME, "-f", "%M", "-o", rss.name, *case.argv] if GNU_TIME else case.argv
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=case.cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in case.ok_codes:
+            err.seek(0)
+            sys.exit(f"bench: {case.name} exited {proc.returncode}:\n"
+                     f"{err.read().decode(errors='replace')[-2000:]}")
+        lines = rss.read().split()
+        peak = int(lines[-1]) if GNU_TIME and lines and lines[-1].isdigit() else usage.ru_maxrss
+    if record:
+        case.runs.append((wall, usage.ru_utime + usage.ru_stime, peak))
+
+
+def kpispec(args: list[str]) -> list[str]:
+    return [tool("kpispec"), "lint", "--format", "json", "--today", TODAY, *args]
+
+
+def floor(paths: list[str]) -> list[str]:
+    return [sys.executable, "-c", FLOOR, *paths]
+
+
+def catalog_cases(group: str, folder: Path, files: list[Path], others: bool) -> list[Case]:
+    """The full-catalog commands for one corpus folder."""
+    rel = [str(p.relative_to(folder)) for p in files]
+    cases = [Case(group, "floor (C compose)", floor(["kpis"]), folder),
+             Case(group, "kpispec --jobs 1", kpispec(["--jobs", "1", "kpis"]), folder, "floor (C compose)"),
+             Case(group, "kpispec --jobs 2", kpispec(["--jobs", "2", "kpis"]), folder, "floor (C compose)")]
+    if others:
+        cases += [Case(group, "check-jsonschema", [tool("check-jsonschema"), "--schemafile", str(SCHEMA), *rel],
+                       folder, "floor (C compose)"),
+                  Case(group, "yamllint", [tool("yamllint"), "-f", "parsable", "kpis"], folder,
+                       "floor (C compose)")]
+    return cases
+
+
+def small_cases(folder: Path, path: Path) -> list[Case]:
+    rel = str(path.relative_to(folder))
+    return [
+        Case("one file", "python -c pass", [sys.executable, "-c", "pass"], folder, ok_codes=(0,)),
+        Case("one file", "floor (C compose)", floor([rel]), folder, "python -c pass"),
+        Case("one file", "kpispec", kpispec([rel]), folder, "python -c pass"),
+        Case("one file", "check-jsonschema", [tool("check-jsonschema"), "--schemafile", str(SCHEMA), rel],
+             folder, "python -c pass"),
+        Case("one file", "yamllint", [tool("yamllint"), "-f", "parsable", rel], folder, "python -c pass"),
+    ]
+
+
+def entries_of(folder: Path) -> int:
+    proc = subprocess.run(kpispec(["kpis"]), cwd=folder, capture_output=True, text=True, env=ENV)
+    summary = json.loads(proc.stdout)["summary"]
+    return summary["entries"]
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        model = platform.processor()
+    return (f"{_dt.date.today().isoformat()}, {os.cpu_count()} cores ({model or 'unknown CPU'}), "
+            f"Python {platform.python_version()}, {platform.system()}")
+
+
+def report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]) -> list[str]:
+    """The tables: one per group, ratios to that group's floor and to check-jsonschema."""
+    out = []
+    for group, cases in groups.items():
+        files, size, entries = sizes.get(group, (0, 0, 0))
+        head = f"## {group}" + (f": {files} files, {entries} entries, {size / 1e6:.1f} MB" if files else "")
+        out += ["", head, "",
+                "| command | wall s | CPU s | wall / floor | CPU / floor | check-jsonschema / this (wall) | peak MiB |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
+        by_name = {c.name: c for c in cases}
+        cjs = by_name.get("check-jsonschema")
+        for case in cases:
+            wall, cpu = case.median(0), case.median(1)
+            base = by_name.get(case.floor) if case.floor else None
+            ratio = f"{wall / base.median(0):.2f}x" if base else ""
+            cratio = f"{cpu / base.median(1):.2f}x" if base else ""
+            versus = f"{cjs.median(0) / wall:.1f}x" if cjs and case is not cjs else ""
+            out.append(f"| {case.name} | {wall:.3f} | {cpu:.3f} | {ratio} | {cratio} | {versus} "
+                       f"| {case.rss_mib:.0f} |")
+    return out
+
+
+def growth(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]) -> list[str]:
+    """Time per entry of kpispec --jobs 1 (and the floor) for every corpus size."""
+    out = ["", "## growth (median CPU time, --jobs 1)", "",
+           "| corpus | entries | MB | kpispec µs/entry | kpispec MB/s | floor µs/entry | kpispec / floor |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    for group, cases in groups.items():
+        by_name = {c.name: c for c in cases}
+        if group not in sizes or "kpispec --jobs 1" not in by_name:
+            continue
+        _, size, entries = sizes[group]
+        mine, base = by_name["kpispec --jobs 1"].median(1), by_name["floor (C compose)"].median(1)
+        out.append(f"| {group} | {entries} | {size / 1e6:.1f} | {mine / entries * 1e6:.1f} "
+                   f"| {size / 1e6 / mine:.2f} | {base / entries * 1e6:.1f} | {mine / base:.2f}x |")
+    return out
+
+
+def profile(folder: Path, out: Path) -> list[str]:
+    """A cProfile of the full lint, in-process, the 25 most costly functions by own time."""
+    import pstats
+
+    target = out / "lint.prof"
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(target), "-m", "kpispec", "lint",
+                    "--format", "json", "--today", TODAY, "--jobs", "1", "kpis"],
+                   cwd=folder, stdout=subprocess.DEVNULL, check=False, env=ENV)
+    text = out / "lint.prof.txt"
+    with text.open("w") as handle:
+        stats = pstats.Stats(str(target), stream=handle)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(25)
+    return ["", f"profile: {target} (summary in {text})"]
+
+
+def importtime(folder: Path, path: Path) -> list[str]:
+    """What the one-file run imports, by cumulative import time (python -X importtime)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "kpispec", "lint",
+                           "--today", TODAY, str(path.relative_to(folder))],
+                          cwd=folder, capture_output=True, text=True, env=ENV)
+    rows = []
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        self_us, cumulative, name = line[len("import time:"):].split("|")
+        if cumulative.strip().isdigit() and len(name) - len(name.lstrip()) == 1:  # top level
+            rows.append((int(cumulative), name.strip()))
+    rows.sort(reverse=True)
+    total = sum(us for us, _ in rows)
+    out = ["", f"## one-file imports (python -X importtime): {total / 1000:.0f} ms in all", ""]
+    out += [f"    {us / 1000:7.1f} ms  {name}" for us, name in rows[:12]]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="200 files, 2 rounds, no scale runs")
+    parser.add_argument("--files", type=int, default=None, help="files in the base corpus (1000)")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (3)")
+    parser.add_argument("--small-repeat", type=int, default=5, help="one-file runs per round")
+    parser.add_argument("--scale", type=int, action="append", default=[],
+                        help="also a corpus this many times the base (10, 100); kpispec and floor only")
+    parser.add_argument("--no-big", action="store_true", help="skip the one 20,000-KPI file")
+    parser.add_argument("--no-others", action="store_true",
+                        help="skip check-jsonschema and yamllint over the catalog (the slow ones)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the full lint")
+    args = parser.parse_args()
+    files = args.files or (200 if args.quick else 1000)
+    rounds = args.rounds or (2 if args.quick else 3)
+    corpus, out = HERE / "corpus", HERE / "out"
+    out.mkdir(exist_ok=True)
+
+    print(f"bench: {machine()}", flush=True)
+    groups: dict[str, list[Case]] = {}
+    sizes: dict[str, tuple[int, int, int]] = {}
+
+    def add(group: str, folder: Path, paths: list[Path], others: bool) -> None:
+        groups[group] = catalog_cases(group, folder, paths, others)
+        sizes[group] = (len(paths), sum(p.stat().st_size for p in paths), entries_of(folder))
+
+    base = corpus / f"files-{files}"
+    add("catalog", base, corpus_gen.many_files(base, files), not args.no_others)
+    for scale in args.scale:
+        folder = corpus / f"files-{files * scale}"
+        print(f"bench: generating {files * scale} files ...", flush=True)
+        add(f"catalog x{scale}", folder, corpus_gen.many_files(folder, files * scale), False)
+    if not args.no_big:
+        big = corpus / "big-20000"
+        path = corpus_gen.one_big_file(big, 20_000)
+        groups["one 20,000-KPI file"] = catalog_cases("one 20,000-KPI file", big, [path], False)[:2]
+        sizes["one 20,000-KPI file"] = (1, path.stat().st_size, entries_of(big))
+    one = corpus / "one"
+    groups["one file"] = small_cases(one, corpus_gen.one_small_file(one))
+
+    print("bench: warming up (page cache, bytecode caches)", flush=True)
+    for cases in groups.values():
+        for case in cases:
+            if case.name not in ("check-jsonschema", "yamllint") or cases is groups["one file"]:
+                run_once(case, record=False)
+    load_before = os.getloadavg()
+    for round_ in range(rounds):
+        print(f"bench: round {round_ + 1}/{rounds}", flush=True)
+        for group, cases in groups.items():
+            for case in cases:
+                for _ in range(args.small_repeat if group == "one file" else 1):
+                    run_once(case)
+
+    load_after = os.getloadavg()
+    lines = [f"# kpispec bench, {machine()}",
+             f"median of {rounds} interleaved rounds; load average before {load_before[0]:.2f}, "
+             f"after {load_after[0]:.2f} (other work on the machine: --jobs 2 needs two free "
+             "cores to show what it does; the CPU column is steadier)"]
+    lines += report(groups, sizes)
+    lines += growth(groups, sizes)
+    lines += importtime(one, corpus_gen.one_small_file(one))
+    if args.profile:
+        lines += profile(base, out)
+    text = "\n".join(lines) + "\n"
+    print(text)
+    (out / "results.md").write_text(text)
+    (out / "results.json").write_text(json.dumps({
+        "machine": machine(), "rounds": rounds,
+        "groups": {g: [{"name": c.name, "argv": c.argv[:6], "runs": c.runs} for c in cases]
+                   for g, cases in groups.items()},
+        "sizes": sizes}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
