@@ -10,7 +10,6 @@ file and the key: the CLI turns it into one line and exit code 2.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +137,8 @@ def parse_table(table: dict, path: Path, root: Path, where: str = "") -> Config:
 
 
 def _unknown_key(key: str) -> str:
+    import difflib  # only on this error path
+
     close = difflib.get_close_matches(key.replace("_", "-").lower(), KEYS, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return f"unknown key; {hint}known keys: {', '.join(KEYS)}"

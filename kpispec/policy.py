@@ -22,7 +22,6 @@ policy configured those rules report nothing.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -90,6 +89,8 @@ def owner_key(owner: str) -> str:
 
 def suggest(wrong: str, choices: tuple[str, ...] | list[str]) -> str | None:
     """The closest allowed value, for "did you mean ...?" (case does not hide a match)."""
+    import difflib  # only when there is something to suggest
+
     by_key = {choice.lstrip("@").casefold(): choice for choice in choices}
     close = difflib.get_close_matches(wrong.lstrip("@").casefold(), list(by_key), n=1,
                                       cutoff=0.7)
@@ -200,6 +201,8 @@ def _required(value: Any, key: str, fail: Fail) -> dict[str, tuple[str, ...]]:
         known = known_fields(kind)
         for item in paths:
             if item not in known:
+                import difflib  # only on this error path
+
                 hint = difflib.get_close_matches(item, sorted(known), n=1)
                 raise fail(f"{key}.{kind}", f"names {item!r}, which is not a field of a {kind}"
                            + (f"; did you mean {hint[0]!r}?" if hint else
