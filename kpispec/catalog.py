@@ -151,6 +151,7 @@ class Catalog:
         self._refs: dict[Entry, list[Reference]] = {}
         self._near: dict[str, _NearMiss] = {}
         self._suggested: dict[tuple[str, str], str | None] = {}
+        self._children: dict[str, list[str]] | None = None  # goal id -> sub-goal ids
         for entry in self.entries:
             refs = self._references(entry)
             if refs:
@@ -183,6 +184,23 @@ class Catalog:
                         target = next((e for e in named if e.kind == want), named[0])
                     refs.append(Reference(entry, key, index, target_id, want, target))
         return refs
+
+    def subtree(self, goal_id: str) -> set[str]:
+        """The goal and every goal below it (whose ``parent`` chain leads to it), by id;
+        cycle-safe."""
+        children = self._children
+        if children is None:
+            children = self._children = {}
+            for ref in self.references:
+                if ref.key == "parent" and ref.resolves:
+                    children.setdefault(ref.target_id, []).append(ref.source.id)
+        todo, seen = [goal_id], set()
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(children.get(current, ()))
+        return seen
 
     def references_from(self, entry: Entry, key: str) -> list[Reference]:
         return [r for r in self._refs.get(entry, ()) if r.key == key]

@@ -22,20 +22,9 @@ SEVERITY = "warning"
 
 
 def check(catalog, ctx):
-    children: dict[str, list[str]] = {}
-    for ref in catalog.references:
-        if ref.key == "parent" and ref.resolves:
-            children.setdefault(ref.target_id, []).append(ref.source.id)
     linked = {ref.target_id for ref in catalog.references if ref.key == "goal" and ref.resolves}
     for goal in catalog.goals:
-        todo, seen = [goal.id], set()
-        while todo:  # the goal and every goal below it, cycle-safe
-            goal_id = todo.pop()
-            if goal_id in seen:
-                continue
-            seen.add(goal_id)
-            todo.extend(children.get(goal_id, ()))
-        if not seen & linked:
+        if not catalog.subtree(goal.id) & linked:
             yield goal.finding(
                 CODE,
                 f"goal '{goal.id}' has no KPI (nor has any goal below it); add a KPI with "

@@ -32,10 +32,6 @@ def check(catalog, ctx):
     if policy is None or policy.min_kpis_per_goal is None:
         return
     minimum = policy.min_kpis_per_goal
-    children: dict[str, list[str]] = {}
-    for ref in catalog.references:
-        if ref.key == "parent" and ref.resolves:
-            children.setdefault(ref.target_id, []).append(ref.source.id)
     declared: dict[str, set] = {}  # goal id -> entries under kpis: linking to it
     for ref in catalog.references:
         if ref.key == "goal" and ref.resolves:
@@ -43,7 +39,7 @@ def check(catalog, ctx):
     for goal in catalog.goals:
         if catalog.get(goal.id, "goal") is not goal:
             continue  # a duplicate id: KS004's finding
-        linking = set().union(*(declared.get(g, set()) for g in _subtree(goal.id, children)))
+        linking = set().union(*(declared.get(g, set()) for g in catalog.subtree(goal.id)))
         kpis = sorted(e.id for e in linking if e.is_kpi)
         if not linking or len(kpis) >= minimum:
             continue
@@ -54,13 +50,3 @@ def check(catalog, ctx):
             f"goal '{goal.id}' has {have}; the team policy requires at least {minimum}. "
             f"Add KPIs with goal: {goal.id}, or complete the ones that are merely metrics")
 
-
-def _subtree(goal_id: str, children: dict[str, list[str]]) -> set[str]:
-    """The goal and every goal below it, cycle-safe."""
-    todo, seen = [goal_id], set()
-    while todo:
-        current = todo.pop()
-        if current not in seen:
-            seen.add(current)
-            todo.extend(children.get(current, ()))
-    return seen
