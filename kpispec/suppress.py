@@ -17,11 +17,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .findings import Finding
+from .findings import Finding, shorten
 
 COMMENT = re.compile(r"(?:^|(?<=\s))#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
                      r"([A-Za-z0-9_\-]+(?:\s*,\s*[A-Za-z0-9_\-]+)*)")
 CODE_RE = re.compile(r"[A-Za-z0-9_\-]+")
+ANY_DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*kpispec:")  # what a directive starts with
 UNUSED_CODE = "KS901"
 
 
@@ -32,6 +33,7 @@ class Directive:
     column: int
     whole_file: bool
     used: bool = False
+    malformed: bool = False  # "# kpispec: disable KS101" and the like: silences nothing
 
 
 def parse(text: str) -> list[Directive]:
@@ -42,12 +44,18 @@ def parse(text: str) -> list[Directive]:
     for number, line in enumerate(text.splitlines(), 1):
         if "kpispec:" not in line:
             continue
+        good = set()
         for match in COMMENT.finditer(line):
+            good.add(match.start())
             whole_file = match.group(1) == "disable-file"
             start = match.start(2)
             for part in CODE_RE.finditer(match.group(2)):  # column of each code, for KS901
                 directives.append(Directive(part.group(), number, start + part.start() + 1,
                                             whole_file))
+        for match in ANY_DIRECTIVE.finditer(line):  # one that reads as none: say so
+            if match.start() not in good:
+                directives.append(Directive(line[match.start():].strip(), number,
+                                            match.start() + 1, False, malformed=True))
     return directives
 
 
@@ -63,6 +71,8 @@ def apply(findings: list[Finding], directives: dict[str, list[Directive]],
     table: dict[tuple[str, str], tuple[list, dict[int, list]]] = {}
     for path, items in directives.items():
         for directive in items:
+            if directive.malformed:
+                continue
             whole, by_line = table.setdefault((path, _code(directive, to_code)), ([], {}))
             if directive.whole_file:
                 whole.append(directive)
@@ -98,11 +108,18 @@ def _code(directive: Directive, to_code: dict[str, str]) -> str:
 
 def _reportable(directive: Directive, to_code: dict[str, str], known: set[str],
                 enabled: Callable[[str], bool]) -> bool:
+    if directive.malformed:
+        return True
     code = _code(directive, to_code)
     return code not in known or enabled(code)
 
 
 def _unused(path: str, directive: Directive, to_code: dict[str, str], known: set[str]) -> Finding:
+    if directive.malformed:
+        return Finding(UNUSED_CODE, path, directive.line, directive.column,
+                       f"'{shorten(directive.code)}' is not a directive kpispec reads, so it "
+                       "silences nothing; write '# kpispec: disable=CODE[,CODE]' or "
+                       "'# kpispec: disable-file=CODE'")
     kind = "disable-file" if directive.whole_file else "disable"
     if _code(directive, to_code) in known:
         why, fix = "no finding with this code here", "remove it"

@@ -358,7 +358,8 @@ def test_ks202_ks203_quiet_when_no_entry_is_classed_kpi(tmp_path, lint_in):
 
 def test_ks204_counts_connections_via_either_side(tmp_path, lint_in):
     """A metric is connected by its own feeds or by a KPI's inputs, even to a declared KPI
-    that is merely a metric; feeds naming another metric connects nothing."""
+    that is merely a metric; feeds naming another metric is KS005 alone (one mistake,
+    one finding: not also an orphan)."""
     text = (GOAL + kpi("arr") + kpi("nrr", inputs="[by-inputs]")
             + kpi("visits", target="", inputs="[into-metric-kpi]") + """\
 metrics:
@@ -374,8 +375,9 @@ metrics:
     feeds: [by-feeds]
 """)
     run = lint_in(catalog(tmp_path, text))
-    assert run.hits("KS204") == [("catalog.yaml", "feeds-a-metric", 37, 5)]
-    assert run.codes() == {"KS005", "KS102", "KS204"}
+    assert run.hits("KS204") == []
+    assert [hit[1] for hit in run.hits("KS005")] == ["feeds-a-metric"]
+    assert run.codes() == {"KS005", "KS102"}
 
 
 def test_one_finding_per_schema_violation(tmp_path, lint_in):
@@ -383,3 +385,23 @@ def test_one_finding_per_schema_violation(tmp_path, lint_in):
     text = GOAL.replace("2026-12-31", "end of 2026") + kpi("arr") + kpi("nrr")
     run = lint_in(catalog(tmp_path, text))
     assert run.hits("KS002") == [("catalog.yaml", "grow", 5, 5)]
+
+
+def test_timeframe_without_end_is_ks103_alone(tmp_path, lint_in):
+    """No cascade: a timeframe with no end is KS103; KS106 (no review) waits for an end,
+    as KS107 waits for a target value."""
+    run = lint_in(catalog(tmp_path, GOAL + kpi("arr", timeframe="{start: 2026-01-01}")
+                          + kpi("nrr")))
+    assert by_entry(run, "arr") == {"KS103"}
+
+
+def test_unresolved_reference_names_the_file_that_could_not_be_read(tmp_path, lint_in):
+    """A goal defined in a file with a YAML error is not "not defined": KS005 says which
+    file could not be read, so nobody hunts for a typo that is not there."""
+    folder = catalog(tmp_path, "kpispec: 1\nkpis:\n" + kpi("arr") + kpi("nrr"), "sales.yaml")
+    write(folder / "goals.yaml", GOAL.replace("kpis:\n", "  - bad: [\n"))
+    run = lint_in(folder)
+    assert run.codes() == {"KS001", "KS005"}
+    messages = [f["message"] for f in run.findings("KS005")]
+    assert len(messages) == 2
+    assert all("it may be defined in goals.yaml, which could not be read" in m for m in messages)

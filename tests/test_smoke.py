@@ -102,3 +102,21 @@ def test_schema_command_prints_the_packaged_schema(tmp_path):
     proc = run_kpispec(["schema"], tmp_path)
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_report_names_files_it_could_not_read(tmp_path):
+    """A file with a YAML error has no rows in the table: the report says so instead of
+    looking complete."""
+    write(tmp_path / "kpis" / "company.yaml", COMPANY)
+    write(tmp_path / "kpis" / "sales.yaml", SALES)
+    write(tmp_path / "kpis" / "broken.yaml", "kpis: [\n")
+    proc = run_kpispec(["report", "kpis", "--today", TODAY], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-2:] == [
+        "4 entries: 2 KPIs, 2 metrics",
+        "1 file could not be read, so their entries are missing: kpis/broken.yaml "
+        "('kpispec lint' says why)"]
+    doc = json.loads(run_kpispec(["report", "kpis", "--format", "json", "--today", TODAY],
+                                 tmp_path).stdout)
+    assert doc["unreadable"] == ["kpis/broken.yaml"]
+    assert [e["id"] for e in doc["entries"]] == ["arr", "nrr", "visits", "new-mrr"]

@@ -221,3 +221,21 @@ def test_parse_ignores_text_that_is_not_a_comment():
                        "# kpispec: disable-file=orphan-metric\n")
     assert [(d.code, d.line, d.whole_file) for d in directives] == [
         ("KS107", 2, False), ("ks202", 2, False), ("orphan-metric", 3, True)]
+
+
+def test_a_malformed_directive_is_reported_not_silently_ignored(tmp_path):
+    """'# kpispec: disable KS101' (no '=') or 'disabled=' reads as a suppression to a
+    person but silences nothing: KS901 says so, as ruff does for an invalid noqa."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "kpis" / "a.yaml", """
+        kpispec: 1
+        metrics:
+          - id: m1  # kpispec: disable KS204
+            name: M1
+          # kpispec: disabled=KS204
+        """)
+    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, "kpis"], tmp_path)
+    import json
+
+    found = [(f["code"], f["line"], f["column"]) for f in json.loads(proc.stdout)["findings"]]
+    assert found == [("KS204", 3, 5), ("KS901", 3, 13), ("KS901", 5, 3)], found

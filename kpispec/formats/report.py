@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from .json_format import entry_json
+from .text import plural
 
 HEADER = ("entry", "location", "declared", "class", "lacks")
 
@@ -19,11 +20,19 @@ def rows(result: Any) -> list[tuple[str, ...]]:
 def render(result: Any, style: str = "text", **options: Any) -> str:
     table = rows(result)
     s = result.summary
-    total = f"{s['entries']} entries: {s['kpis']} KPIs, {s['metrics']} metrics"
+    total = (f"{plural(s['entries'], 'entry', 'entries')}: {plural(s['kpis'], 'KPI')}, "
+             f"{plural(s['metrics'], 'metric')}")
+    # a file that cannot be read has no rows: say so, or the table looks complete
+    unreadable = sorted({f.path for f in result.findings if f.code == "KS001"})
+    if unreadable:
+        total += (f"\n{len(unreadable)} file{'s' if len(unreadable) > 1 else ''} could not be "
+                  f"read, so their entries are missing: {', '.join(unreadable)} "
+                  "('kpispec lint' says why)")
     if style == "json":
-        return json.dumps({"version": 1, "summary": {k: s[k] for k in ("files", "entries", "kpis", "metrics")},
-                           "entries": [entry_json(e) for e in result.entries]},
-                          indent=2, ensure_ascii=False) + "\n"
+        summary = {k: s[k] for k in ("files", "entries", "kpis", "metrics")}
+        return json.dumps({"version": 1, "summary": summary,
+                           "entries": [entry_json(e) for e in result.entries],
+                           "unreadable": unreadable}, indent=2, ensure_ascii=False) + "\n"
     if style == "markdown":
         def cell(text: str) -> str:
             return text.replace("|", "\\|")

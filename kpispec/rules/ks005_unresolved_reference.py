@@ -9,6 +9,9 @@ Why: a KPI whose goal link points nowhere is not linked to any goal: it is merel
 metric (it is classed so, lacking ``goal``). A broken ``inputs`` or ``feeds`` link hides
 which metrics explain a KPI.
 
+When a file of the catalog could not be read (KS001, or a top level that is not a
+mapping), the message names it: the id may well be defined there.
+
 Fix: correct the id (the message suggests a near miss), or define the missing entry.
 
     # before
@@ -27,6 +30,9 @@ _NOUN = {"goal": "a goal", "kpi": "an entry under kpis:", "metric": "an entry un
 
 
 def check(catalog, ctx):
+    # a file that could not be read may define the id: say so, or the user hunts for a
+    # typo that is not there (in a pre-commit run the broken file may not even be shown)
+    unread = [f.display for f in catalog.files if not isinstance(f.loaded.data, dict)]
     for ref in catalog.references:
         if ref.resolves:
             continue
@@ -36,6 +42,10 @@ def check(catalog, ctx):
             message = (f"{ref.source.label}: {where} names '{ref.target_id}', which is not "
                        f"defined; it must name {_NOUN[ref.want]}")
             message += f". Did you mean '{hint}'?" if hint else ""
+            if unread:
+                more = f" and {len(unread) - 1} more" if len(unread) > 1 else ""
+                message += (f" (it may be defined in {unread[0]}{more}, which could not be "
+                            "read: fix that file first)")
         else:
             message = (f"{ref.source.label}: {where} names '{ref.target_id}', which is "
                        f"{_NOUN[ref.target.kind]} ({ref.target.file.display}:"

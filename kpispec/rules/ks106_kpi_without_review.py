@@ -1,7 +1,7 @@
 """KS106 kpi-without-review: a KPI's timeframe has no review cadence.
 
-What: an entry under ``kpis:`` has a ``timeframe:`` without ``review:``. (A missing
-timeframe is KS103 alone.)
+What: an entry under ``kpis:`` has a ``timeframe:`` with an ``end:`` but no ``review:``.
+(A missing timeframe, or one without an end, is KS103 alone.)
 
 Why: a KPI looked at only at its deadline is a post-mortem. A cadence (weekly, monthly,
 quarterly) says when the owner checks progress and can still change course.
@@ -28,7 +28,7 @@ SEVERITY = "warning"
 def check(catalog, ctx):
     for entry in catalog.kpis:
         timeframe = entry.dict_field("timeframe")
-        if (timeframe is not None and "review" not in timeframe
+        if (timeframe is not None and "end" in timeframe and "review" not in timeframe
                 and not policy_requires(ctx, entry, "timeframe.review")):
             yield entry.finding(
                 CODE,

@@ -7,6 +7,8 @@ Why: metrics are not bad: they feed KPIs and explain their moves. But a metric t
 feeds nothing is a number someone maintains for no stated reason; saying which KPI it
 explains keeps the catalog honest (and shows what to drop).
 
+A metric whose ``feeds:`` names an id that does not resolve gets KS005 instead.
+
 Fix: link it (either side will do), or remove it.
 
     metrics:
@@ -24,7 +26,9 @@ SEVERITY = "info"
 def check(catalog, ctx):
     connected = set()
     for ref in catalog.references:
-        if ref.key == "feeds" and ref.resolves:
+        # a metric whose feeds: names a missing id already has its KS005: one mistake,
+        # one finding
+        if ref.key == "feeds":
             connected.add(ref.source)
         elif ref.key == "inputs" and ref.resolves:
             connected.add(ref.target)
