@@ -20,12 +20,14 @@ from .loader import LoadedFile
 KINDS = {"goals": "goal", "kpis": "kpi", "metrics": "metric"}
 ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,255}\Z")  # the schema's id, maxLength too
 DEFAULT_SCOPE = "default"
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SINGLE = ("goal", "parent")  # reference fields that may hold one id, not a list
 
 
 def as_date(value: Any) -> _dt.date | None:
     """A YYYY-MM-DD string as a date; None for anything else (the schema reports it)."""
-    if isinstance(value, str) and len(value) == 10:
-        try:
+    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+        try:  # checked first: Python 3.11's fromisoformat also reads 2026-W01-1
             return _dt.date.fromisoformat(value)
         except ValueError:
             return None
@@ -174,7 +176,9 @@ class Catalog:
             if key not in data:
                 continue
             value = data[key]
-            items = [(None, value)] if isinstance(value, str) else (
+            # a single id where the schema allows one (goal, parent); inputs: m1 is a
+            # KS002 ("must be a list"), not also a reference
+            items = [(None, value)] if isinstance(value, str) and key in _SINGLE else (
                 enumerate(value) if isinstance(value, list) else ())
             for index, target_id in items:
                 if isinstance(target_id, str) and ID_RE.match(target_id):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import sys
-import traceback
 from pathlib import Path
 from typing import Any, Callable, NoReturn
 
@@ -24,6 +24,8 @@ def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) 
     if value is None:
         return None
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError(value)  # fromisoformat (3.11) would take 20260601 too
         return _dt.date.fromisoformat(value)
     except ValueError:
         _fail(f"--today: {value!r} is not a date YYYY-MM-DD")  # one line, like config errors
@@ -54,6 +56,8 @@ def _guard(debug: bool, work: Callable[[], int]) -> None:
         sys.exit(EXIT_USAGE)
     except Exception as exc:  # a failure of kpispec itself
         if debug:
+            import traceback  # here: only a failure needs it
+
             traceback.print_exc()
         _fail(f"internal error: {type(exc).__name__}: {exc} (please report it; "
               "--debug shows the traceback)")
@@ -67,9 +71,25 @@ def _run_lint(paths: tuple[str, ...], config_file: str | None, select: tuple[str
     from .config import load_config
     from .lint import lint, make_selection
 
-    config = load_config(Path(config_file) if config_file else None)
+    config = load_config(Path(config_file) if config_file else None,
+                         start=_common_folder(paths))
     selection = make_selection(config, _split(select) or None, _split(ignore))
     return lint(list(paths), config, selection, today=today, debug=debug, jobs=jobs)
+
+
+def _common_folder(paths: tuple[str, ...]) -> Path | None:
+    """Where config discovery starts when paths are named: their common folder, as ruff
+    finds a file's config from the file. Linting ``../other-repo/kpis/a.yaml`` from
+    elsewhere then uses that repository's config, root and catalog, not the current
+    folder's. None (the current folder) when no path is named."""
+    if not paths:
+        return None
+    folders = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".")
+               for p in paths]
+    try:
+        return Path(os.path.commonpath(folders))
+    except ValueError:  # different drives (Windows): the current folder
+        return None
 
 
 def use_color(choice: str) -> bool:
@@ -122,7 +142,8 @@ def main() -> None:
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large catalogs (default: automatic).")
+              help="Processes that load files, this one included (default: automatic: "
+                   "1 for small runs, else one per core up to 4).")
 def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
          today: _dt.date | None, config_file: str | None, debug: bool, exit_zero: bool,
          quiet: bool, statistics: bool, color: str, jobs: int | None) -> None:

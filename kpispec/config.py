@@ -10,6 +10,7 @@ file and the key: the CLI turns it into one line and exit code 2.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,8 @@ DEFAULT_INCLUDE = ["**/*.kpi.yaml", "**/*.kpi.yml", "**/kpis/**/*.yaml", "**/kpi
 ALWAYS_EXCLUDE = [".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/",
                   "node_modules/", "__pycache__/"]
 DEFAULT_MAX_KPIS = 7
+# YYYY-MM-DD only: Python 3.11's fromisoformat also takes 20260601 and 2026-W01-1
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 KEYS = ("include", "exclude", "select", "ignore", "severity", "max-kpis", "today")
 RESERVED = ("policy",)  # read by a later stage (team policies): passed through in Config.extra
 LEVELS = ("error", "warning", "info")
@@ -59,10 +62,10 @@ def find_config(start: Path) -> Path | None:
     ``start`` up (kpispec.toml first when a folder holds both)."""
     for folder in (start, *start.parents):
         candidate = folder / "kpispec.toml"
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
+        if _is_file(candidate):
             tool = _read_toml(candidate).get("tool")
             if isinstance(tool, dict) and "kpispec" in tool:
                 return candidate
@@ -73,9 +76,21 @@ def find_root(start: Path) -> Path:
     """With no config: the nearest folder with ``.git`` (a folder, or a file in worktrees
     and submodules), else ``start`` itself."""
     for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
+        try:
+            if (folder / ".git").exists():
+                return folder
+        except OSError:  # a folder that cannot be searched: look further up
+            continue
     return start
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a folder on the way that cannot be searched (a named
+    folder may be unreadable: linting reports that, discovery looks further up)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _read_toml(path: Path) -> dict:
@@ -88,15 +103,18 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
-def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Config:
+def load_config(explicit: Path | None = None, cwd: Path | None = None,
+                start: Path | None = None) -> Config:
     """The config named by ``--config`` (relative to ``cwd``), else the one found walking
-    up from ``cwd``, else the defaults rooted at the nearest ``.git``."""
+    up from ``start`` (default ``cwd``), else the defaults rooted at the nearest ``.git``
+    above it."""
     cwd = (cwd or Path.cwd()).resolve()
+    start = cwd if start is None else start.resolve()
     if explicit is not None and not explicit.is_absolute():
         explicit = cwd / explicit
-    path = explicit if explicit is not None else find_config(cwd)
+    path = explicit if explicit is not None else find_config(start)
     if path is None:
-        return Config(root=find_root(cwd))
+        return Config(root=find_root(start))
     if not path.is_file():
         why = "is a folder, not a config file" if path.is_dir() else "config file not found"
         raise ConfigError(f"{path}: {why}")
@@ -141,6 +159,8 @@ def _unknown_key(key: str) -> str:
 
     close = difflib.get_close_matches(key.replace("_", "-").lower(), KEYS, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
+    if key == "tool":  # [tool.kpispec] copied from a pyproject.toml into kpispec.toml
+        hint = "in kpispec.toml the keys go at the top level, without [tool.kpispec]; "
     return f"unknown key; {hint}known keys: {', '.join(KEYS)}"
 
 
@@ -186,7 +206,7 @@ def parse_date(value: Any, fail: Callable[[str], Exception]) -> _dt.date:
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
         return value
     try:
-        if isinstance(value, str) and len(value) == 10:
+        if isinstance(value, str) and _DATE_RE.fullmatch(value):
             return _dt.date.fromisoformat(value)
     except ValueError:
         pass

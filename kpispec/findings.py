@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SEVERITIES = ("error", "warning", "info")
+# reported even when --select leaves them out (only an explicit ignore drops them), as ruff
+# always reports syntax errors: a file that cannot be read, or a rule that crashed, must
+# not pass as clean because the run was narrowed to other rules
+ALWAYS_SELECTED = frozenset({"KS001", "KS900"})
 
 
 def shorten(text: str, limit: int = 60) -> str:
@@ -59,4 +63,4 @@ class Selection:
     def enabled(self, code: str) -> bool:
         if code in self.ignore:
             return False
-        return self.select is None or code in self.select
+        return self.select is None or code in self.select or code in ALWAYS_SELECTED

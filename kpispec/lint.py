@@ -10,7 +10,6 @@ import datetime as _dt
 import gc
 import os
 import sys
-import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +88,17 @@ def make_selection(config: Config, select: list[str] | None = None,
     if ignore:
         ignored |= resolve_codes(ignore, "--ignore", rules)
     severity = {}
-    for key, level in config.severity.items():
+    names = {mod.NAME for mod in rules.values()}
+
+    def specificity(item: tuple[str, str]) -> tuple[int, int]:
+        """ALL, then shorter prefixes, then longer ones, then exact codes and names: the
+        most specific entry wins whatever the order of the table."""
+        key = item[0].strip()
+        if key.upper() in rules or key in names:
+            return (2, 0)
+        return (0, 0) if key.upper() == "ALL" else (1, len(key))
+
+    for key, level in sorted(config.severity.items(), key=specificity):
         for code in resolve_codes([key], f"{where}: 'severity'", rules):
             severity[code] = level
     return Selection(select=chosen, ignore=ignored, severity=severity)
@@ -125,11 +134,25 @@ def load_file(path: Path) -> LoadedFile:
     return loaded
 
 
-def _load_chunk(paths: list[Path]) -> bytes:
-    """One worker's share (--jobs): the LoadedFiles travel back as bytes, positions and
-    all (see :func:`kpispec.loader.files_to_bytes`)."""
+def _load_chunk(paths: list[Path], spool: str) -> str:
+    """One worker's share (--jobs): the LoadedFiles, positions and all, as bytes (see
+    :func:`kpispec.loader.files_to_bytes`) in a file of the folder ``spool``; its name
+    goes back. Not the bytes themselves: through the pool's pipe a worker waits at
+    every 64 KiB for the parent's reader thread, which waits for the busy parent."""
+    import tempfile
+
     with gc_paused():
-        return files_to_bytes([load_file(path) for path in paths])
+        blob = files_to_bytes([load_file(path) for path in paths])
+    with tempfile.NamedTemporaryFile(dir=spool, delete=False) as handle:
+        handle.write(blob)
+    return handle.name
+
+
+def _read_chunk(name: str) -> list[LoadedFile]:
+    with open(name, "rb") as handle:
+        blob = handle.read()
+    os.unlink(name)
+    return files_from_bytes(blob)
 
 
 @contextmanager
@@ -199,27 +222,46 @@ def _worker_start() -> None:
 
 
 def load_files(paths: list[Path], jobs: int) -> list[LoadedFile]:
-    """Load and schema-check ``paths``, in order; with ``jobs`` > 1 in a process pool
-    over chunks of files (falling back to this process if no pool can be started)."""
+    """Load and schema-check ``paths``, in order; with ``jobs`` > 1 in ``jobs``
+    processes: this one and ``jobs - 1`` workers (falling back to this process alone if
+    no pool can be started)."""
     jobs = min(jobs, len(paths))
     if jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        size = min(-(-len(paths) // (jobs * CHUNKS_PER_JOB)), MAX_CHUNK_FILES)
-        chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
         try:
-            with ProcessPoolExecutor(jobs, mp_context=_pool_context(),
-                                     initializer=_worker_start) as pool:
-                try:
-                    return [loaded for blob in pool.map(_load_chunk, chunks)
-                            for loaded in files_from_bytes(blob)]
-                except KeyboardInterrupt:  # stop now, not after every chunk left
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+            return _load_in_pool(paths, jobs)
         except (OSError, NotImplementedError, ImportError, BrokenProcessPool):
             pass  # no processes here (a sandbox without semaphores, say): load them here
     return [load_file(path) for path in paths]
+
+
+def _load_in_pool(paths: list[Path], jobs: int) -> list[LoadedFile]:
+    """Chunks of files go to ``jobs - 1`` workers from the front while this process,
+    which would otherwise only wait, takes chunks from the back (those no worker has
+    started: cancelling the future tells) until the two meet. So the work balances
+    itself, and the chunks loaded here cost no transfer at all."""
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = min(-(-len(paths) // (jobs * CHUNKS_PER_JOB)), MAX_CHUNK_FILES)
+    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    with tempfile.TemporaryDirectory(prefix="kpispec-") as spool, \
+            ProcessPoolExecutor(jobs - 1, mp_context=_pool_context(),
+                                initializer=_worker_start) as pool:
+        try:
+            futures = [pool.submit(_load_chunk, chunk, spool) for chunk in chunks]
+            here: dict[int, list[LoadedFile]] = {}
+            for index in range(len(chunks) - 1, -1, -1):
+                if not futures[index].cancel():
+                    break  # a worker has it: every chunk before it is a worker's too
+                here[index] = [load_file(path) for path in chunks[index]]
+            return [loaded for index, future in enumerate(futures)
+                    for loaded in (here[index] if index in here
+                                   else _read_chunk(future.result()))]
+        except KeyboardInterrupt:  # stop now, not after every chunk left
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def _realpath(path: Path, folders: dict[str, str]) -> str:
@@ -267,6 +309,8 @@ def run_rules(catalog: Catalog, ctx: Context, selection: Selection, rules: dict,
             findings.extend(rule.check(catalog, ctx))
         except Exception as exc:  # a crash in one rule is a finding, the run goes on
             if debug:
+                import traceback
+
                 traceback.print_exc()
             findings.append(_rule_failure(catalog, code, rule.NAME, exc))
     return findings
@@ -274,6 +318,8 @@ def run_rules(catalog: Catalog, ctx: Context, selection: Selection, rules: dict,
 
 def _rule_failure(catalog: Catalog, code: str, name: str, exc: Exception) -> Finding:
     """KS900 at the entry the rule was looking at, when the traceback tells which."""
+    import traceback  # here: only a failing rule needs it
+
     entry = None
     for frame, _ in traceback.walk_tb(exc.__traceback__):
         candidate = frame.f_locals.get("entry") or frame.f_locals.get("goal") \
@@ -284,7 +330,8 @@ def _rule_failure(catalog: Catalog, code: str, name: str, exc: Exception) -> Fin
                "the other rules ran. Please report this (run with --debug for details)")
     if entry is not None:
         return entry.finding("KS900", message)
-    source = catalog.files[0] if catalog.files else None
+    # no entry to point at: the first file reported on, so the finding is not filtered out
+    source = next((f for f in catalog.files if f.reported), None)
     return Finding("KS900", source.display if source else ".", 1, 1, message)
 
 

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any, Iterator
 
 from .findings import shorten
@@ -30,7 +30,15 @@ class Violation:
 
 
 def schema_text() -> str:
-    return resources.files("kpispec").joinpath("data", SCHEMA_FILE).read_text(encoding="utf-8")
+    """The packaged schema, read next to this module (``importlib.resources``, whose
+    import costs a one-file run several milliseconds, only where that fails: a package
+    in a zip file)."""
+    try:
+        return (Path(__file__).parent / "data" / SCHEMA_FILE).read_text(encoding="utf-8")
+    except OSError:
+        from importlib import resources
+
+        return resources.files("kpispec").joinpath("data", SCHEMA_FILE).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=None)
@@ -144,6 +152,16 @@ def _where(path: tuple) -> str:
     return out or "the top level"
 
 
+def _close(wrong: str, choices: list[str]) -> str | None:
+    """A near-miss key ("taget" for "target"), for "did you mean ...?"."""
+    if len(wrong) > 60:
+        return None
+    import difflib  # only when a key is unknown
+
+    close = difflib.get_close_matches(wrong, choices, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -168,14 +186,19 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
         allowed = sub.get("properties", {})
         for key in instance:
             if key not in allowed:
+                hint = _close(str(key), [k for k in allowed if k not in instance])
+                hint = f"did you mean '{hint}'? " if hint else ""
                 yield Violation(path + (key,), keyword,
-                                f"unknown key '{shorten(str(key))}' in {name}; allowed keys: "
-                                f"{', '.join(allowed)}", path)
+                                f"unknown key '{shorten(str(key))}' in {name}; {hint}allowed "
+                                f"keys: {', '.join(allowed)}", path)
         return
     if keyword == "required" and isinstance(instance, dict):
         for key in sub.get("required", []):
             if key not in instance:
-                yield Violation(path, keyword, f"{name} is missing the required key '{key}'", path)
+                fix = ("; write 'kpispec: 1' as the first line (the format version), or keep "
+                       "this file out of kpispec's include patterns") if path == () else ""
+                yield Violation(path, keyword,
+                                f"{name} is missing the required key '{key}'{fix}", path)
         return
     if keyword == "type":
         types = sub.get("type")

@@ -230,3 +230,20 @@ def test_scalar_shortcut_resolves_as_ruamel_does():
             assert got == expected and type(got) is type(expected), text
         else:  # floats, and dates, which kpispec keeps as text
             assert got == expected or got == text or (expected != expected and got == text), text
+
+
+def test_pool_and_this_process_share_the_files_and_leave_no_spool(catalog, monkeypatch, tmp_path):
+    """With --jobs 3 two workers take chunks from the front and this process from the
+    back; the result is in order, and the folder the workers' chunks pass through is
+    gone afterwards."""
+    import tempfile
+
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    paths = sorted((catalog / "kpis").rglob("*.yaml"))
+    here = [lint_module.load_file(path) for path in paths]
+    there = lint_module.load_files(paths, jobs=3)
+    assert [f.data for f in there] == [f.data for f in here]
+    assert [f.problems for f in there] == [f.problems for f in here]
+    assert list(spool.iterdir()) == []

@@ -120,3 +120,77 @@ def test_report_names_files_it_could_not_read(tmp_path):
                                  tmp_path).stdout)
     assert doc["unreadable"] == ["kpis/broken.yaml"]
     assert [e["id"] for e in doc["entries"]] == ["arr", "nrr", "visits", "new-mrr"]
+
+
+def test_config_and_root_come_from_the_named_files_not_the_current_folder(tmp_path):
+    """Linting another repository's file from elsewhere uses that repository's root and
+    catalog (as ruff finds a file's config from the file), not every kpis/ folder under
+    the current one."""
+    for name in ("repo-a", "repo-b"):
+        (tmp_path / name / ".git").mkdir(parents=True)
+        write(tmp_path / name / "kpis" / "company.yaml", COMPANY)
+        write(tmp_path / name / "kpis" / "sales.yaml", SALES)
+    doc = lint_json(["repo-a/kpis/sales.yaml"], tmp_path)
+    assert {f["code"] for f in doc["findings"]} == {"KS101", "KS102", "KS103", "KS105"}
+
+
+def test_unreadable_file_is_reported_even_when_select_leaves_ks001_out(tmp_path):
+    """As ruff always shows syntax errors: --select narrows the rules, but a file that
+    cannot be read still fails the run (only an explicit --ignore drops KS001)."""
+    write(tmp_path / "kpis" / "broken.yaml", "kpis: [\n")
+    proc = run_kpispec(["lint", "--select", "KS1", "--today", TODAY, "kpis"], tmp_path)
+    assert proc.returncode == 1 and ": KS001 error yaml-syntax: " in proc.stdout
+    proc = run_kpispec(["lint", "--ignore", "KS001", "--today", TODAY, "kpis"], tmp_path)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_the_most_specific_severity_wins_whatever_the_order(tmp_path):
+    write(tmp_path / "kpispec.toml", '[severity]\nKS101 = "error"\nKS1 = "warning"\n')
+    write(tmp_path / "kpis" / "sales.yaml", SALES)
+    write(tmp_path / "kpis" / "company.yaml", COMPANY)
+    doc = lint_json(["kpis"], tmp_path)
+    levels = {f["code"]: f["severity"] for f in doc["findings"]}
+    assert levels == {"KS101": "error", "KS102": "warning", "KS103": "warning",
+                      "KS105": "warning"}
+
+
+def test_only_yyyy_mm_dd_is_a_date(tmp_path):
+    """Python 3.11's fromisoformat reads 2026-W01-1 and 20260601 too: kpispec does not, on
+    any Python, so the schema's finding is the only one and the entry lacks a timeframe."""
+    write(tmp_path / "kpis" / "company.yaml", COMPANY)
+    write(tmp_path / "kpis" / "sales.yaml", SALES.replace(
+        "{start: 2026-01-01, end: 2026-12-31, review: monthly}",
+        "{start: 2027-W01-1, end: 2026-W01-1, review: monthly}"))
+    doc = lint_json(["kpis"], tmp_path)
+    assert {(f["code"], f["entry"]) for f in doc["findings"] if f["entry"] == "arr"} == {
+        ("KS002", "arr")}
+    assert next(e for e in doc["entries"] if e["id"] == "arr")["lacks"] == ["timeframe"]
+    proc = run_kpispec(["lint", "--today", "20260601", "kpis"], tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_unknown_key_suggests_the_key_meant(tmp_path):
+    write(tmp_path / "kpis" / "company.yaml", COMPANY.replace("owner:", "ownr:", 1))
+    doc = lint_json(["kpis"], tmp_path)
+    [finding] = [f for f in doc["findings"] if f["code"] == "KS002"]
+    assert "unknown key 'ownr' in goals[0]; did you mean 'owner'?" in finding["message"]
+
+
+def test_a_rule_crash_with_no_entry_lands_on_a_reported_file(tmp_path, run_cli, monkeypatch):
+    """KS900 that cannot name an entry goes to the first file reported on: in a
+    one-file (pre-commit) run the first catalog file is often not reported at all."""
+    from kpispec.rules import ks204_orphan_metric
+
+    def crash(catalog, ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ks204_orphan_metric, "check", crash)
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "kpis" / "company.yaml", COMPANY)
+    write(tmp_path / "kpis" / "sales.yaml", SALES)
+    result = run_cli(["lint", "--format", "json", "--select", "KS204", "--today", TODAY,
+                      "kpis/sales.yaml"], cwd=tmp_path)
+    assert result.exit_code == 1
+    [finding] = json.loads(result.output)["findings"]
+    assert (finding["code"], finding["path"], finding["entry"]) == ("KS900", "kpis/sales.yaml", None)
+    assert "rule KS204 (orphan-metric) failed: RuntimeError: boom" in finding["message"]
