@@ -18,6 +18,16 @@ from kpispec.cli import main
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2026-06-01"  # every test fixes "today"
 
+# one goal, due after TODAY: the smallest catalog other test catalogs link to
+GOALS = """
+kpispec: 1
+goals:
+  - id: g1
+    title: Grow
+    owner: ceo@example.com
+    due: 2030-12-31
+"""
+
 
 @pytest.fixture
 def run_cli(monkeypatch):

@@ -9,17 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TODAY, lint_json, run_kpispec, write
+from conftest import GOALS, TODAY, lint_json, run_kpispec, write
 from kpispec.config import DEFAULT_INCLUDE, load_config
 
-GOALS = """
-kpispec: 1
-goals:
-  - id: g1
-    title: Grow
-    owner: ceo@example.com
-    due: 2030-12-31
-"""
 
 # 'arr' is a KPI without a baseline (KS107 warning, and g1 has one KPI only: KS202);
 # 'visits' is declared a KPI but has nothing (KS101, KS102, KS103, KS105 errors); arr's
@@ -341,8 +333,6 @@ def test_missing_config_file_and_path_and_unknown_code(project):
 def test_gitignored_folders_are_not_part_of_the_catalog(tmp_path):
     """A generated or vendored folder the project's .gitignore names (a benchmark corpus,
     say) is skipped, as ruff does: its ids would otherwise clash with the real ones."""
-    from conftest import lint_json, write
-
     (tmp_path / ".git").mkdir()
     catalog = """
     kpispec: 1

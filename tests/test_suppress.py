@@ -9,17 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TODAY, run_kpispec, write
+from conftest import GOALS, TODAY, run_kpispec, write
 from kpispec.suppress import parse
 
-GOALS = """
-kpispec: 1
-goals:
-  - id: g1
-    title: Grow
-    owner: ceo@example.com
-    due: 2030-12-31
-"""
 
 
 def kpi(kpi_id: str, first: str = "", target: str = "", baseline: bool = False) -> str:
