@@ -104,11 +104,6 @@ def make_selection(config: Config, select: list[str] | None = None,
     return Selection(select=chosen, ignore=ignored, severity=severity)
 
 
-def read_file(path: Path) -> LoadedFile:
-    """Read and load one file; unreadable, non-regular or oversized files are KS001."""
-    return read_path(path)
-
-
 def check_structure(loaded: LoadedFile) -> None:
     """Run the JSON Schema over a loaded file, recording each violation as KS002."""
     from .schema import validate
@@ -129,7 +124,7 @@ def check_structure(loaded: LoadedFile) -> None:
 
 def load_file(path: Path) -> LoadedFile:
     """Read, load and check one file against the schema: the work a worker does."""
-    loaded = read_file(path)
+    loaded = read_path(path)  # unreadable, non-regular or oversized: KS001
     check_structure(loaded)
     return loaded
 

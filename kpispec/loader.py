@@ -111,10 +111,6 @@ class LoadedFile:
                 break
         return pos
 
-    def key_position(self, path: tuple | list) -> Pos:
-        """Position of the mapping at ``path`` itself: for a list item, its ``-`` entry."""
-        return self.position(path)
-
     def __getstate__(self) -> dict:
         """For pickling (``--jobs`` loads files in worker processes). The position tables
         are keyed by ``id()`` of the containers, which means nothing in another process,
@@ -542,10 +538,9 @@ class _Builder:
 
     def document(self) -> tuple[Any, Pos]:
         get = self.loader.get_event
-        # a frame: [container, is_mapping, pending key, key position, size, anchor, table, merges]
+        # a frame: [container, is_mapping, pending key, key position, size, anchor, table,
+        #           merges, position of the container itself]
         stack: list[list] = []
-        root: Any = None
-        root_pos: Pos = (1, 1)
         # the common scalar, inline: untagged, plain, and no resolver for its first
         # character, so a string (what scalar() would say, at a fraction of the cost)
         plain = self.implicit if _CTAG else None
