@@ -16,7 +16,7 @@ import pickle
 import random
 
 import pytest
-from conftest import TODAY, run_kpispec, write
+from conftest import REPO, TODAY, run_kpispec, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -195,6 +195,19 @@ json_values = st.recursive(
 @given(json_values)
 def test_json_encoder_writes_what_json_dumps_writes(value):
     assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("where", ["catalog", "clean", "nothing"])
+def test_json_render_writes_what_json_dumps_writes(catalog, where, tmp_path):
+    """The record templates of render() against json.dumps of the same document: on
+    the generated catalog (unicode, nulls, lacks lists), a clean one, and no files."""
+    from kpispec.formats import json_format
+
+    folder = {"catalog": catalog, "clean": REPO / "examples" / "clean", "nothing": tmp_path}[where]
+    result = lint_module.lint([str(folder)], load_config(cwd=folder), cwd=folder)
+    assert (where == "nothing") == (not result.entries)
+    assert json_format.render(result) == json.dumps(
+        json_format.document(result), indent=2, ensure_ascii=False) + "\n"
 
 
 def test_json_encoder_hands_other_values_to_json_dumps():

@@ -25,7 +25,43 @@ def document(result: Any) -> dict:
 
 
 def render(result: Any, **options: Any) -> str:
-    return dumps(document(result)) + "\n"
+    """``dumps(document(result))``, with the findings and entries (tens of thousands
+    in a large catalog) written record by record from a template, not walked value by
+    value: a fifth of the time. A test checks the two agree byte for byte."""
+    findings = ",\n".join([_finding(f) for f in result.findings])
+    entries = ",\n".join([_entry(e) for e in result.entries])
+    return ('{\n  "version": ' + dumps(VERSION) + ',\n  "summary": '
+            + _encode(dict(result.summary), "  ")
+            + ',\n  "findings": ' + ("[\n" + findings + "\n  ]" if findings else "[]")
+            + ',\n  "entries": ' + ("[\n" + entries + "\n  ]" if entries else "[]")
+            + "\n}\n")
+
+
+_FINDING = ('    {\n      "path": %s,\n      "line": %s,\n      "column": %s,\n'
+            '      "code": %s,\n      "name": %s,\n      "severity": %s,\n'
+            '      "entry": %s,\n      "message": %s\n    }')
+_ENTRY = ('    {\n      "id": %s,\n      "path": %s,\n      "line": %s,\n'
+          '      "declared": %s,\n      "class": %s,\n      "lacks": %s\n    }')
+
+
+def _finding(finding: Any) -> str:
+    entry = finding.entry
+    return _FINDING % (
+        encode_basestring(finding.path), _encode(finding.line, ""), _encode(finding.column, ""),
+        encode_basestring(finding.code), encode_basestring(finding.name),
+        encode_basestring(finding.severity),
+        "null" if entry is None else encode_basestring(entry),
+        encode_basestring(finding.message))
+
+
+def _entry(entry: Any) -> str:
+    lacks = entry.lacks
+    return _ENTRY % (
+        encode_basestring(entry.id), encode_basestring(entry.file.display),
+        _encode(entry.line, ""), encode_basestring(entry.kind),
+        '"kpi"' if entry.is_kpi else '"metric"',
+        "[\n        " + ",\n        ".join([encode_basestring(item) for item in lacks])
+        + "\n      ]" if lacks else "[]")
 
 
 class _Unsupported(Exception):
