@@ -24,14 +24,24 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SINGLE = ("goal", "parent")  # reference fields that may hold one id, not a list
 
 
+_DATES: dict[str, _dt.date | None] = {}  # as_date's answers: a catalog repeats its dates
+
+
 def as_date(value: Any) -> _dt.date | None:
     """A YYYY-MM-DD string as a date; None for anything else (the schema reports it)."""
-    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+    if not isinstance(value, str):
+        return None
+    if value in _DATES:
+        return _DATES[value]
+    date = None
+    if _DATE_RE.fullmatch(value):
         try:  # checked first: Python 3.11's fromisoformat also reads 2026-W01-1
-            return _dt.date.fromisoformat(value)
+            date = _dt.date.fromisoformat(value)
         except ValueError:
-            return None
-    return None
+            pass
+    if len(_DATES) < 100_000:  # bounded, whatever a file holds
+        _DATES[value] = date
+    return date
 
 
 def is_number(value: Any) -> bool:
@@ -65,7 +75,7 @@ class SourceFile:
         return scope if isinstance(scope, str) else DEFAULT_SCOPE
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Entry:
     kind: str  # goal | kpi | metric
     id: str
@@ -103,7 +113,7 @@ class Entry:
         return {"goal": "goal", "kpi": "KPI", "metric": "metric"}[self.kind] + f" '{self.id}'"
 
 
-@dataclass
+@dataclass(slots=True)
 class Reference:
     """One id named by a reference field of an entry."""
 
