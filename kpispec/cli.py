@@ -67,14 +67,20 @@ def _guard(debug: bool, work: Callable[[], int]) -> None:
 
 def _run_lint(paths: tuple[str, ...], config_file: str | None, select: tuple[str, ...],
               ignore: tuple[str, ...], today: _dt.date | None, debug: bool,
-              jobs: int | None = None) -> Any:
+              no_cache: bool, cache_dir: str | None, jobs: int | None = None) -> Any:
     from .config import load_config
     from .lint import lint, make_selection
 
     config = load_config(Path(config_file) if config_file else None,
                          start=_common_folder(paths))
     selection = make_selection(config, _split(select) or None, _split(ignore))
-    return lint(list(paths), config, selection, today=today, debug=debug, jobs=jobs)
+    cache = None
+    if not no_cache:
+        from .cache import FileCache
+
+        cache = FileCache.open(Path(cache_dir) if cache_dir else None)
+    return lint(list(paths), config, selection, today=today, debug=debug, jobs=jobs,
+                cache=cache)
 
 
 def _common_folder(paths: tuple[str, ...]) -> Path | None:
@@ -118,6 +124,11 @@ def common_options(func: Callable) -> Callable:
                      help="The date deadlines are checked against (default: config, else the local date)."),
         click.option("--config", "config_file", type=click.Path(),
                      help="Config file (default: kpispec.toml or [tool.kpispec] in pyproject.toml, found walking up)."),
+        click.option("--no-cache", is_flag=True, envvar="KPISPEC_NO_CACHE",
+                     help="Parse every file, without the cache of files loaded before."),
+        click.option("--cache-dir", type=click.Path(file_okay=False), envvar="KPISPEC_CACHE_DIR",
+                     help="Where loaded files are cached by content (default: "
+                          "$XDG_CACHE_HOME/kpispec, else ~/.cache/kpispec)."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
     ]):
         func = option(func)
@@ -145,7 +156,8 @@ def main() -> None:
               help="Processes that load files, this one included (default: automatic: "
                    "1 for small runs, else one per core up to 4).")
 def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
-         today: _dt.date | None, config_file: str | None, debug: bool, exit_zero: bool,
+         today: _dt.date | None, config_file: str | None, no_cache: bool,
+         cache_dir: str | None, debug: bool, exit_zero: bool,
          quiet: bool, statistics: bool, color: str, jobs: int | None) -> None:
     """Lint KPI files and folders (default: the include patterns under the project root)."""
     if statistics and fmt != "text":
@@ -155,7 +167,8 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
     def work() -> int:
         from .formats import render
 
-        result = _run_lint(paths, config_file, select, ignore, today, debug, jobs)
+        result = _run_lint(paths, config_file, select, ignore, today, debug, no_cache,
+                           cache_dir, jobs)
         output = render(fmt, result, quiet=quiet, color=colored, statistics=statistics)
         click.echo(output, nl=False, color=colored if fmt == "text" else None)
         return EXIT_FINDINGS if result.errors and not exit_zero else EXIT_OK
@@ -169,13 +182,15 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
               show_default=True, help="Output format.")
 @common_options
 def report(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
-           today: _dt.date | None, config_file: str | None, debug: bool) -> None:
+           today: _dt.date | None, config_file: str | None, no_cache: bool,
+           cache_dir: str | None, debug: bool) -> None:
     """The classification table: each entry, declared kind, class and what it lacks."""
 
     def work() -> int:
         from .formats.report import render
 
-        result = _run_lint(paths, config_file, select, ignore, today, debug)
+        result = _run_lint(paths, config_file, select, ignore, today, debug, no_cache,
+                           cache_dir)
         click.echo(render(result, style=fmt), nl=False)
         return EXIT_OK
 

@@ -13,7 +13,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from . import suppress
 from .catalog import Catalog, Entry, SourceFile
@@ -21,8 +21,12 @@ from .classify import classify
 from .config import Config
 from .files import display_path, named_files, project_files
 from .findings import SEVERITIES, Finding, Selection
-from .loader import LoadedFile, Problem, files_from_bytes, files_to_bytes, read_path
+from .loader import (LoadedFile, Problem, files_from_bytes, files_to_bytes, load_text, read_raw,
+                     read_text)
 from .rules import RULES, Context, registry
+
+if TYPE_CHECKING:
+    from .cache import FileCache
 
 # --jobs automatic: one process below either figure (starting workers costs more than it
 # saves), else one worker per core, at most MAX_AUTO_JOBS
@@ -122,14 +126,30 @@ def check_structure(loaded: LoadedFile) -> None:
                                        path=violation.path))
 
 
-def load_file(path: Path) -> LoadedFile:
-    """Read, load and check one file against the schema: the work a worker does."""
-    loaded = read_path(path)  # unreadable, non-regular or oversized: KS001
+def load_file(path: Path, cache: FileCache | None = None) -> LoadedFile:
+    """Read, load and check one file against the schema: the work a worker does. With a
+    cache, a file whose bytes were loaded before comes from it instead."""
+    loaded = LoadedFile()
+    raw = read_raw(path, loaded)  # unreadable, non-regular or oversized: KS001
+    if raw is None:
+        return loaded
+    key = None
+    if cache is not None:
+        key = cache.key(raw)
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    text = read_text(raw, loaded)
+    if text is None:
+        return loaded
+    load_text(text, loaded)
     check_structure(loaded)
+    if key is not None:
+        cache.put(key, loaded)
     return loaded
 
 
-def _load_chunk(paths: list[Path], spool: str) -> str:
+def _load_chunk(paths: list[Path], spool: str, cache: FileCache | None = None) -> str:
     """One worker's share (--jobs): the LoadedFiles, positions and all, as bytes (see
     :func:`kpispec.loader.files_to_bytes`) in a file of the folder ``spool``; its name
     goes back. Not the bytes themselves: through the pool's pipe a worker waits at
@@ -137,7 +157,7 @@ def _load_chunk(paths: list[Path], spool: str) -> str:
     import tempfile
 
     with gc_paused():
-        blob = files_to_bytes([load_file(path) for path in paths])
+        blob = files_to_bytes([load_file(path, cache) for path in paths])
     with tempfile.NamedTemporaryFile(dir=spool, delete=False) as handle:
         handle.write(blob)
     return handle.name
@@ -216,7 +236,7 @@ def _worker_start() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def load_files(paths: list[Path], jobs: int) -> list[LoadedFile]:
+def load_files(paths: list[Path], jobs: int, cache: FileCache | None = None) -> list[LoadedFile]:
     """Load and schema-check ``paths``, in order; with ``jobs`` > 1 in ``jobs``
     processes: this one and ``jobs - 1`` workers (falling back to this process alone if
     no pool can be started)."""
@@ -225,13 +245,13 @@ def load_files(paths: list[Path], jobs: int) -> list[LoadedFile]:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            return _load_in_pool(paths, jobs)
+            return _load_in_pool(paths, jobs, cache)
         except (OSError, NotImplementedError, ImportError, BrokenProcessPool):
             pass  # no processes here (a sandbox without semaphores, say): load them here
-    return [load_file(path) for path in paths]
+    return [load_file(path, cache) for path in paths]
 
 
-def _load_in_pool(paths: list[Path], jobs: int) -> list[LoadedFile]:
+def _load_in_pool(paths: list[Path], jobs: int, cache: FileCache | None) -> list[LoadedFile]:
     """Chunks of files go to ``jobs - 1`` workers from the front while this process,
     which would otherwise only wait, takes chunks from the back (those no worker has
     started: cancelling the future tells) until the two meet. So the work balances
@@ -245,12 +265,12 @@ def _load_in_pool(paths: list[Path], jobs: int) -> list[LoadedFile]:
             ProcessPoolExecutor(jobs - 1, mp_context=_pool_context(),
                                 initializer=_worker_start) as pool:
         try:
-            futures = [pool.submit(_load_chunk, chunk, spool) for chunk in chunks]
+            futures = [pool.submit(_load_chunk, chunk, spool, cache) for chunk in chunks]
             here: dict[int, list[LoadedFile]] = {}
             for index in range(len(chunks) - 1, -1, -1):
                 if not futures[index].cancel():
                     break  # a worker has it: every chunk before it is a worker's too
-                here[index] = [load_file(path) for path in chunks[index]]
+                here[index] = [load_file(path, cache) for path in chunks[index]]
             return [loaded for index, future in enumerate(futures)
                     for loaded in (here[index] if index in here
                                    else _read_chunk(future.result()))]
@@ -272,7 +292,7 @@ def _realpath(path: Path, folders: dict[str, str]) -> str:
 
 
 def load_catalog(reported: list[Path], others: list[Path], cwd: Path,
-                 jobs: int | None = 1) -> list[SourceFile]:
+                 jobs: int | None = 1, cache: FileCache | None = None) -> list[SourceFile]:
     """Load every file once (the same file reached twice, by a link say, counts once),
     sorted by display path so that output never depends on discovery order. ``jobs``:
     worker processes (None: :func:`auto_jobs`)."""
@@ -288,7 +308,7 @@ def load_catalog(reported: list[Path], others: list[Path], cwd: Path,
             seen[real] = SourceFile(path, display, LoadedFile(), is_reported)
     files = sorted(seen.values(), key=lambda f: f.display)
     paths = [source.path for source in files]
-    loaded = load_files(paths, auto_jobs(paths) if jobs is None else jobs)
+    loaded = load_files(paths, auto_jobs(paths) if jobs is None else jobs, cache)
     for source, one in zip(files, loaded):
         source.loaded = one
     return files
@@ -332,16 +352,18 @@ def _rule_failure(catalog: Catalog, code: str, name: str, exc: Exception) -> Fin
 
 def lint(paths: list[str], config: Config, selection: Selection | None = None,
          today: _dt.date | None = None, cwd: Path | None = None,
-         debug: bool = False, jobs: int | None = None) -> LintResult:
+         debug: bool = False, jobs: int | None = None,
+         cache: FileCache | None = None) -> LintResult:
     """Lint ``paths`` (files or folders; none: the include patterns under the project
-    root) against the whole catalog. ``jobs``: worker processes for loading (None: auto)."""
+    root) against the whole catalog. ``jobs``: worker processes for loading (None: auto);
+    ``cache``: where loaded files are kept by content (None: no cache)."""
     with gc_paused():
-        return _lint(paths, config, selection, today, cwd, debug, jobs)
+        return _lint(paths, config, selection, today, cwd, debug, jobs, cache)
 
 
 def _lint(paths: list[str], config: Config, selection: Selection | None,
           today: _dt.date | None, cwd: Path | None, debug: bool,
-          jobs: int | None) -> LintResult:
+          jobs: int | None, cache: FileCache | None) -> LintResult:
     cwd = cwd or Path.cwd()
     rules = registry(config)
     selection = selection or make_selection(config, rules=rules)
@@ -350,7 +372,7 @@ def _lint(paths: list[str], config: Config, selection: Selection | None,
         named, others = project_files(config), []
     else:
         others = project_files(config)
-    files = load_catalog(named, others, cwd, jobs)
+    files = load_catalog(named, others, cwd, jobs, cache)
     catalog = Catalog(files)
     classify(catalog)
     ctx = Context(today=today or config.today or _dt.date.today(), max_kpis=config.max_kpis,

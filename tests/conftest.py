@@ -29,6 +29,19 @@ goals:
 """
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_of_the_tests(tmp_path_factory):
+    """Every run the tests start caches into a folder of the test session, never into
+    the user's ~/.cache (a test of the cache itself names its own folder)."""
+    old = os.environ.get("KPISPEC_CACHE_DIR")
+    os.environ["KPISPEC_CACHE_DIR"] = str(tmp_path_factory.mktemp("kpispec-cache"))
+    yield
+    if old is None:
+        os.environ.pop("KPISPEC_CACHE_DIR", None)
+    else:
+        os.environ["KPISPEC_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def run_cli(monkeypatch):
     """Run ``kpispec ARGS`` in-process from a given folder; returns click's Result."""

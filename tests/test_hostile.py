@@ -75,7 +75,7 @@ class Run:
 def run_measured(args: list, cwd: Path, timeout: float = FAST, prefix: tuple = ()) -> Run:
     """``python -m kpispec ARGS`` in a fresh process: killed after ``timeout`` seconds; its
     peak resident memory comes from ``wait4`` on that very process."""
-    env = dict(os.environ)
+    env = dict(os.environ, KPISPEC_NO_CACHE="1")  # the parse itself is what is measured
     env.pop("NO_COLOR", None)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()

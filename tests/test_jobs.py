@@ -109,12 +109,19 @@ def test_jobs_2_output_is_byte_identical_to_jobs_1(catalog, fmt):
         assert deep and all(f["column"] == 7 for f in deep)  # 'start' under timeframe
 
 
-def test_positions_survive_the_process_boundary(catalog):
-    """What a worker sends back is what this process would have loaded."""
+@pytest.mark.parametrize("trips", [1, 2])
+def test_positions_survive_the_process_boundary(catalog, trips, tmp_path):
+    """What a worker sends back is what this process would have loaded; and again when
+    what it sends is a file it had itself received (from the cache: a second trip)."""
+    from kpispec.cache import FileCache
+
     config = load_config(cwd=catalog)
     paths = sorted((catalog / "kpis").rglob("*.yaml"))
     here = [lint_module.load_file(path) for path in paths]
-    there = lint_module.load_files(paths, jobs=2)
+    cache = FileCache(tmp_path) if trips == 2 else None
+    if cache:
+        lint_module.load_files(paths, jobs=1, cache=cache)  # fill it: the workers then hit
+    there = lint_module.load_files(paths, jobs=2, cache=cache)
     assert len(here) == len(there)
     for mine, theirs in zip(here, there):
         assert theirs.data == mine.data and theirs.problems == mine.problems
