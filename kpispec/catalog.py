@@ -154,8 +154,12 @@ class Catalog:
         self.by_id: dict[str, list[Entry]] = {}
         for source in files:
             self.entries.extend(_entries(source))
+        # the first entry of each id and kind, for references (the first of the kind wanted,
+        # else the first of any kind): two look-ups per reference, not a scan
+        self._first: dict[tuple[str, str], Entry] = {}
         for entry in self.entries:
             self.by_id.setdefault(entry.id, []).append(entry)
+            self._first.setdefault((entry.id, entry.kind), entry)
         self.goals = [e for e in self.entries if e.kind == "goal"]
         self.kpis = [e for e in self.entries if e.kind == "kpi"]
         self.metrics = [e for e in self.entries if e.kind == "metric"]
@@ -192,10 +196,10 @@ class Catalog:
                 enumerate(value) if isinstance(value, list) else ())
             for index, target_id in items:
                 if isinstance(target_id, str) and ID_RE.match(target_id):
-                    named = self.by_id.get(target_id)
-                    target = None
-                    if named:  # the first of the kind wanted, else the first of any kind
-                        target = next((e for e in named if e.kind == want), named[0])
+                    target = self._first.get((target_id, want))
+                    if target is None:  # none of the kind wanted: the first of any kind
+                        named = self.by_id.get(target_id)
+                        target = named[0] if named else None
                     refs.append(Reference(entry, key, index, target_id, want, target))
         return refs
 
