@@ -20,7 +20,7 @@ the ratios to the floor and to check-jsonschema, and the peak memory (the larges
 resident set of the process or any of its workers, from ``wait4``). Results also go
 to ``bench/out/results.json``. ``--profile`` writes a cProfile of the full lint.
 
-    python bench/bench.py             # 1000 files, 3 rounds (a few minutes)
+    python bench/bench.py             # 1000 files, 5 rounds (about 8 minutes)
     python bench/bench.py --quick     # 200 files, 2 rounds, no scale runs (~1 minute)
     python bench/bench.py --scale 10 --scale 100 --profile
 """
@@ -181,6 +181,13 @@ def machine() -> str:
             f"Python {platform.python_version()}, {platform.system()}")
 
 
+def paired(case: Case, base: Case, index: int) -> float:
+    """The median of the ratios of runs made side by side (the n-th run of each: the same
+    round), rather than a ratio of medians: this machine's speed drifts by a fifth from
+    minute to minute, and a pair of neighbouring runs shares the drift."""
+    return statistics.median(mine[index] / theirs[index] for mine, theirs in zip(case.runs, base.runs))
+
+
 def report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]) -> list[str]:
     """The tables: one per group, ratios to that group's floor and to check-jsonschema."""
     out = []
@@ -195,9 +202,9 @@ def report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]
         for case in cases:
             wall, cpu = case.median(0), case.median(1)
             base = by_name.get(case.floor) if case.floor else None
-            ratio = f"{wall / base.median(0):.2f}x" if base else ""
-            cratio = f"{cpu / base.median(1):.2f}x" if base else ""
-            versus = f"{cjs.median(0) / wall:.1f}x" if cjs and case is not cjs else ""
+            ratio = f"{paired(case, base, 0):.2f}x" if base else ""
+            cratio = f"{paired(case, base, 1):.2f}x" if base else ""
+            versus = f"{paired(cjs, case, 0):.1f}x" if cjs and case is not cjs else ""
             out.append(f"| {case.name} | {wall:.3f} | {cpu:.3f} | {ratio} | {cratio} | {versus} "
                        f"| {case.rss_mib:.0f} |")
     return out
@@ -215,7 +222,8 @@ def growth(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]
         _, size, entries = sizes[group]
         mine, base = by_name["kpispec --jobs 1"].median(1), by_name["floor (C compose)"].median(1)
         out.append(f"| {group} | {entries} | {size / 1e6:.1f} | {mine / entries * 1e6:.1f} "
-                   f"| {size / 1e6 / mine:.2f} | {base / entries * 1e6:.1f} | {mine / base:.2f}x |")
+                   f"| {size / 1e6 / mine:.2f} | {base / entries * 1e6:.1f} "
+                   f"| {paired(by_name['kpispec --jobs 1'], by_name['floor (C compose)'], 1):.2f}x |")
     return out
 
 
@@ -260,7 +268,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="200 files, 2 rounds, no scale runs")
     parser.add_argument("--files", type=int, default=None, help="files in the base corpus (1000)")
-    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (3)")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (5)")
     parser.add_argument("--small-repeat", type=int, default=5, help="one-file runs per round")
     parser.add_argument("--scale", type=int, action="append", default=[],
                         help="also a corpus this many times the base (10, 100); kpispec and floor only")
@@ -270,7 +278,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the full lint")
     args = parser.parse_args()
     files = args.files or (200 if args.quick else 1000)
-    rounds = args.rounds or (2 if args.quick else 3)
+    rounds = args.rounds or (2 if args.quick else 5)
     corpus, out = HERE / "corpus", HERE / "out"
     out.mkdir(exist_ok=True)
 
@@ -312,7 +320,7 @@ def main() -> None:
 
     load_after = os.getloadavg()
     lines = [f"# kpispec bench, {machine()}",
-             f"median of {rounds} interleaved rounds; load average before {load_before[0]:.2f}, "
+             f"medians of {rounds} interleaved rounds (ratios: the median of each round's ratio); load average before {load_before[0]:.2f}, "
              f"after {load_after[0]:.2f} (other work on the machine: --jobs 2 needs two free "
              "cores to show what it does; the CPU column is steadier)"]
     lines += report(groups, sizes)

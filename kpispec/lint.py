@@ -138,6 +138,7 @@ def load_file(path: Path, cache: FileCache | None = None) -> LoadedFile:
         key = cache.key(raw)
         hit = cache.get(key)
         if hit is not None:
+            hit.text = read_text(raw, hit) or ""  # UTF-8: it was, when it was stored
             return hit
     text = read_text(raw, loaded)
     if text is None:
@@ -158,6 +159,8 @@ def _load_chunk(paths: list[Path], spool: str, cache: FileCache | None = None) -
 
     with gc_paused():
         blob = files_to_bytes([load_file(path, cache) for path in paths])
+    if cache is not None:
+        cache.flush()
     with tempfile.NamedTemporaryFile(dir=spool, delete=False) as handle:
         handle.write(blob)
     return handle.name
@@ -241,14 +244,19 @@ def load_files(paths: list[Path], jobs: int, cache: FileCache | None = None) -> 
     processes: this one and ``jobs - 1`` workers (falling back to this process alone if
     no pool can be started)."""
     jobs = min(jobs, len(paths))
+    loaded = None
     if jobs > 1:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            return _load_in_pool(paths, jobs, cache)
+            loaded = _load_in_pool(paths, jobs, cache)
         except (OSError, NotImplementedError, ImportError, BrokenProcessPool):
             pass  # no processes here (a sandbox without semaphores, say): load them here
-    return [load_file(path, cache) for path in paths]
+    if loaded is None:
+        loaded = [load_file(path, cache) for path in paths]
+    if cache is not None:
+        cache.flush()  # what this process loaded (each worker writes its own)
+    return loaded
 
 
 def _load_in_pool(paths: list[Path], jobs: int, cache: FileCache | None) -> list[LoadedFile]:

@@ -167,15 +167,18 @@ def _pack(data: Any, tables: dict[int, Any]) -> array:
 _PROBLEM_FIELDS = tuple(item.name for item in fields(Problem))
 
 
-def files_to_bytes(files: list[LoadedFile]) -> bytes:
+def files_to_bytes(files: list[LoadedFile], text: bool = True) -> bytes:
     """Loaded files as bytes for another process (``--jobs``): their pickling state
     (positions packed, see :meth:`LoadedFile.__getstate__`) written with ``marshal``,
     several times faster than pickle for plain dicts, lists and strings, and exact for
     them (shared aliases stay shared). Between processes of one interpreter only; with
-    pickle when a state holds anything else."""
+    pickle when a state holds anything else. ``text=False`` leaves the files' text out
+    (the cache: whoever reads an entry holds the file's bytes already)."""
     states = []
     for loaded in files:
         state = loaded.__getstate__()
+        if not text:
+            state["text"] = ""
         state["problems"] = [{name: getattr(problem, name) for name in _PROBLEM_FIELDS}
                              for problem in loaded.problems]
         state["_packed"] = state["_packed"].tobytes()

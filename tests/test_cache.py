@@ -9,6 +9,7 @@ YAML parser or the schema engine (that is what the cache is for on a one-file ru
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 
@@ -25,8 +26,13 @@ from kpispec.lint import lint
 EXAMPLES = REPO / "examples"
 
 
-def entries(folder):
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+def entries(folder) -> dict[str, bytes]:
+    """The cache's entries, key -> stored bytes (none when there is no database)."""
+    path = folder / f"files-v{cache_module.FORMAT}.sqlite"
+    if not path.exists():
+        return {}
+    with sqlite3.connect(path) as db:
+        return dict(db.execute("SELECT key, entry FROM entries"))
 
 
 def json_run(folder, cache_dir, *extra, cwd=None):
@@ -72,12 +78,28 @@ def test_a_hit_is_not_parsed_again_and_an_edit_is(tmp_path, monkeypatch):
 
 def test_a_damaged_entry_is_a_miss(tmp_path):
     cold = json_run(EXAMPLES, tmp_path / "c")
-    for index, path in enumerate(entries(tmp_path / "c")):
-        data = path.read_bytes()
-        # flipped bytes, a truncated entry, garbage, an empty file
-        path.write_bytes([data[:-1] + bytes([data[-1] ^ 1]), data[: len(data) // 2],
-                          b"\x00" * 64, b""][index % 4])
+    stored = entries(tmp_path / "c")
+    assert stored
+    with sqlite3.connect(tmp_path / "c" / f"files-v{cache_module.FORMAT}.sqlite") as db:
+        for index, (key, data) in enumerate(sorted(stored.items())):
+            # flipped bytes, a truncated entry, garbage, nothing
+            damaged = [data[:-1] + bytes([data[-1] ^ 1]), data[: len(data) // 2],
+                       b"\x00" * 64, b""][index % 4]
+            db.execute("UPDATE entries SET entry = ? WHERE key = ?", (damaged, key))
     assert json_run(EXAMPLES, tmp_path / "c") == cold
+
+
+@pytest.mark.parametrize("damage", ["garbage", "empty", "truncated"])
+def test_a_damaged_database_is_started_over(tmp_path, damage):
+    cold = json_run(EXAMPLES, tmp_path / "c")
+    path = tmp_path / "c" / f"files-v{cache_module.FORMAT}.sqlite"
+    data = path.read_bytes()
+    path.write_bytes({"garbage": b"not a database, whatever its name says\n" * 100,
+                      "empty": b"", "truncated": data[:100]}[damage])
+    for name in ("files-v1.sqlite-wal", "files-v1.sqlite-shm"):
+        (tmp_path / "c" / name).unlink(missing_ok=True)
+    assert json_run(EXAMPLES, tmp_path / "c") == cold
+    assert len(entries(tmp_path / "c")) == len({p.read_bytes() for p in EXAMPLES.rglob("*.yaml")})
 
 
 def test_an_unwritable_cache_folder_changes_nothing(tmp_path):
