@@ -113,7 +113,12 @@ def load_into(text: str, result: LoadedFile) -> None:
         result._pos.clear()
 
 
-_MATCHERS: list = [None, None]  # [ruamel's resolver table, its matchers by first character]
+# [ruamel's resolver table, its matchers by first character, the values resolved with it]
+_MATCHERS: list = [None, None, {}]
+# plain scalars whose value is remembered (see _Builder.document): short ones, a bounded
+# number of them -- the keys and small numbers a catalog repeats tens of thousands of times
+MEMO_LENGTH = 64
+MEMO_SIZE = 100_000
 
 
 def _matchers(implicit: dict) -> dict:
@@ -122,6 +127,7 @@ def _matchers(implicit: dict) -> dict:
     if _MATCHERS[0] is not implicit:
         _MATCHERS[1] = {first: tuple((tag, regexp.match) for tag, regexp in resolvers)
                         for first, resolvers in implicit.items()}
+        _MATCHERS[2] = {}  # values resolved with another table: forget them
         _MATCHERS[0] = implicit
     return _MATCHERS[1]
 
@@ -235,6 +241,10 @@ class _Builder:
         # the common scalar, inline: untagged, plain, and no resolver for its first
         # character, so a string (what scalar() would say, at a fraction of the cost)
         plain = self.implicit if _CTAG else None
+        # and a plain scalar that does start with such a character ("name", "target",
+        # "10"): resolved once per process, then looked up. The value is a str, int,
+        # float, bool or None, immutable, so one object serves every occurrence.
+        memo = _MATCHERS[2]
         budget = MAX_VALUES  # values left: a 32 MiB file can hold millions of tiny ones
         while True:
             event = get()
@@ -244,9 +254,15 @@ class _Builder:
                 if budget < 0:
                     self.too_many(event)
                 value, size = event.value, 1
-                if plain is None or event.ctag is not None or not event.implicit[0] \
-                        or value[:1] in plain:
+                if plain is None or event.ctag is not None or not event.implicit[0]:
                     value = self.scalar(event)
+                elif value[:1] in plain:
+                    known = memo.get(value, _NOKEY)
+                    if known is _NOKEY:
+                        known = self.scalar(event)  # for these: no side effect, no problem
+                        if len(value) <= MEMO_LENGTH and len(memo) < MEMO_SIZE:
+                            memo[value] = known
+                    value = known
                 anchor = event.anchor
                 mark = event.start_mark  # the parser always gives one, with line and column
                 item_pos = (mark.line + 1, mark.column + 1)
