@@ -76,6 +76,7 @@ class Case:
     floor: str | None = None  # name of the case this one is compared with
     runs: list[tuple[float, float, int]] = field(default_factory=list)  # wall, cpu, rss KiB
     ok_codes: tuple[int, ...] = (0, 1)
+    empty: Path | None = None  # a cache folder emptied before every run (a first run)
 
     def median(self, index: int) -> float:
         return statistics.median(run[index] for run in self.runs)
@@ -100,6 +101,7 @@ ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE
 # kpispec command runs with --no-cache (the cold figures the goals are about) except the
 # ones named "cached", which the warm-up round fills it for.
 ENV["KPISPEC_CACHE_DIR"] = str(HERE / "out" / "cache")
+FIRST = HERE / "out" / "cache-first-run"  # emptied before each run of the case that fills it
 # GNU time reports the peak RSS of the command alone; wait4's own figure would include
 # this process's (a child's pre-exec memory counts toward its peak).
 GNU_TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
@@ -107,6 +109,8 @@ GNU_TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
 
 def run_once(case: Case, record: bool = True) -> None:
     """One fresh process: wall time, CPU time (of it and its workers) and peak RSS."""
+    if case.empty is not None:
+        shutil.rmtree(case.empty, ignore_errors=True)
     with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
         argv = [GNU_TIME, "-f", "%M", "-o", rss.name, *case.argv] if GNU_TIME else case.argv
         start = time.perf_counter()
@@ -124,9 +128,10 @@ def run_once(case: Case, record: bool = True) -> None:
         case.runs.append((wall, usage.ru_utime + usage.ru_stime, peak))
 
 
-def kpispec(args: list[str], cached: bool = False) -> list[str]:
-    return [tool("kpispec"), "lint", "--format", "json", "--today", TODAY,
-            *([] if cached else ["--no-cache"]), *args]
+def kpispec(args: list[str], cached: bool | Path = False) -> list[str]:
+    """``cached``: False, --no-cache; True, the bench's cache; a folder, that one."""
+    cache = ["--no-cache"] if cached is False else [] if cached is True else ["--cache-dir", str(cached)]
+    return [tool("kpispec"), "lint", "--format", "json", "--today", TODAY, *cache, *args]
 
 
 def floor(paths: list[str]) -> list[str]:
@@ -140,7 +145,9 @@ def catalog_cases(group: str, folder: Path, files: list[Path], others: bool) -> 
              Case(group, "kpispec --jobs 1", kpispec(["--jobs", "1", "kpis"]), folder, "floor (C compose)"),
              Case(group, "kpispec --jobs 2", kpispec(["--jobs", "2", "kpis"]), folder, "floor (C compose)"),
              Case(group, "kpispec --jobs 1, cached", kpispec(["--jobs", "1", "kpis"], cached=True), folder,
-                  "floor (C compose)")]
+                  "floor (C compose)"),
+             Case(group, "kpispec --jobs 1, filling the cache", kpispec(["--jobs", "1", "kpis"], cached=FIRST),
+                  folder, "floor (C compose)", empty=FIRST)]
     if others:
         cases += [Case(group, "check-jsonschema", [tool("check-jsonschema"), "--schemafile", str(SCHEMA), *rel],
                        folder, "floor (C compose)"),
@@ -228,12 +235,12 @@ def growth(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]
 
 
 def profile(folder: Path, out: Path) -> list[str]:
-    """A cProfile of the full lint, in-process, the 25 most costly functions by own time."""
+    """A cProfile of the full lint (cold: --no-cache), the 25 most costly functions by own time."""
     import pstats
 
     target = out / "lint.prof"
     subprocess.run([sys.executable, "-m", "cProfile", "-o", str(target), "-m", "kpispec", "lint",
-                    "--format", "json", "--today", TODAY, "--jobs", "1", "kpis"],
+                    "--format", "json", "--today", TODAY, "--no-cache", "--jobs", "1", "kpis"],
                    cwd=folder, stdout=subprocess.DEVNULL, check=False, env=ENV)
     text = out / "lint.prof.txt"
     with text.open("w") as handle:

@@ -458,23 +458,15 @@ def many_kpis(count: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def test_twenty_thousand_kpis_in_linear_time(tmp_path):
-    """20,000 KPIs in one file: one KS201 (a scope of 20,000 KPIs), in linear time: ten
-    times the entries may cost at most ~twenty times the work above a 2,000-KPI run
-    (a quadratic step would cost a hundred times)."""
-    small, large = tmp_path / "small", tmp_path / "large"
-    write(small / "kpis" / "x.yaml", many_kpis(2_000))
-    write(large / "kpis" / "x.yaml", many_kpis(20_000))
-    empty = tmp_path / "empty"
-    (empty / "kpis").mkdir(parents=True)
-    base = min(lint(empty, "kpis", timeout=60).seconds for _ in range(2))
-    run_small = min((lint(small, "kpis", timeout=60) for _ in range(2)), key=lambda r: r.seconds)
-    run = lint(large, "kpis", timeout=120)
+def test_twenty_thousand_kpis_in_one_file(tmp_path):
+    """20,000 KPIs in one file: one KS201 (a scope of 20,000 KPIs), and no hang (the
+    time limit is only that: whether the time grows linearly is the benchmark's to
+    judge, not a test's -- see bench/, "growth")."""
+    write(tmp_path / "kpis" / "x.yaml", many_kpis(20_000))
+    run = lint(tmp_path, "kpis", timeout=120)
     assert_finding(run, "KS201", "kpis/x.yaml", 8, "20000 KPIs")
     assert [f["code"] for f in run.findings()] == ["KS201"]
     assert json.loads(run.stdout)["summary"]["entries"] == 20_000
-    work_small = max(run_small.seconds - base, 0.05)
-    assert run.seconds - base < 20 * work_small + 1.0, (base, run_small.seconds, run.seconds)
 
 
 # --- links, pipes, devices, permissions, missing paths -------------------------------
