@@ -21,9 +21,10 @@ from .classify import classify
 from .config import Config
 from .files import display_path, named_files, project_files
 from .findings import SEVERITIES, Finding, Selection
-from .loader import (LoadedFile, Problem, files_from_bytes, files_to_bytes, load_text, read_raw,
+from .loader import (LoadedFile, files_from_bytes, files_to_bytes, load_text, read_raw,
                      read_text)
 from .rules import RULES, Context, registry
+from .schema import check_structure
 
 if TYPE_CHECKING:
     from .cache import FileCache
@@ -108,24 +109,6 @@ def make_selection(config: Config, select: list[str] | None = None,
     return Selection(select=chosen, ignore=ignored, severity=severity)
 
 
-def check_structure(loaded: LoadedFile) -> None:
-    """Run the JSON Schema over a loaded file, recording each violation as KS002."""
-    from .schema import validate
-
-    if not loaded.ok or (loaded.data is None and loaded.problems):
-        return  # unreadable, or empty (already reported)
-    if not isinstance(loaded.data, dict):
-        loaded.problems.append(Problem(
-            "KS002", *loaded.root_pos,
-            "the top level must be a mapping that starts with 'kpispec: 1', not "
-            + ("a list" if isinstance(loaded.data, list) else "a single value"), path=()))
-        return
-    for violation in validate(loaded.data):
-        line, column = loaded.position(violation.path)
-        loaded.problems.append(Problem("KS002", line, column, violation.message,
-                                       path=violation.path))
-
-
 def load_file(path: Path, cache: FileCache | None = None) -> LoadedFile:
     """Read, load and check one file against the schema: the work a worker does. With a
     cache, a file whose bytes were loaded before comes from it instead."""
@@ -144,7 +127,7 @@ def load_file(path: Path, cache: FileCache | None = None) -> LoadedFile:
     if text is None:
         return loaded
     load_text(text, loaded)
-    check_structure(loaded)
+    check_structure(loaded)  # the schema stage, KS002
     if key is not None:
         cache.put(key, loaded)
     return loaded

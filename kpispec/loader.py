@@ -1,8 +1,9 @@
 """YAML text -> plain values, with the line and column of every key and item.
 
 The file is parsed by ruamel.yaml's C parser (libyaml, from ruamel.yaml.clib) and the
-values are built here from its event stream rather than by ruamel's composer and
-constructor, because that is where the guarantees a linter needs can be kept:
+values are built from its event stream (in :mod:`kpispec.yaml_events`, imported only
+when a file is actually parsed) rather than by ruamel's composer and constructor,
+because that is where the guarantees a linter needs can be kept:
 
 * every mapping key and sequence item keeps its 1-based line and column
   (:meth:`LoadedFile.position` turns a JSON path into one);
@@ -15,7 +16,9 @@ constructor, because that is where the guarantees a linter needs can be kept:
   under a budget (:data:`MAX_ALIAS_NODES`), so a "billion laughs" file is a finding;
 * and the event loop is cheaper than ruamel's composer (it makes no node objects).
 
-Scalars are resolved with ruamel's own YAML 1.2 resolver and constructor.
+Scalars are resolved with ruamel's own YAML 1.2 resolver and constructor. This module
+holds what a loaded file is (:class:`LoadedFile`), reading files safely, and packing
+positions for another process or the cache.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .findings import shorten
+from .loader import LoadedFile, Problem
 
 SCHEMA_FILE = "kpispec-1.schema.json"
 
@@ -231,3 +232,21 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
     else:  # pragma: no cover - every keyword our schema uses is handled above
         message = f"{name} breaks the schema's '{keyword}' rule"
     yield Violation(path, keyword, message, path)
+
+
+def check_structure(loaded: LoadedFile) -> None:
+    """Run the JSON Schema over a loaded file, recording each violation as KS002 (here,
+    beside the schema: what it adds to a loaded file is cached with it, and this module's
+    source is part of the cache's fingerprint)."""
+    if not loaded.ok or (loaded.data is None and loaded.problems):
+        return  # unreadable, or empty (already reported)
+    if not isinstance(loaded.data, dict):
+        loaded.problems.append(Problem(
+            "KS002", *loaded.root_pos,
+            "the top level must be a mapping that starts with 'kpispec: 1', not "
+            + ("a list" if isinstance(loaded.data, list) else "a single value"), path=()))
+        return
+    for violation in validate(loaded.data):
+        line, column = loaded.position(violation.path)
+        loaded.problems.append(Problem("KS002", line, column, violation.message,
+                                       path=violation.path))

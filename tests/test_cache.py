@@ -96,7 +96,7 @@ def test_a_damaged_database_is_started_over(tmp_path, damage):
     data = path.read_bytes()
     path.write_bytes({"garbage": b"not a database, whatever its name says\n" * 100,
                       "empty": b"", "truncated": data[:100]}[damage])
-    for name in ("files-v1.sqlite-wal", "files-v1.sqlite-shm"):
+    for name in (f"{path.name}-wal", f"{path.name}-shm"):
         (tmp_path / "c" / name).unlink(missing_ok=True)
     assert json_run(EXAMPLES, tmp_path / "c") == cold
     assert len(entries(tmp_path / "c")) == len({p.read_bytes() for p in EXAMPLES.rglob("*.yaml")})
@@ -143,3 +143,16 @@ def test_a_run_served_from_the_cache_imports_no_parser(tmp_path, warm):
                           cwd=project, capture_output=True, text=True, timeout=60)
     imported = proc.stderr.strip().splitlines()[-1]
     assert imported == ("[]" if warm else "['jsonschema_rs', 'ruamel.yaml']"), proc.stderr
+
+
+def test_every_module_that_makes_a_cached_problem_is_in_the_fingerprint(tmp_path, monkeypatch):
+    """A loaded file's problems are cached with it: the code that writes them must be
+    part of the key, or a change to a message or a check would serve old results."""
+    package = REPO / "kpispec"
+    makers = {p.relative_to(package).as_posix() for p in package.rglob("*.py")
+              if "Problem(" in p.read_text(encoding="utf-8")}
+    assert makers and makers <= set(cache_module._OWN), makers - set(cache_module._OWN)
+    raw = b"kpispec: 1\n"
+    key = FileCache(tmp_path).key(raw)
+    monkeypatch.setattr(cache_module, "_OWN", cache_module._OWN[1:])
+    assert FileCache(tmp_path).key(raw) != key
