@@ -194,3 +194,21 @@ def test_a_rule_crash_with_no_entry_lands_on_a_reported_file(tmp_path, run_cli, 
     [finding] = json.loads(result.output)["findings"]
     assert (finding["code"], finding["path"], finding["entry"]) == ("KS900", "kpis/sales.yaml", None)
     assert "rule KS204 (orphan-metric) failed: RuntimeError: boom" in finding["message"]
+
+
+def test_the_program_exits_fast_yet_a_profiler_still_gets_its_results(tmp_path):
+    """``kpispec`` leaves with os._exit (cli.run), after flushing its output -- except
+    under a profiler, which writes its results at exit."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    clean = REPO / "examples" / "clean"
+    fast = run_kpispec(["lint", "--format", "json", "--today", TODAY, clean], tmp_path)
+    assert fast.returncode == 0 and json.loads(fast.stdout)["summary"]["files"] >= 1
+    proc = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(tmp_path / "p.prof"),
+                           "-m", "kpispec", "lint", "--today", TODAY, str(clean)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "p.prof").stat().st_size > 0
