@@ -161,9 +161,11 @@ class FileCache:
                     raise
                 self._db = db
                 return db
-            except sqlite3.DatabaseError:  # not a database: start it over, once
+            except sqlite3.OperationalError:  # a read-only disk, a lock held: leave it be
+                break
+            except sqlite3.DatabaseError:  # not a database, or a damaged one: start over, once
                 continue
-            except (OSError, sqlite3.Error):  # no folder, a read-only disk, a lock held
+            except (OSError, sqlite3.Error):  # no folder, say
                 break
         self._broken = True
         return None

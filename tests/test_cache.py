@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 import subprocess
 import sys
 
@@ -31,8 +32,11 @@ def entries(folder) -> dict[str, bytes]:
     path = folder / f"files-v{cache_module.FORMAT}.sqlite"
     if not path.exists():
         return {}
-    with sqlite3.connect(path) as db:
+    db = sqlite3.connect(path)
+    try:
         return dict(db.execute("SELECT key, entry FROM entries"))
+    finally:
+        db.close()
 
 
 def json_run(folder, cache_dir, *extra, cwd=None):
@@ -80,7 +84,7 @@ def test_a_damaged_entry_is_a_miss(tmp_path):
     cold = json_run(EXAMPLES, tmp_path / "c")
     stored = entries(tmp_path / "c")
     assert stored
-    with sqlite3.connect(tmp_path / "c" / f"files-v{cache_module.FORMAT}.sqlite") as db:
+    with closing(sqlite3.connect(tmp_path / "c" / f"files-v{cache_module.FORMAT}.sqlite")) as db, db:
         for index, (key, data) in enumerate(sorted(stored.items())):
             # flipped bytes, a truncated entry, garbage, nothing
             damaged = [data[:-1] + bytes([data[-1] ^ 1]), data[: len(data) // 2],
@@ -156,3 +160,25 @@ def test_every_module_that_makes_a_cached_problem_is_in_the_fingerprint(tmp_path
     key = FileCache(tmp_path).key(raw)
     monkeypatch.setattr(cache_module, "_OWN", cache_module._OWN[1:])
     assert FileCache(tmp_path).key(raw) != key
+
+
+def test_a_locked_database_is_left_alone(tmp_path):
+    """Another run holding the write lock makes this one's writes a miss after a short
+    wait -- never a reason to start the database over."""
+    json_run(EXAMPLES / "clean", tmp_path / "c")
+    path = tmp_path / "c" / f"files-v{cache_module.FORMAT}.sqlite"
+    before = entries(tmp_path / "c")
+    holder = sqlite3.connect(path, isolation_level=None)
+    # a rollback journal and an exclusive lock: even opening the database must wait
+    holder.execute("PRAGMA journal_mode=DELETE")
+    holder.execute("BEGIN EXCLUSIVE")  # what a long write by another run looks like
+    try:
+        project = shutil.copytree(EXAMPLES / "clean", tmp_path / "p")
+        target = sorted(project.rglob("*.yaml"))[0]
+        target.write_text(target.read_text() + "# edited\n")
+        assert json_run(project, tmp_path / "c", cwd=project) == json_run(
+            project, tmp_path / "none", "--no-cache", cwd=project)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert entries(tmp_path / "c") == before  # nothing lost, nothing written
