@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from contextlib import closing
 import subprocess
 import sys
+from contextlib import closing
 
 import pytest
 from conftest import REPO, TODAY, run_kpispec
@@ -32,11 +32,8 @@ def entries(folder) -> dict[str, bytes]:
     path = folder / f"files-v{cache_module.FORMAT}.sqlite"
     if not path.exists():
         return {}
-    db = sqlite3.connect(path)
-    try:
+    with closing(sqlite3.connect(path)) as db:
         return dict(db.execute("SELECT key, entry FROM entries"))
-    finally:
-        db.close()
 
 
 def json_run(folder, cache_dir, *extra, cwd=None):
