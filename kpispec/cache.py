@@ -37,7 +37,7 @@ except ImportError:  # pragma: no cover - another Python
     from hashlib import blake2b
 
 from . import __version__
-from .loader import LoadedFile, _pack, files_from_bytes, files_to_bytes
+from .loader import LoadedFile, files_from_bytes, files_to_bytes
 
 FORMAT = "2"  # the layout of an entry and of the database; bumped when either changes
 _CHECK = 16  # bytes of an entry's checksum, ahead of its content
@@ -199,11 +199,7 @@ class FileCache:
         hold it) for the next :meth:`flush`."""
         if self._broken:
             return
-        if loaded._packed is None:
-            # pack its positions once, and keep them packed: a --jobs worker then sends
-            # the same array on, rather than packing the file a second time
-            loaded._packed = _pack(loaded.data, loaded._pos)
-            loaded._pos = {}
+        loaded.pack()  # once: a --jobs worker then sends the same array on
         blob = files_to_bytes([loaded], text=False)
         if blob[:1] == b"M":  # the loader makes plain values only: always
             self._new.append((key, blake2b(blob, digest_size=_CHECK).digest() + blob))

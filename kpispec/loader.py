@@ -96,6 +96,14 @@ class LoadedFile:
         # array holds every position, and passes on as it is
         return state
 
+    def pack(self) -> None:
+        """Keep the positions packed from now on (see :meth:`__getstate__`): for a file
+        that will be sent on more than once -- into the cache, then out of a ``--jobs``
+        worker -- so that it is packed once. Lookups read the array from then on."""
+        if self._packed is None:
+            self._packed = _pack(self.data, self._pos)
+            self._pos = {}
+
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
 
@@ -252,16 +260,6 @@ def _not_regular(mode: int) -> str | None:
     if _stat.S_ISREG(mode):
         return None
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
-
-
-def read_path(path: str | os.PathLike) -> LoadedFile:
-    """Read and load one file, as a finding whatever goes wrong (see :func:`read_raw`)."""
-    result = LoadedFile()
-    raw = read_raw(path, result)
-    if raw is None:
-        return result
-    text = read_text(raw, result)
-    return result if text is None else load_text(text, result)
 
 
 def read_raw(path: str | os.PathLike, result: LoadedFile) -> bytes | None:
