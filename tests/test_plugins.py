@@ -313,7 +313,47 @@ def test_a_module_with_a_rules_list(fake_plugins, run_cli, small_project):
         ["XYZ002", "short-id-2", "info", "kpispec-fake"]]
 
 
+# a plugin's own code may raise anything, even on a plain attribute lookup
+EXPLODING = '''
+"""Objects that raise on attribute access."""
+
+
+class Everywhere:
+    def __getattribute__(self, name):
+        raise RuntimeError(f"exploded on {name}")
+
+
+class Missing:
+    """A rule with a CODE and nothing else: the other attributes raise."""
+
+    CODE = "XYZ009"
+
+    def __getattr__(self, name):
+        raise RuntimeError(f"exploded on {name}")
+
+
+class Unprintable(Exception):
+    def __str__(self):
+        raise ValueError("no text either")
+
+
+everywhere = Everywhere()
+missing = Missing()
+RULES = [missing]
+'''
+
+
 @pytest.mark.parametrize("modules, value, message", [
+    ({"p_boom": EXPLODING}, "p_boom:everywhere",
+     "cannot inspect 'p_boom:everywhere': RuntimeError: exploded on CODE; fix the plugin "
+     "or uninstall it"),
+    ({"p_boom": EXPLODING}, "p_boom:missing",
+     "cannot inspect 'p_boom:missing': RuntimeError: exploded on NAME"),
+    ({"p_boom": EXPLODING}, "p_boom", "cannot inspect 'p_boom': RuntimeError: exploded on NAME"),
+    ({"p_str": EXPLODING + "raise Unprintable()\n"}, "p_str",
+     "cannot load 'p_str': Unprintable: (no message); fix the plugin or uninstall it"),
+    ({"p_exit": "import sys\nsys.exit(0)\n"}, "p_exit", "cannot load 'p_exit': SystemExit: 0"),
+    ({"p_docint": GOOD_RULE + "__doc__ = 5\n"}, "p_docint", "rule 'XYZ001' has no docstring"),
     ({"p_syntax": "def broken(:\n"}, "p_syntax", "cannot load 'p_syntax': SyntaxError"),
     ({"p_raise": "raise RuntimeError('no licence key')\n"}, "p_raise",
      "cannot load 'p_raise': RuntimeError: no licence key"),
@@ -339,7 +379,7 @@ def test_a_module_with_a_rules_list(fake_plugins, run_cli, small_project):
 def test_broken_plugin_is_exit_2_naming_it(fake_plugins, run_cli, small_project, modules,
                                            value, message):
     fake_plugins(modules, [("fake", value)])
-    for args in (["lint", "--today", TODAY], ["rules"], ["explain", "KS101"]):
+    for args in (["lint", "--today", TODAY], ["report"], ["rules"], ["explain", "KS101"]):
         result = run_cli(args, cwd=small_project)
         assert result.exit_code == 2, (args, result.output)
         (line,) = result.stderr.splitlines()
@@ -347,6 +387,28 @@ def test_broken_plugin_is_exit_2_naming_it(fake_plugins, run_cli, small_project,
             line.startswith("kpispec: plugin kpispec-fake 1.0 (entry point 'fake')"), line
         assert message in line, line
         assert result.stdout == ""
+
+
+def test_damaged_plugin_metadata_is_exit_2_naming_the_distribution(tmp_path, monkeypatch,
+                                                                   run_cli, small_project):
+    """An installed distribution whose entry_points.txt cannot be parsed may be the plugin
+    the team relies on: one line naming it, not an internal error."""
+    site = tmp_path / "site"
+    info = site / "kpispec_damaged-1.0.dist-info"
+    write(info / "METADATA", "Metadata-Version: 2.1\nName: kpispec-damaged\nVersion: 1.0\n")
+    write(info / "entry_points.txt", "[kpispec.rules]\ndamaged\n")  # no '= module'
+    monkeypatch.syspath_prepend(str(site))
+    plugins.reset()
+    try:
+        for args in (["lint", "--today", TODAY], ["report"], ["rules"], ["explain", "KS101"]):
+            result = run_cli(args, cwd=small_project)
+            assert result.exit_code == 2 and result.stdout == "", (args, result.output)
+            (line,) = result.stderr.splitlines()
+            assert line.startswith("kpispec: installed distribution kpispec-damaged: cannot "
+                                   "read its metadata: "), line
+            assert line.endswith("; reinstall it or uninstall it"), line
+    finally:
+        plugins.reset()
 
 
 def test_two_plugins_with_one_code(fake_plugins, run_cli, small_project):

@@ -17,8 +17,11 @@ what code runs: the folder that ``python -m kpispec`` puts first on ``sys.path``
 current one) is left out both when looking for entry points and when importing them. A
 plugin that cannot be loaded or breaks the shape stops the run with one line naming it
 (:class:`PluginError`, exit 2): silently linting without a rule the team relies on would
-pass what it should fail. A plugin's check that raises is a KS900 finding naming the
-rule (as for any rule); one that yields something other than its own findings too.
+pass what it should fail. Any exception while reading, importing or inspecting a plugin
+(damaged metadata, an object that raises on attribute access) is such a PluginError,
+never an internal error that does not say which plugin to fix. A plugin's check that
+raises is a KS900 finding naming the rule (as for any rule); one that yields something
+other than its own findings too.
 """
 
 from __future__ import annotations
@@ -129,14 +132,19 @@ def entry_points(path: list[str]) -> list[tuple[metadata.EntryPoint, str, str]]:
 
     found, seen = [], set()
     for dist in metadata.distributions(path=path):
-        name = dist.metadata["Name"] or "?"
-        key = re.sub(r"[-_.]+", "-", name).lower()
-        if key in seen:
-            continue
-        seen.add(key)
-        for point in dist.entry_points:
-            if point.group == GROUP:
-                found.append((point, name, dist.version))
+        # its metadata folder names it until its METADATA is read
+        name = os.fspath(getattr(dist, "_path", "?"))
+        try:
+            name = dist.metadata["Name"] or name
+            key = re.sub(r"[-_.]+", "-", name).lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            found.extend((point, name, dist.version) for point in dist.entry_points
+                         if point.group == GROUP)
+        except Exception as exc:  # damaged metadata: it may be the plugin the team relies on
+            raise PluginError(f"installed distribution {name}: cannot read its metadata: "
+                              f"{_failure(exc)}; reinstall it or uninstall it") from None
     return sorted(found, key=lambda item: (item[1].lower(), item[0].name))
 
 
@@ -150,10 +158,16 @@ def _load() -> dict[str, PluginRule]:
     for point, dist, version in entry_points(path):
         label = f"plugin '{point.name}' ({dist} {version})"
         target = _import(point, path, label)
-        for rule in _rules_of(target, label, point):
-            _check_shape(rule, label, rules)
-            rules[rule.CODE] = PluginRule(rule, dist, f"{dist} {version} "
-                                                      f"(entry point '{point.name}')")
+        try:
+            for rule in _rules_of(target, label, point):
+                _check_shape(rule, label, rules)
+                rules[rule.CODE] = PluginRule(rule, dist, f"{dist} {version} "
+                                                          f"(entry point '{point.name}')")
+        except PluginError:
+            raise
+        except (Exception, SystemExit) as exc:  # the plugin's code ran: anything goes
+            raise PluginError(f"{label}: cannot inspect '{point.value}': "
+                              f"{_failure(exc)}; fix the plugin or uninstall it") from None
     return rules
 
 
@@ -184,9 +198,9 @@ def _import(point: metadata.EntryPoint, path: list[str], label: str) -> Any:
     sys.path[:] = path
     try:
         return point.load()
-    except Exception as exc:
-        raise PluginError(f"{label}: cannot load '{point.value}': {type(exc).__name__}: "
-                          f"{_one_line(exc)}; fix the plugin or uninstall it") from None
+    except (Exception, SystemExit) as exc:  # sys.exit() in a module is a failure too
+        raise PluginError(f"{label}: cannot load '{point.value}': {_failure(exc)}; fix the "
+                          "plugin or uninstall it") from None
     finally:
         sys.path[:] = saved
 
@@ -225,10 +239,16 @@ def _check_shape(rule: Any, label: str, loaded: dict[str, PluginRule]) -> None:
                           f"not {rule.SEVERITY!r}")
     if not callable(rule.check):
         raise PluginError(f"{what}: check must be a function check(catalog, ctx)")
-    if not (rule.__doc__ or "").strip():
+    if not isinstance(rule.__doc__, str) or not rule.__doc__.strip():
         raise PluginError(f"{what} has no docstring (what it checks, why, how to fix: "
                           "kpispec explain shows it)")
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or "(no message)"
+def _failure(exc: BaseException) -> str:
+    """``Type: message`` on one line, even for an exception whose own ``__str__``
+    raises (the plugin's class, the plugin's rules)."""
+    try:
+        text = " ".join(str(exc).split())
+    except Exception:
+        text = ""
+    return f"{type(exc).__name__}: {text or '(no message)'}"
