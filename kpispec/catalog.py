@@ -106,7 +106,7 @@ class Entry:
     def finding(self, code: str, message: str, *keys: Any) -> Finding:
         line, column = self.pos(*keys)
         return Finding(code, self.file.display, line, column, message, entry=self.id,
-                       entry_line=self.line)
+                       entry_line=self.line, key=keys)
 
     @property
     def label(self) -> str:

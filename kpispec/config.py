@@ -157,11 +157,12 @@ def parse_table(table: dict, path: Path, root: Path, where: str = "") -> Config:
 def _unknown_key(key: str) -> str:
     import difflib  # only on this error path
 
-    close = difflib.get_close_matches(key.replace("_", "-").lower(), KEYS, n=1)
+    known = KEYS + RESERVED  # every key a table may hold, the policy table too
+    close = difflib.get_close_matches(key.replace("_", "-").lower(), known, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     if key == "tool":  # [tool.kpispec] copied from a pyproject.toml into kpispec.toml
         hint = "in kpispec.toml the keys go at the top level, without [tool.kpispec]; "
-    return f"unknown key; {hint}known keys: {', '.join(KEYS)}"
+    return f"unknown key; {hint}known keys: {', '.join(known)}"
 
 
 def _set(config: Config, key: str, value: Any, fail: Callable[[str], ConfigError]) -> None:

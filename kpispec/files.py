@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pathspec
 
@@ -114,9 +114,13 @@ def _rel(folder: Path, base: Path) -> str:
 
 
 def named_files(paths: list[str], config: Config, cwd: Path) -> tuple[list[Path], list]:
-    """The files the user named: files as given, folders expanded to their YAML files.
+    """The files the user named: files as given (whatever their name), folders expanded
+    to the files below them that the include patterns match, as ruff walks a folder (so
+    ``kpispec lint .`` leaves CI workflows and .pre-commit-config.yaml alone). Patterns
+    match paths from the project root; below a folder outside the root, from that folder.
     Returns the files and the folders that could not be read (path, OSError)."""
     exclude = _excludes(config)
+    include = _spec(config.include)
     files: list[Path] = []
     errors: list = []
     for name in paths:
@@ -127,13 +131,44 @@ def named_files(paths: list[str], config: Config, cwd: Path) -> tuple[list[Path]
         except OSError:  # a folder on the way cannot be searched: reading says why
             is_dir, found = False, True
         if is_dir:
-            files.extend(p for p in _walk(path, config.root, exclude, errors)
-                         if p.suffix in YAML_SUFFIXES and _lintable(p))
+            base = _walk_base(path, config)
+            files.extend(p for p in _walk(path, base, exclude, errors)
+                         if p.suffix in YAML_SUFFIXES
+                         and include.match_file(_rel(p.parent, base) + p.name)
+                         and _lintable(p))
         elif found:
             files.append(path)
         else:
             raise PathError(f"{name}: no such file or folder")
     return files, errors
+
+
+def _walk_base(folder: Path, config: Config) -> Path:
+    """What the include patterns of a folder walk match paths from: the project root,
+    for a folder in the project. For a folder outside it, or the root itself when there
+    is no project to speak of (no config, no ``.git``: the root is only where the run
+    started), from the folder's parent, so that ``kpispec lint kpis`` walks ``kpis/``
+    by the pattern ``**/kpis/**/*.yaml``."""
+    folder, root = Path(os.path.abspath(folder)), Path(os.path.abspath(config.root))
+    if folder != root and root in folder.parents:
+        return root
+    if folder == root and (config.source is not None or (root / ".git").exists()):
+        return root
+    return folder.parent
+
+
+def catalog_spec(config: Config) -> Callable[[str], bool]:
+    """Whether a path from the project root ('/' separators) is a catalog file by its
+    name: a YAML file the include patterns match and no exclude pattern (nor a tool
+    folder) does -- for file lists that are not walked, such as git's index."""
+    include = _spec(config.include)
+    exclude = _spec(ALWAYS_EXCLUDE + config.exclude)
+
+    def matches(rel: str) -> bool:
+        return (rel.endswith(YAML_SUFFIXES) and include.match_file(rel)
+                and not exclude.match_file(rel))
+
+    return matches
 
 
 def _lintable(path: Path) -> bool:

@@ -35,9 +35,16 @@ class Finding:
     name: str = ""
     severity: str = ""
     entry_line: int | None = None  # first line of the entry, where a suppression may sit
+    # what in the entry it points at (('goal',), ('inputs', 2)); with path, entry and code
+    # it tells the same finding in two revisions of a file whose lines moved (the gate)
+    key: tuple | None = None
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.code, self.message)
+
+    def identity(self) -> tuple:
+        """Path, entry, code and key: the same finding, wherever its line went."""
+        return (self.path, self.entry, self.code, self.key)
 
     def to_json(self) -> dict:
         return {

@@ -24,6 +24,7 @@ from .findings import SEVERITIES, Finding, Selection
 from .loader import (LoadedFile, files_from_bytes, files_to_bytes, load_text, read_raw,
                      read_text)
 from .rules import RULES, Context, registry
+from .rules.base import unreadable
 from .schema import check_structure
 
 if TYPE_CHECKING:
@@ -48,6 +49,10 @@ class LintResult:
     entries: list[Entry]  # kpis and metrics of the files reported on, in file order
     files: list[str]  # display paths of the files reported on
     summary: dict = field(default_factory=dict)
+    # display paths of the files reported on whose entries are unknown (they could not
+    # be parsed, or a folder could not be read): reports must say so whatever is selected
+    unreadable: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # lines for stderr (the gate's count)
 
     @property
     def errors(self) -> int:
@@ -110,12 +115,19 @@ def make_selection(config: Config, select: list[str] | None = None,
 
 
 def load_file(path: Path, cache: FileCache | None = None) -> LoadedFile:
-    """Read, load and check one file against the schema: the work a worker does. With a
-    cache, a file whose bytes were loaded before comes from it instead."""
+    """Read, load and check one file against the schema: the work a worker does."""
     loaded = LoadedFile()
     raw = read_raw(path, loaded)  # unreadable, non-regular or oversized: KS001
     if raw is None:
         return loaded
+    return load_raw(raw, cache, loaded)
+
+
+def load_raw(raw: bytes, cache: FileCache | None = None,
+             loaded: LoadedFile | None = None) -> LoadedFile:
+    """Load and schema-check a file's bytes (from disk, or a blob git gave). With a
+    cache, bytes loaded before come from it instead."""
+    loaded = LoadedFile() if loaded is None else loaded
     key = None
     if cache is not None:
         key = cache.key(raw)
@@ -356,25 +368,44 @@ def _lint(paths: list[str], config: Config, selection: Selection | None,
           today: _dt.date | None, cwd: Path | None, debug: bool,
           jobs: int | None, cache: FileCache | None) -> LintResult:
     cwd = cwd or Path.cwd()
-    rules = registry(config)
-    selection = selection or make_selection(config, rules=rules)
     named, folder_errors = named_files(paths, config, cwd) if paths else ([], [])
     if not paths:  # no path: the include patterns from the project root
         named, others = project_files(config), []
     else:
         others = project_files(config)
     files = load_catalog(named, others, cwd, jobs, cache)
+    extra = [Finding("KS001", display_path(folder, cwd), 1, 1,
+                     f"cannot read the folder: {exc.strerror or exc}")
+             for folder, exc in folder_errors]
+    result = check_files(files, config, selection, today, debug, extra)
+    if not files:  # a CI job pointed at the wrong folder must not pass in silence
+        result.notes.append(no_kpi_files(config))
+    return result
+
+
+def no_kpi_files(config: Config) -> str:
+    where = f" under {config.root}" if config.root else ""
+    return (f"no KPI file found{where} (include patterns: {', '.join(config.include)}); "
+            "set 'include' in the config, or name the files")
+
+
+def check_files(files: list[SourceFile], config: Config, selection: Selection | None = None,
+                today: _dt.date | None = None, debug: bool = False,
+                extra: Iterable[Finding] = ()) -> LintResult:
+    """The loaded catalog -> classify -> rules -> selection, reported files, suppression,
+    names and severities -> a sorted :class:`LintResult`. ``extra``: findings made
+    before (a folder that could not be read); their paths count as reported."""
+    rules = registry(config)
+    selection = selection or make_selection(config, rules=rules)
     catalog = Catalog(files)
     classify(catalog)
     ctx = Context(today=today or config.today or _dt.date.today(), max_kpis=config.max_kpis,
                   config=config)
     findings = run_rules(catalog, ctx, selection, rules, debug)
-    for folder, exc in folder_errors:
-        findings.append(Finding("KS001", display_path(folder, cwd), 1, 1,
-                                f"cannot read the folder: {exc.strerror or exc}"))
+    extra = list(extra)
+    findings.extend(extra)
 
-    reported = {f.display for f in files if f.reported} | {
-        display_path(folder, cwd) for folder, _ in folder_errors}
+    reported = {f.display for f in files if f.reported} | {f.path for f in extra}
     findings = [f for f in findings if f.path in reported]
     findings = [f for f in findings if selection.enabled(f.code)]
     directives = {f.display: suppress.parse(f.loaded.text) for f in files if f.reported}
@@ -391,12 +422,19 @@ def _lint(paths: list[str], config: Config, selection: Selection | None,
 
     entries = sorted((e for e in catalog.entries if e.file.reported and e.kind != "goal"),
                      key=lambda e: (e.file.display, e.line, e.column))
+    reported_files = [f.display for f in files if f.reported]
+    cannot = sorted({f.display for f in files if f.reported and unreadable(f)}
+                    | {f.path for f in extra if f.code == "KS001"})
+    return LintResult(findings, entries, reported_files, summarize(findings, entries,
+                                                                   len(reported_files)),
+                      cannot)
+
+
+def summarize(findings: list[Finding], entries: list[Entry], files: int) -> dict:
     counts = {level: 0 for level in SEVERITIES}
     for finding in findings:
         counts[finding.severity] += 1
     kpis = sum(1 for e in entries if e.is_kpi)
-    reported_files = [f.display for f in files if f.reported]
-    summary = {"files": len(reported_files), "entries": len(entries), "kpis": kpis,
-               "metrics": len(entries) - kpis, "errors": counts["error"],
-               "warnings": counts["warning"], "infos": counts["info"]}
-    return LintResult(findings, entries, reported_files, summary)
+    return {"files": files, "entries": len(entries), "kpis": kpis,
+            "metrics": len(entries) - kpis, "errors": counts["error"],
+            "warnings": counts["warning"], "infos": counts["info"]}

@@ -306,6 +306,21 @@ def test_bad_config_is_one_line_and_exit_2(project, run_cli, name, text, needle)
     assert name in lines[0] and needle in lines[0], lines[0]
 
 
+def test_unknown_key_lists_every_known_key_policy_too(project, run_cli):
+    """``policy`` is a key of the table like the others: the list that helps fix a typo
+    must not leave it out, and the did-you-mean still reads '_' as '-'."""
+    path = write(project / "pyproject.toml", "[tool.kpispec]\nmax_kpis = 5\n")
+    result = run_cli(["lint", "--today", TODAY], project)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"kpispec: {path}: [tool.kpispec] 'max_kpis': unknown key; did you mean 'max-kpis'? "
+        "known keys: include, exclude, select, ignore, severity, max-kpis, today, policy\n")
+    write(project / "pyproject.toml", "[tool.kpispec]\npolicies = {}\n")
+    result = run_cli(["lint", "--today", TODAY], project)
+    assert result.exit_code == 2
+    assert "'policies': unknown key; did you mean 'policy'? known keys: " in result.stderr
+
+
 def test_bad_config_through_the_real_cli(project):
     write(project / "pyproject.toml", '[tool.kpispec]\nmax-kpis = "many"\n')
     one_line_error(run_kpispec(["lint", "--today", TODAY], project),

@@ -298,7 +298,9 @@ def test_too_few_kpis_per_goal_counts_the_goals_below(project, lint):
         in findings[1]["message"]
 
 
-def test_too_few_kpis_leaves_an_unmeasured_goal_to_ks203(project, lint):
+def test_a_goal_with_no_kpi_has_fewer_than_the_minimum(project, lint):
+    """Zero is fewer than 2: a goal nobody measures must not pass a policy that a goal
+    with one KPI fails. KS203 says beside it that nobody even tries."""
     write(project / "kpis" / "hire.yaml", """
         kpispec: 1
         goals:
@@ -306,8 +308,14 @@ def test_too_few_kpis_leaves_an_unmeasured_goal_to_ks203(project, lint):
             title: Hire ten engineers
             due: 2026-12-31
         """)
-    _, findings = lint(project)
-    assert where(findings) == [("KS203", "kpis/hire.yaml", "hire", 3, 5)]
+    code, findings = lint(project)
+    assert code == 1
+    assert where(findings) == [("KS203", "kpis/hire.yaml", "hire", 3, 5),
+                               ("KS404", "kpis/hire.yaml", "hire", 3, 5)]
+    assert [f["severity"] for f in findings] == ["warning", "error"]
+    assert findings[1]["message"] == (
+        "goal 'hire' has no KPI; the team policy requires at least 2. Add KPIs with "
+        "goal: hire")
 
 
 def test_incomplete_kpis_do_not_count(project, lint):

@@ -114,7 +114,7 @@ def test_report_names_files_it_could_not_read(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-2:] == [
         "4 entries: 2 KPIs, 2 metrics",
-        "1 file could not be read, so their entries are missing: kpis/broken.yaml "
+        "1 file could not be read, so its entries are missing: kpis/broken.yaml "
         "('kpispec lint' says why)"]
     doc = json.loads(run_kpispec(["report", "kpis", "--format", "json", "--today", TODAY],
                                  tmp_path).stdout)

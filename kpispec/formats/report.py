@@ -17,17 +17,23 @@ def rows(result: Any) -> list[tuple[str, ...]]:
              ", ".join(e.lacks) or "-") for e in result.entries]
 
 
+def unread(result: Any) -> list[str]:
+    """The files reported on that could not be read. They have no rows: the report says
+    so, or the table looks complete, whatever --select and --ignore leave of the
+    findings (so from the loaded files, not from the KS001 findings)."""
+    return list(result.unreadable)
+
+
 def render(result: Any, style: str = "text", **options: Any) -> str:
     table = rows(result)
     s = result.summary
     total = (f"{plural(s['entries'], 'entry', 'entries')}: {plural(s['kpis'], 'KPI')}, "
              f"{plural(s['metrics'], 'metric')}")
-    # a file that cannot be read has no rows: say so, or the table looks complete
-    unreadable = sorted({f.path for f in result.findings if f.code == "KS001"})
+    unreadable = unread(result)
     if unreadable:
-        total += (f"\n{len(unreadable)} file{'s' if len(unreadable) > 1 else ''} could not be "
-                  f"read, so their entries are missing: {', '.join(unreadable)} "
-                  "('kpispec lint' says why)")
+        its = "its" if len(unreadable) == 1 else "their"
+        total += (f"\n{plural(len(unreadable), 'file')} could not be read, so {its} entries "
+                  f"are missing: {', '.join(unreadable)} ('kpispec lint' says why)")
     if style == "json":
         summary = {k: s[k] for k in ("files", "entries", "kpis", "metrics")}
         return json.dumps({"version": 1, "summary": summary,

@@ -13,7 +13,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from ..catalog import Catalog, KINDS
+from ..catalog import KINDS, Catalog, SourceFile
 from ..findings import Finding
 
 
@@ -24,6 +24,33 @@ class Context:
     config: Any = None  # the Config, for rules that read their own settings (policies)
 
 
+def unreadable(source: SourceFile) -> bool:
+    """A file whose entries are unknown: it could not be parsed (KS001), or its top level
+    is not a mapping."""
+    return not source.loaded.ok or not isinstance(source.loaded.data, dict)
+
+
+def unread_files(catalog: Catalog) -> list[str]:
+    """Display paths of the catalog's unreadable files, reported on or not: in a
+    pre-commit run the broken file is not even shown, yet it may hold what a rule
+    looked for."""
+    return [source.display for source in catalog.files if unreadable(source)]
+
+
+def unread_note(claim: str, unread: list[str]) -> str:
+    """What a finding adds when the catalog is incomplete: ``claim`` ("it may be defined
+    in") then the unreadable files, in parentheses; nothing when every file was read.
+
+    A rule whose finding an entry of an unreadable file could make false (something not
+    found, a count too low) names those files rather than stay silent: the finding may
+    well be real, and the broken file needs fixing either way."""
+    if not unread:
+        return ""
+    more = f" and {len(unread) - 1} more" if len(unread) > 1 else ""
+    fix = "that file" if len(unread) == 1 else "those files"
+    return f" ({claim} {unread[0]}{more}, which could not be read: fix {fix} first)"
+
+
 def load_findings(catalog: Catalog, code: str) -> Iterator[Finding]:
     """The problems the loader and the schema stage recorded under ``code``."""
     for source in catalog.files:
@@ -32,7 +59,8 @@ def load_findings(catalog: Catalog, code: str) -> Iterator[Finding]:
                 continue
             yield Finding(code, source.display, problem.line, problem.column, problem.message,
                           entry=_entry_id(source.loaded.data, problem.path),
-                          entry_line=_entry_line(source, problem.path))
+                          entry_line=_entry_line(source, problem.path),
+                          key=tuple(problem.path) if problem.path else None)
 
 
 def _entry_item(data: object, path: tuple | None) -> dict | None:

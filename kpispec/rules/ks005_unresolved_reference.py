@@ -22,6 +22,8 @@ Fix: correct the id (the message suggests a near miss), or define the missing en
 
 from __future__ import annotations
 
+from .base import unread_files, unread_note
+
 CODE = "KS005"
 NAME = "unresolved-reference"
 SEVERITY = "error"
@@ -32,7 +34,7 @@ _NOUN = {"goal": "a goal", "kpi": "an entry under kpis:", "metric": "an entry un
 def check(catalog, ctx):
     # a file that could not be read may define the id: say so, or the user hunts for a
     # typo that is not there (in a pre-commit run the broken file may not even be shown)
-    unread = [f.display for f in catalog.files if not isinstance(f.loaded.data, dict)]
+    unread = unread_files(catalog)
     for ref in catalog.references:
         if ref.resolves:
             continue
@@ -42,10 +44,7 @@ def check(catalog, ctx):
             message = (f"{ref.source.label}: {where} names '{ref.target_id}', which is not "
                        f"defined; it must name {_NOUN[ref.want]}")
             message += f". Did you mean '{hint}'?" if hint else ""
-            if unread:
-                more = f" and {len(unread) - 1} more" if len(unread) > 1 else ""
-                message += (f" (it may be defined in {unread[0]}{more}, which could not be "
-                            "read: fix that file first)")
+            message += unread_note("it may be defined in", unread)
         else:
             message = (f"{ref.source.label}: {where} names '{ref.target_id}', which is "
                        f"{_NOUN[ref.target.kind]} ({ref.target.file.display}:"

@@ -8,6 +8,11 @@ of that scope in the file.
 Why: the common advice is 3 to 7 KPIs per team or scope. With more, none of them is key:
 attention spreads thin and the list turns into a dashboard.
 
+A file of the catalog that could not be read (KS001, or a top level that is not a
+mapping) changes nothing here: whatever it holds could only raise a count already over
+the limit (more KPIs, or the goals that would make some metrics KPIs), so the finding
+stands as it is, the count it gives being the least the scope holds.
+
 Fix: keep the few that matter most and move the rest under ``metrics:`` (they can still
 feed the KPIs through ``inputs:``/``feeds:``), or split the scope. ``max-kpis`` in the
 configuration changes the limit; the team policy's ``max-kpis = {marketing = 5}`` sets

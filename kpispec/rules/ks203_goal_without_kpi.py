@@ -6,6 +6,11 @@ have their own findings.
 
 Why: a goal nobody measures is a slogan: there is no way to tell whether it is on track.
 
+When a file of the catalog could not be read (KS001, or a top level that is not a
+mapping), its KPIs are unknown and one of them may link to the goal: the finding stays,
+at its severity, and names that file (fix it first). Staying silent would pass every
+goal of a catalog with one broken file.
+
 Fix: add a KPI that links to it, or a sub-goal (``parent:``) that has KPIs, or remove
 the goal.
 
@@ -16,6 +21,8 @@ the goal.
 
 from __future__ import annotations
 
+from .base import unread_files, unread_note
+
 CODE = "KS203"
 NAME = "goal-without-kpi"
 SEVERITY = "warning"
@@ -23,9 +30,10 @@ SEVERITY = "warning"
 
 def check(catalog, ctx):
     linked = {ref.target_id for ref in catalog.references if ref.key == "goal" and ref.resolves}
+    note = unread_note("a KPI of it, or a goal below it, may be in", unread_files(catalog))
     for goal in catalog.goals:
         if not catalog.subtree(goal.id) & linked:
             yield goal.finding(
                 CODE,
                 f"goal '{goal.id}' has no KPI (nor has any goal below it); add a KPI with "
-                f"goal: {goal.id}")
+                f"goal: {goal.id}{note}")

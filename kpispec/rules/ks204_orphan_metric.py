@@ -9,6 +9,10 @@ explains keeps the catalog honest (and shows what to drop).
 
 A metric whose ``feeds:`` names an id that does not resolve gets KS005 instead.
 
+When a file of the catalog could not be read (KS001, or a top level that is not a
+mapping), a KPI there may list the metric in its ``inputs:``: the finding stays, at its
+severity, and names that file (fix it first).
+
 Fix: link it (either side will do), or remove it.
 
     metrics:
@@ -17,6 +21,8 @@ Fix: link it (either side will do), or remove it.
 """
 
 from __future__ import annotations
+
+from .base import unread_files, unread_note
 
 CODE = "KS204"
 NAME = "orphan-metric"
@@ -32,9 +38,10 @@ def check(catalog, ctx):
             connected.add(ref.source)
         elif ref.key == "inputs" and ref.resolves:
             connected.add(ref.target)
+    note = unread_note("a KPI's inputs: may name it in", unread_files(catalog))
     for metric in catalog.metrics:
         if metric not in connected:
             yield metric.finding(
                 CODE,
                 f"metric '{metric.id}' feeds no KPI; add feeds: [<kpi id>] (or list it in a "
-                "KPI's inputs:), or remove it")
+                f"KPI's inputs:), or remove it{note}")

@@ -2,14 +2,20 @@
 
 What: with ``min-kpis-per-goal = N`` in the policy, counts the entries classed KPI
 (linked to a goal, with a target and a deadline) that link to the goal or to any goal
-below it (``parent:``), and reports a goal with fewer than N. A goal no entry under
-``kpis:`` even tries to measure is KS203's finding, not this one's. Without the policy
-this rule reports nothing. (KS202 warns about a goal with exactly one KPI whatever the
-policy; with a minimum of 2 you may ignore KS202.)
+below it (``parent:``), and reports a goal with fewer than N. No KPI at all is fewer
+too: a goal that no entry under ``kpis:`` even tries to measure gets this finding beside
+KS203's (KS203 says the goal is unmeasured, whatever the policy; this one that the
+policy's minimum is not met). Without the policy this rule reports nothing. (KS202 warns
+about a goal with exactly one KPI whatever the policy; with a minimum of 2 you may ignore
+KS202.)
 
 Why: a goal watched through one number invites gaming that number (Goodhart's law);
 many teams require a pair that pull against each other (growth and retention, speed and
 quality) before a goal counts as measured.
+
+When a file of the catalog could not be read (KS001, or a top level that is not a
+mapping), more KPIs of the goal may be there: the finding stays, at its severity, and
+names that file (fix it first).
 
 Fix: add KPIs for the goal until it has the minimum, or finish the incomplete ones
 (entries that are merely metrics do not count).
@@ -21,6 +27,7 @@ Fix: add KPIs for the goal until it has the minimum, or finish the incomplete on
 from __future__ import annotations
 
 from ..policy import policy_of
+from .base import unread_files, unread_note
 
 CODE = "KS404"
 NAME = "too-few-kpis-per-goal"
@@ -36,17 +43,23 @@ def check(catalog, ctx):
     for ref in catalog.references:
         if ref.key == "goal" and ref.resolves:
             declared.setdefault(ref.target_id, set()).add(ref.source)
+    note = unread_note("more KPIs of it may be in", unread_files(catalog))
     for goal in catalog.goals:
         if catalog.get(goal.id, "goal") is not goal:
             continue  # a duplicate id: KS004's finding
         linking = set().union(*(declared.get(g, set()) for g in catalog.subtree(goal.id)))
         kpis = sorted(e.id for e in linking if e.is_kpi)
-        if not linking or len(kpis) >= minimum:
+        if len(kpis) >= minimum:
             continue
-        have = (f"{len(kpis)} KPI{'s' if len(kpis) > 1 else ''} ({', '.join(kpis)})" if kpis
-                else "no complete KPI")
+        if kpis:
+            have = f"{len(kpis)} KPI{'s' if len(kpis) > 1 else ''} ({', '.join(kpis)})"
+        else:
+            have = "no complete KPI" if linking else "no KPI"
+        fix = f"Add KPIs with goal: {goal.id}"
+        if len(linking) > len(kpis):
+            fix += ", or complete the ones that are merely metrics"
         yield goal.finding(
             CODE,
             f"goal '{goal.id}' has {have}; the team policy requires at least {minimum}. "
-            f"Add KPIs with goal: {goal.id}, or complete the ones that are merely metrics")
+            f"{fix}{note}")
 
