@@ -46,11 +46,12 @@ def _guard(debug: bool, work: Callable[[], int]) -> None:
     hint to report it (and the traceback under --debug)."""
     from .config import ConfigError
     from .files import PathError
+    from .git_reader import GitError
     from .lint import UsageError
 
     try:
         code = work()
-    except (ConfigError, PathError, UsageError) as exc:
+    except (ConfigError, PathError, UsageError, GitError) as exc:
         _fail(str(exc))
     except (KeyboardInterrupt, BrokenPipeError):
         sys.exit(EXIT_USAGE)
@@ -67,20 +68,32 @@ def _guard(debug: bool, work: Callable[[], int]) -> None:
 
 def _run_lint(paths: tuple[str, ...], config_file: str | None, select: tuple[str, ...],
               ignore: tuple[str, ...], today: _dt.date | None, debug: bool,
-              no_cache: bool, cache_dir: str | None, jobs: int | None = None) -> Any:
+              no_cache: bool, cache_dir: str | None, jobs: int | None = None,
+              staged: bool = False) -> Any:
     from .config import load_config
     from .lint import lint, make_selection
 
-    config = load_config(Path(config_file) if config_file else None,
-                         start=_common_folder(paths))
-    selection = make_selection(config, _split(select) or None, _split(ignore))
     cache = None
     if not no_cache:
         from .cache import FileCache
 
         cache = FileCache.open(Path(cache_dir) if cache_dir else None)
+    if staged:  # the commit gate: the index against HEAD (kpispec.gate)
+        from .gate import lint_staged
+
+        return lint_staged(list(paths), config_file, _split(select) or None, _split(ignore),
+                           today, Path.cwd(), _common_folder(paths), debug, cache)
+    config = load_config(Path(config_file) if config_file else None,
+                         start=_common_folder(paths))
+    selection = make_selection(config, _split(select) or None, _split(ignore))
     return lint(list(paths), config, selection, today=today, debug=debug, jobs=jobs,
                 cache=cache)
+
+
+def _notes(result: Any) -> None:
+    """What the run wants said beside its output, on stderr (stdout stays the format's)."""
+    for note in result.notes:
+        click.echo(f"kpispec: {note}", err=True)
 
 
 def _common_folder(paths: tuple[str, ...]) -> Path | None:
@@ -155,11 +168,17 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that load files, this one included (default: automatic: "
                    "1 for small runs, else one per core up to 4).")
+@click.option("--staged", is_flag=True,
+              help="The commit gate: lint the catalog as staged in git; report the files "
+                   "the commit touches (and PATHs named) and what it breaks elsewhere.")
 def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
          today: _dt.date | None, config_file: str | None, no_cache: bool,
          cache_dir: str | None, debug: bool, exit_zero: bool,
-         quiet: bool, statistics: bool, color: str, jobs: int | None) -> None:
-    """Lint KPI files and folders (default: the include patterns under the project root)."""
+         quiet: bool, statistics: bool, color: str, jobs: int | None,
+         staged: bool) -> None:
+    """Lint KPI files and folders (default: the include patterns under the project root).
+
+    With --staged, the commit gate: the catalog as the git index holds it, against HEAD."""
     if statistics and fmt != "text":
         _fail(f"--statistics works with --format text only, not --format {fmt}")
     colored = fmt == "text" and use_color(color)
@@ -168,9 +187,10 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
         from .formats import render
 
         result = _run_lint(paths, config_file, select, ignore, today, debug, no_cache,
-                           cache_dir, jobs)
+                           cache_dir, jobs, staged)
         output = render(fmt, result, quiet=quiet, color=colored, statistics=statistics)
         click.echo(output, nl=False, color=colored if fmt == "text" else None)
+        _notes(result)
         return EXIT_FINDINGS if result.errors and not exit_zero else EXIT_OK
 
     _guard(debug, work)
@@ -192,6 +212,7 @@ def report(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tu
         result = _run_lint(paths, config_file, select, ignore, today, debug, no_cache,
                            cache_dir)
         click.echo(render(result, style=fmt), nl=False)
+        _notes(result)
         return EXIT_OK
 
     _guard(debug, work)

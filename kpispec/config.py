@@ -119,7 +119,26 @@ def load_config(explicit: Path | None = None, cwd: Path | None = None,
         why = "is a folder, not a config file" if path.is_dir() else "config file not found"
         raise ConfigError(f"{path}: {why}")
     path = path.resolve()
-    data = _read_toml(path)
+    return _from_data(_read_toml(path), path)
+
+
+def config_from_bytes(raw: bytes, path: Path) -> Config | None:
+    """The config in a file's bytes (a version git holds), as if read from ``path``;
+    None for a pyproject.toml without a ``[tool.kpispec]`` table."""
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool")
+        if not isinstance(tool, dict) or "kpispec" not in tool:
+            return None
+    return _from_data(data, path)
+
+
+def _from_data(data: dict, path: Path) -> Config:
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         table = tool.get("kpispec", {}) if isinstance(tool, dict) else {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -74,3 +75,62 @@ def lint_json(args, cwd: Path) -> dict:
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)
 
+
+# real git and the real pre-commit (tests/test_precommit.py, tests/test_gate.py)
+
+def git(args: list[str], cwd: Path, env: dict, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          check=check, timeout=60)
+
+
+def pre_commit(args: list[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def hermetic_env(base: Path) -> dict:
+    """Git identity through the environment, no user or system git config, a private
+    pre-commit store, no colour; PATH, pip settings and the rest inherited (pip needs its
+    index)."""
+    gitconfig = base / "gitconfig"
+    gitconfig.write_text("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n")
+    env = dict(os.environ)
+    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "PRE_COMMIT"):
+        env.pop(key, None)
+    env.update({
+        "GIT_AUTHOR_NAME": "kpispec test", "GIT_AUTHOR_EMAIL": "test@kpispec.invalid",
+        "GIT_COMMITTER_NAME": "kpispec test", "GIT_COMMITTER_EMAIL": "test@kpispec.invalid",
+        "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1",
+        "PRE_COMMIT_HOME": str(base / "pre-commit-home"),
+        "PRE_COMMIT_COLOR": "never", "NO_COLOR": "1",  # plain text to assert on
+    })
+    return env
+
+
+def working_tree_files() -> list[str]:
+    proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                          cwd=REPO, capture_output=True, check=True, timeout=60)
+    return [name for name in proc.stdout.decode().split("\0") if name]
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory) -> tuple[Path, dict]:
+    """This repository's working tree, committed into a temporary git repo: the hook
+    repo pre-commit installs kpispec from (once a session: the tests share its store)."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout: nothing to copy the hook repo from")
+    base = tmp_path_factory.mktemp("precommit")
+    env = hermetic_env(base)
+    hook = base / "kpispec"
+    for name in working_tree_files():
+        source = REPO / name
+        if source.is_file():  # listed but deleted in the working tree: skipped
+            (hook / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, hook / name)
+    assert (hook / ".pre-commit-hooks.yaml").is_file()
+    git(["init", "-q"], hook, env)
+    git(["add", "-A"], hook, env)
+    git(["commit", "-q", "-m", "kpispec working tree"], hook, env)
+    return hook, env

@@ -9,16 +9,12 @@ nearly all of it the two installs): ``-m "not slow"`` deselects it.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO, write
+from conftest import REPO, git, pre_commit, write
 
 
 COMPANY = """
@@ -58,107 +54,44 @@ SALES_FIXED = SALES_NO_TARGET.replace(
     "    target: {value: 5000000, direction: increase, baseline: 3200000}\n"
     "    timeframe: {end: 2026-12-31, review: monthly}", 1)
 
-# YAML that is not a KPI file: the hook's files pattern must keep it away from kpispec
+# YAML that is not a KPI file: pre-commit names it to the hook, the gate leaves it alone
 APP_CONFIG = "services:\n  web: {image: nginx}\n"
-
-
-def git(args: list[str], cwd: Path, env: dict, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          check=check, timeout=60)
-
-
-def pre_commit(args: list[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
-
-
-def hermetic_env(base: Path) -> dict:
-    """Git identity through the environment, no user or system git config, a private
-    pre-commit store, no colour; PATH, pip settings and the rest inherited (pip needs its
-    index)."""
-    gitconfig = base / "gitconfig"
-    gitconfig.write_text("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n")
-    env = dict(os.environ)
-    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "PRE_COMMIT"):
-        env.pop(key, None)
-    env.update({
-        "GIT_AUTHOR_NAME": "kpispec test", "GIT_AUTHOR_EMAIL": "test@kpispec.invalid",
-        "GIT_COMMITTER_NAME": "kpispec test", "GIT_COMMITTER_EMAIL": "test@kpispec.invalid",
-        "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1",
-        "PRE_COMMIT_HOME": str(base / "pre-commit-home"),
-        "PRE_COMMIT_COLOR": "never", "NO_COLOR": "1",  # plain text to assert on
-    })
-    return env
-
-
-def working_tree_files() -> list[str]:
-    proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                          cwd=REPO, capture_output=True, check=True, timeout=60)
-    return [name for name in proc.stdout.decode().split("\0") if name]
-
-
-@pytest.fixture(scope="module")
-def hook_repo(tmp_path_factory) -> tuple[Path, dict]:
-    """This repository's working tree, committed into a temporary git repo."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    if not (REPO / ".git").exists():
-        pytest.skip("not a git checkout: nothing to copy the hook repo from")
-    base = tmp_path_factory.mktemp("precommit")
-    env = hermetic_env(base)
-    hook = base / "kpispec"
-    for name in working_tree_files():
-        source = REPO / name
-        if source.is_file():  # listed but deleted in the working tree: skipped
-            (hook / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, hook / name)
-    assert (hook / ".pre-commit-hooks.yaml").is_file()
-    git(["init", "-q"], hook, env)
-    git(["add", "-A"], hook, env)
-    git(["commit", "-q", "-m", "kpispec working tree"], hook, env)
-    return hook, env
 
 
 def output(proc: subprocess.CompletedProcess) -> str:
     return proc.stdout + proc.stderr
 
 
-def assert_blocked_on_the_changed_file_only(proc: subprocess.CompletedProcess) -> None:
+def assert_blocked_on_the_changed_file_and_what_it_causes(
+        proc: subprocess.CompletedProcess) -> None:
     text = output(proc)
     assert proc.returncode != 0, text
     assert "kpispec" in text and "Failed" in text, text
     assert "teams/sales.kpi.yaml:3:5: KS102 error kpi-without-target: KPI 'arr'" in text, text
-    # the goal link into the unchanged file resolves, and that file is not reported on
-    # (it has a goal without KPI, KS203, that a whole-catalog run would show)
-    assert "KS005" not in text and "KS203" not in text and "company.yaml" not in text, text
-    assert "app.yaml" not in text, text
-    assert re.search(r"^1 file, 2 entries\b", text, re.M), text  # the summary line
-
-
-SAMPLE_PATHS = ["a.kpi.yaml", "a.kpi.yml", "deep/er/a.kpi.yaml", "kpis/a.yaml", "kpis/a.yml",
-                "kpis/sub/a.yaml", "team/kpis/a.yml", "kpis/a.kpi.yaml", "a.yaml", "kpis.yaml",
-                "mykpis/a.yaml", "kpis/readme.md", "a.kpi.yaml.orig", "kpis-old/a.yaml",
-                "a.kpi.json", "my.kpi.yaml/x.txt"]
+    # the goal link into the unchanged file resolves; that file is reported on for what
+    # the commit causes there (its goal is now measured by one KPI: KS202), not for what
+    # it had before (the other goal's KS203, only counted)
+    assert ("kpis/company.yaml:3:5: KS202 warning single-kpi-goal: goal 'arr-5m-2026' is "
+            "measured by one KPI only ('nrr')") in text, text
+    assert "KS005" not in text and "KS203" not in text, text
+    assert "app.yaml" not in text, text  # YAML pre-commit names, not a catalog file
+    assert re.search(r"^2 files, 2 entries: 1 KPI, 1 metric; 1 error, 1 warning", text, re.M)
+    assert ("kpispec: 1 finding (0 errors) already at HEAD in files this commit does not "
+            "touch do not block it") in text, text
 
 
 def test_hook_definition():
-    """The hook runs 'kpispec lint' serially on the files the default include patterns
-    would pick (pre-commit matches ``files`` with re.search on the repo-relative path)."""
+    """The hook is the gate (kpispec lint --staged), run on every commit (a deletion or
+    a config change names no YAML file), once for all files; the YAML files pre-commit
+    names only add to what git says changed (--all-files names them all)."""
     from ruamel.yaml import YAML
-
-    from kpispec.config import DEFAULT_INCLUDE, glob_spec
 
     hooks = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     (hook,) = hooks
-    assert hook["id"] == "kpispec" and hook["entry"] == "kpispec lint"
+    assert hook["id"] == "kpispec" and hook["entry"] == "kpispec lint --staged"
     assert hook["language"] == "python" and hook["require_serial"] is True
-    files = re.compile(hook["files"])
-    includes = glob_spec(DEFAULT_INCLUDE)
-    for path in SAMPLE_PATHS:
-        # the catalog takes YAML files only (kpispec.files.project_files)
-        included = includes.match_file(path) and path.endswith((".yaml", ".yml"))
-        assert bool(files.search(path)) == included, path
-    assert hook.get("types", ["yaml"]) == ["yaml"]
+    assert hook["always_run"] is True and hook.get("pass_filenames", True) is True
+    assert hook["types"] == ["yaml"] and "files" not in hook
 
 
 @pytest.mark.slow
@@ -187,12 +120,12 @@ def test_commit_of_a_kpi_without_target_is_blocked_then_passes(hook_repo):
     write(project / "deploy" / "app.yaml", APP_CONFIG)
     git(["add", "-A"], project, env)
     tried = pre_commit(["try-repo", str(hook), "kpispec"], project, env)
-    assert_blocked_on_the_changed_file_only(tried)
+    assert_blocked_on_the_changed_file_and_what_it_causes(tried)
 
     installed = pre_commit(["install"], project, env)
     assert installed.returncode == 0, output(installed)
     blocked = git(["commit", "-m", "sales KPIs"], project, env, check=False)
-    assert_blocked_on_the_changed_file_only(blocked)
+    assert_blocked_on_the_changed_file_and_what_it_causes(blocked)
     assert git(["rev-list", "--count", "HEAD"], project, env).stdout.strip() == "1"
 
     write(project / "teams" / "sales.kpi.yaml", SALES_FIXED)

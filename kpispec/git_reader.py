@@ -1,0 +1,166 @@
+"""The git reader: file listings and file bytes of the index and of commits, read through
+the ``git`` command (never a library), with as few processes as the job allows.
+
+* :meth:`Repo.discover` -- one ``git rev-parse`` for the top folder and ``HEAD``;
+* :meth:`Repo.index` -- one ``git ls-files -s -z`` for what is staged;
+* :meth:`Repo.tree` -- one ``git ls-tree -r -z`` for a commit;
+* :class:`BlobReader` -- one ``git cat-file --batch`` for the bytes of any number of
+  objects, asked for in batches (a thread writes the names while this one reads, so a
+  large batch cannot fill both pipes and stall).
+
+Bytes are read into memory: nothing here writes to the working tree or the index. Only
+regular files count (a symlink's blob is its target's name, a gitlink a submodule's
+commit). Every failure is a :class:`GitError` with one line to show the user.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+REGULAR_MODES = (b"100644", b"100755")
+
+
+class GitError(Exception):
+    """git is missing, this is not a repository, or git refused: exit 2 with this line."""
+
+
+def _run(args: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> tuple[int, bytes]:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, stdin=subprocess.DEVNULL,
+                              capture_output=True)
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH); --staged needs it") from None
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc.strerror or exc}") from None
+    if done.returncode not in ok:
+        raise GitError(f"git {args[0]}: {_first_line(done.stderr)}")
+    return done.returncode, done.stdout
+
+
+def _first_line(stderr: bytes) -> str:
+    text = stderr.decode("utf-8", "replace").strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[0].removeprefix("fatal: ") if lines else "failed"
+
+
+@dataclass
+class Repo:
+    top: Path  # the work tree's top folder
+    head: str | None  # HEAD's commit, None before the first commit
+
+    @classmethod
+    def discover(cls, cwd: Path) -> Repo:
+        try:
+            code, out = _run(["rev-parse", "--show-toplevel", "--verify", "-q", "HEAD"], cwd,
+                             ok=(0, 1))
+        except GitError as exc:
+            raise GitError(f"{cwd}: not inside a git work tree, which --staged needs "
+                           f"({str(exc).removeprefix('git rev-parse: ')})") from None
+        lines = out.decode("utf-8", "surrogateescape").splitlines()
+        if not lines:  # no top folder: a bare repository, or inside .git
+            raise GitError(f"{cwd}: not inside a git work tree, which --staged needs")
+        head = lines[1].strip() if code == 0 and len(lines) > 1 else None
+        return cls(Path(lines[0]), head)
+
+    def index(self) -> dict[str, str]:
+        """Path (relative to the top, '/' separators) -> blob name, of every regular
+        file staged. A file with a merge conflict has no stage-0 entry: it is left out
+        (git refuses to commit it anyway)."""
+        _, out = _run(["ls-files", "-s", "-z"], self.top)
+        files = {}
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, name = record.partition(b"\t")
+            mode, sha, stage = meta.split(b" ")
+            if stage == b"0" and mode in REGULAR_MODES:
+                files[os.fsdecode(name)] = sha.decode()
+        return files
+
+    def tree(self, rev: str) -> dict[str, str]:
+        """Path -> blob name of every regular file in commit ``rev``."""
+        _, out = _run(["ls-tree", "-r", "-z", "--full-tree", rev], self.top)
+        files = {}
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, name = record.partition(b"\t")
+            mode, kind, sha = meta.split(b" ")
+            if kind == b"blob" and mode in REGULAR_MODES:
+                files[os.fsdecode(name)] = sha.decode()
+        return files
+
+    def blobs(self) -> BlobReader:
+        return BlobReader(self.top)
+
+
+class BlobReader:
+    """One ``git cat-file --batch`` process for the life of a ``with`` block."""
+
+    def __init__(self, top: Path):
+        try:
+            self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=top,
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc.strerror or exc}") from None
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        proc = self._proc
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - git hung
+            proc.kill()
+            proc.wait()
+
+    def read(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of each object named (duplicates read once)."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        proc = self._proc
+        request = "".join(f"{sha}\n" for sha in wanted).encode()
+        failed: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                proc.stdin.write(request)
+                proc.stdin.flush()
+            except OSError as exc:  # git went away: the reader says so
+                failed.append(exc)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        out = proc.stdout
+        found: dict[str, bytes] = {}
+        try:
+            for sha in wanted:
+                header = out.readline()
+                parts = header.split()
+                if len(parts) != 3:  # "<sha> missing", or git died
+                    what = header.decode("utf-8", "replace").strip() or "no answer"
+                    raise GitError(f"git cat-file: cannot read object {sha}: {what}")
+                size = int(parts[2])
+                data = out.read(size + 1)  # the bytes and a newline
+                if len(data) != size + 1:
+                    raise GitError(f"git cat-file: object {sha} was cut short")
+                found[sha] = data[:-1]
+        finally:
+            writer.join()
+        return found

@@ -1,0 +1,327 @@
+"""The commit gate (contract section 8), scenario by scenario, through both doors a user
+has: ``kpispec lint --staged`` (a git hook of their own, lefthook, husky) and the real
+``pre-commit`` driving this repository's ``.pre-commit-hooks.yaml`` from a local clone
+(installed with ``pre-commit install``, triggered by a real ``git commit``). Each
+scenario starts from a committed catalog in a real git repository in tmp_path, stages a
+change, and asserts the exact finding lines the gate prints and whether it blocks.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import git, hermetic_env, pre_commit, run_kpispec, write
+
+GOALS = """
+kpispec: 1
+goals:
+  - id: revenue
+    title: Grow revenue
+    owner: ceo@example.com
+    due: 2030-12-31
+  - id: trust
+    title: Be trusted
+    owner: cto@example.com
+    due: 2030-12-31
+"""
+
+SALES = """
+kpispec: 1
+kpis:
+  - id: arr
+    name: Annual recurring revenue
+    goal: revenue
+    owner: finance-team
+    target: {value: 5000000, direction: increase, baseline: 3200000}
+    timeframe: {end: 2026-12-31, review: monthly}
+    data_source: {system: stripe}
+  - id: nrr
+    name: Net revenue retention
+    goal: revenue
+    owner: finance-team
+    target: {value: 1.1, direction: increase, baseline: 1.0}
+    timeframe: {end: 2026-12-31, review: quarterly}
+    data_source: {system: warehouse}
+"""
+
+PLATFORM = (SALES.replace("arr", "uptime").replace("Annual recurring revenue", "Uptime")
+            .replace("goal: revenue", "goal: trust").replace("nrr", "mttr")
+            .replace("Net revenue retention", "Time to restore")
+            .replace("finance-team", "sre-team"))
+
+# committed with an error (KS102: no target) before anyone ran the gate
+LEGACY = """
+kpispec: 1
+kpis:
+  - id: visits
+    name: Site visits
+    goal: revenue
+    owner: web-team
+    timeframe: {end: 2026-12-31, review: monthly}
+    data_source: {system: analytics}
+"""
+
+HIRING = """
+kpispec: 1
+kpis:
+  - id: time-to-hire
+    name: Days from opening to offer
+    goal: people
+    owner: people-team
+    target: {value: 30, direction: decrease, baseline: 45}
+    timeframe: {end: 2026-12-31, review: monthly}
+    data_source: {system: greenhouse}
+"""
+
+PEOPLE = """
+kpispec: 1
+goals:
+  - id: people
+    title: Hire well
+    owner: coo@example.com
+    due: 2030-12-31
+"""
+
+CONFIG = 'today = "2026-06-01"\n'
+BASE = {"kpispec.toml": CONFIG, "kpis/goals.yaml": GOALS, "kpis/sales.yaml": SALES,
+        "kpis/platform.yaml": PLATFORM, "README.md": "# KPIs\n"}
+OLD_NOTE = ("already at HEAD in files this commit does not touch do not block it; "
+            "'kpispec lint' lists them")
+
+
+class Gate:
+    """One user project in a real git repository, and the gate run one of two ways."""
+
+    def __init__(self, driver: str, root: Path, env: dict, hook: Path | None):
+        self.driver, self.root, self.env, self.hook = driver, root, env, hook
+        root.mkdir()
+        git(["init", "-q"], root, env)
+        if hook is not None:
+            rev = git(["rev-parse", "HEAD"], hook, env).stdout.strip()
+            # verbose: pre-commit shows a passing hook's output too (the count line)
+            write(root / ".pre-commit-config.yaml", f"""
+                repos:
+                  - repo: {hook}
+                    rev: {rev}
+                    hooks:
+                      - id: kpispec
+                        verbose: true
+            """)
+            git(["add", ".pre-commit-config.yaml"], root, env)
+            installed = pre_commit(["install"], root, env)
+            assert installed.returncode == 0, installed.stdout + installed.stderr
+
+    def commit_base(self, files: dict[str, str]) -> None:
+        """The catalog as it is before the change, committed past any hook."""
+        self.stage(files)
+        git(["commit", "-q", "--no-verify", "-m", "base"], self.root, self.env)
+
+    def write(self, files: dict[str, str | None]) -> None:
+        for name, text in files.items():
+            if text is None:
+                (self.root / name).unlink()
+            else:
+                write(self.root / name, text)
+
+    def stage(self, files: dict[str, str | None]) -> None:
+        self.write(files)
+        for name, text in files.items():
+            git(["rm", "-q", "--cached", name] if text is None else ["add", name],
+                self.root, self.env)
+
+    def run(self, all_files: bool = False) -> tuple[bool, str]:
+        """(passed, output) of the gate on what is staged: a real commit through
+        pre-commit, or kpispec lint --staged."""
+        if self.driver == "staged":
+            proc = run_kpispec(["lint", "--staged", *(["."] if all_files else [])], self.root,
+                               self.env)
+            assert proc.returncode in (0, 1), proc.stderr
+            return proc.returncode == 0, proc.stdout + proc.stderr
+        before = self.commits()
+        if all_files:
+            proc = pre_commit(["run", "--all-files"], self.root, self.env)
+        else:
+            proc = git(["commit", "-m", "change"], self.root, self.env, check=False)
+        text = proc.stdout + proc.stderr
+        passed = proc.returncode == 0
+        assert re.search(r"^kpispec\.+(Passed|Failed)$", text, re.M), text
+        assert ("Passed" if passed else "Failed") in text, text
+        if not all_files:  # a blocked commit is not made; a passing one is
+            assert self.commits() == before + passed, text
+        return passed, text
+
+    def commits(self) -> int:
+        proc = git(["rev-list", "--count", "HEAD"], self.root, self.env, check=False)
+        return int(proc.stdout.strip() or 0) if proc.returncode == 0 else 0
+
+
+@pytest.fixture(params=["staged", pytest.param("pre-commit", marks=pytest.mark.slow)])
+def gate(request, tmp_path) -> Gate:
+    if request.param == "pre-commit":
+        hook, env = request.getfixturevalue("hook_repo")
+        return Gate("pre-commit", tmp_path / "project", env, hook)
+    return Gate("staged", tmp_path / "project", hermetic_env(tmp_path), None)
+
+
+def ks005(path: str, line: int, entry: str, target: str) -> str:
+    return (f"{path}:{line}:5: KS005 error unresolved-reference: KPI '{entry}': goal names "
+            f"'{target}', which is not defined")
+
+
+def test_the_base_catalog_is_clean(tmp_path):
+    """What every scenario starts from lints clean: each finding below is the change's."""
+    for name, text in BASE.items():
+        write(tmp_path / name, text)
+    proc = run_kpispec(["lint"], tmp_path)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stdout + proc.stderr
+    assert proc.stdout == "3 files, 4 entries: 4 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"
+
+
+def test_a_goal_renamed_blocks_on_the_links_in_untouched_files_then_the_fix_passes(gate):
+    gate.commit_base(BASE)
+    gate.stage({"kpis/goals.yaml": GOALS.replace("id: revenue", "id: revenue-2030")})
+    passed, text = gate.run()
+    assert not passed, text
+    assert ks005("kpis/sales.yaml", 5, "arr", "revenue") in text
+    assert ks005("kpis/sales.yaml", 12, "nrr", "revenue") in text
+    assert "kpis/goals.yaml:3:5: KS203 warning goal-without-kpi: goal 'revenue-2030'" in text
+    assert "kpis/platform.yaml" not in text, text  # nothing there changed
+
+    gate.stage({"kpis/sales.yaml": SALES.replace("goal: revenue", "goal: revenue-2030")})
+    passed, text = gate.run()
+    assert passed, text
+    assert "KS005" not in text and "KS203" not in text, text
+    assert re.search(r"^2 files, 2 entries: 2 KPIs, 0 metrics; 0 errors", text, re.M), text
+
+
+def test_deleting_the_file_that_defines_the_goals_blocks(gate):
+    gate.commit_base(BASE)
+    gate.stage({"kpis/goals.yaml": None})
+    passed, text = gate.run()
+    assert not passed, text
+    for path, entries, goal in (("kpis/sales.yaml", ("arr", "nrr"), "revenue"),
+                                ("kpis/platform.yaml", ("uptime", "mttr"), "trust")):
+        assert ks005(path, 5, entries[0], goal) in text, text
+        assert ks005(path, 12, entries[1], goal) in text, text
+    assert "kpis/goals.yaml" not in text, text
+
+
+def test_a_config_lowering_max_kpis_blocks(gate):
+    gate.commit_base(BASE)
+    gate.stage({"kpispec.toml": CONFIG + "max-kpis = 3\n"})
+    passed, text = gate.run()
+    assert not passed, text
+    assert ("kpis/platform.yaml:3:5: KS201 error too-many-kpis: scope 'default' has 4 KPIs, "
+            "more than 3") in text, text
+
+
+def test_a_goal_only_in_an_untracked_file_does_not_satisfy_a_link(gate):
+    gate.commit_base(BASE)
+    gate.write({"kpis/people.yaml": PEOPLE})  # on disk, never staged
+    gate.stage({"kpis/hiring.yaml": HIRING})
+    passed, text = gate.run()
+    assert not passed, text
+    assert ks005("kpis/hiring.yaml", 5, "time-to-hire", "people") in text, text
+    assert "people.yaml" not in text, text
+
+    gate.stage({"kpis/people.yaml": PEOPLE})  # staged with it, the link resolves
+    passed, text = gate.run()
+    assert passed, text
+    assert "KS005" not in text, text
+
+
+def test_an_unstaged_edit_does_not_count(gate):
+    """The gate reads the index: a broken link fixed only in the working tree still
+    blocks (the commit would not hold the fix)."""
+    gate.commit_base(BASE)
+    gate.stage({"kpis/sales.yaml": SALES.replace("goal: revenue", "goal: revenu")})
+    gate.write({"kpis/sales.yaml": SALES})
+    passed, text = gate.run()
+    assert not passed, text
+    assert ks005("kpis/sales.yaml", 5, "arr", "revenu") in text, text
+
+
+def test_old_errors_elsewhere_do_not_block_a_clean_change_and_are_counted(gate):
+    gate.commit_base({**BASE, "kpis/legacy.yaml": LEGACY})
+    gate.stage({"kpis/platform.yaml": PLATFORM.replace("name: Uptime", "name: Availability")})
+    passed, text = gate.run()
+    assert passed, text
+    assert "legacy.yaml" not in text and "KS102" not in text, text
+    assert f"kpispec: 1 finding (1 error) {OLD_NOTE}" in text, text
+    assert re.search(r"^1 file, 2 entries: 2 KPIs, 0 metrics; 0 errors", text, re.M), text
+
+
+def test_the_first_commit_checks_every_staged_file(gate):
+    gate.stage({"kpispec.toml": CONFIG, "kpis/goals.yaml": GOALS,
+                "kpis/legacy.yaml": LEGACY})
+    passed, text = gate.run()
+    assert not passed, text
+    assert ("kpis/legacy.yaml:3:5: KS102 error kpi-without-target: KPI 'visits' has no "
+            "target.value") in text, text
+    assert "kpis/goals.yaml:7:5: KS203 warning goal-without-kpi: goal 'trust'" in text, text
+    assert re.search(r"^2 files, 1 entry: 0 KPIs, 1 metric; 1 error, 1 warning", text, re.M)
+
+
+def test_all_files_reports_every_finding_of_the_staged_catalog(gate):
+    gate.commit_base({**BASE, "kpis/legacy.yaml": LEGACY})
+    passed, text = gate.run(all_files=True)
+    assert not passed, text
+    assert "kpis/legacy.yaml:3:5: KS102 error kpi-without-target: KPI 'visits'" in text, text
+    assert OLD_NOTE not in text, text
+    assert re.search(r"^4 files, 5 entries: 4 KPIs, 1 metric; 1 error", text, re.M), text
+
+
+def test_staged_bytes_never_reach_the_working_tree(tmp_path):
+    """The gate reads blobs into memory: the working tree and the index are as they
+    were (an unstaged edit survives, no file appears)."""
+    gate = Gate("staged", tmp_path / "project", hermetic_env(tmp_path), None)
+    gate.commit_base(BASE)
+    gate.stage({"kpis/sales.yaml": SALES.replace("goal: revenue", "goal: revenu")})
+    gate.write({"kpis/sales.yaml": SALES + "# an unstaged edit\n"})
+    before = git(["status", "--porcelain=v1", "-uall"], gate.root, gate.env).stdout
+    gate.run()
+    after = git(["status", "--porcelain=v1", "-uall"], gate.root, gate.env).stdout
+    assert after == before == "MM kpis/sales.yaml\n"
+    assert (gate.root / "kpis/sales.yaml").read_text().endswith("# an unstaged edit\n")
+
+
+def test_outside_a_git_repository_is_one_line_and_exit_2(tmp_path):
+    write(tmp_path / "kpis" / "goals.yaml", GOALS)
+    proc = run_kpispec(["lint", "--staged"], tmp_path,
+                       {"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    assert proc.returncode == 2 and proc.stdout == "", proc.stdout
+    assert proc.stderr.startswith("kpispec: ") and "not inside a git work tree, which --staged needs" in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_the_gate_uses_four_git_processes_whatever_the_catalog_size(tmp_path, monkeypatch):
+    """rev-parse, ls-files, ls-tree and one cat-file --batch for every blob, the config
+    and both revisions included: not one process per file."""
+    from kpispec import git_reader
+    from kpispec.gate import lint_staged
+
+    env = hermetic_env(tmp_path)
+    gate = Gate("staged", tmp_path / "project", env, None)
+    many = {f"kpis/team{n}.yaml": SALES.replace("id: arr", f"id: arr{n}")
+            .replace("id: nrr", f"id: nrr{n}") for n in range(30)}
+    gate.commit_base({**BASE, **many})
+    gate.stage({"kpis/goals.yaml": GOALS.replace("id: trust", "id: trust-2030")})
+    for key in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
+        monkeypatch.setenv(key, env[key])
+    started: list[list[str]] = []
+
+    class Popen(subprocess.Popen):  # subprocess.run starts its process through it too
+        def __init__(self, args, *rest, **kw):
+            started.append(list(args))
+            super().__init__(args, *rest, **kw)
+
+    monkeypatch.setattr(git_reader.subprocess, "Popen", Popen)
+    result = lint_staged([], None, None, None, None, gate.root)
+    assert [args[1] for args in started] == ["rev-parse", "ls-files", "ls-tree", "cat-file"]
+    lines = {(f.path, f.line, f.code) for f in result.findings}
+    assert lines == {("kpis/goals.yaml", 7, "KS203"),  # the goal renamed: no KPI
+                     ("kpis/platform.yaml", 5, "KS005"), ("kpis/platform.yaml", 12, "KS005")}
