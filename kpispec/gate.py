@@ -92,7 +92,7 @@ def lint_staged(paths: list[str], config_file: str | None, select: list[str] | N
 
     staged_result = _check(repo, staged, loaded, cwd, select, ignore, today, debug)
     if not staged.catalog:
-        staged_result.notes.append(no_kpi_files(staged.config))
+        staged_result.notes.append(no_kpi_files(staged.config, "in the git index"))
     if head is None:  # first commit, or no HEAD config to compare with: all of it
         result = staged_result
         if head_note:

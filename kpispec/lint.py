@@ -378,14 +378,15 @@ def _lint(paths: list[str], config: Config, selection: Selection | None,
                      f"cannot read the folder: {exc.strerror or exc}")
              for folder, exc in folder_errors]
     result = check_files(files, config, selection, today, debug, extra)
-    if not files:  # a CI job pointed at the wrong folder must not pass in silence
-        result.notes.append(no_kpi_files(config))
+    if not result.files and not folder_errors:
+        # a CI job pointed at the wrong folder must not pass in silence
+        where = f"in {', '.join(paths)}" if paths else f"under {config.root}"
+        result.notes.append(no_kpi_files(config, where))
     return result
 
 
-def no_kpi_files(config: Config) -> str:
-    where = f" under {config.root}" if config.root else ""
-    return (f"no KPI file found{where} (include patterns: {', '.join(config.include)}); "
+def no_kpi_files(config: Config, where: str) -> str:
+    return (f"no KPI file found {where} (include patterns: {', '.join(config.include)}); "
             "set 'include' in the config, or name the files")
 
 

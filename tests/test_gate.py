@@ -8,6 +8,7 @@ change, and asserts the exact finding lines the gate prints and whether it block
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -325,3 +326,27 @@ def test_the_gate_uses_four_git_processes_whatever_the_catalog_size(tmp_path, mo
     lines = {(f.path, f.line, f.code) for f in result.findings}
     assert lines == {("kpis/goals.yaml", 7, "KS203"),  # the goal renamed: no KPI
                      ("kpis/platform.yaml", 5, "KS005"), ("kpis/platform.yaml", 12, "KS005")}
+
+
+def test_json_output_stays_json_and_the_count_goes_to_stderr(tmp_path):
+    gate = Gate("staged", tmp_path / "project", hermetic_env(tmp_path), None)
+    gate.commit_base({**BASE, "kpis/legacy.yaml": LEGACY})
+    gate.stage({"kpis/sales.yaml": SALES.replace("goal: revenue", "goal: revenu", 1)})
+    proc = run_kpispec(["lint", "--staged", "--format", "json"], gate.root, gate.env)
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    # the link broken, and what it causes in the goals' file: one KPI left for the goal
+    assert [(f["path"], f["line"], f["code"], f["entry"]) for f in doc["findings"]] == [
+        ("kpis/goals.yaml", 3, "KS202", "revenue"), ("kpis/sales.yaml", 5, "KS005", "arr")]
+    assert doc["summary"]["files"] == 2 and doc["summary"]["errors"] == 1
+    assert proc.stderr == f"kpispec: 1 finding (1 error) {OLD_NOTE}\n"
+
+
+def test_a_repository_without_kpi_files_says_so(tmp_path):
+    gate = Gate("staged", tmp_path / "project", hermetic_env(tmp_path), None)
+    gate.stage({"README.md": "# nothing here\n", "deploy/app.yaml": "web: {}\n"})
+    proc = run_kpispec(["lint", "--staged", "deploy/app.yaml"], gate.root, gate.env)
+    assert proc.returncode == 0
+    assert proc.stdout == "0 files, 0 entries: 0 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"
+    assert proc.stderr.startswith("kpispec: no KPI file found in the git index (include "
+                                  "patterns: **/*.kpi.yaml, "), proc.stderr
