@@ -12,17 +12,23 @@ alike, times each command in a fresh process:
   (structure only) and ``yamllint`` (style only);
 * one small file: kpispec, check-jsonschema, yamllint, the floor and ``python -c pass``;
 * one file of 20,000 KPIs; and with ``--scale 10`` (``100``) a corpus ten (a hundred)
-  times the size, for linear growth.
+  times the size, for linear growth;
+* the commit gate, ``kpispec lint --staged``, in a git repository whose ``HEAD`` holds
+  the corpus (and one of 20 files) and whose index one edited file, against the old
+  hook (``kpispec lint FILE`` on that file) and a cached lint of the whole catalog.
 
 It prints, per command, the median wall time, the median CPU time (user + system, of
 the process and its workers: the fairer figure when other work shares the machine),
-the ratios to the floor and to check-jsonschema, and the peak memory (the largest
-resident set of the process or any of its workers, from ``wait4``). Results also go
-to ``bench/out/results.json``. ``--profile`` writes a cProfile of the full lint.
+the ratios to the floor and to check-jsonschema (for the gate: the gate's time over
+each other command's, and the issue's goals), and the peak memory (the largest resident
+set of the process or any of its workers, from ``wait4``). Results also go to
+``bench/out/results.json`` (``gate-results.json`` with ``--gate``). ``--profile`` writes a
+cProfile of the full lint and of the gate.
 
     python bench/bench.py             # 1000 files, 5 rounds (about 8 minutes)
     python bench/bench.py --quick     # 200 files, 2 rounds, no scale runs (~1 minute)
     python bench/bench.py --scale 10 --scale 100 --profile
+    python bench/bench.py --gate      # the commit gate's groups alone (under a minute)
 """
 
 from __future__ import annotations
@@ -77,6 +83,7 @@ class Case:
     runs: list[tuple[float, float, int]] = field(default_factory=list)  # wall, cpu, rss KiB
     ok_codes: tuple[int, ...] = (0, 1)
     empty: Path | None = None  # a cache folder emptied before every run (a first run)
+    goal: float | None = None  # the issue's bound on the gate's wall time over this one's
 
     def median(self, index: int) -> float:
         return statistics.median(run[index] for run in self.runs)
@@ -96,7 +103,15 @@ def tool(name: str) -> str:
 
 # Children run with bytecode caching on, as they do for users (this sandbox may set
 # PYTHONDONTWRITEBYTECODE, which would make every run compile kpispec from source).
-ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "KPISPEC_NO_CACHE")}
+ENV = {k: v for k, v in os.environ.items()
+       if k not in ("PYTHONDONTWRITEBYTECODE", "KPISPEC_NO_CACHE") and not k.startswith("GIT_")}
+# The gate's repositories, and the git the gate runs in them: none of the user's config
+# (hooks, fsmonitor, a default branch) nor a GIT_DIR or GIT_INDEX_FILE of a hook the
+# bench may be run from; and commits of a fixed author and date.
+ENV.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
+            "GIT_AUTHOR_DATE": f"{TODAY}T12:00:00Z", "GIT_COMMITTER_DATE": f"{TODAY}T12:00:00Z"})
 # kpispec's cache of loaded files: a folder of the bench's own, never the user's. Every
 # kpispec command runs with --no-cache (the cold figures the goals are about) except the
 # ones named "cached", which the warm-up round fills it for.
@@ -169,6 +184,50 @@ def small_cases(folder: Path, path: Path) -> list[Case]:
     ]
 
 
+GATE_FILES = 20  # the small catalog of the gate's goal over a one-file lint
+
+
+def git(folder: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=folder, env=ENV, check=True, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL)
+
+
+def gate_repo(folder: Path, files: int) -> tuple[list[Path], Path]:
+    """A git repository at ``folder`` whose ``HEAD`` holds a corpus of ``files`` files and
+    whose index one small edit (a KPI renamed in the middle file, staged: the working
+    tree agrees, so the old hook reads the same bytes). The commit changes the catalog,
+    so the gate runs the rules on both revisions. ``HEAD``'s objects are packed, as a
+    clone's are (loose, one file each, ``cat-file`` takes twice as long over 1000 blobs);
+    the edit is loose, as ``git add`` writes it. Rebuilt every run: an index left over
+    from another run would time something else."""
+    shutil.rmtree(folder, ignore_errors=True)
+    paths = corpus_gen.many_files(folder, files)
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "the corpus")
+    git(folder, "repack", "-a", "-d", "-q")
+    changed = paths[files // 2]
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("    name: ", "    name: Renamed ", 1), encoding="utf-8")
+    git(folder, "add", str(changed.relative_to(folder)))
+    return paths, changed
+
+
+def gate_cases(group: str, folder: Path, changed: Path, whole: bool) -> list[Case]:
+    """The gate, the old hook on the changed file and (``whole``) a cached lint of the
+    whole catalog, plain (--jobs automatic: two processes on two cores) and --jobs 1
+    (the gate's one process); every one cached (the warm-up round fills the cache)."""
+    rel = str(changed.relative_to(folder))
+    cases = [Case(group, "kpispec lint --staged (the gate)", kpispec(["--staged"], cached=True), folder),
+             Case(group, "kpispec lint FILE (the old hook)", kpispec([rel], cached=True), folder,
+                  goal=None if whole else 1.3)]
+    if whole:
+        cases += [Case(group, "kpispec lint, cached", kpispec([], cached=True), folder, goal=1.5),
+                  Case(group, "kpispec lint --jobs 1, cached", kpispec(["--jobs", "1"], cached=True),
+                       folder)]
+    return cases
+
+
 def entries_of(folder: Path) -> int:
     proc = subprocess.run(kpispec(["kpis"]), cwd=folder, capture_output=True, text=True, env=ENV)
     summary = json.loads(proc.stdout)["summary"]
@@ -217,6 +276,26 @@ def report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]
     return out
 
 
+def gate_report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]) -> list[str]:
+    """The gate's tables: the gate's time over each other command's, paired by round, and
+    the issue's goal where it sets one."""
+    out = []
+    for group, cases in groups.items():
+        files, size, entries = sizes[group]
+        gate = cases[0]
+        out += ["", f"## {group}: {files} files, {entries} entries, {size / 1e6:.1f} MB", "",
+                "| command | wall s | CPU s | gate / this (wall) | gate / this (CPU) | goal | peak MiB |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
+        for case in cases:
+            ratios = ["", ""] if case is gate else [f"{paired(gate, case, i):.2f}x" for i in (0, 1)]
+            goal = ""
+            if case.goal is not None:
+                goal = f"<= {case.goal}x: {'met' if paired(gate, case, 0) <= case.goal else 'MISSED'}"
+            out.append(f"| {case.name} | {case.median(0):.3f} | {case.median(1):.3f} | {ratios[0]} "
+                       f"| {ratios[1]} | {goal} | {case.rss_mib:.0f} |")
+    return out
+
+
 def growth(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]) -> list[str]:
     """Time per entry of kpispec --jobs 1 (and the floor) for every corpus size."""
     out = ["", "## growth (median CPU time, --jobs 1)", "",
@@ -234,15 +313,16 @@ def growth(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]
     return out
 
 
-def profile(folder: Path, out: Path) -> list[str]:
-    """A cProfile of the full lint (cold: --no-cache), the 25 most costly functions by own time."""
+def profile(folder: Path, out: Path, name: str, args: list[str]) -> list[str]:
+    """A cProfile of ``kpispec lint ARGS`` run in ``folder``: the 30 most costly functions
+    by cumulative time, the 25 by own time."""
     import pstats
 
-    target = out / "lint.prof"
+    target = out / f"{name}.prof"
     subprocess.run([sys.executable, "-m", "cProfile", "-o", str(target), "-m", "kpispec", "lint",
-                    "--format", "json", "--today", TODAY, "--no-cache", "--jobs", "1", "kpis"],
+                    "--format", "json", "--today", TODAY, *args],
                    cwd=folder, stdout=subprocess.DEVNULL, check=False, env=ENV)
-    text = out / "lint.prof.txt"
+    text = out / f"{name}.prof.txt"
     with text.open("w") as handle:
         stats = pstats.Stats(str(target), stream=handle)
         stats.sort_stats("cumulative").print_stats(30)
@@ -276,13 +356,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="200 files, 2 rounds, no scale runs")
     parser.add_argument("--files", type=int, default=None, help="files in the base corpus (1000)")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (5)")
-    parser.add_argument("--small-repeat", type=int, default=5, help="one-file runs per round")
+    parser.add_argument("--small-repeat", type=int, default=5,
+                        help="runs per round of the one-file and 20-file gate commands")
     parser.add_argument("--scale", type=int, action="append", default=[],
                         help="also a corpus this many times the base (10, 100); kpispec and floor only")
     parser.add_argument("--no-big", action="store_true", help="skip the one 20,000-KPI file")
     parser.add_argument("--no-others", action="store_true",
                         help="skip check-jsonschema and yamllint over the catalog (the slow ones)")
-    parser.add_argument("--profile", action="store_true", help="cProfile the full lint")
+    parser.add_argument("--gate", action="store_true",
+                        help="the commit gate's groups alone (they are in every run)")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the full lint (cold) and the gate (cached)")
     args = parser.parse_args()
     files = args.files or (200 if args.quick else 1000)
     rounds = args.rounds or (2 if args.quick else 5)
@@ -291,38 +375,47 @@ def main() -> None:
 
     print(f"bench: {machine()}", flush=True)
     groups: dict[str, list[Case]] = {}
+    gates: dict[str, list[Case]] = {}
     sizes: dict[str, tuple[int, int, int]] = {}
+    small = {"one file", f"gate, {GATE_FILES} files"}  # short runs: repeated in each round
 
     def add(group: str, folder: Path, paths: list[Path], others: bool) -> None:
         groups[group] = catalog_cases(group, folder, paths, others)
         sizes[group] = (len(paths), sum(p.stat().st_size for p in paths), entries_of(folder))
 
-    base = corpus / f"files-{files}"
-    add("catalog", base, corpus_gen.many_files(base, files), not args.no_others)
-    for scale in args.scale:
-        folder = corpus / f"files-{files * scale}"
-        print(f"bench: generating {files * scale} files ...", flush=True)
-        add(f"catalog x{scale}", folder, corpus_gen.many_files(folder, files * scale), False)
-    if not args.no_big:
-        big = corpus / "big-20000"
-        path = corpus_gen.one_big_file(big, 20_000)
-        groups["one 20,000-KPI file"] = catalog_cases("one 20,000-KPI file", big, [path], False)[:2]
-        sizes["one 20,000-KPI file"] = (1, path.stat().st_size, entries_of(big))
-    one = corpus / "one"
-    groups["one file"] = small_cases(one, corpus_gen.one_small_file(one))
+    base, one = corpus / f"files-{files}", corpus / "one"
+    if not args.gate:
+        add("catalog", base, corpus_gen.many_files(base, files), not args.no_others)
+        for scale in args.scale:
+            folder = corpus / f"files-{files * scale}"
+            print(f"bench: generating {files * scale} files ...", flush=True)
+            add(f"catalog x{scale}", folder, corpus_gen.many_files(folder, files * scale), False)
+        if not args.no_big:
+            big = corpus / "big-20000"
+            path = corpus_gen.one_big_file(big, 20_000)
+            groups["one 20,000-KPI file"] = catalog_cases("one 20,000-KPI file", big, [path], False)[:2]
+            sizes["one 20,000-KPI file"] = (1, path.stat().st_size, entries_of(big))
+        groups["one file"] = small_cases(one, corpus_gen.one_small_file(one))
+    for count in sorted({files, GATE_FILES}, reverse=True):
+        group, folder = f"gate, {count} files", corpus / f"gate-{count}"
+        print(f"bench: a git repository of {count} files, one staged edit ...", flush=True)
+        paths, changed = gate_repo(folder, count)
+        gates[group] = gate_cases(group, folder, changed, whole=count > GATE_FILES)
+        sizes[group] = (len(paths), sum(p.stat().st_size for p in paths), entries_of(folder))
     shutil.rmtree(ENV["KPISPEC_CACHE_DIR"], ignore_errors=True)  # the warm-up round fills it
 
-    print("bench: warming up (page cache, bytecode caches)", flush=True)
-    for cases in groups.values():
+    print("bench: warming up (page cache, bytecode caches, kpispec's cache)", flush=True)
+    everything = {**groups, **gates}
+    for group, cases in everything.items():
         for case in cases:
-            if case.name not in ("check-jsonschema", "yamllint") or cases is groups["one file"]:
+            if case.name not in ("check-jsonschema", "yamllint") or group == "one file":
                 run_once(case, record=False)
     load_before = os.getloadavg()
     for round_ in range(rounds):
         print(f"bench: round {round_ + 1}/{rounds}", flush=True)
-        for group, cases in groups.items():
-            for case in cases:
-                for _ in range(args.small_repeat if group == "one file" else 1):
+        for group, cases in everything.items():
+            for _ in range(args.small_repeat if group in small else 1):
+                for case in cases:  # side by side, so that paired runs are neighbours
                     run_once(case)
 
     load_after = os.getloadavg()
@@ -330,19 +423,24 @@ def main() -> None:
              f"medians of {rounds} interleaved rounds (ratios: the median of each round's ratio); load average before {load_before[0]:.2f}, "
              f"after {load_after[0]:.2f} (other work on the machine: --jobs 2 needs two free "
              "cores to show what it does; the CPU column is steadier)"]
-    lines += report(groups, sizes)
-    lines += growth(groups, sizes)
-    lines += importtime(one, corpus_gen.one_small_file(one), cached=False)
-    lines += importtime(one, corpus_gen.one_small_file(one), cached=True)
+    if groups:
+        lines += report(groups, sizes)
+        lines += growth(groups, sizes)
+        lines += importtime(one, corpus_gen.one_small_file(one), cached=False)
+        lines += importtime(one, corpus_gen.one_small_file(one), cached=True)
+    lines += gate_report(gates, sizes)
     if args.profile:
-        lines += profile(base, out)
+        if groups:
+            lines += profile(base, out, "lint", ["--no-cache", "--jobs", "1", "kpis"])
+        lines += profile(corpus / f"gate-{files}", out, "gate", ["--staged"])
     text = "\n".join(lines) + "\n"
     print(text)
-    (out / "results.md").write_text(text)
-    (out / "results.json").write_text(json.dumps({
+    name = "gate-results" if args.gate else "results"  # --gate keeps a full run's results
+    (out / f"{name}.md").write_text(text)
+    (out / f"{name}.json").write_text(json.dumps({
         "machine": machine(), "rounds": rounds,
         "groups": {g: [{"name": c.name, "argv": c.argv[:6], "runs": c.runs} for c in cases]
-                   for g, cases in groups.items()},
+                   for g, cases in everything.items()},
         "sizes": sizes}, indent=2))
 
 

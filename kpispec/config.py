@@ -122,9 +122,11 @@ def load_config(explicit: Path | None = None, cwd: Path | None = None,
     return _from_data(_read_toml(path), path)
 
 
-def config_from_bytes(raw: bytes, path: Path) -> Config | None:
+def config_from_bytes(raw: bytes, path: Path,
+                      read: Callable[[Path], bytes] = Path.read_bytes) -> Config | None:
     """The config in a file's bytes (a version git holds), as if read from ``path``;
-    None for a pyproject.toml without a ``[tool.kpispec]`` table."""
+    None for a pyproject.toml without a ``[tool.kpispec]`` table. ``read``: how files
+    the config names (a policy's owners file) are read, from the same version."""
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -135,10 +137,11 @@ def config_from_bytes(raw: bytes, path: Path) -> Config | None:
         tool = data.get("tool")
         if not isinstance(tool, dict) or "kpispec" not in tool:
             return None
-    return _from_data(data, path)
+    return _from_data(data, path, read)
 
 
-def _from_data(data: dict, path: Path) -> Config:
+def _from_data(data: dict, path: Path,
+               read: Callable[[Path], bytes] = Path.read_bytes) -> Config:
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         table = tool.get("kpispec", {}) if isinstance(tool, dict) else {}
@@ -147,10 +150,11 @@ def _from_data(data: dict, path: Path) -> Config:
         table, where = data, ""
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: {where} must be a table")
-    return parse_table(table, path, path.parent, where)
+    return parse_table(table, path, path.parent, where, read)
 
 
-def parse_table(table: dict, path: Path, root: Path, where: str = "") -> Config:
+def parse_table(table: dict, path: Path, root: Path, where: str = "",
+                read: Callable[[Path], bytes] = Path.read_bytes) -> Config:
     """Check every key and value of a config table; the first bad one is a ConfigError
     that names the file and the key (``[tool.kpispec] 'max-kpis'`` in a pyproject.toml)."""
     config = Config(root=root, source=path)
@@ -163,7 +167,7 @@ def parse_table(table: dict, path: Path, root: Path, where: str = "") -> Config:
         if key == "policy":  # team policies: checked in their own module, kept parsed
             from .policy import parse_policy
 
-            config.extra[key] = parse_policy(value, path, root, where)
+            config.extra[key] = parse_policy(value, path, root, where, read)
         elif key in RESERVED:
             config.extra[key] = value
         elif key not in KEYS:

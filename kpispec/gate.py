@@ -22,8 +22,9 @@ every staged file is checked.
 Cost: four git processes whatever the size of the catalog (``rev-parse``, ``ls-files``,
 ``ls-tree`` and one ``cat-file --batch`` for every blob), a file whose bytes did not
 change is loaded once for both revisions (and from the content cache when it was
-loaded before), and the rules run twice (staged and ``HEAD``) only when the commit
-changes the catalog or its config at all.
+loaded before), and ``HEAD`` is checked only when the commit changes the catalog or
+its config at all -- with the rules that read the whole catalog only, unless the config
+changed (a ``FILE_LOCAL`` rule finds the same in an untouched file at both revisions).
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ from .config import Config, ConfigError, config_from_bytes, load_config
 from .files import catalog_spec, display_path
 from .findings import Finding
 from .git_reader import BlobReader, Repo
-from .lint import (LintResult, UsageError, check_files, make_selection, no_kpi_files,
-                   summarize)
+from .lint import (LintResult, UsageError, check_files, gc_paused, make_selection,
+                   no_kpi_files, summarize)
 from .loader import LoadedFile
+from .rules import registry
 from .formats.text import plural
 
 if TYPE_CHECKING:
@@ -57,7 +59,9 @@ class Revision:
 
     files: dict[str, str]  # every regular file: path from the top -> blob name
     config: Config
-    config_blob: str | None  # the config file's blob (None: defaults, or from disk)
+    # the blobs the config was read from (its file, a policy's owners file): the same
+    # blobs, the same config
+    config_blobs: tuple[str, ...]
     catalog: dict[str, str]  # the catalog files among them: path -> blob name
 
 
@@ -67,7 +71,14 @@ def lint_staged(paths: list[str], config_file: str | None, select: list[str] | N
                 cache: FileCache | None = None) -> LintResult:
     """The gate's result: findings in touched files and findings caused elsewhere, in
     the usual :class:`LintResult` (``notes`` holds the count of old findings)."""
-    start = start or cwd
+    with gc_paused():  # as lint() runs: two catalogs of small objects, no cycles
+        return _lint_staged(paths, config_file, select, ignore, today, cwd, start or cwd,
+                            debug, cache)
+
+
+def _lint_staged(paths: list[str], config_file: str | None, select: list[str] | None,
+                 ignore: list[str] | None, today: _dt.date | None, cwd: Path, start: Path,
+                 debug: bool, cache: FileCache | None) -> LintResult:
     repo = Repo.discover(start)
     index = repo.index()
     head_files = repo.tree(repo.head) if repo.head else None
@@ -83,7 +94,7 @@ def lint_staged(paths: list[str], config_file: str | None, select: list[str] | N
             except ConfigError as exc:  # nothing to compare with: every file is checked
                 head_note = f"the config at HEAD cannot be read ({exc}); every file is checked"
         touched = _touched(staged, head, _named(paths, cwd, repo.top))
-        changed = head is None or bool(touched) or staged.config_blob != head.config_blob \
+        changed = head is None or bool(touched) or staged.config_blobs != head.config_blobs \
             or staged.catalog.keys() != head.catalog.keys()
         wanted = set(staged.catalog.values())
         if changed and head is not None:
@@ -99,19 +110,28 @@ def lint_staged(paths: list[str], config_file: str | None, select: list[str] | N
             result.notes.append(head_note)
         return result
     touched_shown = {_display(repo, path, cwd) for path in touched}
+    # with the config unchanged, a file-local rule finds in an untouched file (the same
+    # bytes) at HEAD what it finds staged: HEAD runs the catalog-wide rules only
+    same_config = staged.config_blobs == head.config_blobs
+    local = {code for code, rule in registry(staged.config).items()
+             if getattr(rule, "FILE_LOCAL", False)} if same_config else set()
     if not changed:  # the same catalog and config as HEAD: nothing new can be found
         before = Counter(f.identity() for f in staged_result.findings)
     else:
         try:
-            head_result = _check(repo, head, loaded, cwd, select, ignore, today, debug)
+            head_result = _check(repo, head, loaded, cwd, select, ignore, today, debug,
+                                 catalog_wide_only=same_config)
             before = Counter(f.identity() for f in head_result.findings)
         except (UsageError, ConfigError):  # HEAD's config names a rule no longer here
-            before = Counter()
+            before, local = Counter(), set()
             touched_shown = {_display(repo, path, cwd) for path in staged.catalog}
     shown, old = [], []
     for finding in staged_result.findings:
         if finding.path in touched_shown:
             shown.append(finding)
+            continue
+        if finding.code in local:
+            old.append(finding)
             continue
         identity = finding.identity()
         if before[identity] > 0:
@@ -155,13 +175,24 @@ def _revision(repo: Repo, files: dict[str, str], blobs: BlobReader, start: Path,
 
 
 def _config(repo: Repo, files: dict[str, str], blobs: BlobReader, start: Path,
-            explicit: Path | None) -> tuple[Config, str | None]:
+            explicit: Path | None) -> tuple[Config, tuple[str, ...]]:
+    """The revision's config, and the blobs it was read from."""
+    used: list[str] = []
+
+    def read(path: Path) -> bytes:  # a file the config names, as this revision holds it
+        rel = _rel(repo.top, path)
+        sha = files.get(rel) if rel is not None else None
+        if sha is None:
+            raise FileNotFoundError(2, "not in this revision of the repository", str(path))
+        used.append(sha)
+        return blobs.read([sha])[sha]
+
     if explicit is not None:
         rel = _rel(repo.top, explicit)
         if rel is not None and rel in files:
-            found = config_from_bytes(blobs.read([files[rel]])[files[rel]], explicit)
-            return (found or Config(root=explicit.parent)), files[rel]
-        return load_config(explicit), None  # not in git: the file on disk, for both
+            found = config_from_bytes(read(explicit), explicit, read)
+            return (found or Config(root=explicit.parent)), tuple(used)
+        return load_config(explicit), ()  # not in git: the file on disk, for both
     here = _rel(repo.top, start)
     folders = []
     if here is not None:
@@ -173,10 +204,11 @@ def _config(repo: Repo, files: dict[str, str], blobs: BlobReader, start: Path,
             sha = files.get(path)
             if sha is None:
                 continue
-            found = config_from_bytes(blobs.read([sha])[sha], repo.top / path)
+            used.clear()
+            found = config_from_bytes(read(repo.top / path), repo.top / path, read)
             if found is not None:
-                return found, sha
-    return Config(root=repo.top), None
+                return found, tuple(used)
+    return Config(root=repo.top), ()
 
 
 def _touched(staged: Revision, head: Revision | None, named: list[str]) -> set[str]:
@@ -236,8 +268,9 @@ def _display(repo: Repo, path: str, cwd: Path) -> str:
 
 def _check(repo: Repo, revision: Revision, loaded: dict[str, LoadedFile], cwd: Path,
            select: list[str] | None, ignore: list[str] | None, today: _dt.date | None,
-           debug: bool) -> LintResult:
+           debug: bool, catalog_wide_only: bool = False) -> LintResult:
     sources = sorted((SourceFile(repo.top / path, _display(repo, path, cwd), loaded[sha])
                       for path, sha in revision.catalog.items()), key=lambda s: s.display)
     selection = make_selection(revision.config, select, ignore)
-    return check_files(sources, revision.config, selection, today, debug)
+    return check_files(sources, revision.config, selection, today, debug,
+                       catalog_wide_only=catalog_wide_only)

@@ -392,17 +392,20 @@ def no_kpi_files(config: Config, where: str) -> str:
 
 def check_files(files: list[SourceFile], config: Config, selection: Selection | None = None,
                 today: _dt.date | None = None, debug: bool = False,
-                extra: Iterable[Finding] = ()) -> LintResult:
+                extra: Iterable[Finding] = (), catalog_wide_only: bool = False) -> LintResult:
     """The loaded catalog -> classify -> rules -> selection, reported files, suppression,
     names and severities -> a sorted :class:`LintResult`. ``extra``: findings made
-    before (a folder that could not be read); their paths count as reported."""
+    before (a folder that could not be read); their paths count as reported.
+    ``catalog_wide_only``: skip the rules marked ``FILE_LOCAL`` (the gate's ``HEAD``)."""
     rules = registry(config)
     selection = selection or make_selection(config, rules=rules)
     catalog = Catalog(files)
     classify(catalog)
     ctx = Context(today=today or config.today or _dt.date.today(), max_kpis=config.max_kpis,
                   config=config)
-    findings = run_rules(catalog, ctx, selection, rules, debug)
+    running = rules if not catalog_wide_only else {
+        code: rule for code, rule in rules.items() if not getattr(rule, "FILE_LOCAL", False)}
+    findings = run_rules(catalog, ctx, selection, running, debug)
     extra = list(extra)
     findings.extend(extra)
 

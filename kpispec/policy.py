@@ -122,9 +122,11 @@ def max_kpis_for(ctx: Any, scope: str) -> int:
 
 # --- parsing -------------------------------------------------------------------------
 
-def parse_policy(table: Any, path: Path, root: Path, where: str = "") -> Policy:
+def parse_policy(table: Any, path: Path, root: Path, where: str = "",
+                 read: Callable[[Path], bytes] = Path.read_bytes) -> Policy:
     """Validate the policy table of the config file ``path`` (project root ``root``;
-    ``where``: the table it sits in, ``[tool.kpispec]`` in a pyproject.toml)."""
+    ``where``: the table it sits in, ``[tool.kpispec]`` in a pyproject.toml). ``read``
+    reads the files it names (the owners file): from disk, or from a git revision."""
     prefix = f"{path}: {where} " if where else f"{path}: "
 
     def fail(key: str, why: str) -> ConfigError:
@@ -138,7 +140,7 @@ def parse_policy(table: Any, path: Path, root: Path, where: str = "") -> Policy:
         owners = _strings(table["owners"], "owners", fail)
         origin = "the policy's owners"
     if "owners-file" in table:
-        listed, origin_file = read_owners_file(table["owners-file"], root, fail)
+        listed, origin_file = read_owners_file(table["owners-file"], root, fail, read)
         owners = (owners or ()) + tuple(o for o in listed if o not in (owners or ()))
         origin = origin_file if not origin else f"{origin} and {origin_file}"
     data_sources = (_strings(table["data-sources"], "data-sources", fail)
@@ -251,7 +253,8 @@ def known_fields(kind: str) -> frozenset[str]:
 
 # --- owners files --------------------------------------------------------------------
 
-def read_owners_file(value: Any, root: Path, fail: Fail) -> tuple[tuple[str, ...], str]:
+def read_owners_file(value: Any, root: Path, fail: Fail,
+                     read: Callable[[Path], bytes] = Path.read_bytes) -> tuple[tuple[str, ...], str]:
     """The owners listed in ``owners-file`` (relative to the project root): a YAML list
     (or a mapping keyed by owner), or a CODEOWNERS-style file whose owners are every
     word after each path pattern. Returns the owners and the file's name for messages."""
@@ -259,7 +262,7 @@ def read_owners_file(value: Any, root: Path, fail: Fail) -> tuple[tuple[str, ...
         raise fail("owners-file", "must be a path to a file, relative to the project root")
     file = root / value
     try:
-        raw = file.read_bytes()
+        raw = read(file)
     except OSError as exc:
         raise fail("owners-file", f"cannot read {file}: {exc.strerror or exc}") from None
     if file.suffix.lower() in YAML_SUFFIXES:

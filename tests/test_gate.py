@@ -350,3 +350,20 @@ def test_a_repository_without_kpi_files_says_so(tmp_path):
     assert proc.stdout == "0 files, 0 entries: 0 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"
     assert proc.stderr.startswith("kpispec: no KPI file found in the git index (include "
                                   "patterns: **/*.kpi.yaml, "), proc.stderr
+
+
+def test_an_owner_removed_from_the_owners_file_blocks_on_the_untouched_kpis(gate):
+    """The policy's owners file is part of the config, read as staged: removing an owner
+    causes KS401 in files the commit does not touch."""
+    config = CONFIG + '[policy]\nowners-file = "owners.yaml"\n'
+    owners = "- finance-team\n- sre-team\n- ceo@example.com\n- cto@example.com\n"
+    gate.commit_base({**BASE, "kpispec.toml": config, "owners.yaml": owners})
+    gate.stage({"owners.yaml": owners.replace("- sre-team\n", "")})
+    gate.write({"owners.yaml": owners})  # restored on disk only: the index is what counts
+    passed, text = gate.run()
+    assert not passed, text
+    for line in (3, 10):
+        entry = "uptime" if line == 3 else "mttr"
+        assert (f"kpis/platform.yaml:{line + 3}:5: KS401 error unknown-owner: KPI "
+                f"'{entry}' has owner 'sre-team', who is not listed in owners.yaml") in text
+    assert "kpis/sales.yaml" not in text, text

@@ -2,7 +2,11 @@
 
 A rule is a module with ``CODE``, ``NAME``, ``SEVERITY`` (the default), a docstring
 (what it checks, why, how to fix: ``kpispec explain`` prints it) and
-``check(catalog, ctx)``, a generator of :class:`~kpispec.findings.Finding`. Rules do not
+``check(catalog, ctx)``, a generator of :class:`~kpispec.findings.Finding`. A rule whose
+findings in a file follow from that file alone (with the config and the date) says so
+with ``FILE_LOCAL = True``: the commit gate then need not run it on ``HEAD``'s catalog,
+since an untouched file gives it the same findings at both revisions. Without the flag
+(plugins included) a rule is taken to read the whole catalog. Rules do not
 set severity or name, nor filter by selection, suppression or reported files: the
 linter does that once, after every rule has run.
 """

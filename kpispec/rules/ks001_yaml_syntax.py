@@ -26,6 +26,7 @@ from .base import load_findings
 CODE = "KS001"
 NAME = "yaml-syntax"
 SEVERITY = "error"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):

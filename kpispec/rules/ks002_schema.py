@@ -28,6 +28,7 @@ from .base import load_findings
 CODE = "KS002"
 NAME = "schema"
 SEVERITY = "error"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):

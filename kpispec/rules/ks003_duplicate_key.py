@@ -23,6 +23,7 @@ from .base import load_findings
 CODE = "KS003"
 NAME = "duplicate-key"
 SEVERITY = "error"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):

@@ -19,6 +19,7 @@ from __future__ import annotations
 CODE = "KS102"
 NAME = "kpi-without-target"
 SEVERITY = "error"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):

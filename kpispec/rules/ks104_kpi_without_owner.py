@@ -16,6 +16,7 @@ from __future__ import annotations
 CODE = "KS104"
 NAME = "kpi-without-owner"
 SEVERITY = "error"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):

@@ -18,6 +18,7 @@ from __future__ import annotations
 CODE = "KS105"
 NAME = "kpi-without-data-source"
 SEVERITY = "error"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):

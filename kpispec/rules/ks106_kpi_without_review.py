@@ -23,6 +23,7 @@ from ..policy import policy_requires
 CODE = "KS106"
 NAME = "kpi-without-review"
 SEVERITY = "warning"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):

@@ -26,6 +26,7 @@ from ..policy import policy_requires
 CODE = "KS107"
 NAME = "kpi-without-baseline"
 SEVERITY = "warning"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):

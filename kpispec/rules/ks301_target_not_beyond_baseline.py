@@ -21,6 +21,7 @@ from ..catalog import is_number
 CODE = "KS301"
 NAME = "target-not-beyond-baseline"
 SEVERITY = "error"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):

@@ -20,6 +20,7 @@ from ..catalog import as_date
 CODE = "KS302"
 NAME = "timeframe-ended"
 SEVERITY = "warning"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):

@@ -19,6 +19,7 @@ from ..catalog import as_date
 CODE = "KS303"
 NAME = "timeframe-inverted"
 SEVERITY = "error"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):

@@ -25,6 +25,7 @@ from ..policy import policy_of, suggest
 CODE = "KS402"
 NAME = "unknown-data-source"
 SEVERITY = "error"
+FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
 
 
 def check(catalog, ctx):
