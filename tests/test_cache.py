@@ -179,3 +179,104 @@ def test_a_locked_database_is_left_alone(tmp_path):
         holder.execute("ROLLBACK")
         holder.close()
     assert entries(tmp_path / "c") == before  # nothing lost, nothing written
+
+
+def _copy_of_the_package(tmp_path):
+    """kpispec's source folder copied to tmp_path, for a fingerprint of changed files."""
+    copy = tmp_path / "pkg"
+    shutil.copytree(REPO / "kpispec", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def test_the_key_changes_with_the_packaged_schema(tmp_path, monkeypatch):
+    """The schema that makes the cached KS002 problems is part of every key: a schema
+    with other text (even a description) is a new key, and the entry stored under the
+    old one is a miss."""
+    from kpispec import schema
+
+    assert f"data/{schema.SCHEMA_FILE}" in cache_module._OWN  # the file schema.py reads
+    raw = b"kpispec: 1\n"
+    key = FileCache(tmp_path).key(raw)
+    copy = _copy_of_the_package(tmp_path)
+    monkeypatch.setattr(cache_module, "__file__", str(copy / "cache.py"))
+    assert FileCache(tmp_path).key(raw) == key  # the same bytes elsewhere: the same key
+    schema_path = copy / "data" / schema.SCHEMA_FILE
+    text = schema_path.read_text(encoding="utf-8")
+    assert text.count('"type": "object"') >= 1
+    schema_path.write_text(text.replace('"type": "object"', '"type": "object" ', 1),
+                           encoding="utf-8")
+    changed = FileCache(tmp_path).key(raw)
+    assert len(changed) == len(key) == 40 and changed != key
+
+    # a stored entry is not served once the schema changed
+    monkeypatch.undo()
+    project = shutil.copytree(EXAMPLES / "clean", tmp_path / "p")
+    config = load_config(cwd=project)
+    lint([str(project)], config, cwd=project, cache=FileCache(tmp_path / "c"))
+    stored = entries(tmp_path / "c")
+    assert stored
+    monkeypatch.setattr(cache_module, "__file__", str(copy / "cache.py"))
+    parsed = []
+    real = yaml_events.load_into
+    monkeypatch.setattr(yaml_events, "load_into",
+                        lambda text, result: (parsed.append(text), real(text, result))[1])
+    lint([str(project)], config, cwd=project, cache=FileCache(tmp_path / "c"))
+    assert len(parsed) == len(stored)  # every file parsed again
+    assert len(entries(tmp_path / "c")) == 2 * len(stored)  # and stored under new keys
+
+
+BOGUS = """\
+kpispec: 1
+goals:
+  - id: grow
+    title: Grow
+    due: 2030-12-31
+    bogus: 1
+"""
+
+
+def test_a_bad_checksum_is_a_miss_and_the_file_is_parsed_again(tmp_path, monkeypatch):
+    """Damage inside an entry's content (its checksum, length and marker left whole) is
+    caught by the checksum: the file is parsed again, the findings are the file's own,
+    and the entry is written again whole."""
+    project = tmp_path / "p"
+    (project / ".git").mkdir(parents=True)
+    (project / "kpis").mkdir()
+    (project / "kpis" / "g.yaml").write_text(BOGUS)
+    config = load_config(cwd=project)
+
+    def findings():
+        result = lint([str(project)], config, cwd=project, cache=FileCache(tmp_path / "c"))
+        return [(f.code, f.path, f.line, f.column, f.message) for f in result.findings]
+
+    expected = [
+        ("KS203", "kpis/g.yaml", 3, 5, "goal 'grow' has no KPI (nor has any goal below it); "
+         "add a KPI with goal: grow"),
+        ("KS002", "kpis/g.yaml", 6, 5, "unknown key 'bogus' in goals[0]; allowed keys: id, "
+         "title, description, owner, due, parent, url")]
+    assert findings() == expected
+    ((key, entry),) = entries(tmp_path / "c").items()
+    check = cache_module._CHECK
+    assert entry[check:check + 1] == b"M"
+    # the same length, the same marker, the checksum untouched: only the content differs,
+    # and differs in a way that would still decode (a key named 'bogux' instead)
+    assert entry.count(b"bogus") >= 1
+    damaged = entry[:check] + entry[check:].replace(b"bogus", b"bogux")
+    assert len(damaged) == len(entry) and damaged[:check] == entry[:check]
+    from kpispec.loader import files_from_bytes
+
+    (decoded,) = files_from_bytes(damaged[check:])  # undetected, it would be served
+    assert "bogux" in decoded.data["goals"][0]
+    path = tmp_path / "c" / f"files-v{cache_module.FORMAT}.sqlite"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE entries SET entry = ? WHERE key = ?", (damaged, key))
+
+    parsed = []
+    real = yaml_events.load_into
+    monkeypatch.setattr(yaml_events, "load_into",
+                        lambda text, result: (parsed.append(text), real(text, result))[1])
+    assert findings() == expected
+    assert parsed == [BOGUS]  # a miss: parsed again
+    assert entries(tmp_path / "c") == {key: entry}  # and written again whole
+    assert findings() == expected
+    assert parsed == [BOGUS]  # now a hit

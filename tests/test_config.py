@@ -314,7 +314,7 @@ def test_unknown_key_lists_every_known_key_policy_too(project, run_cli):
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == (
         f"kpispec: {path}: [tool.kpispec] 'max_kpis': unknown key; did you mean 'max-kpis'? "
-        "known keys: include, exclude, select, ignore, severity, max-kpis, today, policy\n")
+        "known keys: include, exclude, select, ignore, severity, max-kpis, today, policy, dbt\n")
     write(project / "pyproject.toml", "[tool.kpispec]\npolicies = {}\n")
     result = run_cli(["lint", "--today", TODAY], project)
     assert result.exit_code == 2
@@ -362,3 +362,84 @@ def test_gitignored_folders_are_not_part_of_the_catalog(tmp_path):
     write(tmp_path / ".gitignore", "# build output\ngenerated/\n")
     assert [f["code"] for f in lint_json(["kpis/web.yaml"], tmp_path)["findings"]] == ["KS204"]
     assert lint_json([], tmp_path)["summary"]["files"] == 1
+
+
+# --- blank patterns and the folders never walked ----------------------------------------
+
+@pytest.mark.parametrize("value,shown", [
+    ('[""]', "['']"),
+    ('["  "]', "['  ']"),
+    ('["\\t"]', "['\\t']"),
+    ('["kpis/**/*.yaml", ""]', "['kpis/**/*.yaml', '']"),
+])
+def test_blank_include_pattern_is_refused(project, value, shown):
+    """A blank pattern matches nothing (or, to pathspec, everything): a usage error."""
+    path = write(project / "kpispec.toml", f"include = {value}\n")
+    proc = run_kpispec(["lint", "--today", TODAY], project)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (f"kpispec: {path}: 'include': must be a list of non-empty "
+                           f"strings, not {shown}\n")
+
+
+def test_blank_include_pattern_in_pyproject_names_the_table(project, run_cli):
+    path = write(project / "pyproject.toml", '[tool.kpispec]\ninclude = ["  "]\n')
+    result = run_cli(["lint", "--today", TODAY], project)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"kpispec: {path}: [tool.kpispec] 'include': must be a list of "
+                             "non-empty strings, not ['  ']\n")
+
+
+TOOL_FOLDERS = ["node_modules", ".venv", "venv", ".tox", ".git", "__pycache__"]
+
+
+def tool_folder_project(tmp_path: Path, exclude: str) -> Path:
+    """Under each tool folder (at the top and nested under real/) a KPI file the include
+    pattern matches; each defines its own metric, so any of them linted shows."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "kpispec.toml", f'include = ["**/*.yaml"]\n{exclude}')
+    metric = "kpispec: 1\nmetrics:\n  - id: {id}\n    name: M\n"
+    write(tmp_path / "real" / "kpis" / "x.yaml", metric.format(id="real"))
+    for i, folder in enumerate(TOOL_FOLDERS):
+        write(tmp_path / folder / "kpis" / "x.yaml", metric.format(id=f"top{i}"))
+        write(tmp_path / "real" / folder / "y.yaml", metric.format(id=f"nested{i}"))
+    return tmp_path
+
+
+@pytest.mark.parametrize("exclude", ["", "exclude = []\n", 'exclude = ["other/"]\n'])
+def test_tool_folders_are_never_walked(tmp_path, lint, exclude):
+    """node_modules/, .venv/, venv/, .tox/, .git/ and __pycache__/ stay out of every walk
+    (no PATH, '.', a folder above them), whatever include matches and exclude says."""
+    project = tool_folder_project(tmp_path, exclude)
+    for args in ([], ["."], ["real"]):
+        doc = lint(args, project)
+        assert [(f["path"], f["entry"]) for f in doc["findings"]] == [
+            ("real/kpis/x.yaml", "real")], args
+        assert doc["summary"]["files"] == 1
+    # nor are they part of the catalog: no duplicate ids, no feeds resolved against them
+    write(project / "real" / "kpis" / "x.yaml",
+          "kpispec: 1\nmetrics:\n  - id: top0\n    name: M\n")
+    doc = lint(["real/kpis/x.yaml"], project)
+    assert [f["code"] for f in doc["findings"]] == ["KS204"]
+
+
+def test_tool_folders_stay_excluded_when_include_names_them(tmp_path, lint):
+    project = tool_folder_project(tmp_path, "")
+    patterns = ", ".join(f'"{folder}/**/*.yaml", "**/{folder}/*.yaml"'
+                         for folder in TOOL_FOLDERS)
+    write(project / "kpispec.toml", f'include = [{patterns}, "real/kpis/*.yaml"]\n'
+          'exclude = ["nothing/"]\n')
+    doc = lint([], project)
+    assert [(f["path"], f["entry"]) for f in doc["findings"]] == [("real/kpis/x.yaml", "real")]
+
+
+def test_tool_folders_leave_the_catalog_spec(tmp_path):
+    """The catalog by name (file lists that are not walked, such as git's index)."""
+    from kpispec.config import Config
+    from kpispec.files import catalog_spec
+
+    matches = catalog_spec(Config(root=tmp_path, include=["**/*.yaml"], exclude=["other/"]))
+    for folder in TOOL_FOLDERS:
+        assert not matches(f"{folder}/kpis/x.yaml"), folder
+        assert not matches(f"real/{folder}/y.yaml"), folder
+    assert matches("real/kpis/x.yaml") and matches("venvs/x.yaml") and matches("my.git/x.yaml")
+    assert not matches("other/x.yaml") and not matches("real/kpis/x.json")

@@ -115,10 +115,18 @@ def test_json_entries_match_the_summary(examples_lint):
 def test_report_markdown_lists_every_entry_with_its_class(examples_lint):
     report = run_kpispec(["report", "examples/", "--format", "markdown"], REPO)
     assert report.returncode == 0, report.stderr
+    # issue 15 made the report a goal tree plus tables: the entries table is the one
+    # whose header starts "| entry | declared |" (id, declared, class, lacks, goal,
+    # owner, scope, location; ids and locations as code spans)
     lines = report.stdout.splitlines()
-    assert lines[0] == "| entry | location | declared | class | lacks |"
-    rows = {tuple(cell.strip() for cell in line.strip("|").split("|"))
-            for line in lines[2:] if line.startswith("| ")}
+    start = lines.index("| entry | declared | class | lacks | goal | owner | scope | location |")
+    rows = set()
+    for line in lines[start + 2:]:
+        if not line.startswith("| "):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+        rows.add((cells[0].strip("`"), cells[7].strip("`"), cells[1], cells[2],
+                  cells[3].replace("\\", "")))
     expected = {(e["id"], f"{e['path']}:{e['line']}", e["declared"],
                  "KPI" if e["class"] == "kpi" else "metric", ", ".join(e["lacks"]) or "-")
                 for e in examples_lint[1]["entries"]}

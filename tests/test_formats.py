@@ -301,6 +301,9 @@ def test_junit_matches_the_json_output(catalog):
     failed = sum(1 for found in by_path.values() if found)
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == (
         str(len(cases)), str(failed), "0")
+    assert (suite.get("tests"), suite.get("failures")) == ("5", "4")  # every file but clean
+    assert dict(root.attrib) == {"name": "kpispec", "tests": "5", "failures": "4",
+                                 "errors": "0", "skipped": "0"}
     clean = next(case for case in cases if case.get("name") == "kpis/clean.yaml")
     assert list(clean) == []
 
@@ -416,3 +419,48 @@ def test_statistics_needs_the_text_format(catalog):
                        catalog)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "--statistics" in proc.stderr
+
+
+# --- the odd file name, parsed back from every format, against literal paths ---------
+
+ODD_MESSAGE = ("unknown key 'taget' in metrics[0]; allowed keys: id, name, description, owner, "
+               "scope, unit, data_source, feeds, tags")
+
+
+def test_odd_file_name_in_every_format(catalog):
+    """``kpis/50% plan, v2.yaml`` (a space, '%', ',') as each format must write it:
+    plain in JSON, text and JUnit; '%25' and '%2C' in a workflow-command property;
+    percent-encoded in the SARIF URI. Its one finding: KS002 at taget (line 6)."""
+    assert ODD_NAME == "50% plan, v2.yaml"
+    doc = json.loads(run_format("json", catalog, "kpis").stdout)
+    assert [(f["path"], f["line"], f["column"], f["code"], f["entry"], f["message"])
+            for f in doc["findings"] if "plan" in f["path"]] == [
+        ("kpis/50% plan, v2.yaml", 6, 5, "KS002", "odd", ODD_MESSAGE)]
+    assert [(e["id"], e["path"], e["line"]) for e in doc["entries"] if e["id"] == "odd"] == [
+        ("odd", "kpis/50% plan, v2.yaml", 3)]
+
+    text = run_format("text", catalog, "kpis").stdout.splitlines()
+    assert [line for line in text if "plan" in line] == [
+        "kpis/50% plan, v2.yaml:6:5: KS002 error schema: " + ODD_MESSAGE]
+
+    lines = run_format("github", catalog, "kpis").stdout.splitlines()
+    assert [line for line in lines if "plan" in line] == [
+        "::error file=kpis/50%25 plan%2C v2.yaml,line=6,col=5,title=KS002 schema::" + ODD_MESSAGE]
+    assert [parse_command(line)[1] for line in lines if "plan" in line] == [
+        "kpis/50% plan, v2.yaml"]
+
+    root = ET.fromstring(run_format("junit", catalog, "kpis").stdout.encode("ascii"))
+    [case] = [c for c in root.iter("testcase") if "plan" in c.get("name")]
+    assert (case.get("name"), case.get("classname"), case.get("file")) == (
+        "kpis/50% plan, v2.yaml",) * 3
+    assert [(f.get("type"), f.get("message"), f.text) for f in case] == [(
+        "KS002", "kpis/50% plan, v2.yaml:6:5: KS002 error schema: " + ODD_MESSAGE,
+        "kpis/50% plan, v2.yaml:6:5: KS002 error schema: " + ODD_MESSAGE
+        + "\nentry: odd\nseverity: error\nmore: kpispec explain KS002")]
+
+    sarif_doc = json.loads(run_format("sarif", catalog, "kpis").stdout)
+    assert schema_errors(sarif_doc) == []
+    assert [r["locations"][0]["physicalLocation"] for r in sarif_doc["runs"][0]["results"]
+            if "plan" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]] == [
+        {"artifactLocation": {"uri": "kpis/50%25%20plan%2C%20v2.yaml", "uriBaseId": "%SRCROOT%"},
+         "region": {"startLine": 6, "startColumn": 5, "endLine": 6, "endColumn": 13}}]

@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import json
 import os
+import signal
 import shutil
 import stat
 import subprocess
@@ -72,35 +73,72 @@ class Run:
         return json.loads(self.stdout)["findings"]
 
 
+# Starts the command and reports its peak memory. A process started straight from the
+# test process would not do: Linux carries the high-water mark of the memory a process
+# had when it called exec into the new program's ru_maxrss, so every child of a test
+# process grown large in a long session would measure that size. This small launcher
+# starts the command from its own small memory, waits for it, writes its ru_maxrss
+# (KiB) to the file named first, and ends as it ended (its exit code, or its signal).
+LAUNCHER = """
+import os, signal, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(str(usage.ru_maxrss))
+if os.WIFSIGNALED(status):
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(args: list, cwd: Path, timeout: float = FAST, prefix: tuple = ()) -> Run:
-    """``python -m kpispec ARGS`` in a fresh process: killed after ``timeout`` seconds; its
-    peak resident memory comes from ``wait4`` on that very process."""
+    """``python -m kpispec ARGS`` in a fresh process: killed after ``timeout`` seconds
+    (with everything it started: its own session); its peak resident memory comes from
+    ``wait4`` on that very process, in :data:`LAUNCHER`."""
     env = dict(os.environ, KPISPEC_NO_CACHE="1")  # the parse itself is what is measured
     env.pop("NO_COLOR", None)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    command = [*prefix, sys.executable, "-m", "kpispec", *map(str, args)]
+    if prefix:  # execv wants a path: the prefix's program, as PATH finds it
+        command[0] = shutil.which(command[0]) or command[0]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         start = time.monotonic()
-        proc = subprocess.Popen([*prefix, sys.executable, "-m", "kpispec", *map(str, args)],
+        proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, rss.name, *command],
                                 cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                env=env)
+                                env=env, start_new_session=True)
         killed = threading.Event()
 
         def kill() -> None:
             killed.set()
-            proc.kill()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
         timer = threading.Timer(timeout, kill)
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status, _ = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
         seconds = time.monotonic() - start
+        if killed.is_set():  # the launcher died first: its command may still be going
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        rss_kib = rss.read().strip()
+        # a measure that cannot fail is no measure: a real Python run is over 5 MiB
+        assert killed.is_set() or int(rss_kib or 0) > 5 * 1024, rss_kib
         out.seek(0)
         err.seek(0)
         return Run(proc.returncode, out.read().decode("utf-8", "replace"),
                    err.read().decode("utf-8", "replace"), seconds,
-                   usage.ru_maxrss / 1024, killed.is_set())
+                   int(rss_kib) / 1024 if rss_kib else 0.0, killed.is_set())
 
 
 def tree_state(root: Path) -> dict[str, tuple]:

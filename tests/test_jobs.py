@@ -10,8 +10,11 @@ slow code they replace: LoadedFile positions across pickling, the JSON encoder a
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import functools
 import json
+import os
 import pickle
 import random
 
@@ -239,6 +242,7 @@ SCALARS = ["", "~", "null", "Null", "true", "False", "yes", "on", "0x1F", "0o17"
 def test_scalar_shortcut_resolves_as_ruamel_does():
     from ruamel.yaml import YAML
 
+    others = []
     for text in SCALARS:
         document = f"value: {text}\n" if text else "value:\n"
         try:
@@ -248,8 +252,18 @@ def test_scalar_shortcut_resolves_as_ruamel_does():
         got = load_text(document).data["value"]
         if isinstance(expected, (str, bool, int, type(None))):
             assert got == expected and type(got) is type(expected), text
-        else:  # floats, and dates, which kpispec keeps as text
-            assert got == expected or got == text or (expected != expected and got == text), text
+        else:  # floats, and dates, which kpispec keeps as text: each one pinned
+            assert text in NOT_AS_RUAMEL, (text, expected)
+            assert got == NOT_AS_RUAMEL[text] and type(got) is type(NOT_AS_RUAMEL[text]), text
+            others.append(text)
+    assert others == list(NOT_AS_RUAMEL)  # every pinned scalar was met, in order
+
+
+# the scalars ruamel loads as something JSON has no type for (a date, a float that is
+# not finite), or as a float, and what kpispec loads them as: a finite float as that
+# float, the others as their text
+NOT_AS_RUAMEL = {".5": 0.5, "-.inf": "-.inf", ".NaN": ".NaN", "1e3": 1000.0,
+                 "2026-01-01": "2026-01-01"}
 
 
 def test_pool_and_this_process_share_the_files_and_leave_no_spool(catalog, monkeypatch, tmp_path):
@@ -267,3 +281,39 @@ def test_pool_and_this_process_share_the_files_and_leave_no_spool(catalog, monke
     assert [f.data for f in there] == [f.data for f in here]
     assert [f.problems for f in there] == [f.problems for f in here]
     assert list(spool.iterdir()) == []
+
+
+def test_jobs_2_on_a_large_catalog_loads_in_a_worker(catalog, monkeypatch, tmp_path):
+    """``lint(jobs=2)`` over the 242 files really hands chunks to a worker process: the
+    worker's chunks (from the front) are logged with its pid, this process takes the
+    rest (from the back), and together they are every file once, in order."""
+    log = tmp_path / "chunks.log"
+    real = lint_module._load_chunk
+
+    @functools.wraps(real)  # the pool pickles it by name: kpispec.lint._load_chunk
+    def logged(paths, spool, cache=None):
+        with open(log, "a") as handle:
+            handle.write(f"{os.getpid()} {len(paths)} {paths[0].name}\n")
+        return real(paths, spool, cache)
+
+    monkeypatch.setattr(lint_module, "_load_chunk", logged)
+    assert lint_module._pool_context().get_start_method() == "fork"
+    config = load_config(cwd=catalog)
+    result = lint_module.lint(["kpis"], config, cwd=catalog, jobs=2,
+                              today=datetime.date(2026, 6, 1))
+    assert len(result.files) == FILES + 2
+    rows = [line.split() for line in log.read_text().splitlines()]
+    assert rows, "no chunk went to a worker"
+    pids = {int(pid) for pid, _, _ in rows}
+    assert len(pids) == 1 and os.getpid() not in pids  # jobs=2: one worker, not this process
+    # 242 files, 2 jobs: chunks of 31 files (the last of 25); the worker's come first
+    size = 31
+    names = sorted(p.relative_to(catalog).as_posix()
+                   for p in (catalog / "kpis").rglob("*.yaml"))
+    assert [int(n) for _, n, _ in rows] == [size] * len(rows)
+    assert [first for _, _, first in rows] == [
+        names[i * size].rsplit("/", 1)[1] for i in range(len(rows))]
+    assert len(rows) < 8  # and this process took at least the last chunk
+    # what the worker sent back is what was loaded: every file's findings, in order
+    assert {f.path for f in result.findings if f.code == "KS003"} == {
+        f"kpis/team-{i // 50}/t{i:04d}.yaml" for i in range(FILES) if i % 10 == 2}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -151,10 +152,28 @@ def test_example_plugin_rules_fire_through_the_real_cli(venvs, project):
     assert findings[0]["message"].startswith(f"KPI 'arr' has a name of {len(name)} characters")
 
 
+def _finding_codes(proc: subprocess.CompletedProcess) -> list[str]:
+    """The codes of the finding lines (``path:line:col: CODE severity ...``) in order."""
+    return [line.split()[1] for line in proc.stdout.splitlines()
+            if line.startswith("kpis/finance.yaml:")]
+
+
 def test_plugin_rules_select_ignore_and_suppress(venvs, project):
+    path = project / "kpis" / "finance.yaml"
+    original = path.read_text()
+    # a built-in finding as well, for --select to leave out: nrr without an owner
+    path.write_text(original.replace("    owner: finance-team\n    target: {value: 1.1",
+                                     "    target: {value: 1.1"))
+    proc = run_in(venvs["good"], ["lint", "--today", TODAY], project)
+    assert proc.returncode == 1 and proc.stderr == "", proc.stderr
+    assert _finding_codes(proc) == ["ACME001", "ACME002", "KS104"]
     proc = run_in(venvs["good"], ["lint", "--today", TODAY, "--select", "ACME"], project)
-    codes = [line.split()[1] for line in proc.stdout.splitlines() if ": ACME" in line]
-    assert codes == ["ACME001", "ACME002"]
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # ACME002 is an error
+    assert proc.stderr == ""
+    assert _finding_codes(proc) == ["ACME001", "ACME002"]
+    assert re.search(r"\bKS[0-9]{3}\b", proc.stdout) is None, proc.stdout
+    assert proc.stdout.splitlines()[-1].endswith("1 error, 1 warning, 0 infos"), proc.stdout
+    path.write_text(original)
     proc = run_in(venvs["good"], ["lint", "--today", TODAY, "--ignore", "unknown-tag"], project)
     assert proc.returncode == 0 and "ACME002" not in proc.stdout and "ACME001" in proc.stdout
     path = project / "kpis" / "finance.yaml"
@@ -463,14 +482,38 @@ def test_installed_path_leaves_out_the_current_folder(tmp_path):
         other, str(tmp_path)]
 
 
-def test_registry_is_the_built_in_rules_then_the_plugins():
-    """Real discovery in this environment (which may or may not have plugins)."""
+def test_registry_is_the_built_in_rules_then_the_plugins(venvs, monkeypatch):
+    """Real discovery, in this process, of a plugin pip really installed: the good venv's
+    site-packages on sys.path, read by importlib.metadata (nothing mocked)."""
     from kpispec.rules import RULES, registry
 
+    site = subprocess.run([str(venvs["good"]), "-c", "import sysconfig; "
+                           "print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    assert [p.name for p in Path(site).glob("kpispec_acme-*.dist-info")] == [
+        "kpispec_acme-0.1.0.dist-info"]
+    monkeypatch.syspath_prepend(site)
     plugins.reset()
-    rules = registry()
-    assert list(rules)[:len(RULES)] == list(RULES)
-    assert all(isinstance(rules[code], plugins.PluginRule) for code in list(rules)[len(RULES):])
+    try:
+        rules = registry()
+        assert list(rules)[:len(RULES)] == list(RULES)
+        added = list(rules)[len(RULES):]
+        assert added == ["ACME001", "ACME002"]
+        assert all(isinstance(rules[code], plugins.PluginRule) for code in added)
+        assert [(rules[c].NAME, rules[c].SEVERITY, rules[c].SOURCE, rules[c].ORIGIN)
+                for c in added] == [
+            ("kpi-name-too-long", "warning", "kpispec-acme",
+             "kpispec-acme 0.1.0 (entry point 'acme')"),
+            ("unknown-tag", "error", "kpispec-acme", "kpispec-acme 0.1.0 (entry point 'acme')")]
+    finally:
+        plugins.reset()
+        for name in [m for m in sys.modules if m.startswith("kpispec_acme")]:
+            del sys.modules[name]
+    monkeypatch.undo()
+    # and without it, this environment's own (none here): the built-in rules alone
+    plugins.reset()
+    if not plugins.may_declare_group(plugins.installed_path()):
+        assert list(registry()) == list(RULES)
 
 
 def test_the_cheap_look_finds_a_declared_group_and_nothing_else(tmp_path):

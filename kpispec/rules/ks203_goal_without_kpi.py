@@ -21,7 +21,7 @@ the goal.
 
 from __future__ import annotations
 
-from .base import unread_files, unread_note
+from .base import goal_coverage, unread_files, unread_note
 
 CODE = "KS203"
 NAME = "goal-without-kpi"
@@ -29,10 +29,15 @@ SEVERITY = "warning"
 
 
 def check(catalog, ctx):
-    linked = {ref.target_id for ref in catalog.references if ref.key == "goal" and ref.resolves}
+    declared: dict[str, set] = {}  # goal id -> entries under kpis: linking to it
+    for ref in catalog.references:
+        if ref.key == "goal" and ref.resolves:
+            declared.setdefault(ref.target_id, set()).add(ref.source)
+    below = goal_coverage(catalog, declared, 1)  # one pass, cycles included (KS006)
     note = unread_note("a KPI of it, or a goal below it, may be in", unread_files(catalog))
     for goal in catalog.goals:
-        if not catalog.subtree(goal.id) & linked:
+        found, others = below[goal.id]
+        if not found and not others:
             yield goal.finding(
                 CODE,
                 f"goal '{goal.id}' has no KPI (nor has any goal below it); add a KPI with "

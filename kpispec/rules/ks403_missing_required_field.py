@@ -10,6 +10,8 @@ Absences a built-in error already reports are left to it, so one absence is one
 finding: on a KPI, ``goal`` (KS101), ``owner`` (KS104), ``target`` and ``target.value``
 (KS102), ``timeframe`` and ``timeframe.end`` (KS103), ``data_source`` (KS105), and any
 field inside a ``target``, ``timeframe`` or ``data_source`` that is missing altogether.
+A KPI's blank owner (``owner: "  "``) is not KS104's (the key is there): it is reported
+here.
 
 Why: what makes a KPI usable differs by organisation: one wants a baseline so that
 progress can be read, another a description a newcomer understands, tags for the
@@ -60,6 +62,9 @@ def missing(data: dict, path: str) -> tuple[tuple[str, ...], str] | None:
 def _left_to_built_in(entry, path: str) -> bool:
     if entry.kind != "kpi":
         return False
+    if path == "owner":  # KS104 reports an absent owner, not a blank one
+        owner = entry.data.get("owner")
+        return not (isinstance(owner, str) and not owner.strip())
     parent = path.split(".", 1)[0]
     return path in BUILT_IN or (parent in PARENTS and not isinstance(entry.data.get(parent), dict))
 

@@ -27,7 +27,7 @@ Fix: add KPIs for the goal until it has the minimum, or finish the incomplete on
 from __future__ import annotations
 
 from ..policy import policy_of
-from .base import unread_files, unread_note
+from .base import goal_coverage, unread_files, unread_note
 
 CODE = "KS404"
 NAME = "too-few-kpis-per-goal"
@@ -43,23 +43,23 @@ def check(catalog, ctx):
     for ref in catalog.references:
         if ref.key == "goal" and ref.resolves:
             declared.setdefault(ref.target_id, set()).add(ref.source)
+    below = goal_coverage(catalog, declared, minimum)
     note = unread_note("more KPIs of it may be in", unread_files(catalog))
     for goal in catalog.goals:
         if catalog.get(goal.id, "goal") is not goal:
             continue  # a duplicate id: KS004's finding
-        linking = set().union(*(declared.get(g, set()) for g in catalog.subtree(goal.id)))
-        kpis = sorted(e.id for e in linking if e.is_kpi)
-        if len(kpis) >= minimum:
+        found, others = below[goal.id]
+        if len(found) >= minimum:
             continue
+        kpis = sorted(e.id for e in found)
         if kpis:
             have = f"{len(kpis)} KPI{'s' if len(kpis) > 1 else ''} ({', '.join(kpis)})"
         else:
-            have = "no complete KPI" if linking else "no KPI"
+            have = "no complete KPI" if others else "no KPI"
         fix = f"Add KPIs with goal: {goal.id}"
-        if len(linking) > len(kpis):
+        if others:
             fix += ", or complete the ones that are merely metrics"
         yield goal.finding(
             CODE,
             f"goal '{goal.id}' has {have}; the team policy requires at least {minimum}. "
             f"{fix}{note}")
-
