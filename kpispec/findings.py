@@ -7,7 +7,9 @@ not the rule, stamps the rule's name and severity (after config overrides), appl
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterable
 
 SEVERITIES = ("error", "warning", "info")
 # reported even when --select leaves them out (only an explicit ignore drops them), as ruff
@@ -57,6 +59,21 @@ class Finding:
             "entry": self.entry,
             "message": self.message,
         }
+
+
+def subtract(findings: list[Finding], known: Iterable[tuple]) -> tuple[list[Finding], list[Finding]]:
+    """``findings`` split into those not among the ``known`` identities and those that
+    are (a multiset: two the same where one is known is one new), in their order."""
+    left = Counter(known)
+    new, matched = [], []
+    for finding in findings:
+        identity = finding.identity()
+        if left[identity] > 0:
+            left[identity] -= 1
+            matched.append(finding)
+        else:
+            new.append(finding)
+    return new, matched
 
 
 @dataclass

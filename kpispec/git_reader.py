@@ -4,6 +4,8 @@ the ``git`` command (never a library), with as few processes as the job allows.
 * :meth:`Repo.discover` -- one ``git rev-parse`` for the top folder and ``HEAD``;
 * :meth:`Repo.index` -- one ``git ls-files -s -z`` for what is staged;
 * :meth:`Repo.tree` -- one ``git ls-tree -r -z`` for a commit;
+* :meth:`Repo.log` -- one ``git log --raw -z`` for the commits that touched some paths
+  and the blobs each left them with;
 * :class:`BlobReader` -- one ``git cat-file --batch`` for the bytes of any number of
   objects, asked for in batches (a thread writes the names while this one reads, so a
   large batch cannot fill both pipes and stall).
@@ -15,6 +17,7 @@ commit). Every failure is a :class:`GitError` with one line to show the user.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import threading
@@ -54,18 +57,34 @@ class Repo:
     head: str | None  # HEAD's commit, None before the first commit
 
     @classmethod
-    def discover(cls, cwd: Path) -> Repo:
+    def discover(cls, cwd: Path, needs: str = "--staged") -> Repo:
+        """``needs``: what the error message says needs a work tree (``--staged``,
+        ``kpispec diff``)."""
         try:
             code, out = _run(["rev-parse", "--show-toplevel", "--verify", "-q", "HEAD"], cwd,
                              ok=(0, 1))
         except GitError as exc:
-            raise GitError(f"{cwd}: not inside a git work tree, which --staged needs "
+            raise GitError(f"{cwd}: not inside a git work tree, which {needs} needs "
                            f"({str(exc).removeprefix('git rev-parse: ')})") from None
         lines = out.decode("utf-8", "surrogateescape").splitlines()
         if not lines:  # no top folder: a bare repository, or inside .git
-            raise GitError(f"{cwd}: not inside a git work tree, which --staged needs")
+            raise GitError(f"{cwd}: not inside a git work tree, which {needs} needs")
         head = lines[1].strip() if code == 0 and len(lines) > 1 else None
         return cls(Path(lines[0]), head)
+
+    def resolve(self, ref: str) -> str:
+        """The commit ``ref`` names (a branch, tag, sha, ``HEAD~1``). One that git does
+        not know is a GitError; in a shallow clone the message says how to fetch it."""
+        code, out = _run(["rev-parse", "-q", "--verify", "--end-of-options", f"{ref}^{{commit}}"],
+                         self.top, ok=(0, 1, 128))
+        if code == 0 and out.strip():
+            return out.decode().strip()
+        _, shallow = _run(["rev-parse", "--is-shallow-repository"], self.top)
+        hint = ""
+        if shallow.strip() == b"true":
+            hint = ("; this is a shallow clone: fetch the history first (git fetch --deepen=50, "
+                    "or fetch-depth: 0 in actions/checkout)")
+        raise GitError(f"unknown git revision '{ref}'{hint}")
 
     def index(self) -> dict[str, str]:
         """Path (relative to the top, '/' separators) -> blob name, of every regular
@@ -95,8 +114,82 @@ class Repo:
                 files[os.fsdecode(name)] = sha.decode()
         return files
 
+    def changed_in_work_tree(self, commit: str) -> set[str]:
+        """Paths (from the top) whose file in the work tree is not the one ``commit``
+        holds: changed, deleted, or not stat-clean in the index (git then cannot tell
+        without reading, and says changed). One ``git diff-index`` process; untracked
+        files are not in ``commit`` at all, so they are not listed."""
+        _, out = _run(["diff-index", "--raw", "-z", "--no-renames", commit, "--"], self.top)
+        fields = out.split(b"\0")
+        changed = set()
+        for index in range(0, len(fields) - 1, 2):
+            if fields[index].startswith(b":"):
+                changed.add(os.fsdecode(fields[index + 1]))
+        return changed
+
     def blobs(self) -> BlobReader:
         return BlobReader(self.top)
+
+    def is_shallow(self) -> bool:
+        _, out = _run(["rev-parse", "--is-shallow-repository"], self.top)
+        return out.strip() == b"true"
+
+    def log(self, rev: str, pathspecs: Iterable[str] = ()) -> list[Commit]:
+        """The commits reachable from ``rev`` that touched ``pathspecs`` (git's history
+        simplification, parents rewritten to the commits listed), parents before children
+        (``--topo-order --reverse``), each with the files it changed against its first
+        parent (a root commit: every file, as created). One ``git log`` process."""
+        args = ["log", "--topo-order", "--reverse", "--parents", "--root", "--no-renames",
+                "--diff-merges=first-parent", "--raw", "-z", "--no-abbrev",
+                "--no-color", "--format=%x1e%H %P%x1f%aI%x1f%an%x1f%s", rev, "--",
+                *pathspecs]
+        _, out = _run(args, self.top)
+        commits = []
+        for record in out.split(b"\x1e"):
+            if not record:
+                continue
+            header, _, raw = record.partition(b"\0")
+            shas, date, author, subject = (
+                header.decode("utf-8", "replace").split("\x1f", 3) + [""] * 3)[:4]
+            sha, *parents = shas.split()
+            fields = raw.lstrip(b"\n").split(b"\0")
+            changes = []
+            for meta, name in zip(fields[0::2], fields[1::2]):
+                if not meta.startswith(b":"):
+                    continue
+                _, new_mode, _, new_sha, status = meta[1:].split(b" ")[:5]
+                changes.append(Change(os.fsdecode(name), status[:1].decode(),
+                                      new_sha.decode() if new_mode in REGULAR_MODES else None))
+            commits.append(Commit(sha, tuple(parents), sha[:7], date, author, subject,
+                                  tuple(changes)))
+        width = 7  # short names: 7 digits, more while two commits listed share them
+        while len({c.short for c in commits}) < len(commits) and width < 40:
+            width += 1
+            commits = [dataclasses.replace(c, short=c.sha[:width]) for c in commits]
+        return commits
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file a commit changed: its path, git's status letter (A, M, D, T) and the
+    blob it holds after the commit (None: deleted, or no longer a regular file)."""
+
+    path: str
+    status: str
+    blob: str | None
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit of :meth:`Repo.log`."""
+
+    sha: str
+    parents: tuple[str, ...]  # as the simplified history has them
+    short: str  # 7 digits (more if two commits listed would share them)
+    date: str  # author date, ISO 8601 with the offset
+    author: str
+    subject: str
+    changes: tuple[Change, ...]
 
 
 class BlobReader:

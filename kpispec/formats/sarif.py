@@ -11,6 +11,10 @@ the ``upload-sarif`` action computes from the source line's content when it is a
 (and warns on every result whose value differs from its own). So kpispec leaves that key
 to the action and adds its own line-independent identity under ``kpispec/v1``: a hash of
 code, path, entry id and message, for consumers that track results generically.
+
+Findings an inline directive silenced are results too, marked
+``suppressions: [{"kind": "inSource", "justification": "<reason>"}]`` (contract section
+9): SARIF viewers hide them or show them as suppressed, and the reason travels with them.
 """
 
 from __future__ import annotations
@@ -134,7 +138,18 @@ def fingerprint(finding: Any) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def results(findings: list, index: dict[str, int], lines: _Lines) -> list[dict]:
+def results(findings: list, index: dict[str, int], lines: _Lines,
+            suppressed: list | None = None) -> list[dict]:
+    """One result per finding; with ``suppressed`` (what inline directives silenced, see
+    :class:`kpispec.suppress.Suppressed`), those too, in line order among the others,
+    each with ``suppressions: [{"kind": "inSource", "justification": reason}]`` (no
+    justification when the directive gave no reason)."""
+    reasons: dict[int, str | None] = {}
+    if suppressed:
+        for item in suppressed:
+            reasons[id(item.finding)] = item.reason
+        findings = sorted([*findings, *(item.finding for item in suppressed)],
+                          key=lambda f: f.sort_key())
     seen: dict[str, int] = {}
     out = []
     for f in findings:
@@ -150,6 +165,11 @@ def results(findings: list, index: dict[str, int], lines: _Lines) -> list[dict]:
                                                 "region": region(f, lines)}}],
             "partialFingerprints": {FINGERPRINT_KEY: f"{digest}:{seen[digest]}"},
         })
+        if id(f) in reasons:
+            suppression: dict[str, str] = {"kind": "inSource"}
+            if reasons[id(f)] is not None:
+                suppression["justification"] = reasons[id(f)]
+            result["suppressions"] = [suppression]
         if f.entry:
             result["properties"] = {"entry": f.entry}
         out.append(result)
@@ -177,7 +197,8 @@ def document(result: Any, cwd: Path | None = None) -> dict:
             "description": {"text": "The directory kpispec ran in; result paths are relative to it."},
         }},
         "columnKind": "unicodeCodePoints",
-        "results": results(result.findings, index, _Lines(cwd)),
+        "results": results(result.findings, index, _Lines(cwd),
+                           getattr(result, "suppressed", None)),
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
