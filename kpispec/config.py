@@ -31,7 +31,7 @@ DEFAULT_MAX_KPIS = 7
 # YYYY-MM-DD only: Python 3.11's fromisoformat also takes 20260601 and 2026-W01-1
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 KEYS = ("include", "exclude", "select", "ignore", "severity", "max-kpis", "today")
-RESERVED = ("policy",)  # read by a later stage (team policies): passed through in Config.extra
+RESERVED = ("policy", "dbt")  # sub-tables parsed by their own modules, kept in Config.extra
 LEVELS = ("error", "warning", "info")
 
 
@@ -168,6 +168,10 @@ def parse_table(table: dict, path: Path, root: Path, where: str = "",
             from .policy import parse_policy
 
             config.extra[key] = parse_policy(value, path, root, where, read)
+        elif key == "dbt":  # the dbt manifest (contract section 10): its own module too
+            from .dbt_config import parse_dbt
+
+            config.extra[key] = parse_dbt(value, path, root, where)
         elif key in RESERVED:
             config.extra[key] = value
         elif key not in KEYS:

@@ -28,6 +28,10 @@ class Violation:
     keyword: str  # the JSON Schema keyword that failed
     message: str
     entry_path: tuple  # path of the instance that failed (for additionalProperties: its mapping)
+    # what `kpispec fix` may write: ("key", new name) for an unknown key with exactly one
+    # close allowed key not already there, ("value", new text) for an enum value with one
+    # close match or an unambiguous non-ISO date; None: nothing safe to write
+    fix: tuple | None = None
 
 
 def schema_text() -> str:
@@ -153,14 +157,23 @@ def _where(path: tuple) -> str:
     return out or "the top level"
 
 
-def _close(wrong: str, choices: list[str]) -> str | None:
-    """A near-miss key ("taget" for "target"), for "did you mean ...?"."""
-    if len(wrong) > 60:
-        return None
-    import difflib  # only when a key is unknown
+_LOOSE_DATE = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})\Z")
 
-    close = difflib.get_close_matches(wrong, choices, n=1, cutoff=0.75)
-    return close[0] if close else None
+
+def iso_date(text: Any) -> str | None:
+    """``2026/12/31``, ``2026.12.31``, ``2026-1-5`` as ``YYYY-MM-DD`` when that date
+    exists; None for anything else (``12/11/2026`` is day-first or month-first: never)."""
+    import datetime as _dt
+
+    match = _LOOSE_DATE.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        return None
+    try:
+        day = _dt.date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
+    except ValueError:
+        return None
+    iso = day.isoformat()
+    return iso if iso != text else None
 
 
 def _show(value: Any) -> str:
@@ -187,11 +200,15 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
         allowed = sub.get("properties", {})
         for key in instance:
             if key not in allowed:
-                hint = _close(str(key), [k for k in allowed if k not in instance])
-                hint = f"did you mean '{hint}'? " if hint else ""
+                from .spelling import did_you_mean, only  # only when a key is unknown
+
+                free = [k for k in allowed if k not in instance]
+                hint = did_you_mean(str(key), free)
+                meant = only(str(key), free)
                 yield Violation(path + (key,), keyword,
                                 f"unknown key '{shorten(str(key))}' in {name}; {hint}allowed "
-                                f"keys: {', '.join(allowed)}", path)
+                                f"keys: {', '.join(allowed)}", path,
+                                ("key", meant) if meant else None)
         return
     if keyword == "required" and isinstance(instance, dict):
         for key in sub.get("required", []):
@@ -201,6 +218,7 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
                 yield Violation(path, keyword,
                                 f"{name} is missing the required key '{key}'{fix}", path)
         return
+    fix = None
     if keyword == "type":
         types = sub.get("type")
         types = types if isinstance(types, list) else [types]
@@ -209,6 +227,14 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
     elif keyword == "enum":
         message = (f"{name} must be one of {', '.join(map(str, sub['enum']))}; "
                    f"not {_show(instance)}")
+        if isinstance(instance, str):
+            from .spelling import did_you_mean, only
+
+            choices = [c for c in sub["enum"] if isinstance(c, str)]
+            hint = did_you_mean(instance, choices, synonyms=True, fallback=None)
+            message += f"; {hint.strip()}" if hint else ""
+            meant = only(instance, choices, synonyms=True)
+            fix = ("value", meant) if meant else None
     elif keyword == "const":
         message = f"{name} must be {sub['const']!r}, not {_show(instance)}"
         if path == ("kpispec",):
@@ -217,6 +243,10 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
         shaped = isinstance(instance, str) and _DATE_SHAPE.match(instance)
         message = (f"{name} {_show(instance)} is not a real date; write a date that exists"
                    if shaped else f"{name} must be a date written YYYY-MM-DD, not {_show(instance)}")
+        iso = None if shaped else iso_date(instance)
+        if iso:
+            message += f"; did you mean {iso}?"
+            fix = ("value", iso)
     elif keyword == "pattern":
         message = (f"{name} {_show(instance)} is not a valid id: use lowercase letters, digits, "
                    "'.', '_' and '-', starting with a letter or digit")
@@ -229,9 +259,20 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
         message = f"{name} must list at least one id"
     elif keyword == "minimum":
         message = f"{name} must be {sub['minimum']} or more, not {_show(instance)}"
+    elif keyword == "oneOf" and isinstance(instance, dict):  # a dbt data source's name keys
+        keys = [branch["required"][0] for branch in sub["oneOf"]]
+        named = [key for key in keys if key in instance]
+        says = f"names {' and '.join(named)}" if named else "names none of them"
+        message = (f"{name} says system: dbt, so it must name exactly one of "
+                   f"{', '.join(keys)}; it {says}" + ("" if named else " (metric: revenue)"))
+    elif keyword == "dependentRequired" and isinstance(instance, dict):
+        key, needs = next((k, v) for k, v in sub["dependentRequired"].items()
+                          if k in instance and any(n not in instance for n in v))
+        message = (f"{name} has '{key}' but no '{needs[0]}': '{key}' is the version of a "
+                   f"versioned dbt {needs[0]} ({needs[0]}: customers, {key}: 2)")
     else:  # pragma: no cover - every keyword our schema uses is handled above
         message = f"{name} breaks the schema's '{keyword}' rule"
-    yield Violation(path, keyword, message, path)
+    yield Violation(path, keyword, message, path, fix)
 
 
 def check_structure(loaded: LoadedFile) -> None:
@@ -250,3 +291,25 @@ def check_structure(loaded: LoadedFile) -> None:
         line, column = loaded.position(violation.path)
         loaded.problems.append(Problem("KS002", line, column, violation.message,
                                        path=violation.path))
+
+
+def write_schema(path: Path, force: bool = False) -> bool:
+    """Write the packaged schema to ``path`` (``kpispec schema --output``): a new file, or
+    an existing one only with ``force``, atomically (a temporary file in its folder renamed
+    over it, its mode kept). A file that already holds this schema is left untouched.
+    True when written, False when it was already up to date; FileExistsError when it
+    exists, differs and ``force`` is off."""
+    data = schema_text().encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    else:
+        if not force:
+            raise FileExistsError(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    from .atomic import write_atomic
+
+    write_atomic(path, data)
+    return True

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 
 import jsonschema
 import pytest
@@ -69,3 +71,157 @@ def test_engines_agree_on_a_messy_document():
     rs = {(v.path, v.keyword, v.message) for v in validate(data, engine="rs")}
     py = {(v.path, v.keyword, v.message) for v in validate(data, engine="py")}
     assert rs == py and len(rs) > 10
+
+
+# -- the schema for editors (contract section 12): descriptions, enum meanings, examples,
+# snippets; annotations only, so validation (and every KS002 message) is unchanged ------
+
+ANNOTATIONS = {"description", "markdownDescription", "examples", "enumDescriptions",
+               "markdownEnumDescriptions", "defaultSnippets", "title"}
+
+
+def _nodes(node, where=""):
+    """Every subschema with its JSON pointer: the root, each $defs entry, each property,
+    items, and the branches of if/then/oneOf."""
+    yield where or "#", node
+    for name, sub in node.get("$defs", {}).items():
+        yield from _nodes(sub, f"{where}/$defs/{name}")
+    for name, sub in node.get("properties", {}).items():
+        yield from _nodes(sub, f"{where}/properties/{name}")
+    if isinstance(node.get("items"), dict):
+        yield from _nodes(node["items"], f"{where}/items")
+
+
+def _properties():
+    for where, node in _nodes(schema()):
+        for name, sub in node.get("properties", {}).items():
+            yield f"{where}/properties/{name}", sub
+
+
+def test_every_property_says_what_it_means():
+    """On the property itself, not only through a $ref: an id is not the same thing on a
+    goal and on a metric, and an editor shows the property's own words."""
+    props = list(_properties())
+    assert len(props) >= 44
+    bare = [where for where, sub in props
+            if not isinstance(sub.get("description"), str) or len(sub["description"]) < 15]
+    assert bare == []
+    undescribed_defs = [name for name, sub in schema()["$defs"].items()
+                        if not sub.get("description")]
+    assert undescribed_defs == []
+
+
+def test_every_enum_explains_each_value():
+    enums = [(where, node) for where, node in _nodes(schema()) if "enum" in node]
+    assert {where.rsplit("/", 1)[-1] for where, _ in enums} >= {"direction", "review"}
+    for where, node in enums:
+        for key in ("enumDescriptions", "markdownEnumDescriptions"):
+            meanings = node.get(key)
+            assert isinstance(meanings, list) and len(meanings) == len(node["enum"]), where
+            assert all(isinstance(m, str) and len(m) > 15 for m in meanings), where
+
+
+def test_examples_are_valid_values():
+    """Every ``examples`` list holds values its own subschema accepts (editors offer them
+    as completions)."""
+    root = schema()
+    checked = 0
+    for where, node in _nodes(root):
+        for example in node.get("examples", []):
+            sub = {**node, "$defs": root["$defs"]}
+            sub.pop("$id", None)
+            errors = list(jsonschema.Draft202012Validator(
+                sub, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+                .iter_errors(example))
+            assert errors == [], (where, example, [e.message for e in errors])
+            checked += 1
+    assert checked >= 40
+
+
+_PLACEHOLDER = re.compile(r"\$\{\d+:([^}]*)\}|\$\{\d+\|([^,|]*)[^}]*\|\}")
+
+
+def _expand(body):
+    """A snippet body as an editor inserts it with every placeholder's default: '^' marks
+    a value written unquoted (a number)."""
+    if isinstance(body, dict):
+        return {key: _expand(value) for key, value in body.items()}
+    if isinstance(body, list):
+        return [_expand(value) for value in body]
+    text = _PLACEHOLDER.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2),
+                            body)
+    return json.loads(text[1:]) if text.startswith("^") else text
+
+
+def test_snippets_for_a_goal_a_kpi_and_a_metric_are_valid_entries():
+    root = schema()
+    for section, kind in (("goals", "goal"), ("kpis", "kpi"), ("metrics", "metric")):
+        [snippet] = root["$defs"][kind]["defaultSnippets"]
+        assert snippet["label"] and snippet["description"]
+        entry = _expand(snippet["body"])
+        assert validate({"kpispec": 1, section: [entry]}) == []
+    kpi = _expand(root["$defs"]["kpi"]["defaultSnippets"][0]["body"])
+    # a KPI, not merely a metric: everything KS101-KS107 look for is there
+    assert {"goal", "owner", "target", "timeframe", "data_source"} <= set(kpi)
+    assert {"value", "direction", "baseline"} <= set(kpi["target"])
+    assert {"end", "review"} <= set(kpi["timeframe"])
+
+
+def test_the_new_file_snippet_lints_clean_of_structure_and_classification(tmp_path, run_cli):
+    [snippet] = schema()["defaultSnippets"]
+    (tmp_path / "new.kpi.yaml").write_text(json.dumps(_expand(snippet["body"])),
+                                           encoding="utf-8")
+    result = run_cli(["lint", "--format", "json", "--today", "2026-06-01",
+                      str(tmp_path / "new.kpi.yaml")], cwd=tmp_path)
+    codes = {finding["code"] for finding in json.loads(result.output)["findings"]}
+    assert not codes & {"KS002", "KS005", "KS101", "KS102", "KS103", "KS104", "KS105",
+                        "KS106", "KS107", "KS204"}, codes
+
+
+def test_annotations_do_not_change_validation():
+    """Stripped of every annotation, the schema judges a messy document the same way:
+    descriptions and snippets are for editors, not for KS002."""
+    def strip(node, in_props=False):
+        if isinstance(node, dict):
+            return {key: strip(value, key in ("properties", "$defs")) for key, value in
+                    node.items() if in_props or key not in ANNOTATIONS}
+        if isinstance(node, list):
+            return [strip(value) for value in node]
+        return node
+
+    bare = jsonschema.Draft202012Validator(
+        strip(schema()), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    data = {"kpispec": "1", "zz": 1, "goals": [{"id": 5, "due": "2026/12/31"}],
+            "kpis": [{"id": "a", "name": "", "traget": {}, "target": {"direction": "up"},
+                      "timeframe": {"review": "Monthly"}}]}
+    ours = {(tuple(e.absolute_path), e.validator) for e in _py_validator_errors(data)}
+    theirs = {(tuple(e.absolute_path), e.validator) for e in bare.iter_errors(data)}
+    assert ours == theirs and len(ours) > 5
+
+
+def _py_validator_errors(data):
+    from kpispec.schema import _py_validator
+
+    return _py_validator().iter_errors(data)
+
+
+def test_schema_output_writes_a_file_and_keeps_an_existing_one(tmp_path, run_cli):
+    target = tmp_path / ".vscode" / "kpispec-1.schema.json"
+    result = run_cli(["schema", "--output", target])
+    assert result.exit_code == 0
+    assert target.read_text(encoding="utf-8") == schema_text()
+    assert result.stdout == ""  # one line on stderr, saying where
+    assert result.stderr == f"kpispec: wrote the schema to {target}\n"
+    # the same schema again: left as it is, exit 0
+    target.chmod(0o640)
+    result = run_cli(["schema", "--output", target])
+    assert result.exit_code == 0 and "up to date" in result.output
+    # another file there: kept, exit 2, unless --force (which keeps its mode)
+    target.write_text("{}", encoding="utf-8")
+    result = run_cli(["schema", "--output", target])
+    assert result.exit_code == 2 and "--force" in result.output
+    assert target.read_text(encoding="utf-8") == "{}"
+    result = run_cli(["schema", "--output", target, "--force"])
+    assert result.exit_code == 0 and target.read_text(encoding="utf-8") == schema_text()
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert run_cli(["schema", "-o", "-"]).output == schema_text()
