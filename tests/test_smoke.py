@@ -60,7 +60,8 @@ def test_lint_json_matches_contract(tmp_path):
     write(tmp_path / "kpis" / "company.yaml", COMPANY)
     write(tmp_path / "kpis" / "sales.yaml", SALES)
     doc = lint_json(["kpis"], tmp_path)
-    assert list(doc) == ["version", "summary", "findings", "entries"]
+    assert list(doc) == ["version", "summary", "findings", "suppressed", "entries"]
+    assert doc["suppressed"] == []
     assert doc["version"] == 1
     assert doc["summary"] == {"files": 2, "entries": 4, "kpis": 2, "metrics": 2,
                               "errors": 4, "warnings": 0, "infos": 0}
