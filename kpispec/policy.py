@@ -161,7 +161,10 @@ def parse_policy(table: Any, path: Path, root: Path, where: str = "",
 def _no_unknown_keys(table: dict, known: tuple[str, ...], prefix: str, fail: Fail) -> None:
     for key in table:
         if key not in known:
-            raise fail(f"{prefix}{key}", f"unknown key; known keys: {', '.join(known)}")
+            from .spelling import did_you_mean  # only on this error path
+
+            hint = did_you_mean(str(key), known)
+            raise fail(f"{prefix}{key}", f"unknown key; {hint}known keys: {', '.join(known)}")
 
 
 def _strings(value: Any, key: str, fail: Fail) -> tuple[str, ...]:

@@ -399,7 +399,8 @@ def test_policy_in_pyproject_through_the_real_cli(project):
 # -- a bad policy is exit 2, one line naming the key and the file --------------------------
 
 @pytest.mark.parametrize("table, key, why", [
-    ('owner = ["x"]', "policy.owner", "unknown key; known keys: owners, owners-file"),
+    ('owner = ["x"]', "policy.owner",
+     "unknown key; did you mean 'owners'? known keys: owners, owners-file"),
     ("owners = []", "policy.owners", "must be a non-empty list of strings"),
     ('owners = "finance"', "policy.owners", "must be a non-empty list of strings"),
     ('owners-file = "missing.yaml"', "policy.owners-file", "cannot read"),

@@ -20,6 +20,15 @@ CODE = "KS102"
 NAME = "kpi-without-target"
 SEVERITY = "error"
 FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
+FIX = ("with --unsafe-fixes: moves the entry, merely a metric, from kpis: to metrics: "
+       "with its comments, when it holds only keys a metric may have")
+FIX_UNSAFE = True  # it changes what the catalog says: the entry stops being a KPI
+
+
+def fix(source, findings, doc):
+    from ..fixer import move_to_metrics
+
+    return move_to_metrics(CODE, source, findings, doc)
 
 
 def check(catalog, ctx):
