@@ -1,0 +1,35 @@
+"""``kpispec lsp``: a language server (stdio) for any editor (contract section 12).
+
+pygls and lsprotocol are an optional dependency (``pip install 'kpispec[lsp]'``): this
+module imports them only when the server starts, so the rest of kpispec never needs
+them, and ``kpispec lsp`` without them says how to install them (exit 2, one line).
+The model of the catalog (:mod:`kpispec.lsp.engine`) and the reading of the text
+(:mod:`kpispec.lsp.text`) do not use pygls; :mod:`kpispec.lsp.server` is the protocol.
+"""
+
+from __future__ import annotations
+
+import sys
+
+INSTALL = "kpispec lsp needs pygls 2 and lsprotocol: pip install 'kpispec[lsp]'"
+
+
+def missing() -> str | None:
+    """Why the server cannot start here (pygls missing or too old), or None."""
+    try:
+        import lsprotocol  # noqa: F401
+        from pygls.lsp.server import LanguageServer  # noqa: F401  (pygls 2's layout)
+    except ImportError:
+        return INSTALL
+    return None
+
+
+def main(debounce_ms: int | None = None) -> int:
+    """Serve on stdin/stdout until the client says exit; 2 when pygls is missing."""
+    problem = missing()
+    if problem is not None:
+        print(f"kpispec: {problem}", file=sys.stderr)
+        return 2
+    from .server import serve
+
+    return serve(debounce_ms)

@@ -1,0 +1,369 @@
+"""The language server's model of a project, without any LSP: the catalog on disk, the
+open buffers over it, and the findings ``kpispec lint`` would give for each open file.
+
+One :class:`Project` per project root (found from a file as the CLI finds it: the
+config walking up from the file's folder, else the nearest ``.git``). It indexes every
+catalog file under the root once (through the content cache), then keeps the catalog in
+memory: an edit parses only the buffer that changed. A check then
+
+* rebuilds the :class:`~kpispec.catalog.Catalog` from the entries of each file, kept
+  from the last check for every file that did not change (building the entries of
+  20,000 KPIs again is most of what a check would cost);
+* runs the rules that read the whole catalog on all of it, and the rules marked
+  ``FILE_LOCAL`` (their findings in a file follow from that file alone) on the open
+  files only, since only those are reported;
+* and filters, suppresses, names and sorts the findings exactly as
+  :func:`kpispec.lint.check_files` does (``tests/test_lsp.py`` checks that the two
+  agree, finding for finding).
+
+The model is used from one worker thread (the server's); ``set_buffer`` and
+``close_buffer`` only record text and may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from .. import suppress
+from ..catalog import Catalog, Entry, SourceFile, _entries
+from ..classify import lacks
+from ..config import Config
+from ..files import catalog_spec, display_path, project_files
+from ..findings import Finding
+from ..lint import gc_paused, load_catalog, load_file, load_raw, make_selection, run_rules
+from ..rules import Context, registry
+
+_KPISPEC_KEY = re.compile(r"^kpispec\s*:", re.MULTILINE)
+
+
+def real(path: str | os.PathLike) -> str:
+    return os.path.realpath(os.fspath(path))
+
+
+@dataclass(eq=False)
+class Buffer:
+    """An open file: its text as the editor has it (saved or not)."""
+
+    path: Path
+    text: str
+    version: int | None
+    source: SourceFile | None = None  # parsed from ``text``; None until the next check
+    kpi_file: bool = False  # linted: the include patterns match it, or it says kpispec:
+
+
+def build_catalog(files: list[SourceFile], entries_of: dict, refs_of: dict | None = None,
+                  before: Catalog | None = None) -> Catalog:
+    """``Catalog(files)``, built from what the last check kept: the entries of each file
+    (``entries_of``: file -> its entries, filled in for a file not seen before), the
+    references each entry makes (``refs_of``: entry -> its references, resolved again
+    here, since an id may have come or gone), and the near-miss index of ``before``
+    (the last catalog) for each kind whose ids did not change. The same catalog as
+    ``Catalog(files)``: ids, first entries and references are indexed the same way,
+    over the same entries in the same order. Without ``refs_of`` the references are new
+    objects (a catalog of some files only must not re-point the whole one's)."""
+    catalog = Catalog([])  # every attribute, empty
+    catalog.files = files
+    entries = catalog.entries
+    for source in files:
+        mine = entries_of.get(source)
+        if mine is None:
+            mine = entries_of[source] = list(_entries(source))
+        entries.extend(mine)
+    by_id, first = catalog.by_id, catalog._first
+    for entry in entries:
+        named = by_id.get(entry.id)
+        if named is None:
+            by_id[entry.id] = [entry]
+        else:
+            named.append(entry)
+        first.setdefault((entry.id, entry.kind), entry)
+    catalog.goals = [e for e in entries if e.kind == "goal"]
+    catalog.kpis = [e for e in entries if e.kind == "kpi"]
+    catalog.metrics = [e for e in entries if e.kind == "metric"]
+    mine_refs = catalog._refs
+    references = catalog.references
+    for entry in entries:
+        refs = refs_of.get(entry) if refs_of is not None else None
+        if refs is None:
+            refs = catalog._references(entry)
+            if refs_of is not None:
+                refs_of[entry] = refs
+        else:
+            for ref in refs:  # as Catalog._references resolves them
+                target = first.get((ref.target_id, ref.want))
+                if target is None:
+                    named = by_id.get(ref.target_id)
+                    target = named[0] if named else None
+                ref.target = target
+        if refs:
+            mine_refs[entry] = refs
+            references.extend(refs)
+    if before is not None:  # "did you mean": the index of a kind whose ids are the same
+        for kind, finder in before._near.items():
+            same = catalog.goals if kind == "goal" else catalog.kpis if kind == "kpi" \
+                else catalog.metrics if kind == "metric" else None
+            if same is not None and len(same) == len(finder.ids) and all(
+                    a.id == b for a, b in zip(same, finder.ids)):
+                catalog._near[kind] = finder
+                catalog._suggested.update(
+                    (key, value) for key, value in before._suggested.items() if key[1] == kind)
+    return catalog
+
+
+class Project:
+    """One project root: its config, its catalog files and the open buffers in it."""
+
+    def __init__(self, config: Config, cache: Any = None):
+        self.config = config
+        self.root = Path(config.root)
+        self.cache = cache
+        self.rules = registry(config)
+        self.selection = make_selection(config, rules=self.rules)
+        self.local_rules = {code: rule for code, rule in self.rules.items()
+                            if getattr(rule, "FILE_LOCAL", False)}
+        self.wide_rules = {code: rule for code, rule in self.rules.items()
+                           if not getattr(rule, "FILE_LOCAL", False)}
+        self.to_code = {mod.NAME: code for code, mod in self.rules.items()}
+        self._spec = catalog_spec(config)
+        self.disk: dict[str, SourceFile] = {}  # realpath -> a catalog file as on disk
+        self.buffers: dict[str, Buffer] = {}  # realpath -> an open file
+        self._entries: dict[SourceFile, list[Entry]] = {}
+        self._refs: dict[Entry, list] = {}  # entry -> its references, from the last check
+        self._linked: dict[Entry, bool | None] = {}  # entry -> whether its goal links resolved
+        self._order: list[SourceFile] | None = None  # the catalog's files, by display path
+        self._lock = threading.Lock()
+        self._dbt: Any = None
+        self.indexed = False
+        self.catalog: Catalog | None = None  # the last check's catalog, classified
+        self.findings: dict[str, list[Finding]] = {}  # realpath -> last findings
+        self.versions: dict[str, int | None] = {}  # realpath -> version of those findings
+        self.texts: dict[str, str] = {}  # realpath -> the text those findings are about
+
+    # -- files ---------------------------------------------------------------------
+
+    def display(self, path: Path) -> str:
+        return display_path(path, self.root)
+
+    def is_catalog_path(self, path: Path) -> bool:
+        """Whether the include patterns (and no exclude) take ``path`` in."""
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(self.root)))
+        except ValueError:
+            return False
+        return self._spec(rel.as_posix())
+
+    def index(self) -> int:
+        """Load every catalog file under the root (the cache spares the parse of any
+        file loaded before, by this server or the CLI). Returns how many."""
+        paths = project_files(self.config)
+        with gc_paused():
+            sources = load_catalog([], paths, self.root, jobs=1, cache=self.cache)
+        disk = {}
+        for source in sources:
+            source.reported = False
+            disk[real(source.path)] = source
+        with self._lock:
+            self.disk = disk
+            self._order = None
+            self.indexed = True
+        return len(disk)
+
+    def reload(self, path: Path) -> bool:
+        """A catalog file changed on disk (or was created or deleted): read it again.
+        Returns whether the catalog changed."""
+        key = real(path)
+        exists = os.path.isfile(path)
+        if exists and not self.is_catalog_path(path):
+            return False
+        with self._lock:
+            old = self.disk.pop(key, None)
+            self._order = None
+            if old is not None:
+                self._forget(old)
+        if exists:
+            source = SourceFile(Path(path), self.display(Path(path)), load_file(Path(path), self.cache),
+                                reported=False)
+            if self.cache is not None:
+                self.cache.flush()
+            with self._lock:
+                self.disk[key] = source
+        return exists or old is not None
+
+    def set_buffer(self, path: Path, text: str, version: int | None) -> None:
+        key = real(path)
+        kpi_file = self.is_catalog_path(path) or bool(_KPISPEC_KEY.search(text))
+        with self._lock:
+            old = self.buffers.get(key)
+            if old is not None and old.text == text and old.kpi_file == kpi_file:
+                old.version = version
+                return
+            if old is not None and old.source is not None:
+                self._forget(old.source)
+            self.buffers[key] = Buffer(Path(path), text, version, None, kpi_file)
+            self._order = None
+
+    def close_buffer(self, path: Path) -> None:
+        key = real(path)
+        with self._lock:
+            old = self.buffers.pop(key, None)
+            if old is not None and old.source is not None:
+                self._forget(old.source)
+            self._order = None
+            self.findings.pop(key, None)
+            self.versions.pop(key, None)
+
+    def _forget(self, source: SourceFile) -> None:
+        for entry in self._entries.pop(source, ()):
+            self._refs.pop(entry, None)
+
+    def open_kpi_files(self) -> list[str]:
+        with self._lock:
+            return [key for key, buffer in self.buffers.items() if buffer.kpi_file]
+
+    def _parse(self, key: str, buffer: Buffer) -> SourceFile:
+        disk = self.disk.get(key)
+        if disk is not None and disk.loaded.text == buffer.text:
+            loaded = disk.loaded  # the buffer is the file as saved: parsed already
+        else:
+            loaded = load_raw(buffer.text.encode("utf-8", "surrogatepass"))
+        return SourceFile(buffer.path, self.display(buffer.path), loaded, reported=True)
+
+    def files(self) -> list[SourceFile]:
+        """The catalog as the editor sees it: the files on disk, each open KPI file's
+        buffer in place of its saved text, sorted by display path (as lint sorts)."""
+        with self._lock:
+            if self._order is not None:
+                return self._order
+            for key, buffer in self.buffers.items():
+                if buffer.kpi_file and buffer.source is None:
+                    buffer.source = self._parse(key, buffer)
+            merged = dict(self.disk)
+            for key, buffer in self.buffers.items():
+                if buffer.kpi_file:
+                    merged[key] = buffer.source
+                elif key in merged:  # open, but not linted: its text as saved stays in
+                    pass
+            self._order = sorted(merged.values(), key=lambda f: f.display)
+            return self._order
+
+    def source_of(self, key: str) -> SourceFile | None:
+        buffer = self.buffers.get(key)
+        if buffer is not None and buffer.kpi_file and buffer.source is not None:
+            return buffer.source
+        return self.disk.get(key)
+
+    # -- checking ------------------------------------------------------------------
+
+    def context(self) -> Context:
+        config = self.config
+        if "dbt" in config.extra and self._dbt is None:
+            from ..dbt_index import link
+
+            self._dbt = link(config, self.cache)
+        return Context(today=config.today or _dt.date.today(), max_kpis=config.max_kpis,
+                       config=config, dbt=self._dbt)
+
+    def dbt_changed(self) -> None:
+        self._dbt = None
+
+    def check(self) -> dict[str, list[Finding]]:
+        """The findings of every open KPI file (realpath -> sorted findings), as
+        ``kpispec lint FILE`` would report them with the whole catalog."""
+        with gc_paused():
+            return self._check()
+
+    def _check(self) -> dict[str, list[Finding]]:
+        files = self.files()
+        with self._lock:
+            opened = {key: buffer.source for key, buffer in self.buffers.items()
+                      if buffer.kpi_file and buffer.source is not None}
+            versions = {key: self.buffers[key].version for key in opened}
+            texts = {key: source.loaded.text or "" for key, source in opened.items()}
+        catalog = build_catalog(files, self._entries, self._refs, self.catalog)
+        self._classify(catalog)
+        ctx = self.context()
+        findings = run_rules(catalog, ctx, self.selection, self.wide_rules)
+        reported = [source for source in opened.values()]
+        if reported:  # their findings follow from the file alone: the open files only
+            small = build_catalog(sorted(reported, key=lambda f: f.display), self._entries)
+            findings.extend(run_rules(small, ctx, self.selection, self.local_rules))
+        result = self.finish(findings, reported)
+        by_display = {source.display: key for key, source in opened.items()}
+        out: dict[str, list[Finding]] = {key: [] for key in opened}
+        for finding in result:
+            key = by_display.get(finding.path)
+            if key is not None:
+                out[key].append(finding)
+        self.catalog = catalog
+        self.findings = out
+        self.versions = versions
+        self.texts = texts
+        # keep the entries of the files still in the catalog only
+        live = set(files) | set(reported)
+        for source in [s for s in self._entries if s not in live]:
+            self._forget(source)
+        return out
+
+    def _classify(self, catalog: Catalog) -> None:
+        """:func:`kpispec.classify.classify`, computed again only for the entries under
+        ``kpis:`` that are new (their file changed) or whose goal links resolve
+        differently from the last check: an entry's class follows from its own data and
+        whether its goal links resolve, nothing else (the test of this module checks
+        the result against ``classify`` on a full catalog after every kind of edit)."""
+        before, now = self._linked, {}
+        refs_of = catalog._refs
+        for entry in catalog.kpis:
+            state = None
+            for ref in refs_of.get(entry, ()):
+                if ref.key == "goal":
+                    state = (state is not False) and ref.resolves
+            if before.get(entry, 0) is not state:
+                entry.lacks = lacks(catalog, entry)
+                entry.is_kpi = not entry.lacks
+            now[entry] = state
+        for entry in catalog.metrics:
+            entry.lacks, entry.is_kpi = [], False
+        self._linked = now
+
+    def finish(self, findings: list[Finding], reported: Iterable[SourceFile]) -> list[Finding]:
+        """What :func:`kpispec.lint.check_files` does after the rules: the findings of
+        the reported files, selection, suppression, names and severities, sorted."""
+        selection, rules = self.selection, self.rules
+        reported = list(reported)
+        shown = {source.display for source in reported}
+        findings = [f for f in findings if f.path in shown and selection.enabled(f.code)]
+        directives = {f.display: suppress.parse(f.loaded.text) for f in reported}
+        directives = {path: items for path, items in directives.items() if items}
+        if directives:
+            findings = suppress.apply(findings, directives, self.to_code, selection.enabled)
+            findings = [f for f in findings if selection.enabled(f.code)]
+        for finding in findings:
+            rule = rules[finding.code]
+            finding.name = rule.NAME
+            finding.severity = selection.severity.get(finding.code, rule.SEVERITY)
+        findings.sort(key=Finding.sort_key)
+        return findings
+
+    # -- what the editor asks about -------------------------------------------------
+
+    def text_of(self, source: SourceFile) -> str:
+        return source.loaded.text or ""
+
+    def owners(self) -> list[str]:
+        policy = self.config.extra.get("policy")
+        return list(getattr(policy, "owners", None) or ())
+
+    def data_sources(self) -> list[str]:
+        policy = self.config.extra.get("policy")
+        if policy is None:
+            return []
+        found = list(policy.data_sources or ())
+        for scoped in policy.scopes.values():
+            found += [s for s in scoped.data_sources or () if s not in found]
+        return found

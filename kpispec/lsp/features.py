@@ -1,0 +1,535 @@
+"""What ``kpispec lsp`` answers: document sync, hover, definition, references,
+completion and code actions. Each answer is computed on the server's loop from the
+buffer's current text and the last check's catalog (see :mod:`kpispec.lsp.server`)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Callable
+
+from lsprotocol import types as T
+
+from ..catalog import ID_RE, Catalog, Entry
+from ..rules import doc as rule_doc
+from ..rules import registry
+from . import text as tx
+from .engine import Project
+from .server import DIRECTIVE, ID_KEYS, KIND_LABEL, KpispecServer
+
+MAX_LINKS = 20  # entries listed in a hover before "and N more"
+SECTION_KIND = {"goals": "goal", "kpis": "kpi", "metrics": "metric"}
+
+
+# -- the schema, for key completion ---------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _schema() -> dict:
+    from ..schema import schema
+
+    return schema()
+
+
+def _resolve(node: dict) -> dict:
+    defs = _schema().get("$defs", {})
+    seen = 0
+    while isinstance(node, dict) and "$ref" in node and seen < 10:
+        target = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        seen += 1
+    return node if isinstance(node, dict) else {}
+
+
+def properties_at(path: tuple) -> dict[str, dict]:
+    """The keys a mapping at ``path`` may hold, each with its (resolved) schema."""
+    root = _schema()
+    if path == ():
+        props = root.get("properties", {})
+    elif len(path) >= 2 and path[0] in SECTION_KIND and path[1] == "-":
+        node = _resolve(root.get("$defs", {}).get(SECTION_KIND[path[0]], {}))
+        for step in path[2:]:
+            node = _resolve(node.get("properties", {}).get(step, {}))
+            if node.get("type") == "array" and step == "-":  # pragma: no cover
+                node = _resolve(node.get("items", {}))
+        props = node.get("properties", {})
+    else:
+        return {}
+    return {name: _resolve(sub) for name, sub in props.items()}
+
+
+def _description(sub: dict) -> str:
+    text = sub.get("markdownDescription") or sub.get("description") or ""
+    enum = sub.get("enum")
+    if enum:
+        meanings = sub.get("markdownEnumDescriptions") or sub.get("enumDescriptions") or []
+        lines = [f"- `{value}`" + (f": {meanings[i]}" if i < len(meanings) else "")
+                 for i, value in enumerate(enum)]
+        text = (text + "\n\n" if text else "") + "\n".join(lines)
+    return text
+
+
+def _enum_at(path: tuple, key: str) -> tuple[list, list]:
+    sub = properties_at(path).get(key, {})
+    enum = sub.get("enum") or []
+    meanings = sub.get("markdownEnumDescriptions") or sub.get("enumDescriptions") or []
+    return list(enum), list(meanings)
+
+
+# -- what an id is ------------------------------------------------------------------
+
+def _kind_of(path: tuple) -> str | None:
+    return SECTION_KIND.get(path[0]) if len(path) >= 2 and path[1] == "-" else None
+
+
+def id_at(lines: list[str], line: int, column: int) -> tuple[str, str | None, int, int] | None:
+    """The id under the cursor when it is the value of ``id``, ``goal``, ``parent``,
+    ``inputs`` or ``feeds``: (id, kind it must name or None for ``id``, start, end)."""
+    ctx = tx.context_at(lines, line, column)
+    if ctx.in_comment or not ctx.in_value or ctx.key not in ID_KEYS or len(ctx.path) != 2:
+        return None
+    word, start, end = tx.word_at(lines[line], column, tx.ID_CHARS)
+    if not word or not ID_RE.match(word):
+        return None
+    return word, ID_KEYS[ctx.key], start, end
+
+
+def _name(entry: Entry) -> str:
+    data = entry.data
+    for key in ("name", "title"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def describe(catalog: Catalog, entry_id: str, want: str | None) -> str:
+    entries = catalog.by_id.get(entry_id, [])
+    if not entries:
+        message = f"`{entry_id}`: no entry in the catalog has this id"
+        if want:
+            close = catalog.suggest(entry_id, want)
+            if close:
+                message += f"; did you mean `{close}`?"
+        return message
+    parts = []
+    for entry in entries:
+        head = f"**{KIND_LABEL[entry.kind]}** `{entry.id}`"
+        name = _name(entry)
+        if name:
+            head += f" — {name}"
+        lines = [head, ""]
+        if entry.kind == "kpi":
+            if entry.is_kpi:
+                lines.append("class: **a KPI** (goal, target and timeframe)")
+            else:
+                lines.append(f"class: **merely a metric** — lacks {', '.join(entry.lacks)}")
+        elif entry.kind == "metric":
+            lines.append("class: metric")
+        else:
+            due = entry.data.get("due")
+            if isinstance(due, str):
+                lines.append(f"due: {due}")
+        for key in ("owner", "scope"):
+            value = entry.data.get(key) if key != "scope" else entry.scope
+            if isinstance(value, str) and value:
+                lines.append(f"{key}: {value}")
+        if want and entry.kind != want:
+            lines.append(f"⚠ a {KIND_LABEL[entry.kind]}, not a {KIND_LABEL[want]}: this link "
+                         "does not resolve (KS005)")
+        lines.append(f"defined in `{entry.file.display}:{entry.line}`")
+        links = [ref for ref in catalog.references if ref.target is entry]
+        if links:
+            lines.append("")
+            lines.append(f"linked from ({len(links)}):")
+            for ref in links[:MAX_LINKS]:
+                lines.append(f"- {KIND_LABEL[ref.source.kind]} `{ref.source.id}` ({ref.key}) "
+                             f"in `{ref.source.file.display}:{ref.source.line}`")
+            if len(links) > MAX_LINKS:
+                lines.append(f"- and {len(links) - MAX_LINKS} more")
+        else:
+            lines.append("nothing links to it")
+        parts.append("\n".join(lines))
+    if len(entries) > 1:
+        parts.insert(0, f"⚠ `{entry_id}` is defined {len(entries)} times (KS004)")
+    return "\n\n---\n\n".join(parts)
+
+
+def _rules(project: Any) -> dict:
+    return project.rules if isinstance(project, Project) else registry()
+
+
+def code_at(project: Any, line: str, column: int) -> str | None:
+    """A rule code (or, in a suppression comment, a rule name) under the cursor."""
+    word, _, _ = tx.word_at(line, column)
+    rules = _rules(project)
+    if word.upper() in rules:
+        return word.upper()
+    if word and "kpispec:" in line:
+        by_name = {mod.NAME: code for code, mod in rules.items()}
+        return by_name.get(word)
+    return None
+
+
+# -- registration ---------------------------------------------------------------------
+
+def register(server: KpispecServer, guarded: Callable) -> None:
+    def feature(name: str, options: Any = None) -> Callable:
+        def wrap(handler: Callable) -> Callable:
+            server.feature(name, options)(guarded(server, handler))
+            return handler
+        return wrap
+
+    @feature(T.INITIALIZE)
+    def initialize(params: T.InitializeParams) -> None:
+        options = params.initialization_options
+        if isinstance(options, dict):
+            debounce = options.get("debounceMs")
+            if isinstance(debounce, (int, float)) and debounce >= 0:
+                server.debounce = debounce / 1000
+            docs = options.get("ruleDocsUrl")
+            if isinstance(docs, str) and docs:
+                server.rule_docs = docs
+
+    @feature(T.INITIALIZED)
+    def initialized(params: T.InitializedParams) -> None:
+        caps = server.client_capabilities
+        watch = caps.workspace.did_change_watched_files if caps.workspace else None
+        if watch is not None and watch.dynamic_registration:
+            options = T.DidChangeWatchedFilesRegistrationOptions(watchers=[
+                T.FileSystemWatcher(glob_pattern=pattern) for pattern in
+                ("**/*.yaml", "**/*.yml", "**/kpispec.toml", "**/pyproject.toml",
+                 "**/manifest.json")])
+            server.client_register_capability(T.RegistrationParams(registrations=[
+                T.Registration(id="kpispec-watch", method=T.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                               register_options=options)]), callback=lambda *_: None)
+
+    @feature(T.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: T.DidOpenTextDocumentParams) -> None:
+        doc = params.text_document
+        server.opened(doc.uri, doc.text, doc.version)
+
+    @feature(T.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: T.DidChangeTextDocumentParams) -> None:
+        doc = server.workspace.get_text_document(params.text_document.uri)
+        server.changed(doc.uri, doc.source, params.text_document.version)
+
+    @feature(T.TEXT_DOCUMENT_DID_SAVE, T.SaveOptions(include_text=False))
+    def did_save(params: T.DidSaveTextDocumentParams) -> None:
+        doc = server.workspace.get_text_document(params.text_document.uri)
+        server.changed(doc.uri, doc.source, doc.version, now=True)
+
+    @feature(T.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: T.DidCloseTextDocumentParams) -> None:
+        server.closed(params.text_document.uri)
+
+    @feature(T.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched(params: T.DidChangeWatchedFilesParams) -> None:
+        server.watched(params.changes)
+
+    @feature(T.TEXT_DOCUMENT_HOVER)
+    def hover(params: T.HoverParams) -> T.Hover | None:
+        project, lines, line, column = server.at(params.text_document.uri, params.position)
+        text = lines[line] if line < len(lines) else ""
+        code = code_at(project, text, column)
+        if code is not None:
+            word, start, end = tx.word_at(text, column)
+            return T.Hover(contents=T.MarkupContent(kind=T.MarkupKind.Markdown,
+                                                    value=f"```text\n{rule_doc(code, _rules(project))}```"),
+                           range=server.range_of(lines, line, start, end))
+        found = id_at(lines, line, column)
+        if found is None or not isinstance(project, Project):
+            return None
+        entry_id, want, start, end = found
+        if project.catalog is None:
+            value = f"`{entry_id}`: kpispec is still reading the catalog"
+        else:
+            value = describe(project.catalog, entry_id, want)
+        return T.Hover(contents=T.MarkupContent(kind=T.MarkupKind.Markdown, value=value),
+                       range=server.range_of(lines, line, start, end))
+
+    @feature(T.TEXT_DOCUMENT_DEFINITION)
+    def definition(params: T.DefinitionParams) -> list[T.Location] | None:
+        project, lines, line, column = server.at(params.text_document.uri, params.position)
+        found = id_at(lines, line, column)
+        if found is None or not isinstance(project, Project) or project.catalog is None:
+            return None
+        entry_id, want, _, _ = found
+        entries = project.catalog.by_id.get(entry_id, [])
+        if want is not None:  # the entries of the kind wanted, else any (a wrong kind)
+            entries = [e for e in entries if e.kind == want] or entries
+        return [server.definition_of(entry) for entry in entries] or None
+
+    @feature(T.TEXT_DOCUMENT_REFERENCES)
+    def references(params: T.ReferenceParams) -> list[T.Location] | None:
+        project, lines, line, column = server.at(params.text_document.uri, params.position)
+        found = id_at(lines, line, column)
+        if found is None or not isinstance(project, Project) or project.catalog is None:
+            return None
+        entry_id = found[0]
+        catalog = project.catalog
+        out = []
+        if params.context.include_declaration:
+            out += [server.definition_of(entry) for entry in catalog.by_id.get(entry_id, [])]
+        out += [server.reference_location(ref) for ref in catalog.references
+                if ref.target_id == entry_id]
+        return out
+
+    @feature(T.TEXT_DOCUMENT_COMPLETION,
+             T.CompletionOptions(trigger_characters=[":", " ", "[", ",", "-", "="]))
+    def completion(params: T.CompletionParams) -> T.CompletionList | None:
+        project, lines, line, column = server.at(params.text_document.uri, params.position)
+        text = lines[line] if line < len(lines) else ""
+        ctx = tx.context_at(lines, line, column)
+        items: list[T.CompletionItem] = []
+
+        def edit_range(chars: re.Pattern = tx.ID_CHARS) -> T.Range:
+            word, start, end = tx.word_at(text, column, chars)
+            if not word:
+                start = end = column
+            return server.range_of(lines, line, start, end)
+
+        def add(label: str, kind: T.CompletionItemKind, detail: str = "", docs: str = "",
+                insert: str | None = None, chars: re.Pattern = tx.ID_CHARS) -> None:
+            items.append(T.CompletionItem(
+                label=label, kind=kind, detail=detail or None,
+                documentation=T.MarkupContent(kind=T.MarkupKind.Markdown, value=docs)
+                if docs else None,
+                text_edit=T.TextEdit(range=edit_range(chars), new_text=insert or label)))
+
+        if ctx.in_comment:
+            if DIRECTIVE.search(text[:column] + "X") or text[:column].rstrip().endswith(
+                    ("disable=", "disable-file=", ",")):
+                for code, mod in _rules(project).items():
+                    add(code, T.CompletionItemKind.Value, mod.NAME,
+                        chars=tx.WORD_CHARS)
+            return T.CompletionList(is_incomplete=False, items=items)
+        kind = _kind_of(ctx.path)
+        catalog = project.catalog if isinstance(project, Project) else None
+        if ctx.in_value and ctx.key is not None:
+            want = {("kpi", "goal"): "goal", ("goal", "parent"): "goal",
+                    ("kpi", "inputs"): "metric", ("metric", "feeds"): "kpi"}.get(
+                        (kind, ctx.key)) if len(ctx.path) == 2 else None
+            if want is not None and catalog is not None:
+                label_kind = {"goal": T.CompletionItemKind.Module,
+                              "kpi": T.CompletionItemKind.Function,
+                              "metric": T.CompletionItemKind.Variable}[want]
+                seen = set()
+                for entry in {"goal": catalog.goals, "kpi": catalog.kpis,
+                              "metric": catalog.metrics}[want]:
+                    if entry.id in seen:
+                        continue
+                    seen.add(entry.id)
+                    add(entry.id, label_kind, _name(entry),
+                        f"{KIND_LABEL[entry.kind]} in `{entry.file.display}:{entry.line}`")
+            elif ctx.key == "owner" and isinstance(project, Project):
+                for owner in project.owners():
+                    add(owner, T.CompletionItemKind.Constant, "owner (team policy)",
+                        chars=re.compile(r"[^\s,\[\]{}#]+"))
+            elif ctx.key == "system" and ctx.path[-1:] == ("data_source",) \
+                    and isinstance(project, Project):
+                for system in project.data_sources():
+                    add(system, T.CompletionItemKind.Value, "data source (team policy)",
+                        chars=re.compile(r"[^\s,\[\]{}#]+"))
+            else:
+                values, meanings = _enum_at(ctx.path, ctx.key)
+                for index, value in enumerate(values):
+                    add(str(value), T.CompletionItemKind.EnumMember,
+                        meanings[index] if index < len(meanings) else "",
+                        chars=tx.WORD_CHARS)
+            return T.CompletionList(is_incomplete=False, items=items)
+        # a key: those the schema allows here, less those already written
+        present = _siblings(lines, line, ctx)
+        for name, sub in properties_at(ctx.path).items():
+            if name in present:
+                continue
+            nested = sub.get("type") == "object" or sub.get("type") == "array"
+            insert = f"{name}:" + ("" if nested else " ")
+            add(name, T.CompletionItemKind.Property, _short(sub), _description(sub), insert,
+                chars=re.compile(r"[A-Za-z0-9_]+"))
+        return T.CompletionList(is_incomplete=False, items=items)
+
+    @feature(T.TEXT_DOCUMENT_CODE_ACTION,
+             T.CodeActionOptions(code_action_kinds=[T.CodeActionKind.QuickFix]))
+    def code_action(params: T.CodeActionParams) -> list[T.CodeAction] | None:
+        uri = params.text_document.uri
+        doc = server.workspace.get_text_document(uri)
+        lines = tx.split_lines(doc.source)
+        actions: list[T.CodeAction] = []
+        for diagnostic in params.context.diagnostics:
+            if diagnostic.source != "kpispec" or not isinstance(diagnostic.code, str) \
+                    or diagnostic.code == "config":
+                continue
+            data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
+            code = diagnostic.code
+            actions += fixes(server, uri, lines, diagnostic, data)
+            target = data.get("entry_line") or data.get("line") or diagnostic.range.start.line + 1
+            edit = suppression_edit(server, lines, int(target) - 1, code, whole_file=False)
+            if edit is not None:
+                where = "this entry" if data.get("entry_line") else "this line"
+                actions.append(T.CodeAction(
+                    title=f"Disable {code} for {where} (# kpispec: disable={code})",
+                    kind=T.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                    edit=T.WorkspaceEdit(changes={uri: [edit]})))
+            edit = suppression_edit(server, lines, 0, code, whole_file=True)
+            if edit is not None:
+                actions.append(T.CodeAction(
+                    title=f"Disable {code} for this file (# kpispec: disable-file={code})",
+                    kind=T.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                    edit=T.WorkspaceEdit(changes={uri: [edit]})))
+        return actions
+
+
+def _short(sub: dict) -> str:
+    kind = sub.get("type")
+    if sub.get("enum"):
+        return " | ".join(map(str, sub["enum"]))
+    if isinstance(kind, list):
+        return " or ".join(kind)
+    if sub.get("format") == "date":
+        return "date YYYY-MM-DD"
+    return {"object": "mapping", "array": "list"}.get(kind, kind or "")
+
+
+def _siblings(lines: list[str], line: int, ctx: tx.Context) -> set[str]:
+    """The keys already written in the mapping the cursor is in."""
+    present: set[str] = set()
+    indent = ctx.indent
+    for step in (-1, 1):
+        index = line + step
+        while 0 <= index < len(lines):
+            text = lines[index]
+            if tx._skip(text):
+                index += step
+                continue
+            content, dash = tx._layout(text)
+            if content < indent or (dash is not None and content == indent and step == 1):
+                if dash is not None and content == indent and step == -1:
+                    found = tx._key_at(text, content)
+                    if found:
+                        present.add(found[0])
+                break
+            if content == indent:
+                found = tx._key_at(text, content)
+                if found:
+                    present.add(found[0])
+                if dash is not None:  # the first key of this item: the mapping starts here
+                    break
+            index += step
+    current = tx._key_at(lines[line], tx._layout(lines[line])[0]) if line < len(lines) else None
+    if current and ctx.key is None:
+        present.discard(current[0])
+    return present
+
+
+def suppression_edit(server: KpispecServer, lines: list[str], line: int, code: str,
+                     whole_file: bool) -> T.TextEdit | None:
+    """The edit that adds ``code`` to the directive on ``line`` (or a new directive at
+    its end); for the whole file, a ``disable-file`` line after ``kpispec: 1``."""
+    kind = "disable-file" if whole_file else "disable"
+    if whole_file:
+        for index, text in enumerate(lines):
+            match = DIRECTIVE.search(text)
+            if match and match.group(1) == kind:
+                return _append_code(server, lines, index, match, code)
+        after = next((i + 1 for i, text in enumerate(lines) if re.match(r"kpispec\s*:", text)), 0)
+        position = server.to_client(lines, after, 0)
+        return T.TextEdit(range=T.Range(start=position, end=position),
+                          new_text=f"# kpispec: disable-file={code}\n")
+    if not 0 <= line < len(lines):
+        return None
+    text = lines[line]
+    for match in DIRECTIVE.finditer(text):
+        if match.group(1) == kind:
+            codes = [c.strip().upper() for c in match.group(2).split(",")]
+            if code in codes:
+                return None
+            return _append_code(server, lines, line, match, code)
+    end = len(text.rstrip())
+    position = server.to_client(lines, line, end)
+    return T.TextEdit(range=T.Range(start=position, end=server.to_client(lines, line, len(text))),
+                      new_text=f"  # kpispec: disable={code}")
+
+
+def _append_code(server: KpispecServer, lines: list[str], line: int, match: re.Match,
+                 code: str) -> T.TextEdit:
+    position = server.to_client(lines, line, match.end(2))
+    return T.TextEdit(range=T.Range(start=position, end=position), new_text=f",{code}")
+
+
+def fixes(server: KpispecServer, uri: str, lines: list[str], diagnostic: T.Diagnostic,
+          data: dict) -> list[T.CodeAction]:
+    """The fixes the finding's rule offers (the ones ``kpispec fix`` applies, through
+    :mod:`kpispec.fixer`), as edits of the buffer: each checked as the fixer checks it
+    (the edited text parses, and its data is what the fix promised). Unsafe fixes are
+    offered too, marked so. None when the buffer changed since the last check."""
+    try:
+        from .. import fixer
+    except ImportError:  # no fixer in this kpispec: suppressions only
+        return []
+    path = server_path(uri)
+    project = server.where.get(path) if path else None
+    if not isinstance(project, Project) or project.catalog is None:
+        return []
+    rule = project.rules.get(diagnostic.code)
+    if rule is None or not fixer.fixable(rule):
+        return []
+    text = project.texts.get(path)
+    source = project.source_of(path)
+    if text is None or source is None or "\n".join(lines) != "\n".join(tx.split_lines(text)):
+        return []  # the buffer changed since the check: the next check offers them
+    found = [f for f in project.findings.get(path, ())
+             if f.code == diagnostic.code and f.line == data.get("line")]
+    if not found:
+        return []
+    doc = fixer.Document(text)
+    doc.catalog = project.catalog
+    actions = []
+    for fix in list(rule.fix(source, found, doc) or ()):
+        if fix is None or not fix.edits:
+            continue
+        unsafe = bool(getattr(rule, "FIX_UNSAFE", False))
+        if not _sound(fixer, source, text, fix):
+            continue
+        edits = [T.TextEdit(range=T.Range(start=_offset(server, lines, text, start),
+                                          end=_offset(server, lines, text, end)),
+                            new_text=new) for start, end, new in fix.edits]
+        actions.append(T.CodeAction(
+            title=f"Fix {diagnostic.code}: {fix.description}" + (" (unsafe)" if unsafe else ""),
+            kind=T.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+            is_preferred=not unsafe, edit=T.WorkspaceEdit(changes={uri: edits})))
+    return actions
+
+
+def server_path(uri: str) -> str | None:
+    from .server import _path
+
+    path = _path(uri)
+    from .engine import real
+
+    return real(path) if path is not None else None
+
+
+def _sound(fixer: Any, source: Any, text: str, fix: Any) -> bool:
+    import copy
+
+    from ..lint import load_raw
+
+    after = load_raw(fixer.apply_edits(text, [fix]).encode("utf-8"))
+    if not after.ok:
+        return False
+    if fix.expect is None:
+        return True
+    try:
+        expected = fix.expect(copy.deepcopy(source.loaded.data))
+        same = getattr(fixer, "_same", None)
+        return same(expected, after.data) if same else expected == after.data
+    except Exception:
+        return False
+
+
+def _offset(server: KpispecServer, lines: list[str], text: str, offset: int) -> T.Position:
+    """A character offset of ``text`` as a position (``lines``: its lines)."""
+    before = text[:offset]
+    line = len(tx.split_lines(before)) - 1
+    column = len(before) - max(before.rfind("\n"), before.rfind("\r")) - 1
+    return server.to_client(lines, line, column)

@@ -1,0 +1,417 @@
+"""The protocol side of ``kpispec lsp``, on pygls 2 (lsprotocol's types).
+
+Threads: pygls reads and answers on its asyncio loop; every piece of heavy work
+(indexing a project, reading a file again, checking) runs on one worker thread, in
+order, so the model (:class:`~kpispec.lsp.engine.Project`) needs no finer locking.
+Requests (hover, completion...) are answered on the loop from the last check's catalog
+and the buffer's current text, so they never wait for a check, nor for indexing.
+
+Diagnostics are scheduled by :meth:`KpispecServer.touch`: a change that comes after a
+quiet spell (no change for the debounce interval, 200 ms by default) is checked at
+once; changes that follow it closely are gathered until the typing pauses for that
+interval. A fast typist so gets one check when they start and one when they pause, never
+one per key, and a single edit is not delayed at all. After a check every open file
+whose diagnostics changed is published, so renaming a goal in one file shows the broken
+links in the others at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from functools import wraps
+from pathlib import Path
+from typing import Any, Callable
+
+from lsprotocol import types as T
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from .. import __version__
+from ..catalog import Entry, Reference
+from ..findings import Finding
+from . import text as tx
+from .engine import Project, real
+
+log = logging.getLogger("kpispec.lsp")
+
+DEBOUNCE_MS = 200
+SEVERITY = {"error": T.DiagnosticSeverity.Error, "warning": T.DiagnosticSeverity.Warning,
+            "info": T.DiagnosticSeverity.Information}
+ID_KEYS = {"id": None, "goal": "goal", "parent": "goal", "inputs": "metric", "feeds": "kpi"}
+KIND_LABEL = {"goal": "goal", "kpi": "KPI", "metric": "metric"}
+CODE_RE = re.compile(r"[A-Za-z]{2}[0-9]{3}\Z")
+DIRECTIVE = re.compile(r"#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
+                       r"([A-Za-z0-9_\-]+(?:\s*,\s*[A-Za-z0-9_\-]+)*)")
+CONFIG_NAMES = ("kpispec.toml", "pyproject.toml")
+
+
+class Broken:
+    """A file whose project cannot be set up (a bad config, a broken plugin)."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+class KpispecServer(LanguageServer):
+    def __init__(self, debounce_ms: int | None = None) -> None:
+        super().__init__("kpispec", __version__,
+                         text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
+        self.debounce = (debounce_ms if debounce_ms is not None else DEBOUNCE_MS) / 1000
+        self.rule_docs: str | None = os.environ.get("KPISPEC_RULE_DOCS_URL") or None
+        self.projects: dict[tuple, Project] = {}
+        self.where: dict[str, Project | Broken] = {}  # realpath of an open file -> its project
+        self.uris: dict[str, str] = {}  # realpath -> uri, for open files
+        self.worker = ThreadPoolExecutor(1, thread_name_prefix="kpispec-lsp")
+        self.cache = None
+        if not os.environ.get("KPISPEC_NO_CACHE"):
+            from ..cache import FileCache
+
+            self.cache = FileCache.open(None)
+        self._jobs: list[Callable[[], Any]] = []
+        self._dirty: set[Project] = set()
+        self._indexing: set[Project] = set()
+        self._due = 0.0
+        self._last_change = -1e9
+        self._wake: asyncio.Event | None = None
+        self._loop_task: asyncio.Task | None = None
+        self._published: dict[str, tuple] = {}  # uri -> (version, diagnostics as data)
+        self.checks = 0  # how many checks ran (for the tests)
+        self.trace = bool(os.environ.get("KPISPEC_LSP_TRACE"))  # log each check's time
+
+    # -- logging -------------------------------------------------------------------
+
+    def log(self, message: str, kind: T.MessageType = T.MessageType.Info) -> None:
+        try:
+            self.window_log_message(T.LogMessageParams(type=kind, message=message))
+        except Exception:  # pragma: no cover - the client is gone
+            log.warning("%s", message)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls's out-of-band errors (a message that cannot be read, say): a log line,
+        not a pop-up; the server goes on."""
+        self.log(f"kpispec lsp: {type(error).__name__}: {error}", T.MessageType.Error)
+
+    # -- projects ------------------------------------------------------------------
+
+    def project_for(self, path: Path) -> Project | Broken:
+        from ..config import ConfigError, load_config
+
+        try:
+            config = load_config(start=path.parent)
+            key = (str(config.source), str(config.root),
+                   _mtime(config.source) if config.source else None)
+            project = self.projects.get(key)
+            if project is None:
+                project = self.projects[key] = Project(config, self.cache)
+            return project
+        except (ConfigError, Exception) as exc:  # a bad config or plugin: say it, go on
+            if not isinstance(exc, ConfigError):
+                self.log(f"kpispec lsp: cannot set up the project of {path}:\n"
+                         + traceback.format_exc(), T.MessageType.Error)
+            return Broken(str(exc))
+
+    def touch(self, project: Project | None = None, now: bool = False) -> None:
+        """Schedule a check (see the module's docstring)."""
+        loop = asyncio.get_running_loop()
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        if self._loop_task is None or self._loop_task.done():
+            self._loop_task = loop.create_task(self._lint_loop())
+        if project is not None:
+            self._dirty.add(project)
+        moment = loop.time()
+        quiet = moment - self._last_change >= self.debounce
+        self._last_change = moment
+        self._due = moment if (now or quiet) else moment + self.debounce
+        self._wake.set()
+
+    def job(self, work: Callable[[], Any]) -> None:
+        self._jobs.append(work)
+
+    async def _lint_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._wake is not None
+        while True:
+            await self._wake.wait()
+            while (delay := self._due - loop.time()) > 0:
+                await asyncio.sleep(delay)
+            self._wake.clear()
+            jobs, self._jobs = self._jobs, []
+            dirty, self._dirty = self._dirty, set()
+            try:
+                results = await loop.run_in_executor(self.worker, self._work, jobs, dirty)
+            except Exception:  # pragma: no cover - _work catches what it can
+                self.log("kpispec lsp: check failed:\n" + traceback.format_exc(),
+                         T.MessageType.Error)
+                continue
+            for project, found in results:
+                self._publish(project, found)
+
+    def _work(self, jobs: list, dirty: set) -> list:
+        """On the worker thread: the jobs (index, reload), then a check of each project
+        that changed."""
+        for work in jobs:
+            try:
+                work()
+            except Exception:
+                self.log("kpispec lsp: " + traceback.format_exc(), T.MessageType.Error)
+        results = []
+        for project in dirty:
+            if not project.indexed:
+                continue  # its index job is queued: it touches the project when done
+            try:
+                started = time.perf_counter()
+                results.append((project, project.check()))
+                self.checks += 1
+                if self.trace:
+                    self.log(f"kpispec: checked {project.root} in "
+                             f"{(time.perf_counter() - started) * 1000:.0f} ms")
+            except Exception:
+                self.log("kpispec lsp: check failed (the server goes on):\n"
+                         + traceback.format_exc(), T.MessageType.Error)
+        return results
+
+    def ensure_indexed(self, project: Project) -> None:
+        if project.indexed or project in self._indexing:
+            return
+        self._indexing.add(project)
+
+        def index() -> None:
+            started = time.perf_counter()
+            try:
+                count = project.index()
+            finally:
+                self._indexing.discard(project)
+            self.log(f"kpispec: indexed {count} catalog files under {project.root} in "
+                     f"{time.perf_counter() - started:.2f} s")
+            # the project was touched with this job: it is checked right after it
+
+        self.job(index)
+
+    # -- publishing ------------------------------------------------------------------
+
+    def _publish(self, project: Project, found: dict[str, list[Finding]]) -> None:
+        for key, findings in found.items():
+            uri = self.uris.get(key)
+            if uri is None or self.where.get(key) is not project:
+                continue  # closed meanwhile
+            lines = tx.split_lines(project.texts.get(key, ""))
+            diagnostics = [self.diagnostic(f, lines) for f in findings]
+            version = project.versions.get(key)
+            self.send(uri, diagnostics, version)
+
+    def send(self, uri: str, diagnostics: list[T.Diagnostic], version: int | None) -> None:
+        shape = tuple((d.range.start.line, d.range.start.character, d.range.end.line,
+                       d.range.end.character, d.code, d.message, d.severity)
+                      for d in diagnostics)
+        if self._published.get(uri) == (version, shape):
+            return
+        self._published[uri] = (version, shape)
+        self.text_document_publish_diagnostics(
+            T.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+
+    def clear(self, uri: str) -> None:
+        self._published.pop(uri, None)
+        self.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def to_client(self, lines: list[str], line: int, column: int) -> T.Position:
+        codec = self.workspace.position_codec
+        text = lines[line] if 0 <= line < len(lines) else ""
+        return T.Position(line=max(line, 0), character=codec.client_num_units(text[:column]))
+
+    def range_of(self, lines: list[str], line: int, start: int, end: int) -> T.Range:
+        return T.Range(start=self.to_client(lines, line, start),
+                       end=self.to_client(lines, line, end))
+
+    def diagnostic(self, finding: Finding, lines: list[str]) -> T.Diagnostic:
+        line = max(finding.line - 1, 0)
+        if line < len(lines):
+            start, end = tx.token_range(lines[line], max(finding.column - 1, 0))
+        else:
+            line, start, end = max(len(lines) - 1, 0), 0, 0
+        href = self.rule_docs.replace("{code}", finding.code) if self.rule_docs else None
+        return T.Diagnostic(
+            range=self.range_of(lines, line, start, end),
+            severity=SEVERITY.get(finding.severity, T.DiagnosticSeverity.Error),
+            code=finding.code,
+            code_description=T.CodeDescription(href=href) if href else None,
+            source="kpispec",
+            message=f"{finding.message} ({finding.name})" if finding.name else finding.message,
+            data={"entry_line": finding.entry_line, "line": finding.line,
+                  "entry": finding.entry, "name": finding.name},
+        )
+
+    # -- documents -------------------------------------------------------------------
+
+    def opened(self, uri: str, text: str, version: int | None) -> None:
+        path = _path(uri)
+        if path is None:
+            return
+        key = real(path)
+        project = self.project_for(path)
+        old = self.where.get(key)
+        if isinstance(old, Project) and old is not project:
+            old.close_buffer(path)
+            self._dirty.add(old)
+        self.where[key], self.uris[key] = project, uri
+        if isinstance(project, Broken):
+            if _looks_like_kpi(path, text):
+                self.send(uri, [T.Diagnostic(
+                    range=T.Range(start=T.Position(line=0, character=0),
+                                  end=T.Position(line=0, character=0)),
+                    severity=T.DiagnosticSeverity.Error, source="kpispec", code="config",
+                    message=f"kpispec cannot lint this file: {project.message}")], version)
+            return
+        project.set_buffer(path, text, version)
+        self.ensure_indexed(project)
+        self.touch(project, now=True)
+
+    def changed(self, uri: str, text: str, version: int | None, now: bool = False) -> None:
+        path = _path(uri)
+        if path is None:
+            return
+        project = self.where.get(real(path))
+        if project is None or isinstance(project, Broken):
+            self.opened(uri, text, version)
+            return
+        project.set_buffer(path, text, version)
+        self.touch(project, now=now)
+
+    def closed(self, uri: str) -> None:
+        path = _path(uri)
+        if path is None:
+            return
+        key = real(path)
+        project = self.where.pop(key, None)
+        self.uris.pop(key, None)
+        self.clear(uri)
+        if isinstance(project, Project):
+            project.close_buffer(path)
+            self.job(lambda: project.reload(path))  # the file as saved joins again
+            self.touch(project, now=True)
+
+    def watched(self, changes: list[T.FileEvent]) -> None:
+        """Files changed on disk (a checkout, a save by another program)."""
+        for change in changes:
+            path = _path(change.uri)
+            if path is None:
+                continue
+            if path.name in CONFIG_NAMES:
+                self.rebuild()
+                return
+            for project in list(self.projects.values()):
+                if Path(os.path.abspath(path)).is_relative_to(project.root):
+                    if path.suffix == ".json":
+                        project.dbt_changed()
+                    elif real(path) not in project.buffers:
+                        self.job(lambda p=project, f=path: p.reload(f))
+                    self.touch(project, now=True)
+
+    def rebuild(self) -> None:
+        """The config changed: every open file's project is set up again."""
+        self.projects.clear()
+        for key, uri in list(self.uris.items()):
+            doc = self.workspace.text_documents.get(uri)
+            if doc is not None:
+                self.where.pop(key, None)
+                self.opened(uri, doc.source, doc.version)
+
+    # -- what is at a position ----------------------------------------------------
+
+    def at(self, uri: str, position: T.Position) -> tuple[Any, list[str], int, int]:
+        doc = self.workspace.get_text_document(uri)
+        lines = tx.split_lines(doc.source)
+        server = self.workspace.position_codec.position_from_client_units(lines, position)
+        path = _path(uri)
+        project = self.where.get(real(path)) if path is not None else None
+        return project, lines, server.line, server.character
+
+    def location(self, entry_or_source: Any, line: int, start: int, end: int,
+                 lines: list[str]) -> T.Location:
+        source = entry_or_source.file if isinstance(entry_or_source, Entry) else entry_or_source
+        return T.Location(uri=self.uri_of(source.path),
+                          range=self.range_of(lines, line, start, end))
+
+    def uri_of(self, path: Path) -> str:
+        return self.uris.get(real(path)) or from_fs_path(str(path))
+
+    def definition_of(self, entry: Entry) -> T.Location:
+        lines = tx.split_lines(entry.file.loaded.text or "")
+        line, column = entry.pos("id")
+        line -= 1
+        text = lines[line] if 0 <= line < len(lines) else ""
+        start, end = tx.value_range(text, column - 1)
+        return self.location(entry, line, start, end, lines)
+
+    def reference_location(self, ref: Reference) -> T.Location:
+        source = ref.source
+        lines = tx.split_lines(source.file.loaded.text or "")
+        line, column = source.pos(*ref.keys)
+        line -= 1
+        text = lines[line] if 0 <= line < len(lines) else ""
+        if ref.index is None:
+            start, end = tx.value_range(text, column - 1)
+        else:
+            start, end = tx.token_range(text, column - 1)
+            if text[start:start + 1] in "\"'":
+                start, end = start + 1, end - 1
+        return self.location(source, line, start, end, lines)
+
+
+def _mtime(path: Path | None) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns if path else None
+    except OSError:
+        return None
+
+
+def _path(uri: str) -> Path | None:
+    if not uri.startswith("file:"):
+        return None
+    path = to_fs_path(uri)
+    return Path(path) if path else None
+
+
+def _looks_like_kpi(path: Path, text: str) -> bool:
+    return path.suffix in (".yaml", ".yml") and ("kpispec" in text or "kpis" in path.parts
+                                                 or path.name.endswith((".kpi.yaml", ".kpi.yml")))
+
+
+def guarded(server: KpispecServer, handler: Callable) -> Callable:
+    """A handler whose failure is logged to the client (window/logMessage) and answered
+    with an empty result: one bad request never stops the server."""
+
+    @wraps(handler)
+    def run(params: Any) -> Any:
+        try:
+            return handler(params)
+        except Exception:
+            server.log(f"kpispec lsp: {handler.__name__} failed (the server goes on):\n"
+                       + traceback.format_exc(), T.MessageType.Error)
+            return None
+
+    return run
+
+
+def create_server(debounce_ms: int | None = None) -> KpispecServer:
+    from . import features
+
+    server = KpispecServer(debounce_ms)
+    features.register(server, guarded)
+    return server
+
+
+def serve(debounce_ms: int | None = None) -> int:
+    import sys
+
+    server = create_server(debounce_ms)
+    server.start_io()
+    if sys.stdout is None or sys.stdout.closed:  # pygls closed it on exit: the CLI flushes
+        sys.stdout = open(os.devnull, "w")
+    return 0

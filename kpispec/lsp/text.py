@@ -1,0 +1,262 @@
+"""Reading a KPI file's text around a position, without the YAML parser.
+
+The language server needs to know what is under the cursor while the buffer is being
+typed (and often does not parse): which key, in which mapping, whether the cursor is on
+the key or in its value, and the word it is on. It also turns a finding's line and
+column into a range that covers the key or value there. Both are done here from the
+text alone, by the indentation rules of block YAML (and the brackets of a one-line
+flow list), which is all a KPI file uses. Positions are 0-based, columns in characters
+(code points): the server converts them to the client's units.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what YAML and LSP both count as line breaks
+_KEY = re.compile(r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"\[\]{},:-][^#:]*?|-[^\s#:][^#:]*?)\s*:(?=\s|$)""")
+ID_CHARS = re.compile(r"[a-z0-9._-]+")
+WORD_CHARS = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def split_lines(text: str) -> list[str]:
+    return LINE_BREAK.split(text)
+
+
+def comment_start(line: str) -> int:
+    """Where a comment starts on ``line`` (a ``#`` at the start or after a blank, outside
+    quotes); ``len(line)`` when there is none."""
+    quote = ""
+    for index, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = ""
+            continue
+        if char in "\"'" and (index == 0 or line[index - 1] in " \t[{,:-"):
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1] in " \t"):
+            return index
+    return len(line)
+
+
+def _scalar_end(line: str, start: int, flow: bool) -> int:
+    """End (exclusive) of the scalar that starts at ``start``."""
+    limit = comment_start(line)
+    if start >= limit:
+        return start
+    char = line[start]
+    if char in "\"'":
+        index = start + 1
+        while index < len(line):
+            if line[index] == "\\" and char == '"':
+                index += 2
+                continue
+            if line[index] == char:
+                if char == "'" and line[index + 1:index + 2] == "'":
+                    index += 2
+                    continue
+                return index + 1
+            index += 1
+        return len(line.rstrip())
+    if char in "[{":  # a flow collection: to its closing bracket on this line
+        depth, index = 0, start
+        while index < limit:
+            if line[index] in "[{":
+                depth += 1
+            elif line[index] in "]}":
+                depth -= 1
+                if depth == 0:
+                    return index + 1
+            index += 1
+        return len(line[:limit].rstrip())
+    end = limit
+    if flow:
+        for stop in ",]}":
+            found = line.find(stop, start, end)
+            if found >= 0:
+                end = found
+    return len(line[:end].rstrip()) if end > start else start
+
+
+def _in_flow(line: str, column: int) -> bool:
+    depth = 0
+    for char in line[:column]:
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+    return depth > 0
+
+
+def token_range(line: str, column: int) -> tuple[int, int]:
+    """The columns (start, end) of what a finding at ``column`` points at: a key with
+    its value when the value is on the same line (``direction: up``), a key alone when
+    its value is below it, a list item, or a flow collection. At least one character
+    when the line has one."""
+    column = max(0, min(column, len(line)))
+    flow = _in_flow(line, column)
+    match = _KEY.match(line, column) if not flow or line[column:column + 1] not in "[{" else None
+    if match and match.end() <= comment_start(line) and not flow:
+        value = match.end()
+        while value < len(line) and line[value] in " \t":
+            value += 1
+        rest = line[value:comment_start(line)].strip()
+        if not rest or rest[0] in "|>":
+            end = match.end() - 1  # the key, without its colon
+        else:
+            end = _scalar_end(line, value, False)
+        end = max(end, match.end() - 1)
+    elif match and flow:
+        end = match.end() - 1
+    else:
+        end = _scalar_end(line, column, flow)
+    if end <= column:
+        end = min(column + 1, len(line))
+    return column, end
+
+
+def value_range(line: str, column: int) -> tuple[int, int]:
+    """The value of the key at ``column`` when it is on the same line (an id after
+    ``id:``), else the key itself."""
+    match = _KEY.match(line, column)
+    if match is None:
+        return token_range(line, column)
+    value = match.end()
+    while value < len(line) and line[value] in " \t":
+        value += 1
+    end = _scalar_end(line, value, False)
+    if end <= value:
+        return column, match.end() - 1
+    if line[value] in "\"'":
+        return value + 1, end - 1
+    return value, end
+
+
+@dataclass
+class Context:
+    """Where the cursor is: ``path`` is the chain of mapping keys above the mapping it is
+    in, ``-`` for a list item (``('kpis', '-', 'target')``); ``key`` the key of its line
+    (or, on a list item or in a flow list, the key the list belongs to); ``in_value``
+    whether it is in that key's value rather than on the key; ``word`` the word under the
+    cursor (``start``..``end``) and ``prefix`` the part of it before the cursor."""
+
+    path: tuple
+    key: str | None
+    in_value: bool
+    word: str
+    start: int
+    end: int
+    prefix: str
+    in_comment: bool = False
+    indent: int = 0  # the column keys of this mapping start at
+
+
+def _layout(line: str) -> tuple[int, int | None]:
+    """(content column, column of the first list dash or None) of a line."""
+    index = len(line) - len(line.lstrip(" "))
+    dash = None
+    while line[index:index + 2] in ("- ", "-\t") or line[index:] == "-":
+        if dash is None:
+            dash = index
+        index += 1
+        while index < len(line) and line[index] in " \t":
+            index += 1
+    return index, dash
+
+
+def _key_at(line: str, column: int) -> tuple[str, int] | None:
+    """The key that starts at ``column`` and the column just after its colon."""
+    match = _KEY.match(line, column)
+    if match is None or match.end() > comment_start(line):
+        return None
+    key = match.group(0)[:-1].strip()
+    if key[:1] in "\"'":
+        key = key[1:-1]
+    return key, match.end()
+
+
+def _skip(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#") or stripped in ("---", "...") \
+        or stripped.startswith("%")
+
+
+def enclosing(lines: list[str], number: int, limit: int, dash: int | None) -> tuple:
+    """The path of the mapping whose keys start at column ``limit`` on line ``number``
+    (``dash``: the column of a list dash on that line, when the mapping is a list item
+    that starts there)."""
+    path: list = []
+    equal = False  # looking for a list's key, which may sit at the dash's column
+    if dash is not None:
+        path.append("-")
+        limit, equal = dash, True
+    for index in range(number - 1, -1, -1):
+        line = lines[index]
+        if _skip(line):
+            continue
+        content, line_dash = _layout(line)
+        if content > limit:
+            continue  # deeper: a sibling's children
+        if content == limit and not equal:
+            if line_dash is not None:  # the first key of this list item's mapping
+                path.append("-")
+                limit, equal = line_dash, True
+            continue  # a sibling key
+        if content == limit and equal:
+            if line_dash is not None:
+                continue  # a sibling item of the list
+            found = _key_at(line, content)
+            if found is None:
+                break
+            path.append(found[0])  # the key of a list that is not indented under it
+            equal = False
+            continue
+        found = _key_at(line, content)  # content < limit: the parent's key
+        if found is None:
+            break
+        path.append(found[0])
+        if line_dash is not None:
+            path.append("-")
+            limit, equal = line_dash, True
+        else:
+            limit, equal = content, False
+    return tuple(reversed(path))
+
+
+def word_at(line: str, column: int, chars: re.Pattern = WORD_CHARS) -> tuple[str, int, int]:
+    for match in chars.finditer(line):
+        if match.start() <= column <= match.end():
+            return match.group(), match.start(), match.end()
+    return "", column, column
+
+
+def context_at(lines: list[str], number: int, column: int) -> Context:
+    """What is at (``number``, ``column``): see :class:`Context`."""
+    line = lines[number] if 0 <= number < len(lines) else ""
+    column = max(0, min(column, len(line)))
+    word, start, end = word_at(line, column)
+    prefix = line[start:column]
+    hash_at = comment_start(line)
+    in_comment = column > hash_at
+    content, dash = _layout(line)
+    if not line[:column].strip() or (content >= column and not line[content:].strip()):
+        # a blank (or dash-only) line up to the cursor: a key about to be typed here
+        indent = column if not line.strip() else content
+        return Context(enclosing(lines, number, indent, dash if dash is not None and dash < column else None),
+                       None, False, word, start, end, prefix, in_comment, indent)
+    found = _key_at(line, content)
+    if found is not None:
+        key, after = found
+        path = enclosing(lines, number, content, dash)
+        in_value = column >= after
+        return Context(path, key, in_value, word, start, end, prefix, in_comment, content)
+    if dash is not None:  # a list item that is a scalar: a value of the list's key
+        outer = enclosing(lines, number, content, dash)[:-1]  # the item is no mapping
+        if outer and outer[-1] != "-":  # the list's key, in the mapping above it
+            return Context(outer[:-1], outer[-1], True, word, start, end, prefix, in_comment,
+                           dash)
+        return Context(outer, None, True, word, start, end, prefix, in_comment, dash)
+    # a word being typed where a key goes (no colon yet)
+    return Context(enclosing(lines, number, content, None), None, False, word, start, end,
+                   prefix, in_comment, content)

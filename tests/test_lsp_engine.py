@@ -1,0 +1,80 @@
+"""The language server's model (kpispec.lsp.engine, kpispec.lsp.text): no pygls needed.
+Its incremental check must give exactly the findings ``kpispec lint`` gives."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+from conftest import TODAY, write
+
+from kpispec.config import load_config
+from kpispec.lint import lint
+from kpispec.lsp import text as tx
+from kpispec.lsp.engine import Project
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import corpus_gen  # noqa: E402
+
+
+def _shape(findings):
+    return sorted((f.path, f.line, f.column, f.code, f.severity, f.message) for f in findings)
+
+
+def test_incremental_checks_agree_with_lint_after_every_edit(tmp_path):
+    paths = corpus_gen.many_files(tmp_path / "c", 30)
+    root = tmp_path / "c"
+    write(root / "kpispec.toml", f"today = {TODAY}\n")
+    config = load_config(start=root)
+    project = Project(config)
+    assert project.index() == 30
+    opened = [paths[0], paths[3], paths[10], paths[11]]
+    texts = {p: p.read_text(encoding="utf-8") for p in opened}
+    for path in opened:
+        project.set_buffer(path, texts[path], 1)
+    rng = random.Random(7)
+    edits = [
+        lambda t: t.replace("t00000-goal-0", "t00000-goal-x", 1),  # a goal renamed
+        lambda t: t.replace("goal: t00010-goal-0", "goal: t00000-goal-0", 1),
+        lambda t: t.replace("    target:\n", "    traget:\n", 1),  # schema, class
+        lambda t: t.replace("kpis:\n", "kpis: [\n", 1),  # unparsable
+        lambda t: t.replace("kpis: [\n", "kpis:\n", 1),
+        lambda t: t.replace("  - id: t00003-kpi-1\n", "  - id: t00003-kpi-1  # kpispec: "
+                            "disable=KS107,KS304\n", 1),
+        lambda t: t.replace("t00011-metric-0", "t00010-metric-0", 1),  # a duplicate id
+        lambda t: t + "  - id: extra\n    name: Extra\n",
+    ]
+    for step, edit in enumerate(edits * 2):
+        path = rng.choice(opened)
+        texts[path] = edit(texts[path])
+        project.set_buffer(path, texts[path], step + 2)
+        mine = project.check()
+        # lint the same catalog from disk: write the buffers out in a copy
+        for other, text in texts.items():
+            other.write_text(text, encoding="utf-8")
+        expected = lint([str(p) for p in opened], config, cwd=root, jobs=1)
+        got = [f for found in mine.values() for f in found]
+        assert _shape(got) == _shape(expected.findings), f"after edit {step}"
+        project.reload(path)
+
+
+def test_token_ranges():
+    assert tx.token_range("  - id: arr   # c", 4) == (4, 11)
+    assert tx.token_range("      direction: up", 6) == (6, 19)
+    assert tx.token_range("    target:", 4) == (4, 10)
+    assert tx.token_range("    description: >", 4) == (4, 15)
+    assert tx.token_range("    inputs: [m1, m2]", 13) == (13, 15)
+    assert tx.token_range("    name: 'a # b'  # c", 4) == (4, 17)
+    assert tx.value_range("  - id: g1", 4) == (8, 10)
+
+
+def test_cursor_context():
+    lines = tx.split_lines("kpispec: 1\nkpis:\n- id: a\n  target:\n    direction: up\n"
+                           "  inputs:\n    - m1\n  \n")
+    ctx = tx.context_at(lines, 4, 16)
+    assert (ctx.path, ctx.key, ctx.in_value) == (("kpis", "-", "target"), "direction", True)
+    ctx = tx.context_at(lines, 6, 7)
+    assert (ctx.path, ctx.key, ctx.in_value, ctx.word) == (("kpis", "-"), "inputs", True, "m1")
+    ctx = tx.context_at(lines, 7, 2)
+    assert (ctx.path, ctx.key, ctx.in_value) == (("kpis", "-"), None, False)
