@@ -15,7 +15,10 @@ alike, times each command in a fresh process:
   times the size, for linear growth;
 * the commit gate, ``kpispec lint --staged``, in a git repository whose ``HEAD`` holds
   the corpus (and one of 20 files) and whose index one edited file, against the old
-  hook (``kpispec lint FILE`` on that file) and a cached lint of the whole catalog.
+  hook (``kpispec lint FILE`` on that file) and a cached lint of the whole catalog;
+* the goalposts (issue 13): ``kpispec lint --base HEAD`` with one file edited in the
+  work tree against a plain lint, ``kpispec diff HEAD~1``, and ``kpispec history ID`` on
+  an entry changed by 25, 50 and 100 commits of a 1000-file repository.
 
 It prints, per command, the median wall time, the median CPU time (user + system, of
 the process and its workers: the fairer figure when other work shares the machine),
@@ -29,6 +32,7 @@ cProfile of the full lint and of the gate.
     python bench/bench.py --quick     # 200 files, 2 rounds, no scale runs (~1 minute)
     python bench/bench.py --scale 10 --scale 100 --profile
     python bench/bench.py --gate      # the commit gate's groups alone (under a minute)
+    python bench/bench.py --goalposts # --base, diff and history alone (about two minutes)
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import datetime as _dt
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -84,6 +89,7 @@ class Case:
     ok_codes: tuple[int, ...] = (0, 1)
     empty: Path | None = None  # a cache folder emptied before every run (a first run)
     goal: float | None = None  # the issue's bound on the gate's wall time over this one's
+    note: str = ""  # shown beside it (goalposts: the commits history lists)
 
     def median(self, index: int) -> float:
         return statistics.median(run[index] for run in self.runs)
@@ -187,8 +193,9 @@ def small_cases(folder: Path, path: Path) -> list[Case]:
 GATE_FILES = 20  # the small catalog of the gate's goal over a one-file lint
 
 
-def git(folder: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=folder, env=ENV, check=True, stdin=subprocess.DEVNULL,
+def git(folder: Path, *args: str, date: str | None = None) -> None:
+    env = ENV if date is None else {**ENV, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    subprocess.run(["git", *args], cwd=folder, env=env, check=True, stdin=subprocess.DEVNULL,
                    stdout=subprocess.DEVNULL)
 
 
@@ -225,6 +232,147 @@ def gate_cases(group: str, folder: Path, changed: Path, whole: bool) -> list[Cas
         cases += [Case(group, "kpispec lint, cached", kpispec([], cached=True), folder, goal=1.5),
                   Case(group, "kpispec lint --jobs 1, cached", kpispec(["--jobs", "1"], cached=True),
                        folder)]
+    return cases
+
+
+HISTORY_COMMITS = (25, 50, 100)  # commits that change the entry kpispec history is run on
+
+
+def _entry_block(text: str, entry_id: str) -> tuple[int, int]:
+    """Where the entry ``entry_id`` is in a corpus file: its lines, start to end."""
+    start = text.index(f"  - id: {entry_id}\n")
+    found = re.compile(r"^(  - id: |\S)", re.MULTILINE).search(text, start + len(entry_id) + 9)
+    return start, found.start() if found else len(text)
+
+
+def running_kpi(path: Path) -> str:
+    """A KPI of the file, running at TODAY, with an owner and a target to increase: the
+    one whose goalposts move."""
+    text = path.read_text(encoding="utf-8")
+    for entry_id in re.findall(r"^  - id: (t\d+-kpi-\d+)$", text, re.MULTILINE):
+        start, end = _entry_block(text, entry_id)
+        block = text[start:end]
+        if ("    owner: " in block and "      direction: increase" in block
+                and re.search(r"      value: \d+", block)
+                and re.search(r"      start: 2026-01-01\n      end: 2026-(0[7-9]|1[0-2])", block)):
+            return entry_id
+    raise SystemExit(f"bench: no running KPI with an owner and a target in {path}")
+
+
+def edit_entry(path: Path, entry_id: str, field: str, change) -> None:
+    """Apply ``change`` (old value -> new) to the entry's ``target.value`` or ``owner``."""
+    text = path.read_text(encoding="utf-8")
+    start, end = _entry_block(text, entry_id)
+    pattern = r"^(      value: )(\d+)$" if field == "value" else r"^(    owner: )(\S+)$"
+    block = re.sub(pattern, lambda m: m.group(1) + change(m.group(2)), text[start:end],
+                   count=1, flags=re.MULTILINE)
+    path.write_text(text[:start] + block + text[end:], encoding="utf-8")
+
+
+def bump_first_target(path: Path) -> None:
+    """Some other change to a file: its first KPI's target raised by one."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^(      value: )(\d+)$", lambda m: f"{m.group(1)}{int(m.group(2)) + 1}",
+                           text, count=1, flags=re.MULTILINE), encoding="utf-8")
+
+
+def base_repo(folder: Path, files: int) -> tuple[list[Path], str]:
+    """A git repository for ``--base HEAD`` and ``diff HEAD~1``: the corpus committed, then
+    a commit raising the first target of three files (so ``HEAD~1`` differs), packed as
+    a clone's objects are; in the work tree, not staged, one edit: a running KPI's target
+    lowered in the middle file (KS501 fires). Rebuilt every run."""
+    shutil.rmtree(folder, ignore_errors=True)
+    paths = corpus_gen.many_files(folder, files)
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "the corpus", date="2026-01-05T09:00:00Z")
+    for path in (paths[1], paths[files // 3], paths[-2]):
+        bump_first_target(path)
+    git(folder, "commit", "-q", "-a", "-m", "three targets raised", date="2026-02-05T09:00:00Z")
+    git(folder, "repack", "-a", "-d", "-q")
+    changed = paths[files // 2]
+    entry = running_kpi(changed)
+    edit_entry(changed, entry, "value", lambda old: str(int(old) - 1))
+    return paths, entry
+
+
+def history_repo(folder: Path, files: int, commits: int) -> tuple[list[Path], str]:
+    """A git repository of ``files`` files in which one entry (a running KPI of the middle
+    file) is changed by ``commits`` commits, its target and its owner in turn, each of
+    which also changes two other files; after each, a commit that changes three other
+    files only. So the log holds 2 x ``commits`` + 1 commits, and history lists
+    ``commits`` + 1 (the one that added the entry). Dated an hour apart; packed."""
+    shutil.rmtree(folder, ignore_errors=True)
+    paths = corpus_gen.many_files(folder, files)
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "add", "-A")
+    when = _dt.datetime(2026, 1, 5, 9, tzinfo=_dt.timezone.utc)
+    git(folder, "commit", "-q", "-m", "the corpus", date=when.isoformat())
+    home = paths[files // 2]
+    entry = running_kpi(home)
+    others = iter(paths[(n * 7919) % files] for n in range(10 ** 6)
+                  if paths[(n * 7919) % files] != home)  # spread over the corpus
+
+    def commit(subject: str, bumps: int) -> None:
+        nonlocal when
+        for _ in range(bumps):
+            bump_first_target(next(others))
+        when += _dt.timedelta(hours=1)
+        git(folder, "commit", "-q", "-a", "-m", subject, date=when.isoformat())
+
+    for i in range(commits):
+        if i % 2:
+            edit_entry(home, entry, "owner", lambda old, i=i: f"team-{i}")
+            commit(f"{entry}: owner {i}", 2)
+        else:
+            edit_entry(home, entry, "value", lambda old, i=i: str(int(old) + (7 if i % 4 else -5)))
+            commit(f"{entry}: target {i}", 2)
+        commit(f"other teams' targets {i}", 3)
+    git(folder, "repack", "-a", "-d", "-q")
+    return paths, entry
+
+
+def kpispec_cmd(command: str, args: list[str], cached: bool = True) -> list[str]:
+    """``kpispec COMMAND --format json ARGS``, cached (the bench's cache) or --no-cache."""
+    today = ["--today", TODAY] if command in ("lint", "diff") else []
+    return [tool("kpispec"), command, "--format", "json", *today,
+            *([] if cached else ["--no-cache"]), *args]
+
+
+def goalposts_cases(group: str, folder: Path) -> list[Case]:
+    """``lint --base HEAD`` (one file edited in the work tree) and ``diff HEAD~1`` against
+    a plain lint of the same catalog, side by side; cached (the warm-up round fills the
+    cache), and cold (--no-cache) for comparison."""
+    plain = "kpispec lint, cached"
+    return [Case(group, plain, kpispec([], cached=True), folder),
+            Case(group, "kpispec lint --base HEAD, cached", kpispec(["--base", "HEAD"], cached=True),
+                 folder, plain, goal=1.5),
+            Case(group, "kpispec diff HEAD~1, cached", kpispec_cmd("diff", ["HEAD~1"]), folder, plain,
+                 ok_codes=(0,)),
+            Case(group, "kpispec lint, --no-cache", kpispec([]), folder, plain),
+            Case(group, "kpispec lint --base HEAD, --no-cache", kpispec(["--base", "HEAD"]), folder,
+                 plain)]
+
+
+def history_cases(group: str, repos: dict[int, tuple[Path, str]]) -> list[Case]:
+    """``history ID`` in each repository, cached; and the 50-commit one with --no-cache."""
+    first = f"kpispec history, {min(repos)} commits, cached"
+    cases = [Case(group, f"kpispec history, {n} commits, cached",
+                  kpispec_cmd("history", [entry]), folder, None if n == min(repos) else first,
+                  ok_codes=(0,))
+             for n, (folder, entry) in sorted(repos.items())]
+    middle = sorted(repos)[len(repos) // 2]
+    folder, entry = repos[middle]
+    cases.append(Case(group, f"kpispec history, {middle} commits, --no-cache",
+                      kpispec_cmd("history", [entry], cached=False), folder, first, ok_codes=(0,)))
+    for case in cases:
+        proc = subprocess.run(case.argv, cwd=case.cwd, capture_output=True, text=True, env=ENV,
+                              check=False)
+        if proc.returncode:
+            sys.exit(f"bench: {case.name} exited {proc.returncode}:\n{proc.stderr[-2000:]}")
+        logged = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=case.cwd, env=ENV,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        case.note = f"{len(json.loads(proc.stdout)['commits'])} of {logged}"
     return cases
 
 
@@ -296,6 +444,40 @@ def gate_report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, 
     return out
 
 
+def goalposts_report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]) -> list[str]:
+    """The goalposts' tables: each command's time over its reference's (the plain lint;
+    for history, the fewest commits), paired by round, and the issue's goal where it
+    sets one; for history, the commits it lists of those in the log, and how the time
+    grows per commit of the entry."""
+    out = []
+    for group, cases in groups.items():
+        files, size, entries = sizes[group]
+        by_name = {c.name: c for c in cases}
+        out += ["", f"## {group}: {files} files, {entries} entries, {size / 1e6:.1f} MB", "",
+                ("| command | wall s | CPU s | this / ref (wall) | this / ref (CPU) | goal "
+                 "| history lists, of the log | peak MiB |"),
+                "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for case in cases:
+            ref = by_name.get(case.floor) if case.floor else None
+            ratios = [f"{paired(case, ref, i):.2f}x" for i in (0, 1)] if ref else ["ref", "ref"]
+            goal = ""
+            if case.goal is not None and ref is not None:
+                goal = f"<= {case.goal}x: {'met' if paired(case, ref, 0) <= case.goal else 'MISSED'}"
+            out.append(f"| {case.name} | {case.median(0):.3f} | {case.median(1):.3f} | {ratios[0]} "
+                       f"| {ratios[1]} | {goal} | {case.note} | {case.rss_mib:.0f} |")
+        warm = [(int(c.name.split()[2]), c) for c in cases
+                if c.name.startswith("kpispec history, ") and c.name.endswith(", cached")]
+        if len(warm) > 1:
+            (low, first), (high, last) = warm[0], warm[-1]
+            out.append("")
+            for index, what in ((0, "wall"), (1, "CPU")):
+                slope = (last.median(index) - first.median(index)) / (high - low)
+                out.append(f"- history, {what}: {slope * 1000:.1f} ms more per commit of the entry "
+                           f"(each with one commit of other files beside it), "
+                           f"{low} -> {high} commits")
+    return out
+
+
 def growth(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]) -> list[str]:
     """Time per entry of kpispec --jobs 1 (and the floor) for every corpus size."""
     out = ["", "## growth (median CPU time, --jobs 1)", "",
@@ -313,14 +495,14 @@ def growth(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]
     return out
 
 
-def profile(folder: Path, out: Path, name: str, args: list[str]) -> list[str]:
-    """A cProfile of ``kpispec lint ARGS`` run in ``folder``: the 30 most costly functions
-    by cumulative time, the 25 by own time."""
+def profile(folder: Path, out: Path, name: str, args: list[str], command: str = "lint") -> list[str]:
+    """A cProfile of ``kpispec lint ARGS`` (or ``kpispec COMMAND ARGS``) run in ``folder``:
+    the 30 most costly functions by cumulative time, the 25 by own time."""
     import pstats
 
     target = out / f"{name}.prof"
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(target), "-m", "kpispec", "lint",
-                    "--format", "json", "--today", TODAY, *args],
+    head = ["lint", "--format", "json", "--today", TODAY] if command == "lint" else [command]
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(target), "-m", "kpispec", *head, *args],
                    cwd=folder, stdout=subprocess.DEVNULL, check=False, env=ENV)
     text = out / f"{name}.prof.txt"
     with text.open("w") as handle:
@@ -365,8 +547,10 @@ def main() -> None:
                         help="skip check-jsonschema and yamllint over the catalog (the slow ones)")
     parser.add_argument("--gate", action="store_true",
                         help="the commit gate's groups alone (they are in every run)")
+    parser.add_argument("--goalposts", action="store_true",
+                        help="lint --base, diff and history alone (they are in every run)")
     parser.add_argument("--profile", action="store_true",
-                        help="cProfile the full lint (cold) and the gate (cached)")
+                        help="cProfile the full lint (cold), the gate and lint --base (cached)")
     args = parser.parse_args()
     files = args.files or (200 if args.quick else 1000)
     rounds = args.rounds or (2 if args.quick else 5)
@@ -376,6 +560,8 @@ def main() -> None:
     print(f"bench: {machine()}", flush=True)
     groups: dict[str, list[Case]] = {}
     gates: dict[str, list[Case]] = {}
+    goals: dict[str, list[Case]] = {}
+    full = not (args.gate or args.goalposts)
     sizes: dict[str, tuple[int, int, int]] = {}
     small = {"one file", f"gate, {GATE_FILES} files"}  # short runs: repeated in each round
 
@@ -384,7 +570,7 @@ def main() -> None:
         sizes[group] = (len(paths), sum(p.stat().st_size for p in paths), entries_of(folder))
 
     base, one = corpus / f"files-{files}", corpus / "one"
-    if not args.gate:
+    if full:
         add("catalog", base, corpus_gen.many_files(base, files), not args.no_others)
         for scale in args.scale:
             folder = corpus / f"files-{files * scale}"
@@ -396,16 +582,33 @@ def main() -> None:
             groups["one 20,000-KPI file"] = catalog_cases("one 20,000-KPI file", big, [path], False)[:2]
             sizes["one 20,000-KPI file"] = (1, path.stat().st_size, entries_of(big))
         groups["one file"] = small_cases(one, corpus_gen.one_small_file(one))
-    for count in sorted({files, GATE_FILES}, reverse=True):
+    for count in sorted({files, GATE_FILES}, reverse=True) if full or args.gate else ():
         group, folder = f"gate, {count} files", corpus / f"gate-{count}"
         print(f"bench: a git repository of {count} files, one staged edit ...", flush=True)
         paths, changed = gate_repo(folder, count)
         gates[group] = gate_cases(group, folder, changed, whole=count > GATE_FILES)
         sizes[group] = (len(paths), sum(p.stat().st_size for p in paths), entries_of(folder))
+    if full or args.goalposts:
+        group, folder = f"goalposts, {files} files", corpus / f"goalposts-{files}"
+        print(f"bench: a git repository of {files} files, two commits, one edit in the work tree ...",
+              flush=True)
+        paths, _ = base_repo(folder, files)
+        goals[group] = goalposts_cases(group, folder)
+        sizes[group] = (len(paths), sum(p.stat().st_size for p in paths), entries_of(folder))
+        repos = {}
+        for commits in HISTORY_COMMITS:
+            print(f"bench: a git repository of {files} files, {commits} commits changing one entry ...",
+                  flush=True)
+            folder = corpus / f"history-{files}-{commits}"
+            paths, entry = history_repo(folder, files, commits)
+            repos[commits] = (folder, entry)
+        group = f"history, {files} files"
+        sizes[group] = (len(paths), sum(p.stat().st_size for p in paths), entries_of(folder))
+        goals[group] = history_cases(group, repos)
     shutil.rmtree(ENV["KPISPEC_CACHE_DIR"], ignore_errors=True)  # the warm-up round fills it
 
     print("bench: warming up (page cache, bytecode caches, kpispec's cache)", flush=True)
-    everything = {**groups, **gates}
+    everything = {**groups, **gates, **goals}
     for group, cases in everything.items():
         for case in cases:
             if case.name not in ("check-jsonschema", "yamllint") or group == "one file":
@@ -428,14 +631,24 @@ def main() -> None:
         lines += growth(groups, sizes)
         lines += importtime(one, corpus_gen.one_small_file(one), cached=False)
         lines += importtime(one, corpus_gen.one_small_file(one), cached=True)
-    lines += gate_report(gates, sizes)
+    if gates:
+        lines += gate_report(gates, sizes)
+    if goals:
+        lines += goalposts_report(goals, sizes)
     if args.profile:
         if groups:
             lines += profile(base, out, "lint", ["--no-cache", "--jobs", "1", "kpis"])
-        lines += profile(corpus / f"gate-{files}", out, "gate", ["--staged"])
+        if gates:
+            lines += profile(corpus / f"gate-{files}", out, "gate", ["--staged"])
+        if goals:
+            lines += profile(corpus / f"goalposts-{files}", out, "base", ["--base", "HEAD"])
+            folder, entry = repos[HISTORY_COMMITS[-1]]
+            lines += profile(folder, out, "history", ["--format", "json", entry], command="history")
     text = "\n".join(lines) + "\n"
     print(text)
-    name = "gate-results" if args.gate else "results"  # --gate keeps a full run's results
+    # --gate, --goalposts keep a full run's results
+    name = "results" if full else "-".join(n for n, on in (("gate", args.gate),
+                                                          ("goalposts", args.goalposts)) if on) + "-results"
     (out / f"{name}.md").write_text(text)
     (out / f"{name}.json").write_text(json.dumps({
         "machine": machine(), "rounds": rounds,

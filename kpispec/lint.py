@@ -13,7 +13,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import suppress
 from .catalog import Catalog, Entry, SourceFile
@@ -53,6 +53,13 @@ class LintResult:
     # be parsed, or a folder could not be read): reports must say so whatever is selected
     unreadable: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # lines for stderr (the gate's count)
+    # the whole catalog, classified, and the rules' context (today, max-kpis, config):
+    # what `kpispec report` draws its goal tree and scope limits from (None: not kept)
+    catalog: Catalog | None = None
+    context: Any = None
+    # what inline directives silenced, each with its reason="..." (None: none given),
+    # name and severity stamped, sorted as findings are (see :class:`suppress.Suppressed`)
+    suppressed: list[suppress.Suppressed] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -78,7 +85,10 @@ def resolve_codes(items: Iterable[str], where: str, rules: dict | None = None) -
         elif len(upper) >= 2 and any(code.startswith(upper) for code in rules):
             codes.update(code for code in rules if code.startswith(upper))
         else:
-            raise UsageError(f"{where}: unknown rule '{item}' (see 'kpispec rules' or "
+            from .spelling import did_you_mean
+
+            hint = did_you_mean(item, [*rules, *by_name]) or did_you_mean(upper, rules)
+            raise UsageError(f"{where}: unknown rule '{item}'; {hint}(see 'kpispec rules' or "
                              "'kpispec explain')")
     return codes
 
@@ -226,12 +236,249 @@ def _pool_context() -> Any:
     return multiprocessing.get_context()
 
 
-def _worker_start() -> None:
+def _worker_start(parent: int = 0, direct: bool = True) -> None:
     """Ctrl-C is the parent's to handle (one line, exit 2): a worker that took it too
-    would print a traceback of its own."""
+    would print a traceback of its own. And a worker dies with ``parent``, the process
+    that started the pool, whatever ends it (see :func:`_die_with_parent`); ``direct``:
+    ``parent`` is this process's own parent (fork, spawn), not a fork server's client."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # SIGTERM kills a worker (the pool's own terminate() relies on it), not the
+    # handler the command line gives the run (kpispec.cli._guard), forked with it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # held back while it was forked (_signals_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    if parent:
+        _die_with_parent(parent, direct)
+
+
+def _cancelled_stays_cancelled(future: Any) -> None:
+    """Before Python 3.12 a pool that breaks (a worker killed: SIGTERM to the process
+    group, the OOM killer) sets an exception on every future still pending, cancelled
+    ones too -- the chunks this process took, those a Ctrl-C cancelled -- which raises
+    InvalidStateError in the pool's thread: a traceback on stderr, and the other
+    workers never terminated. A cancelled future ignores it here, as 3.12's pool does."""
+    from concurrent.futures import InvalidStateError
+
+    set_exception = future.set_exception
+
+    def tolerant(exception: BaseException) -> None:
+        try:
+            set_exception(exception)
+        except InvalidStateError:
+            if not future.cancelled():
+                raise
+
+    future.set_exception = tolerant
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held back (blocked, not lost) while the workers are forked:
+    one arriving before a worker's initializer has set its own dispositions would run
+    the parent's handler, forked with it, in the worker (a traceback of its own). The
+    executor's thread, started meanwhile, keeps them blocked: they go to this thread."""
+    import signal
+
+    block = getattr(signal, "pthread_sigmask", None)  # POSIX
+    old = block(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if block else None
+    try:
+        yield
+    finally:
+        if old is not None:
+            block(signal.SIG_SETMASK, old)
+
+
+WATCH_SECONDS = 0.25  # how often a worker without PR_SET_PDEATHSIG looks for its parent
+
+
+def _die_with_parent(parent: int, direct: bool) -> None:
+    """Make this worker end when the run does. A run killed outright (SIGKILL: a CI
+    timeout, the OOM killer) runs no code of its own, so nothing could shut the pool
+    down: its workers, asleep on the task queue (the pipe never closes: each holds both
+    ends), would live on, re-parented to init, forever.
+
+    On Linux, ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: the kernel kills this process when
+    the thread that forked it ends -- the thread that submits to the pool and waits for
+    it, which outlives the pool. The parent may have died before the prctl (then no
+    signal ever comes): this process then has another parent already, and ends now.
+    Elsewhere (or where prctl fails, or under a fork server), a watchdog thread: the
+    parent's sentinel (a process handle on Windows, a pipe elsewhere) and
+    ``os.getppid()`` are checked every :data:`WATCH_SECONDS`. Either way the end is
+    abrupt, as SIGKILL is: a cache write under way is a transaction never committed,
+    which SQLite leaves out (see :mod:`kpispec.cache`)."""
+    if direct and sys.platform.startswith("linux") and _parent_death_signal():
+        if os.getppid() != parent:  # re-parented already: the run died before the prctl
+            os._exit(1)
+        return
+    _watch_parent(parent if direct else 0)
+
+
+def _parent_death_signal() -> bool:
+    """``prctl(PR_SET_PDEATHSIG, SIGKILL)`` through ctypes; False when it cannot be set."""
+    try:
+        import ctypes
+        import signal
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+        prctl.restype = ctypes.c_int
+        return prctl(1, signal.SIGKILL, 0, 0, 0) == 0  # 1: PR_SET_PDEATHSIG
+    except (ImportError, OSError, AttributeError):  # no ctypes, no libc symbol
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    """The watchdog of :func:`_die_with_parent`; ``parent``: this process's parent
+    (0: not known, under a fork server, which itself ends with the run)."""
+    import multiprocessing
+    import threading
+
+    first = os.getppid()
+    if parent and first != parent:  # the run died before this process got here
+        os._exit(1)
+    process = multiprocessing.parent_process()
+    sentinel = getattr(process, "sentinel", None)
+
+    def watch() -> None:
+        import time
+        from multiprocessing.connection import wait
+
+        while True:
+            if sentinel is not None:
+                if wait([sentinel], WATCH_SECONDS):  # readable, or signalled: it is gone
+                    os._exit(1)
+            else:  # pragma: no cover - every start method gives one
+                time.sleep(WATCH_SECONDS)
+            if os.getppid() != first:  # POSIX: re-parented, the parent is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="kpispec-watchdog", daemon=True).start()
+
+
+SPOOL_PREFIX = "kpispec-"  # then 8 characters of tempfile.mkdtemp's alphabet
+SPOOL_LOCK = "kpispec-spool.lock"
+_SPOOL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+@contextmanager
+def _spool() -> Iterator[str]:
+    """The folder the workers' chunks pass through (see :func:`_load_chunk`):
+    ``kpispec-XXXXXXXX`` in the temporary directory, removed on the way out -- a
+    return, an exception, Ctrl-C, SIGTERM (which the command line turns into an
+    exception). A run killed outright cannot remove it, so the folder holds a lock file
+    that this process keeps ``flock``-ed for as long as it runs (its forked workers
+    inherit it): the kernel drops the lock when the last process holding it ends,
+    however it ends. The next run that starts workers removes every spool folder whose
+    lock it can take (:func:`_sweep_spools`). No pid is recorded, so none reused by
+    another process can make a dead run's folder look alive, or a live one's dead."""
+    import shutil
+    import tempfile
+
+    where = tempfile.gettempdir()
+    _sweep_spools(where)
+    folder = tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=where)
+    lock = None
+    try:
+        lock = _hold_spool(folder)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if lock is not None:  # after the folder is gone: no sweeper takes it half-removed
+            os.close(lock)
+
+
+def _hold_spool(folder: str) -> int | None:
+    """Lock ``folder``'s lock file, made locked: taken under another name, then renamed
+    into place, so a sweeper never finds it there unlocked. None without flock (Windows,
+    or a file system refusing locks): that folder is then never swept, only removed on
+    the way out."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    making = os.path.join(folder, SPOOL_LOCK + ".new")
+    fd = os.open(making, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.rename(making, os.path.join(folder, SPOOL_LOCK))
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _sweep_spools(where: str) -> None:
+    """Remove the spool folders in ``where`` of runs that are gone (see :func:`_spool`):
+    a real folder owned by this user, named as ``_spool`` names them, whose lock file
+    this process can lock. Any other folder is left alone: one without the lock file is
+    being made this very moment, or an older kpispec's, or not kpispec's at all."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    import shutil
+    import stat
+
+    uid = os.getuid()
+    try:
+        with os.scandir(where) as entries:
+            names = [entry.name for entry in entries if entry.name.startswith(SPOOL_PREFIX)
+                     and len(entry.name) == len(SPOOL_PREFIX) + 8
+                     and _SPOOL_CHARS.issuperset(entry.name[len(SPOOL_PREFIX):])]
+    except OSError:
+        return
+    for name in names:
+        folder = os.path.join(where, name)
+        try:
+            info = os.lstat(folder)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid:
+                continue
+            fd = os.open(os.path.join(folder, SPOOL_LOCK), os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            _sweep_unlocked(folder)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: its run is alive
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
+SPOOL_MAKING_SECONDS = 60  # a spool folder still without its lock after this: abandoned
+
+
+def _sweep_unlocked(folder: str) -> None:
+    """A spool folder without its lock file: a run is making it this very moment (the
+    lock is in place microseconds after the folder), or was killed while making it.
+    Such a folder holds nothing but, at most, the lock file being made: removed once it
+    is :data:`SPOOL_MAKING_SECONDS` old. Anything else in it (an older kpispec's spool
+    files, or not kpispec's at all) keeps it: ``rmdir`` removes empty folders only."""
+    import stat
+    import time
+
+    making = os.path.join(folder, SPOOL_LOCK + ".new")
+    try:
+        found = os.listdir(folder)
+        if not set(found) <= {SPOOL_LOCK + ".new"}:
+            return
+        if os.lstat(folder).st_mtime > time.time() - SPOOL_MAKING_SECONDS:
+            return
+        if found:
+            info = os.lstat(making)
+            if not stat.S_ISREG(info.st_mode) or info.st_size:
+                return
+            os.unlink(making)
+        os.rmdir(folder)
+    except OSError:
+        pass
 
 
 def load_files(paths: list[Path], jobs: int, cache: FileCache | None = None) -> list[LoadedFile]:
@@ -259,16 +506,21 @@ def _load_in_pool(paths: list[Path], jobs: int, cache: FileCache | None) -> list
     which would otherwise only wait, takes chunks from the back (those no worker has
     started: cancelling the future tells) until the two meet. So the work balances
     itself, and the chunks loaded here cost no transfer at all."""
-    import tempfile
     from concurrent.futures import ProcessPoolExecutor
 
     size = min(-(-len(paths) // (jobs * CHUNKS_PER_JOB)), MAX_CHUNK_FILES)
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
-    with tempfile.TemporaryDirectory(prefix="kpispec-") as spool, \
-            ProcessPoolExecutor(jobs - 1, mp_context=_pool_context(),
-                                initializer=_worker_start) as pool:
+    context = _pool_context()
+    direct = context.get_start_method() != "forkserver"  # a worker is this process's child
+    with _spool() as spool, \
+            ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_worker_start,
+                                initargs=(os.getpid(), direct)) as pool:
         try:
-            futures = [pool.submit(_load_chunk, chunk, spool, cache) for chunk in chunks]
+            with _signals_held():  # the workers start in the first submit
+                futures = [pool.submit(_load_chunk, chunk, spool, cache) for chunk in chunks]
+                if sys.version_info < (3, 12):
+                    for future in futures:
+                        _cancelled_stays_cancelled(future)
             here: dict[int, list[LoadedFile]] = {}
             for index in range(len(chunks) - 1, -1, -1):
                 if not futures[index].cancel():
@@ -353,20 +605,33 @@ def _rule_failure(catalog: Catalog, code: str, name: str, exc: Exception) -> Fin
     return Finding("KS900", source.display if source else ".", 1, 1, message)
 
 
+@dataclass
+class Base:
+    """What ``--base REF`` compares with: the catalog files at REF, loaded (see
+    :func:`kpispec.revision.catalog_at`), and REF's config."""
+
+    ref: str
+    sources: list[SourceFile]
+    config: Config
+
+
 def lint(paths: list[str], config: Config, selection: Selection | None = None,
          today: _dt.date | None = None, cwd: Path | None = None,
          debug: bool = False, jobs: int | None = None,
-         cache: FileCache | None = None) -> LintResult:
+         cache: FileCache | None = None,
+         base: Base | Callable[[list[SourceFile]], Base] | None = None) -> LintResult:
     """Lint ``paths`` (files or folders; none: the include patterns under the project
     root) against the whole catalog. ``jobs``: worker processes for loading (None: auto);
-    ``cache``: where loaded files are kept by content (None: no cache)."""
+    ``cache``: where loaded files are kept by content (None: no cache); ``base``: the
+    catalog at ``--base REF``, for the rules that compare with it."""
     with gc_paused():
-        return _lint(paths, config, selection, today, cwd, debug, jobs, cache)
+        return _lint(paths, config, selection, today, cwd, debug, jobs, cache, base)
 
 
 def _lint(paths: list[str], config: Config, selection: Selection | None,
           today: _dt.date | None, cwd: Path | None, debug: bool,
-          jobs: int | None, cache: FileCache | None) -> LintResult:
+          jobs: int | None, cache: FileCache | None,
+          base: Base | Callable[[list[SourceFile]], Base] | None) -> LintResult:
     cwd = cwd or Path.cwd()
     named, folder_errors = named_files(paths, config, cwd) if paths else ([], [])
     if not paths:  # no path: the include patterns from the project root
@@ -377,7 +642,10 @@ def _lint(paths: list[str], config: Config, selection: Selection | None,
     extra = [Finding("KS001", display_path(folder, cwd), 1, 1,
                      f"cannot read the folder: {exc.strerror or exc}")
              for folder, exc in folder_errors]
-    result = check_files(files, config, selection, today, debug, extra)
+    if callable(base):  # read once the work tree is loaded: its unchanged files are reused
+        base = base(files)
+    result = check_files(files, config, selection, today, debug, extra, base=base,
+                         cache=cache)
     if not result.files and not folder_errors:
         # a CI job pointed at the wrong folder must not pass in silence
         where = f"in {', '.join(paths)}" if paths else f"under {config.root}"
@@ -392,17 +660,29 @@ def no_kpi_files(config: Config, where: str) -> str:
 
 def check_files(files: list[SourceFile], config: Config, selection: Selection | None = None,
                 today: _dt.date | None = None, debug: bool = False,
-                extra: Iterable[Finding] = (), catalog_wide_only: bool = False) -> LintResult:
+                extra: Iterable[Finding] = (), catalog_wide_only: bool = False,
+                base: Base | None = None, cache: FileCache | None = None) -> LintResult:
     """The loaded catalog -> classify -> rules -> selection, reported files, suppression,
     names and severities -> a sorted :class:`LintResult`. ``extra``: findings made
     before (a folder that could not be read); their paths count as reported.
-    ``catalog_wide_only``: skip the rules marked ``FILE_LOCAL`` (the gate's ``HEAD``)."""
+    ``catalog_wide_only``: skip the rules marked ``FILE_LOCAL`` (the gate's ``HEAD``).
+    ``cache``: where the dbt manifest's index is kept (see :mod:`kpispec.dbt_index`)."""
     rules = registry(config)
     selection = selection or make_selection(config, rules=rules)
     catalog = Catalog(files)
     classify(catalog)
+    base_catalog = None
+    if base is not None:  # classified as the catalog at REF was: KS504 asks "a KPI then?"
+        base_catalog = Catalog(base.sources)
+        classify(base_catalog)
+    dbt = None
+    if "dbt" in config.extra:  # the manifest, read once for the run, on first use
+        from .dbt_index import link
+
+        dbt = link(config, cache)
     ctx = Context(today=today or config.today or _dt.date.today(), max_kpis=config.max_kpis,
-                  config=config)
+                  config=config, base=base_catalog, base_ref=base.ref if base else "",
+                  dbt=dbt)
     running = rules if not catalog_wide_only else {
         code: rule for code, rule in rules.items() if not getattr(rule, "FILE_LOCAL", False)}
     findings = run_rules(catalog, ctx, selection, running, debug)
@@ -414,15 +694,18 @@ def check_files(files: list[SourceFile], config: Config, selection: Selection | 
     findings = [f for f in findings if selection.enabled(f.code)]
     directives = {f.display: suppress.parse(f.loaded.text) for f in files if f.reported}
     directives = {path: items for path, items in directives.items() if items}
+    silenced: list[suppress.Suppressed] = []
     if directives:
         to_code = {mod.NAME: code for code, mod in rules.items()}
-        findings = suppress.apply(findings, directives, to_code, selection.enabled)
+        findings = suppress.apply(findings, directives, to_code, selection.enabled,
+                                  silenced)
         findings = [f for f in findings if selection.enabled(f.code)]
-    for finding in findings:
+    for finding in findings + [item.finding for item in silenced]:
         rule = rules[finding.code]
         finding.name = rule.NAME
         finding.severity = selection.severity.get(finding.code, rule.SEVERITY)
     findings.sort(key=Finding.sort_key)
+    silenced.sort(key=lambda item: item.finding.sort_key())
 
     entries = sorted((e for e in catalog.entries if e.file.reported and e.kind != "goal"),
                      key=lambda e: (e.file.display, e.line, e.column))
@@ -431,7 +714,7 @@ def check_files(files: list[SourceFile], config: Config, selection: Selection | 
                     | {f.path for f in extra if f.code == "KS001"})
     return LintResult(findings, entries, reported_files, summarize(findings, entries,
                                                                    len(reported_files)),
-                      cannot)
+                      cannot, catalog=catalog, context=ctx, suppressed=silenced)
 
 
 def summarize(findings: list[Finding], entries: list[Entry], files: int) -> dict:

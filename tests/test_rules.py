@@ -8,6 +8,12 @@ pass folder lints clean, so a rule that starts firing where it should not (a cas
 contract section 4) fails here too. A few codes run through a real subprocess, the others
 in-process through click's CliRunner.
 
+The rules that compare with ``--base REF`` (KS5xx) have a ``base/`` and a ``now/`` folder
+in each example instead: the harness commits ``base/`` to a fresh git repository and puts
+``now/`` in its working tree (both under ``kpis/``, so the default include patterns
+match them at either revision), then lints the whole project from ``kpis/`` with
+``--base HEAD`` through the real CLI. Their expected paths are relative to ``kpis/``.
+
 The tail of the file covers the "no cascades" reading of contract section 4 on small
 inline catalogs.
 """
@@ -23,7 +29,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from conftest import TODAY, run_kpispec, write
+from conftest import TODAY, git, hermetic_env, run_kpispec, write
 from kpispec.rules import RULES
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -37,6 +43,7 @@ class Case:
     hits: tuple[Hit, ...]  # every finding of the code on the fail folder
     exit_code: int  # of `kpispec lint` on the fail folder
     subprocess: bool = False  # run the real CLI in a subprocess (else CliRunner)
+    args: tuple[str, ...] = ()  # more options for `kpispec lint` (--baseline FILE)
 
 
 EXPECTED: dict[str, Case] = {
@@ -53,13 +60,25 @@ EXPECTED: dict[str, Case] = {
         ("two-documents.yaml", None, 3, 1),  # the second '---'
     ), 1),
     "KS003": Case((("revenue.yaml", "arr", 12, 5),), 1),  # the second owner:
-    "KS004": Case((("finance.yaml", "arr", 5, 5), ("sales.yaml", "arr", 5, 5)), 1,
+    "KS004": Case((("finance.yaml", "arr", 5, 5), ("sales.yaml", "arr", 5, 5),
+                   # 'mrr' five times in one file (its messages: tests/test_pinned_rules.py)
+                   ("metrics.yaml", "mrr", 5, 5), ("metrics.yaml", "mrr", 8, 5),
+                   ("metrics.yaml", "mrr", 11, 5), ("metrics.yaml", "mrr", 14, 5),
+                   ("metrics.yaml", "mrr", 17, 5)), 1,
                   subprocess=True),
     "KS005": Case((
         ("revenue.yaml", "grow", 9, 5),  # parent: company
         ("revenue.yaml", "arr", 13, 5),  # goal: grw
         ("revenue.yaml", "nrr", 25, 25),  # inputs[1]: mrr-churned
         ("revenue.yaml", "new-mrr", 37, 13),  # feeds[0]: grow, a goal
+    ), 1),
+    # at each parent: of a cycle; 'sales' (line 18) leads into one and is not reported
+    "KS006": Case((
+        ("goals.yaml", "company", 10, 5),  # company -> grow -> company
+        ("goals.yaml", "grow", 14, 5),
+        ("goals.yaml", "hire", 22, 5),  # its own parent
+        ("goals.yaml", "cost", 26, 5),  # cost -> ops -> cost, across two files
+        ("ops.yaml", "ops", 7, 5),
     ), 1),
     "KS101": Case((("revenue.yaml", "visits", 22, 5),), 1),
     "KS102": Case((("revenue.yaml", "signups", 23, 5),  # no target: at the entry
@@ -91,6 +110,34 @@ EXPECTED: dict[str, Case] = {
     "KS403": Case((("revenue.yaml", "arr", 8, 5),  # no description: at the entry
                    ("revenue.yaml", "nrr", 20, 5)), 1),  # no target.unit: at target:
     "KS404": Case((("revenue.yaml", "grow", 4, 5),), 1),  # two KPIs, three required
+    # goalposts (--base REF): base/ committed, now/ in the working tree, at the key now
+    "KS501": Case((("revenue.yaml", "arr", 15, 7),  # target.value lowered (increase)
+                   ("revenue.yaml", "churn", 28, 7),  # target.value raised (decrease)
+                   ("revenue.yaml", "uptime", 43, 7),  # target.tolerance widened
+                   ("revenue.yaml", "nps", 55, 7)), 1),  # target.direction changed
+    "KS502": Case((("revenue.yaml", "arr", 19, 7),  # timeframe.end later
+                   ("revenue.yaml", "churn", 31, 7)), 0),
+    "KS503": Case((("revenue.yaml", "arr", 16, 7),  # target.baseline
+                   ("revenue.yaml", "churn", 29, 7)), 0),
+    "KS504": Case((("revenue.yaml", "arr", 1, 1),  # renamed: at the file it was in
+                   ("revenue.yaml", "cac", 5, 5),  # its file deleted: at its goal 'grow'
+                   ("revenue.yaml", "opex", 5, 5),
+                   ("revenue.yaml", "churn", 36, 5)), 0),  # now under metrics:
+    "KS505": Case((("revenue.yaml", "arr", 12, 5),), 0),  # owner:
+    # dbt (contract section 10): the folders' kpispec.toml names tests/dbt/manifest.json
+    # (manifest.json there is a link to it), made by the real dbt parse
+    "KS601": Case((("revenue.yaml", "revenue", 16, 32),  # metric: revenu
+                   ("revenue.yaml", "orders", 23, 32),  # model: revenue, a metric
+                   ("revenue.yaml", "raw-customers", 30, 32),  # source: raw.custmers
+                   ("revenue.yaml", "customers", 37, 50)), 1),  # version: 3
+    "KS602": Case((("revenue.yaml", "payments", 15, 32),  # a disabled model
+                   ("revenue.yaml", "legacy-orders", 22, 32)), 1),  # a disabled metric
+    "KS603": Case((("revenue.yaml", "legacy", 16, 32),  # a deprecated model
+                   ("revenue.yaml", "legacy-revenue", 23, 32),  # a metric built on it
+                   ("revenue.yaml", "legacy-sm", 30, 32),  # a semantic model built on it
+                   ("revenue.yaml", "customers-v1", 37, 32)), 0),  # a deprecated version
+    "KS604": Case((("revenue.yaml", "revenue", 16, 19),), 0),  # one, at the first system: dbt
+    "KS605": Case((("revenue.yaml", "revenue", 15, 19), ("revenue.yaml", "aov", 29, 19)), 0),
     # KS900 needs a crashing rule: see test_ks900_* below
     "KS900": Case((("revenue.yaml", "arr", 9, 5),), 1),
     # at the code inside the comment
@@ -98,6 +145,8 @@ EXPECTED: dict[str, Case] = {
                    ("revenue.yaml", None, 10, 33),  # disable=KS107
                    ("revenue.yaml", None, 21, 82)), 0,  # disable=KS999
                   subprocess=True),
+    # at the baseline's entry (line 2, after its indent) for a finding fixed since
+    "KS902": Case((("baseline.json", None, 2, 3),), 0, args=("--baseline", "baseline.json")),
 }
 
 GENERIC = [code for code in sorted(RULES) if code != "KS900"]
@@ -133,6 +182,8 @@ def lint_in(tmp_path, run_cli) -> Callable[..., Run]:
     (already in tmp_path, a project root thanks to its ``.git``) as JSON."""
 
     def run(folder: Path, *extra: str, subprocess: bool = False) -> Run:
+        if all((folder / side).is_dir() for side in REVISION_SIDES):
+            return lint_revision(folder, *extra)
         (folder / ".git").mkdir(exist_ok=True)
         files = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
         args = ["lint", "--format", "json", "--today", TODAY, *extra, *files]
@@ -146,6 +197,32 @@ def lint_in(tmp_path, run_cli) -> Callable[..., Run]:
         return Run(code, json.loads(out), err)
 
     return run
+
+
+REVISION_SIDES = ("base", "now")  # the folders of an example that needs --base REF
+BASE_DATE = "2026-05-01T12:00:00+00:00"  # when the base/ commit was made
+
+
+def lint_revision(folder: Path, *extra: str) -> Run:
+    """An example with ``base/`` and ``now/``: a git repository in ``folder/repo`` whose
+    one commit holds ``base/`` as ``kpis/`` and whose working tree holds ``now/`` there
+    instead, linted as a whole project from ``kpis/`` with ``--base HEAD`` (the real CLI,
+    in a subprocess, with a hermetic git environment)."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = folder / "repo"
+    env = hermetic_env(folder)
+    env.update({"GIT_AUTHOR_DATE": BASE_DATE, "GIT_COMMITTER_DATE": BASE_DATE})
+    shutil.copytree(folder / "base", repo / "kpis")
+    git(["init", "-q"], repo, env)
+    git(["add", "-A"], repo, env)
+    git(["commit", "-q", "-m", "base"], repo, env)
+    shutil.rmtree(repo / "kpis")
+    shutil.copytree(folder / "now", repo / "kpis")
+    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, "--base", "HEAD", *extra],
+                       repo / "kpis", env=env)
+    assert proc.returncode in (0, 1), f"exit {proc.returncode}: {proc.stderr}"
+    return Run(proc.returncode, json.loads(proc.stdout), proc.stderr)
 
 
 def copy_example(code: str, kind: str, tmp_path: Path) -> Path:
@@ -164,7 +241,12 @@ def test_every_rule_has_fail_and_pass_examples(code):
     for kind in ("fail", "pass"):
         folder = RULES_DIR / code / kind
         assert folder.is_dir(), f"missing {folder.relative_to(RULES_DIR.parent)}"
-        assert any(p.suffix in (".yaml", ".yml") for p in folder.iterdir()), folder
+        sides = [folder / side for side in REVISION_SIDES]
+        if not any(side.is_dir() for side in sides):  # else an example for --base REF
+            sides = [folder]
+        for side in sides:
+            assert side.is_dir(), f"missing {side.relative_to(RULES_DIR.parent)}"
+            assert any(p.suffix in (".yaml", ".yml") for p in side.iterdir()), side
     assert code in EXPECTED, f"add the expected findings of {code} to EXPECTED"
 
 
@@ -186,7 +268,7 @@ def test_examples_stay_out_of_the_catalog():
 def test_rule_fires_on_its_fail_example(code, tmp_path, lint_in):
     assert code in EXPECTED, f"add the expected findings of {code} to EXPECTED"
     case = EXPECTED[code]
-    run = lint_in(copy_example(code, "fail", tmp_path), subprocess=case.subprocess)
+    run = lint_in(copy_example(code, "fail", tmp_path), *case.args, subprocess=case.subprocess)
     assert run.hits(code) == sorted(case.hits, key=_hit_key)
     assert run.codes() == {code}, "other rules fire on the example: " + json.dumps(
         [f for f in run.findings() if f["code"] != code], indent=1)
@@ -203,7 +285,8 @@ def test_rule_fires_on_its_fail_example(code, tmp_path, lint_in):
 def test_rule_is_silent_on_its_pass_example(code, tmp_path, lint_in):
     assert (RULES_DIR / code / "pass").is_dir(), f"add tests/rules/{code}/pass/"
     case = EXPECTED.get(code)
-    run = lint_in(copy_example(code, "pass", tmp_path), subprocess=bool(case and case.subprocess))
+    run = lint_in(copy_example(code, "pass", tmp_path), *(case.args if case else ()),
+                  subprocess=bool(case and case.subprocess))
     assert run.findings() == []
     assert run.exit_code == 0
     assert run.stderr == ""

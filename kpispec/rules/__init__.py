@@ -2,7 +2,9 @@
 
 Each module has ``CODE``, ``NAME``, ``SEVERITY``, a docstring (its documentation, shown
 by ``kpispec explain``) and ``check(catalog, ctx)`` yielding findings (``None`` for the
-two codes the linter itself reports: KS900 and KS901).
+two codes the linter itself reports: KS900 and KS901). A rule that can fix its findings
+also has ``FIX`` (what the fix does), ``fix(source, findings, doc)`` and, when the fix
+changes what the catalog means, ``FIX_UNSAFE = True``: see :mod:`kpispec.fixer`.
 
 Plugin rules have exactly that shape and come from the entry-point group
 ``kpispec.rules`` of *installed* distributions (see :mod:`kpispec.rules.plugins`);
@@ -20,6 +22,7 @@ from . import (
     ks003_duplicate_key,
     ks004_duplicate_id,
     ks005_unresolved_reference,
+    ks006_goal_cycle,
     ks101_kpi_without_goal,
     ks102_kpi_without_target,
     ks103_kpi_without_timeframe,
@@ -39,8 +42,19 @@ from . import (
     ks402_unknown_data_source,
     ks403_missing_required_field,
     ks404_too_few_kpis_per_goal,
+    ks501_target_eased,
+    ks502_deadline_moved,
+    ks503_baseline_rewritten,
+    ks504_kpi_dropped,
+    ks505_owner_changed,
+    ks601_dbt_unresolved,
+    ks602_dbt_disabled,
+    ks603_dbt_deprecated,
+    ks604_dbt_manifest,
+    ks605_dbt_not_configured,
     ks900_rule_failure,
     ks901_unused_suppression,
+    ks902_stale_baseline,
 )
 from .base import Context
 from .plugins import BUILTIN, PluginError, load_plugins
@@ -53,6 +67,7 @@ RULES: dict[str, ModuleType] = {
         ks003_duplicate_key,
         ks004_duplicate_id,
         ks005_unresolved_reference,
+        ks006_goal_cycle,
         ks101_kpi_without_goal,
         ks102_kpi_without_target,
         ks103_kpi_without_timeframe,
@@ -72,8 +87,19 @@ RULES: dict[str, ModuleType] = {
         ks402_unknown_data_source,
         ks403_missing_required_field,
         ks404_too_few_kpis_per_goal,
+        ks501_target_eased,
+        ks502_deadline_moved,
+        ks503_baseline_rewritten,
+        ks504_kpi_dropped,
+        ks505_owner_changed,
+        ks601_dbt_unresolved,
+        ks602_dbt_disabled,
+        ks603_dbt_deprecated,
+        ks604_dbt_manifest,
+        ks605_dbt_not_configured,
         ks900_rule_failure,
         ks901_unused_suppression,
+        ks902_stale_baseline,
     )
 }
 BY_NAME: dict[str, str] = {mod.NAME: code for code, mod in RULES.items()}
@@ -100,6 +126,13 @@ def doc(code: str, rules: dict | None = None) -> str:
     text = (mod.__doc__ or "").strip()
     first, _, rest = text.partition("\n")
     origin = "" if source(mod) == BUILTIN else f"\nFrom plugin: {mod.ORIGIN}"
+    from ..fixer import fixable  # what `kpispec fix` does for it, if anything
+
+    fix = fixable(mod)
+    if fix:
+        unsafe = " (an unsafe fix: with --unsafe-fixes only)" if getattr(
+            mod, "FIX_UNSAFE", False) else ""
+        origin += f"\nFixable: kpispec fix {fix}{unsafe}"
     return f"{first}\n\nDefault severity: {mod.SEVERITY}{origin}\n{rest}\n"
 
 
