@@ -670,3 +670,16 @@ def test_lacks_names_every_missing_part_in_contract_order(tmp_path, run_cli):
                          ("catalog.yaml", 8, 5, "KS101", "bare"),
                          ("catalog.yaml", 8, 5, "KS102", "bare"),
                          ("catalog.yaml", 8, 5, "KS103", "bare")]
+
+
+def test_an_empty_owner_is_the_schema_s_finding_not_ks104(tmp_path, run_cli):
+    """``owner: ""`` is there, and empty: the schema says so (text, not empty) at the
+    value; KS104 is for a KPI with no owner key at all, so it does not fire too (no
+    cascade). Mutant: KS104 on any falsy owner."""
+    text = GOAL_FAR + kpi("arr").replace("owner: finance", 'owner: ""') + kpi("nrr") \
+        + kpi("no-owner").replace("    owner: finance\n", "")
+    exit_code, doc = run_lint(run_cli, catalog(tmp_path, text))
+    assert hits(doc) == [("catalog.yaml", 11, 5, "KS002", "arr"),  # at the owner key
+                         ("catalog.yaml", 22, 5, "KS104", "no-owner")]
+    assert doc["findings"][0]["message"] == "kpis[0].owner must not be empty"
+    assert exit_code == 1
