@@ -45,7 +45,7 @@ _BUSY_SECONDS = 2.0  # how long a run waits for another one's write to the datab
 MAX_BYTES = 1 << 30  # a database grown past 1 GiB is started over
 # kpispec's own modules whose code decides what a loaded file holds
 _OWN = ("loader.py", "yaml_events.py", "schema.py", "findings.py", "data/kpispec-1.schema.json")
-# (lint.py only calls them: what a loaded file holds is decided in these)
+# (load.py only calls them: what a loaded file holds is decided in these)
 # third-party modules that do: (module, files beside its origin, hashed whole or by stat)
 _THEIRS = (("ruamel.yaml", "__init__.py"), ("_ruamel_yaml", None), ("jsonschema_rs", "__init__.py"))
 

@@ -79,7 +79,7 @@ def _guard(debug: bool, work: Callable[[], int]) -> None:
 class Terminated(KeyboardInterrupt):
     """SIGTERM while a command runs (a CI job cancelled, ``timeout``, ``kill``): raised
     in the main thread, it unwinds as Ctrl-C does -- the workers stopped, the spool
-    folder removed (see :func:`kpispec.lint._spool`) -- where the default action would
+    folder removed (see :func:`kpispec.pool._spool`) -- where the default action would
     end the process on the spot and leave both behind. Then exit 2, one line."""
 
 

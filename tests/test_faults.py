@@ -42,9 +42,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TODAY
 
+from kpispec import pool as pool_module
 from kpispec import cache as cache_module
 from kpispec import lint as lint_module
-from kpispec.lint import SPOOL_LOCK
+from kpispec.pool import SPOOL_LOCK
 
 sys.path.insert(0, str(REPO / "bench"))
 import corpus_gen  # bench/ is not a package
@@ -318,13 +319,13 @@ def test_the_sweep_removes_dead_runs_spool_folders_only(tmp_path):
     other = folder("kpispec-main", SPOOL_LOCK)  # not a name _spool makes
     (tmp_path / "kpispec-link0000").symlink_to(dead, target_is_directory=True)
     try:
-        lint_module._sweep_spools(str(tmp_path))
+        pool_module._sweep_spools(str(tmp_path))
         assert not dead.exists() and not killed_making.exists() and not killed_empty.exists()
         assert live.exists() and making.exists() and older.exists() and other.exists()
         assert (tmp_path / "kpispec-link0000").is_symlink()
     finally:
         os.close(holder)
-    lint_module._sweep_spools(str(tmp_path))  # its run gone now: the lock released
+    pool_module._sweep_spools(str(tmp_path))  # its run gone now: the lock released
     assert not live.exists()
 
 
@@ -375,18 +376,18 @@ def test_a_process_killed_inside_a_cache_write_leaves_none_of_it(catalog, tmp_pa
 
 DIES_WITH_PARENT = """
 import os, sys, time
-from kpispec import lint
+from kpispec import pool as pool_module
 
 how = sys.argv[1]
 parent = os.getpid()  # as the pool passes it: known before the fork
 child = os.fork()
 if child == 0:
     if how == "prctl":
-        lint._worker_start(parent, True)
+        pool_module._worker_start(parent, True)
     elif how == "watchdog":
-        lint._watch_parent(parent)
+        pool_module._watch_parent(parent)
     else:  # the race: the parent that started the pool is gone already
-        lint._worker_start(1, True)
+        pool_module._worker_start(1, True)
     print(os.getpid(), flush=True)  # set up: the parent may go
     time.sleep(DEADLINE)
     os._exit(0)

@@ -23,6 +23,7 @@ from conftest import REPO, TODAY, run_kpispec, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kpispec import pool as pool_module
 from kpispec import lint as lint_module
 from kpispec.catalog import _NearMiss
 from kpispec.config import load_config
@@ -123,8 +124,8 @@ def test_positions_survive_the_process_boundary(catalog, trips, tmp_path):
     here = [lint_module.load_file(path) for path in paths]
     cache = FileCache(tmp_path) if trips == 2 else None
     if cache:
-        lint_module.load_files(paths, jobs=1, cache=cache)  # fill it: the workers then hit
-    there = lint_module.load_files(paths, jobs=2, cache=cache)
+        pool_module.load_files(paths, jobs=1, cache=cache)  # fill it: the workers then hit
+    there = pool_module.load_files(paths, jobs=2, cache=cache)
     assert len(here) == len(there)
     for mine, theirs in zip(here, there):
         assert theirs.data == mine.data and theirs.problems == mine.problems
@@ -175,12 +176,12 @@ def test_positions_follow_aliases_and_merge_keys_across(how):
 
 def test_auto_jobs_is_one_for_small_runs(tmp_path):
     small = [write(tmp_path / f"f{i}.yaml", "kpispec: 1\n") for i in range(5)]
-    assert lint_module.auto_jobs(small) == 1
-    many = [write(tmp_path / f"g{i}.yaml", "kpispec: 1\n") for i in range(lint_module.AUTO_JOBS_MIN_FILES)]
-    assert lint_module.auto_jobs(many) == 1  # many files, but well under the size
+    assert pool_module.auto_jobs(small) == 1
+    many = [write(tmp_path / f"g{i}.yaml", "kpispec: 1\n") for i in range(pool_module.AUTO_JOBS_MIN_FILES)]
+    assert pool_module.auto_jobs(many) == 1  # many files, but well under the size
     for path in many[:30]:
-        path.write_text("#" * (lint_module.AUTO_JOBS_MIN_BYTES // 20))
-    assert lint_module.auto_jobs(many) == max(1, min(lint_module._cores(), lint_module.MAX_AUTO_JOBS))
+        path.write_text("#" * (pool_module.AUTO_JOBS_MIN_BYTES // 20))
+    assert pool_module.auto_jobs(many) == max(1, min(pool_module._cores(), pool_module.MAX_AUTO_JOBS))
 
 
 def test_no_process_pool_falls_back_to_this_process(catalog, monkeypatch):
@@ -192,7 +193,7 @@ def test_no_process_pool_falls_back_to_this_process(catalog, monkeypatch):
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoPool)
     paths = sorted((catalog / "kpis").rglob("*.yaml"))[:20]
-    loaded = lint_module.load_files(paths, jobs=2)
+    loaded = pool_module.load_files(paths, jobs=2)
     assert [f.data for f in loaded] == [lint_module.load_file(p).data for p in paths]
 
 
@@ -277,7 +278,7 @@ def test_pool_and_this_process_share_the_files_and_leave_no_spool(catalog, monke
     monkeypatch.setattr(tempfile, "tempdir", str(spool))
     paths = sorted((catalog / "kpis").rglob("*.yaml"))
     here = [lint_module.load_file(path) for path in paths]
-    there = lint_module.load_files(paths, jobs=3)
+    there = pool_module.load_files(paths, jobs=3)
     assert [f.data for f in there] == [f.data for f in here]
     assert [f.problems for f in there] == [f.problems for f in here]
     assert list(spool.iterdir()) == []
@@ -288,16 +289,16 @@ def test_jobs_2_on_a_large_catalog_loads_in_a_worker(catalog, monkeypatch, tmp_p
     worker's chunks (from the front) are logged with its pid, this process takes the
     rest (from the back), and together they are every file once, in order."""
     log = tmp_path / "chunks.log"
-    real = lint_module._load_chunk
+    real = pool_module._load_chunk
 
-    @functools.wraps(real)  # the pool pickles it by name: kpispec.lint._load_chunk
+    @functools.wraps(real)  # the pool pickles it by name: kpispec.pool._load_chunk
     def logged(paths, spool, cache=None):
         with open(log, "a") as handle:
             handle.write(f"{os.getpid()} {len(paths)} {paths[0].name}\n")
         return real(paths, spool, cache)
 
-    monkeypatch.setattr(lint_module, "_load_chunk", logged)
-    assert lint_module._pool_context().get_start_method() == "fork"
+    monkeypatch.setattr(pool_module, "_load_chunk", logged)
+    assert pool_module._pool_context().get_start_method() == "fork"
     config = load_config(cwd=catalog)
     result = lint_module.lint(["kpis"], config, cwd=catalog, jobs=2,
                               today=datetime.date(2026, 6, 1))
