@@ -77,8 +77,8 @@ def resolve_codes(items: Iterable[str], where: str, rules: dict | None = None) -
             from .spelling import did_you_mean
 
             hint = did_you_mean(item, [*rules, *by_name]) or did_you_mean(upper, rules)
-            raise UsageError(f"{where}: unknown rule '{item}'; {hint}(see 'kpispec rules' or "
-                             "'kpispec explain')")
+            raise UsageError(f"{where}: unknown rule '{item}'; {hint or ''}see 'kpispec rules' "
+                             "or 'kpispec explain'")
     return codes
 
 

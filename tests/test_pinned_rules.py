@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conftest import TODAY, write
+from conftest import TODAY, run_kpispec, write
 from kpispec.rules import RULES
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -683,3 +683,17 @@ def test_an_empty_owner_is_the_schema_s_finding_not_ks104(tmp_path, run_cli):
                          ("catalog.yaml", 22, 5, "KS104", "no-owner")]
     assert doc["findings"][0]["message"] == "kpis[0].owner must not be empty"
     assert exit_code == 1
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_a_one_letter_prefix_is_no_rule(option, tmp_path):
+    """``KS1`` selects the KS1xx rules; ``K`` (one letter: every code starts with it)
+    is a typo, not "every rule": exit 2, one line. ``KS2O1`` (a letter O) is close to
+    KS201, so the message says so. Mutant: a one-letter prefix accepted."""
+    proc = run_kpispec(["lint", option, "K"], tmp_path)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (f"kpispec: {option}: unknown rule 'K'; see 'kpispec rules' or "
+                           "'kpispec explain'\n")
+    proc = run_kpispec(["lint", option, "KS2O1"], tmp_path)
+    assert proc.stderr == (f"kpispec: {option}: unknown rule 'KS2O1'; did you mean 'KS201'? "
+                           "see 'kpispec rules' or 'kpispec explain'\n")
