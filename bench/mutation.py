@@ -579,9 +579,20 @@ def main() -> int:
                         help="a test known to fail without a mutant (skips finding them)")
     parser.add_argument("--budget", type=float, default=0.0,
                         help="seconds: start no mutant after this (the rest: 'not run')")
+    parser.add_argument("--resume", type=Path, default=None, metavar="JSON",
+                        help="a round's results (a --budget cut it short): run only the "
+                             "mutants it did not, and count its results with the new ones")
     args = parser.parse_args()
 
     chosen = [m for m in MUTANTS if args.only in m.file]
+    earlier: list[dict] = []
+    if args.resume is not None:  # results of mutants that are still in the list, as they are
+        known = {(m.file, m.old, m.new, m.description) for m in chosen}
+        earlier = [r for r in json.loads(args.resume.read_text())["results"]
+                   if (r["file"], r["old"], r["new"], r["description"]) in known]
+        done = {(r["file"], r["old"], r["new"], r["description"]) for r in earlier}
+        chosen = [m for m in chosen if (m.file, m.old, m.new, m.description) not in done]
+        print(f"resumed: {len(earlier)} results from {args.resume}, {len(chosen)} mutants to run")
     if args.list:
         for m in chosen:
             print(f"{m.file}: {m.description}")
@@ -659,7 +670,8 @@ def main() -> int:
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
-    order = {m: i for i, m in enumerate(mutants)}
+    results += earlier
+    order = {m: i for i, m in enumerate(MUTANTS)}
     results.sort(key=lambda r: order[Mutant(r["file"], r["old"], r["new"], r["description"])])
     by_module: dict[str, list[dict]] = defaultdict(list)
     for result in results:

@@ -362,3 +362,44 @@ def test_the_20000_entry_bench_catalog_in_every_format_in_seconds(tmp_path):
         if fmt == "mermaid":
             assert len(proc.stdout) <= 50_000
     assert max(timings.values()) < 30, timings  # seconds (about 4 to 6 on a laptop)
+
+
+def test_text_entries_table_rows_say_dash_for_nothing(tmp_path):
+    """An empty cell is '-', never blank (a blank shifts every column after it for a
+    reader who splits on whitespace): a complete KPI lacks nothing, a metric has no goal
+    and no owner. Rows written down from the fixture."""
+    write(tmp_path / "kpis" / "g.yaml", """
+        kpispec: 1
+        scope: sales
+        goals:
+          - id: grow
+            title: Grow
+            owner: ceo@example.com
+            due: 2030-12-31
+        kpis:
+          - id: arr
+            name: ARR
+            goal: grow
+            owner: finance-team
+            inputs: [leads]
+            target: {value: 5, direction: increase, baseline: 1}
+            timeframe: {end: 2030-12-31, review: monthly}
+            data_source: {system: stripe}
+          - id: visits
+            name: Visits
+            goal: grow
+            owner: web-team
+            timeframe: {end: 2030-12-31, review: monthly}
+            data_source: {system: analytics}
+        metrics:
+          - id: leads
+            name: Leads
+    """)
+    (tmp_path / ".git").mkdir()
+    text = report(["kpis"], tmp_path)
+    rows = [line.split() for line in text.split("\nEntries\n", 1)[1].splitlines()[1:4]]
+    assert rows == [
+        ["arr", "kpis/g.yaml:9", "kpi", "KPI", "-", "grow", "finance-team", "sales"],
+        ["visits", "kpis/g.yaml:17", "kpi", "metric", "target", "grow", "web-team", "sales"],
+        ["leads", "kpis/g.yaml:24", "metric", "metric", "-", "-", "-", "sales"],
+    ]
