@@ -403,3 +403,26 @@ def test_text_entries_table_rows_say_dash_for_nothing(tmp_path):
         ["visits", "kpis/g.yaml:17", "kpi", "metric", "target", "grow", "web-team", "sales"],
         ["leads", "kpis/g.yaml:24", "metric", "metric", "-", "-", "-", "sales"],
     ]
+
+
+def test_a_goal_list_with_a_number_reports_the_ids_only(tmp_path):
+    """``goal: [grow, 7]``: the schema reports the 7 (KS002, for lint); the report lists
+    the goal ids only, and runs (a non-string joined into the goal cell would be an
+    internal error). Mutant: reference lists keeping non-strings."""
+    write(tmp_path / "kpis" / "g.yaml", """
+        kpispec: 1
+        goals:
+          - id: grow
+            title: Grow
+            due: 2030-12-31
+        kpis:
+          - id: arr
+            name: ARR
+            goal: [grow, 7]
+            owner: finance-team
+    """)
+    (tmp_path / ".git").mkdir()
+    text = report(["kpis"], tmp_path)
+    row = text.split("\nEntries\n", 1)[1].splitlines()[1].split()
+    assert row[:6] == ["arr", "kpis/g.yaml:7", "kpi", "metric", "target,", "timeframe"]
+    assert row[6:] == ["grow", "finance-team", "default"]
