@@ -170,7 +170,8 @@ class FileCache:
         self._broken = True
         return None
 
-    def get(self, key: str) -> LoadedFile | None:
+    def _row(self, key: str) -> bytes | None:
+        """The stored bytes under ``key``; None when absent or the cache cannot be used."""
         import sqlite3
 
         db = self._connect()
@@ -180,9 +181,12 @@ class FileCache:
             row = db.execute("SELECT entry FROM entries WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:
             return None
-        if row is None:
+        return None if row is None else bytes(row[0])
+
+    def get(self, key: str) -> LoadedFile | None:
+        blob = self._row(key)
+        if blob is None:
             return None
-        blob = bytes(row[0])
         # the entry's own checksum first: a damaged entry is a miss, never a crash, and
         # only what this module wrote (marshal, never pickle) is ever decoded
         check, blob = blob[:_CHECK], blob[_CHECK:]
@@ -217,18 +221,9 @@ class FileCache:
     def get_blob(self, key: str) -> bytes | None:
         """The blob stored under ``key``; None when absent, damaged or the cache cannot
         be used (a miss, never an error)."""
-        import sqlite3
-
-        db = self._connect()
-        if db is None:
+        blob = self._row(key)
+        if blob is None:
             return None
-        try:
-            row = db.execute("SELECT entry FROM entries WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            return None
-        if row is None:
-            return None
-        blob = bytes(row[0])
         # a CRC-32 checks a blob against damage: megabytes (a dbt index) in a
         # millisecond, where BLAKE2b takes ten
         if blob[:1] != b"B" or blob[1:5] != _crc(blob[5:]):
