@@ -1,3 +1,3 @@
-from .cli import run
+from kpispec.cli import run
 
 run()

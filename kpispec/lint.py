@@ -12,20 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from . import suppress
-from .catalog import Catalog, Entry, SourceFile
-from .classify import classify
-from .config import Config
-from .files import display_path, named_files, project_files
-from .findings import SEVERITIES, Finding, Selection
-from .load import gc_paused, load_file, load_raw  # noqa: F401 (load_file: the API)
-from .loader import LoadedFile
-from .pool import auto_jobs, load_files
-from .rules import RULES, Context, registry
-from .rules.base import unreadable
+from kpispec.findings import suppress
+from kpispec.catalog import Catalog, Entry, SourceFile
+from kpispec.catalog.classify import classify
+from kpispec.config import Config
+from kpispec.load.files import display_path, named_files, project_files
+from kpispec.findings import SEVERITIES, Finding, Selection
+from kpispec.load.file import gc_paused, load_file, load_raw  # noqa: F401 (load_file: the API)
+from kpispec.load.loader import LoadedFile
+from kpispec.load.pool import auto_jobs, load_files
+from kpispec.rules import RULES, Context, registry
+from kpispec.rules.base import unreadable
 
 if TYPE_CHECKING:
-    from .cache import FileCache
+    from kpispec.load.cache import FileCache
 
 
 class UsageError(Exception):
@@ -74,7 +74,7 @@ def resolve_codes(items: Iterable[str], where: str, rules: dict | None = None) -
         elif len(upper) >= 2 and any(code.startswith(upper) for code in rules):
             codes.update(code for code in rules if code.startswith(upper))
         else:
-            from .spelling import did_you_mean
+            from kpispec.spelling import did_you_mean
 
             hint = did_you_mean(item, [*rules, *by_name]) or did_you_mean(upper, rules)
             raise UsageError(f"{where}: unknown rule '{item}'; {hint or ''}see 'kpispec rules' "
@@ -187,7 +187,7 @@ def _rule_failure(catalog: Catalog, code: str, name: str, exc: Exception) -> Fin
 @dataclass
 class Base:
     """What ``--base REF`` compares with: the catalog files at REF, loaded (see
-    :func:`kpispec.revision.catalog_at`), and REF's config."""
+    :func:`kpispec.git.revision.catalog_at`), and REF's config."""
 
     ref: str
     sources: list[SourceFile]
@@ -245,7 +245,7 @@ def check_files(files: list[SourceFile], config: Config, selection: Selection | 
     names and severities -> a sorted :class:`LintResult`. ``extra``: findings made
     before (a folder that could not be read); their paths count as reported.
     ``catalog_wide_only``: skip the rules marked ``FILE_LOCAL`` (the gate's ``HEAD``).
-    ``cache``: where the dbt manifest's index is kept (see :mod:`kpispec.dbt_index`)."""
+    ``cache``: where the dbt manifest's index is kept (see :mod:`kpispec.dbt.index`)."""
     rules = registry(config)
     selection = selection or make_selection(config, rules=rules)
     catalog = Catalog(files)
@@ -256,7 +256,7 @@ def check_files(files: list[SourceFile], config: Config, selection: Selection | 
         classify(base_catalog)
     dbt = None
     if "dbt" in config.extra:  # the manifest, read once for the run, on first use
-        from .dbt_index import link
+        from kpispec.dbt.index import link
 
         dbt = link(config, cache)
     ctx = Context(today=today or config.today or _dt.date.today(), max_kpis=config.max_kpis,

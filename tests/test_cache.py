@@ -17,9 +17,9 @@ from contextlib import closing
 import pytest
 from conftest import REPO, TODAY, run_kpispec
 
-from kpispec import cache as cache_module
-from kpispec import yaml_events
-from kpispec.cache import FileCache
+from kpispec.load import cache as cache_module
+from kpispec.load import yaml_events
+from kpispec.load.cache import FileCache
 from kpispec.config import load_config
 from kpispec.formats import json_format
 from kpispec.lint import lint
@@ -192,13 +192,13 @@ def test_the_key_changes_with_the_packaged_schema(tmp_path, monkeypatch):
     """The schema that makes the cached KS002 problems is part of every key: a schema
     with other text (even a description) is a new key, and the entry stored under the
     old one is a miss."""
-    from kpispec import schema
+    from kpispec.load import schema
 
     assert f"data/{schema.SCHEMA_FILE}" in cache_module._OWN  # the file schema.py reads
     raw = b"kpispec: 1\n"
     key = FileCache(tmp_path).key(raw)
     copy = _copy_of_the_package(tmp_path)
-    monkeypatch.setattr(cache_module, "__file__", str(copy / "cache.py"))
+    monkeypatch.setattr(cache_module, "__file__", str(copy / "load" / "cache.py"))
     assert FileCache(tmp_path).key(raw) == key  # the same bytes elsewhere: the same key
     schema_path = copy / "data" / schema.SCHEMA_FILE
     text = schema_path.read_text(encoding="utf-8")
@@ -215,7 +215,7 @@ def test_the_key_changes_with_the_packaged_schema(tmp_path, monkeypatch):
     lint([str(project)], config, cwd=project, cache=FileCache(tmp_path / "c"))
     stored = entries(tmp_path / "c")
     assert stored
-    monkeypatch.setattr(cache_module, "__file__", str(copy / "cache.py"))
+    monkeypatch.setattr(cache_module, "__file__", str(copy / "load" / "cache.py"))
     parsed = []
     real = yaml_events.load_into
     monkeypatch.setattr(yaml_events, "load_into",
@@ -263,7 +263,7 @@ def test_a_bad_checksum_is_a_miss_and_the_file_is_parsed_again(tmp_path, monkeyp
     assert entry.count(b"bogus") >= 1
     damaged = entry[:check] + entry[check:].replace(b"bogus", b"bogux")
     assert len(damaged) == len(entry) and damaged[:check] == entry[:check]
-    from kpispec.loader import files_from_bytes
+    from kpispec.load.loader import files_from_bytes
 
     (decoded,) = files_from_bytes(damaged[check:])  # undetected, it would be served
     assert "bogux" in decoded.data["goals"][0]

@@ -435,7 +435,7 @@ def test_tool_folders_stay_excluded_when_include_names_them(tmp_path, lint):
 def test_tool_folders_leave_the_catalog_spec(tmp_path):
     """The catalog by name (file lists that are not walked, such as git's index)."""
     from kpispec.config import Config
-    from kpispec.files import catalog_spec
+    from kpispec.load.files import catalog_spec
 
     matches = catalog_spec(Config(root=tmp_path, include=["**/*.yaml"], exclude=["other/"]))
     for folder in TOOL_FOLDERS:

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, TODAY, run_kpispec, write
-from kpispec import dbt_index
-from kpispec.cache import FileCache
+from kpispec.dbt import index as dbt_index
+from kpispec.load.cache import FileCache
 from kpispec.config import ConfigError, load_config
-from kpispec.dbt_config import DEFAULT_MANIFEST, dbt_of
+from kpispec.config.dbt import DEFAULT_MANIFEST, dbt_of
 
 DBT = REPO / "tests" / "dbt"
 MANIFEST = DBT / "manifest.json"
@@ -328,7 +328,7 @@ def test_damaged_or_unusable_cache_is_a_miss(tmp_path, monkeypatch):
 
 
 def test_kpispec_never_imports_dbt():
-    code = ("import sys, kpispec.dbt_index as d, kpispec.rules; d.load(d.Path(sys.argv[1]));"
+    code = ("import sys, kpispec.dbt.index as d, kpispec.rules; d.load(d.Path(sys.argv[1]));"
             "assert not any(m == 'dbt' or m.startswith('dbt.') for m in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code, str(MANIFEST)], capture_output=True,
                           text=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import git, hermetic_env, run_kpispec, write
 
-from kpispec.diff import MISSING, FieldChange, field_changes, flatten
+from kpispec.git.diff import MISSING, FieldChange, field_changes, flatten
 from kpispec.rules import RULES
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

@@ -42,10 +42,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TODAY
 
-from kpispec import pool as pool_module
-from kpispec import cache as cache_module
+from kpispec.load import pool as pool_module
+from kpispec.load import cache as cache_module
 from kpispec import lint as lint_module
-from kpispec.pool import SPOOL_LOCK
+from kpispec.load.pool import SPOOL_LOCK
 
 sys.path.insert(0, str(REPO / "bench"))
 import corpus_gen  # bench/ is not a package
@@ -332,7 +332,7 @@ def test_the_sweep_removes_dead_runs_spool_folders_only(tmp_path):
 KILLED_IN_A_WRITE = """
 import sys, time
 from pathlib import Path
-from kpispec.cache import FileCache
+from kpispec.load.cache import FileCache
 from kpispec.lint import load_file
 
 cache = FileCache(Path(sys.argv[1]))
@@ -376,7 +376,7 @@ def test_a_process_killed_inside_a_cache_write_leaves_none_of_it(catalog, tmp_pa
 
 DIES_WITH_PARENT = """
 import os, sys, time
-from kpispec import pool as pool_module
+from kpispec.load import pool as pool_module
 
 how = sys.argv[1]
 parent = os.getpid()  # as the pool passes it: known before the fork

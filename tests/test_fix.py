@@ -75,7 +75,7 @@ def test_golden(case, tmp_path, run_cli):
 
 
 def test_every_fixable_rule_has_a_golden_case():
-    from kpispec.fixer import fixable
+    from kpispec.authoring.fixer import fixable
     from kpispec.rules import RULES
 
     fixable_codes = {code for code, rule in RULES.items() if fixable(rule)}
@@ -359,7 +359,7 @@ def catalogs(draw):
 
 
 def _signatures(findings):
-    from kpispec.fixer import _signature
+    from kpispec.authoring.fixer import _signature
 
     return Counter(_signature(f) for f in findings)
 
@@ -371,7 +371,7 @@ def test_fuzz_fixing_never_adds_a_finding(raw, unsafe, tmp_path_factory):
     import datetime as _dt
 
     from kpispec.config import load_config
-    from kpispec.fixer import COUNTING, run_fix, write
+    from kpispec.authoring.fixer import COUNTING, run_fix, write
     from kpispec.lint import lint
 
     root = tmp_path_factory.mktemp("fuzz")

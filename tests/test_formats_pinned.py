@@ -388,7 +388,7 @@ def test_junit_with_an_unreadable_folder_named(tmp_path, lint_out, monkeypatch):
     testcase of its own (its path is no file of the run), counted in tests and failures.
     The folder is made unreadable by its listing failing with EACCES, as a chmod 000
     folder's does for a user who is not root."""
-    import kpispec.files
+    import kpispec.load.files
 
     closed = unreadable_project(tmp_path)
     real_scandir = os.scandir
@@ -398,7 +398,7 @@ def test_junit_with_an_unreadable_folder_named(tmp_path, lint_out, monkeypatch):
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
 
-    monkeypatch.setattr(kpispec.files.os, "scandir", scandir)
+    monkeypatch.setattr(kpispec.load.files.os, "scandir", scandir)
     code, out = lint_out(tmp_path, "--format", "junit", "other/good.yaml", "kpis/closed/")
     assert code == 1
     outer, suite, cases = junit_cases(out)

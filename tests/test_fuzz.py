@@ -35,9 +35,9 @@ from kpispec.cli import main
 from kpispec.config import load_config
 from kpispec.formats import FORMATS, render
 from kpispec.lint import lint
-from kpispec.loader import load_bytes
+from kpispec.load.loader import load_bytes
 from kpispec.rules import registry
-from kpispec.schema import validate
+from kpispec.load.schema import validate
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = _dt.date(2026, 6, 1)

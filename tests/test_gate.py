@@ -302,8 +302,8 @@ def test_outside_a_git_repository_is_one_line_and_exit_2(tmp_path):
 def test_the_gate_uses_four_git_processes_whatever_the_catalog_size(tmp_path, monkeypatch):
     """rev-parse, ls-files, ls-tree and one cat-file --batch for every blob, the config
     and both revisions included: not one process per file."""
-    from kpispec import git_reader
-    from kpispec.gate import lint_staged
+    from kpispec.git import reader as git_reader
+    from kpispec.git.gate import lint_staged
 
     env = hermetic_env(tmp_path)
     gate = Gate("staged", tmp_path / "project", env, None)

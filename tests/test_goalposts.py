@@ -521,7 +521,7 @@ def test_base_reads_from_git_only_the_files_the_work_tree_changed(tmp_path, monk
                                                                    run_cli):
     """Files whose bytes are the ones REF holds are the loaded work-tree files, reused:
     one blob read from git (the edited file), not one per catalog file."""
-    from kpispec import git_reader
+    from kpispec.git import reader as git_reader
 
     repo = Repo(tmp_path)
     files = {f"kpis/team{n}.yaml": KPIS.replace("id: arr", f"id: arr{n}")

@@ -11,7 +11,7 @@ import pytest
 from conftest import git, hermetic_env, run_kpispec, write
 from test_diff import GOALS, SALES, Project, one_line_error
 
-from kpispec.history import pathspecs
+from kpispec.git.history import pathspecs
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

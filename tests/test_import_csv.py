@@ -15,7 +15,7 @@ import pytest
 from conftest import TODAY, lint_json, run_kpispec, write
 from ruamel.yaml import YAML
 
-from kpispec.import_csv import parse_date, parse_number, slug
+from kpispec.authoring.import_csv import parse_date, parse_number, slug
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gitlab-performance-indicators"
 

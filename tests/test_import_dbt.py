@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, TODAY, run_kpispec, write
-from kpispec import import_dbt as importer
+from kpispec.authoring import import_dbt as importer
 
 MANIFEST = REPO / "tests" / "dbt" / "manifest.json"
 

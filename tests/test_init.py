@@ -13,7 +13,7 @@ from conftest import lint_json, run_kpispec
 from ruamel.yaml import YAML
 
 from kpispec.config import load_config
-from kpispec.starter import STARTER, starter_text
+from kpispec.authoring.starter import STARTER, starter_text
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -23,12 +23,12 @@ from conftest import REPO, TODAY, run_kpispec, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpispec import pool as pool_module
+from kpispec.load import pool as pool_module
 from kpispec import lint as lint_module
 from kpispec.catalog import _NearMiss
 from kpispec.config import load_config
 from kpispec.formats.json_format import dumps
-from kpispec.loader import files_from_bytes, files_to_bytes, load_text
+from kpispec.load.loader import files_from_bytes, files_to_bytes, load_text
 
 FILES = 240
 
@@ -117,7 +117,7 @@ def test_jobs_2_output_is_byte_identical_to_jobs_1(catalog, fmt):
 def test_positions_survive_the_process_boundary(catalog, trips, tmp_path):
     """What a worker sends back is what this process would have loaded; and again when
     what it sends is a file it had itself received (from the cache: a second trip)."""
-    from kpispec.cache import FileCache
+    from kpispec.load.cache import FileCache
 
     config = load_config(cwd=catalog)
     paths = sorted((catalog / "kpis").rglob("*.yaml"))
@@ -291,7 +291,7 @@ def test_jobs_2_on_a_large_catalog_loads_in_a_worker(catalog, monkeypatch, tmp_p
     log = tmp_path / "chunks.log"
     real = pool_module._load_chunk
 
-    @functools.wraps(real)  # the pool pickles it by name: kpispec.pool._load_chunk
+    @functools.wraps(real)  # the pool pickles it by name: kpispec.load.pool._load_chunk
     def logged(paths, spool, cache=None):
         with open(log, "a") as handle:
             handle.write(f"{os.getpid()} {len(paths)} {paths[0].name}\n")

@@ -333,7 +333,7 @@ def test_without_pygls_it_says_how_to_install(tmp_path):
 
 @pytest.mark.asyncio
 async def test_code_action_applies_the_rules_fix(client, catalog):
-    pytest.importorskip("kpispec.fixer")
+    pytest.importorskip("kpispec.authoring.fixer")
     sales = catalog / "kpis" / "sales.yaml"
     text = SALES.lstrip("\n").replace("    timeframe:\n", "    traget: {value: 10}\n    timeframe:\n")
     sales_uri = open_file(client, sales, text)

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import TODAY, run_kpispec, write
 from kpispec.config import ConfigError, load_config
-from kpispec.policy import Policy, known_fields
+from kpispec.config.policy import Policy, known_fields
 
 GOALS = """
 kpispec: 1

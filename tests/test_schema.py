@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from conftest import REPO
-from kpispec.schema import schema, schema_text, validate
+from kpispec.load.schema import schema, schema_text, validate
 
 MINIMAL = {"kpispec": 1}
 
@@ -200,7 +200,7 @@ def test_annotations_do_not_change_validation():
 
 
 def _py_validator_errors(data):
-    from kpispec.schema import _py_validator
+    from kpispec.load.schema import _py_validator
 
     return _py_validator().iter_errors(data)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GOALS, TODAY, run_kpispec, write
-from kpispec.suppress import parse
+from kpispec.findings.suppress import parse
 
 
 

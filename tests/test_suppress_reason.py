@@ -10,7 +10,7 @@ import json
 import pytest
 from conftest import TODAY, write
 
-from kpispec.suppress import parse
+from kpispec.findings.suppress import parse
 
 GOALS = """\
 kpispec: 1

@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from .. import __version__
+from kpispec import __version__
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/kpispec/"
@@ -76,7 +76,7 @@ def markdown(help_text: str) -> str:
 def describe(code: str, module: Any) -> dict:
     """A ``reportingDescriptor`` from a rule module: its docstring's first line is the
     short description, its ``What:`` paragraph the full one, the whole doc the help."""
-    from ..rules import doc
+    from kpispec.rules import doc
 
     text = (module.__doc__ or "").strip()
     first = text.splitlines()[0] if text else f"{code} {module.NAME}"
@@ -141,7 +141,7 @@ def fingerprint(finding: Any) -> str:
 def results(findings: list, index: dict[str, int], lines: _Lines,
             suppressed: list | None = None) -> list[dict]:
     """One result per finding; with ``suppressed`` (what inline directives silenced, see
-    :class:`kpispec.suppress.Suppressed`), those too, in line order among the others,
+    :class:`kpispec.findings.suppress.Suppressed`), those too, in line order among the others,
     each with ``suppressions: [{"kind": "inSource", "justification": reason}]`` (no
     justification when the directive gave no reason)."""
     reasons: dict[int, str | None] = {}
@@ -177,7 +177,7 @@ def results(findings: list, index: dict[str, int], lines: _Lines,
 
 
 def document(result: Any, cwd: Path | None = None) -> dict:
-    from ..rules import registry
+    from kpispec.rules import registry
 
     cwd = (cwd or Path.cwd()).resolve()
     rules = registry()

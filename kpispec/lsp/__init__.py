@@ -30,6 +30,6 @@ def main(debounce_ms: int | None = None) -> int:
     if problem is not None:
         print(f"kpispec: {problem}", file=sys.stderr)
         return 2
-    from .server import serve
+    from kpispec.lsp.server import serve
 
     return serve(debounce_ms)

@@ -30,14 +30,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import suppress
-from ..catalog import Catalog, Entry, SourceFile, _entries
-from ..classify import lacks
-from ..config import Config
-from ..files import catalog_spec, display_path, project_files
-from ..findings import Finding
-from ..lint import gc_paused, load_catalog, load_file, load_raw, make_selection, run_rules
-from ..rules import Context, registry
+from kpispec.findings import suppress
+from kpispec.catalog import Catalog, Entry, SourceFile, _entries
+from kpispec.catalog.classify import lacks
+from kpispec.config import Config
+from kpispec.load.files import catalog_spec, display_path, project_files
+from kpispec.findings import Finding
+from kpispec.lint import (
+    gc_paused,
+    load_catalog,
+    load_file,
+    load_raw,
+    make_selection,
+    run_rules,
+)
+from kpispec.rules import Context, registry
 
 _KPISPEC_KEY = re.compile(r"^kpispec\s*:", re.MULTILINE)
 
@@ -263,7 +270,7 @@ class Project:
     def context(self) -> Context:
         config = self.config
         if "dbt" in config.extra and self._dbt is None:
-            from ..dbt_index import link
+            from kpispec.dbt.index import link
 
             self._dbt = link(config, self.cache)
         return Context(today=config.today or _dt.date.today(), max_kpis=config.max_kpis,
@@ -311,7 +318,7 @@ class Project:
         return out
 
     def _classify(self, catalog: Catalog) -> None:
-        """:func:`kpispec.classify.classify`, computed again only for the entries under
+        """:func:`kpispec.catalog.classify.classify`, computed again only for the entries under
         ``kpis:`` that are new (their file changed) or whose goal links resolve
         differently from the last check: an entry's class follows from its own data and
         whether its goal links resolve, nothing else (the test of this module checks

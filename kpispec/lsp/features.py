@@ -10,12 +10,12 @@ from typing import Any, Callable
 
 from lsprotocol import types as T
 
-from ..catalog import ID_RE, Catalog, Entry
-from ..rules import doc as rule_doc
-from ..rules import registry
-from . import text as tx
-from .engine import Project
-from .server import DIRECTIVE, ID_KEYS, KIND_LABEL, KpispecServer
+from kpispec.catalog import ID_RE, Catalog, Entry
+from kpispec.rules import doc as rule_doc
+from kpispec.rules import registry
+from kpispec.lsp import text as tx
+from kpispec.lsp.engine import Project
+from kpispec.lsp.server import DIRECTIVE, ID_KEYS, KIND_LABEL, KpispecServer
 
 MAX_LINKS = 20  # entries listed in a hover before "and N more"
 SECTION_KIND = {"goals": "goal", "kpis": "kpi", "metrics": "metric"}
@@ -25,7 +25,7 @@ SECTION_KIND = {"goals": "goal", "kpis": "kpi", "metrics": "metric"}
 
 @lru_cache(maxsize=None)
 def _schema() -> dict:
-    from ..schema import schema
+    from kpispec.load.schema import schema
 
     return schema()
 
@@ -459,11 +459,11 @@ def _append_code(server: KpispecServer, lines: list[str], line: int, match: re.M
 def fixes(server: KpispecServer, uri: str, lines: list[str], diagnostic: T.Diagnostic,
           data: dict) -> list[T.CodeAction]:
     """The fixes the finding's rule offers (the ones ``kpispec fix`` applies, through
-    :mod:`kpispec.fixer`), as edits of the buffer: each checked as the fixer checks it
+    :mod:`kpispec.authoring.fixer`), as edits of the buffer: each checked as the fixer checks it
     (the edited text parses, and its data is what the fix promised). Unsafe fixes are
     offered too, marked so. None when the buffer changed since the last check."""
     try:
-        from .. import fixer
+        from kpispec.authoring import fixer
     except ImportError:  # no fixer in this kpispec: suppressions only
         return []
     path = server_path(uri)
@@ -501,10 +501,10 @@ def fixes(server: KpispecServer, uri: str, lines: list[str], diagnostic: T.Diagn
 
 
 def server_path(uri: str) -> str | None:
-    from .server import _path
+    from kpispec.lsp.server import _path
 
     path = _path(uri)
-    from .engine import real
+    from kpispec.lsp.engine import real
 
     return real(path) if path is not None else None
 
@@ -512,7 +512,7 @@ def server_path(uri: str) -> str | None:
 def _sound(fixer: Any, source: Any, text: str, fix: Any) -> bool:
     import copy
 
-    from ..lint import load_raw
+    from kpispec.lint import load_raw
 
     after = load_raw(fixer.apply_edits(text, [fix]).encode("utf-8"))
     if not after.ok:

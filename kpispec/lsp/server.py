@@ -32,11 +32,11 @@ from lsprotocol import types as T
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from .. import __version__
-from ..catalog import Entry, Reference
-from ..findings import Finding
-from . import text as tx
-from .engine import Project, real
+from kpispec import __version__
+from kpispec.catalog import Entry, Reference
+from kpispec.findings import Finding
+from kpispec.lsp import text as tx
+from kpispec.lsp.engine import Project, real
 
 log = logging.getLogger("kpispec.lsp")
 
@@ -70,7 +70,7 @@ class KpispecServer(LanguageServer):
         self.worker = ThreadPoolExecutor(1, thread_name_prefix="kpispec-lsp")
         self.cache = None
         if not os.environ.get("KPISPEC_NO_CACHE"):
-            from ..cache import FileCache
+            from kpispec.load.cache import FileCache
 
             self.cache = FileCache.open(None)
         self._jobs: list[Callable[[], Any]] = []
@@ -100,7 +100,7 @@ class KpispecServer(LanguageServer):
     # -- projects ------------------------------------------------------------------
 
     def project_for(self, path: Path) -> Project | Broken:
-        from ..config import ConfigError, load_config
+        from kpispec.config import ConfigError, load_config
 
         try:
             config = load_config(start=path.parent)
@@ -400,7 +400,7 @@ def guarded(server: KpispecServer, handler: Callable) -> Callable:
 
 
 def create_server(debounce_ms: int | None = None) -> KpispecServer:
-    from . import features
+    from kpispec.lsp import features
 
     server = KpispecServer(debounce_ms)
     features.register(server, guarded)

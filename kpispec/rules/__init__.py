@@ -4,7 +4,7 @@ Each module has ``CODE``, ``NAME``, ``SEVERITY``, a docstring (its documentation
 by ``kpispec explain``) and ``check(catalog, ctx)`` yielding findings (``None`` for the
 two codes the linter itself reports: KS900 and KS901). A rule that can fix its findings
 also has ``FIX`` (what the fix does), ``fix(source, findings, doc)`` and, when the fix
-changes what the catalog means, ``FIX_UNSAFE = True``: see :mod:`kpispec.fixer`.
+changes what the catalog means, ``FIX_UNSAFE = True``: see :mod:`kpispec.authoring.fixer`.
 
 Plugin rules have exactly that shape and come from the entry-point group
 ``kpispec.rules`` of *installed* distributions (see :mod:`kpispec.rules.plugins`);
@@ -16,7 +16,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from . import (
+from kpispec.rules import (
     ks001_yaml_syntax,
     ks002_schema,
     ks003_duplicate_key,
@@ -56,8 +56,8 @@ from . import (
     ks901_unused_suppression,
     ks902_stale_baseline,
 )
-from .base import Context
-from .plugins import BUILTIN, PluginError, load_plugins
+from kpispec.rules.base import Context
+from kpispec.rules.plugins import BUILTIN, PluginError, load_plugins
 
 RULES: dict[str, ModuleType] = {
     mod.CODE: mod
@@ -126,7 +126,7 @@ def doc(code: str, rules: dict | None = None) -> str:
     text = (mod.__doc__ or "").strip()
     first, _, rest = text.partition("\n")
     origin = "" if source(mod) == BUILTIN else f"\nFrom plugin: {mod.ORIGIN}"
-    from ..fixer import fixable  # what `kpispec fix` does for it, if anything
+    from kpispec.authoring.fixer import fixable  # what `kpispec fix` does for it, if anything
 
     fix = fixable(mod)
     if fix:

@@ -17,8 +17,8 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from ..catalog import KINDS, Catalog, SourceFile
-from ..findings import Finding
+from kpispec.catalog import KINDS, Catalog, SourceFile
+from kpispec.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Context:
     # REF as the user wrote it; None without --base (the KS5xx rules report nothing)
     base: Any = None
     base_ref: str = ""
-    # [tool.kpispec.dbt]: a kpispec.dbt_index.DbtLink (the manifest's index, loaded on
+    # [tool.kpispec.dbt]: a kpispec.dbt.index.DbtLink (the manifest's index, loaded on
     # first use, or why it cannot be used); None when no manifest is configured
     dbt: Any = None
 

@@ -6,7 +6,7 @@ A dbt data source names exactly one of ``metric``, ``semantic_model``, ``model``
 (``jaffle_shop.orders``), and for a versioned model optionally ``version``. One that
 breaks that shape is a schema finding (KS002) and the dbt rules leave it alone (no
 cascades). The rules read the manifest only through ``ctx.dbt`` (see
-:class:`kpispec.dbt_index.DbtLink`), which the pipeline builds once for the run.
+:class:`kpispec.dbt.index.DbtLink`), which the pipeline builds once for the run.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from ..catalog import Catalog, Entry
-from ..dbt_index import KIND_WORDS, KINDS
+from kpispec.catalog import Catalog, Entry
+from kpispec.dbt.index import KIND_WORDS, KINDS
 
 CONFIG_HINT = ('add [tool.kpispec.dbt] manifest = "target/manifest.json" to pyproject.toml '
                "([dbt] in kpispec.toml; the path is relative to the project root)")

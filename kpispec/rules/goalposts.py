@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..catalog import Catalog, Entry, as_date, is_number
-from ..findings import shorten
+from kpispec.catalog import Catalog, Entry, as_date, is_number
+from kpispec.findings import shorten
 
 
 def running(entry: Entry, today: _dt.date) -> bool:

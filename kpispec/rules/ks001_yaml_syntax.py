@@ -21,7 +21,7 @@ remove custom tags.
 
 from __future__ import annotations
 
-from .base import load_findings
+from kpispec.rules.base import load_findings
 
 CODE = "KS001"
 NAME = "yaml-syntax"

@@ -27,7 +27,7 @@ For example:
 
 from __future__ import annotations
 
-from .base import load_findings
+from kpispec.rules.base import load_findings
 
 CODE = "KS002"
 NAME = "schema"
@@ -45,10 +45,10 @@ FIX = ("renames a misspelt key to its one close allowed key, writes an enum valu
 
 
 def fix(source, findings, doc):
-    """The fixes the schema's messages name (see :mod:`kpispec.fixer`): the violations
+    """The fixes the schema's messages name (see :mod:`kpispec.authoring.fixer`): the violations
     of the file, found again, that carry one safe answer."""
-    from ..findings import shorten
-    from ..schema import validate
+    from kpispec.findings import shorten
+    from kpispec.load.schema import validate
 
     wanted = {f.key for f in findings if f.key}
     violations = [v for v in validate(source.loaded.data) if v.fix and v.path in wanted]

@@ -18,7 +18,7 @@ Fix: remove one of the two keys, or merge them.
 
 from __future__ import annotations
 
-from .base import load_findings
+from kpispec.rules.base import load_findings
 
 CODE = "KS003"
 NAME = "duplicate-key"

@@ -22,7 +22,7 @@ Fix: correct the id (the message suggests a near miss), or define the missing en
 
 from __future__ import annotations
 
-from .base import unread_files, unread_note
+from kpispec.rules.base import unread_files, unread_note
 
 CODE = "KS005"
 NAME = "unresolved-reference"

@@ -18,7 +18,7 @@ Fix: add how often the KPI is reviewed: daily, weekly, monthly, quarterly or ann
 
 from __future__ import annotations
 
-from ..policy import policy_requires
+from kpispec.config.policy import policy_requires
 
 CODE = "KS106"
 NAME = "kpi-without-review"

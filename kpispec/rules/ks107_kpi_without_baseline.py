@@ -20,8 +20,8 @@ Fix: add today's figure as the baseline.
 
 from __future__ import annotations
 
-from ..catalog import is_number
-from ..policy import policy_requires
+from kpispec.catalog import is_number
+from kpispec.config.policy import policy_requires
 
 CODE = "KS107"
 NAME = "kpi-without-baseline"

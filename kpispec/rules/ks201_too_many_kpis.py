@@ -26,7 +26,7 @@ it for one scope.
 
 from __future__ import annotations
 
-from ..policy import max_kpis_for
+from kpispec.config.policy import max_kpis_for
 
 CODE = "KS201"
 NAME = "too-many-kpis"

@@ -20,7 +20,7 @@ gamed.
 
 from __future__ import annotations
 
-from .base import unread_files, unread_note
+from kpispec.rules.base import unread_files, unread_note
 
 CODE = "KS202"
 NAME = "single-kpi-goal"

@@ -21,7 +21,7 @@ the goal.
 
 from __future__ import annotations
 
-from .base import goal_coverage, unread_files, unread_note
+from kpispec.rules.base import goal_coverage, unread_files, unread_note
 
 CODE = "KS203"
 NAME = "goal-without-kpi"

@@ -22,7 +22,7 @@ Fix: link it (either side will do), or remove it.
 
 from __future__ import annotations
 
-from .base import unread_files, unread_note
+from kpispec.rules.base import unread_files, unread_note
 
 CODE = "KS204"
 NAME = "orphan-metric"

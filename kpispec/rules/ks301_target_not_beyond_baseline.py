@@ -16,7 +16,7 @@ Fix: correct the value, the baseline or the direction.
 
 from __future__ import annotations
 
-from ..catalog import is_number
+from kpispec.catalog import is_number
 
 CODE = "KS301"
 NAME = "target-not-beyond-baseline"

@@ -15,7 +15,7 @@ Fix: set the next period's end and target, or remove (archive) the KPI or goal.
 
 from __future__ import annotations
 
-from ..catalog import as_date
+from kpispec.catalog import as_date
 
 CODE = "KS302"
 NAME = "timeframe-ended"

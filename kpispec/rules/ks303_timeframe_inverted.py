@@ -14,7 +14,7 @@ Fix: correct the dates.
 
 from __future__ import annotations
 
-from ..catalog import as_date
+from kpispec.catalog import as_date
 
 CODE = "KS303"
 NAME = "timeframe-inverted"

@@ -16,7 +16,7 @@ that follows.
 
 from __future__ import annotations
 
-from ..catalog import as_date
+from kpispec.catalog import as_date
 
 CODE = "KS304"
 NAME = "kpi-outlives-goal"

@@ -20,7 +20,7 @@ team to the owners file in the same commit.
 
 from __future__ import annotations
 
-from ..policy import policy_of, policy_requires, suggest
+from kpispec.config.policy import policy_of, policy_requires, suggest
 
 CODE = "KS401"
 NAME = "unknown-owner"

@@ -20,7 +20,7 @@ the policy.
 
 from __future__ import annotations
 
-from ..policy import policy_of, suggest
+from kpispec.config.policy import policy_of, suggest
 
 CODE = "KS402"
 NAME = "unknown-data-source"

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..policy import policy_of
+from kpispec.config.policy import policy_of
 
 CODE = "KS403"
 NAME = "missing-required-field"

@@ -26,8 +26,8 @@ Fix: add KPIs for the goal until it has the minimum, or finish the incomplete on
 
 from __future__ import annotations
 
-from ..policy import policy_of
-from .base import goal_coverage, unread_files, unread_note
+from kpispec.config.policy import policy_of
+from kpispec.rules.base import goal_coverage, unread_files, unread_note
 
 CODE = "KS404"
 NAME = "too-few-kpis-per-goal"

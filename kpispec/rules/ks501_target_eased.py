@@ -28,8 +28,8 @@ reason (it is kept in the JSON, SARIF and markdown reports):
 
 from __future__ import annotations
 
-from ..catalog import is_number
-from .goalposts import message, pairs, show, target_field
+from kpispec.catalog import is_number
+from kpispec.rules.goalposts import message, pairs, show, target_field
 
 CODE = "KS501"
 NAME = "target-eased"

@@ -27,7 +27,7 @@ points, with the reason:
 
 from __future__ import annotations
 
-from .goalposts import end_of, message, pairs
+from kpispec.rules.goalposts import end_of, message, pairs
 
 CODE = "KS502"
 NAME = "deadline-moved"

@@ -27,8 +27,8 @@ and say why where the finding points:
 
 from __future__ import annotations
 
-from ..catalog import is_number
-from .goalposts import message, pairs, show, target_field
+from kpispec.catalog import is_number
+from kpispec.rules.goalposts import message, pairs, show, target_field
 
 CODE = "KS503"
 NAME = "baseline-rewritten"

@@ -36,9 +36,9 @@ finding points, with the reason:
 
 from __future__ import annotations
 
-from ..findings import Finding
-from .base import unread_files, unread_note
-from .goalposts import end_of, running_at_base
+from kpispec.findings import Finding
+from kpispec.rules.base import unread_files, unread_note
+from kpispec.rules.goalposts import end_of, running_at_base
 
 CODE = "KS504"
 NAME = "kpi-dropped"

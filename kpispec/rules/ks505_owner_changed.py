@@ -24,7 +24,7 @@ record the hand-over where the finding points:
 
 from __future__ import annotations
 
-from .goalposts import message, pairs, show
+from kpispec.rules.goalposts import message, pairs, show
 
 CODE = "KS505"
 NAME = "owner-changed"

@@ -21,8 +21,8 @@ manifest was written).
 
 from __future__ import annotations
 
-from .dbt_sources import looked_up, manifest_name
-from ..dbt_index import KIND_WORDS
+from kpispec.rules.dbt_sources import looked_up, manifest_name
+from kpispec.dbt.index import KIND_WORDS
 
 CODE = "KS601"
 NAME = "dbt-unresolved"

@@ -16,7 +16,7 @@ Fix: read from the node that replaced it, or enable it again in the dbt project.
 
 from __future__ import annotations
 
-from .dbt_sources import looked_up
+from kpispec.rules.dbt_sources import looked_up
 
 CODE = "KS602"
 NAME = "dbt-disabled"

@@ -19,8 +19,8 @@ Fix: read from the model's replacement (or its newer version).
 
 from __future__ import annotations
 
-from .dbt_sources import looked_up
-from ..dbt_index import KIND_WORDS
+from kpispec.rules.dbt_sources import looked_up
+from kpispec.dbt.index import KIND_WORDS
 
 CODE = "KS603"
 NAME = "dbt-deprecated"

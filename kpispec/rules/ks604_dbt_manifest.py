@@ -22,7 +22,7 @@ Fix: write the manifest, then lint again.
 
 from __future__ import annotations
 
-from .dbt_sources import dbt_entries
+from kpispec.rules.dbt_sources import dbt_entries
 
 CODE = "KS604"
 NAME = "dbt-manifest"

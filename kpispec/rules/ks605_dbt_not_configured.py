@@ -16,7 +16,7 @@ Fix: tell kpispec where dbt writes its manifest (relative to the project root).
 
 from __future__ import annotations
 
-from .dbt_sources import CONFIG_HINT, dbt_entries
+from kpispec.rules.dbt_sources import CONFIG_HINT, dbt_entries
 
 CODE = "KS605"
 NAME = "dbt-not-configured"

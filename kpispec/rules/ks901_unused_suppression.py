@@ -30,8 +30,8 @@ FIX = ("removes a code that silences nothing from its '# kpispec: disable' comme
 
 
 def fix(source, findings, doc):
-    """Edits removing the unused codes (see :mod:`kpispec.fixer`)."""
-    from ..suppress import CODE_RE, COMMENT
+    """Edits removing the unused codes (see :mod:`kpispec.authoring.fixer`)."""
+    from kpispec.findings.suppress import CODE_RE, COMMENT
 
     unused = {(f.line, f.column) for f in findings
               if "no finding with this code here" in f.message}
@@ -76,6 +76,6 @@ def fix(source, findings, doc):
 
 
 def _fix(line, start, end, description):
-    from ..fixer import Fix
+    from kpispec.authoring.fixer import Fix
 
     return Fix(CODE, line, description, ((start, end, ""),), None)

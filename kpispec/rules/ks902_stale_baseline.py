@@ -19,4 +19,4 @@ from __future__ import annotations
 CODE = "KS902"
 NAME = "stale-baseline"
 SEVERITY = "info"
-check = None  # made by the linter when it applies the baseline (kpispec.baseline)
+check = None  # made by the linter when it applies the baseline (kpispec.findings.baseline)

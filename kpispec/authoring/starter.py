@@ -1,0 +1,248 @@
+"""``kpispec init [DIR]``: start a catalog (contract section 12).
+
+Writes, in DIR (created when missing, as ``git init`` does):
+
+- ``kpis/starter.yaml``: one goal, two KPIs that pull against each other and the metrics
+  that feed them, every key explained in a comment. Its dates run from January 1st of this
+  year to December 31st five years on, so it lints clean today and for years; it is meant
+  to be edited into your own catalog. Not written when DIR already holds KPI files (the
+  include patterns match some): a starter's goal and KPIs would join that catalog.
+- ``[tool.kpispec]`` appended to ``pyproject.toml`` when DIR has one (every byte before it
+  kept, its line endings followed), else ``kpispec.toml``. Neither when a config exists.
+
+and prints the ``.pre-commit-config.yaml`` snippet and what to do next.
+
+It never overwrites or edits what exists: run again, it says what it found and exits 0,
+as ``git init`` does in an existing repository, so a setup script or a README may run it
+unconditionally. Exit 2 (nothing written) when ``pyproject.toml`` is not valid TOML or a
+file cannot be written.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from pathlib import Path
+
+from kpispec import __version__
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+STARTER = Path("kpis") / "starter.yaml"
+REPO_URL = "https://github.com/your-org/kpispec"
+
+
+class InitError(Exception):
+    """Nothing could be started: exit 2 with this message."""
+
+
+def starter_text(today: _dt.date) -> str:
+    """The starter file; its timeframe is this year to the end of the fifth year on."""
+    start = f"{today.year}-01-01"
+    end = f"{today.year + 5}-12-31"
+    return f"""\
+# A starter catalog, written by 'kpispec init'. Make it yours: replace the goal, the KPIs
+# and the metrics below with your own, then run 'kpispec lint' (it passes on this file as
+# written). 'kpispec explain KS102' says what any finding means and how to fix it.
+#
+# A KPI is a metric that is linked to a goal, has a target and a timeframe with an end,
+# an owner who answers for it and a data source that measures it. Keep 3 to 7 per scope,
+# and give every goal two or more KPIs that pull against each other, so that no single
+# number can be gamed (Goodhart's law). Everything else is a metric, and welcome.
+kpispec: 1                        # the file format version: always 1
+scope: support                    # optional: the team or area of the entries below
+
+goals:                            # what you want to achieve
+  - id: support-loved             # a lowercase id, unique across the catalog: KPIs link to it
+    title: Customers get fast, helpful answers from support   # the goal, in words
+    owner: head-of-support@example.com   # who answers for the goal
+    due: {end}                # when it should be reached (YYYY-MM-DD)
+
+kpis:                             # the few numbers that say whether a goal is being reached
+  - id: first-response-hours
+    name: Median first response time
+    description: Hours from a ticket being opened to the first reply by a person.
+    goal: support-loved           # the goal this KPI is key to (a goal id, or a list of them)
+    owner: support-lead@example.com   # the person or team who answers for the number
+    target:
+      value: 2                    # where the number should be by the deadline
+      unit: hours                 # optional: what it is counted in
+      direction: decrease         # which way is better: increase | decrease | maintain
+      baseline: 8                 # the figure today: progress is judged against it
+    timeframe:
+      start: {start}            # optional: when the period starts
+      end: {end}              # the deadline for the target
+      review: weekly              # how often it is looked at: daily | weekly | monthly | quarterly | annually
+    data_source:                  # where the number comes from: nothing measures it, it is no KPI
+      system: zendesk             # the system that holds the data (required in data_source)
+      table: tickets              # optional: the table, or query: ..., or url: ...
+    inputs: [tickets-opened]      # optional: ids of the metrics that feed this KPI
+
+  # The counterweight: replies that are fast but do not help show up here, so neither
+  # number can be pushed at the other's cost.
+  - id: support-csat
+    name: Customer satisfaction with support
+    description: Share of survey answers that rate the support received good or great.
+    goal: support-loved
+    owner: support-lead@example.com
+    target: {{value: 90, unit: "%", direction: increase, baseline: 82}}   # the same keys, on one line
+    timeframe: {{start: {start}, end: {end}, review: monthly}}
+    data_source: {{system: zendesk, table: satisfaction_ratings}}
+
+metrics:                          # numbers you watch: they explain and feed KPIs (no goal, no target)
+  - id: tickets-opened
+    name: Tickets opened
+    unit: tickets                 # optional: what it is counted in
+    data_source: {{system: zendesk, table: tickets}}   # optional for a metric
+  - id: survey-responses
+    name: Satisfaction survey responses
+    data_source: {{system: zendesk, table: satisfaction_ratings}}
+    feeds: [support-csat]         # optional: ids of the KPIs this metric feeds
+"""
+
+
+CONFIG_BODY = """\
+# kpispec's settings (README: Configuration); the defaults are shown commented out.
+# The files that hold KPI definitions (globs from the project root):
+# include = ["**/*.kpi.yaml", "**/*.kpi.yml", "**/kpis/**/*.yaml", "**/kpis/**/*.yml"]
+# exclude = []
+# At most this many real KPIs per scope (KS201; 3 to 7 is the common advice):
+max-kpis = 7
+# Rules to skip, by code or name, and severities changed:
+# ignore = ["orphan-metric"]
+# severity = { KS107 = "info" }
+"""
+
+
+def precommit_snippet() -> str:
+    return f"""\
+repos:
+  - repo: {REPO_URL}
+    rev: v{__version__}   # pin a release tag or a commit sha, the one you tested
+    hooks:
+      - id: kpispec       # runs 'kpispec lint --staged': the catalog as it will be committed"""
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create ``path``; never replace a file (``x``: fails if it appeared meanwhile)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "xb") as handle:
+        handle.write(data)
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _catalog_files(folder: Path, config_path: Path | None) -> list[Path]:
+    """The KPI files DIR already holds (its config's include patterns, else the default)."""
+    from kpispec.config import Config, load_config
+    from kpispec.load.files import project_files
+
+    config = load_config(config_path) if config_path else Config(root=folder)
+    config.root = folder
+    return project_files(config)
+
+
+def init(folder: Path, today: _dt.date | None = None) -> list[str]:
+    """Start a catalog in ``folder``; returns the lines to print. Everything is checked
+    before the first byte is written."""
+    from kpispec.config import ConfigError
+
+    today = today or _dt.date.today()
+    shown = folder.as_posix()
+    if folder.exists() and not folder.is_dir():
+        raise InitError(f"{shown}: not a folder")
+    pyproject, kpispec_toml = folder / "pyproject.toml", folder / "kpispec.toml"
+    has_table = False
+    raw = b""
+    if pyproject.is_file():
+        try:
+            raw = pyproject.read_bytes()
+            tool = tomllib.loads(raw.decode("utf-8")).get("tool")
+        except OSError as exc:
+            raise InitError(f"{_show(pyproject, folder)}: cannot read: "
+                            f"{exc.strerror or exc}") from None
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise InitError(f"{shown}/pyproject.toml is not valid TOML ({exc}); nothing "
+                            "written: fix it, then run kpispec init again") from None
+        has_table = isinstance(tool, dict) and "kpispec" in tool
+    config_path = kpispec_toml if kpispec_toml.is_file() else (pyproject if has_table else None)
+    lines: list[str] = []
+    actions: list[tuple[Path, bytes, str]] = []  # (path, bytes, "create" | "append")
+
+    if kpispec_toml.is_file():
+        lines.append("kpispec.toml exists: left as it is (it is the config)")
+    elif has_table:
+        lines.append("pyproject.toml already has [tool.kpispec]: left as it is")
+    elif pyproject.is_file():
+        newline = "\r\n" if b"\r\n" in raw else "\n"
+        lead = "" if not raw or raw.endswith(b"\n") else newline
+        gap = newline if raw.strip() else ""
+        table = ("[tool.kpispec]\n" + CONFIG_BODY).replace("\n", newline)
+        actions.append((pyproject, (lead + gap + table).encode("utf-8"), "append"))
+    else:
+        actions.append((kpispec_toml, CONFIG_BODY.encode("utf-8"), "create"))
+
+    starter = folder / STARTER
+    if starter.exists():
+        lines.append(f"{STARTER.as_posix()} exists: left as it is")
+    else:
+        try:
+            existing = _catalog_files(folder, config_path) if folder.is_dir() else []
+        except ConfigError as exc:
+            raise InitError(str(exc)) from None
+        if existing:
+            names = ", ".join(_show(p, folder) for p in existing[:3])
+            more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+            lines.append(f"KPI files exist ({names}{more}): no starter written, the "
+                         "catalog is started")
+        else:
+            actions.append((starter, starter_text(today).encode("utf-8"), "create"))
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, data, how in actions:
+            if how == "append":
+                with open(path, "ab") as handle:
+                    handle.write(data)
+                lines.append(f"appended [tool.kpispec] to {_show(path, folder)}")
+            else:
+                _write_new(path, data)
+                lines.append(f"created {_show(path, folder)}")
+    except FileExistsError as exc:  # appeared since it was checked: still not replaced
+        raise InitError(f"{exc.filename}: exists; not overwritten") from None
+    except OSError as exc:
+        raise InitError(f"{exc.filename or shown}: cannot write: {exc.strerror or exc}") from None
+
+    if not actions:
+        lines.append("nothing written: the catalog is already started")
+    if folder.resolve() != Path.cwd().resolve():
+        lines = [f"in {shown}:"] + [f"  {line}" for line in lines]
+    lines.append("")
+    hooks = folder / ".pre-commit-config.yaml"
+    if hooks.is_file() and "id: kpispec" in hooks.read_text(encoding="utf-8", errors="replace"):
+        lines.append(".pre-commit-config.yaml already runs the kpispec hook")
+    else:
+        lines.append("Add the commit gate to .pre-commit-config.yaml (see https://pre-commit.com):")
+        lines.append("")
+        lines.extend(f"  {line}" for line in precommit_snippet().splitlines())
+    lines.append("")
+    cd = "" if folder.resolve() == Path.cwd().resolve() else f"cd {shown} && "
+    lines.append("Next:")
+    lines.append(f"  1. Edit {STARTER.as_posix()}: your goals, your KPIs (two or more per goal, "
+                 "pulling against each other), the metrics that feed them.")
+    lines.append(f"  2. {cd}kpispec lint      # say, entry by entry, what is a KPI and what "
+                 "is merely a metric")
+    lines.append("  3. pre-commit install   # with the snippet above: every commit is checked")
+    lines.append("  A KPI list in a spreadsheet? Save it as CSV, then: kpispec import csv "
+                 "FILE.csv --output kpis/imported.yaml")
+    return lines
+
+

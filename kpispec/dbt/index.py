@@ -1,0 +1,568 @@
+"""What kpispec knows of a dbt project: an index of its compiled ``manifest.json``.
+
+The manifest (written by ``dbt parse``, ``dbt compile``, ``dbt build``...) is read with
+the standard library's :mod:`json`; kpispec never imports dbt-core. Of it the index keeps
+only what the dbt rules (KS601-KS605) and ``kpispec import dbt`` need:
+
+- metrics, semantic models, models and sources by name (a source as
+  ``SOURCE_NAME.TABLE_NAME``), each with its package; a model with its ``version``,
+  ``latest_version``, ``deprecation_date``, ``access`` and ``group``;
+- the ``disabled`` map (nodes switched off with ``enabled: false``), by the same names;
+- ``depends_on.nodes`` of metrics and semantic models, to follow a metric or semantic
+  model to the model it is built on (KS603);
+- for metrics: label, description, group, and whether it is private (``access:
+  private`` or ``is_private: true`` in its config or meta); groups with their owners.
+
+Known ``metadata.dbt_schema_version`` values: :data:`SCHEMA_VERSIONS` (v12 is what dbt
+1.8 to 1.10 write, the versions tested here with the real dbt). Any other version, a
+missing file, one that is not JSON (truncated by an interrupted run, say) or not a dbt
+manifest is a :class:`UnusableManifest`: one KS604 finding, and no KS601-KS603.
+
+Cost: a large dbt project has a 50 MB manifest, which ``json`` parses in about half a
+second -- too slow for a pre-commit run on one file. The index (a few names per node)
+is kept in the content cache (:class:`kpispec.load.cache.FileCache`) under a key made of the
+manifest's bytes (BLAKE2b), and the file's identity (path, size, modification and
+change times, inode) points at that key, so a warm run neither parses nor even reads the
+manifest: one ``stat`` and two small queries. Measured on 50 MB here: reading 24 ms,
+BLAKE2b 58 ms (OpenSSL's; CPython's own 83 ms), CRC-32 23 ms, Adler-32 29 ms -- the bytes
+are hashed only when the file's identity changed (after a ``dbt parse``, whose own run
+took seconds), so the strong hash costs nothing that matters and never serves a stale
+index. A file modified less than :data:`RACY_SECONDS` ago is not remembered by identity
+(as git treats a "racily clean" file): a rewrite within the same clock tick and of the
+same size would otherwise go unseen. Within one process an index is built once per
+manifest (the commit gate lints two catalogs with it).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+FORMAT = 2  # of the cached index; bumped when its layout changes
+SCHEMA_VERSIONS = ("v12",)
+KINDS = ("metric", "semantic_model", "model", "source")  # the data_source keys, in order
+KIND_WORDS = {"metric": "metric", "semantic_model": "semantic model", "model": "model",
+              "source": "source"}
+RACY_SECONDS = 2.0
+_VERSION_RE = re.compile(r"/manifest/(v[0-9]+)\.json\Z")
+_PRIVATE = "private"
+
+
+class UnusableManifest(Exception):
+    """The manifest cannot be used; the message says why (KS604 adds what to do)."""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a ``data_source`` names: ``status`` is ``found`` (``node`` set), ``disabled``
+    (``node``: the disabled one), or ``missing`` (``close``: the nearest names; ``why``:
+    what was wrong when the name exists but not as asked, a version say)."""
+
+    status: str
+    node: dict | None = None
+    close: tuple[str, ...] = ()
+    why: str = ""
+
+
+class Index:
+    """The index of one manifest: plain dicts (what :mod:`marshal` stores).
+
+    ``data["names"][kind][name]`` lists ``[package, version, unique_id]`` for every
+    enabled node of that kind and name (a source's name is ``source_name.table``),
+    ``data["disabled"]`` the same for disabled nodes, ``data["nodes"][unique_id]`` the
+    record of each (``kind``, ``name``, ``package``, and what that kind carries)."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.project: str = data.get("project") or ""
+        self.schema_version: str = data.get("schema") or ""
+        self._lookups: dict[tuple, Lookup] = {}
+        self._nodes: dict[str, dict] = {}
+
+    def node(self, uid: str) -> dict | None:
+        """The record of a node by unique id (unpacked on first use: a warm run loads
+        the packed index in milliseconds and unpacks only the few nodes it looks at)."""
+        found = self._nodes.get(uid)
+        if found is None:
+            packed = self.data["nodes"].get(uid)
+            if packed is None and not uid.startswith("model."):
+                return None
+            found = _unslim(uid, marshal.loads(packed) if packed is not None else {})
+            self._nodes[uid] = found
+        return found
+
+    def _names(self, table: str, kind: str, name: str) -> list:
+        packed = self.data[table].get(kind, {}).get(name)
+        if packed is None:
+            return []
+        if isinstance(packed, str):  # one node, in package ``packed``, its id the plain one
+            return [[packed, None, f"{kind}.{packed}.{name}"]]
+        return marshal.loads(packed)
+
+    # -- what a data_source names -----------------------------------------------------
+
+    def lookup(self, kind: str, name: str, version: Any = None) -> Lookup:
+        key = (kind, name, None if version is None else str(version))
+        found = self._lookups.get(key)
+        if found is None:
+            found = self._lookups[key] = self._lookup(kind, name, key[2])
+        return found
+
+    def _lookup(self, kind: str, name: str, version: str | None) -> Lookup:
+        package, bare = split_name(kind, name)
+        enabled = _candidates(self._names("names", kind, bare), package, self.project)
+        if enabled:
+            if kind != "model":
+                return Lookup("found", self.node(enabled[0][2]))
+            return self._version(enabled, version, name)
+        disabled = _candidates(self._names("disabled", kind, bare), package, self.project)
+        if disabled:
+            chosen = [c for c in disabled if version is None or str(c[1]) == version]
+            return Lookup("disabled", self.node((chosen or disabled)[0][2]))
+        return Lookup("missing", close=self.suggest(kind, name))
+
+    def _version(self, candidates: list, version: str | None, name: str) -> Lookup:
+        """dbt's resolution of a versioned model: the version asked for, else the latest
+        (``latest_version``, else the highest)."""
+        package = candidates[0][0]
+        same = [c for c in candidates if c[0] == package]
+        versions = [c for c in same if c[1] is not None]
+        if not versions:  # not a versioned model
+            if version is None:
+                return Lookup("found", self.node(same[0][2]))
+            return Lookup("missing", why=f"model '{name}' v{version}, but that model is not "
+                                         "versioned: drop 'version'")
+        if version is None:
+            node = self.node(versions[0][2])
+            latest = node.get("latest")
+            wanted = str(latest) if latest is not None else max(
+                (str(c[1]) for c in versions), key=_version_order)
+        else:
+            wanted = version
+        for candidate in versions:
+            if str(candidate[1]) == wanted:
+                return Lookup("found", self.node(candidate[2]))
+        listed = ", ".join(sorted((str(c[1]) for c in versions), key=_version_order))
+        return Lookup("missing", why=f"model '{name}' v{wanted}, a version it does not have "
+                                     f"(its versions: {listed})")
+
+    def suggest(self, kind: str, name: str) -> tuple[str, ...]:
+        """The closest names of ``kind`` (enabled ones), for "did you mean ...?"."""
+        import difflib  # only on this error path
+
+        names = list(self.data["names"].get(kind, {}))
+        _, bare = split_name(kind, name)
+        close = difflib.get_close_matches(bare, names, n=3, cutoff=0.6)
+        if not close and "." in name:  # qualified: compare the whole name too
+            qualified = [f"{c[0]}.{n}" for n in names for c in self._names("names", kind, n)]
+            close = difflib.get_close_matches(name, qualified, n=3, cutoff=0.6)
+        return tuple(close)
+
+    def other_kinds(self, kind: str, name: str) -> list[str]:
+        """The other kinds under which ``name`` exists (``model: revenue`` where revenue
+        is a metric)."""
+        found = []
+        for other in KINDS:
+            if other == kind:
+                continue
+            package, bare = split_name(other, name)
+            if _candidates(self._names("names", other, bare), package, self.project):
+                found.append(other)
+        return found
+
+    # -- what a node is built on ------------------------------------------------------
+
+    def deprecated_base(self, node: dict, today: Any) -> tuple[dict, list[dict]] | None:
+        """The first model with a ``deprecation_date`` before ``today`` that ``node`` is
+        or is built on (following ``depends_on.nodes`` of metrics and semantic models),
+        with the nodes in between; None when there is none."""
+        seen = {node["id"]}
+        queue: list[tuple[dict, list[dict]]] = [(node, [])]
+        while queue:
+            current, via = queue.pop(0)
+            if current["kind"] == "model":
+                date = current.get("deprecation")
+                if date and date < today.isoformat():
+                    return current, via
+                continue
+            for uid in current.get("deps", ()):
+                following = self.node(uid) if uid not in seen else None
+                if following is None:
+                    continue
+                seen.add(uid)
+                queue.append((following, via + ([current] if current is not node else [])))
+        return None
+
+    # -- for `kpispec import dbt` -----------------------------------------------------
+
+    def metrics(self) -> Iterator[dict]:
+        """Every enabled, non-private metric, sorted by package and name: ``name``,
+        ``package``, ``label``, ``description``, ``group``, ``owner`` (the group owner's
+        email, else name; None without a group), ``unique_id``."""
+        groups = self.data.get("groups", {})
+        found = []
+        for name in self.data["names"].get("metric", {}):
+            for package, _, uid in self._names("names", "metric", name):
+                node = self.node(uid)
+                if node.get("private"):
+                    continue
+                group = groups.get(node.get("group") or "")
+                owner = (group.get("email") or group.get("name")) if group else None
+                found.append({"name": node["name"], "package": package,
+                              "label": node.get("label") or node["name"],
+                              "description": node.get("description") or "",
+                              "group": node.get("group"), "owner": owner,
+                              "unique_id": uid})
+        return iter(sorted(found, key=lambda m: (m["package"], m["name"])))
+
+    def group_owner(self, group: str | None) -> dict | None:
+        """``{"name": ..., "email": ...}`` of a dbt group's owner (None: no such group)."""
+        return self.data.get("groups", {}).get(group or "")
+
+
+def _version_order(version: str) -> tuple:
+    try:
+        return (0, float(version), version)
+    except ValueError:
+        return (1, 0.0, version)
+
+
+def split_name(kind: str, name: str) -> tuple[str | None, str]:
+    """``(package or None, name)``: ``jaffle_shop.orders`` -> (jaffle_shop, orders); a
+    source is ``SOURCE.TABLE`` or ``PACKAGE.SOURCE.TABLE``."""
+    parts = name.split(".")
+    plain = 2 if kind == "source" else 1
+    if len(parts) > plain:
+        return parts[0], ".".join(parts[1:])
+    return None, name
+
+
+def _candidates(found: list, package: str | None, project: str) -> list:
+    """Of the ``[package, version, unique_id]`` of one name, those in ``package`` (when
+    given); unqualified, the root project's first, as dbt resolves a ``ref``."""
+    if package is not None:
+        return [c for c in found if c[0] == package]
+    return sorted(found, key=lambda c: (c[0] != project, c[0]))
+
+
+# -- building the index -------------------------------------------------------------
+
+def schema_version(manifest: dict) -> str:
+    metadata = manifest.get("metadata")
+    url = metadata.get("dbt_schema_version") if isinstance(metadata, dict) else None
+    if not isinstance(url, str):
+        raise UnusableManifest("it has no metadata.dbt_schema_version: not a dbt manifest")
+    match = _VERSION_RE.search(url)
+    version = match.group(1) if match else url
+    if version not in SCHEMA_VERSIONS:
+        raise UnusableManifest(
+            f"its dbt_schema_version is {version} ({url}), which kpispec does not know "
+            f"(it reads {', '.join(SCHEMA_VERSIONS)}: dbt-core 1.8 to 1.10)")
+    return version
+
+
+def build(manifest: Any) -> dict:
+    """The index of a parsed manifest (plain data). Nodes of an unexpected shape are
+    left out rather than fail the run."""
+    if not isinstance(manifest, dict):
+        raise UnusableManifest("it is not a JSON object: not a dbt manifest")
+    version = schema_version(manifest)
+    metadata = manifest["metadata"]
+    project = metadata.get("project_name") if isinstance(metadata.get("project_name"), str) \
+        else ""
+    names: dict[str, dict] = {kind: {} for kind in KINDS}
+    disabled: dict[str, dict] = {kind: {} for kind in KINDS}
+    nodes: dict[str, dict] = {}
+
+    def add(table: dict, raw: Any, uid: str) -> None:
+        record = _record(raw, uid)
+        if record is None:
+            return
+        nodes.setdefault(uid, record)
+        key = record["name"] if record["kind"] != "source" else \
+            f"{record['source']}.{record['name']}"
+        table[record["kind"]].setdefault(key, []).append(
+            [record["package"], record.get("version"), uid])
+
+    for section in ("nodes", "sources", "metrics", "semantic_models"):
+        items = manifest.get(section)
+        if isinstance(items, dict):
+            for uid, raw in items.items():
+                add(names, raw, uid)
+    items = manifest.get("disabled")
+    if isinstance(items, dict):
+        for uid, raws in items.items():
+            for raw in raws if isinstance(raws, list) else ():
+                if uid not in nodes or nodes[uid].get("enabled", True) is False:
+                    add(disabled, raw, uid)
+                    if uid in nodes:  # where it is switched off, for the message
+                        nodes[uid]["enabled"] = False
+                        if isinstance(raw.get("original_file_path"), str):
+                            nodes[uid]["file"] = raw["original_file_path"]
+    groups = {}
+    items = manifest.get("groups")
+    if isinstance(items, dict):
+        for raw in items.values():
+            if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+                owner = raw.get("owner") if isinstance(raw.get("owner"), dict) else {}
+                groups[raw["name"]] = {"name": _text(owner.get("name")),
+                                       "email": _text(owner.get("email"))}
+    # packed: each name's candidates and each node's record a marshal string of its
+    # own, so that loading the index makes a few objects per node, not dozens (a 50 MB
+    # manifest: 6 ms instead of 65), and only what a run looks up is unpacked
+    packed = {table: {kind: {name: _pack(kind, name, cands)
+                             for name, cands in by_kind[kind].items()} for kind in KINDS}
+              for table, by_kind in (("names", names), ("disabled", disabled))}
+    return {"format": FORMAT, "schema": version, "project": project, **packed,
+            "nodes": {uid: marshal.dumps(slim) for uid, slim in
+                      ((uid, _slim(uid, record)) for uid, record in nodes.items()) if slim},
+            "groups": groups}
+
+
+def _pack(kind: str, name: str, cands: list) -> Any:
+    """A name's ``[package, version, unique_id]`` list, packed: just the package when it
+    is one unversioned node with the plain id (most names), else a marshal string."""
+    if len(cands) == 1 and cands[0][1] is None and cands[0][2] == f"{kind}.{cands[0][0]}.{name}":
+        return cands[0][0]
+    return marshal.dumps(sorted(cands, key=lambda c: (c[0], str(c[1]))))
+
+
+def _slim(uid: str, record: dict) -> dict:
+    """A node's record without what its unique id says (``model.PACKAGE.NAME[.vN]``):
+    most models of a large project then store nothing at all."""
+    slim = {k: v for k, v in record.items() if k not in ("id", "kind", "package", "name")}
+    if record["name"] != _name_of(uid):
+        slim["name"] = record["name"]
+    return slim
+
+
+def _name_of(uid: str) -> str:
+    return uid.split(".", 2)[2] if uid.count(".") >= 2 else uid
+
+
+def _unslim(uid: str, slim: dict) -> dict:
+    parts = uid.split(".", 2)
+    record = {"id": uid, "kind": parts[0], "package": parts[1] if len(parts) > 1 else "",
+              "name": _name_of(uid)}
+    record.update(slim)
+    return record
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _record(raw: Any, uid: str) -> dict | None:
+    if not isinstance(raw, dict) or not isinstance(uid, str):
+        return None
+    kind = raw.get("resource_type")
+    name = raw.get("name")
+    package = raw.get("package_name")
+    if kind not in KINDS or not isinstance(name, str) or not isinstance(package, str):
+        return None
+    record: dict[str, Any] = {"id": uid, "kind": kind, "name": name, "package": package}
+    config = raw.get("config") if isinstance(raw.get("config"), dict) else {}
+    if config.get("enabled") is False:
+        record["enabled"] = False
+    if kind == "source":
+        source = raw.get("source_name")
+        if not isinstance(source, str):
+            return None
+        record["source"] = source
+    elif kind == "model":
+        version = raw.get("version")
+        if isinstance(version, (int, float, str)) and not isinstance(version, bool):
+            record["version"] = version
+            latest = raw.get("latest_version")
+            if isinstance(latest, (int, float, str)) and not isinstance(latest, bool):
+                record["latest"] = latest
+        date = raw.get("deprecation_date")
+        if isinstance(date, str) and len(date) >= 10:
+            record["deprecation"] = date[:10]
+        if isinstance(raw.get("group"), str):
+            record["group"] = raw["group"]
+        if raw.get("access") == _PRIVATE:
+            record["private"] = True
+    else:  # metric, semantic model: what they are built on
+        depends = raw.get("depends_on") if isinstance(raw.get("depends_on"), dict) else {}
+        deps = depends.get("nodes")
+        record["deps"] = [d for d in deps if isinstance(d, str)] if isinstance(deps, list) \
+            else []
+        if kind == "metric":
+            record["label"] = _text(raw.get("label"))
+            record["description"] = _text(raw.get("description"))
+            group = raw.get("group") or config.get("group")
+            record["group"] = group if isinstance(group, str) else None
+            record["private"] = _private(raw, config)
+    return record
+
+
+def _private(raw: dict, config: dict) -> bool:
+    """``access: private`` or ``is_private: true``, on the node, its config or meta."""
+    for where in (raw, config, raw.get("meta"), config.get("meta")):
+        if isinstance(where, dict) and (where.get("access") == _PRIVATE
+                                        or where.get("is_private") is True):
+            return True
+    return False
+
+
+# -- loading, with the cache --------------------------------------------------------
+
+_MEMO: dict[tuple, Any] = {}  # this process: file identity -> Index or UnusableManifest
+
+
+def load(path: Path, cache: Any = None) -> Index:
+    """The index of the manifest at ``path``: from this process's memo, else the cache,
+    else parsed (and cached). Raises :class:`UnusableManifest`."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise UnusableManifest("it does not exist") from None
+    except OSError as exc:
+        raise UnusableManifest(f"it cannot be read ({exc.strerror or exc})") from None
+    if not _is_regular(info):
+        raise UnusableManifest("it is not a file")
+    ident = (os.path.realpath(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns,
+             info.st_ino, info.st_dev)
+    known = _MEMO.get(ident)
+    if known is None:
+        known = _MEMO[ident] = _load(path, ident, info, cache)
+    if isinstance(known, UnusableManifest):
+        raise known
+    return known
+
+
+def _is_regular(info: os.stat_result) -> bool:
+    import stat
+
+    return stat.S_ISREG(info.st_mode)
+
+
+def _salt() -> bytes:
+    return b"dbt-index\0%d\0" % FORMAT + Path(__file__).read_bytes()
+
+
+def _load(path: Path, ident: tuple, info: os.stat_result, cache: Any) -> Any:
+    salt = _salt() if cache is not None else b""
+    ident_key = cache.blob_key(salt, repr(ident).encode()) if cache is not None else ""
+    if cache is not None:
+        content_key = cache.get_blob(ident_key)
+        if content_key:
+            outcome = _decode(cache.get_blob(content_key.decode("ascii", "replace")))
+            if outcome is not None:
+                return outcome
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        return UnusableManifest(f"it cannot be read ({exc.strerror or exc})")
+    content_key = None
+    if cache is not None:
+        import hashlib  # here: a warm run does not hash at all
+
+        digest = hashlib.blake2b(raw, digest_size=32).digest()
+        content_key = cache.blob_key(salt, b"content", digest, b"%d" % len(raw))
+        outcome = _decode(cache.get_blob(content_key))
+        if outcome is None:
+            outcome = _parse(raw)
+            cache.put_blob(content_key, _encode(outcome))
+    else:
+        outcome = _parse(raw)
+    if cache is not None and time.time() - info.st_mtime_ns / 1e9 >= RACY_SECONDS:
+        cache.put_blob(ident_key, content_key.encode("ascii"))
+    return outcome
+
+
+def _parse(raw: bytes) -> Any:
+    import json
+
+    if not raw.strip():
+        return UnusableManifest("it is empty")
+    try:
+        manifest = json.loads(raw)
+    except RecursionError:
+        return UnusableManifest("it is not valid JSON (nested too deeply)")
+    except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
+        if raw.lstrip()[:1] == b"{" and not raw.rstrip().endswith(b"}"):  # cut short
+            return UnusableManifest("it is not valid JSON: it ends in the middle "
+                                   f"({len(raw):,} bytes; a dbt run interrupted?)")
+        detail = exc.msg if hasattr(exc, "msg") else str(exc)
+        where = f", line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
+        return UnusableManifest(f"it is not valid JSON ({detail}{where})")
+    try:
+        return Index(build(manifest))
+    except UnusableManifest as problem:
+        return problem
+
+
+def _encode(outcome: Any) -> bytes:
+    if isinstance(outcome, UnusableManifest):
+        return b"E" + str(outcome).encode("utf-8")
+    return b"I" + marshal.dumps(outcome.data)
+
+
+def _decode(blob: bytes | None) -> Any:
+    if not blob:
+        return None
+    if blob[:1] == b"E":
+        return UnusableManifest(blob[1:].decode("utf-8", "replace"))
+    if blob[:1] == b"I":
+        try:
+            data = marshal.loads(blob[1:])
+        except (EOFError, ValueError, TypeError):
+            return None
+        if isinstance(data, dict) and data.get("format") == FORMAT:
+            return Index(data)
+    return None
+
+
+# -- what the pipeline hands the rules ----------------------------------------------
+
+class DbtLink:
+    """The configured manifest, loaded on first use (a run whose files name no dbt
+    data source never reads it) and then kept: ``ctx.dbt`` of the rules. ``index`` is
+    the :class:`Index`, or None when the manifest cannot be used; ``problem`` then says
+    why."""
+
+    def __init__(self, settings: Any, cache: Any = None):
+        self.settings = settings
+        self.cache = cache
+        self._loaded = False
+        self._index: Index | None = None
+        self._problem: str | None = None
+
+    @property
+    def written(self) -> str:
+        return self.settings.written
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        try:
+            self._index = load(self.settings.manifest, self.cache)
+        except UnusableManifest as problem:
+            self._problem = str(problem)
+
+    @property
+    def index(self) -> Index | None:
+        self._load()
+        return self._index
+
+    @property
+    def problem(self) -> str | None:
+        self._load()
+        return self._problem
+
+
+def link(config: Any, cache: Any = None) -> DbtLink | None:
+    """What ``ctx.dbt`` holds for ``config``: None when no manifest is configured."""
+    from kpispec.config.dbt import dbt_of
+
+    settings = dbt_of(config)
+    return DbtLink(settings, cache) if settings is not None else None

@@ -1,0 +1,193 @@
+"""Which files to lint (the ones named) and which make up the catalog (those plus every
+file the include patterns match under the project root)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pathspec
+
+from kpispec.config import ALWAYS_EXCLUDE, Config, glob_spec
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class PathError(Exception):
+    """A path named on the command line does not exist: exit 2."""
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Relative to the current directory when under it, with '/' separators."""
+    try:
+        return printable(path.relative_to(cwd).as_posix())
+    except ValueError:
+        return printable(path.as_posix())
+
+
+def printable(name: str) -> str:
+    """A file name as output shows it: bytes that are not UTF-8 (``\\xff``) and control
+    characters (a newline in a name) escaped, so that every format can encode it and a
+    finding stays on one line."""
+    if name.isprintable():
+        return name
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in name)
+
+
+def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
+    return glob_spec(list(patterns))
+
+
+def _excludes(config: Config) -> pathspec.PathSpec:
+    """What folder walks skip: version-control and tool folders, what the project root's
+    ``.gitignore`` ignores (generated or vendored files are not KPI definitions: ruff
+    and yamllint skip them too), and the config's ``exclude``."""
+    return _spec(ALWAYS_EXCLUDE + _gitignore(config.root) + config.exclude)
+
+
+def _gitignore(root: Path) -> list[str]:
+    try:
+        text = (root / ".gitignore").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    patterns = []
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            try:
+                glob_spec([line])
+            except ValueError:  # a line git would ignore too
+                continue
+            patterns.append(line)
+    return patterns
+
+
+def _walk(folder: Path, base: Path, exclude: pathspec.PathSpec, errors: list) -> Iterable[Path]:
+    """Every file below ``folder``; excluded folders are not entered, links to folders not
+    followed (no loops). ``exclude`` matches paths relative to ``base``."""
+    for dirpath, dirnames, filenames in _walk_dirs(str(folder), errors):
+        here = Path(dirpath)
+        rel = _rel(here, base)
+        dirnames[:] = sorted(d for d in dirnames
+                             if not exclude.match_file(f"{rel}{d}/"))
+        for name in sorted(filenames):
+            if not exclude.match_file(rel + name):
+                yield here / name
+
+
+def _walk_dirs(top: str, errors: list) -> Iterable[tuple[str, list[str], list[str]]]:
+    """``os.walk(top)`` top-down, without following links, as a loop: Python 3.11's
+    os.walk recurses, and a tree 1,000 folders deep stopped every run with a
+    RecursionError. Same order (the caller sorts and prunes ``dirnames`` in place)."""
+    stack = [top]
+    while stack:
+        here = stack.pop()
+        dirs: list[str] = []
+        files: list[str] = []
+        walk_into: list[str] = []
+        try:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    (dirs if is_dir else files).append(entry.name)
+                    if is_dir and not entry.is_symlink():
+                        walk_into.append(entry.name)
+        except OSError as exc:
+            errors.append((Path(exc.filename or here), exc))
+            continue
+        yield here, dirs, files
+        into = set(walk_into)
+        stack.extend(os.path.join(here, name) for name in reversed(dirs) if name in into)
+
+
+def _rel(folder: Path, base: Path) -> str:
+    try:
+        rel = folder.relative_to(base).as_posix()
+    except ValueError:
+        return ""
+    return "" if rel == "." else rel + "/"
+
+
+def named_files(paths: list[str], config: Config, cwd: Path) -> tuple[list[Path], list]:
+    """The files the user named: files as given (whatever their name), folders expanded
+    to the files below them that the include patterns match, as ruff walks a folder (so
+    ``kpispec lint .`` leaves CI workflows and .pre-commit-config.yaml alone). Patterns
+    match paths from the project root; below a folder outside the root, from that folder.
+    Returns the files and the folders that could not be read (path, OSError)."""
+    exclude = _excludes(config)
+    include = _spec(config.include)
+    files: list[Path] = []
+    errors: list = []
+    for name in paths:
+        path = Path(name)
+        path = path if path.is_absolute() else cwd / path
+        try:
+            is_dir, found = path.is_dir(), path.exists() or path.is_symlink()
+        except OSError:  # a folder on the way cannot be searched: reading says why
+            is_dir, found = False, True
+        if is_dir:
+            base = _walk_base(path, config)
+            files.extend(p for p in _walk(path, base, exclude, errors)
+                         if p.suffix in YAML_SUFFIXES
+                         and include.match_file(_rel(p.parent, base) + p.name)
+                         and _lintable(p))
+        elif found:
+            files.append(path)
+        else:
+            raise PathError(f"{name}: no such file or folder")
+    return files, errors
+
+
+def _walk_base(folder: Path, config: Config) -> Path:
+    """What the include patterns of a folder walk match paths from: the project root,
+    for a folder in the project. For a folder outside it, or the root itself when there
+    is no project to speak of (no config, no ``.git``: the root is only where the run
+    started), from the folder's parent, so that ``kpispec lint kpis`` walks ``kpis/``
+    by the pattern ``**/kpis/**/*.yaml``."""
+    folder, root = Path(os.path.abspath(folder)), Path(os.path.abspath(config.root))
+    if folder != root and root in folder.parents:
+        return root
+    if folder == root and (config.source is not None or (root / ".git").exists()):
+        return root
+    return folder.parent
+
+
+def catalog_spec(config: Config) -> Callable[[str], bool]:
+    """Whether a path from the project root ('/' separators) is a catalog file by its
+    name: a YAML file the include patterns match and no exclude pattern (nor a tool
+    folder) does -- for file lists that are not walked, such as git's index."""
+    include = _spec(config.include)
+    exclude = _spec(ALWAYS_EXCLUDE + config.exclude)
+
+    def matches(rel: str) -> bool:
+        return (rel.endswith(YAML_SUFFIXES) and include.match_file(rel)
+                and not exclude.match_file(rel))
+
+    return matches
+
+
+def _lintable(path: Path) -> bool:
+    """Whether a file found in a folder is linted: a regular file, or a broken link (its
+    read error is a finding). A FIFO, socket or device named *.yaml is skipped; named
+    on the command line it is a KS001 finding instead, without being opened."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True
+
+
+def project_files(config: Config) -> list[Path]:
+    """Every YAML file under the project root that the include patterns match (relative
+    to the root). Only YAML files: with .gitignore semantics a pattern also matches what
+    lies below a folder it names (``kpis/``, or a folder called ``x.kpi.yaml``)."""
+    include = _spec(config.include)
+    exclude = _excludes(config)
+    root = config.root
+    return [p for p in _walk(root, root, exclude, [])
+            if p.suffix in YAML_SUFFIXES and include.match_file(_rel(p.parent, root) + p.name)
+            and _lintable(p)]

@@ -1,0 +1,315 @@
+"""The packaged JSON Schema (Draft 2020-12) and structural findings (KS002).
+
+Validation runs on ``jsonschema-rs`` when it is installed (some 25x faster here) and on
+the ``jsonschema`` package otherwise; ``jsonschema`` stays the reference implementation
+of the published schema and the tests check that both report the same violations.
+Either way each violation becomes one :class:`Violation` at the key it is about, with a
+message that says what to write instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from kpispec.findings import shorten
+from kpispec.load.loader import LoadedFile, Problem
+
+SCHEMA_FILE = "kpispec-1.schema.json"
+
+
+@dataclass(frozen=True)
+class Violation:
+    path: tuple  # JSON path of the key the finding points at
+    keyword: str  # the JSON Schema keyword that failed
+    message: str
+    entry_path: tuple  # path of the instance that failed (for additionalProperties: its mapping)
+    # what `kpispec fix` may write: ("key", new name) for an unknown key with exactly one
+    # close allowed key not already there, ("value", new text) for an enum value with one
+    # close match or an unambiguous non-ISO date; None: nothing safe to write
+    fix: tuple | None = None
+
+
+def schema_text() -> str:
+    """The packaged schema, read next to this module (``importlib.resources``, whose
+    import costs a one-file run several milliseconds, only where that fails: a package
+    in a zip file)."""
+    try:
+        return (Path(__file__).parent.parent / "data" / SCHEMA_FILE).read_text(encoding="utf-8")
+    except OSError:
+        from importlib import resources
+
+        return resources.files("kpispec").joinpath("data", SCHEMA_FILE).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def schema() -> dict:
+    return json.loads(schema_text())
+
+
+@lru_cache(maxsize=None)
+def _rs_validator() -> Any:
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    return jsonschema_rs.Draft202012Validator(schema(), validate_formats=True)
+
+
+@lru_cache(maxsize=None)
+def _py_validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate(data: Any, engine: str = "auto") -> list[Violation]:
+    """Every violation of the schema in ``data``, sorted by path. ``engine``: auto, rs, py."""
+    rs = _rs_validator() if engine in ("auto", "rs") else None
+    if engine == "rs" and rs is None:
+        raise RuntimeError("jsonschema-rs is not installed")
+    if rs is not None:
+        try:
+            if rs.is_valid(data):
+                return []
+            raw = _violations(_rs_raw(rs, data))
+        except (ValueError, TypeError, OverflowError):
+            if engine == "rs":
+                raise
+            raw = None  # a value jsonschema-rs cannot convert: the reference engine decides
+        if raw is not None:
+            return raw
+    errors = _py_validator().iter_errors(data)
+    return _violations((tuple(e.absolute_path), e.schema, e.validator, e.instance)
+                       for e in errors)
+
+
+MAX_VIOLATIONS = 10_000  # listed per file; past it, one last violation says there are more
+_SLICE = 500  # entries of a long section validated at a time by jsonschema-rs
+_SECTIONS = ("goals", "kpis", "metrics")
+
+
+def _rs_raw(rs: Any, data: Any) -> Iterator[tuple]:
+    """jsonschema-rs errors as (path, subschema, keyword, instance). It builds every error
+    before it returns the first (a file of 300,000 broken entries: 10 s and 1.6 GB), so a
+    long section is validated a slice at a time, with the same schema (the same schema
+    paths; item indexes shifted back), and the caller can stop early."""
+    long = [key for key in _SECTIONS if isinstance(data, dict)
+            and isinstance(data.get(key), list) and len(data[key]) > _SLICE]
+    if not long:
+        yield from _rs_errors(rs, data, "", 0)
+        return
+    yield from _rs_errors(rs, {key: ([] if key in long else value)
+                               for key, value in data.items()}, "", 0)
+    for key in long:
+        items = data[key]
+        for start in range(0, len(items), _SLICE):
+            yield from _rs_errors(rs, {"kpispec": 1, key: items[start:start + _SLICE]},
+                                  key, start)
+
+
+def _rs_errors(rs: Any, data: Any, section: str, start: int) -> Iterator[tuple]:
+    for error in rs.iter_errors(data):
+        path = tuple(error.instance_path)
+        if section and len(path) >= 2 and path[0] == section:
+            path = (section, path[1] + start) + path[2:]
+        yield path, _walk(tuple(error.schema_path)[:-1]), error.schema_path[-1], error.instance
+
+
+def _walk(schema_path: tuple) -> dict:
+    node: Any = schema()
+    for step in schema_path:
+        node = node[step]
+    return node if isinstance(node, dict) else {}
+
+
+def _violations(raw: Any) -> list[Violation]:
+    seen: dict[tuple, Violation] = {}
+    more: Violation | None = None
+    for path, subschema, keyword, instance in raw:
+        for violation in _explain(path, subschema, str(keyword), instance):
+            # a bad date breaks both 'pattern' and 'format' with one message: report it
+            # once, under the same keyword whichever engine found it first
+            key = (violation.path, violation.message)
+            if key not in seen or violation.keyword < seen[key].keyword:
+                seen[key] = violation
+            if len(seen) > MAX_VIOLATIONS:  # stop reading errors: the engines make them lazily
+                more = Violation(violation.path, "more", "more schema violations in this file "
+                                 f"are not listed (only the first {MAX_VIOLATIONS:,}); fix "
+                                 "these first", violation.path)
+                break
+        if more:
+            break
+    found = sorted(seen.values(), key=lambda v: (tuple(map(str, v.path)), v.keyword, v.message))
+    return found[:MAX_VIOLATIONS] + ([more] if more else [])
+
+
+def _where(path: tuple) -> str:
+    """A readable name for a JSON path: ``kpis[2].target.value``."""
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "the top level"
+
+
+_LOOSE_DATE = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})\Z")
+
+
+def iso_date(text: Any) -> str | None:
+    """``2026/12/31``, ``2026.12.31``, ``2026-1-5`` as ``YYYY-MM-DD`` when that date
+    exists; None for anything else (``12/11/2026`` is day-first or month-first: never)."""
+    import datetime as _dt
+
+    match = _LOOSE_DATE.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        return None
+    try:
+        day = _dt.date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
+    except ValueError:
+        return None
+    iso = day.isoformat()
+    return iso if iso != text else None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null (an empty value)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string",
+               "number": "a number", "integer": "a whole number", "boolean": "true or false"}
+
+
+def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Violation]:
+    name = _where(path)
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        allowed = sub.get("properties", {})
+        for key in instance:
+            if key not in allowed:
+                from kpispec.spelling import did_you_mean, only  # only when a key is unknown
+
+                free = [k for k in allowed if k not in instance]
+                hint = did_you_mean(str(key), free)
+                meant = only(str(key), free)
+                yield Violation(path + (key,), keyword,
+                                f"unknown key '{shorten(str(key))}' in {name}; {hint}allowed "
+                                f"keys: {', '.join(allowed)}", path,
+                                ("key", meant) if meant else None)
+        return
+    if keyword == "required" and isinstance(instance, dict):
+        for key in sub.get("required", []):
+            if key not in instance:
+                fix = ("; write 'kpispec: 1' as the first line (the format version), or keep "
+                       "this file out of kpispec's include patterns") if path == () else ""
+                yield Violation(path, keyword,
+                                f"{name} is missing the required key '{key}'{fix}", path)
+        return
+    fix = None
+    if keyword == "type":
+        types = sub.get("type")
+        types = types if isinstance(types, list) else [types]
+        expected = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+        message = f"{name} must be {expected}, not {_show(instance)}"
+    elif keyword == "enum":
+        message = (f"{name} must be one of {', '.join(map(str, sub['enum']))}; "
+                   f"not {_show(instance)}")
+        if isinstance(instance, str):
+            from kpispec.spelling import did_you_mean, only
+
+            choices = [c for c in sub["enum"] if isinstance(c, str)]
+            hint = did_you_mean(instance, choices, synonyms=True, fallback=None)
+            message += f"; {hint.strip()}" if hint else ""
+            meant = only(instance, choices, synonyms=True)
+            fix = ("value", meant) if meant else None
+    elif keyword == "const":
+        message = f"{name} must be {sub['const']!r}, not {_show(instance)}"
+        if path == ("kpispec",):
+            message += " (the format version: write 'kpispec: 1')"
+    elif keyword in ("pattern", "format") and sub.get("format") == "date":
+        shaped = isinstance(instance, str) and _DATE_SHAPE.match(instance)
+        message = (f"{name} {_show(instance)} is not a real date; write a date that exists"
+                   if shaped else f"{name} must be a date written YYYY-MM-DD, not {_show(instance)}")
+        iso = None if shaped else iso_date(instance)
+        if iso:
+            message += f"; did you mean {iso}?"
+            fix = ("value", iso)
+    elif keyword == "pattern":
+        message = (f"{name} {_show(instance)} is not a valid id: use lowercase letters, digits, "
+                   "'.', '_' and '-', starting with a letter or digit")
+    elif keyword == "maxLength":
+        message = (f"{name} is longer than {sub['maxLength']} characters "
+                   f"({len(instance) if isinstance(instance, str) else '?'}); shorten it")
+    elif keyword == "minLength":
+        message = f"{name} must not be empty"
+    elif keyword == "minItems":
+        message = f"{name} must list at least one id"
+    elif keyword == "minimum":
+        message = f"{name} must be {sub['minimum']} or more, not {_show(instance)}"
+    elif keyword == "oneOf" and isinstance(instance, dict):  # a dbt data source's name keys
+        keys = [branch["required"][0] for branch in sub["oneOf"]]
+        named = [key for key in keys if key in instance]
+        says = f"names {' and '.join(named)}" if named else "names none of them"
+        message = (f"{name} says system: dbt, so it must name exactly one of "
+                   f"{', '.join(keys)}; it {says}" + ("" if named else " (metric: revenue)"))
+    elif keyword == "dependentRequired" and isinstance(instance, dict):
+        key, needs = next((k, v) for k, v in sub["dependentRequired"].items()
+                          if k in instance and any(n not in instance for n in v))
+        message = (f"{name} has '{key}' but no '{needs[0]}': '{key}' is the version of a "
+                   f"versioned dbt {needs[0]} ({needs[0]}: customers, {key}: 2)")
+    else:  # pragma: no cover - every keyword our schema uses is handled above
+        message = f"{name} breaks the schema's '{keyword}' rule"
+    yield Violation(path, keyword, message, path, fix)
+
+
+def check_structure(loaded: LoadedFile) -> None:
+    """Run the JSON Schema over a loaded file, recording each violation as KS002 (here,
+    beside the schema: what it adds to a loaded file is cached with it, and this module's
+    source is part of the cache's fingerprint)."""
+    if not loaded.ok or (loaded.data is None and loaded.problems):
+        return  # unreadable, or empty (already reported)
+    if not isinstance(loaded.data, dict):
+        loaded.problems.append(Problem(
+            "KS002", *loaded.root_pos,
+            "the top level must be a mapping that starts with 'kpispec: 1', not "
+            + ("a list" if isinstance(loaded.data, list) else "a single value"), path=()))
+        return
+    for violation in validate(loaded.data):
+        line, column = loaded.position(violation.path)
+        loaded.problems.append(Problem("KS002", line, column, violation.message,
+                                       path=violation.path))
+
+
+def write_schema(path: Path, force: bool = False) -> bool:
+    """Write the packaged schema to ``path`` (``kpispec schema --output``): a new file, or
+    an existing one only with ``force``, atomically (a temporary file in its folder renamed
+    over it, its mode kept). A file that already holds this schema is left untouched.
+    True when written, False when it was already up to date; FileExistsError when it
+    exists, differs and ``force`` is off."""
+    data = schema_text().encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    else:
+        if not force:
+            raise FileExistsError(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    from kpispec.safefile import write_atomic
+
+    write_atomic(path, data)
+    return True

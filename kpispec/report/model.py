@@ -1,0 +1,653 @@
+"""What ``kpispec report`` shows, whatever the format (contract section 11): built once
+from a :class:`~kpispec.lint.LintResult`, then written as text, markdown, mermaid, html
+or json by the modules ``kpispec.report.text*``.
+
+- the goal tree: goals under their parents, the entries declared under ``kpis:`` under
+  the goals they link to, the metrics under the KPIs they feed (``inputs:``/``feeds:``),
+  each node with its state (:data:`STATES`); KPIs that link to no goal and metrics that
+  feed no KPI shown hang under two groups of their own;
+- a row per scope: entries classed KPI against the scope's ``max-kpis``;
+- the entries table and the findings, errors first.
+
+``--goal ID`` cuts the report to that goal and the goals below it (their KPIs and the
+metrics feeding those), ``--scope NAME`` to one scope. Beyond ``max_nodes`` nodes the tree
+folds: first the metrics (counted on their KPIs), then the KPIs (counted on their goals),
+then the goals below the first levels; :attr:`Tree.folded` says what was folded.
+
+The order is deterministic: goals, KPIs and metrics in catalog order (file display path,
+then line), node keys ``n1, n2, ...`` in depth-first order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from kpispec.catalog import DEFAULT_SCOPE, Catalog, Entry, id_list
+from kpispec.findings import SEVERITIES, Finding
+
+DEFAULT_MAX_NODES = 300  # a few hundred: a tree one can still read (and Mermaid draw)
+DEFAULT_MAX_EDGES = 450  # Mermaid refuses more than 500 edges by default (maxEdges)
+
+# state -> (short label, what it means, for the legend of every format)
+STATES: dict[str, tuple[str, str]] = {
+    "goal": ("goal", "a goal, measured by two KPIs or more (or through the goals below it)"),
+    "single-kpi-goal": ("goal with one KPI", "exactly one KPI measures this goal: one "
+                        "number alone invites gaming it (KS202)"),
+    "goal-without-kpi": ("goal without KPI", "no KPI links to this goal nor to any goal "
+                         "below it: nobody measures it (KS203)"),
+    "kpi": ("KPI", "a real KPI: linked to a goal, with a target value and a deadline"),
+    "merely-metric": ("merely a metric", "declared as a KPI, but it lacks a goal, a target "
+                      "or a deadline (the node says which)"),
+    "metric": ("metric", "a metric that feeds a KPI (through inputs: or feeds:)"),
+    "orphan-metric": ("orphan metric", "a metric that feeds no KPI (KS204)"),
+    "group": ("group", "not an entry: a heading for entries that belong to no goal or KPI, "
+              "or a count of entries folded away"),
+}
+SEVERITY_RANK = {level: rank for rank, level in enumerate(SEVERITIES)}
+
+
+class ReportError(Exception):
+    """A filter that names nothing (``--goal`` or ``--scope``): exit 2 with this message."""
+
+
+@dataclass
+class Node:
+    key: str  # n1, n2, ...: safe in every format, whatever the entry's id holds
+    kind: str  # goal | kpi | metric | group
+    id: str  # the entry's id ("" for a group)
+    title: str  # the goal's title, the entry's name, a group's heading
+    state: str  # a key of STATES
+    note: str = ""  # what it lacks, how many KPIs measure it, what was folded into it
+    children: list[str] = field(default_factory=list)  # node keys
+    entry: Entry | None = None
+    findings: dict[str, int] = field(default_factory=dict)  # severity -> count
+
+    @property
+    def location(self) -> str:
+        return f"{self.entry.file.display}:{self.entry.line}" if self.entry else ""
+
+
+@dataclass
+class Tree:
+    nodes: dict[str, Node]  # by key, in depth-first order
+    roots: list[str]
+    edges: list[tuple[str, str]]  # (parent key, child key), each once
+    total: int  # nodes the full tree would have
+    folded: str = ""  # the line saying what was folded ("" when nothing was)
+    level: int = 0  # 0 full; 1 metrics folded; 2 KPIs folded; 3 goals folded too
+
+
+@dataclass
+class ScopeRow:
+    scope: str
+    kpis: int  # classed KPI, in the whole catalog (what KS201 counts)
+    max_kpis: int
+    limit_from: str  # "max-kpis" or "policy"
+    declared: int  # declared under kpis: (whatever their class)
+    merely: int  # declared KPIs classed metric
+    metrics: int  # entries under metrics:
+
+    @property
+    def over(self) -> bool:
+        return self.kpis > self.max_kpis
+
+
+@dataclass
+class EntryRow:
+    entry: Entry
+    name: str
+    declared: str  # kpi | metric
+    klass: str  # kpi | metric
+    lacks: list[str]
+    goals: list[str]
+    owner: str
+    scope: str
+    state: str
+    feeds: list[str]  # ids of the KPIs a metric feeds (both directions), or a KPI's inputs
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+    @property
+    def location(self) -> str:
+        return f"{self.entry.file.display}:{self.entry.line}"
+
+
+@dataclass
+class Report:
+    # files, entries, kpis, metrics (entries not classed KPI, as lint's summary counts
+    # them), merely_metrics (those of them declared under kpis:), goals, errors, warnings,
+    # infos
+    summary: dict
+    headline: str  # "12 KPIs, 9 merely metrics, 3 errors"
+    tree: Tree
+    scopes: list[ScopeRow]
+    entries: list[EntryRow]
+    goals: list[Node]  # the goal nodes of the unfolded selection (every goal shown)
+    findings: list[Finding]  # errors first
+    unreadable: list[str]
+    filters: dict  # {"goal": ID or None, "scope": NAME or None}
+    max_nodes: int
+    builder: Any = None
+
+    def refold(self, max_nodes: int, max_edges: int = DEFAULT_MAX_EDGES) -> Tree:
+        """The same tree folded to fewer nodes (a format with a size limit asks)."""
+        return fold(self.builder, max_nodes, max_edges)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class _Links:
+    """The links of the catalog the tree is made of, resolved once."""
+
+    def __init__(self, catalog: Catalog):
+        self.parent: dict[int, list[Entry]] = {}  # id(goal) -> parent goals
+        self.children: dict[int, list[Entry]] = {}  # id(goal) -> sub-goals
+        self.goals_of: dict[int, list[Entry]] = {}  # id(kpi) -> goals
+        self.kpis_of: dict[int, list[Entry]] = {}  # id(goal) -> declared kpis
+        self.feeds: dict[int, list[Entry]] = {}  # id(metric) -> kpis it feeds
+        self.fed_by: dict[int, list[Entry]] = {}  # id(kpi) -> metrics feeding it
+        self.has_feeds: set[int] = set()  # metrics with a feeds: (KS204 counts them linked)
+        for ref in catalog.references:
+            source, target = ref.source, ref.target
+            if ref.key == "feeds":
+                self.has_feeds.add(id(source))
+            if not ref.resolves:
+                continue
+            if ref.key == "parent":
+                _add(self.parent, source, target)
+                _add(self.children, target, source)
+            elif ref.key == "goal":
+                _add(self.goals_of, source, target)
+                _add(self.kpis_of, target, source)
+            elif ref.key == "feeds":
+                _add(self.feeds, source, target)
+                _add(self.fed_by, target, source)
+            elif ref.key == "inputs":
+                _add(self.feeds, target, source)
+                _add(self.fed_by, source, target)
+        for table in (self.parent, self.children, self.goals_of, self.kpis_of, self.feeds,
+                      self.fed_by):
+            for key, values in table.items():
+                table[key] = list(values.values())  # type: ignore[attr-defined]
+
+
+def _add(table: dict, key: Entry, value: Entry) -> None:
+    """``value`` under ``key``, once (a dict by identity while the links are read)."""
+    table.setdefault(id(key), {}).setdefault(id(value), value)
+
+
+def _goal_states(catalog: Catalog, links: _Links) -> dict[int, tuple[str, str]]:
+    """State and note of every goal, as KS202 and KS203 judge it (catalog-wide)."""
+    states = {}
+    linked = {g.id for g in catalog.goals if links.kpis_of.get(id(g))}
+    for goal in catalog.goals:
+        declared = links.kpis_of.get(id(goal), [])
+        classed = [k for k in declared if k.is_kpi]
+        merely = len(declared) - len(classed)
+        note = plural(len(classed), "KPI") + (f", {merely} merely metric{'s' if merely != 1 else ''}"
+                                             if merely else "")
+        if len(classed) == 1 and catalog.get(goal.id, "goal") is goal:
+            states[id(goal)] = ("single-kpi-goal", note)
+        elif not catalog.subtree(goal.id) & linked:
+            states[id(goal)] = ("goal-without-kpi", "no KPI, nor below")
+        else:
+            states[id(goal)] = ("goal", note if declared else "KPIs below")
+    return states
+
+
+def _entry_state(entry: Entry, links: _Links) -> tuple[str, str]:
+    if entry.kind == "kpi":
+        if entry.is_kpi:
+            return "kpi", ""
+        return "merely-metric", "lacks " + ", ".join(entry.lacks)
+    if id(entry) in links.has_feeds or links.feeds.get(id(entry)):
+        return "metric", ""
+    return "orphan-metric", "feeds no KPI"
+
+
+def build(result: Any, goal: str | None = None, scope: str | None = None,
+          max_nodes: int = DEFAULT_MAX_NODES, max_edges: int = DEFAULT_MAX_EDGES) -> Report:
+    """The report of ``result`` (cut to ``goal`` and the goals below it, and/or to
+    ``scope``), its tree folded to ``max_nodes`` nodes and ``max_edges`` edges."""
+    catalog: Catalog | None = getattr(result, "catalog", None)
+    if catalog is None:  # a result made without its catalog: the entries' files alone
+        from kpispec.catalog.classify import classify
+
+        files = list({id(e.file): e.file for e in result.entries}.values())
+        catalog = Catalog(files)
+        classify(catalog)
+        entries_by_key = {(e.file.display, e.line, e.id): e for e in catalog.entries}
+        reported = [entries_by_key.get((e.file.display, e.line, e.id), e) for e in result.entries]
+    else:
+        reported = list(result.entries)
+    links = _Links(catalog)
+    goal_state = _goal_states(catalog, links)
+    order = {id(e): index for index, e in enumerate(catalog.entries)}
+
+    # -- what is shown: the entries reported on, cut by the filters; the goals they need
+    goals_shown: list[Entry]
+    entries = reported
+    if scope is not None:
+        scopes = {e.scope for e in catalog.entries if e.kind != "goal" or e.file.reported}
+        if scope not in scopes:
+            raise ReportError(f"--scope: no entry has scope '{scope}' (scopes: "
+                              f"{', '.join(sorted(scopes)) or 'none'})")
+        entries = [e for e in entries if e.scope == scope]
+    if goal is not None:
+        top = catalog.get(goal, "goal")
+        if top is None:
+            near = catalog.suggest(goal, "goal")
+            hint = f"; did you mean '{near}'?" if near else ""
+            raise ReportError(f"--goal: no goal has id '{goal}'{hint}")
+        below = catalog.subtree(goal)
+        goals_shown = [g for g in catalog.goals if g.id in below]
+        kept_kpis = {id(e) for e in entries if e.kind == "kpi"
+                     and any(g.id in below for g in links.goals_of.get(id(e), ()))}
+        entries = [e for e in entries if id(e) in kept_kpis or (
+            e.kind == "metric" and any(id(k) in kept_kpis for k in links.feeds.get(id(e), ())))]
+    else:
+        wanted: dict[int, Entry] = {}
+        if scope is None:
+            for g in catalog.goals:
+                if g.file.reported:
+                    wanted[id(g)] = g
+        else:
+            for g in catalog.goals:
+                if g.file.reported and g.scope == scope:
+                    wanted[id(g)] = g
+        for e in entries:
+            for g in links.goals_of.get(id(e), ()):
+                wanted[id(g)] = g
+        todo = list(wanted.values())  # and their parents, up to the top (cycle-safe)
+        while todo:
+            for parent in links.parent.get(id(todo.pop()), ()):
+                if id(parent) not in wanted:
+                    wanted[id(parent)] = parent
+                    todo.append(parent)
+        goals_shown = sorted(wanted.values(), key=lambda g: order[id(g)])
+    shown = {id(e) for e in entries}
+
+    # -- findings: those about what is shown (all of them when nothing is cut)
+    findings = list(result.findings)
+    if goal is not None or scope is not None:
+        ids = {e.id for e in entries} | {g.id for g in goals_shown}
+        findings = [f for f in findings if f.entry in ids]
+    findings.sort(key=lambda f: (SEVERITY_RANK.get(f.severity, 9),) + f.sort_key())
+    per_entry: dict[tuple[str, str], Counter] = {}
+    for f in findings:
+        if f.entry is not None:
+            per_entry.setdefault((f.path, f.entry), Counter())[f.severity] += 1
+
+    # -- rows
+    rows = []
+    for e in entries:
+        state, _ = _entry_state(e, links)
+        if e.kind == "kpi":
+            related = [m.id for m in links.fed_by.get(id(e), ())]
+        else:
+            related = [k.id for k in links.feeds.get(id(e), ())]
+        rows.append(EntryRow(e, _text(e.data.get("name")), e.kind,
+                             "kpi" if e.is_kpi else "metric", list(e.lacks),
+                             id_list(e.data.get("goal")) if e.kind == "kpi" else [],
+                             _text(e.data.get("owner")), e.scope, state, related))
+    scope_rows = _scopes(result, catalog, {e.scope for e in entries})
+
+    # -- the tree, folded as far as it must be
+    builder = _TreeBuilder(links, goal_state, per_entry, goals_shown, entries, shown, order)
+    tree = fold(builder, max_nodes, max_edges)
+    goal_nodes = [builder.goal_node(g) for g in goals_shown]
+
+    kpis = sum(1 for e in entries if e.is_kpi)
+    merely = sum(1 for e in entries if e.kind == "kpi" and not e.is_kpi)
+    counts = Counter(f.severity for f in findings)
+    files = sorted({e.file.display for e in entries} | {g.file.display for g in goals_shown
+                                                         if g.file.reported})
+    summary = {"files": len(result.files) if goal is None and scope is None else len(files),
+               "entries": len(entries), "kpis": kpis, "merely_metrics": merely,
+               "metrics": len(entries) - kpis, "goals": len(goals_shown),
+               "errors": counts["error"], "warnings": counts["warning"],
+               "infos": counts["info"]}
+    headline = (f"{plural(kpis, 'KPI')}, {plural(merely, 'merely metric', 'merely metrics')}, "
+                f"{plural(counts['error'], 'error')}")
+    return Report(summary, headline, tree, scope_rows, rows, goal_nodes, findings,
+                  list(result.unreadable), {"goal": goal, "scope": scope}, max_nodes,
+                  builder)
+
+
+def fold(builder: _TreeBuilder, max_nodes: int, max_edges: int = DEFAULT_MAX_EDGES) -> Tree:
+    """The tree, folded level by level until it has at most ``max_nodes`` nodes and
+    ``max_edges`` edges (or nothing is left to fold)."""
+    tree = builder.build(0)
+    total = len(tree.nodes)
+    level = 0
+    while level < 3 and (len(tree.nodes) > max_nodes or len(tree.edges) > max_edges):
+        level += 1
+        tree = builder.build(level, max_nodes, max_edges)
+    tree.total, tree.level = total, level
+    tree.folded = _folded_line(tree, total, max_nodes, builder)
+    return tree
+
+
+def _scopes(result: Any, catalog: Catalog, names: set[str]) -> list[ScopeRow]:
+    from kpispec.config.policy import max_kpis_for, policy_of
+
+    ctx = getattr(result, "context", None)
+    policy = policy_of(ctx) if ctx is not None else None
+    default = getattr(ctx, "max_kpis", 7) if ctx is not None else 7
+    counts: dict[str, list[int]] = {name: [0, 0, 0, 0] for name in names}
+    for e in catalog.entries:
+        row = counts.get(e.scope) if e.kind != "goal" else None
+        if row is None:
+            continue
+        if e.kind == "kpi":
+            row[1] += 1
+            row[0 if e.is_kpi else 2] += 1
+        else:
+            row[3] += 1
+    rows = []
+    for name in sorted(counts):
+        limit = max_kpis_for(ctx, name) if ctx is not None else default
+        origin = "policy" if policy is not None and name in policy.max_kpis else "max-kpis"
+        kpis, declared, merely, metrics = counts[name]
+        rows.append(ScopeRow(name, kpis, limit, origin, declared, merely, metrics))
+    return rows
+
+
+class _TreeBuilder:
+    def __init__(self, links: _Links, goal_state: dict, per_entry: dict,
+                 goals: list[Entry], entries: list[Entry], shown: set[int], order: dict):
+        self.links, self.goal_state, self.per_entry = links, goal_state, per_entry
+        self.goals, self.entries, self.shown, self.order = goals, entries, shown, order
+        self.goal_ids = {id(g) for g in goals}
+        self.unlinked_kpis = [e for e in entries if e.kind == "kpi" and not any(
+            id(g) in self.goal_ids for g in links.goals_of.get(id(e), ()))]
+        placed = set()
+        for e in entries:
+            if e.kind == "kpi":
+                placed.update(id(m) for m in links.fed_by.get(id(e), ()) if id(m) in shown)
+        self.loose_metrics = [e for e in entries if e.kind == "metric" and id(e) not in placed]
+        self.roots = [g for g in goals if not any(
+            id(p) in self.goal_ids for p in links.parent.get(id(g), ()))]
+        self.folded_counts: dict[str, set] = {}
+
+    def goal_node(self, goal: Entry) -> Node:
+        state, note = self.goal_state[id(goal)]
+        return Node("", "goal", goal.id, _text(goal.data.get("title")), state, note, [],
+                    goal, dict(self.per_entry.get((goal.file.display, goal.id), {})))
+
+    def entry_node(self, entry: Entry) -> Node:
+        state, note = _entry_state(entry, self.links)
+        return Node("", entry.kind, entry.id, _text(entry.data.get("name")), state, note, [],
+                    entry, dict(self.per_entry.get((entry.file.display, entry.id), {})))
+
+    def _sub_goals(self, goal: Entry) -> list[Entry]:
+        subs = [g for g in self.links.children.get(id(goal), ()) if id(g) in self.goal_ids]
+        return sorted(subs, key=lambda g: self.order[id(g)])
+
+    def _kpis(self, goal: Entry) -> list[Entry]:
+        return [k for k in self.links.kpis_of.get(id(goal), ()) if id(k) in self.shown]
+
+    def _metrics(self, kpi: Entry) -> list[Entry]:
+        found = [m for m in self.links.fed_by.get(id(kpi), ()) if id(m) in self.shown]
+        return sorted(found, key=lambda m: self.order[id(m)])
+
+    def build(self, level: int, max_nodes: int = 0, max_edges: int = 0) -> Tree:
+        self.level = level
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[tuple[str, str]] = []
+        self.edge_set: set[tuple[str, str]] = set()
+        self.seen: dict[int, str] = {}  # id(entry) -> node key (a node is made once)
+        self.folded_counts = {'metrics': set(), 'kpis': set(), 'goals': set()}
+        keep_goals = None
+        if level >= 3:  # goals too: breadth first from the roots, while there is room
+            keep_goals = self._goals_that_fit(max(1, min(max_nodes, max_edges) - 2))
+        roots = []
+        visited: set[int] = set()
+        left_out = 0
+        for goal in self.roots + self.goals:  # goals in a parent cycle have no root above
+            if id(goal) in visited:
+                continue
+            if keep_goals is not None and id(goal) not in keep_goals:
+                below = self._below(goal)
+                visited.update(below)
+                left_out += len(below)
+                self._fold_goals(below)
+                continue
+            roots.append(self._goal(goal, keep_goals, visited))
+        if left_out:
+            group = self._group("More goals", "more-goals")
+            group.note = f"+{plural(left_out, 'goal')} (folded)"
+            roots.append(group.key)
+        if self.unlinked_kpis:
+            group = self._group("KPIs not linked to a goal shown here", "unlinked-kpis")
+            self._fill(group, self.unlinked_kpis)
+            roots.append(group.key)
+        if self.loose_metrics:
+            group = self._group("Metrics feeding no KPI shown here", "loose-metrics")
+            if level >= 1:
+                orphans = sum(1 for m in self.loose_metrics
+                              if _entry_state(m, self.links)[0] == "orphan-metric")
+                group.note = _count_note(len(self.loose_metrics), "metric", orphans)
+                self.folded_counts["metrics"].update(id(m) for m in self.loose_metrics)
+            else:
+                for metric in self.loose_metrics:
+                    self._link(group, self._entry(metric))
+            roots.append(group.key)
+        return Tree(self.nodes, roots, self.edges, 0)
+
+    def _goals_that_fit(self, room: int) -> set[int]:
+        keep: set[int] = set()
+        queue = list(self.roots)
+        while queue and len(keep) < room:
+            nxt = []
+            for goal in queue:
+                if id(goal) in keep:
+                    continue
+                if len(keep) >= room:
+                    break
+                keep.add(id(goal))
+                nxt.extend(self._sub_goals(goal))
+            queue = nxt
+        if not keep and self.goals:
+            keep.add(id(self.goals[0]))
+        return keep
+
+    def _new(self, node: Node) -> Node:
+        node.key = f"n{len(self.nodes) + 1}"
+        self.nodes[node.key] = node
+        return node
+
+    def _link(self, parent: Node, child_key: str) -> None:
+        edge = (parent.key, child_key)
+        if edge not in self.edge_set:
+            self.edge_set.add(edge)
+            parent.children.append(child_key)
+            self.edges.append(edge)
+
+    def _group(self, title: str, group_id: str) -> Node:
+        return self._new(Node("", "group", "", title, "group", "", [], None, {}))
+
+    def _goal(self, goal: Entry, keep: set[int] | None, visited: set[int]) -> str:
+        if id(goal) in self.seen:
+            return self.seen[id(goal)]
+        visited.add(id(goal))
+        node = self._new(self.goal_node(goal))
+        self.seen[id(goal)] = node.key
+        subs = self._sub_goals(goal)
+        kpis = self._kpis(goal)
+        if self.level >= 2:
+            metric_ids = {id(m) for k in kpis for m in self._metrics(k)}
+            metric_count = len(metric_ids)
+            if kpis or metric_count:
+                classed = sum(1 for k in kpis if k.is_kpi)
+                parts = [plural(classed, "KPI")]
+                if len(kpis) - classed:
+                    parts.append(plural(len(kpis) - classed, "merely metric",
+                                        "merely metrics"))
+                if metric_count:
+                    parts.append(plural(metric_count, "metric"))
+                node.note = ", ".join(parts) + " (folded)"
+                self.folded_counts["kpis"].update(id(k) for k in kpis)
+                self.folded_counts["metrics"].update(metric_ids)
+        else:
+            for kpi in kpis:
+                self._link(node, self._kpi(kpi))
+        hidden = []
+        for sub in subs:
+            if keep is not None and id(sub) not in keep:
+                hidden.append(sub)
+                continue
+            if id(sub) in visited and id(sub) not in self.seen:
+                continue
+            self._link(node, self._goal(sub, keep, visited))
+        if hidden:
+            below: dict[int, Entry] = {}
+            for sub in hidden:
+                below.update(self._below(sub))
+            self._fold_goals(below)
+            node.note = (node.note + "; " if node.note else "") + \
+                f"+{plural(len(below), 'goal')} below (folded)"
+            visited.update(below)
+        return node.key
+
+    def _below(self, goal: Entry) -> dict[int, Entry]:
+        todo, seen = [goal], {}
+        while todo:
+            current = todo.pop()
+            if id(current) not in seen:
+                seen[id(current)] = current
+                todo.extend(self._sub_goals(current))
+        return seen
+
+    def _fold_goals(self, goals: dict[int, Entry]) -> None:
+        """Goals left out, with their KPIs and the metrics feeding those."""
+        self.folded_counts["goals"].update(goals)
+        for goal in goals.values():
+            kpis = self._kpis(goal)
+            self.folded_counts["kpis"].update(id(k) for k in kpis)
+            self.folded_counts["metrics"].update(id(m) for k in kpis for m in self._metrics(k))
+
+    def _fill(self, group: Node, kpis: list[Entry]) -> None:
+        if self.level >= 2:
+            classed = sum(1 for k in kpis if k.is_kpi)
+            group.note = _count_note(len(kpis), "KPI", None, classed)
+            self.folded_counts["kpis"].update(id(k) for k in kpis)
+            self.folded_counts["metrics"].update(
+                id(m) for k in kpis for m in self._metrics(k))
+            return
+        for kpi in kpis:
+            self._link(group, self._kpi(kpi))
+
+    def _kpi(self, kpi: Entry) -> str:
+        if id(kpi) in self.seen:
+            return self.seen[id(kpi)]
+        node = self._new(self.entry_node(kpi))
+        self.seen[id(kpi)] = node.key
+        metrics = self._metrics(kpi)
+        if self.level >= 1 and metrics:
+            more = f"+{plural(len(metrics), 'metric')} (folded)"
+            node.note = f"{node.note}; {more}" if node.note else more
+            self.folded_counts["metrics"].update(id(m) for m in metrics)
+        else:
+            for metric in metrics:
+                self._link(node, self._entry(metric))
+        return node.key
+
+    def _entry(self, entry: Entry) -> str:
+        if id(entry) in self.seen:
+            return self.seen[id(entry)]
+        node = self._new(self.entry_node(entry))
+        self.seen[id(entry)] = node.key
+        return node.key
+
+
+def _count_note(count: int, word: str, orphans: int | None = None,
+                classed: int | None = None) -> str:
+    if word == "KPI":
+        merely = count - (classed or 0)
+        text = f"{plural(count, 'declared KPI')}: {plural(classed or 0, 'KPI')}"
+        if merely:
+            text += f", {plural(merely, 'merely metric', 'merely metrics')}"
+        return text + " (folded)"
+    text = plural(count, word)
+    if orphans:
+        text += f", {plural(orphans, 'orphan')}"
+    return text + " (folded)"
+
+
+def _folded_line(tree: Tree, total: int, max_nodes: int, builder: _TreeBuilder) -> str:
+    if tree.level == 0:
+        return ""
+    counts = {key: len(value) for key, value in builder.folded_counts.items()}
+    parts = []
+    if counts["metrics"]:
+        parts.append(f"{plural(counts['metrics'], 'metric')} shown as counts on their KPIs")
+    if counts["kpis"]:
+        parts.append(f"{plural(counts['kpis'], 'declared KPI')} shown as counts on their goals")
+    if counts["goals"]:
+        parts.append(f"{plural(counts['goals'], 'goal')} below the first levels shown as "
+                     "counts")
+    what = "; ".join(parts) or "nothing"
+    return (f"The tree has {total:,} nodes, more than {max_nodes:,}, so it is folded: {what}. "
+            f"--goal ID or --scope NAME shows a part of it in full; the entries table "
+            f"lists every entry.")
+
+
+def entry_json(row: EntryRow) -> dict:
+    e = row.entry
+    return {"id": e.id, "path": e.file.display, "line": e.line, "declared": e.kind,
+            "class": row.klass, "lacks": list(row.lacks), "name": row.name,
+            "goal": row.goals, "owner": row.owner or None, "scope": row.scope,
+            "state": row.state, "links": row.feeds}
+
+
+def node_json(node: Node) -> dict:
+    out = {"node": node.key, "kind": node.kind, "id": node.id or None, "title": node.title,
+           "state": node.state, "note": node.note, "children": list(node.children),
+           "findings": {level: node.findings.get(level, 0) for level in SEVERITIES}}
+    if node.entry is not None:
+        out["path"], out["line"] = node.entry.file.display, node.entry.line
+    return out
+
+
+def scope_json(row: ScopeRow) -> dict:
+    return {"scope": row.scope, "kpis": row.kpis, "max_kpis": row.max_kpis,
+            "limit_from": row.limit_from, "over": row.over, "declared": row.declared,
+            "merely_metrics": row.merely, "metrics": row.metrics}
+
+
+def document(report: Report) -> dict:
+    """The data behind every format (``--format json``), ``version: 1``."""
+    tree = report.tree
+    return {
+        "version": 1,
+        "headline": report.headline,
+        "summary": dict(report.summary),
+        "filters": dict(report.filters),
+        "states": {key: {"label": label, "meaning": meaning}
+                   for key, (label, meaning) in STATES.items()},
+        "tree": {"roots": list(tree.roots), "nodes": [node_json(n) for n in tree.nodes.values()],
+                 "edges": [list(edge) for edge in tree.edges], "total_nodes": tree.total,
+                 "folded": tree.folded or None},
+        "goals": [{"id": g.id, "title": g.title, "state": g.state, "note": g.note,
+                   "path": g.entry.file.display, "line": g.entry.line,
+                   "parent": [p for p in id_list(g.entry.data.get("parent"))]}
+                  for g in report.goals],
+        "scopes": [scope_json(row) for row in report.scopes],
+        "entries": [entry_json(row) for row in report.entries],
+        "findings": [f.to_json() for f in report.findings],
+        "unreadable": list(report.unreadable),
+    }
+
+
+__all__ = ["DEFAULT_SCOPE", "STATES", "Report", "ReportError", "build", "document"]

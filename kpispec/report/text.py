@@ -1,0 +1,134 @@
+"""``kpispec report``: the goal tree, the scopes, the classification table and the
+findings (contract section 11). :func:`render` builds the report once
+(:mod:`kpispec.report.model`) and writes it in the style asked: ``text`` and ``json``
+here, ``markdown``, ``mermaid`` and ``html`` in their own modules.
+
+text: the tree drawn with lines, the scopes, the entries table (entry, location,
+declared, class, lacks, goal, owner, scope), the findings errors first, then the totals
+(the last lines, as before: "4 entries: 2 KPIs, 2 metrics", and the files that could not
+be read).
+
+json (``version: 1``): everything the other formats show, see
+:func:`kpispec.report.model.document`; ``summary`` keeps the keys ``files``, ``entries``,
+``kpis``, ``metrics`` it always had, ``entries`` the keys of ``kpispec lint``'s entries.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from typing import Any
+
+from kpispec.report.model import DEFAULT_MAX_NODES, STATES, Report, build, document
+from kpispec.formats.text import finding_line, plural
+
+STYLES = {
+    "text": "kpispec.report.text",
+    "json": "kpispec.report.text",
+    "markdown": "kpispec.report.markdown",
+    "mermaid": "kpispec.report.mermaid",
+    "html": "kpispec.report.html",
+}
+HTML_MAX_NODES = 2000  # a page folds later than a diagram: its tree is a list to scroll
+
+HEADER = ("entry", "location", "declared", "class", "lacks", "goal", "owner", "scope")
+
+
+def rows(report: Report) -> list[tuple[str, ...]]:
+    out = []
+    for row in report.entries:
+        e = row.entry
+        out.append((e.id, f"{e.file.display}:{e.line}", e.kind,
+                    "KPI" if e.is_kpi else "metric", ", ".join(e.lacks) or "-",
+                    ", ".join(row.goals) or "-", _one_line(row.owner) or "-", row.scope))
+    return out
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def unread(report: Report) -> list[str]:
+    """The files reported on that could not be read. They have no rows: the report says
+    so, or the table looks complete, whatever --select and --ignore leave of the
+    findings (so from the loaded files, not from the KS001 findings)."""
+    return list(report.unreadable)
+
+
+def totals(report: Report) -> str:
+    s = report.summary
+    total = (f"{plural(s['entries'], 'entry', 'entries')}: {plural(s['kpis'], 'KPI')}, "
+             f"{plural(s['metrics'], 'metric')}")
+    unreadable = unread(report)
+    if unreadable:
+        its = "its" if len(unreadable) == 1 else "their"
+        total += (f"\n{plural(len(unreadable), 'file')} could not be read, so {its} entries "
+                  f"are missing: {', '.join(unreadable)} ('kpispec lint' says why)")
+    return total
+
+
+def render(result: Any, style: str = "text", goal: str | None = None,
+           scope: str | None = None, max_nodes: int | None = None,
+           max_chars: int | None = None, **options: Any) -> str:
+    """The report of ``result`` in ``style`` (a key of :data:`STYLES`)."""
+    nodes = max_nodes or (HTML_MAX_NODES if style == "html" else DEFAULT_MAX_NODES)
+    report = build(result, goal=goal, scope=scope, max_nodes=nodes)
+    if style == "text":
+        return text(report)
+    if style == "json":
+        return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    module = importlib.import_module(STYLES[style])
+    return module.render(report, max_chars=max_chars, **options)
+
+
+def tree_lines(report: Report) -> list[str]:
+    """The tree as indented lines (a node reached twice is named again, not expanded)."""
+    tree = report.tree
+    lines: list[str] = []
+    expanded: set[str] = set()
+
+    def line(key: str, prefix: str, last: bool, top: bool) -> None:
+        node = tree.nodes[key]
+        branch = "" if top else ("`-- " if last else "|-- ")
+        name = node.id or node.title
+        state = STATES[node.state][0] if node.kind != "group" else ""
+        detail = "; ".join(part for part in (state, node.note) if part)
+        again = key in expanded and node.children
+        lines.append(f"{prefix}{branch}{_one_line(name)}"
+                     + (f"  [{_one_line(detail)}]" if detail else "")
+                     + ("  (see above)" if again else ""))
+        if again:
+            return
+        expanded.add(key)
+        inner = prefix + ("" if top else ("    " if last else "|   "))
+        for index, child in enumerate(node.children):
+            line(child, inner, index == len(node.children) - 1, False)
+
+    for root in tree.roots:
+        line(root, "", True, True)
+    return lines
+
+
+def _columns(header: tuple[str, ...], table: list[tuple[str, ...]]) -> list[str]:
+    widths = [max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(header)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+    return lines
+
+
+def text(report: Report) -> str:
+    out = [f"KPI report: {report.headline}", "", "Goal tree"]
+    if report.tree.folded:
+        out.append(report.tree.folded)
+    out += tree_lines(report) or ["(no goal, KPI or metric)"]
+    out += ["", "Scopes"]
+    out += _columns(("scope", "KPIs", "max-kpis", "status"),
+                    [(r.scope, str(r.kpis), str(r.max_kpis) + (" (policy)" if r.limit_from
+                                                               == "policy" else ""),
+                      "over the limit (KS201)" if r.over else "ok") for r in report.scopes])
+    out += ["", "Entries"]
+    out += _columns(HEADER, rows(report))
+    if report.findings:
+        out += ["", "Findings (errors first)"]
+        out += [finding_line(f) for f in report.findings]
+    return "\n".join(out) + f"\n\n{totals(report)}\n"
