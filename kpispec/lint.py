@@ -17,42 +17,17 @@ from kpispec.catalog import Catalog, Entry, SourceFile
 from kpispec.catalog.classify import classify
 from kpispec.config import Config
 from kpispec.load.files import display_path, named_files, project_files
-from kpispec.findings import SEVERITIES, Finding, Selection
+from kpispec.findings import Finding, Selection
+from kpispec.findings.result import LintResult, summarize
 from kpispec.load.file import gc_paused, load_file, load_raw  # noqa: F401 (load_file: the API)
 from kpispec.load.loader import LoadedFile
 from kpispec.load.pool import auto_jobs, load_files
 from kpispec.rules import RULES, Context, registry
 from kpispec.rules.base import unreadable
+from kpispec.errors import UsageError
 
 if TYPE_CHECKING:
     from kpispec.load.cache import FileCache
-
-
-class UsageError(Exception):
-    """A bad option value (an unknown code, say): exit 2 with this message."""
-
-
-@dataclass
-class LintResult:
-    findings: list[Finding]
-    entries: list[Entry]  # kpis and metrics of the files reported on, in file order
-    files: list[str]  # display paths of the files reported on
-    summary: dict = field(default_factory=dict)
-    # display paths of the files reported on whose entries are unknown (they could not
-    # be parsed, or a folder could not be read): reports must say so whatever is selected
-    unreadable: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # lines for stderr (the gate's count)
-    # the whole catalog, classified, and the rules' context (today, max-kpis, config):
-    # what `kpispec report` draws its goal tree and scope limits from (None: not kept)
-    catalog: Catalog | None = None
-    context: Any = None
-    # what inline directives silenced, each with its reason="..." (None: none given),
-    # name and severity stamped, sorted as findings are (see :class:`suppress.Suppressed`)
-    suppressed: list[suppress.Suppressed] = field(default_factory=list)
-
-    @property
-    def errors(self) -> int:
-        return self.summary["errors"]
 
 
 def resolve_codes(items: Iterable[str], where: str, rules: dict | None = None) -> set[str]:
@@ -294,13 +269,3 @@ def check_files(files: list[SourceFile], config: Config, selection: Selection | 
     return LintResult(findings, entries, reported_files, summarize(findings, entries,
                                                                    len(reported_files)),
                       cannot, catalog=catalog, context=ctx, suppressed=silenced)
-
-
-def summarize(findings: list[Finding], entries: list[Entry], files: int) -> dict:
-    counts = {level: 0 for level in SEVERITIES}
-    for finding in findings:
-        counts[finding.severity] += 1
-    kpis = sum(1 for e in entries if e.is_kpi)
-    return {"files": files, "entries": len(entries), "kpis": kpis,
-            "metrics": len(entries) - kpis, "errors": counts["error"],
-            "warnings": counts["warning"], "infos": counts["info"]}

@@ -24,7 +24,8 @@ import pytest
 from conftest import REPO, TODAY, run_kpispec, write
 from kpispec.dbt import index as dbt_index
 from kpispec.load.cache import FileCache
-from kpispec.config import ConfigError, load_config
+from kpispec.config import load_config
+from kpispec.errors import ConfigError
 from kpispec.config.dbt import DEFAULT_MANIFEST, dbt_of
 
 DBT = REPO / "tests" / "dbt"

@@ -75,7 +75,7 @@ def test_golden(case, tmp_path, run_cli):
 
 
 def test_every_fixable_rule_has_a_golden_case():
-    from kpispec.authoring.fixer import fixable
+    from kpispec.findings.fix import fixable
     from kpispec.rules import RULES
 
     fixable_codes = {code for code, rule in RULES.items() if fixable(rule)}

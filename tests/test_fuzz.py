@@ -35,7 +35,7 @@ from kpispec.cli import main
 from kpispec.config import load_config
 from kpispec.formats import FORMATS, render
 from kpispec.lint import lint
-from kpispec.load.loader import load_bytes
+from kpispec.load.parse import load_bytes
 from kpispec.rules import registry
 from kpispec.load.schema import validate
 

@@ -28,7 +28,8 @@ from kpispec import lint as lint_module
 from kpispec.catalog import _NearMiss
 from kpispec.config import load_config
 from kpispec.formats.json_format import dumps
-from kpispec.load.loader import files_from_bytes, files_to_bytes, load_text
+from kpispec.load.loader import files_from_bytes, files_to_bytes
+from kpispec.load.parse import load_text
 
 FILES = 240
 

@@ -3,7 +3,7 @@ scalars typed as YAML 1.2 says, timestamps kept as text."""
 
 from __future__ import annotations
 
-from kpispec.load.loader import load_bytes, load_text
+from kpispec.load.parse import load_bytes, load_text
 
 DOC = """\
 kpispec: 1

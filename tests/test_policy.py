@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import TODAY, run_kpispec, write
-from kpispec.config import ConfigError, load_config
+from kpispec.config import load_config
+from kpispec.errors import ConfigError
 from kpispec.config.policy import Policy, known_fields
 
 GOALS = """

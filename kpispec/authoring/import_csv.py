@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from kpispec.safefile import write_atomic
+from kpispec.errors import InputError
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 KINDS = {
@@ -132,7 +133,7 @@ APPLIES = {
 }
 
 
-class CsvImportError(Exception):
+class CsvImportError(InputError):
     """A usage error: exit 2 with this one-line message."""
 
 

@@ -39,6 +39,7 @@ from typing import Any
 from kpispec.safefile import write_atomic
 from kpispec.config.dbt import DEFAULT_MANIFEST, dbt_of
 from kpispec.dbt.index import Index, UnusableManifest, load as load_index
+from kpispec.errors import InputError
 
 SECTIONS = ("goals", "kpis", "metrics")
 # the block style of kpispec's own examples (and of `kpispec import csv`)
@@ -47,7 +48,7 @@ LISTED = 20  # names per stderr line
 _EMPTY_VALUE = re.compile(r"(metrics:)[ \t]*(\[[ \t]*\]|~|null|Null|NULL)([ \t]*(#.*)?)\Z")
 
 
-class DbtImportError(Exception):
+class DbtImportError(InputError):
     """The import cannot be done: one line, exit 2."""
 
 
@@ -214,7 +215,8 @@ def new_file(entries: list[dict], manifest: str, project: str) -> str:
 # -- updating an existing file ----------------------------------------------------------
 
 def _loads(text: str) -> Any:
-    from kpispec.load.loader import LoadedFile, load_text
+    from kpispec.load.loader import LoadedFile
+    from kpispec.load.parse import load_text
 
     loaded = load_text(text, LoadedFile())
     if not loaded.ok or any(p.code in ("KS001", "KS003") for p in loaded.problems):

@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 from kpispec import __version__
+from kpispec.errors import InitError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,10 +34,6 @@ else:  # pragma: no cover
 
 STARTER = Path("kpis") / "starter.yaml"
 REPO_URL = "https://github.com/your-org/kpispec"
-
-
-class InitError(Exception):
-    """Nothing could be started: exit 2 with this message."""
 
 
 def starter_text(today: _dt.date) -> str:
@@ -153,7 +150,7 @@ def _catalog_files(folder: Path, config_path: Path | None) -> list[Path]:
 def init(folder: Path, today: _dt.date | None = None) -> list[str]:
     """Start a catalog in ``folder``; returns the lines to print. Everything is checked
     before the first byte is written."""
-    from kpispec.config import ConfigError
+    from kpispec.errors import ConfigError
 
     today = today or _dt.date.today()
     shown = folder.as_posix()

@@ -47,11 +47,11 @@ def _guard(debug: bool, work: Callable[[], int]) -> None:
     cleanly (see :class:`Terminated`): exit 2, one line, no traceback."""
     import signal
 
-    from kpispec.config import ConfigError
-    from kpispec.load.files import PathError
-    from kpispec.findings.baseline import BaselineError
-    from kpispec.git.reader import GitError
-    from kpispec.lint import UsageError
+    from kpispec.errors import ConfigError
+    from kpispec.errors import PathError
+    from kpispec.errors import BaselineError
+    from kpispec.errors import GitError
+    from kpispec.errors import UsageError
 
     sigterm = _sigterm_unwinds(signal)
     try:
@@ -352,7 +352,7 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, goal: str | Non
 
     def work() -> int:
         from kpispec.report.text import render
-        from kpispec.report.model import ReportError
+        from kpispec.errors import ReportError
 
         result = _run_lint(paths, config_file, select, ignore, today, debug, no_cache,
                            cache_dir)
@@ -570,7 +570,7 @@ def rules(debug: bool) -> None:
         known = registry()
         width = max(len(code) for code in known) + 2
         origin = max(12, *(len(source(mod)) + 1 for mod in known.values()))
-        from kpispec.authoring.fixer import marker
+        from kpispec.findings.fix import marker
 
         for code, mod in known.items():
             summary = ((mod.__doc__ or "").strip().splitlines() or [""])[0].split(": ", 1)[-1]
@@ -629,7 +629,8 @@ def init_command(directory: str) -> None:
     """Start a catalog in DIR (default: here): a kpis/ starter file, a [tool.kpispec]
     table (in pyproject.toml when there is one, else kpispec.toml), and the pre-commit
     snippet. Never overwrites a file: run again, it says what exists (exit 0)."""
-    from kpispec.authoring.starter import InitError, init
+    from kpispec.authoring.starter import init
+    from kpispec.errors import InitError
 
     try:
         lines = init(Path(directory))

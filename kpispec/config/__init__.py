@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import pathspec
+from kpispec.load.files import glob_spec
+from kpispec.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,18 +26,12 @@ else:  # pragma: no cover
 
 DEFAULT_INCLUDE = ["**/*.kpi.yaml", "**/*.kpi.yml", "**/kpis/**/*.yaml", "**/kpis/**/*.yml"]
 # folders never walked into, whatever the config says (as ruff and yamllint skip them)
-ALWAYS_EXCLUDE = [".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/",
-                  "node_modules/", "__pycache__/"]
 DEFAULT_MAX_KPIS = 7
 # YYYY-MM-DD only: Python 3.11's fromisoformat also takes 20260601 and 2026-W01-1
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 KEYS = ("include", "exclude", "select", "ignore", "severity", "max-kpis", "today")
 RESERVED = ("policy", "dbt")  # sub-tables parsed by their own modules, kept in Config.extra
 LEVELS = ("error", "warning", "info")
-
-
-class ConfigError(Exception):
-    """A bad config file, key or value: exit 2 with this message."""
 
 
 @dataclass
@@ -213,12 +208,6 @@ def _set(config: Config, key: str, value: Any, fail: Callable[[str], ConfigError
         config.max_kpis = value
     elif key == "today":
         config.today = parse_date(value, fail)
-
-
-def glob_spec(patterns: list[str]) -> pathspec.PathSpec:
-    """Glob patterns with .gitignore semantics (``**``, a trailing ``/`` for folders, a
-    pattern with a ``/`` anchored at the project root), as pre-commit users know them."""
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def _check_patterns(patterns: list[str], fail: Callable[[str], ConfigError]) -> None:

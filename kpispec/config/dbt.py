@@ -5,7 +5,7 @@
 
 ``manifest`` defaults to ``target/manifest.json`` (where ``dbt parse`` writes it when the
 dbt project sits at the root). Config loading calls :func:`parse_dbt` once: an unknown
-key or a bad value is a :class:`~kpispec.config.ConfigError` naming the key (exit 2).
+key or a bad value is a :class:`~kpispec.errors.ConfigError` naming the key (exit 2).
 The parsed :class:`DbtConfig` is kept in ``Config.extra["dbt"]``; the manifest itself is
 read later, once per run, by :mod:`kpispec.dbt.index` (a missing manifest is a KS604
 finding, not a config error: a laptop that has not run dbt must still lint).
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kpispec.config import ConfigError
+from kpispec.errors import ConfigError
 
 KEYS = ("manifest",)
 DEFAULT_MANIFEST = "target/manifest.json"

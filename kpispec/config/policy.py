@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from kpispec.config import ConfigError
+from kpispec.errors import ConfigError
 
 KINDS = ("goal", "kpi", "metric")
 KEYS = ("owners", "owners-file", "data-sources", "required", "max-kpis",
@@ -278,7 +278,7 @@ def read_owners_file(value: Any, root: Path, fail: Fail,
 
 
 def _yaml_owners(raw: bytes, file: Path, fail: Fail) -> list[str]:
-    from kpispec.load.loader import load_bytes
+    from kpispec.load.parse import load_bytes
 
     loaded = load_bytes(raw)
     if loaded.problems:

@@ -18,14 +18,6 @@ SEVERITIES = ("error", "warning", "info")
 ALWAYS_SELECTED = frozenset({"KS001", "KS900"})
 
 
-def shorten(text: str, limit: int = 60) -> str:
-    """Text from a file (a key, a tag) as a message quotes it: a 2 MB key is not echoed
-    in full, and a newline in it does not split the finding's line."""
-    text = text if len(text) <= limit else text[:limit - 3] + "..."
-    return text if text.isprintable() else "".join(
-        char if char.isprintable() else repr(char)[1:-1] for char in text)
-
-
 @dataclass(slots=True)  # tens of thousands in a large run: slots make them cheaper
 class Finding:
     code: str

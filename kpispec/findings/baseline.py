@@ -15,14 +15,11 @@ import json
 from pathlib import Path
 
 from kpispec.findings import Finding, subtract
-from kpispec.lint import LintResult, summarize
+from kpispec.findings.result import LintResult, summarize
+from kpispec.errors import BaselineError
 
 VERSION = 1
 STALE = "KS902"
-
-
-class BaselineError(Exception):
-    """A baseline file that cannot be read or is not one: exit 2 with this line."""
 
 
 def _identity_json(finding: Finding) -> dict:

@@ -27,7 +27,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from kpispec.findings import Finding, shorten
+from kpispec.findings import Finding
+from kpispec.text import shorten
 
 COMMENT = re.compile(r"(?:^|(?<=\s))#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
                      r"([A-Za-z0-9_\-]+(?:\s*,\s*(?!reason\s*=)[A-Za-z0-9_\-]+)*)")

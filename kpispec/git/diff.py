@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from kpispec.catalog import Catalog, Entry, SourceFile
 from kpispec.catalog.classify import classify
 from kpispec.config import Config, load_config
-from kpispec.load.files import PathError, display_path, named_files, project_files
+from kpispec.load.files import display_path, named_files, project_files
+from kpispec.errors import PathError
 from kpispec.findings import Finding, Selection
 from kpispec.git.reader import Repo
 from kpispec.lint import Base, check_files, load_catalog, make_selection

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from kpispec.git.diff import GOALPOST_CODES, MISSING, OWNER_CODE, DiffResult
-from kpispec.findings import shorten
+from kpispec.text import shorten
 from kpispec.formats.text import finding_line, plural
 
 ARROW = "→"

@@ -16,7 +16,7 @@ What it reports:
   same where ``HEAD`` had one is one caused.
 
 Findings already at ``HEAD`` in files the commit does not touch do not block it; one
-line (:attr:`~kpispec.lint.LintResult.notes`) counts them. Before the first commit
+line (:attr:`~kpispec.findings.result.LintResult.notes`) counts them. Before the first commit
 every staged file is checked.
 
 Cost: four git processes whatever the size of the catalog (``rev-parse``, ``ls-files``,
@@ -34,18 +34,12 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kpispec.config import ConfigError
+from kpispec.errors import ConfigError
 from kpispec.formats.text import plural
 from kpispec.git.reader import Repo
-from kpispec.lint import (
-    LintResult,
-    UsageError,
-    check_files,
-    gc_paused,
-    make_selection,
-    no_kpi_files,
-    summarize,
-)
+from kpispec.lint import check_files, gc_paused, make_selection, no_kpi_files
+from kpispec.errors import UsageError
+from kpispec.findings.result import LintResult, summarize
 from kpispec.git.revision import (
     Revision,
     display,

@@ -29,11 +29,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from kpispec.catalog import ID_RE, SourceFile, _entries, as_date, id_list, is_number
-from kpispec.config import ConfigError
+from kpispec.errors import ConfigError
 from kpispec.git.diff import FieldChange, class_label, field_changes
 from kpispec.load.files import catalog_spec
-from kpispec.git.reader import Commit, GitError, Repo
-from kpispec.lint import UsageError, load_raw
+from kpispec.git.reader import Commit, Repo
+from kpispec.errors import GitError
+from kpispec.lint import load_raw
+from kpispec.errors import UsageError
 from kpispec.git.revision import display, read_revision, rel_path
 from kpispec.rules.base import unreadable
 

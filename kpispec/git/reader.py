@@ -24,12 +24,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
+from kpispec.errors import GitError
 
 REGULAR_MODES = (b"100644", b"100755")
-
-
-class GitError(Exception):
-    """git is missing, this is not a repository, or git refused: exit 2 with this line."""
 
 
 def _run(args: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> tuple[int, bytes]:

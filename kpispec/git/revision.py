@@ -18,11 +18,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from kpispec.catalog import SourceFile
-from kpispec.config import Config, ConfigError, config_from_bytes, load_config
+from kpispec.config import Config, config_from_bytes, load_config
+from kpispec.errors import ConfigError
 from kpispec.load.files import catalog_spec, display_path
-from kpispec.git.reader import BlobReader, GitError, Repo
+from kpispec.git.reader import BlobReader, Repo
+from kpispec.errors import GitError
 from kpispec.findings import Finding
-from kpispec.lint import UsageError, check_files, load_raw, make_selection
+from kpispec.lint import check_files, load_raw, make_selection
+from kpispec.errors import UsageError
 from kpispec.load.loader import LoadedFile
 
 if TYPE_CHECKING:

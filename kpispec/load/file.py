@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from kpispec.load.loader import LoadedFile, load_text, read_raw, read_text
+from kpispec.load.loader import LoadedFile, read_raw, read_text
+from kpispec.load.parse import load_text
 from kpispec.load.schema import check_structure
 
 if TYPE_CHECKING:

@@ -6,17 +6,27 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import pathspec
+from kpispec.errors import PathError
 
-from kpispec.config import ALWAYS_EXCLUDE, Config, glob_spec
+if TYPE_CHECKING:
+    from kpispec.config import Config
+
 
 YAML_SUFFIXES = (".yaml", ".yml")
+# folders no walk enters, whatever the config says
+ALWAYS_EXCLUDE = [".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/",
+                  "node_modules/", "__pycache__/"]
 
 
-class PathError(Exception):
-    """A path named on the command line does not exist: exit 2."""
+def glob_spec(patterns: list[str]) -> pathspec.PathSpec:
+    """Glob patterns with .gitignore semantics (``**``, a trailing ``/`` for folders, a
+    pattern with a ``/`` anchored at the project root), as pre-commit users know them."""
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
 
 
 def display_path(path: Path, cwd: Path) -> str:

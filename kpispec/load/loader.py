@@ -242,14 +242,6 @@ def read_text(raw: bytes, result: LoadedFile) -> str | None:
         return None
 
 
-def load_bytes(raw: bytes) -> LoadedFile:
-    result = LoadedFile()
-    text = read_text(raw, result)
-    if text is None:
-        return result
-    return load_text(text, result)
-
-
 _KINDS = ((_stat.S_ISDIR, "a folder"), (_stat.S_ISFIFO, "a named pipe (FIFO)"),
           (_stat.S_ISSOCK, "a socket"), (_stat.S_ISCHR, "a character device"),
           (_stat.S_ISBLK, "a block device"))
@@ -297,7 +289,7 @@ def read_raw(path: str | os.PathLike, result: LoadedFile) -> bytes | None:
     return None
 
 
-class _Problems(list):
+class ProblemList(list):
     """The problem list while a file is built: past :data:`MAX_PROBLEMS` of one code the
     rest are only counted, so a file of a million bad tags or repeated keys costs no more
     memory than a clean one (:meth:`close` turns the count into one last problem)."""
@@ -322,16 +314,3 @@ class _Problems(list):
                                f"{count:,} more {code} problems from here on are not listed "
                                f"(only the first {MAX_PROBLEMS:,}); fix these first"))
         return out
-
-
-def load_text(text: str, result: LoadedFile | None = None) -> LoadedFile:
-    result = result or LoadedFile()
-    result.text = text
-    result.problems = _Problems(result.problems)
-    from kpispec.load.yaml_events import load_into  # here: a run that parses nothing never imports ruamel
-
-    try:
-        load_into(text, result)
-    finally:
-        result.problems = result.problems.close()
-    return result

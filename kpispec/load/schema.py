@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from kpispec.findings import shorten
+from kpispec.text import shorten
 from kpispec.load.loader import LoadedFile, Problem
 
 SCHEMA_FILE = "kpispec-1.schema.json"

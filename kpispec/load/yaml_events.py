@@ -21,7 +21,7 @@ from ruamel.yaml.events import (
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import ScalarNode
 
-from kpispec.findings import shorten
+from kpispec.text import shorten
 
 try:  # the C parser; the pure-Python one is a fallback with the same events
     from ruamel.yaml.cyaml import CSafeLoader as _Loader

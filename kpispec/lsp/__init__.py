@@ -10,6 +10,7 @@ The model of the catalog (:mod:`kpispec.lsp.engine`) and the reading of the text
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 INSTALL = "kpispec lsp needs pygls 2 and lsprotocol: pip install 'kpispec[lsp]'"
 
@@ -30,6 +31,26 @@ def main(debounce_ms: int | None = None) -> int:
     if problem is not None:
         print(f"kpispec: {problem}", file=sys.stderr)
         return 2
-    from kpispec.lsp.server import serve
-
     return serve(debounce_ms)
+
+
+def create_server(debounce_ms: int | None = None) -> Any:
+    """The server with every feature registered (the protocol in :mod:`server`, the
+    answers in :mod:`features`)."""
+    from kpispec.lsp import features
+    from kpispec.lsp.server import KpispecServer, guarded
+
+    server = KpispecServer(debounce_ms)
+    features.register(server, guarded)
+    return server
+
+
+def serve(debounce_ms: int | None = None) -> int:
+    import os
+
+    server = create_server(debounce_ms)
+    server.start_io()
+    if sys.stdout is None or sys.stdout.closed:  # pygls closed it on exit: the CLI flushes
+        sys.stdout = open(os.devnull, "w")
+    return 0
+

@@ -15,7 +15,7 @@ from kpispec.rules import doc as rule_doc
 from kpispec.rules import registry
 from kpispec.lsp import text as tx
 from kpispec.lsp.engine import Project
-from kpispec.lsp.server import DIRECTIVE, ID_KEYS, KIND_LABEL, KpispecServer
+from kpispec.lsp.server import DIRECTIVE, ID_KEYS, KIND_LABEL, KpispecServer, _path
 
 MAX_LINKS = 20  # entries listed in a hover before "and N more"
 SECTION_KIND = {"goals": "goal", "kpis": "kpi", "metrics": "metric"}
@@ -462,10 +462,8 @@ def fixes(server: KpispecServer, uri: str, lines: list[str], diagnostic: T.Diagn
     :mod:`kpispec.authoring.fixer`), as edits of the buffer: each checked as the fixer checks it
     (the edited text parses, and its data is what the fix promised). Unsafe fixes are
     offered too, marked so. None when the buffer changed since the last check."""
-    try:
-        from kpispec.authoring import fixer
-    except ImportError:  # no fixer in this kpispec: suppressions only
-        return []
+    from kpispec.findings import fix as fixer
+
     path = server_path(uri)
     project = server.where.get(path) if path else None
     if not isinstance(project, Project) or project.catalog is None:
@@ -501,7 +499,6 @@ def fixes(server: KpispecServer, uri: str, lines: list[str], diagnostic: T.Diagn
 
 
 def server_path(uri: str) -> str | None:
-    from kpispec.lsp.server import _path
 
     path = _path(uri)
     from kpispec.lsp.engine import real

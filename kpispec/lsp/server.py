@@ -100,7 +100,8 @@ class KpispecServer(LanguageServer):
     # -- projects ------------------------------------------------------------------
 
     def project_for(self, path: Path) -> Project | Broken:
-        from kpispec.config import ConfigError, load_config
+        from kpispec.config import load_config
+        from kpispec.errors import ConfigError
 
         try:
             config = load_config(start=path.parent)
@@ -397,21 +398,3 @@ def guarded(server: KpispecServer, handler: Callable) -> Callable:
             return None
 
     return run
-
-
-def create_server(debounce_ms: int | None = None) -> KpispecServer:
-    from kpispec.lsp import features
-
-    server = KpispecServer(debounce_ms)
-    features.register(server, guarded)
-    return server
-
-
-def serve(debounce_ms: int | None = None) -> int:
-    import sys
-
-    server = create_server(debounce_ms)
-    server.start_io()
-    if sys.stdout is None or sys.stdout.closed:  # pygls closed it on exit: the CLI flushes
-        sys.stdout = open(os.devnull, "w")
-    return 0

@@ -1,5 +1,5 @@
 """What ``kpispec report`` shows, whatever the format (contract section 11): built once
-from a :class:`~kpispec.lint.LintResult`, then written as text, markdown, mermaid, html
+from a :class:`~kpispec.findings.result.LintResult`, then written as text, markdown, mermaid, html
 or json by the modules ``kpispec.report.text*``.
 
 - the goal tree: goals under their parents, the entries declared under ``kpis:`` under
@@ -26,6 +26,7 @@ from typing import Any
 
 from kpispec.catalog import DEFAULT_SCOPE, Catalog, Entry, id_list
 from kpispec.findings import SEVERITIES, Finding
+from kpispec.errors import ReportError
 
 DEFAULT_MAX_NODES = 300  # a few hundred: a tree one can still read (and Mermaid draw)
 DEFAULT_MAX_EDGES = 450  # Mermaid refuses more than 500 edges by default (maxEdges)
@@ -46,10 +47,6 @@ STATES: dict[str, tuple[str, str]] = {
               "or a count of entries folded away"),
 }
 SEVERITY_RANK = {level: rank for rank, level in enumerate(SEVERITIES)}
-
-
-class ReportError(Exception):
-    """A filter that names nothing (``--goal`` or ``--scope``): exit 2 with this message."""
 
 
 @dataclass

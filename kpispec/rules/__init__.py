@@ -126,7 +126,7 @@ def doc(code: str, rules: dict | None = None) -> str:
     text = (mod.__doc__ or "").strip()
     first, _, rest = text.partition("\n")
     origin = "" if source(mod) == BUILTIN else f"\nFrom plugin: {mod.ORIGIN}"
-    from kpispec.authoring.fixer import fixable  # what `kpispec fix` does for it, if anything
+    from kpispec.findings.fix import fixable  # what `kpispec fix` does for it, if anything
 
     fix = fixable(mod)
     if fix:

@@ -20,7 +20,7 @@ import datetime as _dt
 from typing import Any
 
 from kpispec.catalog import Catalog, Entry, as_date, is_number
-from kpispec.findings import shorten
+from kpispec.text import shorten
 
 
 def running(entry: Entry, today: _dt.date) -> bool:

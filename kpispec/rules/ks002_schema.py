@@ -47,7 +47,7 @@ FIX = ("renames a misspelt key to its one close allowed key, writes an enum valu
 def fix(source, findings, doc):
     """The fixes the schema's messages name (see :mod:`kpispec.authoring.fixer`): the violations
     of the file, found again, that carry one safe answer."""
-    from kpispec.findings import shorten
+    from kpispec.text import shorten
     from kpispec.load.schema import validate
 
     wanted = {f.key for f in findings if f.key}

@@ -26,7 +26,7 @@ FIX_UNSAFE = True  # it changes what the catalog says: the entry stops being a K
 
 
 def fix(source, findings, doc):
-    from kpispec.authoring.fixer import move_to_metrics
+    from kpispec.rules.move import move_to_metrics
 
     return move_to_metrics(CODE, source, findings, doc)
 

@@ -76,6 +76,6 @@ def fix(source, findings, doc):
 
 
 def _fix(line, start, end, description):
-    from kpispec.authoring.fixer import Fix
+    from kpispec.findings.fix import Fix
 
     return Fix(CODE, line, description, ((start, end, ""),), None)

@@ -32,7 +32,7 @@ import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from kpispec.config import ConfigError
+from kpispec.errors import ConfigError
 from kpispec.findings import SEVERITIES, Finding
 
 if TYPE_CHECKING:  # importlib.metadata costs ~40 ms to import: only when a plugin exists

@@ -1,0 +1,46 @@
+"""What a run produces: :class:`LintResult` (findings, entries, files, summary), the one
+record every surface (formats, reports, the gate, the baseline) reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kpispec.findings import SEVERITIES, Finding
+
+if TYPE_CHECKING:
+    from kpispec.catalog import Catalog, Entry
+    from kpispec.findings.suppress import Suppressed
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding]
+    entries: list[Entry]  # kpis and metrics of the files reported on, in file order
+    files: list[str]  # display paths of the files reported on
+    summary: dict = field(default_factory=dict)
+    # display paths of the files reported on whose entries are unknown (they could not
+    # be parsed, or a folder could not be read): reports must say so whatever is selected
+    unreadable: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # lines for stderr (the gate's count)
+    # the whole catalog, classified, and the rules' context (today, max-kpis, config):
+    # what `kpispec report` draws its goal tree and scope limits from (None: not kept)
+    catalog: Catalog | None = None
+    context: Any = None
+    # what inline directives silenced, each with its reason="..." (None: none given),
+    # name and severity stamped, sorted as findings are (see :class:`suppress.Suppressed`)
+    suppressed: list[Suppressed] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return self.summary["errors"]
+
+
+def summarize(findings: list[Finding], entries: list[Entry], files: int) -> dict:
+    counts = {level: 0 for level in SEVERITIES}
+    for finding in findings:
+        counts[finding.severity] += 1
+    kpis = sum(1 for e in entries if e.is_kpi)
+    return {"files": files, "entries": len(entries), "kpis": kpis,
+            "metrics": len(entries) - kpis, "errors": counts["error"],
+            "warnings": counts["warning"], "infos": counts["info"]}

@@ -1,0 +1,146 @@
+"""The unsafe fix of KS101-KS103: an entry declared under ``kpis:`` that is merely a
+metric moves to ``metrics:`` with its comments (a rule helper: returns fixes as data)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from kpispec.catalog import SourceFile
+from kpispec.findings import Finding
+from kpispec.findings.fix import Document, Fix, Unexpected
+
+_COMMENT_LINE = re.compile(r"([ ]*)#")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _item_block(doc: Document, path: tuple) -> tuple[int, int, int] | None:
+    """(start, end, dash indent) of the lines of a block sequence's item: from the
+    comment lines right above its ``-`` to the end of its last line and the comment
+    lines indented under it; None when the item does not own whole lines."""
+    node = doc.nodes.get(path)
+    if node is None:
+        return None
+    text = doc.text
+    first = doc.line_of(node.value.start)
+    line_start = doc.line_start(first)
+    dash = re.fullmatch(r"( *)-[ ]+", text[line_start:node.value.start])
+    if dash is None:
+        return None
+    indent = len(dash.group(1))
+    lines = text.splitlines(keepends=True)
+    top = first
+    while top > 1 and _COMMENT_LINE.match(lines[top - 2]) and _indent(lines[top - 2]) >= indent:
+        top -= 1
+    # where its last scalar (or flow collection) ends: a block collection's own end is
+    # where the next token starts, past comments that may be the next item's
+    ends = [n.value.end for p, n in doc.nodes.items() if p[:len(path)] == path
+            and (n.value.kind in ("scalar", "alias") or n.value.flow)]
+    ends += [n.key.end for p, n in doc.nodes.items() if p[:len(path)] == path and n.key]
+    end = max(ends or [node.value.end])
+    while end > node.value.start and text[end - 1] in " \t\r\n":
+        end -= 1  # a block scalar's end takes the blank lines after it
+    last = doc.line_of(max(end - 1, 0))
+    line_end = doc.line_start(last) + len(lines[last - 1].rstrip("\r\n"))
+    rest = text[end:line_end].strip()
+    if rest and not rest.startswith("#"):
+        return None  # something else shares the last line
+    while last < len(lines) and _COMMENT_LINE.match(lines[last]) and \
+            _indent(lines[last]) > indent:
+        last += 1
+    return doc.line_start(top), doc.line_start(last) + len(lines[last - 1]), indent
+
+
+def _reindent(block: str, delta: int) -> str | None:
+    out = []
+    for line in block.splitlines(keepends=True):
+        if not line.strip():
+            out.append(line)
+        elif delta >= 0:
+            out.append(" " * delta + line)
+        elif line[:-delta].strip(" "):
+            return None
+        else:
+            out.append(line[-delta:])
+    return "".join(out)
+
+
+def move_to_metrics(code: str, source: SourceFile, findings: list[Finding],
+                    doc: Document) -> Iterable[Fix]:
+    """KS101-KS103 with ``--unsafe-fixes``: an entry declared under ``kpis:`` that is
+    merely a metric, and holds only keys a metric may have, moves to the end of
+    ``metrics:`` (made at the end of the file if there is none), with the comment lines
+    above it, re-indented to the metrics' own indentation."""
+    from kpispec.load.schema import schema
+
+    catalog = doc.catalog
+    if catalog is None:
+        return
+    metric_keys = set(schema()["$defs"]["metric"]["properties"])
+    named = {f.entry for f in findings if f.entry}
+    kpis_node, metrics_node = doc.nodes.get(("kpis",)), doc.nodes.get(("metrics",))
+    if kpis_node is None or kpis_node.value.kind != "sequence" or kpis_node.value.flow:
+        return
+    data = source.loaded.data
+    ids = [item.get("id") if isinstance(item, dict) else None for item in data["kpis"]]
+    text, newline = doc.text, doc.newline
+    section = None
+    if metrics_node is not None:
+        items = data.get("metrics")
+        if metrics_node.value.kind != "sequence" or metrics_node.value.flow or \
+                not isinstance(items, list) or not items:
+            return
+        where = _item_block(doc, ("metrics", len(items) - 1))
+        if where is None:
+            return
+        insert_at, metrics_indent = where[1], where[2]
+    else:
+        insert_at, metrics_indent = len(text), None
+        section = ("" if text.endswith(("\n", "\r")) else newline) + "metrics:" + newline
+    for entry in catalog.entries:
+        if entry.file is not source or entry.kind != "kpi" or entry.is_kpi or \
+                entry.id not in named or ids.count(entry.id) != 1 or \
+                not set(entry.data) <= metric_keys:
+            continue
+        where = _item_block(doc, entry.path)
+        if where is None:
+            continue
+        start, end, indent = where
+        block = text[start:end]
+        if not block.endswith(("\n", "\r")):
+            block += newline
+        if metrics_indent is not None:
+            block = _reindent(block, metrics_indent - indent)
+            if block is None:
+                continue
+        edits = [(start, end, "")]
+        if len(data["kpis"]) == 1:  # the last one: kpis: stays a list
+            key = kpis_node.key
+            colon = re.match(r"[ \t]*:", text[key.end:]) if key else None
+            if colon is None:
+                continue
+            edits.append((key.end + colon.end(), key.end + colon.end(), " []"))
+        edits.append((insert_at, insert_at, (section or "") + block))
+        moved = entry.id
+
+        def expect(old: Any, moved: str = moved) -> Any:
+            kpis = old.get("kpis") if isinstance(old, dict) else None
+            found = [i for i, item in enumerate(kpis or ())
+                     if isinstance(item, dict) and item.get("id") == moved]
+            if len(found) != 1:
+                raise Unexpected
+            item = kpis.pop(found[0])
+            metrics = old.setdefault("metrics", [])
+            if not isinstance(metrics, list):
+                raise Unexpected
+            metrics.append(item)
+            return old
+
+        yield Fix(code, entry.line, f"moved '{moved}' (merely a metric) from kpis: to "
+                  "metrics:", tuple(sorted(edits)), expect, unsafe=True,
+                  key=("move", "new-section") if section else ("move", moved))
+        if section:
+            return  # one at a time while there is no metrics: yet
