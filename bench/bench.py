@@ -102,22 +102,35 @@ class Case:
 def tool(name: str) -> str:
     path = BIN / name
     if not path.exists():
-        sys.exit(f"bench: {name} is not installed next to {sys.executable}; "
-                 f"run: {sys.executable} -m pip install check-jsonschema yamllint pyinstrument")
+        sys.exit(
+            f"bench: {name} is not installed next to {sys.executable}; "
+            f"run: {sys.executable} -m pip install check-jsonschema yamllint pyinstrument"
+        )
     return str(path)
 
 
 # Children run with bytecode caching on, as they do for users (this sandbox may set
 # PYTHONDONTWRITEBYTECODE, which would make every run compile kpispec from source).
-ENV = {k: v for k, v in os.environ.items()
-       if k not in ("PYTHONDONTWRITEBYTECODE", "KPISPEC_NO_CACHE") and not k.startswith("GIT_")}
+ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if k not in ("PYTHONDONTWRITEBYTECODE", "KPISPEC_NO_CACHE") and not k.startswith("GIT_")
+}
 # The gate's repositories, and the git the gate runs in them: none of the user's config
 # (hooks, fsmonitor, a default branch) nor a GIT_DIR or GIT_INDEX_FILE of a hook the
 # bench may be run from; and commits of a fixed author and date.
-ENV.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
-            "GIT_AUTHOR_DATE": f"{TODAY}T12:00:00Z", "GIT_COMMITTER_DATE": f"{TODAY}T12:00:00Z"})
+ENV.update(
+    {
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+        "GIT_AUTHOR_DATE": f"{TODAY}T12:00:00Z",
+        "GIT_COMMITTER_DATE": f"{TODAY}T12:00:00Z",
+    }
+)
 # kpispec's cache of loaded files: a folder of the bench's own, never the user's. Every
 # kpispec command runs with --no-cache (the cold figures the goals are about) except the
 # ones named "cached", which the warm-up round fills it for.
@@ -141,8 +154,10 @@ def run_once(case: Case, record: bool = True) -> None:
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode not in case.ok_codes:
             err.seek(0)
-            sys.exit(f"bench: {case.name} exited {proc.returncode}:\n"
-                     f"{err.read().decode(errors='replace')[-2000:]}")
+            sys.exit(
+                f"bench: {case.name} exited {proc.returncode}:\n"
+                f"{err.read().decode(errors='replace')[-2000:]}"
+            )
         lines = rss.read().split()
         peak = int(lines[-1]) if GNU_TIME and lines and lines[-1].isdigit() else usage.ru_maxrss
     if record:
@@ -151,7 +166,13 @@ def run_once(case: Case, record: bool = True) -> None:
 
 def kpispec(args: list[str], cached: bool | Path = False) -> list[str]:
     """``cached``: False, --no-cache; True, the bench's cache; a folder, that one."""
-    cache = ["--no-cache"] if cached is False else [] if cached is True else ["--cache-dir", str(cached)]
+    cache = (
+        ["--no-cache"]
+        if cached is False
+        else []
+        if cached is True
+        else ["--cache-dir", str(cached)]
+    )
     return [tool("kpispec"), "lint", "--format", "json", "--today", TODAY, *cache, *args]
 
 
@@ -162,18 +183,47 @@ def floor(paths: list[str]) -> list[str]:
 def catalog_cases(group: str, folder: Path, files: list[Path], others: bool) -> list[Case]:
     """The full-catalog commands for one corpus folder."""
     rel = [str(p.relative_to(folder)) for p in files]
-    cases = [Case(group, "floor (C compose)", floor(["kpis"]), folder),
-             Case(group, "kpispec --jobs 1", kpispec(["--jobs", "1", "kpis"]), folder, "floor (C compose)"),
-             Case(group, "kpispec --jobs 2", kpispec(["--jobs", "2", "kpis"]), folder, "floor (C compose)"),
-             Case(group, "kpispec --jobs 1, cached", kpispec(["--jobs", "1", "kpis"], cached=True), folder,
-                  "floor (C compose)"),
-             Case(group, "kpispec --jobs 1, filling the cache", kpispec(["--jobs", "1", "kpis"], cached=FIRST),
-                  folder, "floor (C compose)", empty=FIRST)]
+    cases = [
+        Case(group, "floor (C compose)", floor(["kpis"]), folder),
+        Case(
+            group, "kpispec --jobs 1", kpispec(["--jobs", "1", "kpis"]), folder, "floor (C compose)"
+        ),
+        Case(
+            group, "kpispec --jobs 2", kpispec(["--jobs", "2", "kpis"]), folder, "floor (C compose)"
+        ),
+        Case(
+            group,
+            "kpispec --jobs 1, cached",
+            kpispec(["--jobs", "1", "kpis"], cached=True),
+            folder,
+            "floor (C compose)",
+        ),
+        Case(
+            group,
+            "kpispec --jobs 1, filling the cache",
+            kpispec(["--jobs", "1", "kpis"], cached=FIRST),
+            folder,
+            "floor (C compose)",
+            empty=FIRST,
+        ),
+    ]
     if others:
-        cases += [Case(group, "check-jsonschema", [tool("check-jsonschema"), "--schemafile", str(SCHEMA), *rel],
-                       folder, "floor (C compose)"),
-                  Case(group, "yamllint", [tool("yamllint"), "-f", "parsable", "kpis"], folder,
-                       "floor (C compose)")]
+        cases += [
+            Case(
+                group,
+                "check-jsonschema",
+                [tool("check-jsonschema"), "--schemafile", str(SCHEMA), *rel],
+                folder,
+                "floor (C compose)",
+            ),
+            Case(
+                group,
+                "yamllint",
+                [tool("yamllint"), "-f", "parsable", "kpis"],
+                folder,
+                "floor (C compose)",
+            ),
+        ]
     return cases
 
 
@@ -184,9 +234,20 @@ def small_cases(folder: Path, path: Path) -> list[Case]:
         Case("one file", "floor (C compose)", floor([rel]), folder, "python -c pass"),
         Case("one file", "kpispec", kpispec([rel]), folder, "python -c pass"),
         Case("one file", "kpispec, cached", kpispec([rel], cached=True), folder, "python -c pass"),
-        Case("one file", "check-jsonschema", [tool("check-jsonschema"), "--schemafile", str(SCHEMA), rel],
-             folder, "python -c pass"),
-        Case("one file", "yamllint", [tool("yamllint"), "-f", "parsable", rel], folder, "python -c pass"),
+        Case(
+            "one file",
+            "check-jsonschema",
+            [tool("check-jsonschema"), "--schemafile", str(SCHEMA), rel],
+            folder,
+            "python -c pass",
+        ),
+        Case(
+            "one file",
+            "yamllint",
+            [tool("yamllint"), "-f", "parsable", rel],
+            folder,
+            "python -c pass",
+        ),
     ]
 
 
@@ -195,8 +256,14 @@ GATE_FILES = 20  # the small catalog of the gate's goal over a one-file lint
 
 def git(folder: Path, *args: str, date: str | None = None) -> None:
     env = ENV if date is None else {**ENV, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    subprocess.run(["git", *args], cwd=folder, env=env, check=True, stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["git", *args],
+        cwd=folder,
+        env=env,
+        check=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def gate_repo(folder: Path, files: int) -> tuple[list[Path], Path]:
@@ -225,13 +292,26 @@ def gate_cases(group: str, folder: Path, changed: Path, whole: bool) -> list[Cas
     whole catalog, plain (--jobs automatic: two processes on two cores) and --jobs 1
     (the gate's one process); every one cached (the warm-up round fills the cache)."""
     rel = str(changed.relative_to(folder))
-    cases = [Case(group, "kpispec lint --staged (the gate)", kpispec(["--staged"], cached=True), folder),
-             Case(group, "kpispec lint FILE (the old hook)", kpispec([rel], cached=True), folder,
-                  goal=None if whole else 1.3)]
+    cases = [
+        Case(group, "kpispec lint --staged (the gate)", kpispec(["--staged"], cached=True), folder),
+        Case(
+            group,
+            "kpispec lint FILE (the old hook)",
+            kpispec([rel], cached=True),
+            folder,
+            goal=None if whole else 1.3,
+        ),
+    ]
     if whole:
-        cases += [Case(group, "kpispec lint, cached", kpispec([], cached=True), folder, goal=1.5),
-                  Case(group, "kpispec lint --jobs 1, cached", kpispec(["--jobs", "1"], cached=True),
-                       folder)]
+        cases += [
+            Case(group, "kpispec lint, cached", kpispec([], cached=True), folder, goal=1.5),
+            Case(
+                group,
+                "kpispec lint --jobs 1, cached",
+                kpispec(["--jobs", "1"], cached=True),
+                folder,
+            ),
+        ]
     return cases
 
 
@@ -252,9 +332,12 @@ def running_kpi(path: Path) -> str:
     for entry_id in re.findall(r"^  - id: (t\d+-kpi-\d+)$", text, re.MULTILINE):
         start, end = _entry_block(text, entry_id)
         block = text[start:end]
-        if ("    owner: " in block and "      direction: increase" in block
-                and re.search(r"      value: \d+", block)
-                and re.search(r"      start: 2026-01-01\n      end: 2026-(0[7-9]|1[0-2])", block)):
+        if (
+            "    owner: " in block
+            and "      direction: increase" in block
+            and re.search(r"      value: \d+", block)
+            and re.search(r"      start: 2026-01-01\n      end: 2026-(0[7-9]|1[0-2])", block)
+        ):
             return entry_id
     raise SystemExit(f"bench: no running KPI with an owner and a target in {path}")
 
@@ -264,16 +347,29 @@ def edit_entry(path: Path, entry_id: str, field: str, change) -> None:
     text = path.read_text(encoding="utf-8")
     start, end = _entry_block(text, entry_id)
     pattern = r"^(      value: )(\d+)$" if field == "value" else r"^(    owner: )(\S+)$"
-    block = re.sub(pattern, lambda m: m.group(1) + change(m.group(2)), text[start:end],
-                   count=1, flags=re.MULTILINE)
+    block = re.sub(
+        pattern,
+        lambda m: m.group(1) + change(m.group(2)),
+        text[start:end],
+        count=1,
+        flags=re.MULTILINE,
+    )
     path.write_text(text[:start] + block + text[end:], encoding="utf-8")
 
 
 def bump_first_target(path: Path) -> None:
     """Some other change to a file: its first KPI's target raised by one."""
     text = path.read_text(encoding="utf-8")
-    path.write_text(re.sub(r"^(      value: )(\d+)$", lambda m: f"{m.group(1)}{int(m.group(2)) + 1}",
-                           text, count=1, flags=re.MULTILINE), encoding="utf-8")
+    path.write_text(
+        re.sub(
+            r"^(      value: )(\d+)$",
+            lambda m: f"{m.group(1)}{int(m.group(2)) + 1}",
+            text,
+            count=1,
+            flags=re.MULTILINE,
+        ),
+        encoding="utf-8",
+    )
 
 
 def base_repo(folder: Path, files: int) -> tuple[list[Path], str]:
@@ -310,8 +406,9 @@ def history_repo(folder: Path, files: int, commits: int) -> tuple[list[Path], st
     git(folder, "commit", "-q", "-m", "the corpus", date=when.isoformat())
     home = paths[files // 2]
     entry = running_kpi(home)
-    others = iter(paths[(n * 7919) % files] for n in range(10 ** 6)
-                  if paths[(n * 7919) % files] != home)  # spread over the corpus
+    others = iter(
+        paths[(n * 7919) % files] for n in range(10**6) if paths[(n * 7919) % files] != home
+    )  # spread over the corpus
 
     def commit(subject: str, bumps: int) -> None:
         nonlocal when
@@ -335,8 +432,15 @@ def history_repo(folder: Path, files: int, commits: int) -> tuple[list[Path], st
 def kpispec_cmd(command: str, args: list[str], cached: bool = True) -> list[str]:
     """``kpispec COMMAND --format json ARGS``, cached (the bench's cache) or --no-cache."""
     today = ["--today", TODAY] if command in ("lint", "diff") else []
-    return [tool("kpispec"), command, "--format", "json", *today,
-            *([] if cached else ["--no-cache"]), *args]
+    return [
+        tool("kpispec"),
+        command,
+        "--format",
+        "json",
+        *today,
+        *([] if cached else ["--no-cache"]),
+        *args,
+    ]
 
 
 def goalposts_cases(group: str, folder: Path) -> list[Case]:
@@ -344,34 +448,75 @@ def goalposts_cases(group: str, folder: Path) -> list[Case]:
     a plain lint of the same catalog, side by side; cached (the warm-up round fills the
     cache), and cold (--no-cache) for comparison."""
     plain = "kpispec lint, cached"
-    return [Case(group, plain, kpispec([], cached=True), folder),
-            Case(group, "kpispec lint --base HEAD, cached", kpispec(["--base", "HEAD"], cached=True),
-                 folder, plain, goal=1.5),
-            Case(group, "kpispec diff HEAD~1, cached", kpispec_cmd("diff", ["HEAD~1"]), folder, plain,
-                 ok_codes=(0,)),
-            Case(group, "kpispec lint, --no-cache", kpispec([]), folder, plain),
-            Case(group, "kpispec lint --base HEAD, --no-cache", kpispec(["--base", "HEAD"]), folder,
-                 plain)]
+    return [
+        Case(group, plain, kpispec([], cached=True), folder),
+        Case(
+            group,
+            "kpispec lint --base HEAD, cached",
+            kpispec(["--base", "HEAD"], cached=True),
+            folder,
+            plain,
+            goal=1.5,
+        ),
+        Case(
+            group,
+            "kpispec diff HEAD~1, cached",
+            kpispec_cmd("diff", ["HEAD~1"]),
+            folder,
+            plain,
+            ok_codes=(0,),
+        ),
+        Case(group, "kpispec lint, --no-cache", kpispec([]), folder, plain),
+        Case(
+            group,
+            "kpispec lint --base HEAD, --no-cache",
+            kpispec(["--base", "HEAD"]),
+            folder,
+            plain,
+        ),
+    ]
 
 
 def history_cases(group: str, repos: dict[int, tuple[Path, str]]) -> list[Case]:
     """``history ID`` in each repository, cached; and the 50-commit one with --no-cache."""
     first = f"kpispec history, {min(repos)} commits, cached"
-    cases = [Case(group, f"kpispec history, {n} commits, cached",
-                  kpispec_cmd("history", [entry]), folder, None if n == min(repos) else first,
-                  ok_codes=(0,))
-             for n, (folder, entry) in sorted(repos.items())]
+    cases = [
+        Case(
+            group,
+            f"kpispec history, {n} commits, cached",
+            kpispec_cmd("history", [entry]),
+            folder,
+            None if n == min(repos) else first,
+            ok_codes=(0,),
+        )
+        for n, (folder, entry) in sorted(repos.items())
+    ]
     middle = sorted(repos)[len(repos) // 2]
     folder, entry = repos[middle]
-    cases.append(Case(group, f"kpispec history, {middle} commits, --no-cache",
-                      kpispec_cmd("history", [entry], cached=False), folder, first, ok_codes=(0,)))
+    cases.append(
+        Case(
+            group,
+            f"kpispec history, {middle} commits, --no-cache",
+            kpispec_cmd("history", [entry], cached=False),
+            folder,
+            first,
+            ok_codes=(0,),
+        )
+    )
     for case in cases:
-        proc = subprocess.run(case.argv, cwd=case.cwd, capture_output=True, text=True, env=ENV,
-                              check=False)
+        proc = subprocess.run(
+            case.argv, cwd=case.cwd, capture_output=True, text=True, env=ENV, check=False
+        )
         if proc.returncode:
             sys.exit(f"bench: {case.name} exited {proc.returncode}:\n{proc.stderr[-2000:]}")
-        logged = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=case.cwd, env=ENV,
-                                capture_output=True, text=True, check=True).stdout.strip()
+        logged = subprocess.run(
+            ["git", "rev-list", "--count", "HEAD"],
+            cwd=case.cwd,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         case.note = f"{len(json.loads(proc.stdout)['commits'])} of {logged}"
     return cases
 
@@ -391,15 +536,19 @@ def machine() -> str:
                 break
     except OSError:
         model = platform.processor()
-    return (f"{_dt.date.today().isoformat()}, {os.cpu_count()} cores ({model or 'unknown CPU'}), "
-            f"Python {platform.python_version()}, {platform.system()}")
+    return (
+        f"{_dt.date.today().isoformat()}, {os.cpu_count()} cores ({model or 'unknown CPU'}), "
+        f"Python {platform.python_version()}, {platform.system()}"
+    )
 
 
 def paired(case: Case, base: Case, index: int) -> float:
     """The median of the ratios of runs made side by side (the n-th run of each: the same
     round), rather than a ratio of medians: this machine's speed drifts by a fifth from
     minute to minute, and a pair of neighbouring runs shares the drift."""
-    return statistics.median(mine[index] / theirs[index] for mine, theirs in zip(case.runs, base.runs))
+    return statistics.median(
+        mine[index] / theirs[index] for mine, theirs in zip(case.runs, base.runs)
+    )
 
 
 def report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]) -> list[str]:
@@ -407,10 +556,16 @@ def report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]
     out = []
     for group, cases in groups.items():
         files, size, entries = sizes.get(group, (0, 0, 0))
-        head = f"## {group}" + (f": {files} files, {entries} entries, {size / 1e6:.1f} MB" if files else "")
-        out += ["", head, "",
-                "| command | wall s | CPU s | wall / floor | CPU / floor | check-jsonschema / this (wall) | peak MiB |",
-                "|---|---:|---:|---:|---:|---:|---:|"]
+        head = f"## {group}" + (
+            f": {files} files, {entries} entries, {size / 1e6:.1f} MB" if files else ""
+        )
+        out += [
+            "",
+            head,
+            "",
+            "| command | wall s | CPU s | wall / floor | CPU / floor | check-jsonschema / this (wall) | peak MiB |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         by_name = {c.name: c for c in cases}
         cjs = by_name.get("check-jsonschema")
         for case in cases:
@@ -419,8 +574,10 @@ def report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]
             ratio = f"{paired(case, base, 0):.2f}x" if base else ""
             cratio = f"{paired(case, base, 1):.2f}x" if base else ""
             versus = f"{paired(cjs, case, 0):.1f}x" if cjs and case is not cjs else ""
-            out.append(f"| {case.name} | {wall:.3f} | {cpu:.3f} | {ratio} | {cratio} | {versus} "
-                       f"| {case.rss_mib:.0f} |")
+            out.append(
+                f"| {case.name} | {wall:.3f} | {cpu:.3f} | {ratio} | {cratio} | {versus} "
+                f"| {case.rss_mib:.0f} |"
+            )
     return out
 
 
@@ -431,20 +588,30 @@ def gate_report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, 
     for group, cases in groups.items():
         files, size, entries = sizes[group]
         gate = cases[0]
-        out += ["", f"## {group}: {files} files, {entries} entries, {size / 1e6:.1f} MB", "",
-                "| command | wall s | CPU s | gate / this (wall) | gate / this (CPU) | goal | peak MiB |",
-                "|---|---:|---:|---:|---:|---:|---:|"]
+        out += [
+            "",
+            f"## {group}: {files} files, {entries} entries, {size / 1e6:.1f} MB",
+            "",
+            "| command | wall s | CPU s | gate / this (wall) | gate / this (CPU) | goal | peak MiB |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for case in cases:
             ratios = ["", ""] if case is gate else [f"{paired(gate, case, i):.2f}x" for i in (0, 1)]
             goal = ""
             if case.goal is not None:
-                goal = f"<= {case.goal}x: {'met' if paired(gate, case, 0) <= case.goal else 'MISSED'}"
-            out.append(f"| {case.name} | {case.median(0):.3f} | {case.median(1):.3f} | {ratios[0]} "
-                       f"| {ratios[1]} | {goal} | {case.rss_mib:.0f} |")
+                goal = (
+                    f"<= {case.goal}x: {'met' if paired(gate, case, 0) <= case.goal else 'MISSED'}"
+                )
+            out.append(
+                f"| {case.name} | {case.median(0):.3f} | {case.median(1):.3f} | {ratios[0]} "
+                f"| {ratios[1]} | {goal} | {case.rss_mib:.0f} |"
+            )
     return out
 
 
-def goalposts_report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]) -> list[str]:
+def goalposts_report(
+    groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]
+) -> list[str]:
     """The goalposts' tables: each command's time over its reference's (the plain lint;
     for history, the fewest commits), paired by round, and the issue's goal where it
     sets one; for history, the commits it lists of those in the log, and how the time
@@ -453,57 +620,85 @@ def goalposts_report(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, 
     for group, cases in groups.items():
         files, size, entries = sizes[group]
         by_name = {c.name: c for c in cases}
-        out += ["", f"## {group}: {files} files, {entries} entries, {size / 1e6:.1f} MB", "",
-                ("| command | wall s | CPU s | this / ref (wall) | this / ref (CPU) | goal "
-                 "| history lists, of the log | peak MiB |"),
-                "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        out += [
+            "",
+            f"## {group}: {files} files, {entries} entries, {size / 1e6:.1f} MB",
+            "",
+            (
+                "| command | wall s | CPU s | this / ref (wall) | this / ref (CPU) | goal "
+                "| history lists, of the log | peak MiB |"
+            ),
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for case in cases:
             ref = by_name.get(case.floor) if case.floor else None
             ratios = [f"{paired(case, ref, i):.2f}x" for i in (0, 1)] if ref else ["ref", "ref"]
             goal = ""
             if case.goal is not None and ref is not None:
-                goal = f"<= {case.goal}x: {'met' if paired(case, ref, 0) <= case.goal else 'MISSED'}"
-            out.append(f"| {case.name} | {case.median(0):.3f} | {case.median(1):.3f} | {ratios[0]} "
-                       f"| {ratios[1]} | {goal} | {case.note} | {case.rss_mib:.0f} |")
-        warm = [(int(c.name.split()[2]), c) for c in cases
-                if c.name.startswith("kpispec history, ") and c.name.endswith(", cached")]
+                goal = (
+                    f"<= {case.goal}x: {'met' if paired(case, ref, 0) <= case.goal else 'MISSED'}"
+                )
+            out.append(
+                f"| {case.name} | {case.median(0):.3f} | {case.median(1):.3f} | {ratios[0]} "
+                f"| {ratios[1]} | {goal} | {case.note} | {case.rss_mib:.0f} |"
+            )
+        warm = [
+            (int(c.name.split()[2]), c)
+            for c in cases
+            if c.name.startswith("kpispec history, ") and c.name.endswith(", cached")
+        ]
         if len(warm) > 1:
             (low, first), (high, last) = warm[0], warm[-1]
             out.append("")
             for index, what in ((0, "wall"), (1, "CPU")):
                 slope = (last.median(index) - first.median(index)) / (high - low)
-                out.append(f"- history, {what}: {slope * 1000:.1f} ms more per commit of the entry "
-                           f"(each with one commit of other files beside it), "
-                           f"{low} -> {high} commits")
+                out.append(
+                    f"- history, {what}: {slope * 1000:.1f} ms more per commit of the entry "
+                    f"(each with one commit of other files beside it), "
+                    f"{low} -> {high} commits"
+                )
     return out
 
 
 def growth(groups: dict[str, list[Case]], sizes: dict[str, tuple[int, int, int]]) -> list[str]:
     """Time per entry of kpispec --jobs 1 (and the floor) for every corpus size."""
-    out = ["", "## growth (median CPU time, --jobs 1)", "",
-           "| corpus | entries | MB | kpispec µs/entry | kpispec MB/s | floor µs/entry | kpispec / floor |",
-           "|---|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        "",
+        "## growth (median CPU time, --jobs 1)",
+        "",
+        "| corpus | entries | MB | kpispec µs/entry | kpispec MB/s | floor µs/entry | kpispec / floor |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for group, cases in groups.items():
         by_name = {c.name: c for c in cases}
         if group not in sizes or "kpispec --jobs 1" not in by_name:
             continue
         _, size, entries = sizes[group]
         mine, base = by_name["kpispec --jobs 1"].median(1), by_name["floor (C compose)"].median(1)
-        out.append(f"| {group} | {entries} | {size / 1e6:.1f} | {mine / entries * 1e6:.1f} "
-                   f"| {size / 1e6 / mine:.2f} | {base / entries * 1e6:.1f} "
-                   f"| {paired(by_name['kpispec --jobs 1'], by_name['floor (C compose)'], 1):.2f}x |")
+        out.append(
+            f"| {group} | {entries} | {size / 1e6:.1f} | {mine / entries * 1e6:.1f} "
+            f"| {size / 1e6 / mine:.2f} | {base / entries * 1e6:.1f} "
+            f"| {paired(by_name['kpispec --jobs 1'], by_name['floor (C compose)'], 1):.2f}x |"
+        )
     return out
 
 
-def profile(folder: Path, out: Path, name: str, args: list[str], command: str = "lint") -> list[str]:
+def profile(
+    folder: Path, out: Path, name: str, args: list[str], command: str = "lint"
+) -> list[str]:
     """A cProfile of ``kpispec lint ARGS`` (or ``kpispec COMMAND ARGS``) run in ``folder``:
     the 30 most costly functions by cumulative time, the 25 by own time."""
     import pstats
 
     target = out / f"{name}.prof"
     head = ["lint", "--format", "json", "--today", TODAY] if command == "lint" else [command]
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(target), "-m", "kpispec", *head, *args],
-                   cwd=folder, stdout=subprocess.DEVNULL, check=False, env=ENV)
+    subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(target), "-m", "kpispec", *head, *args],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        check=False,
+        env=ENV,
+    )
     text = out / f"{name}.prof.txt"
     with text.open("w") as handle:
         stats = pstats.Stats(str(target), stream=handle)
@@ -514,21 +709,39 @@ def profile(folder: Path, out: Path, name: str, args: list[str], command: str = 
 
 def importtime(folder: Path, path: Path, cached: bool) -> list[str]:
     """What the one-file run imports, by cumulative import time (python -X importtime)."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "kpispec", "lint",
-                           "--today", TODAY, *([] if cached else ["--no-cache"]),
-                           str(path.relative_to(folder))],
-                          cwd=folder, capture_output=True, text=True, env=ENV)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "kpispec",
+            "lint",
+            "--today",
+            TODAY,
+            *([] if cached else ["--no-cache"]),
+            str(path.relative_to(folder)),
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     rows = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        self_us, cumulative, name = line[len("import time:"):].split("|")
+        self_us, cumulative, name = line[len("import time:") :].split("|")
         if cumulative.strip().isdigit() and len(name) - len(name.lstrip()) == 1:  # top level
             rows.append((int(cumulative), name.strip()))
     rows.sort(reverse=True)
     total = sum(us for us, _ in rows)
     how = "cached" if cached else "--no-cache"
-    out = ["", f"## one-file imports, {how} (python -X importtime): {total / 1000:.0f} ms in all", ""]
+    out = [
+        "",
+        f"## one-file imports, {how} (python -X importtime): {total / 1000:.0f} ms in all",
+        "",
+    ]
     out += [f"    {us / 1000:7.1f} ms  {name}" for us, name in rows[:12]]
     return out
 
@@ -538,19 +751,38 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="200 files, 2 rounds, no scale runs")
     parser.add_argument("--files", type=int, default=None, help="files in the base corpus (1000)")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (5)")
-    parser.add_argument("--small-repeat", type=int, default=5,
-                        help="runs per round of the one-file and 20-file gate commands")
-    parser.add_argument("--scale", type=int, action="append", default=[],
-                        help="also a corpus this many times the base (10, 100); kpispec and floor only")
+    parser.add_argument(
+        "--small-repeat",
+        type=int,
+        default=5,
+        help="runs per round of the one-file and 20-file gate commands",
+    )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        action="append",
+        default=[],
+        help="also a corpus this many times the base (10, 100); kpispec and floor only",
+    )
     parser.add_argument("--no-big", action="store_true", help="skip the one 20,000-KPI file")
-    parser.add_argument("--no-others", action="store_true",
-                        help="skip check-jsonschema and yamllint over the catalog (the slow ones)")
-    parser.add_argument("--gate", action="store_true",
-                        help="the commit gate's groups alone (they are in every run)")
-    parser.add_argument("--goalposts", action="store_true",
-                        help="lint --base, diff and history alone (they are in every run)")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile the full lint (cold), the gate and lint --base (cached)")
+    parser.add_argument(
+        "--no-others",
+        action="store_true",
+        help="skip check-jsonschema and yamllint over the catalog (the slow ones)",
+    )
+    parser.add_argument(
+        "--gate", action="store_true", help="the commit gate's groups alone (they are in every run)"
+    )
+    parser.add_argument(
+        "--goalposts",
+        action="store_true",
+        help="lint --base, diff and history alone (they are in every run)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the full lint (cold), the gate and lint --base (cached)",
+    )
     args = parser.parse_args()
     files = args.files or (200 if args.quick else 1000)
     rounds = args.rounds or (2 if args.quick else 5)
@@ -579,7 +811,9 @@ def main() -> None:
         if not args.no_big:
             big = corpus / "big-20000"
             path = corpus_gen.one_big_file(big, 20_000)
-            groups["one 20,000-KPI file"] = catalog_cases("one 20,000-KPI file", big, [path], False)[:2]
+            groups["one 20,000-KPI file"] = catalog_cases(
+                "one 20,000-KPI file", big, [path], False
+            )[:2]
             sizes["one 20,000-KPI file"] = (1, path.stat().st_size, entries_of(big))
         groups["one file"] = small_cases(one, corpus_gen.one_small_file(one))
     for count in sorted({files, GATE_FILES}, reverse=True) if full or args.gate else ():
@@ -590,15 +824,19 @@ def main() -> None:
         sizes[group] = (len(paths), sum(p.stat().st_size for p in paths), entries_of(folder))
     if full or args.goalposts:
         group, folder = f"goalposts, {files} files", corpus / f"goalposts-{files}"
-        print(f"bench: a git repository of {files} files, two commits, one edit in the work tree ...",
-              flush=True)
+        print(
+            f"bench: a git repository of {files} files, two commits, one edit in the work tree ...",
+            flush=True,
+        )
         paths, _ = base_repo(folder, files)
         goals[group] = goalposts_cases(group, folder)
         sizes[group] = (len(paths), sum(p.stat().st_size for p in paths), entries_of(folder))
         repos = {}
         for commits in HISTORY_COMMITS:
-            print(f"bench: a git repository of {files} files, {commits} commits changing one entry ...",
-                  flush=True)
+            print(
+                f"bench: a git repository of {files} files, {commits} commits changing one entry ...",
+                flush=True,
+            )
             folder = corpus / f"history-{files}-{commits}"
             paths, entry = history_repo(folder, files, commits)
             repos[commits] = (folder, entry)
@@ -622,10 +860,12 @@ def main() -> None:
                     run_once(case)
 
     load_after = os.getloadavg()
-    lines = [f"# kpispec bench, {machine()}",
-             f"medians of {rounds} interleaved rounds (ratios: the median of each round's ratio); load average before {load_before[0]:.2f}, "
-             f"after {load_after[0]:.2f} (other work on the machine: --jobs 2 needs two free "
-             "cores to show what it does; the CPU column is steadier)"]
+    lines = [
+        f"# kpispec bench, {machine()}",
+        f"medians of {rounds} interleaved rounds (ratios: the median of each round's ratio); load average before {load_before[0]:.2f}, "
+        f"after {load_after[0]:.2f} (other work on the machine: --jobs 2 needs two free "
+        "cores to show what it does; the CPU column is steadier)",
+    ]
     if groups:
         lines += report(groups, sizes)
         lines += growth(groups, sizes)
@@ -647,14 +887,27 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     # --gate, --goalposts keep a full run's results
-    name = "results" if full else "-".join(n for n, on in (("gate", args.gate),
-                                                          ("goalposts", args.goalposts)) if on) + "-results"
+    name = (
+        "results"
+        if full
+        else "-".join(n for n, on in (("gate", args.gate), ("goalposts", args.goalposts)) if on)
+        + "-results"
+    )
     (out / f"{name}.md").write_text(text)
-    (out / f"{name}.json").write_text(json.dumps({
-        "machine": machine(), "rounds": rounds,
-        "groups": {g: [{"name": c.name, "argv": c.argv[:6], "runs": c.runs} for c in cases]
-                   for g, cases in everything.items()},
-        "sizes": sizes}, indent=2))
+    (out / f"{name}.json").write_text(
+        json.dumps(
+            {
+                "machine": machine(),
+                "rounds": rounds,
+                "groups": {
+                    g: [{"name": c.name, "argv": c.argv[:6], "runs": c.runs} for c in cases]
+                    for g, cases in everything.items()
+                },
+                "sizes": sizes,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -17,9 +17,30 @@ import random
 import shutil
 from pathlib import Path
 
-WORDS = ("revenue", "churn", "signup", "activation", "retention", "latency", "uptime",
-         "pipeline", "conversion", "margin", "backlog", "tickets", "nps", "csat", "cost",
-         "deploys", "incidents", "leads", "renewals", "usage", "trials", "refunds")
+WORDS = (
+    "revenue",
+    "churn",
+    "signup",
+    "activation",
+    "retention",
+    "latency",
+    "uptime",
+    "pipeline",
+    "conversion",
+    "margin",
+    "backlog",
+    "tickets",
+    "nps",
+    "csat",
+    "cost",
+    "deploys",
+    "incidents",
+    "leads",
+    "renewals",
+    "usage",
+    "trials",
+    "refunds",
+)
 SYSTEMS = ("stripe", "warehouse", "salesforce", "zendesk", "datadog", "hubspot", "github")
 REVIEWS = ("weekly", "monthly", "quarterly")
 DIRECTIONS = ("increase", "decrease", "maintain")
@@ -31,10 +52,12 @@ def _words(rng: random.Random, n: int) -> str:
 
 
 def _goal(rng: random.Random, team: int, g: int, parent: str | None) -> str:
-    lines = [f"  - id: t{team:05d}-goal-{g}",
-             f"    title: Improve {_words(rng, 3)} for team {team}",
-             f"    owner: lead-{team}@example.com",
-             f"    due: 2026-12-{rng.randint(1, 31) if rng.random() < 0.1 else 31:02d}"]
+    lines = [
+        f"  - id: t{team:05d}-goal-{g}",
+        f"    title: Improve {_words(rng, 3)} for team {team}",
+        f"    owner: lead-{team}@example.com",
+        f"    due: 2026-12-{rng.randint(1, 31) if rng.random() < 0.1 else 31:02d}",
+    ]
     if parent:
         lines.append(f"    parent: {parent}")
     return "\n".join(lines)
@@ -43,20 +66,28 @@ def _goal(rng: random.Random, team: int, g: int, parent: str | None) -> str:
 def _kpi(rng: random.Random, team: int, k: int, goals: list[str], metrics: list[str]) -> str:
     kid = f"t{team:05d}-kpi-{k}"
     roll = rng.random()
-    lines = [f"  - id: {kid}",
-             f"    name: {_words(rng, 2).capitalize()} {k}"]
+    lines = [f"  - id: {kid}", f"    name: {_words(rng, 2).capitalize()} {k}"]
     if rng.random() < 0.3:
-        lines += ["    description: >", f"      {_words(rng, 8).capitalize()},",
-                  f"      measured {_words(rng, 4)}."]
+        lines += [
+            "    description: >",
+            f"      {_words(rng, 8).capitalize()},",
+            f"      measured {_words(rng, 4)}.",
+        ]
     if roll > 0.1:
         goal = rng.sample(goals, 2) if len(goals) > 1 and rng.random() < 0.2 else rng.choice(goals)
-        lines.append(f"    goal: [{', '.join(goal)}]" if isinstance(goal, list) else f"    goal: {goal}")
+        lines.append(
+            f"    goal: [{', '.join(goal)}]" if isinstance(goal, list) else f"    goal: {goal}"
+        )
     if roll > 0.05 and rng.random() > 0.05:
         lines.append(f"    owner: team-{team}")
     if roll < 0.9 or roll > 0.95:
         baseline = rng.randint(100, 10_000)
         direction = rng.choice(DIRECTIONS)
-        value = baseline + rng.randint(1, 900) if direction != "decrease" else baseline - rng.randint(1, 90)
+        value = (
+            baseline + rng.randint(1, 900)
+            if direction != "decrease"
+            else baseline - rng.randint(1, 90)
+        )
         if rng.random() < 0.02:
             value = baseline  # KS301
         lines += ["    target:", f"      value: {value}", f"      direction: {direction}"]
@@ -66,8 +97,11 @@ def _kpi(rng: random.Random, team: int, k: int, goals: list[str], metrics: list[
             lines.append("      tolerance: 0.05")
     if roll < 0.85 or roll > 0.9:
         year = 2025 if rng.random() < 0.05 else 2026  # an ended timeframe: KS302
-        lines += ["    timeframe:", f"      start: {year}-01-01",
-                  f"      end: {year}-{rng.randint(6, 12):02d}-{rng.randint(1, 28):02d}"]
+        lines += [
+            "    timeframe:",
+            f"      start: {year}-01-01",
+            f"      end: {year}-{rng.randint(6, 12):02d}-{rng.randint(1, 28):02d}",
+        ]
         if rng.random() > 0.1:
             lines.append(f"      review: {rng.choice(REVIEWS)}")
     if rng.random() > 0.05:
@@ -81,18 +115,21 @@ def _kpi(rng: random.Random, team: int, k: int, goals: list[str], metrics: list[
 
 
 def _metric(rng: random.Random, team: int, m: int, kpis: list[str]) -> str:
-    lines = [f"  - id: t{team:05d}-metric-{m}",
-             f"    name: {_words(rng, 2).capitalize()} {m}",
-             f"    owner: team-{team}",
-             "    unit: count",
-             f"    data_source: {{system: {rng.choice(SYSTEMS)}, table: {rng.choice(WORDS)}_{m}}}"]
+    lines = [
+        f"  - id: t{team:05d}-metric-{m}",
+        f"    name: {_words(rng, 2).capitalize()} {m}",
+        f"    owner: team-{team}",
+        "    unit: count",
+        f"    data_source: {{system: {rng.choice(SYSTEMS)}, table: {rng.choice(WORDS)}_{m}}}",
+    ]
     if rng.random() < 0.8:
         lines.append(f"    feeds: [{rng.choice(kpis)}]")
     return "\n".join(lines)
 
 
-def team_file(rng: random.Random, team: int, kpis: int = 10, metrics: int = 10,
-              goals: int | None = None) -> str:
+def team_file(
+    rng: random.Random, team: int, kpis: int = 10, metrics: int = 10, goals: int | None = None
+) -> str:
     """The text of one team's file."""
     goal_count = goals if goals is not None else rng.randint(1, 2)
     group = team - team % 10
@@ -113,8 +150,11 @@ def team_file(rng: random.Random, team: int, kpis: int = 10, metrics: int = 10,
     elif roll < 0.02:  # a near-miss reference: "did you mean"
         text = text.replace(f"goal: t{team:05d}-goal-0", f"goal: t{team:05d}-goa1-0", 1)
     elif roll < 0.03:  # a suppression comment
-        text = text.replace(f"  - id: t{team:05d}-kpi-0\n",
-                            f"  - id: t{team:05d}-kpi-0  # kpispec: disable=KS107\n", 1)
+        text = text.replace(
+            f"  - id: t{team:05d}-kpi-0\n",
+            f"  - id: t{team:05d}-kpi-0  # kpispec: disable=KS107\n",
+            1,
+        )
         text = text.replace("kpis:\n", "kpis:  # kpispec: disable-file=KS204\n", 1)
     return text
 

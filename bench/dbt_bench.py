@@ -48,9 +48,23 @@ KPI = """  - id: {id}
 def run(folder: Path, cache: Path) -> float:
     env = dict(os.environ, KPISPEC_CACHE_DIR=str(cache))
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "kpispec", "lint", "--format", "json",
-                           "--today", "2026-06-01", "kpis/revenue.yaml"], cwd=folder, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kpispec",
+            "lint",
+            "--format",
+            "json",
+            "--today",
+            "2026-06-01",
+            "kpis/revenue.yaml",
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     took = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"kpispec failed in {folder}: {proc.stderr}")
@@ -65,15 +79,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kpispec-dbt-bench-") as tmp:
         tmp_path = Path(tmp)
         folders = {}
-        for name, config in (("dbt", '[dbt]\nmanifest = "target/manifest.json"\n'),
-                             ("plain", "max-kpis = 7\n")):
+        for name, config in (
+            ("dbt", '[dbt]\nmanifest = "target/manifest.json"\n'),
+            ("plain", "max-kpis = 7\n"),
+        ):
             folder = folders[name] = tmp_path / name
             (folder / ".git").mkdir(parents=True)
             (folder / "kpis").mkdir()
             (folder / "kpispec.toml").write_text(config)
             (folder / "kpis" / "revenue.yaml").write_text(
-                KPIS + KPI.format(id="revenue", metric="revenue")
-                + KPI.format(id="orders", metric="order_count"))
+                KPIS
+                + KPI.format(id="revenue", metric="revenue")
+                + KPI.format(id="orders", metric="order_count")
+            )
         target = folders["dbt"] / "target"
         target.mkdir()
         added = pad_in_subprocess(target / "manifest.json", args.size_mb * 1024 * 1024)
@@ -91,8 +109,10 @@ def main() -> int:
             times["dbt"].append(one)
             times["plain"].append(two)
             ratios.append(one / two)
-        print(f"manifest: {size / 1e6:.1f} MB ({added:,} models added); {args.rounds} rounds; "
-              f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")
+        print(
+            f"manifest: {size / 1e6:.1f} MB ({added:,} models added); {args.rounds} rounds; "
+            f"Python {sys.version.split()[0]}, {os.cpu_count()} cores"
+        )
         print(f"first run with dbt (cold: parses the manifest, fills the cache): {cold:.3f} s")
         print(f"warm, dbt configured:     median {statistics.median(times['dbt']):.3f} s")
         print(f"warm, dbt not configured: median {statistics.median(times['plain']):.3f} s")

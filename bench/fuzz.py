@@ -28,14 +28,15 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-import test_fuzz as fuzz
-from hypothesis import HealthCheck, given, seed, settings
-from hypothesis import strategies as st
+import test_fuzz as fuzz  # noqa: E402 (after the sys.path line above)
+from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 
 def yamlish(texts: list[str]) -> None:
-    files = {f"kpis/f{i}.yaml": text.encode("utf-8", "surrogatepass")
-             for i, text in enumerate(texts)}
+    files = {
+        f"kpis/f{i}.yaml": text.encode("utf-8", "surrogatepass") for i, text in enumerate(texts)
+    }
     fuzz.check_lint(files)
     for raw in files.values():
         fuzz.check_engines(raw)
@@ -58,8 +59,13 @@ def mutated(files: dict[str, bytes]) -> None:
 
 KINDS: dict[str, tuple[Callable, dict[str, Any]]] = {
     "yamlish": (yamlish, {"texts": st.lists(fuzz.yamlish_text, min_size=1, max_size=2)}),
-    "structures": (structures, {"docs": st.lists(fuzz.documents, min_size=1, max_size=3),
-                                "style": st.sampled_from(["block", "flow", "json"])}),
+    "structures": (
+        structures,
+        {
+            "docs": st.lists(fuzz.documents, min_size=1, max_size=3),
+            "style": st.sampled_from(["block", "flow", "json"]),
+        },
+    ),
     "mutated": (mutated, {"files": fuzz.mutated_examples()}),
 }
 
@@ -71,8 +77,13 @@ def run_kind(name: str, examples: int, shrink: bool, seed_value: int | None) -> 
     ran = 0
     failures: dict[str, list] = defaultdict(lambda: [0, None, ""])
 
-    @settings(max_examples=examples, deadline=None, database=None, print_blob=shrink,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        print_blob=shrink,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(**strategies)
     def body(**kwargs: Any) -> None:
         nonlocal ran
@@ -96,13 +107,21 @@ def run_kind(name: str, examples: int, shrink: bool, seed_value: int | None) -> 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=2000,
-                        help="inputs in all, split evenly over the kinds (default 2000)")
-    parser.add_argument("--only", choices=sorted(KINDS), action="append",
-                        help="run only this kind (repeatable)")
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=2000,
+        help="inputs in all, split evenly over the kinds (default 2000)",
+    )
+    parser.add_argument(
+        "--only", choices=sorted(KINDS), action="append", help="run only this kind (repeatable)"
+    )
     parser.add_argument("--seed", type=int, default=None, help="hypothesis seed")
-    parser.add_argument("--shrink", action="store_true",
-                        help="stop at the first failure and shrink it (hypothesis' report)")
+    parser.add_argument(
+        "--shrink",
+        action="store_true",
+        help="stop at the first failure and shrink it (hypothesis' report)",
+    )
     args = parser.parse_args()
     kinds = args.only or list(KINDS)
     per_kind = max(1, args.examples // len(kinds))
@@ -113,11 +132,16 @@ def main() -> int:
         total += ran
         count = sum(entry[0] for entry in failures.values())
         failed += count
-        print(f"{name}: {ran} inputs in {time.monotonic() - start:.0f} s, "
-              f"{count} failed ({len(failures)} distinct)", flush=True)
+        print(
+            f"{name}: {ran} inputs in {time.monotonic() - start:.0f} s, "
+            f"{count} failed ({len(failures)} distinct)",
+            flush=True,
+        )
         for key, (times, smallest, trace) in sorted(failures.items()):
-            print(f"  [{times}x] {key}\n    smallest input: {smallest!r:.2000}\n"
-                  + "".join(f"    {line}\n" for line in trace.splitlines()[-8:]))
+            print(
+                f"  [{times}x] {key}\n    smallest input: {smallest!r:.2000}\n"
+                + "".join(f"    {line}\n" for line in trace.splitlines()[-8:])
+            )
     print(f"total: {total} inputs, {failed} failed")
     return 1 if failed else 0
 

@@ -41,8 +41,9 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ruamel.yaml import YAML
 
@@ -52,9 +53,11 @@ NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z")
 TAG_RE = re.compile(r"<[^>]+>")
 TRUE_WORDS = {"true", "yes", "on"}
 PERISCOPE = "app.periscopedata.com"
-LICENCE = ("# Derived from GitLab's handbook, data/performance_indicators/{name}\n"
-           "# (CC BY-SA 4.0, (c) GitLab Inc. and contributors; this file is under the same\n"
-           "# licence). Converted by bench/gitlab_convert.py: only what the source says.\n")
+LICENCE = (
+    "# Derived from GitLab's handbook, data/performance_indicators/{name}\n"
+    "# (CC BY-SA 4.0, (c) GitLab Inc. and contributors; this file is under the same\n"
+    "# licence). Converted by bench/gitlab_convert.py: only what the source says.\n"
+)
 
 
 def slug(text: str) -> str:
@@ -178,10 +181,14 @@ def convert_file(records: list[dict], key_ids: set[str]) -> dict:
 # --- a small YAML writer: block style, every string JSON-quoted unless it is a plain slug,
 # so no value can change meaning (yes, null, 1.0, 'a: b') when read back.
 
+
 def scalar(value: Any) -> str:
     if isinstance(value, str):
-        is_plain = PLAIN_RE.match(value) and not NUMBER_RE.match(value) \
+        is_plain = (
+            PLAIN_RE.match(value)
+            and not NUMBER_RE.match(value)
             and value not in ("null", "true", "false", "yes", "no", "on", "off", "y", "n")
+        )
         return value if is_plain else json.dumps(value, ensure_ascii=False)
     return json.dumps(value)
 
@@ -214,8 +221,12 @@ def convert(source_dir: Path, dest_dir: Path) -> list[Path]:
     """Convert every ``*.yml``/``*.yaml`` of ``source_dir``; returns the files written."""
     sources = sorted(p for p in source_dir.iterdir() if p.suffix in (".yml", ".yaml"))
     records = {path: load_records(path) for path in sources}
-    key_ids = {slug(clean_name(r.get("name", ""))) for rs in records.values() for r in rs
-               if is_key(r.get("is_key"))}
+    key_ids = {
+        slug(clean_name(r.get("name", "")))
+        for rs in records.values()
+        for r in rs
+        if is_key(r.get("is_key"))
+    }
     out = dest_dir / "kpis"
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -63,10 +63,12 @@ async def run(files: int, edits: int, burst: int, debounce: int) -> dict:
     env = dict(os.environ)
     env.setdefault("KPISPEC_CACHE_DIR", str(HERE / "out" / "lsp-cache"))
     env["KPISPEC_LSP_TRACE"] = "1"  # the server logs each check's time
-    await client.start_io(sys.executable, "-m", "kpispec", "lsp", "--debounce", str(debounce),
-                          env=env)
-    await client.initialize_async(T.InitializeParams(capabilities=T.ClientCapabilities(),
-                                                     process_id=os.getpid()))
+    await client.start_io(
+        sys.executable, "-m", "kpispec", "lsp", "--debounce", str(debounce), env=env
+    )
+    await client.initialize_async(
+        T.InitializeParams(capabilities=T.ClientCapabilities(), process_id=os.getpid())
+    )
     client.initialized(T.InitializedParams())
 
     def wait(version: int) -> asyncio.Future:
@@ -78,8 +80,11 @@ async def run(files: int, edits: int, burst: int, debounce: int) -> dict:
         return future
 
     started = time.perf_counter()
-    client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
-        uri=uri, language_id="yaml", version=1, text=text)))
+    client.text_document_did_open(
+        T.DidOpenTextDocumentParams(
+            text_document=T.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)
+        )
+    )
     await asyncio.wait_for(wait(1), 300)
     opened = time.perf_counter() - started
 
@@ -95,17 +100,28 @@ async def run(files: int, edits: int, burst: int, debounce: int) -> dict:
         column = len(lines[line])
         if add:
             change = T.TextDocumentContentChangePartial(
-                range=T.Range(start=T.Position(line=line, character=column),
-                              end=T.Position(line=line, character=column)), text="x")
+                range=T.Range(
+                    start=T.Position(line=line, character=column),
+                    end=T.Position(line=line, character=column),
+                ),
+                text="x",
+            )
             lines[line] += "x"
         else:
             change = T.TextDocumentContentChangePartial(
-                range=T.Range(start=T.Position(line=line, character=column - 1),
-                              end=T.Position(line=line, character=column)), text="")
+                range=T.Range(
+                    start=T.Position(line=line, character=column - 1),
+                    end=T.Position(line=line, character=column),
+                ),
+                text="",
+            )
             lines[line] = lines[line][:-1]
-        client.text_document_did_change(T.DidChangeTextDocumentParams(
-            text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[change]))
+        client.text_document_did_change(
+            T.DidChangeTextDocumentParams(
+                text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[change],
+            )
+        )
 
     for index in range(edits):
         await asyncio.sleep(max(0.3, debounce / 1000 + 0.1))  # a pause: a single edit
@@ -127,20 +143,29 @@ async def run(files: int, edits: int, burst: int, debounce: int) -> dict:
         done = await asyncio.wait_for(wait(version), 60)
         bursts.append((done - sent) * 1000)
 
-    checks = [float(m.split(" in ")[-1].split()[0]) for m in logs if m.startswith("kpispec: checked")]
+    checks = [
+        float(m.split(" in ")[-1].split()[0]) for m in logs if m.startswith("kpispec: checked")
+    ]
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
     indexed = next((m for m in logs if "indexed" in m), "")
-    return {"files": files, "edits": edits, "median_ms": statistics.median(times),
-            "min_ms": min(times), "max_ms": max(times),
-            "p90_ms": sorted(times)[int(0.9 * (len(times) - 1))],
-            "times_ms": [round(t, 1) for t in times], "open_to_first_diagnostics_s": opened,
-            "index_log": indexed, "debounce_ms": debounce,
-            "server_check_median_ms": statistics.median(checks[1:]) if len(checks) > 1 else None,
-            "burst_last_key_median_ms": statistics.median(bursts) if bursts else None,
-            "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
+    return {
+        "files": files,
+        "edits": edits,
+        "median_ms": statistics.median(times),
+        "min_ms": min(times),
+        "max_ms": max(times),
+        "p90_ms": sorted(times)[int(0.9 * (len(times) - 1))],
+        "times_ms": [round(t, 1) for t in times],
+        "open_to_first_diagnostics_s": opened,
+        "index_log": indexed,
+        "debounce_ms": debounce,
+        "server_check_median_ms": statistics.median(checks[1:]) if len(checks) > 1 else None,
+        "burst_last_key_median_ms": statistics.median(bursts) if bursts else None,
+        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
 
 
 def main() -> None:
@@ -154,21 +179,31 @@ def main() -> None:
     out = HERE / "out"
     out.mkdir(exist_ok=True)
     (out / "lsp-results.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"kpispec lsp, {result['files']} files ({result['cores']} cores, load "
-          f"{', '.join(f'{x:.1f}' for x in result['load_average'] or ())})")
-    print(f"  open -> first diagnostics (index included): "
-          f"{result['open_to_first_diagnostics_s']:.2f} s   [{result['index_log']}]")
-    print(f"  one-key edit, didChange -> publishDiagnostics: median "
-          f"{result['median_ms']:.0f} ms (min {result['min_ms']:.0f}, p90 "
-          f"{result['p90_ms']:.0f}, max {result['max_ms']:.0f}) over {result['edits']} edits; "
-          f"goal < 150 ms")
+    print(
+        f"kpispec lsp, {result['files']} files ({result['cores']} cores, load "
+        f"{', '.join(f'{x:.1f}' for x in result['load_average'] or ())})"
+    )
+    print(
+        f"  open -> first diagnostics (index included): "
+        f"{result['open_to_first_diagnostics_s']:.2f} s   [{result['index_log']}]"
+    )
+    print(
+        f"  one-key edit, didChange -> publishDiagnostics: median "
+        f"{result['median_ms']:.0f} ms (min {result['min_ms']:.0f}, p90 "
+        f"{result['p90_ms']:.0f}, max {result['max_ms']:.0f}) over {result['edits']} edits; "
+        f"goal < 150 ms"
+    )
     if result["server_check_median_ms"] is not None:
-        print(f"  checks in the server (all of the run): median "
-              f"{result['server_check_median_ms']:.0f} ms")
+        print(
+            f"  checks in the server (all of the run): median "
+            f"{result['server_check_median_ms']:.0f} ms"
+        )
     if result["burst_last_key_median_ms"] is not None:
-        print(f"  last key of a burst (50 ms apart): median "
-              f"{result['burst_last_key_median_ms']:.0f} ms (debounce {result['debounce_ms']} ms "
-              "+ one check)")
+        print(
+            f"  last key of a burst (50 ms apart): median "
+            f"{result['burst_last_key_median_ms']:.0f} ms (debounce {result['debounce_ms']} ms "
+            "+ one check)"
+        )
 
 
 if __name__ == "__main__":

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING
 
-from kpispec.findings import suppress
 from kpispec.catalog import Catalog, Entry, SourceFile
 from kpispec.catalog.classify import classify
 from kpispec.config import Config
-from kpispec.load.files import display_path, named_files, project_files
-from kpispec.findings import Finding, Selection
+from kpispec.errors import UsageError
+from kpispec.findings import Finding, Selection, suppress
 from kpispec.findings.result import LintResult, summarize
 from kpispec.load.file import gc_paused, load_file, load_raw  # noqa: F401 (load_file: the API)
+from kpispec.load.files import display_path, named_files, project_files
 from kpispec.load.loader import LoadedFile
 from kpispec.load.pool import auto_jobs, load_files
 from kpispec.rules import RULES, Context, registry
 from kpispec.rules.base import unreadable
-from kpispec.errors import UsageError
 
 if TYPE_CHECKING:
     from kpispec.load.cache import FileCache
@@ -52,13 +52,19 @@ def resolve_codes(items: Iterable[str], where: str, rules: dict | None = None) -
             from kpispec.spelling import did_you_mean
 
             hint = did_you_mean(item, [*rules, *by_name]) or did_you_mean(upper, rules)
-            raise UsageError(f"{where}: unknown rule '{item}'; {hint or ''}see 'kpispec rules' "
-                             "or 'kpispec explain'")
+            raise UsageError(
+                f"{where}: unknown rule '{item}'; {hint or ''}see 'kpispec rules' "
+                "or 'kpispec explain'"
+            )
     return codes
 
 
-def make_selection(config: Config, select: list[str] | None = None,
-                   ignore: list[str] | None = None, rules: dict | None = None) -> Selection:
+def make_selection(
+    config: Config,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    rules: dict | None = None,
+) -> Selection:
     """Config first, then the command line on top: ``--select`` replaces the config's
     select, ``--ignore`` adds to its ignore (as ruff layers them)."""
     rules = registry(config) if rules is None else rules
@@ -100,8 +106,13 @@ def _realpath(path: Path, folders: dict[str, str]) -> str:
     return os.path.join(real, name)
 
 
-def load_catalog(reported: list[Path], others: list[Path], cwd: Path,
-                 jobs: int | None = 1, cache: FileCache | None = None) -> list[SourceFile]:
+def load_catalog(
+    reported: list[Path],
+    others: list[Path],
+    cwd: Path,
+    jobs: int | None = 1,
+    cache: FileCache | None = None,
+) -> list[SourceFile]:
     """Load every file once (the same file reached twice, by a link say, counts once),
     sorted by display path so that output never depends on discovery order. ``jobs``:
     worker processes (None: :func:`auto_jobs`)."""
@@ -123,8 +134,9 @@ def load_catalog(reported: list[Path], others: list[Path], cwd: Path,
     return files
 
 
-def run_rules(catalog: Catalog, ctx: Context, selection: Selection, rules: dict,
-              debug: bool = False) -> list[Finding]:
+def run_rules(
+    catalog: Catalog, ctx: Context, selection: Selection, rules: dict, debug: bool = False
+) -> list[Finding]:
     findings: list[Finding] = []
     for code, rule in rules.items():
         if rule.check is None or not selection.enabled(code):
@@ -146,12 +158,17 @@ def _rule_failure(catalog: Catalog, code: str, name: str, exc: Exception) -> Fin
 
     entry = None
     for frame, _ in traceback.walk_tb(exc.__traceback__):
-        candidate = frame.f_locals.get("entry") or frame.f_locals.get("goal") \
+        candidate = (
+            frame.f_locals.get("entry")
+            or frame.f_locals.get("goal")
             or frame.f_locals.get("metric")
+        )
         if isinstance(candidate, Entry):
             entry = candidate
-    message = (f"rule {code} ({name}) failed: {type(exc).__name__}: {exc}; "
-               "the other rules ran. Please report this (run with --debug for details)")
+    message = (
+        f"rule {code} ({name}) failed: {type(exc).__name__}: {exc}; "
+        "the other rules ran. Please report this (run with --debug for details)"
+    )
     if entry is not None:
         return entry.finding("KS900", message)
     # no entry to point at: the first file reported on, so the finding is not filtered out
@@ -169,11 +186,17 @@ class Base:
     config: Config
 
 
-def lint(paths: list[str], config: Config, selection: Selection | None = None,
-         today: _dt.date | None = None, cwd: Path | None = None,
-         debug: bool = False, jobs: int | None = None,
-         cache: FileCache | None = None,
-         base: Base | Callable[[list[SourceFile]], Base] | None = None) -> LintResult:
+def lint(
+    paths: list[str],
+    config: Config,
+    selection: Selection | None = None,
+    today: _dt.date | None = None,
+    cwd: Path | None = None,
+    debug: bool = False,
+    jobs: int | None = None,
+    cache: FileCache | None = None,
+    base: Base | Callable[[list[SourceFile]], Base] | None = None,
+) -> LintResult:
     """Lint ``paths`` (files or folders; none: the include patterns under the project
     root) against the whole catalog. ``jobs``: worker processes for loading (None: auto);
     ``cache``: where loaded files are kept by content (None: no cache); ``base``: the
@@ -182,10 +205,17 @@ def lint(paths: list[str], config: Config, selection: Selection | None = None,
         return _lint(paths, config, selection, today, cwd, debug, jobs, cache, base)
 
 
-def _lint(paths: list[str], config: Config, selection: Selection | None,
-          today: _dt.date | None, cwd: Path | None, debug: bool,
-          jobs: int | None, cache: FileCache | None,
-          base: Base | Callable[[list[SourceFile]], Base] | None) -> LintResult:
+def _lint(
+    paths: list[str],
+    config: Config,
+    selection: Selection | None,
+    today: _dt.date | None,
+    cwd: Path | None,
+    debug: bool,
+    jobs: int | None,
+    cache: FileCache | None,
+    base: Base | Callable[[list[SourceFile]], Base] | None,
+) -> LintResult:
     cwd = cwd or Path.cwd()
     named, folder_errors = named_files(paths, config, cwd) if paths else ([], [])
     if not paths:  # no path: the include patterns from the project root
@@ -193,13 +223,19 @@ def _lint(paths: list[str], config: Config, selection: Selection | None,
     else:
         others = project_files(config)
     files = load_catalog(named, others, cwd, jobs, cache)
-    extra = [Finding("KS001", display_path(folder, cwd), 1, 1,
-                     f"cannot read the folder: {exc.strerror or exc}")
-             for folder, exc in folder_errors]
+    extra = [
+        Finding(
+            "KS001",
+            display_path(folder, cwd),
+            1,
+            1,
+            f"cannot read the folder: {exc.strerror or exc}",
+        )
+        for folder, exc in folder_errors
+    ]
     if callable(base):  # read once the work tree is loaded: its unchanged files are reused
         base = base(files)
-    result = check_files(files, config, selection, today, debug, extra, base=base,
-                         cache=cache)
+    result = check_files(files, config, selection, today, debug, extra, base=base, cache=cache)
     if not result.files and not folder_errors:
         # a CI job pointed at the wrong folder must not pass in silence
         where = f"in {', '.join(paths)}" if paths else f"under {config.root}"
@@ -208,14 +244,23 @@ def _lint(paths: list[str], config: Config, selection: Selection | None,
 
 
 def no_kpi_files(config: Config, where: str) -> str:
-    return (f"no KPI file found {where} (include patterns: {', '.join(config.include)}); "
-            "set 'include' in the config, or name the files")
+    return (
+        f"no KPI file found {where} (include patterns: {', '.join(config.include)}); "
+        "set 'include' in the config, or name the files"
+    )
 
 
-def check_files(files: list[SourceFile], config: Config, selection: Selection | None = None,
-                today: _dt.date | None = None, debug: bool = False,
-                extra: Iterable[Finding] = (), catalog_wide_only: bool = False,
-                base: Base | None = None, cache: FileCache | None = None) -> LintResult:
+def check_files(
+    files: list[SourceFile],
+    config: Config,
+    selection: Selection | None = None,
+    today: _dt.date | None = None,
+    debug: bool = False,
+    extra: Iterable[Finding] = (),
+    catalog_wide_only: bool = False,
+    base: Base | None = None,
+    cache: FileCache | None = None,
+) -> LintResult:
     """The loaded catalog -> classify -> rules -> selection, reported files, suppression,
     names and severities -> a sorted :class:`LintResult`. ``extra``: findings made
     before (a folder that could not be read); their paths count as reported.
@@ -234,11 +279,19 @@ def check_files(files: list[SourceFile], config: Config, selection: Selection | 
         from kpispec.dbt.index import link
 
         dbt = link(config, cache)
-    ctx = Context(today=today or config.today or _dt.date.today(), max_kpis=config.max_kpis,
-                  config=config, base=base_catalog, base_ref=base.ref if base else "",
-                  dbt=dbt)
-    running = rules if not catalog_wide_only else {
-        code: rule for code, rule in rules.items() if not getattr(rule, "FILE_LOCAL", False)}
+    ctx = Context(
+        today=today or config.today or _dt.date.today(),
+        max_kpis=config.max_kpis,
+        config=config,
+        base=base_catalog,
+        base_ref=base.ref if base else "",
+        dbt=dbt,
+    )
+    running = (
+        rules
+        if not catalog_wide_only
+        else {code: rule for code, rule in rules.items() if not getattr(rule, "FILE_LOCAL", False)}
+    )
     findings = run_rules(catalog, ctx, selection, running, debug)
     extra = list(extra)
     findings.extend(extra)
@@ -251,8 +304,7 @@ def check_files(files: list[SourceFile], config: Config, selection: Selection | 
     silenced: list[suppress.Suppressed] = []
     if directives:
         to_code = {mod.NAME: code for code, mod in rules.items()}
-        findings = suppress.apply(findings, directives, to_code, selection.enabled,
-                                  silenced)
+        findings = suppress.apply(findings, directives, to_code, selection.enabled, silenced)
         findings = [f for f in findings if selection.enabled(f.code)]
     for finding in findings + [item.finding for item in silenced]:
         rule = rules[finding.code]
@@ -261,11 +313,22 @@ def check_files(files: list[SourceFile], config: Config, selection: Selection | 
     findings.sort(key=Finding.sort_key)
     silenced.sort(key=lambda item: item.finding.sort_key())
 
-    entries = sorted((e for e in catalog.entries if e.file.reported and e.kind != "goal"),
-                     key=lambda e: (e.file.display, e.line, e.column))
+    entries = sorted(
+        (e for e in catalog.entries if e.file.reported and e.kind != "goal"),
+        key=lambda e: (e.file.display, e.line, e.column),
+    )
     reported_files = [f.display for f in files if f.reported]
-    cannot = sorted({f.display for f in files if f.reported and unreadable(f)}
-                    | {f.path for f in extra if f.code == "KS001"})
-    return LintResult(findings, entries, reported_files, summarize(findings, entries,
-                                                                   len(reported_files)),
-                      cannot, catalog=catalog, context=ctx, suppressed=silenced)
+    cannot = sorted(
+        {f.display for f in files if f.reported and unreadable(f)}
+        | {f.path for f in extra if f.code == "KS001"}
+    )
+    return LintResult(
+        findings,
+        entries,
+        reported_files,
+        summarize(findings, entries, len(reported_files)),
+        cannot,
+        catalog=catalog,
+        context=ctx,
+        suppressed=silenced,
+    )

@@ -24,8 +24,11 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
         mode = os.stat(target).st_mode & 0o7777
     except OSError:
         mode = 0o666 & ~_umask()
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".kpispec",
-                                dir=target.parent if str(target.parent) else ".")
+    fd, temp = tempfile.mkstemp(
+        prefix=f".{target.name}.",
+        suffix=".kpispec",
+        dir=target.parent if str(target.parent) else ".",
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -12,7 +12,7 @@ words of eight letters or more; or, for enum values, a synonym kpispec knows
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 # value -> the words people write for it; used only where ``value`` is an allowed choice
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -83,17 +83,19 @@ def only(wrong: str, choices: Iterable[str], synonyms: bool = False) -> str | No
     return found[0] if len(found) == 1 else None
 
 
-def did_you_mean(wrong: str, choices: Iterable[str], synonyms: bool = False,
-                 fallback: float | None = 0.75) -> str:
-    """"did you mean 'x'? " (or "'x' or 'y'"), else "": the close choices, else
+def did_you_mean(
+    wrong: str, choices: Iterable[str], synonyms: bool = False, fallback: float | None = 0.75
+) -> str:
+    """ "did you mean 'x'? " (or "'x' or 'y'"), else "": the close choices, else
     difflib's best above ``fallback`` (None: no fallback)."""
     choices = list(choices)
     found = close(wrong, choices, synonyms)[:3]
     if not found and fallback is not None and isinstance(wrong, str) and len(wrong) <= 60:
         import difflib
 
-        found = difflib.get_close_matches(wrong, [c for c in choices if isinstance(c, str)],
-                                          n=1, cutoff=fallback)
+        found = difflib.get_close_matches(
+            wrong, [c for c in choices if isinstance(c, str)], n=1, cutoff=fallback
+        )
     if not found:
         return ""
     quoted = [f"'{c}'" for c in found]

@@ -32,14 +32,27 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # the flags that keep a headless Chromium off the network on its own account
-QUIET_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync",
-               "--disable-default-apps", "--disable-extensions", "--mute-audio",
-               "--hide-scrollbars", "--force-device-scale-factor=1"]
+QUIET_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--mute-audio",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+]
 # and these make any request of the page fail: a proxy at a dead port, no DNS
-OFFLINE_FLAGS = ["--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-                 "--host-resolver-rules=MAP * ~NOTFOUND"]
+OFFLINE_FLAGS = [
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
 
 
 def missing(reason: str) -> None:
@@ -80,9 +93,12 @@ def find_mermaid() -> Path | None:
     if npm is None:
         return None
     target = Path(tempfile.mkdtemp(prefix="kpispec-npm-"))
-    proc = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix",
-                           str(target), "mermaid@11"], capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(target), "mermaid@11"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     js = target / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
     if proc.returncode != 0 or not js.is_file():
         return None
@@ -103,12 +119,23 @@ class Browser:
             os.dup2(high_read, 3, inheritable=True)
             os.dup2(high_write, 4, inheritable=True)
 
-        args = [binary, *QUIET_FLAGS, *(OFFLINE_FLAGS if offline else []),
-                f"--user-data-dir={profile}", "--remote-debugging-pipe",
-                "--allow-file-access-from-files", "about:blank"]
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     preexec_fn=fds, close_fds=False)
+        args = [
+            binary,
+            *QUIET_FLAGS,
+            *(OFFLINE_FLAGS if offline else []),
+            f"--user-data-dir={profile}",
+            "--remote-debugging-pipe",
+            "--allow-file-access-from-files",
+            "about:blank",
+        ]
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=fds,
+            close_fds=False,
+        )
         os.close(theirs_read)
         os.close(theirs_write)
         self.reader, self.writer = ours_read, ours_write
@@ -153,8 +180,9 @@ class Browser:
         message, self.buffer = self.buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def call(self, method: str, params: dict | None = None, session: bool = True,
-             timeout: float = 60) -> dict:
+    def call(
+        self, method: str, params: dict | None = None, session: bool = True, timeout: float = 60
+    ) -> dict:
         self.next_id += 1
         message = {"id": self.next_id, "method": method, "params": params or {}}
         if session and self.session:
@@ -185,22 +213,29 @@ class Browser:
     def open(self, url: str, width: int = 1280, height: int = 900) -> None:
         """A new tab on ``url``, its network watched from before the first request."""
         target = self.call("Target.createTarget", {"url": "about:blank"}, session=False)
-        attached = self.call("Target.attachToTarget",
-                             {"targetId": target["targetId"], "flatten": True}, session=False)
+        attached = self.call(
+            "Target.attachToTarget",
+            {"targetId": target["targetId"], "flatten": True},
+            session=False,
+        )
         self.session = attached["sessionId"]
         self.call("Network.enable")
         self.call("Page.enable")
         self.call("Runtime.enable")
-        self.call("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
         self.events.clear()
         self.call("Page.navigate", {"url": url})
         self.wait_event("Page.loadEventFired")
 
     def evaluate(self, expression: str, timeout: float = 60) -> object:
-        result = self.call("Runtime.evaluate", {"expression": expression,
-                                                "returnByValue": True,
-                                                "awaitPromise": True}, timeout=timeout)
+        result = self.call(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+            timeout=timeout,
+        )
         if "exceptionDetails" in result:
             raise RuntimeError(f"page script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -218,16 +253,21 @@ class Browser:
     def requests(self) -> list[str]:
         """The URLs the page asked for (every Network.requestWillBeSent so far)."""
         self.call("Runtime.evaluate", {"expression": "1"})  # drain pending events
-        return [e["params"]["request"]["url"] for e in self.events
-                if e["method"] == "Network.requestWillBeSent"]
+        return [
+            e["params"]["request"]["url"]
+            for e in self.events
+            if e["method"] == "Network.requestWillBeSent"
+        ]
 
-    def screenshot(self, path: Path, clip: dict | None = None, full: bool = False,
-                   scale: float = 1) -> None:
+    def screenshot(
+        self, path: Path, clip: dict | None = None, full: bool = False, scale: float = 1
+    ) -> None:
         params: dict = {"format": "png"}
         if full:
             params["captureBeyondViewport"] = True
-            size = self.evaluate("[document.documentElement.scrollWidth,"
-                                 "document.documentElement.scrollHeight]")
+            size = self.evaluate(
+                "[document.documentElement.scrollWidth,document.documentElement.scrollHeight]"
+            )
             clip = clip or {"x": 0, "y": 0, "width": size[0], "height": size[1]}
         if clip:
             params["clip"] = {**clip, "scale": scale}
@@ -273,7 +313,10 @@ mermaid.initialize({startOnLoad: false, securityLevel: 'strict', maxTextSize: 50
 def mermaid_page(folder: Path, mermaid_dir: Path, diagrams: list[str]) -> Path:
     data = json.dumps(diagrams).replace("</", "<\\/")
     page = folder / "mermaid-check.html"
-    page.write_text(MERMAID_PAGE.replace("MERMAID_JS", (mermaid_dir / "mermaid.min.js")
-                                         .as_uri()).replace("DIAGRAMS", data),
-                    encoding="utf-8")
+    page.write_text(
+        MERMAID_PAGE.replace("MERMAID_JS", (mermaid_dir / "mermaid.min.js").as_uri()).replace(
+            "DIAGRAMS", data
+        ),
+        encoding="utf-8",
+    )
     return page

@@ -60,8 +60,14 @@ def run_kpispec(args, cwd: Path, env: dict | None = None, timeout: float = 120):
     full_env = dict(os.environ)
     full_env.pop("NO_COLOR", None)
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "kpispec", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, env=full_env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "kpispec", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
 
 
 def write(path: Path, text: str) -> Path:
@@ -78,14 +84,22 @@ def lint_json(args, cwd: Path) -> dict:
 
 # real git and the real pre-commit (tests/test_precommit.py, tests/test_gate.py)
 
+
 def git(args: list[str], cwd: Path, env: dict, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          check=check, timeout=60)
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check, timeout=60
+    )
 
 
 def pre_commit(args: list[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def hermetic_env(base: Path) -> dict:
@@ -97,19 +111,30 @@ def hermetic_env(base: Path) -> dict:
     env = dict(os.environ)
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "PRE_COMMIT"):
         env.pop(key, None)
-    env.update({
-        "GIT_AUTHOR_NAME": "kpispec test", "GIT_AUTHOR_EMAIL": "test@kpispec.invalid",
-        "GIT_COMMITTER_NAME": "kpispec test", "GIT_COMMITTER_EMAIL": "test@kpispec.invalid",
-        "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1",
-        "PRE_COMMIT_HOME": str(base / "pre-commit-home"),
-        "PRE_COMMIT_COLOR": "never", "NO_COLOR": "1",  # plain text to assert on
-    })
+    env.update(
+        {
+            "GIT_AUTHOR_NAME": "kpispec test",
+            "GIT_AUTHOR_EMAIL": "test@kpispec.invalid",
+            "GIT_COMMITTER_NAME": "kpispec test",
+            "GIT_COMMITTER_EMAIL": "test@kpispec.invalid",
+            "GIT_CONFIG_GLOBAL": str(gitconfig),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "PRE_COMMIT_HOME": str(base / "pre-commit-home"),
+            "PRE_COMMIT_COLOR": "never",
+            "NO_COLOR": "1",  # plain text to assert on
+        }
+    )
     return env
 
 
 def working_tree_files() -> list[str]:
-    proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                          cwd=REPO, capture_output=True, check=True, timeout=60)
+    proc = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
     return [name for name in proc.stdout.decode().split("\0") if name]
 
 

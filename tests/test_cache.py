@@ -17,12 +17,12 @@ from contextlib import closing
 import pytest
 from conftest import REPO, TODAY, run_kpispec
 
-from kpispec.load import cache as cache_module
-from kpispec.load import yaml_events
-from kpispec.load.cache import FileCache
 from kpispec.config import load_config
 from kpispec.formats import json_format
 from kpispec.lint import lint
+from kpispec.load import cache as cache_module
+from kpispec.load import yaml_events
+from kpispec.load.cache import FileCache
 
 EXAMPLES = REPO / "examples"
 
@@ -37,8 +37,10 @@ def entries(folder) -> dict[str, bytes]:
 
 
 def json_run(folder, cache_dir, *extra, cwd=None):
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, "--cache-dir", cache_dir,
-                        *extra, folder], cwd or REPO)
+    proc = run_kpispec(
+        ["lint", "--format", "json", "--today", TODAY, "--cache-dir", cache_dir, *extra, folder],
+        cwd or REPO,
+    )
     assert proc.returncode in (0, 1), proc.stderr
     assert proc.stderr == ""
     return proc.stdout
@@ -81,11 +83,18 @@ def test_a_damaged_entry_is_a_miss(tmp_path):
     cold = json_run(EXAMPLES, tmp_path / "c")
     stored = entries(tmp_path / "c")
     assert stored
-    with closing(sqlite3.connect(tmp_path / "c" / f"files-v{cache_module.FORMAT}.sqlite")) as db, db:
+    with (
+        closing(sqlite3.connect(tmp_path / "c" / f"files-v{cache_module.FORMAT}.sqlite")) as db,
+        db,
+    ):
         for index, (key, data) in enumerate(sorted(stored.items())):
             # flipped bytes, a truncated entry, garbage, nothing
-            damaged = [data[:-1] + bytes([data[-1] ^ 1]), data[: len(data) // 2],
-                       b"\x00" * 64, b""][index % 4]
+            damaged = [
+                data[:-1] + bytes([data[-1] ^ 1]),
+                data[: len(data) // 2],
+                b"\x00" * 64,
+                b"",
+            ][index % 4]
             db.execute("UPDATE entries SET entry = ? WHERE key = ?", (damaged, key))
     assert json_run(EXAMPLES, tmp_path / "c") == cold
 
@@ -95,8 +104,13 @@ def test_a_damaged_database_is_started_over(tmp_path, damage):
     cold = json_run(EXAMPLES, tmp_path / "c")
     path = tmp_path / "c" / f"files-v{cache_module.FORMAT}.sqlite"
     data = path.read_bytes()
-    path.write_bytes({"garbage": b"not a database, whatever its name says\n" * 100,
-                      "empty": b"", "truncated": data[:100]}[damage])
+    path.write_bytes(
+        {
+            "garbage": b"not a database, whatever its name says\n" * 100,
+            "empty": b"",
+            "truncated": data[:100],
+        }[damage]
+    )
     for name in (f"{path.name}-wal", f"{path.name}-shm"):
         (tmp_path / "c" / name).unlink(missing_ok=True)
     assert json_run(EXAMPLES, tmp_path / "c") == cold
@@ -112,8 +126,11 @@ def test_an_unwritable_cache_folder_changes_nothing(tmp_path):
 
 
 def test_no_cache_from_the_environment(tmp_path):
-    proc = run_kpispec(["lint", "--today", TODAY, EXAMPLES / "clean"], REPO,
-                       env={"KPISPEC_NO_CACHE": "1", "KPISPEC_CACHE_DIR": str(tmp_path / "c")})
+    proc = run_kpispec(
+        ["lint", "--today", TODAY, EXAMPLES / "clean"],
+        REPO,
+        env={"KPISPEC_NO_CACHE": "1", "KPISPEC_CACHE_DIR": str(tmp_path / "c")},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not (tmp_path / "c").exists()
 
@@ -136,12 +153,28 @@ def test_a_run_served_from_the_cache_imports_no_parser(tmp_path, warm):
     cache_dir = tmp_path / "c"
     if warm:
         json_run("kpis", cache_dir, cwd=project)
-    code = ("import sys\nfrom kpispec.cli import main\ntry:\n    main()\nexcept SystemExit:\n"
-            "    pass\nprint(sorted(m for m in ('ruamel.yaml', 'jsonschema_rs', 'jsonschema')"
-            " if m in sys.modules), file=sys.stderr)")
-    proc = subprocess.run([sys.executable, "-c", code, "lint", "--today", TODAY,
-                           "--cache-dir", str(cache_dir), "kpis"],
-                          cwd=project, capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys\nfrom kpispec.cli import main\ntry:\n    main()\nexcept SystemExit:\n"
+        "    pass\nprint(sorted(m for m in ('ruamel.yaml', 'jsonschema_rs', 'jsonschema')"
+        " if m in sys.modules), file=sys.stderr)"
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "lint",
+            "--today",
+            TODAY,
+            "--cache-dir",
+            str(cache_dir),
+            "kpis",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     imported = proc.stderr.strip().splitlines()[-1]
     assert imported == ("[]" if warm else "['jsonschema_rs', 'ruamel.yaml']"), proc.stderr
 
@@ -150,8 +183,11 @@ def test_every_module_that_makes_a_cached_problem_is_in_the_fingerprint(tmp_path
     """A loaded file's problems are cached with it: the code that writes them must be
     part of the key, or a change to a message or a check would serve old results."""
     package = REPO / "kpispec"
-    makers = {p.relative_to(package).as_posix() for p in package.rglob("*.py")
-              if "Problem(" in p.read_text(encoding="utf-8")}
+    makers = {
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if "Problem(" in p.read_text(encoding="utf-8")
+    }
     assert makers and makers <= set(cache_module._OWN), makers - set(cache_module._OWN)
     raw = b"kpispec: 1\n"
     key = FileCache(tmp_path).key(raw)
@@ -174,7 +210,8 @@ def test_a_locked_database_is_left_alone(tmp_path):
         target = sorted(project.rglob("*.yaml"))[0]
         target.write_text(target.read_text() + "# edited\n")
         assert json_run(project, tmp_path / "c", cwd=project) == json_run(
-            project, tmp_path / "none", "--no-cache", cwd=project)
+            project, tmp_path / "none", "--no-cache", cwd=project
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -203,8 +240,9 @@ def test_the_key_changes_with_the_packaged_schema(tmp_path, monkeypatch):
     schema_path = copy / "data" / schema.SCHEMA_FILE
     text = schema_path.read_text(encoding="utf-8")
     assert text.count('"type": "object"') >= 1
-    schema_path.write_text(text.replace('"type": "object"', '"type": "object" ', 1),
-                           encoding="utf-8")
+    schema_path.write_text(
+        text.replace('"type": "object"', '"type": "object" ', 1), encoding="utf-8"
+    )
     changed = FileCache(tmp_path).key(raw)
     assert len(changed) == len(key) == 40 and changed != key
 
@@ -218,8 +256,9 @@ def test_the_key_changes_with_the_packaged_schema(tmp_path, monkeypatch):
     monkeypatch.setattr(cache_module, "__file__", str(copy / "load" / "cache.py"))
     parsed = []
     real = yaml_events.load_into
-    monkeypatch.setattr(yaml_events, "load_into",
-                        lambda text, result: (parsed.append(text), real(text, result))[1])
+    monkeypatch.setattr(
+        yaml_events, "load_into", lambda text, result: (parsed.append(text), real(text, result))[1]
+    )
     lint([str(project)], config, cwd=project, cache=FileCache(tmp_path / "c"))
     assert len(parsed) == len(stored)  # every file parsed again
     assert len(entries(tmp_path / "c")) == 2 * len(stored)  # and stored under new keys
@@ -250,14 +289,26 @@ def test_a_bad_checksum_is_a_miss_and_the_file_is_parsed_again(tmp_path, monkeyp
         return [(f.code, f.path, f.line, f.column, f.message) for f in result.findings]
 
     expected = [
-        ("KS203", "kpis/g.yaml", 3, 5, "goal 'grow' has no KPI (nor has any goal below it); "
-         "add a KPI with goal: grow"),
-        ("KS002", "kpis/g.yaml", 6, 5, "unknown key 'bogus' in goals[0]; allowed keys: id, "
-         "title, description, owner, due, parent, url")]
+        (
+            "KS203",
+            "kpis/g.yaml",
+            3,
+            5,
+            "goal 'grow' has no KPI (nor has any goal below it); add a KPI with goal: grow",
+        ),
+        (
+            "KS002",
+            "kpis/g.yaml",
+            6,
+            5,
+            "unknown key 'bogus' in goals[0]; allowed keys: id, "
+            "title, description, owner, due, parent, url",
+        ),
+    ]
     assert findings() == expected
     ((key, entry),) = entries(tmp_path / "c").items()
     check = cache_module._CHECK
-    assert entry[check:check + 1] == b"M"
+    assert entry[check : check + 1] == b"M"
     # the same length, the same marker, the checksum untouched: only the content differs,
     # and differs in a way that would still decode (a key named 'bogux' instead)
     assert entry.count(b"bogus") >= 1
@@ -273,8 +324,9 @@ def test_a_bad_checksum_is_a_miss_and_the_file_is_parsed_again(tmp_path, monkeyp
 
     parsed = []
     real = yaml_events.load_into
-    monkeypatch.setattr(yaml_events, "load_into",
-                        lambda text, result: (parsed.append(text), real(text, result))[1])
+    monkeypatch.setattr(
+        yaml_events, "load_into", lambda text, result: (parsed.append(text), real(text, result))[1]
+    )
     assert findings() == expected
     assert parsed == [BOGUS]  # a miss: parsed again
     assert entries(tmp_path / "c") == {key: entry}  # and written again whole

@@ -8,10 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import GOALS, TODAY, lint_json, run_kpispec, write
-from kpispec.config import DEFAULT_INCLUDE, load_config
 
+from kpispec.config import DEFAULT_INCLUDE, load_config
 
 # 'arr' is a KPI without a baseline (KS107 warning, and g1 has one KPI only: KS202);
 # 'visits' is declared a KPI but has nothing (KS101, KS102, KS103, KS105 errors); arr's
@@ -78,6 +77,7 @@ def one_line_error(proc, *needles: str) -> str:
 
 # --- discovery and project root ---------------------------------------------------------
 
+
 def test_defaults_without_config(project):
     doc = lint_json([], project)
     assert codes(doc) == ALL_CODES
@@ -87,13 +87,16 @@ def test_defaults_without_config(project):
 
 
 def test_pyproject_found_walking_up_and_its_folder_is_the_root(project, lint):
-    write(project / "pyproject.toml", """
+    write(
+        project / "pyproject.toml",
+        """
         [project]
         name = "demo"
 
         [tool.kpispec]
         ignore = ["KS202"]
-    """)
+    """,
+    )
     sub = project / "docs" / "deep"
     sub.mkdir(parents=True)
     # no PATH: the include patterns from the project root, not from the current folder
@@ -120,8 +123,10 @@ def test_kpispec_toml_wins_over_pyproject_in_the_same_folder(project, lint):
 def test_nearest_config_wins(project, lint):
     write(project / "pyproject.toml", '[tool.kpispec]\nignore = ["KS202"]\n')
     write(project / "team" / "kpispec.toml", 'ignore = ["KS107"]\n')
-    write(project / "team" / "kpis" / "team.yaml", SALES.replace("arr", "team-arr")
-          .replace("visits", "team-visits"))
+    write(
+        project / "team" / "kpis" / "team.yaml",
+        SALES.replace("arr", "team-arr").replace("visits", "team-visits"),
+    )
     doc = lint([], project / "team")
     # the root is team/: only its files are linted, and g1 (in the parent) is unknown
     assert paths(doc) == {"kpis/team.yaml"}
@@ -132,8 +137,19 @@ def test_explicit_config_names_the_root(project, tmp_path_factory):
     elsewhere = tmp_path_factory.mktemp("ci")
     write(elsewhere / "strict.toml", 'select = ["KS107"]\nseverity = {KS107 = "error"}\n')
     write(elsewhere / "kpis" / "other.yaml", GOALS.replace("g1", "g-other"))
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY,
-                        "--config", elsewhere / "strict.toml", "kpis/sales.yaml"], project)
+    proc = run_kpispec(
+        [
+            "lint",
+            "--format",
+            "json",
+            "--today",
+            TODAY,
+            "--config",
+            elsewhere / "strict.toml",
+            "kpis/sales.yaml",
+        ],
+        project,
+    )
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     assert [(f["code"], f["severity"]) for f in doc["findings"]] == [("KS107", "error")]
@@ -158,12 +174,15 @@ def test_without_git_or_config_the_root_is_the_current_folder(tmp_path):
 
 
 def test_policy_key_is_passed_through(project):
-    write(project / "kpispec.toml", """
+    write(
+        project / "kpispec.toml",
+        """
         max-kpis = 5
 
         [policy]
         owners = ["finance"]
-    """)
+    """,
+    )
     config = load_config(cwd=project)
     assert list(config.extra) == ["policy"]  # read by the team-policy stage
     assert config.max_kpis == 5
@@ -171,10 +190,12 @@ def test_policy_key_is_passed_through(project):
 
 # --- each key ---------------------------------------------------------------------------
 
+
 def test_include_is_relative_to_the_root(project, lint):
     write(project / "kpispec.toml", 'include = ["defs/*.yaml"]\n')
-    write(project / "defs" / "team.yaml", SALES.replace("arr", "d-arr")
-          .replace("visits", "d-visits"))
+    write(
+        project / "defs" / "team.yaml", SALES.replace("arr", "d-arr").replace("visits", "d-visits")
+    )
     write(project / "app" / "defs" / "nested.yaml", GOALS.replace("g1", "g-nested"))
     doc = lint([], project / "app")  # run from a subfolder: app/defs is not root/defs
     assert paths(doc) == {(project / "defs" / "team.yaml").as_posix()}
@@ -184,8 +205,10 @@ def test_include_is_relative_to_the_root(project, lint):
 
 def test_exclude_prunes_folders_but_a_named_file_is_linted(project, lint):
     write(project / "kpispec.toml", 'exclude = ["kpis/archive/"]\n')
-    write(project / "kpis" / "archive" / "old.yaml", SALES.replace("arr", "old-arr")
-          .replace("visits", "old-visits"))
+    write(
+        project / "kpis" / "archive" / "old.yaml",
+        SALES.replace("arr", "old-arr").replace("visits", "old-visits"),
+    )
     assert "kpis/archive/old.yaml" not in paths(lint([], project))
     assert "kpis/archive/old.yaml" not in paths(lint(["kpis"], project))
     named = lint(["kpis/archive/old.yaml"], project)
@@ -208,28 +231,35 @@ def test_excluded_files_leave_the_catalog(project, lint):
 
 
 def test_select_and_ignore_accept_codes_names_and_prefixes(project, lint):
-    write(project / "kpispec.toml",
-          'select = ["KS1"]\nignore = ["kpi-without-baseline", "ks103"]\n')
+    write(
+        project / "kpispec.toml", 'select = ["KS1"]\nignore = ["kpi-without-baseline", "ks103"]\n'
+    )
     assert codes(lint([], project)) == {"KS101", "KS102", "KS105"}
 
 
 def test_severity_by_code_and_name_changes_exit_code(project):
-    write(project / "kpispec.toml", """
+    write(
+        project / "kpispec.toml",
+        """
         select = ["KS107", "KS202"]
         [severity]
         kpi-without-baseline = "error"
         KS202 = "info"
-    """)
+    """,
+    )
     proc = run_kpispec(["lint", "--format", "json", "--today", TODAY], project)
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
     assert {(f["code"], f["severity"]) for f in doc["findings"]} == {
-        ("KS107", "error"), ("KS202", "info")}
+        ("KS107", "error"),
+        ("KS202", "info"),
+    }
     assert doc["summary"]["errors"] == 1 and doc["summary"]["infos"] == 1
 
 
 def test_max_kpis(project, lint):
-    many = "kpispec: 1\nscope: sales\nkpis:\n" + "".join(f"""
+    many = "kpispec: 1\nscope: sales\nkpis:\n" + "".join(
+        f"""
   - id: k{i}
     name: K{i}
     goal: g1
@@ -237,7 +267,9 @@ def test_max_kpis(project, lint):
     target: {{value: 10, direction: increase, baseline: 5}}
     timeframe: {{end: 2030-12-31, review: monthly}}
     data_source: {{system: stripe}}
-""" for i in range(3))
+"""
+        for i in range(3)
+    )
     write(project / "kpis" / "sales.yaml", many)
     assert "KS201" not in codes(lint([], project))
     write(project / "kpispec.toml", "max-kpis = 2\n")
@@ -257,6 +289,7 @@ def test_today_from_config_and_the_flag_beats_it(project, setting):
 
 # --- command line over config -----------------------------------------------------------
 
+
 def test_select_flag_replaces_config_select(project, run_cli):
     write(project / "kpispec.toml", 'select = ["KS1"]\n')
     result = run_cli(["lint", "--format", "json", "--today", TODAY, "--select", "KS202"], project)
@@ -266,8 +299,9 @@ def test_select_flag_replaces_config_select(project, run_cli):
 
 def test_ignore_flag_adds_to_config_ignore(project, run_cli):
     write(project / "kpispec.toml", 'ignore = ["KS107"]\n')
-    result = run_cli(["lint", "--format", "json", "--today", TODAY,
-                      "--ignore", "single-kpi-goal,KS101"], project)
+    result = run_cli(
+        ["lint", "--format", "json", "--today", TODAY, "--ignore", "single-kpi-goal,KS101"], project
+    )
     assert codes(json.loads(result.stdout)) == ALL_CODES - {"KS107", "KS202", "KS101"}
 
 
@@ -314,7 +348,8 @@ def test_unknown_key_lists_every_known_key_policy_too(project, run_cli):
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == (
         f"kpispec: {path}: [tool.kpispec] 'max_kpis': unknown key; did you mean 'max-kpis'? "
-        "known keys: include, exclude, select, ignore, severity, max-kpis, today, policy, dbt\n")
+        "known keys: include, exclude, select, ignore, severity, max-kpis, today, policy, dbt\n"
+    )
     write(project / "pyproject.toml", "[tool.kpispec]\npolicies = {}\n")
     result = run_cli(["lint", "--today", TODAY], project)
     assert result.exit_code == 2
@@ -323,8 +358,12 @@ def test_unknown_key_lists_every_known_key_policy_too(project, run_cli):
 
 def test_bad_config_through_the_real_cli(project):
     write(project / "pyproject.toml", '[tool.kpispec]\nmax-kpis = "many"\n')
-    one_line_error(run_kpispec(["lint", "--today", TODAY], project),
-                   str(project / "pyproject.toml"), "'max-kpis'", "'many'")
+    one_line_error(
+        run_kpispec(["lint", "--today", TODAY], project),
+        str(project / "pyproject.toml"),
+        "'max-kpis'",
+        "'many'",
+    )
     # report reads the same config
     one_line_error(run_kpispec(["report"], project), "'max-kpis'")
 
@@ -335,14 +374,20 @@ def test_broken_pyproject_on_the_way_up_is_reported(project):
 
 
 def test_missing_config_file_and_path_and_unknown_code(project):
-    one_line_error(run_kpispec(["lint", "--config", "nope.toml"], project),
-                   "nope.toml", "not found")
-    one_line_error(run_kpispec(["lint", "--today", TODAY, "kpis/nope.yaml"], project),
-                   "kpis/nope.yaml")
-    one_line_error(run_kpispec(["lint", "--today", TODAY, "--select", "KS999"], project),
-                   "--select", "KS999")
-    one_line_error(run_kpispec(["lint", "--today", TODAY, "--ignore", "kpi-without-gaol"],
-                               project), "--ignore", "kpi-without-gaol")
+    one_line_error(
+        run_kpispec(["lint", "--config", "nope.toml"], project), "nope.toml", "not found"
+    )
+    one_line_error(
+        run_kpispec(["lint", "--today", TODAY, "kpis/nope.yaml"], project), "kpis/nope.yaml"
+    )
+    one_line_error(
+        run_kpispec(["lint", "--today", TODAY, "--select", "KS999"], project), "--select", "KS999"
+    )
+    one_line_error(
+        run_kpispec(["lint", "--today", TODAY, "--ignore", "kpi-without-gaol"], project),
+        "--ignore",
+        "kpi-without-gaol",
+    )
 
 
 def test_gitignored_folders_are_not_part_of_the_catalog(tmp_path):
@@ -358,7 +403,9 @@ def test_gitignored_folders_are_not_part_of_the_catalog(tmp_path):
     write(tmp_path / "kpis" / "web.yaml", catalog)
     write(tmp_path / "generated" / "kpis" / "copy.yaml", catalog)
     assert [f["code"] for f in lint_json(["kpis/web.yaml"], tmp_path)["findings"]] == [
-        "KS004", "KS204"]
+        "KS004",
+        "KS204",
+    ]
     write(tmp_path / ".gitignore", "# build output\ngenerated/\n")
     assert [f["code"] for f in lint_json(["kpis/web.yaml"], tmp_path)["findings"]] == ["KS204"]
     assert lint_json([], tmp_path)["summary"]["files"] == 1
@@ -366,27 +413,34 @@ def test_gitignored_folders_are_not_part_of_the_catalog(tmp_path):
 
 # --- blank patterns and the folders never walked ----------------------------------------
 
-@pytest.mark.parametrize("value,shown", [
-    ('[""]', "['']"),
-    ('["  "]', "['  ']"),
-    ('["\\t"]', "['\\t']"),
-    ('["kpis/**/*.yaml", ""]', "['kpis/**/*.yaml', '']"),
-])
+
+@pytest.mark.parametrize(
+    "value,shown",
+    [
+        ('[""]', "['']"),
+        ('["  "]', "['  ']"),
+        ('["\\t"]', "['\\t']"),
+        ('["kpis/**/*.yaml", ""]', "['kpis/**/*.yaml', '']"),
+    ],
+)
 def test_blank_include_pattern_is_refused(project, value, shown):
     """A blank pattern matches nothing (or, to pathspec, everything): a usage error."""
     path = write(project / "kpispec.toml", f"include = {value}\n")
     proc = run_kpispec(["lint", "--today", TODAY], project)
     assert (proc.returncode, proc.stdout) == (2, "")
-    assert proc.stderr == (f"kpispec: {path}: 'include': must be a list of non-empty "
-                           f"strings, not {shown}\n")
+    assert proc.stderr == (
+        f"kpispec: {path}: 'include': must be a list of non-empty strings, not {shown}\n"
+    )
 
 
 def test_blank_include_pattern_in_pyproject_names_the_table(project, run_cli):
     path = write(project / "pyproject.toml", '[tool.kpispec]\ninclude = ["  "]\n')
     result = run_cli(["lint", "--today", TODAY], project)
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (f"kpispec: {path}: [tool.kpispec] 'include': must be a list of "
-                             "non-empty strings, not ['  ']\n")
+    assert result.stderr == (
+        f"kpispec: {path}: [tool.kpispec] 'include': must be a list of "
+        "non-empty strings, not ['  ']\n"
+    )
 
 
 TOOL_FOLDERS = ["node_modules", ".venv", "venv", ".tox", ".git", "__pycache__"]
@@ -413,21 +467,22 @@ def test_tool_folders_are_never_walked(tmp_path, lint, exclude):
     for args in ([], ["."], ["real"]):
         doc = lint(args, project)
         assert [(f["path"], f["entry"]) for f in doc["findings"]] == [
-            ("real/kpis/x.yaml", "real")], args
+            ("real/kpis/x.yaml", "real")
+        ], args
         assert doc["summary"]["files"] == 1
     # nor are they part of the catalog: no duplicate ids, no feeds resolved against them
-    write(project / "real" / "kpis" / "x.yaml",
-          "kpispec: 1\nmetrics:\n  - id: top0\n    name: M\n")
+    write(project / "real" / "kpis" / "x.yaml", "kpispec: 1\nmetrics:\n  - id: top0\n    name: M\n")
     doc = lint(["real/kpis/x.yaml"], project)
     assert [f["code"] for f in doc["findings"]] == ["KS204"]
 
 
 def test_tool_folders_stay_excluded_when_include_names_them(tmp_path, lint):
     project = tool_folder_project(tmp_path, "")
-    patterns = ", ".join(f'"{folder}/**/*.yaml", "**/{folder}/*.yaml"'
-                         for folder in TOOL_FOLDERS)
-    write(project / "kpispec.toml", f'include = [{patterns}, "real/kpis/*.yaml"]\n'
-          'exclude = ["nothing/"]\n')
+    patterns = ", ".join(f'"{folder}/**/*.yaml", "**/{folder}/*.yaml"' for folder in TOOL_FOLDERS)
+    write(
+        project / "kpispec.toml",
+        f'include = [{patterns}, "real/kpis/*.yaml"]\nexclude = ["nothing/"]\n',
+    )
     doc = lint([], project)
     assert [(f["path"], f["entry"]) for f in doc["findings"]] == [("real/kpis/x.yaml", "real")]
 

@@ -20,13 +20,13 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, TODAY, run_kpispec, write
-from kpispec.dbt import index as dbt_index
-from kpispec.load.cache import FileCache
+
 from kpispec.config import load_config
-from kpispec.errors import ConfigError
 from kpispec.config.dbt import DEFAULT_MANIFEST, dbt_of
+from kpispec.dbt import index as dbt_index
+from kpispec.errors import ConfigError
+from kpispec.load.cache import FileCache
 
 DBT = REPO / "tests" / "dbt"
 MANIFEST = DBT / "manifest.json"
@@ -45,14 +45,17 @@ kpis:
 
 
 def kpi(entry_id: str, source: str) -> str:
-    return (f"  - id: {entry_id}\n    name: {entry_id}\n    goal: grow\n    owner: finance\n"
-            "    target: {value: 2, direction: increase, baseline: 1}\n"
-            "    timeframe: {end: 2026-12-31, review: monthly}\n"
-            f"    data_source: {source}\n")
+    return (
+        f"  - id: {entry_id}\n    name: {entry_id}\n    goal: grow\n    owner: finance\n"
+        "    target: {value: 2, direction: increase, baseline: 1}\n"
+        "    timeframe: {end: 2026-12-31, review: monthly}\n"
+        f"    data_source: {source}\n"
+    )
 
 
-def project(tmp_path: Path, manifest: Path | None, *sources: str,
-            written: str = "target/manifest.json") -> Path:
+def project(
+    tmp_path: Path, manifest: Path | None, *sources: str, written: str = "target/manifest.json"
+) -> Path:
     """A project root with kpispec.toml naming ``written``, the manifest copied there
     (None: no manifest), and kpis/revenue.yaml with a KPI per data source."""
     root = tmp_path / "proj"
@@ -83,30 +86,34 @@ def index() -> dbt_index.Index:
 
 # -- the index of the committed manifest ---------------------------------------------
 
+
 def test_committed_manifest_is_real_dbt_output():
     meta = json.loads(MANIFEST.read_bytes())["metadata"]
     assert meta["dbt_schema_version"].endswith("/manifest/v12.json")
     assert meta["dbt_version"].startswith("1.10.")
 
 
-@pytest.mark.parametrize("kind, name, version, status, uid", [
-    ("metric", "revenue", None, "found", "metric.jaffle_shop.revenue"),
-    ("metric", "jaffle_shop.revenue", None, "found", "metric.jaffle_shop.revenue"),
-    ("metric", "other_pkg.revenue", None, "missing", None),
-    ("metric", "average_order_value", None, "found", "metric.jaffle_shop.average_order_value"),
-    ("semantic_model", "orders", None, "found", "semantic_model.jaffle_shop.orders"),
-    ("model", "orders", None, "found", "model.jaffle_shop.orders"),
-    ("model", "customers", None, "found", "model.jaffle_shop.customers.v2"),  # latest
-    ("model", "customers", 1, "found", "model.jaffle_shop.customers.v1"),
-    ("model", "customers", "2", "found", "model.jaffle_shop.customers.v2"),
-    ("model", "customers", 3, "missing", None),
-    ("model", "orders", 2, "missing", None),  # not versioned
-    ("source", "raw.orders", None, "found", "source.jaffle_shop.raw.orders"),
-    ("source", "jaffle_shop.raw.orders", None, "found", "source.jaffle_shop.raw.orders"),
-    ("source", "orders", None, "missing", None),
-    ("model", "stg_payments_legacy", None, "disabled", "model.jaffle_shop.stg_payments_legacy"),
-    ("metric", "legacy_order_count", None, "disabled", "metric.jaffle_shop.legacy_order_count"),
-])
+@pytest.mark.parametrize(
+    "kind, name, version, status, uid",
+    [
+        ("metric", "revenue", None, "found", "metric.jaffle_shop.revenue"),
+        ("metric", "jaffle_shop.revenue", None, "found", "metric.jaffle_shop.revenue"),
+        ("metric", "other_pkg.revenue", None, "missing", None),
+        ("metric", "average_order_value", None, "found", "metric.jaffle_shop.average_order_value"),
+        ("semantic_model", "orders", None, "found", "semantic_model.jaffle_shop.orders"),
+        ("model", "orders", None, "found", "model.jaffle_shop.orders"),
+        ("model", "customers", None, "found", "model.jaffle_shop.customers.v2"),  # latest
+        ("model", "customers", 1, "found", "model.jaffle_shop.customers.v1"),
+        ("model", "customers", "2", "found", "model.jaffle_shop.customers.v2"),
+        ("model", "customers", 3, "missing", None),
+        ("model", "orders", 2, "missing", None),  # not versioned
+        ("source", "raw.orders", None, "found", "source.jaffle_shop.raw.orders"),
+        ("source", "jaffle_shop.raw.orders", None, "found", "source.jaffle_shop.raw.orders"),
+        ("source", "orders", None, "missing", None),
+        ("model", "stg_payments_legacy", None, "disabled", "model.jaffle_shop.stg_payments_legacy"),
+        ("metric", "legacy_order_count", None, "disabled", "metric.jaffle_shop.legacy_order_count"),
+    ],
+)
 def test_lookup(index, kind, name, version, status, uid):
     found = index.lookup(kind, name, version)
     assert found.status == status
@@ -121,8 +128,10 @@ def test_deprecated_through_depends_on(index):
     assert index.deprecated_base(index.lookup("metric", "average_order_value").node, today) is None
     assert index.deprecated_base(index.lookup("model", "customers", 1).node, today)
     # before its deprecation_date a model is not deprecated
-    assert index.deprecated_base(index.lookup("model", "legacy_orders").node,
-                                 _dt.date(2023, 12, 31)) is None
+    assert (
+        index.deprecated_base(index.lookup("model", "legacy_orders").node, _dt.date(2023, 12, 31))
+        is None
+    )
 
 
 def test_metrics_for_import(index):
@@ -138,6 +147,7 @@ def test_metrics_for_import(index):
 
 # -- the manifest cannot be used: one KS604, no KS601-KS603 --------------------------
 
+
 def _manifest_variant(tmp_path: Path, change) -> Path:
     path = tmp_path / "variant.json"
     path.write_bytes(change(MANIFEST.read_bytes()))
@@ -148,8 +158,10 @@ def _schema(version: str):
     def change(raw: bytes) -> bytes:
         doc = json.loads(raw)
         doc["metadata"]["dbt_schema_version"] = (
-            f"https://schemas.getdbt.com/dbt/manifest/{version}.json")
+            f"https://schemas.getdbt.com/dbt/manifest/{version}.json"
+        )
         return json.dumps(doc).encode()
+
     return change
 
 
@@ -169,8 +181,9 @@ def test_unusable_manifest_is_one_ks604(case, tmp_path):
     change, why = BROKEN[case]
     manifest = _manifest_variant(tmp_path, change)
     # a misspelt metric and a deprecated model: neither is reported without a manifest
-    root = project(tmp_path, manifest, "{system: dbt, metric: revenu}",
-                   "{system: dbt, model: legacy_orders}")
+    root = project(
+        tmp_path, manifest, "{system: dbt, metric: revenu}", "{system: dbt, model: legacy_orders}"
+    )
     code, doc, stderr = lint(root)
     assert codes(doc) == ["KS604"] and code == 0 and stderr == ""
     (finding,) = doc["findings"]
@@ -182,8 +195,9 @@ def test_unusable_manifest_is_one_ks604(case, tmp_path):
 
 
 def test_missing_manifest_says_run_dbt_parse(tmp_path):
-    root = project(tmp_path, None, "{system: dbt, metric: revenue}",
-                   "{system: dbt, metric: order_count}")
+    root = project(
+        tmp_path, None, "{system: dbt, metric: revenue}", "{system: dbt, metric: order_count}"
+    )
     code, doc, _ = lint(root)
     assert codes(doc) == ["KS604"] and code == 0
     assert "does not exist" in doc["findings"][0]["message"]
@@ -193,22 +207,28 @@ def test_missing_manifest_says_run_dbt_parse(tmp_path):
 def test_no_dbt_source_in_the_files_reported_no_manifest_read(tmp_path):
     """A pre-commit run on a file without dbt data sources is not told about the
     manifest (and does not read it), even if another file of the catalog has some."""
-    root = project(tmp_path, None, "{system: dbt, metric: revenue}",
-                   "{system: dbt, metric: order_count}")
-    write(root / "kpis" / "other.yaml", "kpispec: 1\nkpis:\n" + kpi("w1", "{system: warehouse}")
-          + kpi("w2", "{system: warehouse}"))
+    root = project(
+        tmp_path, None, "{system: dbt, metric: revenue}", "{system: dbt, metric: order_count}"
+    )
+    write(
+        root / "kpis" / "other.yaml",
+        "kpispec: 1\nkpis:\n" + kpi("w1", "{system: warehouse}") + kpi("w2", "{system: warehouse}"),
+    )
     code, doc, _ = lint(root, "kpis/other.yaml")
     assert codes(doc) == [] and code == 0
 
 
 def test_every_rule_fires_and_is_silent_with_the_real_manifest(tmp_path):
-    root = project(tmp_path, MANIFEST,
-                   "{system: dbt, metric: revenu}",  # KS601
-                   "{system: dbt, model: stg_payments_legacy}",  # KS602
-                   "{system: dbt, metric: legacy_revenue}",  # KS603, through depends_on
-                   "{system: dbt, metric: revenue}",
-                   "{system: dbt, model: customers}",
-                   "{system: dbt, source: raw.customers}")
+    root = project(
+        tmp_path,
+        MANIFEST,
+        "{system: dbt, metric: revenu}",  # KS601
+        "{system: dbt, model: stg_payments_legacy}",  # KS602
+        "{system: dbt, metric: legacy_revenue}",  # KS603, through depends_on
+        "{system: dbt, metric: revenue}",
+        "{system: dbt, model: customers}",
+        "{system: dbt, source: raw.customers}",
+    )
     code, doc, _ = lint(root)
     by_entry = {f["entry"]: f["code"] for f in doc["findings"]}
     assert by_entry == {"k0": "KS601", "k1": "KS602", "k2": "KS603"}
@@ -217,6 +237,7 @@ def test_every_rule_fires_and_is_silent_with_the_real_manifest(tmp_path):
 
 
 # -- config --------------------------------------------------------------------------
+
 
 def test_config_default_and_relative_to_root(tmp_path):
     write(tmp_path / "pyproject.toml", "[tool.kpispec.dbt]\n")
@@ -228,13 +249,18 @@ def test_config_default_and_relative_to_root(tmp_path):
     assert dbt_of(config).written == "analytics/t/m.json"
 
 
-@pytest.mark.parametrize("toml, message", [
-    ('[tool.kpispec.dbt]\nmanifets = "x"\n',
-     "[tool.kpispec] 'dbt.manifets': unknown key; did you mean 'manifest'? known keys: manifest"),
-    ('[tool.kpispec.dbt]\nmanifest = 3\n', "[tool.kpispec] 'dbt.manifest': must be the path"),
-    ('[tool.kpispec.dbt]\nmanifest = ""\n', "[tool.kpispec] 'dbt.manifest': must be the path"),
-    ('[tool.kpispec]\ndbt = "target/manifest.json"\n', "[tool.kpispec] 'dbt': must be a table"),
-])
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        (
+            '[tool.kpispec.dbt]\nmanifets = "x"\n',
+            "[tool.kpispec] 'dbt.manifets': unknown key; did you mean 'manifest'? known keys: manifest",
+        ),
+        ("[tool.kpispec.dbt]\nmanifest = 3\n", "[tool.kpispec] 'dbt.manifest': must be the path"),
+        ('[tool.kpispec.dbt]\nmanifest = ""\n', "[tool.kpispec] 'dbt.manifest': must be the path"),
+        ('[tool.kpispec]\ndbt = "target/manifest.json"\n', "[tool.kpispec] 'dbt': must be a table"),
+    ],
+)
 def test_config_errors_name_the_key(tmp_path, toml, message):
     write(tmp_path / "pyproject.toml", toml)
     with pytest.raises(ConfigError, match=None) as err:
@@ -253,6 +279,7 @@ def test_kpispec_toml_dbt_table(tmp_path):
 
 
 # -- the cache -----------------------------------------------------------------------
+
 
 def _fresh(monkeypatch):
     monkeypatch.setattr(dbt_index, "_MEMO", {})
@@ -329,16 +356,26 @@ def test_damaged_or_unusable_cache_is_a_miss(tmp_path, monkeypatch):
 
 
 def test_kpispec_never_imports_dbt():
-    code = ("import sys, kpispec.dbt.index as d, kpispec.rules; d.load(d.Path(sys.argv[1]));"
-            "assert not any(m == 'dbt' or m.startswith('dbt.') for m in sys.modules)")
-    proc = subprocess.run([sys.executable, "-c", code, str(MANIFEST)], capture_output=True,
-                          text=True)
+    code = (
+        "import sys, kpispec.dbt.index as d, kpispec.rules; d.load(d.Path(sys.argv[1]));"
+        "assert not any(m == 'dbt' or m.startswith('dbt.') for m in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(MANIFEST)], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
-    assert "dbt" not in (REPO / "pyproject.toml").read_text().split("[project.optional")[0] \
-        .split("dependencies", 1)[1].split("]", 1)[0]
+    assert (
+        "dbt"
+        not in (REPO / "pyproject.toml")
+        .read_text()
+        .split("[project.optional")[0]
+        .split("dependencies", 1)[1]
+        .split("]", 1)[0]
+    )
 
 
 # -- 50 MB ---------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_50_mb_manifest(tmp_path):
@@ -347,9 +384,14 @@ def test_50_mb_manifest(tmp_path):
     assert big.stat().st_size >= 50 * 1024 * 1024 and added > 10_000
     old = time.time() - 60
     os.utime(big, (old, old))
-    root = project(tmp_path, big, "{system: dbt, metric: revenu}",
-                   "{system: dbt, model: pad_model_17}", "{system: dbt, model: legacy_orders}",
-                   "{system: dbt, model: pad_model_999999}")
+    root = project(
+        tmp_path,
+        big,
+        "{system: dbt, metric: revenu}",
+        "{system: dbt, model: pad_model_17}",
+        "{system: dbt, model: legacy_orders}",
+        "{system: dbt, model: pad_model_999999}",
+    )
     os.utime(root / "target/manifest.json", (old, old))
     cache_dir = tmp_path / "cache"
     env = {"KPISPEC_CACHE_DIR": str(cache_dir)}
@@ -364,7 +406,10 @@ def test_50_mb_manifest(tmp_path):
     assert first.stdout == second.stdout
     doc = json.loads(first.stdout)
     assert {f["entry"]: f["code"] for f in doc["findings"]} == {
-        "k0": "KS601", "k2": "KS603", "k3": "KS601"}
+        "k0": "KS601",
+        "k2": "KS603",
+        "k3": "KS601",
+    }
     assert warm < cold  # the index came from the cache (cold: parse 50 MB of JSON)
 
     # cut mid-file: one KS604, whatever its size
@@ -378,11 +423,14 @@ def test_50_mb_manifest(tmp_path):
 
 # -- the real dbt --------------------------------------------------------------------
 
+
 def _dbt_or_skip() -> str:
     dbt = dbt_executable()
     if dbt is None:
-        why = ("no dbt: set KPISPEC_DBT to a dbt executable (dbt-core 1.10 + dbt-duckdb "
-               "1.10; .ci/run builds one in .ci-dbt) or put dbt on PATH")
+        why = (
+            "no dbt: set KPISPEC_DBT to a dbt executable (dbt-core 1.10 + dbt-duckdb "
+            "1.10; .ci/run builds one in .ci-dbt) or put dbt on PATH"
+        )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true but {why}")
         pytest.skip(why)
@@ -408,8 +456,10 @@ def test_real_dbt_parse(tmp_path):
             files = sorted(p.name for p in folder.glob("*.yaml"))
             proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, *files], folder)
             doc = json.loads(proc.stdout)
-            hits = sorted(((f["path"], f["entry"], f["line"], f["column"])
-                           for f in doc["findings"]), key=_hit_key)
+            hits = sorted(
+                ((f["path"], f["entry"], f["line"], f["column"]) for f in doc["findings"]),
+                key=_hit_key,
+            )
             want = sorted(EXPECTED[code].hits, key=_hit_key) if kind == "fail" else []
             assert hits == want, (code, kind, doc["findings"])
             assert {f["code"] for f in doc["findings"]} <= {code}

@@ -70,27 +70,33 @@ metrics:
     "kpis/sales/more.yml": b"""kpispec: 1
 scope: sales
 kpis:
-""" + b"".join(b"""  - id: k%d
+"""
+    + b"".join(
+        b"""  - id: k%d
     name: K%d
     goal: growth
     owner: team
     target: {value: 10, direction: increase, baseline: 5}
     timeframe: {end: 2026-12-31, review: weekly}
     data_source: {system: s}
-""" % (i, i) for i in range(8)) + b"""metrics:
+"""
+        % (i, i)
+        for i in range(8)
+    )
+    + b"""metrics:
   - id: dup
     name: Duplicate two
 """,
     "kpis/support.yaml": b"\xef\xbb\xbfkpispec: 1\nscope: support\nkpis:\n"
-                         b"  - id: csat\n    name: CSAT\n    goal: quality\n    owner: support\n"
-                         b"    target: {value: .nan, direction: sideways}\n"
-                         b"    timeframe: {start: 2026-06-01, end: 2026-01-01}\n"
-                         b"    data_source: {system: zendesk}\n    colour: blue\n",
+    b"  - id: csat\n    name: CSAT\n    goal: quality\n    owner: support\n"
+    b"    target: {value: .nan, direction: sideways}\n"
+    b"    timeframe: {start: 2026-06-01, end: 2026-01-01}\n"
+    b"    data_source: {system: zendesk}\n    colour: blue\n",
     "kpis/broken/tabs.yaml": b"kpispec: 1\nkpis:\n\t- id: x\n",
     "kpis/broken/latin1.yaml": b"kpispec: 1\nscope: caf\xe9\n",
     "kpis/broken/empty.yaml": b"",
     "kpis/broken/tags.yaml": b"kpispec: 1\nscope: !!python/object/apply:os.system [echo]\n"
-                             b"x: 1\nx: 2\n---\nkpispec: 1\n",
+    b"x: 1\nx: 2\n---\nkpispec: 1\n",
 }
 
 
@@ -114,8 +120,14 @@ def build(root: Path, order: list[str]) -> None:
 def run(root: Path, args: list[str], seed: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONHASHSEED=seed)
     env.pop("NO_COLOR", None)
-    return subprocess.run([sys.executable, "-m", "kpispec", *args], cwd=root, env=env,
-                          capture_output=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "kpispec", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +179,20 @@ def test_the_catalog_exercises_many_rules(copies):
     first, _, _ = copies
     proc = run(first, ["lint", "--format", "json", "--today", TODAY, "kpis"], seed="0")
     codes = {f["code"] for f in json.loads(proc.stdout)["findings"]}
-    assert {"KS001", "KS002", "KS003", "KS004", "KS005", "KS201", "KS203",
-            "KS204", "KS301", "KS302", "KS303", "KS304"} <= codes, codes
+    assert {
+        "KS001",
+        "KS002",
+        "KS003",
+        "KS004",
+        "KS005",
+        "KS201",
+        "KS203",
+        "KS204",
+        "KS301",
+        "KS302",
+        "KS303",
+        "KS304",
+    } <= codes, codes
 
 
 def test_copying_the_folder_changes_nothing(copies, tmp_path):

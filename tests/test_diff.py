@@ -71,8 +71,11 @@ class Project:
 
     def commit(self, message: str) -> None:
         self.count += 1
-        env = dict(self.env, GIT_AUTHOR_DATE=f"2026-0{self.count}-15T10:00:00+00:00",
-                   GIT_COMMITTER_DATE=f"2026-0{self.count}-15T10:00:00+00:00")
+        env = dict(
+            self.env,
+            GIT_AUTHOR_DATE=f"2026-0{self.count}-15T10:00:00+00:00",
+            GIT_COMMITTER_DATE=f"2026-0{self.count}-15T10:00:00+00:00",
+        )
         git(["add", "-A"], self.root, env)
         git(["commit", "-q", "-m", message], self.root, env)
 
@@ -103,10 +106,14 @@ def project(tmp_path) -> Project:
     p.commit("first catalog")
     sales = SALES.replace("value: 5000000", "value: 4000000").replace(
         "timeframe: {start: 2026-01-01, end: 2026-12-31, review: monthly}\n    data_source: {system: stripe}",
-        "timeframe: {start: 2026-01-01, review: monthly}\n    data_source: {system: stripe}")
+        "timeframe: {start: 2026-01-01, review: monthly}\n    data_source: {system: stripe}",
+    )
     head, nrr_churn = sales.split("  - id: nrr\n")
     nrr, _churn = nrr_churn.split("  - id: churn\n")
-    p.write("kpis/sales.yaml", head + """\
+    p.write(
+        "kpis/sales.yaml",
+        head
+        + """\
   - id: ltv
     name: Lifetime value
     goal: revenue
@@ -114,9 +121,12 @@ def project(tmp_path) -> Project:
     target: {value: 900, direction: increase, baseline: 700}
     timeframe: {start: 2027-01-01, end: 2027-12-31, review: quarterly}
     data_source: {system: warehouse}
-""")
-    p.write("kpis/retention.yaml", "kpispec: 1\nkpis:\n  - id: nrr\n"
-            + nrr.replace("owner: finance-team", "owner: cs-team"))
+""",
+    )
+    p.write(
+        "kpis/retention.yaml",
+        "kpispec: 1\nkpis:\n  - id: nrr\n" + nrr.replace("owner: finance-team", "owner: cs-team"),
+    )
     return p
 
 
@@ -153,7 +163,8 @@ def test_markdown_headline_then_table(project):
         "| arr | changed | KPI → merely a metric, lacks timeframe | target.value: 5000000 → "
         "4000000<br>timeframe.end: 2026-12-31 → (none) |\n"
         "| ltv | added | - → KPI | in kpis/sales.yaml |\n"
-        "| churn | dropped | KPI → - | was in kpis/sales.yaml |\n")
+        "| churn | dropped | KPI → - | was in kpis/sales.yaml |\n"
+    )
 
 
 def test_json_shape_and_values(project):
@@ -161,22 +172,56 @@ def test_json_shape_and_values(project):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     head = git(["rev-parse", "HEAD"], project.root, project.env).stdout.strip()
-    assert list(doc) == ["version", "ref", "commit", "summary", "added", "removed",
-                         "changed", "verdicts", "unreadable"]
+    assert list(doc) == [
+        "version",
+        "ref",
+        "commit",
+        "summary",
+        "added",
+        "removed",
+        "changed",
+        "verdicts",
+        "unreadable",
+    ]
     assert doc["version"] == 1 and doc["ref"] == "HEAD" and doc["commit"] == head
     assert doc["summary"] == {"changed": 2, "added": 1, "removed": 1, "verdicts": 0}
-    assert doc["added"] == [{"id": "ltv", "declared": "kpi", "path": "kpis/sales.yaml",
-                             "line": 10, "class": "kpi", "lacks": []}]
-    assert doc["removed"] == [{"id": "churn", "declared": "kpi", "path": "kpis/sales.yaml",
-                               "line": 17, "class": "kpi", "lacks": []}]
+    assert doc["added"] == [
+        {
+            "id": "ltv",
+            "declared": "kpi",
+            "path": "kpis/sales.yaml",
+            "line": 10,
+            "class": "kpi",
+            "lacks": [],
+        }
+    ]
+    assert doc["removed"] == [
+        {
+            "id": "churn",
+            "declared": "kpi",
+            "path": "kpis/sales.yaml",
+            "line": 17,
+            "class": "kpi",
+            "lacks": [],
+        }
+    ]
     nrr, arr = doc["changed"]
     assert arr == {
-        "id": "arr", "path": "kpis/sales.yaml", "line": 3, "path_before": "kpis/sales.yaml",
+        "id": "arr",
+        "path": "kpis/sales.yaml",
+        "line": 3,
+        "path_before": "kpis/sales.yaml",
         "declared": {"before": "kpi", "after": "kpi"},
-        "fields": [{"field": "target.value", "old": 5000000, "new": 4000000},
-                   {"field": "timeframe.end", "old": "2026-12-31", "new": None}],
-        "class": {"before": "kpi", "after": "metric", "lacks_before": [],
-                  "lacks_after": ["timeframe"]},
+        "fields": [
+            {"field": "target.value", "old": 5000000, "new": 4000000},
+            {"field": "timeframe.end", "old": "2026-12-31", "new": None},
+        ],
+        "class": {
+            "before": "kpi",
+            "after": "metric",
+            "lacks_before": [],
+            "lacks_after": ["timeframe"],
+        },
     }
     assert nrr["id"] == "nrr" and nrr["path"] == "kpis/retention.yaml"
     assert nrr["path_before"] == "kpis/sales.yaml"
@@ -184,8 +229,10 @@ def test_json_shape_and_values(project):
     assert doc["verdicts"] == [] and doc["unreadable"] == {"ref": [], "now": []}
 
 
-@pytest.mark.skipif(not {"KS501", "KS502", "KS504", "KS505"} <= set(RULES),
-                    reason="the KS5xx rules are not installed")
+@pytest.mark.skipif(
+    not {"KS501", "KS502", "KS504", "KS505"} <= set(RULES),
+    reason="the KS5xx rules are not installed",
+)
 def test_verdicts_while_the_timeframes_run(project):
     proc = project.diff("HEAD", "--format", "json", today=RUNNING)
     doc = json.loads(proc.stdout)
@@ -220,8 +267,12 @@ def test_a_reformatted_file_is_no_change(tmp_path):
     p.write("kpis/sales.yaml", SALES)
     p.commit("first catalog")
     # the same values, written another way, and a comment: no field changed
-    p.write("kpis/sales.yaml", SALES.replace("value: 1.1,", "value: 1.10,")
-            .replace("kpispec: 1\n", "kpispec: 1  # format\n"))
+    p.write(
+        "kpis/sales.yaml",
+        SALES.replace("value: 1.1,", "value: 1.10,").replace(
+            "kpispec: 1\n", "kpispec: 1  # format\n"
+        ),
+    )
     assert p.diff("HEAD", "--format", "markdown").stdout == ""
 
 
@@ -255,8 +306,10 @@ def test_goal_changes_and_entries_moved_under_metrics(tmp_path):
     p.commit("first catalog")
     p.write("kpis/goals.yaml", GOALS.replace("due: 2030-12-31", "due: 2031-06-30"))
     head, _ = SALES.split("  - id: churn\n")
-    p.write("kpis/sales.yaml", head + "metrics:\n  - id: churn\n    name: Churn\n"
-            "    owner: finance-team\n")
+    p.write(
+        "kpis/sales.yaml",
+        head + "metrics:\n  - id: churn\n    name: Churn\n    owner: finance-team\n",
+    )
     assert p.diff("HEAD").stdout.splitlines() == [
         "changed revenue (kpis/goals.yaml:3)",
         "  due: 2030-12-31 → 2031-06-30",
@@ -287,8 +340,11 @@ def test_an_unparsable_file_is_left_out_and_said_so(tmp_path):
     assert proc.returncode == 0
     assert proc.stdout == ""  # nothing known to have changed: arr & co. may have been there
     assert proc.stderr.splitlines() == [
-        ("kpispec: kpis/sales.yaml could not be read at HEAD: its entries there are left "
-         "out of the diff")]
+        (
+            "kpispec: kpis/sales.yaml could not be read at HEAD: its entries there are left "
+            "out of the diff"
+        )
+    ]
     doc = json.loads(p.diff("HEAD", "--format", "json").stdout)
     assert doc["unreadable"] == {"ref": ["kpis/sales.yaml"], "now": []}
     assert doc["added"] == []
@@ -317,11 +373,17 @@ def test_not_a_git_repository(tmp_path):
 def test_shallow_clone_without_ref(project, tmp_path):
     project.commit("second")
     clone = tmp_path / "clone"
-    git(["clone", "-q", "--depth", "1", f"file://{project.root}", str(clone)], tmp_path,
-        project.env)
+    git(
+        ["clone", "-q", "--depth", "1", f"file://{project.root}", str(clone)], tmp_path, project.env
+    )
     proc = run_kpispec(["diff", "HEAD~1"], clone, env=project.env)
-    one_line_error(proc, "unknown git revision 'HEAD~1'", "shallow clone",
-                   "git fetch --deepen", "fetch-depth: 0")
+    one_line_error(
+        proc,
+        "unknown git revision 'HEAD~1'",
+        "shallow clone",
+        "git fetch --deepen",
+        "fetch-depth: 0",
+    )
 
 
 def test_config_at_ref_this_version_cannot_read(project):
@@ -334,31 +396,51 @@ def test_config_at_ref_this_version_cannot_read(project):
 def test_bad_today_and_missing_path(project):
     proc = run_kpispec(["diff", "HEAD", "--today", "soon"], project.root, env=project.env)
     one_line_error(proc, "--today")
-    one_line_error(project.diff("HEAD", "kpis/nowhere.yaml"),
-                   "kpis/nowhere.yaml: no such file or folder, now or at HEAD")
+    one_line_error(
+        project.diff("HEAD", "kpis/nowhere.yaml"),
+        "kpis/nowhere.yaml: no such file or folder, now or at HEAD",
+    )
 
 
 def test_nothing_is_written_to_the_work_tree_or_the_index(project):
     index = project.root / ".git" / "index"
     before_index = index.read_bytes()
     before_status = git(["status", "--porcelain", "-uall"], project.root, project.env).stdout
-    listing = sorted(str(p.relative_to(project.root)) for p in project.root.rglob("*")
-                     if ".git" not in p.parts)
+    listing = sorted(
+        str(p.relative_to(project.root)) for p in project.root.rglob("*") if ".git" not in p.parts
+    )
     for fmt in ("text", "markdown", "json"):
         assert project.diff("HEAD", "--format", fmt).returncode == 0
     assert index.read_bytes() == before_index
-    assert git(["status", "--porcelain", "-uall"], project.root,
-               project.env).stdout == before_status
-    assert sorted(str(p.relative_to(project.root)) for p in project.root.rglob("*")
-                  if ".git" not in p.parts) == listing
+    assert (
+        git(["status", "--porcelain", "-uall"], project.root, project.env).stdout == before_status
+    )
+    assert (
+        sorted(
+            str(p.relative_to(project.root))
+            for p in project.root.rglob("*")
+            if ".git" not in p.parts
+        )
+        == listing
+    )
 
 
 def test_field_changes_by_dotted_path():
-    old = {"id": "a", "owner": "x", "target": {"value": 1, "unit": "USD"}, "tags": ["a"],
-           "flag": True}
+    old = {
+        "id": "a",
+        "owner": "x",
+        "target": {"value": 1, "unit": "USD"},
+        "tags": ["a"],
+        "flag": True,
+    }
     new = {"id": "a", "owner": "x", "target": {"value": 1.0}, "tags": ["a", "b"], "flag": 1}
-    assert flatten(old) == {"owner": "x", "target.value": 1, "target.unit": "USD",
-                            "tags": ["a"], "flag": True}
+    assert flatten(old) == {
+        "owner": "x",
+        "target.value": 1,
+        "target.unit": "USD",
+        "tags": ["a"],
+        "flag": True,
+    }
     assert field_changes(old, new) == [
         FieldChange("flag", True, 1),
         FieldChange("tags", ["a"], ["a", "b"]),

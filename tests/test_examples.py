@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, TODAY, run_kpispec
 
 EXAMPLES = REPO / "examples"
@@ -92,8 +91,9 @@ def test_clean_ids_are_their_own(examples_lint, clean_lint):
     """The clean catalog shares the project with the broken one: no id of one may be
     defined in the other (a clash would be KS004 in both)."""
     clean_ids = {e["id"] for e in clean_lint[1]["entries"]}
-    other_ids = {e["id"] for e in examples_lint[1]["entries"]
-                 if not e["path"].startswith("examples/clean/")}
+    other_ids = {
+        e["id"] for e in examples_lint[1]["entries"] if not e["path"].startswith("examples/clean/")
+    }
     assert clean_ids and other_ids and not clean_ids & other_ids
 
 
@@ -121,15 +121,29 @@ def test_report_markdown_lists_every_entry_with_its_class(examples_lint):
     lines = report.stdout.splitlines()
     start = lines.index("| entry | declared | class | lacks | goal | owner | scope | location |")
     rows = set()
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("| "):
             break
         cells = [cell.strip() for cell in line.strip("|").split(" | ")]
-        rows.add((cells[0].strip("`"), cells[7].strip("`"), cells[1], cells[2],
-                  cells[3].replace("\\", "")))
-    expected = {(e["id"], f"{e['path']}:{e['line']}", e["declared"],
-                 "KPI" if e["class"] == "kpi" else "metric", ", ".join(e["lacks"]) or "-")
-                for e in examples_lint[1]["entries"]}
+        rows.add(
+            (
+                cells[0].strip("`"),
+                cells[7].strip("`"),
+                cells[1],
+                cells[2],
+                cells[3].replace("\\", ""),
+            )
+        )
+    expected = {
+        (
+            e["id"],
+            f"{e['path']}:{e['line']}",
+            e["declared"],
+            "KPI" if e["class"] == "kpi" else "metric",
+            ", ".join(e["lacks"]) or "-",
+        )
+        for e in examples_lint[1]["entries"]
+    }
     assert rows == expected
     assert {row[3] for row in rows} == {"KPI", "metric"}
 

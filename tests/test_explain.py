@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import run_kpispec
+
 from kpispec.rules import RULES
 
 SECTIONS = ("What", "Why", "Fix")
@@ -51,16 +51,18 @@ def test_explain_by_name_and_lowercase_code(code, run_cli, tmp_path):
         assert result.exit_code == 0 and result.stdout == by_code, alias
 
 
-@pytest.mark.parametrize("code, decision", [
-    ("KS005", "the message names it"),
-    ("KS202", "the finding stays, at its severity, and names that file"),
-    ("KS203", "the finding stays, at its severity, and names that file"),
-    ("KS204", "the finding stays, at its severity, and names that file"),
-    ("KS404", "the finding stays, at its severity, and names that file"),
-    ("KS201", "changes nothing here"),
-])
-def test_explain_says_what_a_file_that_could_not_be_read_does(code, decision, run_cli,
-                                                              tmp_path):
+@pytest.mark.parametrize(
+    "code, decision",
+    [
+        ("KS005", "the message names it"),
+        ("KS202", "the finding stays, at its severity, and names that file"),
+        ("KS203", "the finding stays, at its severity, and names that file"),
+        ("KS204", "the finding stays, at its severity, and names that file"),
+        ("KS404", "the finding stays, at its severity, and names that file"),
+        ("KS201", "changes nothing here"),
+    ],
+)
+def test_explain_says_what_a_file_that_could_not_be_read_does(code, decision, run_cli, tmp_path):
     """The rules that look at the whole catalog say how they treat an incomplete one."""
     text = " ".join(run_cli(["explain", code], cwd=tmp_path).stdout.split())
     assert "could not be read (KS001, or a top level that is not a mapping)" in text

@@ -42,16 +42,16 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TODAY
 
-from kpispec.load import pool as pool_module
 from kpispec.load import cache as cache_module
-from kpispec import lint as lint_module
+from kpispec.load import pool as pool_module
 from kpispec.load.pool import SPOOL_LOCK
 
 sys.path.insert(0, str(REPO / "bench"))
 import corpus_gen  # bench/ is not a package
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="real signals and /proc: Linux only")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="real signals and /proc: Linux only"
+)
 
 FILES = 300
 CONCURRENT = 16
@@ -139,8 +139,9 @@ class Run:
     """``kpispec lint --format json --jobs 2 kpis`` in the background, its temporary
     directory ``tmp`` (where its spool folders go) and output files its own."""
 
-    def __init__(self, catalog: Path, tmp: Path, *options: str, group: bool = False,
-                 env: dict | None = None):
+    def __init__(
+        self, catalog: Path, tmp: Path, *options: str, group: bool = False, env: dict | None = None
+    ):
         tmp.mkdir(parents=True, exist_ok=True)
         self.tmp = tmp
         self.marker = uuid.uuid4().hex
@@ -153,10 +154,27 @@ class Run:
             env.pop("KPISPEC_CACHE_DIR", None)  # the default folder, under XDG_CACHE_HOME
         with open(self.stdout, "wb") as stdout, open(self.stderr, "wb") as stderr:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "kpispec", "lint", "--format", "json", "--today", TODAY,
-                 "--jobs", "2", *options, "kpis"],
-                cwd=catalog, env=env, stdout=stdout, stderr=stderr,
-                preexec_fn=_default_sigint, start_new_session=group)  # noqa: PLW1509
+                [
+                    sys.executable,
+                    "-m",
+                    "kpispec",
+                    "lint",
+                    "--format",
+                    "json",
+                    "--today",
+                    TODAY,
+                    "--jobs",
+                    "2",
+                    *options,
+                    "kpis",
+                ],
+                cwd=catalog,
+                env=env,
+                stdout=stdout,
+                stderr=stderr,
+                preexec_fn=_default_sigint,
+                start_new_session=group,
+            )  # noqa: PLW1509
 
     def spools(self) -> list[Path]:
         return sorted(p for p in self.tmp.iterdir() if p.name.startswith("kpispec-"))
@@ -173,8 +191,9 @@ class Run:
         return code, self.stdout.read_text(), self.stderr.read_text()
 
 
-def lint_run(catalog: Path, tmp: Path, *options: str,
-             env: dict | None = None) -> tuple[int, str, str]:
+def lint_run(
+    catalog: Path, tmp: Path, *options: str, env: dict | None = None
+) -> tuple[int, str, str]:
     return Run(catalog, tmp, *options, env=env).wait()
 
 
@@ -223,7 +242,7 @@ def assert_sound(folder: Path) -> int:
         rows = db.execute("SELECT key, entry FROM entries").fetchall()
     for key, entry in rows:
         entry = bytes(entry)
-        check, blob = entry[:cache_module._CHECK], entry[cache_module._CHECK:]
+        check, blob = entry[: cache_module._CHECK], entry[cache_module._CHECK :]
         assert cache_module.blake2b(blob, digest_size=cache_module._CHECK).digest() == check, key
     return len(rows)
 
@@ -233,8 +252,9 @@ def assert_sound(folder: Path) -> int:
 MOMENTS = {
     "spool made": lambda run: ((run.own_spool() or run.tmp / "-") / SPOOL_LOCK).exists(),
     "worker forked": lambda run: bool(children(run.proc.pid)),
-    "chunk spooled": lambda run: any(p.name.startswith("tmp") for p in
-                                     (run.own_spool() or run.tmp / "none").glob("*")),
+    "chunk spooled": lambda run: any(
+        p.name.startswith("tmp") for p in (run.own_spool() or run.tmp / "none").glob("*")
+    ),
 }
 
 
@@ -262,7 +282,8 @@ def kill_at(run: Run, moment: str) -> None:
 
     def alive() -> dict[int, str]:  # a worker exiting has no environment to read any more
         pids = set(marked(run.marker)) | {
-            pid for pid in workers if (_stat(pid) or ["X"])[0] not in "ZX"}
+            pid for pid in workers if (_stat(pid) or ["X"])[0] not in "ZX"
+        }
         return {pid: _describe(pid) for pid in pids}
 
     assert until(lambda: not alive(), GONE), f"{moment}: processes of the run alive: {alive()}"
@@ -362,8 +383,11 @@ def test_a_process_killed_inside_a_cache_write_leaves_none_of_it(catalog, tmp_pa
     already in the write-ahead log): the database holds the entries committed before,
     sound, and none of the others -- no partial entry, no partial transaction."""
     folder = tmp_path / "cache"
-    with subprocess.Popen([sys.executable, "-c", KILLED_IN_A_WRITE, str(folder),
-                           str(catalog / "kpis")], stdout=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-c", KILLED_IN_A_WRITE, str(folder), str(catalog / "kpis")],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as proc:
         try:
             assert proc.stdout.readline() == "inside\n"
             wal = folder / f"files-v{cache_module.FORMAT}.sqlite-wal"
@@ -402,8 +426,9 @@ else:
 def test_a_worker_dies_with_its_parent(how):
     """The parent of a worker killed with SIGKILL: the worker ends, by PR_SET_PDEATHSIG
     (Linux) or by the watchdog (the other platforms' way, run here too)."""
-    with subprocess.Popen([sys.executable, "-c", DIES_WITH_PARENT, how],
-                          stdout=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-c", DIES_WITH_PARENT, how], stdout=subprocess.PIPE, text=True
+    ) as proc:
         try:
             worker = int(proc.stdout.readline())
             assert (_stat(worker) or ["X"])[0] not in "ZX"
@@ -413,20 +438,28 @@ def test_a_worker_dies_with_its_parent(how):
 
 
 def test_a_worker_whose_parent_died_before_the_prctl_ends():
-    proc = subprocess.run([sys.executable, "-c", DIES_WITH_PARENT, "race"],
-                          capture_output=True, text=True, timeout=DEADLINE, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", DIES_WITH_PARENT, "race"],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+        check=False,
+    )
     assert proc.stdout == "1\n", proc.stderr  # os._exit(1) in the initializer, at once
 
 
 # -- SIGINT, SIGTERM ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("sig, to", [("SIGINT", "group"), ("SIGTERM", "process"),
-                                     ("SIGTERM", "group")])
+
+@pytest.mark.parametrize(
+    "sig, to", [("SIGINT", "group"), ("SIGTERM", "process"), ("SIGTERM", "group")]
+)
 def test_sigint_and_sigterm_exit_2_with_one_line_and_leave_nothing(catalog, tmp_path, sig, to):
     """Ctrl-C (SIGINT to the process group) and SIGTERM (a CI job cancelled: to the
     process, or to its group, workers included) while the worker is busy."""
-    run = Run(catalog, tmp_path / "tmp", "--cache-dir", str(tmp_path / "cache"),
-              group=to == "group")
+    run = Run(
+        catalog, tmp_path / "tmp", "--cache-dir", str(tmp_path / "cache"), group=to == "group"
+    )
     assert until(lambda: MOMENTS["chunk spooled"](run) or not run.running())
     assert run.running(), "the run ended before a chunk was spooled"
     number = getattr(signal, sig)
@@ -445,14 +478,16 @@ def test_sigint_and_sigterm_exit_2_with_one_line_and_leave_nothing(catalog, tmp_
 
 # -- concurrent runs ----------------------------------------------------------------------
 
+
 def test_16_concurrent_runs_on_one_cache_folder_print_the_same(small, tmp_path):
     """16 runs started at once on one empty cache folder (32 processes writing to one
     database): every one prints what --no-cache prints; the database is sound, every
     file in it; and a run after them, served from it, prints the same again."""
     catalog, reference = small
     cache = tmp_path / "cache"
-    runs = [Run(catalog, tmp_path / f"tmp{i}", "--cache-dir", str(cache))
-            for i in range(CONCURRENT)]
+    runs = [
+        Run(catalog, tmp_path / f"tmp{i}", "--cache-dir", str(cache)) for i in range(CONCURRENT)
+    ]
     results = [run.wait() for run in runs]
     assert all(result == reference for result in results), [r[0] for r in results]
     assert assert_sound(cache) >= SMALL  # (more: kpispec edited meanwhile, new keys)
@@ -461,6 +496,7 @@ def test_16_concurrent_runs_on_one_cache_folder_print_the_same(small, tmp_path):
 
 
 # -- cache folders that cannot be used ----------------------------------------------------
+
 
 @pytest.fixture
 def mount(tmp_path):
@@ -472,8 +508,9 @@ def mount(tmp_path):
         target = Path(args[-1])
         target.mkdir(parents=True, exist_ok=True)
         try:
-            proc = subprocess.run(["mount", *args], capture_output=True, text=True,
-                                  timeout=30, check=False)
+            proc = subprocess.run(
+                ["mount", *args], capture_output=True, text=True, timeout=30, check=False
+            )
         except OSError as exc:
             pytest.skip(f"cannot mount here: {exc}")
         if proc.returncode:
@@ -483,8 +520,7 @@ def mount(tmp_path):
 
     yield run
     for target in reversed(done):
-        subprocess.run(["umount", "-l", str(target)], capture_output=True, timeout=30,
-                       check=False)
+        subprocess.run(["umount", "-l", str(target)], capture_output=True, timeout=30, check=False)
 
 
 def fill(folder: Path) -> None:
@@ -547,8 +583,9 @@ def test_a_cache_replaced_by_something_else_is_a_miss(catalog, reference, warm, 
         intruder.unlink()
         intruder.mkdir()
         (intruder / "keep").write_text("mine\n")
-    assert lint_run(catalog, tmp_path / "tmp",
-                    env={"XDG_CACHE_HOME": str(folder.parent)}) == reference
+    assert (
+        lint_run(catalog, tmp_path / "tmp", env={"XDG_CACHE_HOME": str(folder.parent)}) == reference
+    )
     if what == "folder":
         assert folder.read_text() == "not a folder\n"
     else:

@@ -19,7 +19,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import TODAY, run_kpispec
 
 FIX_DIR = Path(__file__).resolve().parent / "fix"
@@ -60,6 +59,7 @@ def tree_hash(root: Path) -> str:
 
 # -- golden files ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("case", CASES)
 def test_golden(case, tmp_path, run_cli):
     folder = FIX_DIR / case
@@ -81,8 +81,17 @@ def test_every_fixable_rule_has_a_golden_case():
     fixable_codes = {code for code, rule in RULES.items() if fixable(rule)}
     assert fixable_codes == {"KS002", "KS101", "KS102", "KS103", "KS901"}
     written = "".join((FIX_DIR / case / "before.yaml").read_text() for case in CASES)
-    for mistake in ("traget", "deu:", "ned:", "direction: up", "Monthly", "2030/12/31",
-                    "2030.12.31", "2026-1-5", "# kpispec: disable=KS107"):
+    for mistake in (
+        "traget",
+        "deu:",
+        "ned:",
+        "direction: up",
+        "Monthly",
+        "2030/12/31",
+        "2030.12.31",
+        "2026-1-5",
+        "# kpispec: disable=KS107",
+    ):
         assert mistake in written, mistake
     assert (FIX_DIR / "move-unsafe" / "args").read_text().split() == ["--unsafe-fixes"]
 
@@ -116,8 +125,10 @@ def test_a_fix_that_would_add_a_finding_is_not_applied(tmp_path, run_cli):
     path = project(tmp_path, before)
     result = run_cli(["fix", "--today", TODAY], cwd=tmp_path)
     assert path.read_bytes() == before
-    assert ("kpis/a.yaml:13: KS002 not fixed (it would add a finding: KS107): renamed key "
-            "'taget' to 'target'") in result.output
+    assert (
+        "kpis/a.yaml:13: KS002 not fixed (it would add a finding: KS107): renamed key "
+        "'taget' to 'target'"
+    ) in result.output
 
 
 # -- every other byte stays ----------------------------------------------------------------
@@ -134,10 +145,10 @@ MESSY = (
     "    name: 'Annual   recurring revenue'\r\n"
     "    goal: g1\r\n"
     "    owner: cfo@example.com\r\n"
-    "    data_source: {system: stripe, url: \"https://x.example/a#b\"}\r\n"
+    '    data_source: {system: stripe, url: "https://x.example/a#b"}\r\n'
     "    traget: {value: 5_000_000, direction: Up, baseline: 3.2e6}\r\n"
     "    timeframe:\r\n"
-    "      end: \"2030-1-5\"\r\n"
+    '      end: "2030-1-5"\r\n'
     "      review: Monthly    # cadence\r\n"
     "\r\n"
     "\r\n"
@@ -151,12 +162,14 @@ def test_untouched_bytes_stay_comments_anchors_flow_crlf_bom(tmp_path, run_cli):
     path = project(tmp_path, raw)
     os.chmod(path, 0o640)
     result = run_cli(["fix", "--today", TODAY], cwd=tmp_path)
-    expected = (raw.replace(b"due: 2030/12/31", b"due: 2030-12-31")
-                .replace(b"  - id: arr   # kpispec: disable=KS107\r\n", b"  - id: arr\r\n")
-                .replace(b"traget:", b"target:")
-                .replace(b"direction: Up,", b"direction: increase,")
-                .replace(b'"2030-1-5"', b'"2030-01-05"')
-                .replace(b"review: Monthly ", b"review: monthly "))
+    expected = (
+        raw.replace(b"due: 2030/12/31", b"due: 2030-12-31")
+        .replace(b"  - id: arr   # kpispec: disable=KS107\r\n", b"  - id: arr\r\n")
+        .replace(b"traget:", b"target:")
+        .replace(b"direction: Up,", b"direction: increase,")
+        .replace(b'"2030-1-5"', b'"2030-01-05"')
+        .replace(b"review: Monthly ", b"review: monthly ")
+    )
     assert expected != raw
     assert path.read_bytes() == expected, result.output
     assert stat.S_IMODE(path.stat().st_mode) == 0o640  # mode kept
@@ -164,8 +177,9 @@ def test_untouched_bytes_stay_comments_anchors_flow_crlf_bom(tmp_path, run_cli):
 
 
 def test_a_file_that_does_not_parse_is_left_untouched(tmp_path, run_cli):
-    broken = project(tmp_path, "kpispec: 1\nkpis:\n  - id: a\n    name: [oops\n    traget: 1\n",
-                     "broken.yaml")
+    broken = project(
+        tmp_path, "kpispec: 1\nkpis:\n  - id: a\n    name: [oops\n    traget: 1\n", "broken.yaml"
+    )
     good = project(tmp_path, GOAL.replace("due:", "deu:"), "good.yaml")
     os.utime(broken, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
     before = broken.read_bytes(), broken.stat().st_mtime_ns
@@ -175,14 +189,17 @@ def test_a_file_that_does_not_parse_is_left_untouched(tmp_path, run_cli):
     assert "KS001" in result.output and result.exit_code == 1
 
 
-@pytest.mark.parametrize("command", [["fix", "--diff"], ["lint", "--diff"],
-                                     ["fix", "--diff", "--unsafe-fixes"]])
+@pytest.mark.parametrize(
+    "command", [["fix", "--diff"], ["lint", "--diff"], ["fix", "--diff", "--unsafe-fixes"]]
+)
 def test_diff_writes_nothing(command, tmp_path, run_cli):
     for case in CASES:
         project(tmp_path, (FIX_DIR / case / "before.yaml").read_bytes(), f"{case}.yaml")
     before = tree_hash(tmp_path)
-    result = run_cli([*command, "--today", TODAY, "kpis/enums.yaml", "kpis/keys.yaml",
-                      "kpis/move-unsafe.yaml"], cwd=tmp_path)
+    result = run_cli(
+        [*command, "--today", TODAY, "kpis/enums.yaml", "kpis/keys.yaml", "kpis/move-unsafe.yaml"],
+        cwd=tmp_path,
+    )
     assert tree_hash(tmp_path) == before
     assert "--- a/kpis/enums.yaml\n+++ b/kpis/enums.yaml\n" in result.stdout
     assert "-    target: {value: 5, direction: up, baseline: 3}\n" in result.stdout
@@ -235,14 +252,22 @@ def test_a_link_stays_a_link(tmp_path, run_cli):
 
 # -- the messages that suggest --------------------------------------------------------
 
-@pytest.mark.parametrize("text, message", [
-    (GOAL + "kpis:\n  - id: k\n    name: K\n    target: {value: 1, direction: up}\n",
-     "not 'up'; did you mean 'increase'?"),
-    (GOAL.replace("due:", "deu:"), "unknown key 'deu' in goals[0]; did you mean 'due'?"),
-    (GOAL + "kpis:\n  - id: k\n    name: K\n    timeframe: {ned: 2030-12-31}\n",
-     "unknown key 'ned' in kpis[0].timeframe; did you mean 'end'?"),
-    (GOAL.replace("2030-12-31", "2030/12/31"), "not '2030/12/31'; did you mean 2030-12-31?"),
-])
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            GOAL + "kpis:\n  - id: k\n    name: K\n    target: {value: 1, direction: up}\n",
+            "not 'up'; did you mean 'increase'?",
+        ),
+        (GOAL.replace("due:", "deu:"), "unknown key 'deu' in goals[0]; did you mean 'due'?"),
+        (
+            GOAL + "kpis:\n  - id: k\n    name: K\n    timeframe: {ned: 2030-12-31}\n",
+            "unknown key 'ned' in kpis[0].timeframe; did you mean 'end'?",
+        ),
+        (GOAL.replace("2030-12-31", "2030/12/31"), "not '2030/12/31'; did you mean 2030-12-31?"),
+    ],
+)
 def test_messages_suggest(text, message, tmp_path, run_cli):
     project(tmp_path, text)
     result = run_cli(["lint", "--format", "json", "--today", TODAY], cwd=tmp_path)
@@ -251,20 +276,26 @@ def test_messages_suggest(text, message, tmp_path, run_cli):
 
 
 def test_biweekly_and_day_first_dates_get_no_guess(tmp_path, run_cli):
-    project(tmp_path, GOAL.replace("2030-12-31", "12/11/2030") + (
-        "kpis:\n  - id: k\n    name: K\n    timeframe: {review: biweekly}\n"))
+    project(
+        tmp_path,
+        GOAL.replace("2030-12-31", "12/11/2030")
+        + ("kpis:\n  - id: k\n    name: K\n    timeframe: {review: biweekly}\n"),
+    )
     result = run_cli(["lint", "--format", "json", "--today", TODAY], cwd=tmp_path)
     messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
     assert any("'biweekly'" in m for m in messages)
     assert not any("did you mean" in m for m in messages), messages
 
 
-@pytest.mark.parametrize("args, hint", [
-    (["explain", "kpi-without-targt"], "did you mean 'kpi-without-target'?"),
-    (["explain", "KS2O1"], "did you mean 'KS201'?"),
-    (["lint", "--select", "KS2O1"], "--select: unknown rule 'KS2O1'; did you mean 'KS201'?"),
-    (["lint", "--ignore", "kpi-without-targt"], "did you mean 'kpi-without-target'?"),
-])
+@pytest.mark.parametrize(
+    "args, hint",
+    [
+        (["explain", "kpi-without-targt"], "did you mean 'kpi-without-target'?"),
+        (["explain", "KS2O1"], "did you mean 'KS201'?"),
+        (["lint", "--select", "KS2O1"], "--select: unknown rule 'KS2O1'; did you mean 'KS201'?"),
+        (["lint", "--ignore", "kpi-without-targt"], "did you mean 'kpi-without-target'?"),
+    ],
+)
 def test_unknown_rules_suggest(args, hint, tmp_path, run_cli):
     project(tmp_path, GOAL)
     result = run_cli(args, cwd=tmp_path)
@@ -286,7 +317,9 @@ def test_explain_and_rules_say_fixable(run_cli, tmp_path):
     assert "Fixable:" in run_cli(["explain", "KS102"], cwd=tmp_path).stdout
     assert "--unsafe-fixes only" in run_cli(["explain", "KS102"], cwd=tmp_path).stdout
     assert "Fixable:" not in run_cli(["explain", "KS104"], cwd=tmp_path).stdout
-    listed = {line.split()[0]: line for line in run_cli(["rules"], cwd=tmp_path).stdout.splitlines()}
+    listed = {
+        line.split()[0]: line for line in run_cli(["rules"], cwd=tmp_path).stdout.splitlines()
+    }
     assert " fix  " in listed["KS002"] and " fix* " in listed["KS101"]
     assert " fix" not in listed["KS104"]
 
@@ -335,24 +368,30 @@ MISTAKES = {
     "review": ["monthly", "Monthly", "montly", "weekly", "WEEKLY", "month", "biweekly"],
     "start_date": ["2026-01-01", "2026/1/1", "2026.01.01", "2026-1-1", "1/2/2026"],
     "end_date": ["2030-12-31", "2030/12/31", "2030.12.31", '"2030-12-31"', "'2030/12/31'"],
-    "comment": ["", "   # kpispec: disable=KS107", "   # kpispec: disable=KS104",
-                "   # a comment"],
+    "comment": ["", "   # kpispec: disable=KS107", "   # kpispec: disable=KS104", "   # a comment"],
 }
 
 
 @st.composite
 def catalogs(draw):
     count = draw(st.integers(min_value=1, max_value=4))
-    parts = [GOAL.replace("due: 2030-12-31", "due: " + draw(st.sampled_from(
-        ["2030-12-31", "2030/12/31", "2030.12.31"]))), "kpis:\n"]
+    parts = [
+        GOAL.replace(
+            "due: 2030-12-31",
+            "due: " + draw(st.sampled_from(["2030-12-31", "2030/12/31", "2030.12.31"])),
+        ),
+        "kpis:\n",
+    ]
     for index in range(count):
         choice = {key: draw(st.sampled_from(options)) for key, options in MISTAKES.items()}
         parts.append(KPI.format(id=f"k{index}", value=10 + index, **choice))
     if draw(st.booleans()):  # merely a metric under kpis:, fed into k0 (--unsafe-fixes)
         parts[2] = parts[2].replace("    goal: g1\n", "    goal: g1\n    inputs: [visits]\n", 1)
-        parts.insert(2 + draw(st.integers(0, count)),
-                     "  # visits: watched, not committed to\n  - id: visits\n"
-                     "    name: Visits\n    owner: growth@example.com\n")
+        parts.insert(
+            2 + draw(st.integers(0, count)),
+            "  # visits: watched, not committed to\n  - id: visits\n"
+            "    name: Visits\n    owner: growth@example.com\n",
+        )
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     bom = draw(st.booleans())
     return (b"\xef\xbb\xbf" if bom else b"") + "".join(parts).replace("\n", newline).encode()
@@ -364,14 +403,17 @@ def _signatures(findings):
     return Counter(_signature(f) for f in findings)
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(raw=catalogs(), unsafe=st.booleans())
 def test_fuzz_fixing_never_adds_a_finding(raw, unsafe, tmp_path_factory):
     import datetime as _dt
 
-    from kpispec.config import load_config
     from kpispec.authoring.fixer import COUNTING, run_fix, write
+    from kpispec.config import load_config
     from kpispec.lint import lint
 
     root = tmp_path_factory.mktemp("fuzz")
@@ -390,10 +432,9 @@ def test_fuzz_fixing_never_adds_a_finding(raw, unsafe, tmp_path_factory):
         assert fixed == raw
     old = _signatures(f for f in before if f.code not in COUNTING)
     new = _signatures(f for f in after if f.code not in COUNTING)
-    assert not (new - old), (new - old)
+    assert not (new - old), new - old
     assert fixed.startswith(b"\xef\xbb\xbf") == raw.startswith(b"\xef\xbb\xbf")
     assert (b"\r\n" in raw) == (b"\r\n" in fixed)
     # a second run finds nothing more to do
-    again = run_fix([], load_config(cwd=root, start=root), None, today, root,
-                    unsafe=unsafe, jobs=1)
+    again = run_fix([], load_config(cwd=root, start=root), None, today, root, unsafe=unsafe, jobs=1)
     assert not again.applied

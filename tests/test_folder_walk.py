@@ -52,25 +52,25 @@ def test_a_subfolder_is_matched_from_the_project_root(tmp_path):
     root = project(tmp_path)
     proc = run_kpispec(["lint", "--today", TODAY, "kpis"], root)
     assert proc.stdout.startswith("kpis/goals.yaml:3:5: KS203 warning"), proc.stdout
-    assert proc.stdout.endswith("1 file, 0 entries: 0 KPIs, 0 metrics; 0 errors, 1 warning, "
-                                "0 infos\n")
+    assert proc.stdout.endswith(
+        "1 file, 0 entries: 0 KPIs, 0 metrics; 0 errors, 1 warning, 0 infos\n"
+    )
     proc = run_kpispec(["lint", "--today", TODAY, ".github"], root)
     assert proc.returncode == 0
     assert proc.stdout == "0 files, 0 entries: 0 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"
     assert proc.stderr == (
         "kpispec: no KPI file found in .github (include patterns: **/*.kpi.yaml, "
         "**/*.kpi.yml, **/kpis/**/*.yaml, **/kpis/**/*.yml); set 'include' in the config, "
-        "or name the files\n")
+        "or name the files\n"
+    )
 
 
 def test_a_file_named_is_linted_whatever_its_name(tmp_path):
     root = project(tmp_path)
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, "docker-compose.yaml"],
-                       root)
+    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, "docker-compose.yaml"], root)
     doc = json.loads(proc.stdout)
     assert proc.returncode == 1
-    assert {(f["path"], f["code"]) for f in doc["findings"]} == {
-        ("docker-compose.yaml", "KS002")}
+    assert {(f["path"], f["code"]) for f in doc["findings"]} == {("docker-compose.yaml", "KS002")}
 
 
 def test_no_kpi_file_at_all_is_said_on_stderr_naming_the_configured_patterns(tmp_path):
@@ -79,6 +79,8 @@ def test_no_kpi_file_at_all_is_said_on_stderr_naming_the_configured_patterns(tmp
     proc = run_kpispec(["lint"], tmp_path)
     assert proc.returncode == 0
     assert proc.stdout == "0 files, 0 entries: 0 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"
-    assert proc.stderr == (f"kpispec: no KPI file found under {tmp_path.resolve()} (include "
-                           "patterns: metrics/**/*.yaml); set 'include' in the config, or "
-                           "name the files\n")
+    assert proc.stderr == (
+        f"kpispec: no KPI file found under {tmp_path.resolve()} (include "
+        "patterns: metrics/**/*.yaml); set 'include' in the config, or "
+        "name the files\n"
+    )

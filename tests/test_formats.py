@@ -19,8 +19,8 @@ from urllib.parse import unquote
 
 import jsonschema
 import pytest
-
 from conftest import REPO, TODAY, lint_json, run_kpispec, write
+
 from kpispec.findings import Finding
 from kpispec.formats import github, junit
 from kpispec.rules import registry
@@ -123,8 +123,10 @@ def sarif_validator() -> jsonschema.Draft4Validator:
 
 
 def schema_errors(doc: dict) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in sarif_validator().iter_errors(doc)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in sarif_validator().iter_errors(doc)
+    ]
 
 
 def test_sarif_validates_against_the_official_schema(catalog):
@@ -187,21 +189,27 @@ def test_sarif_meets_github_code_scanning_requirements(catalog):
 
 
 def fingerprints(doc: dict) -> dict[tuple, str]:
-    return {(r["ruleId"], r["message"]["text"]): next(iter(r["partialFingerprints"].values()))
-            for r in doc["runs"][0]["results"]}
+    return {
+        (r["ruleId"], r["message"]["text"]): next(iter(r["partialFingerprints"].values()))
+        for r in doc["runs"][0]["results"]
+    }
 
 
 def lines_of(doc: dict) -> dict[tuple, int]:
-    return {(r["ruleId"], r["message"]["text"]):
-            r["locations"][0]["physicalLocation"]["region"]["startLine"]
-            for r in doc["runs"][0]["results"]}
+    return {
+        (r["ruleId"], r["message"]["text"]): r["locations"][0]["physicalLocation"]["region"][
+            "startLine"
+        ]
+        for r in doc["runs"][0]["results"]
+    }
 
 
 def test_sarif_fingerprints_survive_moved_lines(catalog):
     before = json.loads(run_format("sarif", catalog, "kpis").stdout)
     sales = catalog / "kpis" / "sales.yaml"
-    sales.write_text("# moved down by a comment\n\n" + sales.read_text(encoding="utf-8"),
-                     encoding="utf-8")
+    sales.write_text(
+        "# moved down by a comment\n\n" + sales.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     after = json.loads(run_format("sarif", catalog, "kpis").stdout)
     assert len(set(fingerprints(before).values())) == len(before["runs"][0]["results"])
     assert fingerprints(after) == fingerprints(before)
@@ -240,8 +248,14 @@ def parse_command(line: str) -> tuple:
     props = dict(part.split("=", 1) for part in match["props"].split(","))
     assert list(props) == ["file", "line", "col", "title"]
     props = {key: unescape(value) for key, value in props.items()}
-    return (match["level"], props["file"], int(props["line"]), int(props["col"]),
-            props["title"], unescape(match["message"]))
+    return (
+        match["level"],
+        props["file"],
+        int(props["line"]),
+        int(props["col"]),
+        props["title"],
+        unescape(match["message"]),
+    )
 
 
 def test_github_commands_match_the_json_output(catalog):
@@ -249,20 +263,42 @@ def test_github_commands_match_the_json_output(catalog):
     doc = lint_json(["kpis"], catalog)
     parsed = [parse_command(line) for line in proc.stdout.split("\n")[:-1]]
     assert proc.stdout.endswith("\n")
-    assert parsed == [(COMMANDS[f["severity"]], f["path"], f["line"], f["column"],
-                       f"{f['code']} {f['name']}", f["message"]) for f in doc["findings"]]
+    assert parsed == [
+        (
+            COMMANDS[f["severity"]],
+            f["path"],
+            f["line"],
+            f["column"],
+            f"{f['code']} {f['name']}",
+            f["message"],
+        )
+        for f in doc["findings"]
+    ]
     assert {p[0] for p in parsed} == {"error", "warning", "notice"}
     assert any(p[1] == f"kpis/{ODD_NAME}" for p in parsed)
     assert proc.returncode == (1 if doc["summary"]["errors"] else 0)
 
 
 def test_github_escaping_round_trips():
-    finding = Finding("KS102", "a,b:c%d\n.yaml", 3, 7, "50% done\r\nnext: a, b::c",
-                      name="kpi-without-target", severity="warning")
+    finding = Finding(
+        "KS102",
+        "a,b:c%d\n.yaml",
+        3,
+        7,
+        "50% done\r\nnext: a, b::c",
+        name="kpi-without-target",
+        severity="warning",
+    )
     line = github.command(finding)
     assert "\n" not in line and "\r" not in line
-    assert parse_command(line) == ("warning", "a,b:c%d\n.yaml", 3, 7,
-                                   "KS102 kpi-without-target", "50% done\r\nnext: a, b::c")
+    assert parse_command(line) == (
+        "warning",
+        "a,b:c%d\n.yaml",
+        3,
+        7,
+        "KS102 kpi-without-target",
+        "50% done\r\nnext: a, b::c",
+    )
 
 
 def test_github_prints_nothing_for_a_clean_run(tmp_path):
@@ -292,32 +328,54 @@ def test_junit_matches_the_json_output(catalog):
         by_path[f["path"]].append(f)
     for case in cases:
         assert case.get("classname") == case.get("name")
-        got = [(fail.get("type"), fail.get("message"), fail.text.splitlines()[0])
-               for fail in case.findall("failure")]
-        lines = [f"{f['path']}:{f['line']}:{f['column']}: {f['code']} {f['severity']} "
-                 f"{f['name']}: {f['message']}" for f in by_path[case.get("name")]]
+        got = [
+            (fail.get("type"), fail.get("message"), fail.text.splitlines()[0])
+            for fail in case.findall("failure")
+        ]
+        lines = [
+            f"{f['path']}:{f['line']}:{f['column']}: {f['code']} {f['severity']} "
+            f"{f['name']}: {f['message']}"
+            for f in by_path[case.get("name")]
+        ]
         assert got == [(f["code"], line, line) for f, line in zip(by_path[case.get("name")], lines)]
     assert len(suite.findall("testcase/failure")) == len(doc["findings"])
     failed = sum(1 for found in by_path.values() if found)
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == (
-        str(len(cases)), str(failed), "0")
+        str(len(cases)),
+        str(failed),
+        "0",
+    )
     assert (suite.get("tests"), suite.get("failures")) == ("5", "4")  # every file but clean
-    assert dict(root.attrib) == {"name": "kpispec", "tests": "5", "failures": "4",
-                                 "errors": "0", "skipped": "0"}
+    assert dict(root.attrib) == {
+        "name": "kpispec",
+        "tests": "5",
+        "failures": "4",
+        "errors": "0",
+        "skipped": "0",
+    }
     clean = next(case for case in cases if case.get("name") == "kpis/clean.yaml")
     assert list(clean) == []
 
 
 def test_junit_stays_well_formed_with_odd_characters():
-    finding = Finding("KS002", "kpis/<a&b>.yaml", 1, 1, "bad \x01 value \ud800 ü ‘x’ & <y>",
-                      name="schema", severity="error", entry=None)
+    finding = Finding(
+        "KS002",
+        "kpis/<a&b>.yaml",
+        1,
+        1,
+        "bad \x01 value \ud800 ü ‘x’ & <y>",
+        name="schema",
+        severity="error",
+        entry=None,
+    )
     result = SimpleNamespace(findings=[finding], files=["kpis/<a&b>.yaml", "kpis/ok.yaml"])
     text = junit.render(result)
     assert text.isascii()
     root = ET.fromstring(text.encode("ascii"))
     [failure] = root.iter("failure")
-    assert failure.get("message") == ("kpis/<a&b>.yaml:1:1: KS002 error schema: "
-                                      "bad \ufffd value \ufffd ü ‘x’ & <y>")
+    assert failure.get("message") == (
+        "kpis/<a&b>.yaml:1:1: KS002 error schema: bad \ufffd value \ufffd ü ‘x’ & <y>"
+    )
     assert [c.get("name") for c in root.iter("testcase")] == ["kpis/<a&b>.yaml", "kpis/ok.yaml"]
 
 
@@ -345,8 +403,13 @@ def test_colour_on_a_terminal(catalog):
     def on_tty(env: dict) -> str:
         leader, follower = pty.openpty()
         full_env = {**os.environ, "TERM": "xterm", "FORCE_COLOR": "", "NO_COLOR": "", **env}
-        proc = subprocess.Popen([sys.executable, "-m", "kpispec", "lint", "kpis", "--today", TODAY],
-                                cwd=catalog, stdout=follower, stderr=subprocess.PIPE, env=full_env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kpispec", "lint", "kpis", "--today", TODAY],
+            cwd=catalog,
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            env=full_env,
+        )
         os.close(follower)
         chunks = []
         while True:
@@ -366,15 +429,18 @@ def test_colour_on_a_terminal(catalog):
     assert not ANSI.search(on_tty({"NO_COLOR": "1"}))
 
 
-@pytest.mark.parametrize(("env", "flag", "colored"), [
-    ({}, "auto", False),
-    ({"NO_COLOR": "1"}, "auto", False),
-    ({"NO_COLOR": ""}, "always", True),
-    ({"FORCE_COLOR": "1"}, "auto", True),
-    ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, "auto", False),  # NO_COLOR wins, as in CPython
-    ({"FORCE_COLOR": "1"}, "never", False),  # the flag beats the environment
-    ({"NO_COLOR": "1"}, "always", True),
-])
+@pytest.mark.parametrize(
+    ("env", "flag", "colored"),
+    [
+        ({}, "auto", False),
+        ({"NO_COLOR": "1"}, "auto", False),
+        ({"NO_COLOR": ""}, "always", True),
+        ({"FORCE_COLOR": "1"}, "auto", True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, "auto", False),  # NO_COLOR wins, as in CPython
+        ({"FORCE_COLOR": "1"}, "never", False),  # the flag beats the environment
+        ({"NO_COLOR": "1"}, "always", True),
+    ],
+)
 def test_colour_choice_in_process(catalog, run_cli, monkeypatch, env, flag, colored):
     for name in ("NO_COLOR", "FORCE_COLOR"):
         monkeypatch.delenv(name, raising=False)
@@ -400,8 +466,9 @@ def test_statistics_count_the_json_findings(catalog):
     counts = Counter(f["code"] for f in doc["findings"])
     names = {f["code"]: f["name"] for f in doc["findings"]}
     got = [(int(m[1]), m[2], m[3]) for m in rows]
-    assert got == sorted(((n, code, names[code]) for code, n in counts.items()),
-                         key=lambda row: (-row[0], row[1]))
+    assert got == sorted(
+        ((n, code, names[code]) for code, n in counts.items()), key=lambda row: (-row[0], row[1])
+    )
     assert got[0][0] >= 2  # the catalog has a code that fires more than once
     assert len({len(line.split("KS")[0]) for line in lines[:-2]}) == 1  # counts aligned
 
@@ -415,16 +482,19 @@ def test_statistics_quiet_and_coloured(catalog, run_cli):
 
 
 def test_statistics_needs_the_text_format(catalog):
-    proc = run_kpispec(["lint", "kpis", "--today", TODAY, "--statistics", "--format", "json"],
-                       catalog)
+    proc = run_kpispec(
+        ["lint", "kpis", "--today", TODAY, "--statistics", "--format", "json"], catalog
+    )
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "--statistics" in proc.stderr
 
 
 # --- the odd file name, parsed back from every format, against literal paths ---------
 
-ODD_MESSAGE = ("unknown key 'taget' in metrics[0]; allowed keys: id, name, description, owner, "
-               "scope, unit, data_source, feeds, tags")
+ODD_MESSAGE = (
+    "unknown key 'taget' in metrics[0]; allowed keys: id, name, description, owner, "
+    "scope, unit, data_source, feeds, tags"
+)
 
 
 def test_odd_file_name_in_every_format(catalog):
@@ -433,34 +503,52 @@ def test_odd_file_name_in_every_format(catalog):
     percent-encoded in the SARIF URI. Its one finding: KS002 at taget (line 6)."""
     assert ODD_NAME == "50% plan, v2.yaml"
     doc = json.loads(run_format("json", catalog, "kpis").stdout)
-    assert [(f["path"], f["line"], f["column"], f["code"], f["entry"], f["message"])
-            for f in doc["findings"] if "plan" in f["path"]] == [
-        ("kpis/50% plan, v2.yaml", 6, 5, "KS002", "odd", ODD_MESSAGE)]
+    assert [
+        (f["path"], f["line"], f["column"], f["code"], f["entry"], f["message"])
+        for f in doc["findings"]
+        if "plan" in f["path"]
+    ] == [("kpis/50% plan, v2.yaml", 6, 5, "KS002", "odd", ODD_MESSAGE)]
     assert [(e["id"], e["path"], e["line"]) for e in doc["entries"] if e["id"] == "odd"] == [
-        ("odd", "kpis/50% plan, v2.yaml", 3)]
+        ("odd", "kpis/50% plan, v2.yaml", 3)
+    ]
 
     text = run_format("text", catalog, "kpis").stdout.splitlines()
     assert [line for line in text if "plan" in line] == [
-        "kpis/50% plan, v2.yaml:6:5: KS002 error schema: " + ODD_MESSAGE]
+        "kpis/50% plan, v2.yaml:6:5: KS002 error schema: " + ODD_MESSAGE
+    ]
 
     lines = run_format("github", catalog, "kpis").stdout.splitlines()
     assert [line for line in lines if "plan" in line] == [
-        "::error file=kpis/50%25 plan%2C v2.yaml,line=6,col=5,title=KS002 schema::" + ODD_MESSAGE]
+        "::error file=kpis/50%25 plan%2C v2.yaml,line=6,col=5,title=KS002 schema::" + ODD_MESSAGE
+    ]
     assert [parse_command(line)[1] for line in lines if "plan" in line] == [
-        "kpis/50% plan, v2.yaml"]
+        "kpis/50% plan, v2.yaml"
+    ]
 
     root = ET.fromstring(run_format("junit", catalog, "kpis").stdout.encode("ascii"))
     [case] = [c for c in root.iter("testcase") if "plan" in c.get("name")]
     assert (case.get("name"), case.get("classname"), case.get("file")) == (
-        "kpis/50% plan, v2.yaml",) * 3
-    assert [(f.get("type"), f.get("message"), f.text) for f in case] == [(
-        "KS002", "kpis/50% plan, v2.yaml:6:5: KS002 error schema: " + ODD_MESSAGE,
-        "kpis/50% plan, v2.yaml:6:5: KS002 error schema: " + ODD_MESSAGE
-        + "\nentry: odd\nseverity: error\nmore: kpispec explain KS002")]
+        "kpis/50% plan, v2.yaml",
+    ) * 3
+    assert [(f.get("type"), f.get("message"), f.text) for f in case] == [
+        (
+            "KS002",
+            "kpis/50% plan, v2.yaml:6:5: KS002 error schema: " + ODD_MESSAGE,
+            "kpis/50% plan, v2.yaml:6:5: KS002 error schema: "
+            + ODD_MESSAGE
+            + "\nentry: odd\nseverity: error\nmore: kpispec explain KS002",
+        )
+    ]
 
     sarif_doc = json.loads(run_format("sarif", catalog, "kpis").stdout)
     assert schema_errors(sarif_doc) == []
-    assert [r["locations"][0]["physicalLocation"] for r in sarif_doc["runs"][0]["results"]
-            if "plan" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]] == [
-        {"artifactLocation": {"uri": "kpis/50%25%20plan%2C%20v2.yaml", "uriBaseId": "%SRCROOT%"},
-         "region": {"startLine": 6, "startColumn": 5, "endLine": 6, "endColumn": 13}}]
+    assert [
+        r["locations"][0]["physicalLocation"]
+        for r in sarif_doc["runs"][0]["results"]
+        if "plan" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    ] == [
+        {
+            "artifactLocation": {"uri": "kpis/50%25%20plan%2C%20v2.yaml", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 6, "startColumn": 5, "endLine": 6, "endColumn": 13},
+        }
+    ]

@@ -62,17 +62,25 @@ metrics:
     feeds: [arr]
 """
 
-KS202 = ("goal 'g1' is measured by one KPI only ('arr'), which invites gaming it "
-         "(Goodhart's law); add a second KPI that balances it")
-KS102 = ("KPI 'visits' has no target.value; it is merely a metric. "
-         "Add target: {value: ..., direction: ...}")
-KS103 = ("KPI 'visits' has no timeframe.end; it is merely a metric. "
-         "Add timeframe: {end: YYYY-MM-DD, review: monthly}")
+KS202 = (
+    "goal 'g1' is measured by one KPI only ('arr'), which invites gaming it "
+    "(Goodhart's law); add a second KPI that balances it"
+)
+KS102 = (
+    "KPI 'visits' has no target.value; it is merely a metric. "
+    "Add target: {value: ..., direction: ...}"
+)
+KS103 = (
+    "KPI 'visits' has no timeframe.end; it is merely a metric. "
+    "Add timeframe: {end: YYYY-MM-DD, review: monthly}"
+)
 
 
 def orphan(metric: str) -> str:
-    return (f"metric '{metric}' feeds no KPI; add feeds: [<kpi id>] (or list it in a "
-            "KPI's inputs:), or remove it")
+    return (
+        f"metric '{metric}' feeds no KPI; add feeds: [<kpi id>] (or list it in a "
+        "KPI's inputs:), or remove it"
+    )
 
 
 @pytest.fixture
@@ -111,8 +119,10 @@ def official_validator() -> jsonschema.Draft4Validator:
 
 
 def assert_valid_sarif(doc: dict) -> None:
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-              for e in official_validator().iter_errors(doc)]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in official_validator().iter_errors(doc)
+    ]
     assert errors == []
 
 
@@ -140,31 +150,67 @@ def test_sarif_document_of_a_small_catalog_is_pinned(catalog, lint_out):
     assert run["columnKind"] == "unicodeCodePoints"
     base = catalog.resolve().as_uri() + "/"
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == base
-    assert run["invocations"] == [{"executionSuccessful": True,
-                                   "workingDirectory": {"uri": base}}]
+    assert run["invocations"] == [{"executionSuccessful": True, "workingDirectory": {"uri": base}}]
     rules = run["tool"]["driver"]["rules"]
-    got = [(r["ruleId"], rules[r["ruleIndex"]]["id"], r["level"], r["message"]["text"],
-            location(r), r.get("properties")) for r in run["results"]]
+    got = [
+        (
+            r["ruleId"],
+            rules[r["ruleIndex"]]["id"],
+            r["level"],
+            r["message"]["text"],
+            location(r),
+            r.get("properties"),
+        )
+        for r in run["results"]
+    ]
     assert got == [
-        ("KS202", "KS202", "warning", KS202,
-         ("kpis/goals.yaml", {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 11}),
-         {"entry": "g1"}),
-        ("KS102", "KS102", "error", KS102,
-         ("kpis/sales.yaml", {"startLine": 10, "startColumn": 5, "endLine": 10,
-                              "endColumn": 15}),
-         {"entry": "visits"}),
-        ("KS103", "KS103", "error", KS103,
-         ("kpis/sales.yaml", {"startLine": 10, "startColumn": 5, "endLine": 10,
-                              "endColumn": 15}),
-         {"entry": "visits"}),
-        ("KS204", "KS204", "note", orphan("lonely"),
-         ("kpis/sales.yaml", {"startLine": 16, "startColumn": 5, "endLine": 16,
-                              "endColumn": 15}),
-         {"entry": "lonely"}),
+        (
+            "KS202",
+            "KS202",
+            "warning",
+            KS202,
+            ("kpis/goals.yaml", {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 11}),
+            {"entry": "g1"},
+        ),
+        (
+            "KS102",
+            "KS102",
+            "error",
+            KS102,
+            (
+                "kpis/sales.yaml",
+                {"startLine": 10, "startColumn": 5, "endLine": 10, "endColumn": 15},
+            ),
+            {"entry": "visits"},
+        ),
+        (
+            "KS103",
+            "KS103",
+            "error",
+            KS103,
+            (
+                "kpis/sales.yaml",
+                {"startLine": 10, "startColumn": 5, "endLine": 10, "endColumn": 15},
+            ),
+            {"entry": "visits"},
+        ),
+        (
+            "KS204",
+            "KS204",
+            "note",
+            orphan("lonely"),
+            (
+                "kpis/sales.yaml",
+                {"startLine": 16, "startColumn": 5, "endLine": 16, "endColumn": 15},
+            ),
+            {"entry": "lonely"},
+        ),
     ]
     for result in run["results"]:
-        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] \
+        assert (
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"]
             == "%SRCROOT%"
+        )
         [(key, value)] = result["partialFingerprints"].items()
         assert key == "kpispec/v1" and value.endswith(":1")
         assert len(value) == 32 + 2 and int(value[:32], 16) >= 0
@@ -180,19 +226,28 @@ def test_sarif_region_ends_before_trailing_blanks(tmp_path, lint_out):
         "metrics:\n"
         "  - id: m2   # na\u00efve \u00fc \t  \n"  # 22 code points, then blanks
         "    name: M  \n"
-        "    extra: x   \n", encoding="utf-8")
+        "    extra: x   \n",
+        encoding="utf-8",
+    )
     (tmp_path / "kpis" / "crlf.yaml").write_bytes(
-        b"kpispec: 1\r\nmetrics:\r\n  - id: m3    \r\n    name: M\r\n")
+        b"kpispec: 1\r\nmetrics:\r\n  - id: m3    \r\n    name: M\r\n"
+    )
     code, out = lint_out(tmp_path, "--format", "sarif", "kpis")
     assert code == 1
     got = [(r["ruleId"], location(r)) for r in results_of(out)]
     assert got == [
-        ("KS204", ("kpis/crlf.yaml",
-                   {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 11})),
-        ("KS204", ("kpis/t.yaml",
-                   {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 23})),
-        ("KS002", ("kpis/t.yaml",
-                   {"startLine": 5, "startColumn": 5, "endLine": 5, "endColumn": 13})),
+        (
+            "KS204",
+            ("kpis/crlf.yaml", {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 11}),
+        ),
+        (
+            "KS204",
+            ("kpis/t.yaml", {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 23}),
+        ),
+        (
+            "KS002",
+            ("kpis/t.yaml", {"startLine": 5, "startColumn": 5, "endLine": 5, "endColumn": 13}),
+        ),
     ]
 
 
@@ -204,10 +259,13 @@ def test_sarif_region_when_the_line_cannot_be_read():
         def get(self, path, line):
             return None
 
-    finding = Finding("KS001", "kpis/gone.yaml", 4, 7, "x", name="yaml-syntax",
-                      severity="error")
+    finding = Finding("KS001", "kpis/gone.yaml", 4, 7, "x", name="yaml-syntax", severity="error")
     assert sarif.region(finding, NoLines()) == {
-        "startLine": 4, "startColumn": 7, "endLine": 4, "endColumn": 7}
+        "startLine": 4,
+        "startColumn": 7,
+        "endLine": 4,
+        "endColumn": 7,
+    }
 
     class ShortLine:
         def get(self, path, line):
@@ -223,8 +281,10 @@ def test_sarif_identical_findings_get_numbered_fingerprints(tmp_path, lint_out):
     write(tmp_path / "kpis" / "d.yaml", "kpispec: 1\nscope: a\nscope: b\nscope: c\nfoo: 1\n")
     code, out = lint_out(tmp_path, "--format", "sarif", "kpis")
     assert code == 1
-    got = [(r["ruleId"], location(r)[1]["startLine"], r["partialFingerprints"])
-           for r in results_of(out)]
+    got = [
+        (r["ruleId"], location(r)[1]["startLine"], r["partialFingerprints"])
+        for r in results_of(out)
+    ]
     assert got == [
         ("KS003", 3, {"kpispec/v1": "8535bfd392acaf41bb8f488715312da2:1"}),
         ("KS003", 4, {"kpispec/v1": "8535bfd392acaf41bb8f488715312da2:2"}),
@@ -238,8 +298,9 @@ def test_sarif_fingerprint_scheme():
     a = Finding("KS003", "kpis/d.yaml", 3, 1, "same", name="duplicate-key", severity="error")
     b = Finding("KS003", "kpis/d.yaml", 9, 1, "same", name="duplicate-key", severity="error")
     c = Finding("KS003", "kpis/d.yaml", 5, 1, "other", name="duplicate-key", severity="error")
-    d = Finding("KS003", "kpis/d.yaml", 3, 1, "same", name="duplicate-key", severity="error",
-                entry="e1")
+    d = Finding(
+        "KS003", "kpis/d.yaml", 3, 1, "same", name="duplicate-key", severity="error", entry="e1"
+    )
     assert sarif.fingerprint(a) == "78594ee46defd357b34e150a563b608b"
     assert sarif.fingerprint(b) == sarif.fingerprint(a)  # the line plays no part
     assert sarif.fingerprint(c) == "50297faeb63c7461da76f204054fc0e0"
@@ -249,11 +310,17 @@ def test_sarif_fingerprint_scheme():
         def get(self, path, line):
             return None
 
-    got = [r["partialFingerprints"]["kpispec/v1"]
-           for r in sarif.results([a, c, b, d, a], {"KS003": 2}, NoLines())]
-    assert got == ["78594ee46defd357b34e150a563b608b:1", "50297faeb63c7461da76f204054fc0e0:1",
-                   "78594ee46defd357b34e150a563b608b:2", "107081d29de4b20cd9fa13977a899046:1",
-                   "78594ee46defd357b34e150a563b608b:3"]
+    got = [
+        r["partialFingerprints"]["kpispec/v1"]
+        for r in sarif.results([a, c, b, d, a], {"KS003": 2}, NoLines())
+    ]
+    assert got == [
+        "78594ee46defd357b34e150a563b608b:1",
+        "50297faeb63c7461da76f204054fc0e0:1",
+        "78594ee46defd357b34e150a563b608b:2",
+        "107081d29de4b20cd9fa13977a899046:1",
+        "78594ee46defd357b34e150a563b608b:3",
+    ]
 
 
 # --- GitHub workflow commands --------------------------------------------------------
@@ -263,39 +330,54 @@ def test_github_lines_are_pinned(catalog, lint_out):
     code, out = lint_out(catalog, "--format", "github", "kpis")
     assert code == 1
     assert out == (
-        "::warning file=kpis/goals.yaml,line=3,col=5,title=KS202 single-kpi-goal::"
-        + KS202 + "\n"
-        "::error file=kpis/sales.yaml,line=10,col=5,title=KS102 kpi-without-target::"
-        + KS102 + "\n"
+        "::warning file=kpis/goals.yaml,line=3,col=5,title=KS202 single-kpi-goal::" + KS202 + "\n"
+        "::error file=kpis/sales.yaml,line=10,col=5,title=KS102 kpi-without-target::" + KS102 + "\n"
         "::error file=kpis/sales.yaml,line=10,col=5,title=KS103 kpi-without-timeframe::"
-        + KS103 + "\n"
+        + KS103
+        + "\n"
         "::notice file=kpis/sales.yaml,line=16,col=5,title=KS204 orphan-metric::"
-        + orphan("lonely") + "\n")
+        + orphan("lonely")
+        + "\n"
+    )
 
 
 def test_github_escapes_percent_comma_and_colon(tmp_path, lint_out):
     """In the message only %, CR and LF are escaped (a colon or comma there is data);
     in a property value also ':' and ',', which would end it."""
     (tmp_path / ".git").mkdir()
-    write(tmp_path / "kpis" / "50% plan, v2: Q3.yaml",
-          "kpispec: 1\nmetrics:\n  - id: m1\n    name: M\n    feeds: []\n    50%: x\n")
+    write(
+        tmp_path / "kpis" / "50% plan, v2: Q3.yaml",
+        "kpispec: 1\nmetrics:\n  - id: m1\n    name: M\n    feeds: []\n    50%: x\n",
+    )
     code, out = lint_out(tmp_path, "--format", "github", "kpis")
     assert code == 1
     assert out.splitlines() == [
-        ("::notice file=kpis/50%25 plan%2C v2%3A Q3.yaml,line=3,col=5,"
-         "title=KS204 orphan-metric::" + orphan("m1")),
-        ("::error file=kpis/50%25 plan%2C v2%3A Q3.yaml,line=6,col=5,title=KS002 schema::"
-         "unknown key '50%25' in metrics[0]; allowed keys: id, name, description, owner, "
-         "scope, unit, data_source, feeds, tags"),
+        (
+            "::notice file=kpis/50%25 plan%2C v2%3A Q3.yaml,line=3,col=5,"
+            "title=KS204 orphan-metric::" + orphan("m1")
+        ),
+        (
+            "::error file=kpis/50%25 plan%2C v2%3A Q3.yaml,line=6,col=5,title=KS002 schema::"
+            "unknown key '50%25' in metrics[0]; allowed keys: id, name, description, owner, "
+            "scope, unit, data_source, feeds, tags"
+        ),
     ]
 
 
 def test_github_command_escapes_line_breaks():
-    finding = Finding("KS102", "a,b:c%d\n.yaml", 3, 7, "50% done\r\nnext: a, b::c",
-                      name="kpi-without-target", severity="warning")
+    finding = Finding(
+        "KS102",
+        "a,b:c%d\n.yaml",
+        3,
+        7,
+        "50% done\r\nnext: a, b::c",
+        name="kpi-without-target",
+        severity="warning",
+    )
     assert github.command(finding) == (
         "::warning file=a%2Cb%3Ac%25d%0A.yaml,line=3,col=7,title=KS102 kpi-without-target"
-        "::50%25 done%0D%0Anext: a, b::c")
+        "::50%25 done%0D%0Anext: a, b::c"
+    )
     info = Finding("KS204", "k.yaml", 1, 2, "m", name="orphan-metric", severity="info")
     assert github.command(info) == "::notice file=k.yaml,line=1,col=2,title=KS204 orphan-metric::m"
     odd = Finding("KS204", "k.yaml", 1, 2, "m", name="orphan-metric", severity="fatal")
@@ -313,19 +395,36 @@ def junit_cases(text: str) -> tuple[dict, dict, list]:
     assert root.tag == "testsuites"
     [suite] = root
     assert suite.tag == "testsuite"
-    cases = [(case.get("name"), case.get("classname"), case.get("file"),
-              [(f.get("type"), f.get("message"), f.text) for f in case])
-             for case in suite]
+    cases = [
+        (
+            case.get("name"),
+            case.get("classname"),
+            case.get("file"),
+            [(f.get("type"), f.get("message"), f.text) for f in case],
+        )
+        for case in suite
+    ]
     assert all(case.tag == "testcase" for case in suite)
     assert all(f.tag == "failure" for case in suite for f in case)
     return dict(root.attrib), dict(suite.attrib), cases
 
 
-def failure(path: str, line: int, col: int, code: str, severity: str, name: str,
-            message: str, entry: str | None) -> tuple:
+def failure(
+    path: str,
+    line: int,
+    col: int,
+    code: str,
+    severity: str,
+    name: str,
+    message: str,
+    entry: str | None,
+) -> tuple:
     first = f"{path}:{line}:{col}: {code} {severity} {name}: {message}"
-    text = first + (f"\nentry: {entry}" if entry else "") + \
-        f"\nseverity: {severity}\nmore: kpispec explain {code}"
+    text = (
+        first
+        + (f"\nentry: {entry}" if entry else "")
+        + f"\nseverity: {severity}\nmore: kpispec explain {code}"
+    )
     return (code, first, text)
 
 
@@ -339,21 +438,55 @@ def test_junit_is_pinned(catalog, lint_out):
     assert outer == counts and suite == counts
     assert cases == [
         ("kpis/clean.yaml", "kpis/clean.yaml", "kpis/clean.yaml", []),
-        ("kpis/goals.yaml", "kpis/goals.yaml", "kpis/goals.yaml", [
-            failure("kpis/goals.yaml", 3, 5, "KS202", "warning", "single-kpi-goal", KS202,
-                    "g1")]),
-        ("kpis/sales.yaml", "kpis/sales.yaml", "kpis/sales.yaml", [
-            failure("kpis/sales.yaml", 10, 5, "KS102", "error", "kpi-without-target", KS102,
-                    "visits"),
-            failure("kpis/sales.yaml", 10, 5, "KS103", "error", "kpi-without-timeframe",
-                    KS103, "visits"),
-            failure("kpis/sales.yaml", 16, 5, "KS204", "info", "orphan-metric",
-                    orphan("lonely"), "lonely")]),
+        (
+            "kpis/goals.yaml",
+            "kpis/goals.yaml",
+            "kpis/goals.yaml",
+            [failure("kpis/goals.yaml", 3, 5, "KS202", "warning", "single-kpi-goal", KS202, "g1")],
+        ),
+        (
+            "kpis/sales.yaml",
+            "kpis/sales.yaml",
+            "kpis/sales.yaml",
+            [
+                failure(
+                    "kpis/sales.yaml",
+                    10,
+                    5,
+                    "KS102",
+                    "error",
+                    "kpi-without-target",
+                    KS102,
+                    "visits",
+                ),
+                failure(
+                    "kpis/sales.yaml",
+                    10,
+                    5,
+                    "KS103",
+                    "error",
+                    "kpi-without-timeframe",
+                    KS103,
+                    "visits",
+                ),
+                failure(
+                    "kpis/sales.yaml",
+                    16,
+                    5,
+                    "KS204",
+                    "info",
+                    "orphan-metric",
+                    orphan("lonely"),
+                    "lonely",
+                ),
+            ],
+        ),
     ]
     # the entry line literally, as GitLab shows the text
     assert cases[2][3][0][2] == (
         "kpis/sales.yaml:10:5: KS102 error kpi-without-target: " + KS102 + "\n"
-        "entry: visits\nseverity: error\nmore: kpispec explain KS102")
+        "entry: visits\nseverity: error\nmore: kpispec explain KS102"
+    )
 
 
 def test_junit_failure_without_an_entry_has_no_entry_line(tmp_path, lint_out):
@@ -361,19 +494,31 @@ def test_junit_failure_without_an_entry_has_no_entry_line(tmp_path, lint_out):
     write(tmp_path / "kpis" / "v2.yaml", "kpispec: 2\n")
     code, out = lint_out(tmp_path, "--format", "junit", "kpis")
     assert code == 1
-    message = ("kpis/v2.yaml:1:1: KS002 error schema: kpispec must be 1, not 2 "
-               "(the format version: write 'kpispec: 1')")
-    assert junit_cases(out)[2] == [("kpis/v2.yaml", "kpis/v2.yaml", "kpis/v2.yaml", [
-        ("KS002", message, message + "\nseverity: error\nmore: kpispec explain KS002")])]
+    message = (
+        "kpis/v2.yaml:1:1: KS002 error schema: kpispec must be 1, not 2 "
+        "(the format version: write 'kpispec: 1')"
+    )
+    assert junit_cases(out)[2] == [
+        (
+            "kpis/v2.yaml",
+            "kpis/v2.yaml",
+            "kpis/v2.yaml",
+            [("KS002", message, message + "\nseverity: error\nmore: kpispec explain KS002")],
+        )
+    ]
 
 
-CLOSED_MESSAGE = ("kpis/closed:1:1: KS001 error yaml-syntax: cannot read the folder: "
-                  "Permission denied")
-CLOSED_CASE = ("kpis/closed", "kpis/closed", "kpis/closed", [
-    ("KS001", CLOSED_MESSAGE, CLOSED_MESSAGE + "\nseverity: error\nmore: kpispec explain KS001")])
+CLOSED_MESSAGE = (
+    "kpis/closed:1:1: KS001 error yaml-syntax: cannot read the folder: Permission denied"
+)
+CLOSED_CASE = (
+    "kpis/closed",
+    "kpis/closed",
+    "kpis/closed",
+    [("KS001", CLOSED_MESSAGE, CLOSED_MESSAGE + "\nseverity: error\nmore: kpispec explain KS001")],
+)
 GOOD_CASE = ("other/good.yaml", "other/good.yaml", "other/good.yaml", [])
-FOLDER_COUNTS = {"name": "kpispec", "tests": "2", "failures": "1", "errors": "0",
-                 "skipped": "0"}
+FOLDER_COUNTS = {"name": "kpispec", "tests": "2", "failures": "1", "errors": "0", "skipped": "0"}
 
 
 def unreadable_project(tmp_path: Path) -> Path:
@@ -409,14 +554,19 @@ def test_junit_with_an_unreadable_folder_named(tmp_path, lint_out, monkeypatch):
     doc = json.loads(out)
     assert doc["summary"]["files"] == 1 and doc["summary"]["errors"] == 1
     assert [(f["path"], f["code"], f["entry"]) for f in doc["findings"]] == [
-        ("kpis/closed", "KS001", None)]
+        ("kpis/closed", "KS001", None)
+    ]
     code, out = lint_out(tmp_path, "--format", "sarif", "other/good.yaml", "kpis/closed/")
     [result] = results_of(out)
-    assert location(result) == ("kpis/closed", {"startLine": 1, "startColumn": 1,
-                                                "endLine": 1, "endColumn": 1})
+    assert location(result) == (
+        "kpis/closed",
+        {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
+    )
     code, out = lint_out(tmp_path, "--format", "github", "other/good.yaml", "kpis/closed/")
-    assert out == ("::error file=kpis/closed,line=1,col=1,title=KS001 yaml-syntax::"
-                   "cannot read the folder: Permission denied\n")
+    assert out == (
+        "::error file=kpis/closed,line=1,col=1,title=KS001 yaml-syntax::"
+        "cannot read the folder: Permission denied\n"
+    )
 
 
 def _without_dac_override() -> tuple:
@@ -440,8 +590,11 @@ def chmod_000(tmp_path):
     closed = unreadable_project(tmp_path)
     closed.chmod(0)
     try:
-        probe = subprocess.run([*prefix, sys.executable, "-c", f"import os; os.listdir({str(closed)!r})"],
-                               capture_output=True, check=False)
+        probe = subprocess.run(
+            [*prefix, sys.executable, "-c", f"import os; os.listdir({str(closed)!r})"],
+            capture_output=True,
+            check=False,
+        )
         if probe.returncode == 0:
             pytest.skip("this process can read a chmod 000 folder (capabilities not dropped)")
         yield prefix
@@ -450,9 +603,15 @@ def chmod_000(tmp_path):
 
 
 def run_prefixed(prefix: tuple, cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*prefix, sys.executable, "-m", "kpispec", "lint", "--today", TODAY,
-                           *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          check=False, env={**os.environ, "NO_COLOR": "1"})
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "kpispec", "lint", "--today", TODAY, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
 
 
 def test_junit_with_a_chmod_000_folder_in_the_walk(tmp_path, chmod_000):
@@ -464,8 +623,7 @@ def test_junit_with_a_chmod_000_folder_in_the_walk(tmp_path, chmod_000):
 
 
 def test_junit_with_a_chmod_000_folder_named(tmp_path, chmod_000):
-    proc = run_prefixed(chmod_000, tmp_path, "--format", "junit", "other/good.yaml",
-                        "kpis/closed/")
+    proc = run_prefixed(chmod_000, tmp_path, "--format", "junit", "other/good.yaml", "kpis/closed/")
     assert (proc.returncode, proc.stderr) == (1, "")
     outer, suite, cases = junit_cases(proc.stdout)
     assert outer == suite == FOLDER_COUNTS
@@ -475,8 +633,12 @@ def test_junit_with_a_chmod_000_folder_named(tmp_path, chmod_000):
 # --- text ----------------------------------------------------------------------------
 
 BOLD, RED, YELLOW, CYAN, RESET = "\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[36m", "\x1b[0m"
-MERELY = ["", "Declared under kpis: but merely metrics:",
-          "  kpis/sales.yaml:10: visits (lacks target, timeframe)", ""]
+MERELY = [
+    "",
+    "Declared under kpis: but merely metrics:",
+    "  kpis/sales.yaml:10: visits (lacks target, timeframe)",
+    "",
+]
 
 
 def test_text_is_pinned(catalog, lint_out):
@@ -491,7 +653,8 @@ def test_text_is_pinned(catalog, lint_out):
         "kpis/sales.yaml:16:5: KS204 info orphan-metric: " + orphan("lonely"),
         *MERELY,
         "3 files, 4 entries: 1 KPI, 3 metrics; 2 errors, 1 warning, 1 info",
-        ""]
+        "",
+    ]
 
 
 def test_text_declared_metrics_are_never_merely_metrics(tmp_path, lint_out):
@@ -500,8 +663,10 @@ def test_text_declared_metrics_are_never_merely_metrics(tmp_path, lint_out):
     write(tmp_path / "kpis" / "m.yaml", "kpispec: 1\nmetrics:\n  - id: bare\n    name: Bare\n")
     code, out = lint_out(tmp_path, "kpis")
     assert code == 0
-    assert out == ("kpis/m.yaml:3:5: KS204 info orphan-metric: " + orphan("bare") + "\n\n"
-                   "1 file, 1 entry: 0 KPIs, 1 metric; 0 errors, 0 warnings, 1 info\n")
+    assert out == (
+        "kpis/m.yaml:3:5: KS204 info orphan-metric: " + orphan("bare") + "\n\n"
+        "1 file, 1 entry: 0 KPIs, 1 metric; 0 errors, 0 warnings, 1 info\n"
+    )
 
 
 def test_text_colours_are_pinned(catalog, lint_out):
@@ -509,20 +674,25 @@ def test_text_colours_are_pinned(catalog, lint_out):
     assert code == 1
 
     def line(path, pos, code, severity, colour, rest):
-        return (f"{BOLD}{path}{RESET}:{pos}: {colour}{BOLD}{code}{RESET} "
-                f"{colour}{severity}{RESET} {rest}")
+        return (
+            f"{BOLD}{path}{RESET}:{pos}: {colour}{BOLD}{code}{RESET} "
+            f"{colour}{severity}{RESET} {rest}"
+        )
 
     assert out.split("\n") == [
         line("kpis/goals.yaml", "3:5", "KS202", "warning", YELLOW, "single-kpi-goal: " + KS202),
         line("kpis/sales.yaml", "10:5", "KS102", "error", RED, "kpi-without-target: " + KS102),
-        line("kpis/sales.yaml", "10:5", "KS103", "error", RED,
-             "kpi-without-timeframe: " + KS103),
-        line("kpis/sales.yaml", "16:5", "KS204", "info", CYAN,
-             "orphan-metric: " + orphan("lonely")),
+        line("kpis/sales.yaml", "10:5", "KS103", "error", RED, "kpi-without-timeframe: " + KS103),
+        line(
+            "kpis/sales.yaml", "16:5", "KS204", "info", CYAN, "orphan-metric: " + orphan("lonely")
+        ),
         *MERELY,
-        (f"3 files, 4 entries: 1 KPI, 3 metrics; {RED}{BOLD}2 errors{RESET}, "
-         f"{YELLOW}{BOLD}1 warning{RESET}, {CYAN}{BOLD}1 info{RESET}"),
-        ""]
+        (
+            f"3 files, 4 entries: 1 KPI, 3 metrics; {RED}{BOLD}2 errors{RESET}, "
+            f"{YELLOW}{BOLD}1 warning{RESET}, {CYAN}{BOLD}1 info{RESET}"
+        ),
+        "",
+    ]
 
 
 def test_text_colours_one_error_and_no_zero_count(tmp_path, lint_out):
@@ -535,7 +705,8 @@ def test_text_colours_one_error_and_no_zero_count(tmp_path, lint_out):
         f"{BOLD}kpis/v2.yaml{RESET}:1:1: {RED}{BOLD}KS002{RESET} {RED}error{RESET} schema: "
         "kpispec must be 1, not 2 (the format version: write 'kpispec: 1')\n\n"
         f"1 file, 0 entries: 0 KPIs, 0 metrics; {RED}{BOLD}1 error{RESET}, 0 warnings, "
-        "0 infos\n")
+        "0 infos\n"
+    )
 
 
 def test_text_colours_nothing_in_a_clean_run(tmp_path, lint_out):
@@ -543,8 +714,10 @@ def test_text_colours_nothing_in_a_clean_run(tmp_path, lint_out):
     (tmp_path / ".git").mkdir()
     write(tmp_path / "kpis" / "clean.yaml", "kpispec: 1\n")
     code, out = lint_out(tmp_path, "--color", "always", "kpis")
-    assert (code, out) == (0, ("1 file, 0 entries: 0 KPIs, 0 metrics; 0 errors, 0 warnings, "
-                               "0 infos\n"))
+    assert (code, out) == (
+        0,
+        ("1 file, 0 entries: 0 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"),
+    )
 
 
 # --- odd file names, parsed back from every format -----------------------------------
@@ -569,8 +742,10 @@ def odd_names(tmp_path: Path) -> Path:
 
 
 def schema_message() -> str:
-    return ("unknown key 'colour' in metrics[0]; allowed keys: id, name, description, "
-            "owner, scope, unit, data_source, feeds, tags")
+    return (
+        "unknown key 'colour' in metrics[0]; allowed keys: id, name, description, "
+        "owner, scope, unit, data_source, feeds, tags"
+    )
 
 
 def test_odd_file_names_in_json(odd_names, lint_out):
@@ -579,10 +754,12 @@ def test_odd_file_names_in_json(odd_names, lint_out):
     assert f'"path": "{ODD}"' in out  # not \u-escaped: ensure_ascii is off
     doc = json.loads(out)
     assert [(f["path"], f["line"], f["code"], f["entry"]) for f in doc["findings"]] == [
-        (ODD, 3, "KS204", "odd"), (ODD, 5, "KS002", "odd"),
-        (CONTROL_SHOWN, 3, "KS204", "ctl"), (CONTROL_SHOWN, 5, "KS002", "ctl")]
-    assert [(e["id"], e["path"]) for e in doc["entries"]] == [
-        ("odd", ODD), ("ctl", CONTROL_SHOWN)]
+        (ODD, 3, "KS204", "odd"),
+        (ODD, 5, "KS002", "odd"),
+        (CONTROL_SHOWN, 3, "KS204", "ctl"),
+        (CONTROL_SHOWN, 5, "KS002", "ctl"),
+    ]
+    assert [(e["id"], e["path"]) for e in doc["entries"]] == [("odd", ODD), ("ctl", CONTROL_SHOWN)]
 
 
 def test_odd_file_names_in_text(odd_names, lint_out):
@@ -592,7 +769,8 @@ def test_odd_file_names_in_text(odd_names, lint_out):
         f"{ODD}:3:5: KS204 info orphan-metric: " + orphan("odd"),
         f"{ODD}:5:5: KS002 error schema: " + schema_message(),
         f"{CONTROL_SHOWN}:3:5: KS204 info orphan-metric: " + orphan("ctl"),
-        f"{CONTROL_SHOWN}:5:5: KS002 error schema: " + schema_message()]
+        f"{CONTROL_SHOWN}:5:5: KS002 error schema: " + schema_message(),
+    ]
 
 
 def test_odd_file_names_in_github(odd_names, lint_out):
@@ -602,10 +780,9 @@ def test_odd_file_names_in_github(odd_names, lint_out):
     assert out.splitlines() == [
         f"::notice file={odd_prop},line=3,col=5,title=KS204 orphan-metric::" + orphan("odd"),
         f"::error file={odd_prop},line=5,col=5,title=KS002 schema::" + schema_message(),
-        f"::notice file={CONTROL_SHOWN},line=3,col=5,title=KS204 orphan-metric::"
-        + orphan("ctl"),
-        f"::error file={CONTROL_SHOWN},line=5,col=5,title=KS002 schema::"
-        + schema_message()]
+        f"::notice file={CONTROL_SHOWN},line=3,col=5,title=KS204 orphan-metric::" + orphan("ctl"),
+        f"::error file={CONTROL_SHOWN},line=5,col=5,title=KS002 schema::" + schema_message(),
+    ]
 
 
 def test_odd_file_names_in_junit(odd_names, lint_out):
@@ -615,10 +792,13 @@ def test_odd_file_names_in_junit(odd_names, lint_out):
     _, suite, cases = junit_cases(out)
     assert suite["tests"] == "2" and suite["failures"] == "2"
     assert [(name, classname, file) for name, classname, file, _ in cases] == [
-        (ODD, ODD, ODD), (CONTROL_SHOWN, CONTROL_SHOWN, CONTROL_SHOWN)]
+        (ODD, ODD, ODD),
+        (CONTROL_SHOWN, CONTROL_SHOWN, CONTROL_SHOWN),
+    ]
     assert [f[1] for f in cases[0][3]] == [
         f"{ODD}:3:5: KS204 info orphan-metric: " + orphan("odd"),
-        f"{ODD}:5:5: KS002 error schema: " + schema_message()]
+        f"{ODD}:5:5: KS002 error schema: " + schema_message(),
+    ]
 
 
 def test_odd_file_names_in_sarif(odd_names, lint_out):
@@ -627,11 +807,24 @@ def test_odd_file_names_in_sarif(odd_names, lint_out):
     code, out = lint_out(odd_names, "--format", "sarif", "kpis")
     assert code == 1
     results = results_of(out)
-    odd = [(r["ruleId"], r["locations"][0]["physicalLocation"]) for r in results
-           if r["properties"]["entry"] == "odd"]
+    odd = [
+        (r["ruleId"], r["locations"][0]["physicalLocation"])
+        for r in results
+        if r["properties"]["entry"] == "odd"
+    ]
     assert odd == [
-        ("KS204", {"artifactLocation": {"uri": ODD_URI, "uriBaseId": "%SRCROOT%"},
-                   "region": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 12}}),
-        ("KS002", {"artifactLocation": {"uri": ODD_URI, "uriBaseId": "%SRCROOT%"},
-                   "region": {"startLine": 5, "startColumn": 5, "endLine": 5, "endColumn": 16}}),
+        (
+            "KS204",
+            {
+                "artifactLocation": {"uri": ODD_URI, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 12},
+            },
+        ),
+        (
+            "KS002",
+            {
+                "artifactLocation": {"uri": ODD_URI, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 5, "startColumn": 5, "endLine": 5, "endColumn": 16},
+            },
+        ),
     ]

@@ -36,42 +36,147 @@ from kpispec.config import load_config
 from kpispec.formats import FORMATS, render
 from kpispec.lint import lint
 from kpispec.load.parse import load_bytes
-from kpispec.rules import registry
 from kpispec.load.schema import validate
+from kpispec.rules import registry
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = _dt.date(2026, 6, 1)
-FUZZ = settings(max_examples=90, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=90,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 # --- inputs ---------------------------------------------------------------------------
 
 TOKENS = [
-    "kpispec: 1\n", "kpis:\n", "goals:\n", "metrics:\n", "scope: s\n", "  - ", "    ",
-    "- ", "id: ", "name: n\n", "goal: ", "owner: o\n", "target: ", "value: ", "baseline: ",
-    "direction: increase", "timeframe: ", "end: ", "start: ", "review: monthly",
-    "data_source: {system: s}\n", "inputs: ", "feeds: ", "parent: ", "due: ", "tags: ",
-    "{", "}", "[", "]", ", ", ": ", ":", "\n", "  ", "&a ", "*a", "&b ", "*b", "<<: ", "? ",
-    "!!python/object/apply:os.system ", "!t ", "!!str ", "!!int ", "!!float ", "!!map ",
-    "---\n", "...\n", "'", '"', "# kpispec: disable=KS102\n", "# kpispec: disable-file=ALL\n",
-    "|\n", ">-\n", "\t", "%YAML 1.2\n", "\ufeff", "null", "~", ".nan", "-.inf", "1e400",
-    "0x1F", "0o17", "2026-12-31", "2025-01-01", "2026-02-30", "yes", "9" * 30, "9" * 4400,
-    "é", "\x00", "\r\n", "\\", "k1", "k2", "g1", "m1", "A B", "-1", "0.5", "true",
+    "kpispec: 1\n",
+    "kpis:\n",
+    "goals:\n",
+    "metrics:\n",
+    "scope: s\n",
+    "  - ",
+    "    ",
+    "- ",
+    "id: ",
+    "name: n\n",
+    "goal: ",
+    "owner: o\n",
+    "target: ",
+    "value: ",
+    "baseline: ",
+    "direction: increase",
+    "timeframe: ",
+    "end: ",
+    "start: ",
+    "review: monthly",
+    "data_source: {system: s}\n",
+    "inputs: ",
+    "feeds: ",
+    "parent: ",
+    "due: ",
+    "tags: ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ", ",
+    ": ",
+    ":",
+    "\n",
+    "  ",
+    "&a ",
+    "*a",
+    "&b ",
+    "*b",
+    "<<: ",
+    "? ",
+    "!!python/object/apply:os.system ",
+    "!t ",
+    "!!str ",
+    "!!int ",
+    "!!float ",
+    "!!map ",
+    "---\n",
+    "...\n",
+    "'",
+    '"',
+    "# kpispec: disable=KS102\n",
+    "# kpispec: disable-file=ALL\n",
+    "|\n",
+    ">-\n",
+    "\t",
+    "%YAML 1.2\n",
+    "\ufeff",
+    "null",
+    "~",
+    ".nan",
+    "-.inf",
+    "1e400",
+    "0x1F",
+    "0o17",
+    "2026-12-31",
+    "2025-01-01",
+    "2026-02-30",
+    "yes",
+    "9" * 30,
+    "9" * 4400,
+    "é",
+    "\x00",
+    "\r\n",
+    "\\",
+    "k1",
+    "k2",
+    "g1",
+    "m1",
+    "A B",
+    "-1",
+    "0.5",
+    "true",
 ]
 
-yamlish_text = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=4)),
-                        max_size=60).map("".join)
+yamlish_text = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=4)), max_size=60).map(
+    "".join
+)
 
 IDS = ["g1", "g2", "k1", "k2", "k3", "m1", "m2", "Bad Id", "", "a" * 300]
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(-10**40, 10**40),
-    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12),
-    st.sampled_from(IDS + ["2026-12-31", "2025-06-30", "2026-13-01", "increase", "decrease",
-                           "maintain", "monthly", "weekly", "1", "<<", "null", "yes"]))
-anything = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-    max_leaves=12)
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-(10**40), 10**40),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.sampled_from(
+        IDS
+        + [
+            "2026-12-31",
+            "2025-06-30",
+            "2026-13-01",
+            "increase",
+            "decrease",
+            "maintain",
+            "monthly",
+            "weekly",
+            "1",
+            "<<",
+            "null",
+            "yes",
+        ]
+    ),
+)
+anything = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 def fields(kind_of: dict[str, st.SearchStrategy]) -> st.SearchStrategy:
@@ -85,26 +190,66 @@ ids = st.sampled_from(IDS)
 id_refs = st.one_of(ids, st.lists(ids, max_size=3))
 numbers = st.one_of(st.integers(-100, 10**6), st.floats(-1e6, 1e6, allow_nan=False))
 dates = st.sampled_from(["2025-01-01", "2026-06-01", "2026-12-31", "2027-12-31", "2026-02-29"])
-goal = fields({"id": ids, "title": st.text(max_size=8), "owner": st.text(max_size=5),
-               "due": dates, "parent": ids, "url": st.just("https://x")})
-kpi = fields({
-    "id": ids, "name": st.text(max_size=8), "goal": id_refs, "owner": st.text(max_size=5),
-    "scope": st.sampled_from(["s", "t"]), "inputs": st.lists(ids, max_size=3),
-    "target": fields({"value": numbers, "baseline": numbers, "unit": st.just("USD"),
-                      "direction": st.sampled_from(["increase", "decrease", "maintain", "up"]),
-                      "tolerance": numbers}),
-    "timeframe": fields({"start": dates, "end": dates,
-                         "review": st.sampled_from(["monthly", "weekly", "hourly"])}),
-    "data_source": fields({"system": st.text(max_size=5), "query": st.text(max_size=5)}),
-    "tags": st.lists(st.text(max_size=4), max_size=3)})
-metric = fields({"id": ids, "name": st.text(max_size=8), "feeds": st.lists(ids, max_size=3),
-                 "owner": st.text(max_size=5), "unit": st.just("%"),
-                 "data_source": fields({"system": st.text(max_size=5)})})
+goal = fields(
+    {
+        "id": ids,
+        "title": st.text(max_size=8),
+        "owner": st.text(max_size=5),
+        "due": dates,
+        "parent": ids,
+        "url": st.just("https://x"),
+    }
+)
+kpi = fields(
+    {
+        "id": ids,
+        "name": st.text(max_size=8),
+        "goal": id_refs,
+        "owner": st.text(max_size=5),
+        "scope": st.sampled_from(["s", "t"]),
+        "inputs": st.lists(ids, max_size=3),
+        "target": fields(
+            {
+                "value": numbers,
+                "baseline": numbers,
+                "unit": st.just("USD"),
+                "direction": st.sampled_from(["increase", "decrease", "maintain", "up"]),
+                "tolerance": numbers,
+            }
+        ),
+        "timeframe": fields(
+            {
+                "start": dates,
+                "end": dates,
+                "review": st.sampled_from(["monthly", "weekly", "hourly"]),
+            }
+        ),
+        "data_source": fields({"system": st.text(max_size=5), "query": st.text(max_size=5)}),
+        "tags": st.lists(st.text(max_size=4), max_size=3),
+    }
+)
+metric = fields(
+    {
+        "id": ids,
+        "name": st.text(max_size=8),
+        "feeds": st.lists(ids, max_size=3),
+        "owner": st.text(max_size=5),
+        "unit": st.just("%"),
+        "data_source": fields({"system": st.text(max_size=5)}),
+    }
+)
 documents = st.one_of(
-    st.fixed_dictionaries({"kpispec": st.sampled_from([1, 1, 1, 2, "1"])}, optional={
-        "scope": st.sampled_from(["s", "t", "Bad"]), "goals": st.lists(goal, max_size=3),
-        "kpis": st.lists(kpi, max_size=9), "metrics": st.lists(metric, max_size=3)}),
-    anything)
+    st.fixed_dictionaries(
+        {"kpispec": st.sampled_from([1, 1, 1, 2, "1"])},
+        optional={
+            "scope": st.sampled_from(["s", "t", "Bad"]),
+            "goals": st.lists(goal, max_size=3),
+            "kpis": st.lists(kpi, max_size=9),
+            "metrics": st.lists(metric, max_size=3),
+        },
+    ),
+    anything,
+)
 
 
 def dump(data: Any, style: str) -> str:
@@ -113,8 +258,11 @@ def dump(data: Any, style: str) -> str:
         # JSON is YAML but for a few characters JSON leaves raw: DEL, C1 controls, LS,
         # PS and U+FFFE/U+FFFF are not printable YAML (escaped), and YAML has no
         # surrogate-pair escapes (astral characters stay raw)
-        return re.sub("[\x7f-\x9f\u2028\u2029\ufffe\uffff]",
-                      lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False))
+        return re.sub(
+            "[\x7f-\x9f\u2028\u2029\ufffe\uffff]",
+            lambda m: f"\\u{ord(m.group()):04x}",
+            json.dumps(data, ensure_ascii=False),
+        )
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = style == "flow"
     out = io.StringIO()
@@ -142,13 +290,17 @@ def mutated_examples(draw: Any) -> dict[str, bytes]:
     name, raw = draw(st.sampled_from(EXAMPLES))
     data = bytearray(raw)
     for _ in range(draw(st.integers(1, 5))):
-        op = draw(st.sampled_from(["flip", "byte", "delete", "duplicate", "swap", "insert",
-                                   "truncate"]))
+        op = draw(
+            st.sampled_from(["flip", "byte", "delete", "duplicate", "swap", "insert", "truncate"])
+        )
         lines = bytes(data).split(b"\n")
         if op in ("flip", "byte") and data:
             at = draw(st.integers(0, len(data) - 1))
-            data[at] = data[at] ^ (1 << draw(st.integers(0, 7))) if op == "flip" \
+            data[at] = (
+                data[at] ^ (1 << draw(st.integers(0, 7)))
+                if op == "flip"
                 else draw(st.integers(0, 255))
+            )
         elif op in ("delete", "duplicate", "swap") and lines:
             i, j = draw(st.integers(0, len(lines) - 1)), draw(st.integers(0, len(lines) - 1))
             if op == "delete":
@@ -162,7 +314,7 @@ def mutated_examples(draw: Any) -> dict[str, bytes]:
             at = draw(st.integers(0, len(data)))
             data[at:at] = draw(st.sampled_from(TOKENS)).encode()
         elif op == "truncate":
-            del data[draw(st.integers(0, len(data))):]
+            del data[draw(st.integers(0, len(data))) :]
     files = {f"kpis/{other}": body for other, body in EXAMPLES if other != name}
     files[f"kpis/{name}"] = bytes(data)
     return files
@@ -220,8 +372,9 @@ def check_lint(files: dict[str, bytes], cli: bool = True) -> None:
             assert isinstance(render(fmt, result), str)
         if cli:
             with cwd(root):
-                out = CliRunner().invoke(main, ["lint", "--format", "json", "--today",
-                                                TODAY.isoformat(), *sorted(files)])
+                out = CliRunner().invoke(
+                    main, ["lint", "--format", "json", "--today", TODAY.isoformat(), *sorted(files)]
+                )
             assert out.exit_code in (0, 1), (out.exit_code, out.stderr, out.exception)
             doc = json.loads(out.stdout)
             assert doc["summary"]["errors"] == result.summary["errors"]
@@ -272,16 +425,19 @@ def check_round_trip(data: Any, style: str) -> None:
 @FUZZ
 @given(texts=st.lists(yamlish_text, min_size=1, max_size=2))
 def test_yamlish_text(texts):
-    files = {f"kpis/f{i}.yaml": text.encode("utf-8", "surrogatepass")
-             for i, text in enumerate(texts)}
+    files = {
+        f"kpis/f{i}.yaml": text.encode("utf-8", "surrogatepass") for i, text in enumerate(texts)
+    }
     check_lint(files)
     for raw in files.values():
         check_engines(raw)
 
 
 @FUZZ
-@given(docs=st.lists(documents, min_size=1, max_size=3),
-       style=st.sampled_from(["block", "flow", "json"]))
+@given(
+    docs=st.lists(documents, min_size=1, max_size=3),
+    style=st.sampled_from(["block", "flow", "json"]),
+)
 def test_random_structures(docs, style):
     for data in docs:
         check_round_trip(data, style)

@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import git, hermetic_env, pre_commit, run_kpispec, write
 
 GOALS = """
@@ -49,10 +48,14 @@ kpis:
     data_source: {system: warehouse}
 """
 
-PLATFORM = (SALES.replace("arr", "uptime").replace("Annual recurring revenue", "Uptime")
-            .replace("goal: revenue", "goal: trust").replace("nrr", "mttr")
-            .replace("Net revenue retention", "Time to restore")
-            .replace("finance-team", "sre-team"))
+PLATFORM = (
+    SALES.replace("arr", "uptime")
+    .replace("Annual recurring revenue", "Uptime")
+    .replace("goal: revenue", "goal: trust")
+    .replace("nrr", "mttr")
+    .replace("Net revenue retention", "Time to restore")
+    .replace("finance-team", "sre-team")
+)
 
 # committed with an error (KS102: no target) before anyone ran the gate
 LEGACY = """
@@ -88,10 +91,16 @@ goals:
 """
 
 CONFIG = 'today = "2026-06-01"\n'
-BASE = {"kpispec.toml": CONFIG, "kpis/goals.yaml": GOALS, "kpis/sales.yaml": SALES,
-        "kpis/platform.yaml": PLATFORM, "README.md": "# KPIs\n"}
-OLD_NOTE = ("already at HEAD in files this commit does not touch do not block it; "
-            "'kpispec lint' lists them")
+BASE = {
+    "kpispec.toml": CONFIG,
+    "kpis/goals.yaml": GOALS,
+    "kpis/sales.yaml": SALES,
+    "kpis/platform.yaml": PLATFORM,
+    "README.md": "# KPIs\n",
+}
+OLD_NOTE = (
+    "already at HEAD in files this commit does not touch do not block it; 'kpispec lint' lists them"
+)
 
 
 class Gate:
@@ -104,14 +113,17 @@ class Gate:
         if hook is not None:
             rev = git(["rev-parse", "HEAD"], hook, env).stdout.strip()
             # verbose: pre-commit shows a passing hook's output too (the count line)
-            write(root / ".pre-commit-config.yaml", f"""
+            write(
+                root / ".pre-commit-config.yaml",
+                f"""
                 repos:
                   - repo: {hook}
                     rev: {rev}
                     hooks:
                       - id: kpispec
                         verbose: true
-            """)
+            """,
+            )
             git(["add", ".pre-commit-config.yaml"], root, env)
             installed = pre_commit(["install"], root, env)
             assert installed.returncode == 0, installed.stdout + installed.stderr
@@ -131,15 +143,19 @@ class Gate:
     def stage(self, files: dict[str, str | None]) -> None:
         self.write(files)
         for name, text in files.items():
-            git(["rm", "-q", "--cached", name] if text is None else ["add", name],
-                self.root, self.env)
+            git(
+                ["rm", "-q", "--cached", name] if text is None else ["add", name],
+                self.root,
+                self.env,
+            )
 
     def run(self, all_files: bool = False) -> tuple[bool, str]:
         """(passed, output) of the gate on what is staged: a real commit through
         pre-commit, or kpispec lint --staged."""
         if self.driver == "staged":
-            proc = run_kpispec(["lint", "--staged", *(["."] if all_files else [])], self.root,
-                               self.env)
+            proc = run_kpispec(
+                ["lint", "--staged", *(["."] if all_files else [])], self.root, self.env
+            )
             assert proc.returncode in (0, 1), proc.stderr
             return proc.returncode == 0, proc.stdout + proc.stderr
         before = self.commits()
@@ -169,8 +185,10 @@ def gate(request, tmp_path) -> Gate:
 
 
 def ks005(path: str, line: int, entry: str, target: str) -> str:
-    return (f"{path}:{line}:5: KS005 error unresolved-reference: KPI '{entry}': goal names "
-            f"'{target}', which is not defined")
+    return (
+        f"{path}:{line}:5: KS005 error unresolved-reference: KPI '{entry}': goal names "
+        f"'{target}', which is not defined"
+    )
 
 
 def test_the_base_catalog_is_clean(tmp_path):
@@ -204,8 +222,10 @@ def test_deleting_the_file_that_defines_the_goals_blocks(gate):
     gate.stage({"kpis/goals.yaml": None})
     passed, text = gate.run()
     assert not passed, text
-    for path, entries, goal in (("kpis/sales.yaml", ("arr", "nrr"), "revenue"),
-                                ("kpis/platform.yaml", ("uptime", "mttr"), "trust")):
+    for path, entries, goal in (
+        ("kpis/sales.yaml", ("arr", "nrr"), "revenue"),
+        ("kpis/platform.yaml", ("uptime", "mttr"), "trust"),
+    ):
         assert ks005(path, 5, entries[0], goal) in text, text
         assert ks005(path, 12, entries[1], goal) in text, text
     assert "kpis/goals.yaml" not in text, text
@@ -216,8 +236,9 @@ def test_a_config_lowering_max_kpis_blocks(gate):
     gate.stage({"kpispec.toml": CONFIG + "max-kpis = 3\n"})
     passed, text = gate.run()
     assert not passed, text
-    assert ("kpis/platform.yaml:3:5: KS201 error too-many-kpis: scope 'default' has 4 KPIs, "
-            "more than 3") in text, text
+    assert (
+        "kpis/platform.yaml:3:5: KS201 error too-many-kpis: scope 'default' has 4 KPIs, more than 3"
+    ) in text, text
 
 
 def test_a_goal_only_in_an_untracked_file_does_not_satisfy_a_link(gate):
@@ -257,12 +278,12 @@ def test_old_errors_elsewhere_do_not_block_a_clean_change_and_are_counted(gate):
 
 
 def test_the_first_commit_checks_every_staged_file(gate):
-    gate.stage({"kpispec.toml": CONFIG, "kpis/goals.yaml": GOALS,
-                "kpis/legacy.yaml": LEGACY})
+    gate.stage({"kpispec.toml": CONFIG, "kpis/goals.yaml": GOALS, "kpis/legacy.yaml": LEGACY})
     passed, text = gate.run()
     assert not passed, text
-    assert ("kpis/legacy.yaml:3:5: KS102 error kpi-without-target: KPI 'visits' has no "
-            "target.value") in text, text
+    assert (
+        "kpis/legacy.yaml:3:5: KS102 error kpi-without-target: KPI 'visits' has no target.value"
+    ) in text, text
     assert "kpis/goals.yaml:7:5: KS203 warning goal-without-kpi: goal 'trust'" in text, text
     assert re.search(r"^2 files, 1 entry: 0 KPIs, 1 metric; 1 error, 1 warning", text, re.M)
 
@@ -292,10 +313,14 @@ def test_staged_bytes_never_reach_the_working_tree(tmp_path):
 
 def test_outside_a_git_repository_is_one_line_and_exit_2(tmp_path):
     write(tmp_path / "kpis" / "goals.yaml", GOALS)
-    proc = run_kpispec(["lint", "--staged"], tmp_path,
-                       {"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    proc = run_kpispec(
+        ["lint", "--staged"], tmp_path, {"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}
+    )
     assert proc.returncode == 2 and proc.stdout == "", proc.stdout
-    assert proc.stderr.startswith("kpispec: ") and "not inside a git work tree, which --staged needs" in proc.stderr
+    assert (
+        proc.stderr.startswith("kpispec: ")
+        and "not inside a git work tree, which --staged needs" in proc.stderr
+    )
     assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
 
 
@@ -307,8 +332,12 @@ def test_the_gate_uses_four_git_processes_whatever_the_catalog_size(tmp_path, mo
 
     env = hermetic_env(tmp_path)
     gate = Gate("staged", tmp_path / "project", env, None)
-    many = {f"kpis/team{n}.yaml": SALES.replace("id: arr", f"id: arr{n}")
-            .replace("id: nrr", f"id: nrr{n}") for n in range(30)}
+    many = {
+        f"kpis/team{n}.yaml": SALES.replace("id: arr", f"id: arr{n}").replace(
+            "id: nrr", f"id: nrr{n}"
+        )
+        for n in range(30)
+    }
     gate.commit_base({**BASE, **many})
     gate.stage({"kpis/goals.yaml": GOALS.replace("id: trust", "id: trust-2030")})
     for key in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
@@ -324,8 +353,11 @@ def test_the_gate_uses_four_git_processes_whatever_the_catalog_size(tmp_path, mo
     result = lint_staged([], None, None, None, None, gate.root)
     assert [args[1] for args in started] == ["rev-parse", "ls-files", "ls-tree", "cat-file"]
     lines = {(f.path, f.line, f.code) for f in result.findings}
-    assert lines == {("kpis/goals.yaml", 7, "KS203"),  # the goal renamed: no KPI
-                     ("kpis/platform.yaml", 5, "KS005"), ("kpis/platform.yaml", 12, "KS005")}
+    assert lines == {
+        ("kpis/goals.yaml", 7, "KS203"),  # the goal renamed: no KPI
+        ("kpis/platform.yaml", 5, "KS005"),
+        ("kpis/platform.yaml", 12, "KS005"),
+    }
 
 
 def test_json_output_stays_json_and_the_count_goes_to_stderr(tmp_path):
@@ -337,7 +369,9 @@ def test_json_output_stays_json_and_the_count_goes_to_stderr(tmp_path):
     assert proc.returncode == 1
     # the link broken, and what it causes in the goals' file: one KPI left for the goal
     assert [(f["path"], f["line"], f["code"], f["entry"]) for f in doc["findings"]] == [
-        ("kpis/goals.yaml", 3, "KS202", "revenue"), ("kpis/sales.yaml", 5, "KS005", "arr")]
+        ("kpis/goals.yaml", 3, "KS202", "revenue"),
+        ("kpis/sales.yaml", 5, "KS005", "arr"),
+    ]
     assert doc["summary"]["files"] == 2 and doc["summary"]["errors"] == 1
     assert proc.stderr == f"kpispec: 1 finding (1 error) {OLD_NOTE}\n"
 
@@ -348,8 +382,9 @@ def test_a_repository_without_kpi_files_says_so(tmp_path):
     proc = run_kpispec(["lint", "--staged", "deploy/app.yaml"], gate.root, gate.env)
     assert proc.returncode == 0
     assert proc.stdout == "0 files, 0 entries: 0 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"
-    assert proc.stderr.startswith("kpispec: no KPI file found in the git index (include "
-                                  "patterns: **/*.kpi.yaml, "), proc.stderr
+    assert proc.stderr.startswith(
+        "kpispec: no KPI file found in the git index (include patterns: **/*.kpi.yaml, "
+    ), proc.stderr
 
 
 def test_an_owner_removed_from_the_owners_file_blocks_on_the_untouched_kpis(gate):
@@ -364,6 +399,8 @@ def test_an_owner_removed_from_the_owners_file_blocks_on_the_untouched_kpis(gate
     assert not passed, text
     for line in (3, 10):
         entry = "uptime" if line == 3 else "mttr"
-        assert (f"kpis/platform.yaml:{line + 3}:5: KS401 error unknown-owner: KPI "
-                f"'{entry}' has owner 'sre-team', who is not listed in owners.yaml") in text
+        assert (
+            f"kpis/platform.yaml:{line + 3}:5: KS401 error unknown-owner: KPI "
+            f"'{entry}' has owner 'sre-team', who is not listed in owners.yaml"
+        ) in text
     assert "kpis/sales.yaml" not in text, text

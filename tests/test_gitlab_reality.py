@@ -17,16 +17,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
-
 from conftest import REPO, TODAY, run_kpispec
+from ruamel.yaml import YAML
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gitlab-performance-indicators"
 CONVERTER = REPO / "bench" / "gitlab_convert.py"
 KEY_RE = re.compile(r"(- )?[a-z_]+:( |$)")
 
 pytestmark = pytest.mark.skipif(
-    not DATA.is_dir(), reason=f"GitLab performance indicator data not found at {DATA}")
+    not DATA.is_dir(), reason=f"GitLab performance indicator data not found at {DATA}"
+)
 
 
 def source_records() -> list[dict]:
@@ -43,8 +43,12 @@ def converted(tmp_path_factory) -> Path:
     """The source converted into a fresh project folder (its own .git: its own root)."""
     root = tmp_path_factory.mktemp("gitlab")
     (root / ".git").mkdir()
-    proc = subprocess.run([sys.executable, str(CONVERTER), str(DATA), str(root)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(CONVERTER), str(DATA), str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     return root
 
@@ -87,7 +91,7 @@ def test_most_declared_kpis_are_merely_metrics(converted, linted):
     proc = run_kpispec(["lint", "kpis", "--today", TODAY], converted)
     lines = proc.stdout.splitlines()
     start = lines.index("Declared under kpis: but merely metrics:")
-    listed = [line for line in lines[start + 1:] if line.startswith("  ")]
+    listed = [line for line in lines[start + 1 :] if line.startswith("  ")]
     assert len(listed) == len(merely)
     assert lines[-1].startswith(f"{len(list(DATA.glob('*.yml')))} files, ")
     assert f"{linted['summary']['kpis']} KPIs" in lines[-1]
@@ -95,13 +99,15 @@ def test_most_declared_kpis_are_merely_metrics(converted, linted):
 
 def test_findings_point_at_real_lines(converted, linted):
     """Each finding about an entry lies inside that entry's block, at a key."""
-    texts = {p.name: p.read_text(encoding="utf-8").splitlines()
-             for p in (converted / "kpis").glob("*.yaml")}
+    texts = {
+        p.name: p.read_text(encoding="utf-8").splitlines()
+        for p in (converted / "kpis").glob("*.yaml")
+    }
     for finding in linted["findings"]:
         lines = texts[Path(finding["path"]).name]
         assert 1 <= finding["line"] <= len(lines), finding
         text = lines[finding["line"] - 1]
-        assert KEY_RE.match(text[finding["column"] - 1:]), (finding, text)
+        assert KEY_RE.match(text[finding["column"] - 1 :]), (finding, text)
         if finding["entry"] is None:
             continue
         starts = [i for i, line in enumerate(lines, 1) if re.match(r"\s+- id: ", line)]
@@ -125,9 +131,13 @@ def test_duplicate_names_are_reported_as_duplicate_ids(converted, linted):
 def test_numeric_targets_only_when_the_source_has_a_number(converted):
     """Free text such as 'At or above 95%' never becomes target.value."""
     yaml = YAML(typ="safe")
-    numbers = {" ".join(str(r["name"]).replace("\\%", "%").split()) for r in source_records()
-               if r.get("is_key") in (True, "yes")
-               and isinstance(r.get("target"), (int, float)) and not isinstance(r["target"], bool)}
+    numbers = {
+        " ".join(str(r["name"]).replace("\\%", "%").split())
+        for r in source_records()
+        if r.get("is_key") in (True, "yes")
+        and isinstance(r.get("target"), (int, float))
+        and not isinstance(r["target"], bool)
+    }
     with_target = set()
     for path in (converted / "kpis").glob("*.yaml"):
         doc = yaml.load(path.read_text(encoding="utf-8"))

@@ -43,8 +43,13 @@ def project(tmp_path) -> Project:
     head, rest = text.split("  - id: nrr\n")
     arr = head.split("kpis:\n")[1]
     p.write("kpis/sales.yaml", "kpispec: 1\nkpis:\n  - id: nrr\n" + rest)
-    p.write("kpis/finance/arr.yaml", "kpispec: 1\nkpis:\n" + arr.replace(
-        "owner: finance-team", "owner: cfo@example.com").replace("end: 2026-12-31, ", ""))
+    p.write(
+        "kpis/finance/arr.yaml",
+        "kpispec: 1\nkpis:\n"
+        + arr.replace("owner: finance-team", "owner: cfo@example.com").replace(
+            "end: 2026-12-31, ", ""
+        ),
+    )
     p.commit("Finance owns ARR now")
     (p.root / "kpis/finance/arr.yaml").unlink()
     p.commit("Drop ARR")
@@ -60,8 +65,10 @@ def test_text_rows_oldest_first_following_the_move(project):
         "arr: 4 commits, oldest first",
         f"2026-01-15  {c[0]}  kpispec test  first catalog",
         "    added in kpis/sales.yaml: KPI",
-        ("    goal: revenue, owner: finance-team, target.value: 5000000, "
-         "target.baseline: 3200000, timeframe.end: 2026-12-31"),
+        (
+            "    goal: revenue, owner: finance-team, target.value: 5000000, "
+            "target.baseline: 3200000, timeframe.end: 2026-12-31"
+        ),
         f"2026-02-15  {c[1]}  kpispec test  Ease the ARR target",
         "    target.value: 5000000 → 4500000",
         f"2026-04-15  {c[3]}  kpispec test  Finance owns ARR now",
@@ -82,11 +89,20 @@ def test_json_rows(project):
     assert doc["version"] == 1 and doc["id"] == "arr" and doc["order"] == "oldest-first"
     rows = doc["commits"]
     assert [(r["commit"], r["change"]) for r in rows] == [
-        (full[0], "added"), (full[1], "changed"), (full[3], "changed"), (full[4], "removed")]
+        (full[0], "added"),
+        (full[1], "changed"),
+        (full[3], "changed"),
+        (full[4], "removed"),
+    ]
     assert rows[1] == {
-        "commit": full[1], "short": full[1][:7], "date": "2026-02-15T10:00:00+00:00",
-        "author": "kpispec test", "subject": "Ease the ARR target", "change": "changed",
-        "path": "kpis/sales.yaml", "path_before": "kpis/sales.yaml",
+        "commit": full[1],
+        "short": full[1][:7],
+        "date": "2026-02-15T10:00:00+00:00",
+        "author": "kpispec test",
+        "subject": "Ease the ARR target",
+        "change": "changed",
+        "path": "kpis/sales.yaml",
+        "path_before": "kpis/sales.yaml",
         "declared": {"before": "kpi", "after": "kpi"},
         "class": {"before": "kpi", "after": "kpi", "lacks_before": [], "lacks_after": []},
         "fields": [{"field": "target.value", "old": 5000000, "new": 4500000}],
@@ -94,8 +110,12 @@ def test_json_rows(project):
     }
     moved = rows[2]
     assert (moved["path_before"], moved["path"]) == ("kpis/sales.yaml", "kpis/finance/arr.yaml")
-    assert moved["class"] == {"before": "kpi", "after": "metric", "lacks_before": [],
-                              "lacks_after": ["timeframe"]}
+    assert moved["class"] == {
+        "before": "kpi",
+        "after": "metric",
+        "lacks_before": [],
+        "lacks_after": ["timeframe"],
+    }
     assert [f["field"] for f in moved["fields"]] == ["owner", "timeframe.end"]
     assert rows[3]["path"] is None and rows[3]["path_before"] == "kpis/finance/arr.yaml"
     assert {f["field"] for f in rows[0]["fields"]} >= {"goal", "target.value", "owner"}
@@ -142,12 +162,17 @@ def test_a_merge_is_not_listed_for_what_its_branch_did(tmp_path):
     git(["checkout", "-q", "main"], p.root, p.env)
     p.write("kpis/goals.yaml", GOALS.replace("Grow revenue", "Grow revenue fast"))
     p.commit("Retitle")
-    env = dict(p.env, GIT_AUTHOR_DATE="2026-09-15T10:00:00+00:00",
-               GIT_COMMITTER_DATE="2026-09-15T10:00:00+00:00")
+    env = dict(
+        p.env,
+        GIT_AUTHOR_DATE="2026-09-15T10:00:00+00:00",
+        GIT_COMMITTER_DATE="2026-09-15T10:00:00+00:00",
+    )
     git(["merge", "-q", "--no-edit", "topic"], p.root, env)
     rows = json.loads(history(p, "arr", "--format", "json").stdout)["commits"]
     assert [(r["subject"], r["change"]) for r in rows] == [
-        ("first catalog", "added"), ("Rebase ARR baseline", "changed")]
+        ("first catalog", "added"),
+        ("Rebase ARR baseline", "changed"),
+    ]
 
 
 def test_an_unparsable_version_keeps_the_entry_as_it_was(tmp_path):
@@ -169,8 +194,9 @@ def test_an_unparsable_version_keeps_the_entry_as_it_was(tmp_path):
 
 
 def test_unknown_id_with_a_suggestion(project):
-    one_line_error(history(project, "ar"),
-                   "no entry 'ar' in the history of the catalog", "did you mean 'arr'?")
+    one_line_error(
+        history(project, "ar"), "no entry 'ar' in the history of the catalog", "did you mean 'arr'?"
+    )
     line = one_line_error(history(project, "zzzzzz"), "no entry 'zzzzzz'")
     assert "did you mean" not in line
 
@@ -180,8 +206,10 @@ def test_not_a_repository_and_no_commits(tmp_path):
     env["GIT_CEILING_DIRECTORIES"] = str(tmp_path)
     plain = tmp_path / "plain"
     write(plain / "kpis/goals.yaml", GOALS)
-    one_line_error(run_kpispec(["history", "revenue"], plain, env=env),
-                   "not inside a git work tree, which kpispec history needs")
+    one_line_error(
+        run_kpispec(["history", "revenue"], plain, env=env),
+        "not inside a git work tree, which kpispec history needs",
+    )
     git(["init", "-q"], plain, env)
     one_line_error(run_kpispec(["history", "revenue"], plain, env=env), "no commits yet")
 
@@ -199,13 +227,15 @@ def test_the_config_of_head_decides_the_catalog(project):
     project.commit("Move to okrs/")
     rows = json.loads(history(project, "arr", "--format", "json").stdout)["commits"]
     assert [(r["subject"], r["path"], r["declared"]["after"]) for r in rows] == [
-        ("Move to okrs/", "okrs/arr.yaml", "metric")]
+        ("Move to okrs/", "okrs/arr.yaml", "metric")
+    ]
 
 
 def test_shallow_clone_says_where_history_starts(project, tmp_path):
     clone = tmp_path / "clone"
-    git(["clone", "-q", "--depth", "2", f"file://{project.root}", str(clone)], tmp_path,
-        project.env)
+    git(
+        ["clone", "-q", "--depth", "2", f"file://{project.root}", str(clone)], tmp_path, project.env
+    )
     proc = run_kpispec(["history", "nrr"], clone, env=project.env)
     assert proc.returncode == 0
     assert "shallow clone" in proc.stderr and "fetch-depth: 0" in proc.stderr
@@ -213,8 +243,13 @@ def test_shallow_clone_says_where_history_starts(project, tmp_path):
 
 def test_pathspecs_cover_the_include_patterns():
     assert pathspecs("", ["**/*.kpi.yaml", "kpis/"]) == [
-        ":(top,glob)**/*.kpi.yaml", ":(top,glob)**/*.kpi.yaml/**",
-        ":(top,glob)**/kpis", ":(top,glob)**/kpis/**"]
-    assert pathspecs("sub", ["/a/*.yaml"]) == [":(top,glob)sub/a/*.yaml",
-                                               ":(top,glob)sub/a/*.yaml/**"]
+        ":(top,glob)**/*.kpi.yaml",
+        ":(top,glob)**/*.kpi.yaml/**",
+        ":(top,glob)**/kpis",
+        ":(top,glob)**/kpis/**",
+    ]
+    assert pathspecs("sub", ["/a/*.yaml"]) == [
+        ":(top,glob)sub/a/*.yaml",
+        ":(top,glob)sub/a/*.yaml/**",
+    ]
     assert pathspecs("sub", ["*.yaml", "!x.yaml"]) == [":(top)sub"]

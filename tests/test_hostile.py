@@ -13,8 +13,8 @@ import gzip
 import hashlib
 import json
 import os
-import signal
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -103,12 +103,21 @@ def run_measured(args: list, cwd: Path, timeout: float = FAST, prefix: tuple = (
     command = [*prefix, sys.executable, "-m", "kpispec", *map(str, args)]
     if prefix:  # execv wants a path: the prefix's program, as PATH finds it
         command[0] = shutil.which(command[0]) or command[0]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rss") as rss,
+    ):
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, rss.name, *command],
-                                cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER, rss.name, *command],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=env,
+            start_new_session=True,
+        )
         killed = threading.Event()
 
         def kill() -> None:
@@ -136,9 +145,14 @@ def run_measured(args: list, cwd: Path, timeout: float = FAST, prefix: tuple = (
         assert killed.is_set() or int(rss_kib or 0) > 5 * 1024, rss_kib
         out.seek(0)
         err.seek(0)
-        return Run(proc.returncode, out.read().decode("utf-8", "replace"),
-                   err.read().decode("utf-8", "replace"), seconds,
-                   int(rss_kib) / 1024 if rss_kib else 0.0, killed.is_set())
+        return Run(
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            seconds,
+            int(rss_kib) / 1024 if rss_kib else 0.0,
+            killed.is_set(),
+        )
 
 
 def tree_state(root: Path) -> dict[str, tuple]:
@@ -158,19 +172,26 @@ def tree_state(root: Path) -> dict[str, tuple]:
                     head = handle.read(64 << 20)
                     handle.seek(max(info.st_size - (1 << 20), len(head)))
                     detail = hashlib.sha256(head + handle.read()).hexdigest()
-            state[os.path.relpath(path, root)] = (kind, info.st_mode, info.st_size,
-                                                  info.st_mtime_ns, detail)
+            state[os.path.relpath(path, root)] = (
+                kind,
+                info.st_mode,
+                info.st_size,
+                info.st_mtime_ns,
+                detail,
+            )
     return state
 
 
-def lint(tmp_path: Path, *paths: str, timeout: float = FAST, fmt: str = "json",
-         prefix: tuple = ()) -> Run:
+def lint(
+    tmp_path: Path, *paths: str, timeout: float = FAST, fmt: str = "json", prefix: tuple = ()
+) -> Run:
     """Lint ``paths`` from ``tmp_path`` (its own project root) and check what every run
     must guarantee: no traceback, in time, in memory, nothing written."""
     (tmp_path / ".git").mkdir(exist_ok=True)
     before = tree_state(tmp_path)
-    run = run_measured(["lint", "--format", fmt, "--today", TODAY, *paths], tmp_path,
-                       timeout, prefix)
+    run = run_measured(
+        ["lint", "--format", fmt, "--today", TODAY, *paths], tmp_path, timeout, prefix
+    )
     assert not run.timed_out, f"kpispec lint {paths} still running after {timeout} s"
     assert "Traceback" not in run.stdout + run.stderr, run.stderr
     assert run.rss_mb < MAX_RSS_MB, f"peak memory {run.rss_mb:.0f} MB"
@@ -178,13 +199,18 @@ def lint(tmp_path: Path, *paths: str, timeout: float = FAST, fmt: str = "json",
     return run
 
 
-def assert_finding(run: Run, code: str, path: str, line: int | None = None,
-                   text: str = "") -> dict:
+def assert_finding(run: Run, code: str, path: str, line: int | None = None, text: str = "") -> dict:
     """Exit 1 and a finding with this code at this file (and line), whose message
     contains ``text``."""
     assert run.returncode == 1, run.stdout + run.stderr
-    found = [f for f in run.findings() if f["code"] == code and f["path"] == path
-             and (line is None or f["line"] == line) and text in f["message"]]
+    found = [
+        f
+        for f in run.findings()
+        if f["code"] == code
+        and f["path"] == path
+        and (line is None or f["line"] == line)
+        and text in f["message"]
+    ]
     assert found, f"no {code} at {path}:{line} with {text!r} in {run.stdout[:2000]}"
     return found[0]
 
@@ -201,18 +227,20 @@ def check_invariants(run: Run) -> None:
 
 CASES: dict[str, tuple[bytes, str, int, str]] = {
     # name: (bytes of kpis/x.yaml, code, line, text in the message)
-    "invalid-yaml": (b"kpispec: 1\nkpis:\n  - id: a\n    name: [unclosed\n", "KS001", 5,
-                     "invalid YAML"),
-    "bad-indentation": (b"kpispec: 1\nkpis:\n  - id: a\n   name: b\n", "KS001", 4,
-                        "invalid YAML"),
+    "invalid-yaml": (
+        b"kpispec: 1\nkpis:\n  - id: a\n    name: [unclosed\n",
+        "KS001",
+        5,
+        "invalid YAML",
+    ),
+    "bad-indentation": (b"kpispec: 1\nkpis:\n  - id: a\n   name: b\n", "KS001", 4, "invalid YAML"),
     "tab-indentation": (b"kpispec: 1\nkpis:\n\t- id: a\n", "KS001", 3, "tab"),
     "latin-1": (b"kpispec: 1\nscope: caf\xe9\n", "KS001", 2, "not UTF-8"),
     "utf-16": ("kpispec: 1\n".encode("utf-16"), "KS001", 1, "not UTF-8"),
     "nul-byte": (b"kpispec: 1\nscope: a\x00b\n", "KS001", 2, "control characters"),
     "gzip-binary": (gzip.compress(VALID_KPI.encode() * 20, mtime=0), "KS001", 1, "not UTF-8"),
     "all-bytes": (bytes(range(256)) * 16, "KS001", 2, "not UTF-8"),  # 0x0a: line 2
-    "escape-bytes": (b"kpispec: 1\nscope: \x1b[31mred\x07\n", "KS001", 2,
-                     "control characters"),
+    "escape-bytes": (b"kpispec: 1\nscope: \x1b[31mred\x07\n", "KS001", 2, "control characters"),
     "empty": (b"", "KS002", 1, "file is empty"),
     "only-comments": (b"# nothing yet\n\n", "KS002", 1, "file is empty"),
     "two-documents": (b"kpispec: 1\n---\nkpispec: 1\n", "KS002", 2, "second YAML document"),
@@ -296,17 +324,25 @@ kpis:
 metrics: 7
 """
 WRONG_AT = [  # (line, text) of the KS002 findings the file above must give
-    (1, "kpispec must be 1"), (2, "scope must be a string"), (3, "goals must be a list"),
-    (5, "kpis[0] must be a mapping"), (6, "kpis[1] must be a mapping"),
-    (7, "kpis[2].id must be a string"), (10, "kpis[3].name must be a string"),
-    (11, "kpis[3].goal"), (12, "kpis[3].owner must be a string"),
+    (1, "kpispec must be 1"),
+    (2, "scope must be a string"),
+    (3, "goals must be a list"),
+    (5, "kpis[0] must be a mapping"),
+    (6, "kpis[1] must be a mapping"),
+    (7, "kpis[2].id must be a string"),
+    (10, "kpis[3].name must be a string"),
+    (11, "kpis[3].goal"),
+    (12, "kpis[3].owner must be a string"),
     (13, "kpis[3].target must be a mapping, not 'TBD'"),
-    (14, "kpis[3].timeframe must be a mapping"), (15, "kpis[3].data_source must be a mapping"),
-    (16, "kpis[3].inputs"), (17, "kpis[3].tags must be a list"),
+    (14, "kpis[3].timeframe must be a mapping"),
+    (15, "kpis[3].data_source must be a mapping"),
+    (16, "kpis[3].inputs"),
+    (17, "kpis[3].tags must be a list"),
     (21, "kpis[4].target.value must be a number, not '.nan'"),
     (21, "kpis[4].target.direction must be one of"),
     (21, "kpis[4].target.baseline must be a number, not '.inf'"),
-    (22, "kpis[4].timeframe.start"), (22, "kpis[4].timeframe.end must be a date"),
+    (22, "kpis[4].timeframe.start"),
+    (22, "kpis[4].timeframe.end must be a date"),
     (22, "kpis[4].timeframe.review must be one of"),
     (23, "kpis[4].data_source is missing the required key 'system'"),
     (26, "kpis[5].target.value must be a number, not '-.inf'"),
@@ -329,7 +365,8 @@ def test_wrong_types_at_every_level(tmp_path, digits):
     value = [f for f in run.findings() if f["line"] == 29 and f["code"] == "KS002"]
     if digits > 4300:
         assert [f["message"] for f in value] == [
-            f"kpis[6].target.value must be a number, not '{huge[:36]}..."]
+            f"kpis[6].target.value must be a number, not '{huge[:36]}..."
+        ]
     else:
         assert value == []  # a 400-digit integer is a number
         # and KS301 compared it with the baseline without overflowing
@@ -342,7 +379,7 @@ def test_wrong_types_at_every_level(tmp_path, digits):
 def billion_laughs(levels: int = 9) -> str:
     lines = ["kpispec: 1", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     prev = "a"
-    for name in "bcdefghijklm"[:levels - 1]:
+    for name in "bcdefghijklm"[: levels - 1]:
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
         prev = name
     return "\n".join(lines) + "\n"
@@ -353,8 +390,7 @@ def mapping_laughs() -> str:
     lines = ["kpispec: 1", "a: &a {" + ", ".join(f"k{i}: lol" for i in range(9)) + "}"]
     prev = "a"
     for name in "bcdefgh":
-        lines.append(f"{name}: &{name} {{" + ", ".join(f"k{i}: *{prev}" for i in range(9))
-                     + "}")
+        lines.append(f"{name}: &{name} {{" + ", ".join(f"k{i}: *{prev}" for i in range(9)) + "}")
         prev = name
     lines.append("i: {<<: [" + ", ".join([f"*{prev}"] * 9) + "]}")
     return "\n".join(lines) + "\n"
@@ -364,21 +400,39 @@ BOMBS: dict[str, tuple[Callable[[], str], int, str]] = {
     # name: (text, line of the KS001, text in the message)
     "billion-laughs": (billion_laughs, 7, "aliases expand to more than"),
     "mapping-laughs": (mapping_laughs, 6, "aliases expand to more than"),
-    "deep-flow-50k": (lambda: "kpispec: 1\nx: " + "[" * 50_000 + "]" * 50_000 + "\n", 2,
-                      "nesting is deeper than"),
-    "deep-flow-1M-unclosed": (lambda: "kpispec: 1\nx: " + "[" * 1_000_000 + "\n", 2,
-                              "nesting is deeper than"),
-    "deep-flow-mappings": (lambda: "kpispec: 1\nx: " + "{a: " * 30_000 + "1" + "}" * 30_000,
-                           2, "nesting is deeper than"),
-    "deep-block-sequences": (lambda: "kpispec: 1\nx:\n  " + "- " * 20_000 + "a\n", 3,
-                             "nesting is deeper than"),
-    "deep-block-mappings": (lambda: "kpispec: 1\n" + "".join(
-        " " * i + f"k{i}:\n" for i in range(1000)) + " " * 1000 + "v\n", 102,
-        "nesting is deeper than"),
-    "long-plain-key": (lambda: "kpispec: 1\n" + "k" * 2_000_000 + ": 1\n", 2,
-                       "invalid YAML"),
-    "too-many-values": (lambda: "kpispec: 1\nscope: [" + "a," * 1_100_000 + "a]\n", 2,
-                        "more than 1,000,000 values"),
+    "deep-flow-50k": (
+        lambda: "kpispec: 1\nx: " + "[" * 50_000 + "]" * 50_000 + "\n",
+        2,
+        "nesting is deeper than",
+    ),
+    "deep-flow-1M-unclosed": (
+        lambda: "kpispec: 1\nx: " + "[" * 1_000_000 + "\n",
+        2,
+        "nesting is deeper than",
+    ),
+    "deep-flow-mappings": (
+        lambda: "kpispec: 1\nx: " + "{a: " * 30_000 + "1" + "}" * 30_000,
+        2,
+        "nesting is deeper than",
+    ),
+    "deep-block-sequences": (
+        lambda: "kpispec: 1\nx:\n  " + "- " * 20_000 + "a\n",
+        3,
+        "nesting is deeper than",
+    ),
+    "deep-block-mappings": (
+        lambda: (
+            "kpispec: 1\n" + "".join(" " * i + f"k{i}:\n" for i in range(1000)) + " " * 1000 + "v\n"
+        ),
+        102,
+        "nesting is deeper than",
+    ),
+    "long-plain-key": (lambda: "kpispec: 1\n" + "k" * 2_000_000 + ": 1\n", 2, "invalid YAML"),
+    "too-many-values": (
+        lambda: "kpispec: 1\nscope: [" + "a," * 1_100_000 + "a]\n",
+        2,
+        "more than 1,000,000 values",
+    ),
 }
 
 
@@ -395,14 +449,15 @@ def test_long_lines_and_keys(tmp_path):
     """A 5 MB comment or value is data; a 2 MB key written '? key' is an unknown key,
     quoted short; libyaml refuses an implicit key over 1024 characters (KS001)."""
     write(tmp_path / "kpis" / "ok.yaml", "kpispec: 1\n# " + "x" * 5_000_000 + "\n")
-    write(tmp_path / "kpis" / "value.yaml", VALID_KPI.replace(
-        "    name: K1\n", "    name: K1\n    description: " + "x" * 5_000_000 + "\n"))
-    (tmp_path / "kpis" / "key.yaml").write_text(
-        "kpispec: 1\n? " + "j" * 2_000_000 + "\n: 2\n")
-    (tmp_path / "kpis" / "quoted.yaml").write_text(
-        'kpispec: 1\n"' + "k" * 2_000_000 + '": 1\n')
-    (tmp_path / "kpis" / "dup.yaml").write_text(
-        "kpispec: 1\n" + ("d" * 1000 + ": 1\n") * 2)
+    write(
+        tmp_path / "kpis" / "value.yaml",
+        VALID_KPI.replace(
+            "    name: K1\n", "    name: K1\n    description: " + "x" * 5_000_000 + "\n"
+        ),
+    )
+    (tmp_path / "kpis" / "key.yaml").write_text("kpispec: 1\n? " + "j" * 2_000_000 + "\n: 2\n")
+    (tmp_path / "kpis" / "quoted.yaml").write_text('kpispec: 1\n"' + "k" * 2_000_000 + '": 1\n')
+    (tmp_path / "kpis" / "dup.yaml").write_text("kpispec: 1\n" + ("d" * 1000 + ": 1\n") * 2)
     run = lint(tmp_path, "kpis")
     check_invariants(run)
     assert not [f for f in run.findings() if f["path"] in ("kpis/ok.yaml", "kpis/value.yaml")]
@@ -414,8 +469,10 @@ def test_long_lines_and_keys(tmp_path):
 
 def test_a_long_id_is_a_schema_finding_not_echoed(tmp_path):
     """Ids are quoted by every rule's message: a 1 MB id would make each finding 1 MB."""
-    write(tmp_path / "kpis" / "x.yaml",
-          "kpispec: 1\nkpis:\n  - id: " + "a" * 1_000_000 + "\n    name: n\n")
+    write(
+        tmp_path / "kpis" / "x.yaml",
+        "kpispec: 1\nkpis:\n  - id: " + "a" * 1_000_000 + "\n    name: n\n",
+    )
     run = lint(tmp_path, "kpis")
     assert_finding(run, "KS002", "kpis/x.yaml", 3, "longer than 256 characters")
     check_invariants(run)
@@ -427,8 +484,10 @@ def test_a_million_problems_are_capped(tmp_path):
     ones are listed, then one finding says how many more there are."""
     write(tmp_path / "kpis" / "dups.yaml", "kpispec: 1\n" + "k: 1\n" * 200_000)
     write(tmp_path / "kpis" / "tags.yaml", "kpispec: 1\nx:\n" + "- !t 1\n" * 200_000)
-    write(tmp_path / "kpis" / "keys.yaml",
-          "kpispec: 1\n" + "".join(f"k{i}: 1\n" for i in range(30_000)))
+    write(
+        tmp_path / "kpis" / "keys.yaml",
+        "kpispec: 1\n" + "".join(f"k{i}: 1\n" for i in range(30_000)),
+    )
     run = lint(tmp_path, "kpis", timeout=30)
     check_invariants(run)
     codes = [(f["path"], f["code"]) for f in run.findings()]
@@ -445,7 +504,7 @@ def test_oversized_file_is_refused_unread(tmp_path):
     path = tmp_path / "kpis" / "big.yaml"
     path.parent.mkdir()
     with open(path, "wb") as handle:
-        handle.truncate(2 * 1024 ** 3)
+        handle.truncate(2 * 1024**3)
     run = lint(tmp_path, "kpis")
     assert_finding(run, "KS001", "kpis/big.yaml", 1, "over the 32 MiB limit")
 
@@ -456,7 +515,9 @@ def test_oversized_file_is_refused_unread(tmp_path):
 def test_tags_are_findings_and_never_run(tmp_path):
     marker = tmp_path.parent / f"{tmp_path.name}-pwned"
     touch = f"touch {marker}"
-    write(tmp_path / "kpis" / "x.yaml", f"""
+    write(
+        tmp_path / "kpis" / "x.yaml",
+        f"""
 kpispec: 1
 scope: !!python/object/apply:os.system ["{touch}"]
 goals:
@@ -469,15 +530,22 @@ goals:
   - !!binary aGVsbG8=
   - !<tag:example.com,2026:x> y
   - !!set {{a, b}}
-""")
+""",
+    )
     run = lint(tmp_path, "kpis")
     assert not marker.exists(), "a YAML tag ran a command"
     check_invariants(run)
-    for line, tag in [(2, "!!python/object/apply:os.system"),
-                      (4, "!!python/object/apply:subprocess.check_call"),
-                      (6, "!!python/object/new:os.system"), (7, "!!python/name:os.system"),
-                      (8, "!!python/module:os"), (9, "!custom"), (10, "!!binary"),
-                      (11, "tag:example.com,2026:x"), (12, "!!set")]:
+    for line, tag in [
+        (2, "!!python/object/apply:os.system"),
+        (4, "!!python/object/apply:subprocess.check_call"),
+        (6, "!!python/object/new:os.system"),
+        (7, "!!python/name:os.system"),
+        (8, "!!python/module:os"),
+        (9, "!custom"),
+        (10, "!!binary"),
+        (11, "tag:example.com,2026:x"),
+        (12, "!!set"),
+    ]:
         finding = assert_finding(run, "KS001", "kpis/x.yaml", line, "is not allowed")
         assert tag.removeprefix("!!") in finding["message"], finding
 
@@ -486,13 +554,26 @@ goals:
 
 
 def many_kpis(count: int) -> str:
-    out = ["kpispec: 1", "goals:", "  - id: g", "    title: G", "    owner: o",
-           "    due: 2026-12-31", "kpis:"]
+    out = [
+        "kpispec: 1",
+        "goals:",
+        "  - id: g",
+        "    title: G",
+        "    owner: o",
+        "    due: 2026-12-31",
+        "kpis:",
+    ]
     for i in range(count):
-        out += [f"  - id: k{i}", f"    name: KPI {i}", "    goal: g", "    owner: team",
-                "    target: {value: 10, direction: increase, baseline: 5}",
-                "    timeframe: {start: 2026-01-01, end: 2026-12-31, review: monthly}",
-                "    data_source: {system: s, query: select 1}", "    tags: [a, b]"]
+        out += [
+            f"  - id: k{i}",
+            f"    name: KPI {i}",
+            "    goal: g",
+            "    owner: team",
+            "    target: {value: 10, direction: increase, baseline: 5}",
+            "    timeframe: {start: 2026-01-01, end: 2026-12-31, review: monthly}",
+            "    data_source: {system: s, query: select 1}",
+            "    tags: [a, b]",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -551,8 +632,14 @@ def test_folder_named_like_a_yaml_file(tmp_path):
         run = lint(tmp_path, target)
         assert run.returncode == 0, run.stdout
         assert json.loads(run.stdout)["summary"] == {
-            "files": 1, "entries": 2, "kpis": 2, "metrics": 0, "errors": 0, "warnings": 0,
-            "infos": 0}
+            "files": 1,
+            "entries": 2,
+            "kpis": 2,
+            "metrics": 0,
+            "errors": 0,
+            "warnings": 0,
+            "infos": 0,
+        }
 
 
 def _without_dac_override() -> tuple:
@@ -575,8 +662,11 @@ def test_unreadable_file_and_folder(tmp_path):
     locked.chmod(0)
     closed.chmod(0)
     try:
-        probe = subprocess.run([*prefix, sys.executable, "-c", f"open({str(locked)!r})"],
-                               capture_output=True, check=False)
+        probe = subprocess.run(
+            [*prefix, sys.executable, "-c", f"open({str(locked)!r})"],
+            capture_output=True,
+            check=False,
+        )
         if probe.returncode == 0:
             pytest.skip("this process can read a chmod 000 file (capabilities not dropped)")
         run = lint(tmp_path, "kpis", prefix=prefix)
@@ -601,12 +691,15 @@ def test_missing_path_is_exit_2_on_one_line(tmp_path):
 # --- a crash inside kpispec ----------------------------------------------------------
 
 
-CRASH_CATALOG = VALID_KPI + """  - id: k3
+CRASH_CATALOG = (
+    VALID_KPI
+    + """  - id: k3
     name: K3
     goal: g
     target: {value: 3, direction: decrease, baseline: 5}
     timeframe: {start: 2026-01-01, end: 2026-12-31, review: monthly}
 """
+)
 
 
 def _crash_on_k3(catalog, ctx):
@@ -631,7 +724,8 @@ def test_a_crashing_rule_is_a_finding_and_the_run_goes_on(tmp_path, run_cli, mon
     assert crash["entry"] == "k3" and crash["line"] == lines.index("  - id: k3") + 1
     assert crash["severity"] == "error" and crash["name"] == "rule-failure"
     assert crash["message"].startswith(
-        "rule KS104 (kpi-without-owner) failed: ZeroDivisionError: boom; the other rules ran.")
+        "rule KS104 (kpi-without-owner) failed: ZeroDivisionError: boom; the other rules ran."
+    )
     # the other rules ran: k3 has no data source, and KS104's own finding is gone
     assert {(f["code"], f["entry"]) for f in findings} == {("KS900", "k3"), ("KS105", "k3")}
     assert "Traceback" not in result.stderr
@@ -652,13 +746,17 @@ def test_a_failure_outside_the_rules_is_exit_2_on_one_line(tmp_path, run_cli, mo
     result = run_cli(["lint", "--today", TODAY, "kpis"], cwd=tmp_path)
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == ("kpispec: internal error: RuntimeError: kaboom (please report "
-                             "it; --debug shows the traceback)\n")
+    assert result.stderr == (
+        "kpispec: internal error: RuntimeError: kaboom (please report "
+        "it; --debug shows the traceback)\n"
+    )
     debug = run_cli(["lint", "--debug", "--today", TODAY, "kpis"], cwd=tmp_path)
     assert debug.exit_code == 2
     assert debug.stderr.startswith("Traceback (most recent call last):")
-    assert debug.stderr.endswith("kpispec: internal error: RuntimeError: kaboom (please report "
-                                 "it; --debug shows the traceback)\n")
+    assert debug.stderr.endswith(
+        "kpispec: internal error: RuntimeError: kaboom (please report "
+        "it; --debug shows the traceback)\n"
+    )
     report = run_cli(["report", "--today", TODAY, "kpis"], cwd=tmp_path)
     assert report.exit_code == 2 and report.stderr.count("\n") == 1
 
@@ -679,12 +777,19 @@ def test_odd_file_names_and_keys_stay_on_one_line(tmp_path):
         assert run.returncode == 1, run.stderr
         assert run.stderr == ""
     text = lint(tmp_path, "kpis", fmt="text").stdout.splitlines()
-    assert "kpis/\\xff\\xfe.yaml:1:1: KS002 error schema: kpispec must be 1, not 2 " \
+    assert (
+        "kpis/\\xff\\xfe.yaml:1:1: KS002 error schema: kpispec must be 1, not 2 "
         "(the format version: write 'kpispec: 1')" in text
+    )
     assert [line for line in text if "forged" in line] == [
-        ("kpis/a\\n::error file=x::forged.yaml:1:1: KS002 error schema: kpispec must be 1, "
-         "not 2 (the format version: write 'kpispec: 1')"),
-        ("kpis/keys.yaml:2:1: KS002 error schema: unknown key 'a\\nkpis/x.yaml:1:1: KS001 "
-         "forged' in the top level; allowed keys: kpispec, scope, goals, kpis, metrics")]
+        (
+            "kpis/a\\n::error file=x::forged.yaml:1:1: KS002 error schema: kpispec must be 1, "
+            "not 2 (the format version: write 'kpispec: 1')"
+        ),
+        (
+            "kpis/keys.yaml:2:1: KS002 error schema: unknown key 'a\\nkpis/x.yaml:1:1: KS001 "
+            "forged' in the top level; allowed keys: kpispec, scope, goals, kpis, metrics"
+        ),
+    ]
     github = lint(tmp_path, "kpis", fmt="github").stdout.splitlines()
     assert len([line for line in github if line.startswith("::error ")]) == 3

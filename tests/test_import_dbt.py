@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, TODAY, run_kpispec, write
+
 from kpispec.authoring import import_dbt as importer
 
 MANIFEST = REPO / "tests" / "dbt" / "manifest.json"
@@ -51,8 +51,11 @@ REVENUE = """\
 EVERYTHING = HEADER + "kpispec: 1\nmetrics:\n" + AVERAGE + LEGACY + ORDERS + REVENUE
 
 
-def project(tmp_path: Path, config: str = '[dbt]\nmanifest = "target/manifest.json"\n',
-            manifest: bytes | None = None) -> Path:
+def project(
+    tmp_path: Path,
+    config: str = '[dbt]\nmanifest = "target/manifest.json"\n',
+    manifest: bytes | None = None,
+) -> Path:
     root = tmp_path / "proj"
     (root / ".git").mkdir(parents=True)
     write(root / "kpispec.toml", config)
@@ -155,7 +158,8 @@ metrics:
 """
 EDITED_AFTER = EDITED.replace(
     "    data_source: {system: dbt, metric: order_count}\n",
-    "    data_source: {system: dbt, metric: order_count}\n" + AVERAGE + LEGACY)
+    "    data_source: {system: dbt, metric: order_count}\n" + AVERAGE + LEGACY,
+)
 
 
 def test_an_edited_file_keeps_every_byte_and_gains_the_new_entries(tmp_path):
@@ -165,8 +169,10 @@ def test_an_edited_file_keeps_every_byte_and_gains_the_new_entries(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert path.read_text() == EDITED_AFTER
     assert "added 2 dbt metrics" in proc.stderr
-    assert ("skipped 2 already in the catalog: order_count (kpis/dbt.yaml, metric "
-            "'order-count'); revenue (kpis/dbt.yaml, KPI 'revenue-kpi')") in proc.stderr
+    assert (
+        "skipped 2 already in the catalog: order_count (kpis/dbt.yaml, metric "
+        "'order-count'); revenue (kpis/dbt.yaml, KPI 'revenue-kpi')"
+    ) in proc.stderr
     doc = lint(root)
     assert doc["summary"]["errors"] == 0, doc["findings"]
     # and again: nothing new, not a byte changed
@@ -176,8 +182,10 @@ def test_an_edited_file_keeps_every_byte_and_gains_the_new_entries(tmp_path):
 
 def test_a_metric_promoted_in_another_file_is_not_added_back(tmp_path):
     root = project(tmp_path)
-    write(root / "kpis" / "finance.yaml", EDITED.split("\nmetrics:\n")[0] + "\n"
-          .replace("inputs: [order-count]", "tags: [finance]"))
+    write(
+        root / "kpis" / "finance.yaml",
+        EDITED.split("\nmetrics:\n")[0] + "\n".replace("inputs: [order-count]", "tags: [finance]"),
+    )
     proc = import_dbt(root)
     assert proc.returncode == 0
     assert proc.stdout == HEADER + "kpispec: 1\nmetrics:\n" + AVERAGE + LEGACY + ORDERS
@@ -188,8 +196,10 @@ def test_the_text_way_when_ruamel_would_reformat(tmp_path, monkeypatch):
     """CRLF line ends, a value spaced out, a trailing space, a flow list spaced its own
     way: ruamel's round trip would normalise some of it, so the entries go in as text
     after the metrics: block, in the file's own indentation and line ends."""
-    text = ("kpispec: 1\r\nmetrics:\r\n-   id: m\r\n    name:    \"M\"  \r\n"
-            "    tags: [ a,b ]\r\n# the end\r\n")
+    text = (
+        'kpispec: 1\r\nmetrics:\r\n-   id: m\r\n    name:    "M"  \r\n'
+        "    tags: [ a,b ]\r\n# the end\r\n"
+    )
     root = project(tmp_path)
     path = root / "kpis" / "m.yaml"
     path.parent.mkdir()
@@ -200,8 +210,9 @@ def test_the_text_way_when_ruamel_would_reformat(tmp_path, monkeypatch):
     import_dbt_module_write(path, outcome.text)
     new = path.read_bytes().decode()
     # the file's style: the dash at column 1, keys at column 5; CRLF
-    inserted = (AVERAGE + LEGACY + ORDERS + REVENUE).replace("  - id:", "-   id:") \
-        .replace("\n", "\r\n")
+    inserted = (
+        (AVERAGE + LEGACY + ORDERS + REVENUE).replace("  - id:", "-   id:").replace("\n", "\r\n")
+    )
     assert new == text.replace("# the end", inserted + "# the end", 1)
     assert lint(root)["summary"]["errors"] == 0
 
@@ -224,11 +235,14 @@ def test_both_ways_insert_the_same_bytes(tmp_path, monkeypatch):
     assert outcome.how == "text" and outcome.text == EDITED_AFTER
 
 
-@pytest.mark.parametrize("before, after", [
-    ("kpispec: 1\nmetrics: []   # none yet\n", "kpispec: 1\nmetrics:   # none yet\n"),
-    ("kpispec: 1\nmetrics:\n", "kpispec: 1\nmetrics:\n"),
-    ("kpispec: 1\ngoals: []", "kpispec: 1\ngoals: []\nmetrics:\n"),
-])
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("kpispec: 1\nmetrics: []   # none yet\n", "kpispec: 1\nmetrics:   # none yet\n"),
+        ("kpispec: 1\nmetrics:\n", "kpispec: 1\nmetrics:\n"),
+        ("kpispec: 1\ngoals: []", "kpispec: 1\ngoals: []\nmetrics:\n"),
+    ],
+)
 def test_an_empty_or_missing_metrics_list(tmp_path, before, after):
     root = project(tmp_path)
     path = write(root / "kpis" / "dbt.yaml", before)
@@ -258,7 +272,9 @@ def test_private_and_disabled_metrics_are_left_out(tmp_path):
 
 def test_ids_are_unique_in_the_catalog_and_package_names_count(tmp_path):
     root = project(tmp_path)
-    write(root / "kpis" / "other.yaml", """
+    write(
+        root / "kpis" / "other.yaml",
+        """
         kpispec: 1
         goals:
           - id: revenue
@@ -269,7 +285,8 @@ def test_ids_are_unique_in_the_catalog_and_package_names_count(tmp_path):
           - id: orders
             name: Orders
             data_source: {system: dbt, metric: jaffle_shop.order_count}
-        """)
+        """,
+    )
     proc = import_dbt(root, "--output", "kpis/dbt.yaml")
     assert proc.returncode == 0, proc.stderr
     text = (root / "kpis" / "dbt.yaml").read_text()
@@ -288,11 +305,14 @@ def _v11(raw: bytes) -> bytes:
     return json.dumps(doc).encode()
 
 
-@pytest.mark.parametrize("change, why", [
-    (_truncated, "ends in the middle"),
-    (_v11, "dbt_schema_version is v11"),
-    (lambda raw: b"not json", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        (_truncated, "ends in the middle"),
+        (_v11, "dbt_schema_version is v11"),
+        (lambda raw: b"not json", "not valid JSON"),
+    ],
+)
 def test_an_unusable_manifest_is_one_line_exit_2(tmp_path, change, why):
     root = project(tmp_path, manifest=change(MANIFEST.read_bytes()))
     proc = import_dbt(root, "--output", "kpis/dbt.yaml")

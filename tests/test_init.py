@@ -12,8 +12,8 @@ import pytest
 from conftest import lint_json, run_kpispec
 from ruamel.yaml import YAML
 
-from kpispec.config import load_config
 from kpispec.authoring.starter import STARTER, starter_text
+from kpispec.config import load_config
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,8 +22,11 @@ else:  # pragma: no cover
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def init(folder: Path, *args: str):
@@ -81,16 +84,39 @@ def test_starter_explains_every_key():
         key = line.strip().removeprefix("- ").split(":", 1)[0]
         if ":" in line and "#" in line.split(":", 1)[1]:
             explained.add(key)
-    for key in ("kpispec", "scope", "goals", "id", "title", "owner", "due", "kpis", "goal",
-                "value", "unit", "direction", "baseline", "start", "end", "review",
-                "data_source", "system", "table", "inputs", "metrics", "feeds"):
+    for key in (
+        "kpispec",
+        "scope",
+        "goals",
+        "id",
+        "title",
+        "owner",
+        "due",
+        "kpis",
+        "goal",
+        "value",
+        "unit",
+        "direction",
+        "baseline",
+        "start",
+        "end",
+        "review",
+        "data_source",
+        "system",
+        "table",
+        "inputs",
+        "metrics",
+        "feeds",
+    ):
         assert key in explained, key
     assert "2026-01-01" in text and "2031-12-31" in text
 
 
 def test_init_appends_to_pyproject_byte_for_byte(tmp_path):
-    before = (b'[project]\r\nname = "app"  # a comment\r\n\r\n[tool.ruff]\r\n'
-              b'line-length = 100\r\n')  # CRLF, as a Windows editor saves it
+    before = (
+        b'[project]\r\nname = "app"  # a comment\r\n\r\n[tool.ruff]\r\n'
+        b"line-length = 100\r\n"
+    )  # CRLF, as a Windows editor saves it
     (tmp_path / "pyproject.toml").write_bytes(before)
     (tmp_path / ".git").mkdir()
     proc = init(tmp_path)
@@ -98,7 +124,7 @@ def test_init_appends_to_pyproject_byte_for_byte(tmp_path):
     assert "appended [tool.kpispec] to pyproject.toml" in proc.stdout
     after = (tmp_path / "pyproject.toml").read_bytes()
     assert after.startswith(before)
-    added = after[len(before):]
+    added = after[len(before) :]
     assert added.startswith(b"\r\n[tool.kpispec]\r\n")
     assert b"\n" not in added.replace(b"\r\n", b"")  # the file's line endings, throughout
     data = tomllib.loads(after.decode())
@@ -163,7 +189,8 @@ def test_init_into_a_new_folder_and_existing_hook(tmp_path):
     assert (tmp_path / "new" / "project" / STARTER).is_file()
     assert "in new/project:" in proc.stdout and "cd new/project && kpispec lint" in proc.stdout
     (tmp_path / "new" / "project" / ".pre-commit-config.yaml").write_text(
-        "repos:\n  - repo: x\n    rev: v1\n    hooks:\n      - id: kpispec\n")
+        "repos:\n  - repo: x\n    rev: v1\n    hooks:\n      - id: kpispec\n"
+    )
     proc = init(tmp_path, "new/project")
     assert ".pre-commit-config.yaml already runs the kpispec hook" in proc.stdout
     assert "rev: v" not in proc.stdout

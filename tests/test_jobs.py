@@ -23,11 +23,11 @@ from conftest import REPO, TODAY, run_kpispec, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpispec.load import pool as pool_module
 from kpispec import lint as lint_module
 from kpispec.catalog import _NearMiss
 from kpispec.config import load_config
 from kpispec.formats.json_format import dumps
+from kpispec.load import pool as pool_module
 from kpispec.load.loader import files_from_bytes, files_to_bytes
 from kpispec.load.parse import load_text
 
@@ -40,15 +40,24 @@ def team(i: int, rng: random.Random) -> str:
     problems by their number."""
     group = i - i % 10
     parent = f"\n    parent: g{group}" if group != i else ""
-    lines = ["kpispec: 1", f"scope: s{i % 7}", "goals:", f"  - id: g{i}", f"    title: Goal {i}",
-             f"    due: 2026-12-31{parent}", "kpis:"]
+    lines = [
+        "kpispec: 1",
+        f"scope: s{i % 7}",
+        "goals:",
+        f"  - id: g{i}",
+        f"    title: Goal {i}",
+        f"    due: 2026-12-31{parent}",
+        "kpis:",
+    ]
     for k in range(3):
         lines += [f"  - id: k{i}-{k}", f"    name: KPI {k}", f"    goal: g{i}"]
         if rng.random() < 0.85:
             lines.append("    owner: team")
         if k == 0:
-            lines.append(f"    target: &t {{value: {rng.randint(1, 99)}, direction: increase, "
-                         f"baseline: {rng.randint(1, 99)}}}")
+            lines.append(
+                f"    target: &t {{value: {rng.randint(1, 99)}, direction: increase, "
+                f"baseline: {rng.randint(1, 99)}}}"
+            )
             lines.append("    data_source: &ds {system: db}")
         elif k == 1:
             lines += ["    target:", "      <<: *t", f"      value: {rng.randint(1, 99)}"]
@@ -56,8 +65,11 @@ def team(i: int, rng: random.Random) -> str:
         elif rng.random() < 0.7:
             lines.append(f"    target: {{value: {rng.randint(1, 99)}, direction: decrease}}")
         if rng.random() < 0.8:
-            lines += ["    timeframe:", "      start: 2026-01-01",
-                      f"      end: 202{rng.choice('56')}-0{rng.randint(1, 9)}-1{k}"]
+            lines += [
+                "    timeframe:",
+                "      start: 2026-01-01",
+                f"      end: 202{rng.choice('56')}-0{rng.randint(1, 9)}-1{k}",
+            ]
             if rng.random() < 0.7:
                 lines.append("      review: monthly")
         lines.append(f"    inputs: [m{i}-0, m{i}-{rng.randint(0, 2)}]")
@@ -70,11 +82,15 @@ def team(i: int, rng: random.Random) -> str:
         text = text.replace("direction: increase", "direction: upward", 1)
         text = text.replace("    name: Metric 0", "    name: Metric 0\n    unit: [usd]", 1)
     elif kind == 2:  # a duplicate key, deep
-        text = text.replace("      start: 2026-01-01", "      start: 2026-01-01\n      start: 2026-02-01", 1)
+        text = text.replace(
+            "      start: 2026-01-01", "      start: 2026-01-01\n      start: 2026-02-01", 1
+        )
     elif kind == 3:  # a near-miss reference to another file's goal
         text = text.replace(f"goal: g{i}\n", f"goal: [g{i}, g{group + 1}x]\n", 1)
     elif kind == 4:  # suppressions, one used and one not
-        text = text.replace(f"  - id: k{i}-0\n", f"  - id: k{i}-0  # kpispec: disable=KS104,KS107\n", 1)
+        text = text.replace(
+            f"  - id: k{i}-0\n", f"  - id: k{i}-0  # kpispec: disable=KS104,KS107\n", 1
+        )
         text += "# kpispec: disable-file=KS204\n"
     elif kind == 5 and i % 20 == 5:  # not YAML at all
         text = text.replace("goals:\n", "goals: [\n", 1)
@@ -178,11 +194,16 @@ def test_positions_follow_aliases_and_merge_keys_across(how):
 def test_auto_jobs_is_one_for_small_runs(tmp_path):
     small = [write(tmp_path / f"f{i}.yaml", "kpispec: 1\n") for i in range(5)]
     assert pool_module.auto_jobs(small) == 1
-    many = [write(tmp_path / f"g{i}.yaml", "kpispec: 1\n") for i in range(pool_module.AUTO_JOBS_MIN_FILES)]
+    many = [
+        write(tmp_path / f"g{i}.yaml", "kpispec: 1\n")
+        for i in range(pool_module.AUTO_JOBS_MIN_FILES)
+    ]
     assert pool_module.auto_jobs(many) == 1  # many files, but well under the size
     for path in many[:30]:
         path.write_text("#" * (pool_module.AUTO_JOBS_MIN_BYTES // 20))
-    assert pool_module.auto_jobs(many) == max(1, min(pool_module._cores(), pool_module.MAX_AUTO_JOBS))
+    assert pool_module.auto_jobs(many) == max(
+        1, min(pool_module._cores(), pool_module.MAX_AUTO_JOBS)
+    )
 
 
 def test_no_process_pool_falls_back_to_this_process(catalog, monkeypatch):
@@ -200,7 +221,9 @@ def test_no_process_pool_falls_back_to_this_process(catalog, monkeypatch):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=25)
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=25,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -218,8 +241,10 @@ def test_json_render_writes_what_json_dumps_writes(catalog, where, tmp_path):
     folder = {"catalog": catalog, "clean": REPO / "examples" / "clean", "nothing": tmp_path}[where]
     result = lint_module.lint([str(folder)], load_config(cwd=folder), cwd=folder)
     assert (where == "nothing") == (not result.entries)
-    assert json_format.render(result) == json.dumps(
-        json_format.document(result), indent=2, ensure_ascii=False) + "\n"
+    assert (
+        json_format.render(result)
+        == json.dumps(json_format.document(result), indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 def test_json_encoder_hands_other_values_to_json_dumps():
@@ -236,9 +261,40 @@ def test_near_miss_is_what_difflib_suggests(known, wrong):
     assert _NearMiss(known).best(wrong, 0.75) == (expected[0] if expected else None)
 
 
-SCALARS = ["", "~", "null", "Null", "true", "False", "yes", "on", "0x1F", "0o17", "017", "1_000",
-           "-1", "+1", ".5", "-.inf", ".NaN", "1e3", "2026-01-01", "2026-1-1", "<<", "=",
-           "12:30", "1.0.0", "nan", "t", "team", "f00", "n/a", "-x", ".", "+"]
+SCALARS = [
+    "",
+    "~",
+    "null",
+    "Null",
+    "true",
+    "False",
+    "yes",
+    "on",
+    "0x1F",
+    "0o17",
+    "017",
+    "1_000",
+    "-1",
+    "+1",
+    ".5",
+    "-.inf",
+    ".NaN",
+    "1e3",
+    "2026-01-01",
+    "2026-1-1",
+    "<<",
+    "=",
+    "12:30",
+    "1.0.0",
+    "nan",
+    "t",
+    "team",
+    "f00",
+    "n/a",
+    "-x",
+    ".",
+    "+",
+]
 
 
 def test_scalar_shortcut_resolves_as_ruamel_does():
@@ -264,8 +320,13 @@ def test_scalar_shortcut_resolves_as_ruamel_does():
 # the scalars ruamel loads as something JSON has no type for (a date, a float that is
 # not finite), or as a float, and what kpispec loads them as: a finite float as that
 # float, the others as their text
-NOT_AS_RUAMEL = {".5": 0.5, "-.inf": "-.inf", ".NaN": ".NaN", "1e3": 1000.0,
-                 "2026-01-01": "2026-01-01"}
+NOT_AS_RUAMEL = {
+    ".5": 0.5,
+    "-.inf": "-.inf",
+    ".NaN": ".NaN",
+    "1e3": 1000.0,
+    "2026-01-01": "2026-01-01",
+}
 
 
 def test_pool_and_this_process_share_the_files_and_leave_no_spool(catalog, monkeypatch, tmp_path):
@@ -301,8 +362,9 @@ def test_jobs_2_on_a_large_catalog_loads_in_a_worker(catalog, monkeypatch, tmp_p
     monkeypatch.setattr(pool_module, "_load_chunk", logged)
     assert pool_module._pool_context().get_start_method() == "fork"
     config = load_config(cwd=catalog)
-    result = lint_module.lint(["kpis"], config, cwd=catalog, jobs=2,
-                              today=datetime.date(2026, 6, 1))
+    result = lint_module.lint(
+        ["kpis"], config, cwd=catalog, jobs=2, today=datetime.date(2026, 6, 1)
+    )
     assert len(result.files) == FILES + 2
     rows = [line.split() for line in log.read_text().splitlines()]
     assert rows, "no chunk went to a worker"
@@ -310,12 +372,13 @@ def test_jobs_2_on_a_large_catalog_loads_in_a_worker(catalog, monkeypatch, tmp_p
     assert len(pids) == 1 and os.getpid() not in pids  # jobs=2: one worker, not this process
     # 242 files, 2 jobs: chunks of 31 files (the last of 25); the worker's come first
     size = 31
-    names = sorted(p.relative_to(catalog).as_posix()
-                   for p in (catalog / "kpis").rglob("*.yaml"))
+    names = sorted(p.relative_to(catalog).as_posix() for p in (catalog / "kpis").rglob("*.yaml"))
     assert [int(n) for _, n, _ in rows] == [size] * len(rows)
     assert [first for _, _, first in rows] == [
-        names[i * size].rsplit("/", 1)[1] for i in range(len(rows))]
+        names[i * size].rsplit("/", 1)[1] for i in range(len(rows))
+    ]
     assert len(rows) < 8  # and this process took at least the last chunk
     # what the worker sent back is what was loaded: every file's findings, in order
     assert {f.path for f in result.findings if f.code == "KS003"} == {
-        f"kpis/team-{i // 50}/t{i:04d}.yaml" for i in range(FILES) if i % 10 == 2}
+        f"kpis/team-{i // 50}/t{i:04d}.yaml" for i in range(FILES) if i % 10 == 2
+    }

@@ -36,8 +36,9 @@ kpis:
     data_source: {system: hubspot}
 """
 
-LEGACY_FIXED_LEADS = LEGACY.replace("{value: 100, direction: increase}",
-                                    "{value: 100, direction: increase, baseline: 60}")
+LEGACY_FIXED_LEADS = LEGACY.replace(
+    "{value: 100, direction: increase}", "{value: 100, direction: increase, baseline: 60}"
+)
 
 NEW_KPI = """
   - id: signups
@@ -106,7 +107,8 @@ def test_a_baseline_hides_what_it_records_and_reports_what_is_fixed(tmp_path):
         '  {"code": "KS202", "entry": "revenue", "key": [], "path": "kpis/goals.yaml"},\n'
         '  {"code": "KS107", "entry": "leads", "key": ["target"], "path": "kpis/legacy.yaml"},\n'
         '  {"code": "KS102", "entry": "visits", "key": [], "path": "kpis/legacy.yaml"}\n'
-        ']}\n')
+        "]}\n"
+    )
 
     proc, doc = lint(root, env, "--baseline", "baseline.json")
     assert proc.returncode == 0 and rows(doc) == [] and proc.stderr == ""
@@ -118,16 +120,21 @@ def test_a_baseline_hides_what_it_records_and_reports_what_is_fixed(tmp_path):
     assert doc["findings"][0]["severity"] == "info"
     assert doc["findings"][0]["message"] == (
         "the baseline entry KS107 at 'leads' in kpis/legacy.yaml matches no finding any "
-        "more; remove it (--write-baseline rewrites the file)")
+        "more; remove it (--write-baseline rewrites the file)"
+    )
 
     # a run on another file leaves the entries about legacy.yaml alone
     proc, doc = lint(root, env, "--baseline", "baseline.json", "kpis/goals.yaml")
     assert rows(doc) == []
     # fixing visits too makes the goal's KS202 go (two KPIs): the whole file is stale
-    write(root / "kpis" / "legacy.yaml", LEGACY_FIXED_LEADS.replace(
-        "    timeframe: {end: 2026-12-31, review: monthly}\n    data_source: {system: analytics}",
-        "    target: {value: 9000, direction: increase, baseline: 7000}\n"
-        "    timeframe: {end: 2026-12-31, review: monthly}\n    data_source: {system: analytics}"))
+    write(
+        root / "kpis" / "legacy.yaml",
+        LEGACY_FIXED_LEADS.replace(
+            "    timeframe: {end: 2026-12-31, review: monthly}\n    data_source: {system: analytics}",
+            "    target: {value: 9000, direction: increase, baseline: 7000}\n"
+            "    timeframe: {end: 2026-12-31, review: monthly}\n    data_source: {system: analytics}",
+        ),
+    )
     proc, doc = lint(root, env, "--baseline", "baseline.json")
     assert rows(doc) == [("baseline.json", line, 3, "KS902", None) for line in (2, 3, 4)]
 
@@ -146,9 +153,12 @@ def test_a_file_that_is_not_a_baseline_is_one_line_and_exit_2(tmp_path):
     write(root / "baseline.json", '{"version": 7, "findings": []}\n')
     proc = run_kpispec(["lint", "--baseline", "baseline.json"], root, env)
     assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr == ("kpispec: baseline.json: not a kpispec baseline of version 1 "
-                           "(write one with --write-baseline)\n")
+    assert proc.stderr == (
+        "kpispec: baseline.json: not a kpispec baseline of version 1 "
+        "(write one with --write-baseline)\n"
+    )
     proc = run_kpispec(["lint", "--baseline", "missing.json"], root, env)
     assert proc.returncode == 2
-    assert proc.stderr == ("kpispec: missing.json: cannot read the baseline: No such file "
-                           "or directory\n")
+    assert proc.stderr == (
+        "kpispec: missing.json: cannot read the baseline: No such file or directory\n"
+    )

@@ -33,8 +33,7 @@ def test_values_and_positions():
 
 def test_yaml_12_scalars():
     loaded = load_text("a: on\nb: yes\nc: true\nd: ~\ne: 1.5\nf: '7'\ng: 0o17\n")
-    assert loaded.data == {"a": "on", "b": "yes", "c": True, "d": None, "e": 1.5, "f": "7",
-                           "g": 15}
+    assert loaded.data == {"a": "on", "b": "yes", "c": True, "d": None, "e": 1.5, "f": "7", "g": 15}
 
 
 def test_duplicate_key_is_a_problem_and_the_first_is_kept():

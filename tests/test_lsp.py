@@ -15,11 +15,10 @@ pytest_lsp = pytest.importorskip("pytest_lsp")
 pytest.importorskip("pygls")
 pytest_asyncio = pytest.importorskip("pytest_asyncio")
 
+from conftest import TODAY, write  # noqa: E402
 from lsprotocol import types as T  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
 from pytest_lsp import ClientServerConfig  # noqa: E402
-
-from conftest import TODAY, write  # noqa: E402
 
 GOALS = """
 kpispec: 1
@@ -63,11 +62,14 @@ def catalog(tmp_path: Path) -> Path:
 async def start(debounce: int = 20):
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "kpispec", "lsp"],
-        server_env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        server_env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     client = await config.start()
-    await client.initialize_session(T.InitializeParams(
-        capabilities=T.ClientCapabilities(),
-        initialization_options={"debounceMs": debounce}))
+    await client.initialize_session(
+        T.InitializeParams(
+            capabilities=T.ClientCapabilities(), initialization_options={"debounceMs": debounce}
+        )
+    )
     return client
 
 
@@ -81,15 +83,23 @@ async def client():
 
 def open_file(client, path: Path, text: str | None = None, version: int = 1) -> str:
     text = path.read_text(encoding="utf-8") if text is None else text
-    client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
-        uri=uri(path), language_id="yaml", version=version, text=text)))
+    client.text_document_did_open(
+        T.DidOpenTextDocumentParams(
+            text_document=T.TextDocumentItem(
+                uri=uri(path), language_id="yaml", version=version, text=text
+            )
+        )
+    )
     return uri(path)
 
 
 def replace_all(client, doc: str, text: str, version: int) -> None:
-    client.text_document_did_change(T.DidChangeTextDocumentParams(
-        text_document=T.VersionedTextDocumentIdentifier(uri=doc, version=version),
-        content_changes=[T.TextDocumentContentChangeWholeDocument(text=text)]))
+    client.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            text_document=T.VersionedTextDocumentIdentifier(uri=doc, version=version),
+            content_changes=[T.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
 
 
 async def until(check, timeout: float = 20.0):
@@ -119,8 +129,9 @@ async def test_diagnostics_ranges_edits_and_cross_file_links(client, catalog):
     assert ks102.source == "kpispec"
     assert "has no target.value" in ks102.message
     # line 3 of the file, "  - id: arr": from the entry's first key to the end of its value
-    assert ks102.range == T.Range(start=T.Position(line=2, character=4),
-                                  end=T.Position(line=2, character=11))
+    assert ks102.range == T.Range(
+        start=T.Position(line=2, character=4), end=T.Position(line=2, character=11)
+    )
 
     # fix it in the buffer, without saving: the diagnostic goes
     fixed = SALES.lstrip("\n").replace("    timeframe:\n", TARGET + "    timeframe:\n")
@@ -140,8 +151,9 @@ async def test_diagnostics_ranges_edits_and_cross_file_links(client, catalog):
     assert ks005.range.end == T.Position(line=4, character=12)
 
     # closing a file clears its diagnostics; the file as saved counts again for the rest
-    client.text_document_did_close(T.DidCloseTextDocumentParams(
-        text_document=T.TextDocumentIdentifier(uri=goals_uri)))
+    client.text_document_did_close(
+        T.DidCloseTextDocumentParams(text_document=T.TextDocumentIdentifier(uri=goals_uri))
+    )
     await until(lambda: codes(client, goals_uri) == [])
     await until(lambda: codes(client, sales_uri) == [])
 
@@ -153,55 +165,82 @@ async def test_hover_definition_references(client, catalog):
     await until(lambda: client.diagnostics.get(sales_uri))
     at_goal = T.Position(line=4, character=11)  # "    goal: g1"
 
-    hover = await client.text_document_hover_async(T.HoverParams(
-        text_document=T.TextDocumentIdentifier(uri=sales_uri), position=at_goal))
+    hover = await client.text_document_hover_async(
+        T.HoverParams(text_document=T.TextDocumentIdentifier(uri=sales_uri), position=at_goal)
+    )
     text = hover.contents.value
     assert "**goal** `g1` — Grow the business" in text
     assert "kpis/goals.yaml:3" in text
     assert "KPI `arr` (goal)" in text  # who links to it
-    hover = await client.text_document_hover_async(T.HoverParams(
-        text_document=T.TextDocumentIdentifier(uri=sales_uri),
-        position=T.Position(line=2, character=9)))  # the id itself
+    hover = await client.text_document_hover_async(
+        T.HoverParams(
+            text_document=T.TextDocumentIdentifier(uri=sales_uri),
+            position=T.Position(line=2, character=9),
+        )
+    )  # the id itself
     assert "**KPI** `arr`" in hover.contents.value
     assert "merely a metric** — lacks target" in hover.contents.value
-    hover = await client.text_document_hover_async(T.HoverParams(
-        text_document=T.TextDocumentIdentifier(uri=sales_uri),
-        position=T.Position(line=2, character=33)))  # KS107 in the suppression comment
+    hover = await client.text_document_hover_async(
+        T.HoverParams(
+            text_document=T.TextDocumentIdentifier(uri=sales_uri),
+            position=T.Position(line=2, character=33),
+        )
+    )  # KS107 in the suppression comment
     assert "KS107" in hover.contents.value and "baseline" in hover.contents.value
     assert "Default severity: warning" in hover.contents.value
 
-    found = await client.text_document_definition_async(T.DefinitionParams(
-        text_document=T.TextDocumentIdentifier(uri=sales_uri), position=at_goal))
-    assert [(loc.uri, loc.range) for loc in found] == [(uri(goals), T.Range(
-        start=T.Position(line=2, character=8), end=T.Position(line=2, character=10)))]
+    found = await client.text_document_definition_async(
+        T.DefinitionParams(text_document=T.TextDocumentIdentifier(uri=sales_uri), position=at_goal)
+    )
+    assert [(loc.uri, loc.range) for loc in found] == [
+        (
+            uri(goals),
+            T.Range(start=T.Position(line=2, character=8), end=T.Position(line=2, character=10)),
+        )
+    ]
 
-    refs = await client.text_document_references_async(T.ReferenceParams(
-        text_document=T.TextDocumentIdentifier(uri=sales_uri), position=at_goal,
-        context=T.ReferenceContext(include_declaration=True)))
-    assert sorted((loc.uri, loc.range.start.line, loc.range.start.character,
-                   loc.range.end.character) for loc in refs) == sorted([
-        (uri(goals), 2, 8, 10), (sales_uri, 4, 10, 12)])
+    refs = await client.text_document_references_async(
+        T.ReferenceParams(
+            text_document=T.TextDocumentIdentifier(uri=sales_uri),
+            position=at_goal,
+            context=T.ReferenceContext(include_declaration=True),
+        )
+    )
+    assert sorted(
+        (loc.uri, loc.range.start.line, loc.range.start.character, loc.range.end.character)
+        for loc in refs
+    ) == sorted([(uri(goals), 2, 8, 10), (sales_uri, 4, 10, 12)])
 
 
 @pytest.mark.asyncio
 async def test_completion(client, catalog):
-    write(catalog / "kpispec.toml", f"""
+    write(
+        catalog / "kpispec.toml",
+        f"""
         today = {TODAY}
         [policy]
         owners = ["finance", "growth-team"]
         data-sources = ["stripe", "warehouse"]
-    """)
+    """,
+    )
     sales = catalog / "kpis" / "sales.yaml"
-    text = SALES.lstrip("\n").replace("    goal: g1\n", "    goal: \n").replace(
-        "    timeframe:\n", "    target:\n      direction: \n    timeframe:\n") + "    \n"
+    text = (
+        SALES.lstrip("\n")
+        .replace("    goal: g1\n", "    goal: \n")
+        .replace("    timeframe:\n", "    target:\n      direction: \n    timeframe:\n")
+        + "    \n"
+    )
     sales_uri = open_file(client, sales, text)
     await until(lambda: client.diagnostics.get(sales_uri))
     lines = text.split("\n")
 
     async def complete(line: int, character: int) -> dict:
-        result = await client.text_document_completion_async(T.CompletionParams(
-            text_document=T.TextDocumentIdentifier(uri=sales_uri),
-            position=T.Position(line=line, character=character)))
+        result = await client.text_document_completion_async(
+            T.CompletionParams(
+                text_document=T.TextDocumentIdentifier(uri=sales_uri),
+                position=T.Position(line=line, character=character),
+            )
+        )
         return {item.label: item for item in result.items}
 
     goal_line = lines.index("    goal: ")
@@ -226,9 +265,13 @@ async def test_code_action_adds_a_suppression(client, catalog):
     sales = catalog / "kpis" / "sales.yaml"
     sales_uri = open_file(client, sales)
     found = await until(lambda: client.diagnostics.get(sales_uri))
-    actions = await client.text_document_code_action_async(T.CodeActionParams(
-        text_document=T.TextDocumentIdentifier(uri=sales_uri), range=found[0].range,
-        context=T.CodeActionContext(diagnostics=list(found))))
+    actions = await client.text_document_code_action_async(
+        T.CodeActionParams(
+            text_document=T.TextDocumentIdentifier(uri=sales_uri),
+            range=found[0].range,
+            context=T.CodeActionContext(diagnostics=list(found)),
+        )
+    )
     titles = [action.title for action in actions]
     assert "Disable KS102 for this entry (# kpispec: disable=KS102)" in titles
     entry = next(a for a in actions if "this entry" in a.title)
@@ -255,28 +298,38 @@ async def test_broken_buffer_and_malformed_requests_leave_it_serving(client, cat
     sales_uri = open_file(client, sales)
     await until(lambda: client.diagnostics.get(sales_uri))
     replace_all(client, sales_uri, "kpispec: 1\nkpis: [\n  - id: x\n", 2)
-    found = await until(lambda: codes(client, sales_uri) == ["KS001"]
-                        and client.diagnostics[sales_uri])
+    found = await until(
+        lambda: codes(client, sales_uri) == ["KS001"] and client.diagnostics[sales_uri]
+    )
     assert "YAML" in found[0].message or "yaml" in found[0].message
 
     # on the wire: a body that is not JSON, a request whose params make no sense, and
     # one for a method nobody has (sent as raw bytes: the client would refuse them)
-    for body in (b"{this is not json", b'{"jsonrpc": "2.0", "id": 90001, "method": '
-                 b'"textDocument/hover", "params": {"bogus": true}}',
-                 b'{"jsonrpc": "2.0", "id": 90002, "method": "kpispec/nothing", "params": {}}'):
+    for body in (
+        b"{this is not json",
+        b'{"jsonrpc": "2.0", "id": 90001, "method": '
+        b'"textDocument/hover", "params": {"bogus": true}}',
+        b'{"jsonrpc": "2.0", "id": 90002, "method": "kpispec/nothing", "params": {}}',
+    ):
         client._server.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
     await client._server.stdin.drain()
     # a request about a document that is not open: handled, logged, answered empty
-    result = await client.text_document_hover_async(T.HoverParams(
-        text_document=T.TextDocumentIdentifier(uri=uri(catalog / "nowhere.yaml")),
-        position=T.Position(line=0, character=0)))
+    result = await client.text_document_hover_async(
+        T.HoverParams(
+            text_document=T.TextDocumentIdentifier(uri=uri(catalog / "nowhere.yaml")),
+            position=T.Position(line=0, character=0),
+        )
+    )
     assert result is None or result.contents
     # still serving: a fixed buffer is checked again
     replace_all(client, sales_uri, SALES.lstrip("\n"), 3)
     await until(lambda: codes(client, sales_uri) == ["KS102", "KS901"])
-    hover = await client.text_document_hover_async(T.HoverParams(
-        text_document=T.TextDocumentIdentifier(uri=sales_uri),
-        position=T.Position(line=4, character=11)))
+    hover = await client.text_document_hover_async(
+        T.HoverParams(
+            text_document=T.TextDocumentIdentifier(uri=sales_uri),
+            position=T.Position(line=4, character=11),
+        )
+    )
     assert "`g1`" in hover.contents.value
 
 
@@ -293,9 +346,12 @@ async def test_a_large_catalog_is_indexed_in_the_background(catalog):
         doc = open_file(client, paths[123])
         started = time.monotonic()
         # answered at once, while the catalog is read (keys need no catalog)
-        result = await client.text_document_completion_async(T.CompletionParams(
-            text_document=T.TextDocumentIdentifier(uri=doc),
-            position=T.Position(line=0, character=0)))
+        result = await client.text_document_completion_async(
+            T.CompletionParams(
+                text_document=T.TextDocumentIdentifier(uri=doc),
+                position=T.Position(line=0, character=0),
+            )
+        )
         answered = time.monotonic() - started
         assert "goals" in {item.label for item in result.items} or result.items is not None
         indexed = [m for m in client.log_messages if "indexed" in m.message]
@@ -320,32 +376,53 @@ def test_without_pygls_it_says_how_to_install(tmp_path):
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name.split('.')[0] in ('pygls', 'lsprotocol'):\n"
         "            raise ImportError(name)\n"
-        "sys.meta_path.insert(0, Block())\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(blocker)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
-    proc = subprocess.run([sys.executable, "-m", "kpispec", "lsp"], capture_output=True,
-                          text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(blocker)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+        ),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "kpispec", "lsp"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert proc.stderr == "kpispec: kpispec lsp needs pygls 2 and lsprotocol: " \
-                          "pip install 'kpispec[lsp]'\n"
+    assert (
+        proc.stderr == "kpispec: kpispec lsp needs pygls 2 and lsprotocol: "
+        "pip install 'kpispec[lsp]'\n"
+    )
 
 
 @pytest.mark.asyncio
 async def test_code_action_applies_the_rules_fix(client, catalog):
     pytest.importorskip("kpispec.authoring.fixer")
     sales = catalog / "kpis" / "sales.yaml"
-    text = SALES.lstrip("\n").replace("    timeframe:\n", "    traget: {value: 10}\n    timeframe:\n")
+    text = SALES.lstrip("\n").replace(
+        "    timeframe:\n", "    traget: {value: 10}\n    timeframe:\n"
+    )
     sales_uri = open_file(client, sales, text)
-    found = await until(lambda: [d for d in client.diagnostics.get(sales_uri, ())
-                                 if d.code == "KS002"])
-    actions = await client.text_document_code_action_async(T.CodeActionParams(
-        text_document=T.TextDocumentIdentifier(uri=sales_uri), range=found[0].range,
-        context=T.CodeActionContext(diagnostics=found)))
+    found = await until(
+        lambda: [d for d in client.diagnostics.get(sales_uri, ()) if d.code == "KS002"]
+    )
+    actions = await client.text_document_code_action_async(
+        T.CodeActionParams(
+            text_document=T.TextDocumentIdentifier(uri=sales_uri),
+            range=found[0].range,
+            context=T.CodeActionContext(diagnostics=found),
+        )
+    )
     fix = next(a for a in actions if a.title.startswith("Fix KS002"))
     [edit] = fix.edit.changes[sales_uri]
     line = text.split("\n").index("    traget: {value: 10}")
     assert edit.new_text == "target"
-    assert edit.range == T.Range(start=T.Position(line=line, character=4),
-                                 end=T.Position(line=line, character=10))
+    assert edit.range == T.Range(
+        start=T.Position(line=line, character=4), end=T.Position(line=line, character=10)
+    )
     assert sales.read_text(encoding="utf-8") == SALES.lstrip("\n")  # the server wrote nothing

@@ -40,8 +40,9 @@ def test_incremental_checks_agree_with_lint_after_every_edit(tmp_path):
         lambda t: t.replace("    target:\n", "    traget:\n", 1),  # schema, class
         lambda t: t.replace("kpis:\n", "kpis: [\n", 1),  # unparsable
         lambda t: t.replace("kpis: [\n", "kpis:\n", 1),
-        lambda t: t.replace("  - id: t00003-kpi-1\n", "  - id: t00003-kpi-1  # kpispec: "
-                            "disable=KS107,KS304\n", 1),
+        lambda t: t.replace(
+            "  - id: t00003-kpi-1\n", "  - id: t00003-kpi-1  # kpispec: disable=KS107,KS304\n", 1
+        ),
         lambda t: t.replace("t00011-metric-0", "t00010-metric-0", 1),  # a duplicate id
         lambda t: t + "  - id: extra\n    name: Extra\n",
     ]
@@ -70,8 +71,9 @@ def test_token_ranges():
 
 
 def test_cursor_context():
-    lines = tx.split_lines("kpispec: 1\nkpis:\n- id: a\n  target:\n    direction: up\n"
-                           "  inputs:\n    - m1\n  \n")
+    lines = tx.split_lines(
+        "kpispec: 1\nkpis:\n- id: a\n  target:\n    direction: up\n  inputs:\n    - m1\n  \n"
+    )
     ctx = tx.context_at(lines, 4, 16)
     assert (ctx.path, ctx.key, ctx.in_value) == (("kpis", "-", "target"), "direction", True)
     ctx = tx.context_at(lines, 6, 7)

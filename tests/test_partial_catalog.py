@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import TODAY, lint_json, run_kpispec, write
 
 GOALS = """
@@ -64,8 +63,10 @@ def project(tmp_path: Path) -> Path:
 
 
 def found(doc: dict) -> list[tuple]:
-    return [(f["code"], f["severity"], f["path"], f["entry"], f["line"], f["column"],
-             f["message"]) for f in doc["findings"]]
+    return [
+        (f["code"], f["severity"], f["path"], f["entry"], f["line"], f["column"], f["message"])
+        for f in doc["findings"]
+    ]
 
 
 def test_goal_and_metric_findings_name_the_file_that_could_not_be_read(project):
@@ -74,14 +75,28 @@ def test_goal_and_metric_findings_name_the_file_that_could_not_be_read(project):
     only goals.kpi.yaml is linted)."""
     doc = lint_json(["goals.kpi.yaml"], project)
     assert found(doc) == [
-        ("KS203", "warning", "goals.kpi.yaml", "uptime", 3, 5,
-         "goal 'uptime' has no KPI (nor has any goal below it); add a KPI with goal: uptime "
-         "(a KPI of it, or a goal below it, may be in sre.kpi.yaml, which could not be "
-         "read: fix that file first)"),
-        ("KS204", "info", "goals.kpi.yaml", "error-rate", 7, 5,
-         "metric 'error-rate' feeds no KPI; add feeds: [<kpi id>] (or list it in a KPI's "
-         "inputs:), or remove it (a KPI's inputs: may name it in sre.kpi.yaml, which could "
-         "not be read: fix that file first)"),
+        (
+            "KS203",
+            "warning",
+            "goals.kpi.yaml",
+            "uptime",
+            3,
+            5,
+            "goal 'uptime' has no KPI (nor has any goal below it); add a KPI with goal: uptime "
+            "(a KPI of it, or a goal below it, may be in sre.kpi.yaml, which could not be "
+            "read: fix that file first)",
+        ),
+        (
+            "KS204",
+            "info",
+            "goals.kpi.yaml",
+            "error-rate",
+            7,
+            5,
+            "metric 'error-rate' feeds no KPI; add feeds: [<kpi id>] (or list it in a KPI's "
+            "inputs:), or remove it (a KPI's inputs: may name it in sre.kpi.yaml, which could "
+            "not be read: fix that file first)",
+        ),
     ]
 
 
@@ -91,7 +106,8 @@ def test_several_unreadable_files_are_counted(project):
     (finding,) = doc["findings"]
     assert finding["message"].endswith(
         "(a KPI of it, or a goal below it, may be in ops.kpi.yaml and 1 more, which could "
-        "not be read: fix those files first)")
+        "not be read: fix those files first)"
+    )
 
 
 def test_a_catalog_read_in_full_gets_the_plain_findings(project):
@@ -100,9 +116,10 @@ def test_a_catalog_read_in_full_gets_the_plain_findings(project):
     messages = {f["code"]: f["message"] for f in doc["findings"]}
     assert messages == {
         "KS203": "goal 'uptime' has no KPI (nor has any goal below it); add a KPI with "
-                 "goal: uptime",
+        "goal: uptime",
         "KS204": "metric 'error-rate' feeds no KPI; add feeds: [<kpi id>] (or list it in "
-                 "a KPI's inputs:), or remove it"}
+        "a KPI's inputs:), or remove it",
+    }
 
 
 def test_too_few_kpis_name_the_file_that_could_not_be_read(project):
@@ -110,35 +127,61 @@ def test_too_few_kpis_name_the_file_that_could_not_be_read(project):
     (the policy's minimum) keep their severity and say so."""
     write(project / "latency.kpi.yaml", ONE_KPI)
     write(project / "kpispec.toml", "[policy]\nmin-kpis-per-goal = 2\n")
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, "--select", "KS202,KS404",
-                        "goals.kpi.yaml"], project)
+    proc = run_kpispec(
+        ["lint", "--format", "json", "--today", TODAY, "--select", "KS202,KS404", "goals.kpi.yaml"],
+        project,
+    )
     assert proc.returncode == 1, proc.stderr  # KS404 is an error
     assert found(json.loads(proc.stdout)) == [
-        ("KS202", "warning", "goals.kpi.yaml", "uptime", 3, 5,
-         "goal 'uptime' is measured by one KPI only ('latency'), which invites gaming it "
-         "(Goodhart's law); add a second KPI that balances it (another KPI of it may be in "
-         "sre.kpi.yaml, which could not be read: fix that file first)"),
-        ("KS404", "error", "goals.kpi.yaml", "uptime", 3, 5,
-         "goal 'uptime' has 1 KPI (latency); the team policy requires at least 2. Add KPIs "
-         "with goal: uptime (more KPIs of it may be in sre.kpi.yaml, which could not be "
-         "read: fix that file first)"),
+        (
+            "KS202",
+            "warning",
+            "goals.kpi.yaml",
+            "uptime",
+            3,
+            5,
+            "goal 'uptime' is measured by one KPI only ('latency'), which invites gaming it "
+            "(Goodhart's law); add a second KPI that balances it (another KPI of it may be in "
+            "sre.kpi.yaml, which could not be read: fix that file first)",
+        ),
+        (
+            "KS404",
+            "error",
+            "goals.kpi.yaml",
+            "uptime",
+            3,
+            5,
+            "goal 'uptime' has 1 KPI (latency); the team policy requires at least 2. Add KPIs "
+            "with goal: uptime (more KPIs of it may be in sre.kpi.yaml, which could not be "
+            "read: fix that file first)",
+        ),
     ]
 
 
 def test_too_many_kpis_stands_as_it_is(project):
     """More KPIs can only make "too many" worse: KS201 names no unreadable file."""
-    text = ONE_KPI + "".join(ONE_KPI.split("kpis:\n")[1].replace("latency", name)
-                             for name in ("errors", "saturation"))
+    text = ONE_KPI + "".join(
+        ONE_KPI.split("kpis:\n")[1].replace("latency", name) for name in ("errors", "saturation")
+    )
     write(project / "latency.kpi.yaml", text)
     write(project / "kpispec.toml", "max-kpis = 2\n")
     doc = lint_json(["latency.kpi.yaml", "--select", "KS201"], project)
     assert found(doc) == [
-        ("KS201", "error", "latency.kpi.yaml", "latency", 3, 5,
-         "scope 'default' has 3 KPIs, more than 2; keep the few that matter and move the "
-         "others under metrics:")]
+        (
+            "KS201",
+            "error",
+            "latency.kpi.yaml",
+            "latency",
+            3,
+            5,
+            "scope 'default' has 3 KPIs, more than 2; keep the few that matter and move the "
+            "others under metrics:",
+        )
+    ]
 
 
 # -- kpispec report: the files it could not read, whatever is selected ------------------------
+
 
 def report_tail(project: Path, *args: str) -> list[str]:
     proc = run_kpispec(["report", "--today", TODAY, *args], project)
@@ -151,13 +194,15 @@ def test_report_says_one_file_could_not_be_read(project, args):
     assert report_tail(project, *args) == [
         "1 entry: 0 KPIs, 1 metric",
         "1 file could not be read, so its entries are missing: sre.kpi.yaml ('kpispec "
-        "lint' says why)"]
+        "lint' says why)",
+    ]
 
 
 def test_report_says_two_files_could_not_be_read(project):
     write(project / "ops.kpi.yaml", "- id: on-call\n")
     assert report_tail(project, "--ignore", "KS001,KS002")[-1] == (
         "2 files could not be read, so their entries are missing: ops.kpi.yaml, "
-        "sre.kpi.yaml ('kpispec lint' says why)")
+        "sre.kpi.yaml ('kpispec lint' says why)"
+    )
     proc = run_kpispec(["report", "--format", "json", "--ignore", "KS001"], project)
     assert json.loads(proc.stdout)["unreadable"] == ["ops.kpi.yaml", "sre.kpi.yaml"]

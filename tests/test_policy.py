@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import TODAY, run_kpispec, write
+
 from kpispec.config import load_config
-from kpispec.errors import ConfigError
 from kpispec.config.policy import Policy, known_fields
+from kpispec.errors import ConfigError
 
 GOALS = """
 kpispec: 1
@@ -98,8 +98,11 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def where(findings: list[dict], code: str | None = None) -> list[tuple]:
-    return [(f["code"], f["path"], f["entry"], f["line"], f["column"]) for f in findings
-            if code is None or f["code"] == code]
+    return [
+        (f["code"], f["path"], f["entry"], f["line"], f["column"])
+        for f in findings
+        if code is None or f["code"] == code
+    ]
 
 
 def test_clean_catalog_passes_the_policy(project, lint):
@@ -113,13 +116,17 @@ def test_policy_loads_into_the_config(project):
     assert policy.data_sources_for("finance") == ("warehouse",)
     assert policy.data_sources_for("sales") == ("warehouse", "stripe")
     assert policy.required_for("kpi", "finance") == [
-        ("description", None), ("target.baseline", None), ("tags", None),
-        ("data_source.query", "finance")]
+        ("description", None),
+        ("target.baseline", None),
+        ("tags", None),
+        ("data_source.query", "finance"),
+    ]
     assert policy.required_for("metric", "finance") == []
     assert policy.min_kpis_per_goal == 2
 
 
 # -- KS401 unknown-owner -------------------------------------------------------------------
+
 
 def test_unknown_owner_with_did_you_mean(project, lint):
     edit(project / "kpis" / "finance.yaml", "owner: finance-team", "owner: finanse-team")
@@ -144,16 +151,25 @@ def test_owner_compares_without_case_and_leading_at(project, lint):
     assert lint(project) == (0, [])
 
 
-@pytest.mark.parametrize("name, text", [
-    ("owners.yaml", "# the teams\n- finance-team\n- ceo@example.com\n"),
-    ("teams.yml", "finance-team: {slack: '#finance'}\nceo@example.com: {}\n"),
-    ("CODEOWNERS", "# comment line\n/kpis/finance/  @finance-team  # the money people\n"
-                   "[Leadership][1] ceo@example.com\n*.md @docs-team\n"),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("owners.yaml", "# the teams\n- finance-team\n- ceo@example.com\n"),
+        ("teams.yml", "finance-team: {slack: '#finance'}\nceo@example.com: {}\n"),
+        (
+            "CODEOWNERS",
+            "# comment line\n/kpis/finance/  @finance-team  # the money people\n"
+            "[Leadership][1] ceo@example.com\n*.md @docs-team\n",
+        ),
+    ],
+)
 def test_owners_file_yaml_list_mapping_or_codeowners(project, lint, name, text):
     write(project / "owners" / name, text)
-    edit(project / "kpispec.toml", 'owners = ["finance-team", "ceo@example.com"]',
-         f'owners-file = "owners/{name}"')
+    edit(
+        project / "kpispec.toml",
+        'owners = ["finance-team", "ceo@example.com"]',
+        f'owners-file = "owners/{name}"',
+    )
     assert lint(project) == (0, [])
     edit(project / "kpis" / "finance.yaml", "owner: finance-team", "owner: marketing")
     _, findings = lint(project)
@@ -162,14 +178,24 @@ def test_owners_file_yaml_list_mapping_or_codeowners(project, lint, name, text):
 
 
 def test_codeowners_takes_every_owner_and_no_pattern(project):
-    write(project / ".github" / "CODEOWNERS",
-          "# top comment\n* @org/all\n/kpis/ @org/finance alice@example.com # x @not-me\n"
-          "^[Optional Section] @org/docs\n\\#hash @org/hash\n")
-    edit(project / "kpispec.toml", 'owners = ["finance-team", "ceo@example.com"]',
-         'owners-file = ".github/CODEOWNERS"')
+    write(
+        project / ".github" / "CODEOWNERS",
+        "# top comment\n* @org/all\n/kpis/ @org/finance alice@example.com # x @not-me\n"
+        "^[Optional Section] @org/docs\n\\#hash @org/hash\n",
+    )
+    edit(
+        project / "kpispec.toml",
+        'owners = ["finance-team", "ceo@example.com"]',
+        'owners-file = ".github/CODEOWNERS"',
+    )
     policy = load_config(cwd=project).extra["policy"]
-    assert policy.owners == ("@org/all", "@org/finance", "alice@example.com", "@org/docs",
-                             "@org/hash")
+    assert policy.owners == (
+        "@org/all",
+        "@org/finance",
+        "alice@example.com",
+        "@org/docs",
+        "@org/hash",
+    )
     assert policy.owners_origin == ".github/CODEOWNERS"
 
 
@@ -182,9 +208,13 @@ def test_owners_list_and_file_together(project, lint):
 
 # -- KS402 unknown-data-source -------------------------------------------------------------
 
+
 def test_scope_data_sources_replace_the_global_list(project, lint):
-    edit(project / "kpis" / "finance.yaml", "system: warehouse, query: select nrr",
-         "system: stripe, query: select nrr")
+    edit(
+        project / "kpis" / "finance.yaml",
+        "system: warehouse, query: select nrr",
+        "system: stripe, query: select nrr",
+    )
     code, findings = lint(project)
     assert code == 1
     assert where(findings) == [("KS402", "kpis/finance.yaml", "nrr", 20, 19)]  # at system
@@ -193,7 +223,9 @@ def test_scope_data_sources_replace_the_global_list(project, lint):
 
 
 def test_global_data_sources_with_did_you_mean(project, lint):
-    write(project / "kpis" / "sales.yaml", """
+    write(
+        project / "kpis" / "sales.yaml",
+        """
         kpispec: 1
         scope: sales
         metrics:
@@ -205,7 +237,8 @@ def test_global_data_sources_with_did_you_mean(project, lint):
             name: Visits
             data_source: {system: stripe}
             feeds: [arr]
-        """)
+        """,
+    )
     _, findings = lint(project)
     assert where(findings) == [("KS402", "kpis/sales.yaml", "pipeline", 6, 19)]
     assert "did you mean 'stripe'?" in findings[0]["message"]
@@ -213,6 +246,7 @@ def test_global_data_sources_with_did_you_mean(project, lint):
 
 
 # -- KS403 missing-required-field ----------------------------------------------------------
+
 
 def test_required_fields_absent_or_empty(project, lint):
     path = project / "kpis" / "finance.yaml"
@@ -247,33 +281,45 @@ def test_required_baseline_is_one_error_not_also_the_ks107_warning(project, lint
 def test_required_field_a_built_in_error_reports_is_left_to_it(project, lint):
     """One absence, one finding: no target at all is KS102 (not also KS403 for
     target.baseline), no owner is KS104 even when the policy requires owner."""
-    edit(project / "kpispec.toml", 'required.kpi = ["description", "target.baseline", "tags"]',
-         'required.kpi = ["description", "target.baseline", "tags", "owner"]')
+    edit(
+        project / "kpispec.toml",
+        'required.kpi = ["description", "target.baseline", "tags"]',
+        'required.kpi = ["description", "target.baseline", "tags", "owner"]',
+    )
     path = project / "kpis" / "finance.yaml"
     edit(path, "    owner: finance-team\n    target: {value: 1.1", "    target: {value: 1.1")
     edit(path, "    target: {value: 1.1, direction: increase, baseline: 1.0}\n", "")
     _, findings = lint(project)
     assert {f["code"] for f in findings if f["entry"] == "nrr"} == {"KS102", "KS104"}
     assert "KS403" not in {f["code"] for f in findings}
-    edit(path, "    timeframe: {end: 2026-12-31, review: quarterly}",
-         "    owner: finance-team\n    target: {value: 1.1, direction: increase}\n"
-         "    timeframe: {end: 2026-12-31, review: quarterly}")
+    edit(
+        path,
+        "    timeframe: {end: 2026-12-31, review: quarterly}",
+        "    owner: finance-team\n    target: {value: 1.1, direction: increase}\n"
+        "    timeframe: {end: 2026-12-31, review: quarterly}",
+    )
     _, findings = lint(project)
     # a target without baseline: the policy makes it an error, at target:
     assert where(findings, "KS403") == [("KS403", "kpis/finance.yaml", "nrr", 18, 5)]
 
 
 def test_required_fields_of_metrics_and_goals(project, lint):
-    edit(project / "kpispec.toml", "min-kpis-per-goal = 2",
-         'min-kpis-per-goal = 2\nrequired.metric = ["owner", "data_source.system"]\n'
-         'required.goal = ["url"]')
-    write(project / "kpis" / "metrics.yaml", """
+    edit(
+        project / "kpispec.toml",
+        "min-kpis-per-goal = 2",
+        'min-kpis-per-goal = 2\nrequired.metric = ["owner", "data_source.system"]\n'
+        'required.goal = ["url"]',
+    )
+    write(
+        project / "kpis" / "metrics.yaml",
+        """
         kpispec: 1
         metrics:
           - id: new-mrr
             name: New MRR
             feeds: [arr]
-        """)
+        """,
+    )
     _, findings = lint(project)
     assert where(findings) == [
         ("KS403", "kpis/goals.yaml", "growth", 3, 5),
@@ -281,56 +327,79 @@ def test_required_fields_of_metrics_and_goals(project, lint):
         ("KS403", "kpis/metrics.yaml", "new-mrr", 3, 5),
         ("KS403", "kpis/metrics.yaml", "new-mrr", 3, 5),
     ]
-    assert "goal 'growth' has no url; the team policy requires it of every goal" \
+    assert (
+        "goal 'growth' has no url; the team policy requires it of every goal"
         in findings[0]["message"]
+    )
     assert {f["message"].split(";")[0] for f in findings[2:]} == {
-        "metric 'new-mrr' has no owner", "metric 'new-mrr' has no data_source.system"}
+        "metric 'new-mrr' has no owner",
+        "metric 'new-mrr' has no data_source.system",
+    }
 
 
 # -- KS404 too-few-kpis-per-goal and KS201 per scope ---------------------------------------
+
 
 def test_too_few_kpis_per_goal_counts_the_goals_below(project, lint):
     edit(project / "kpispec.toml", "min-kpis-per-goal = 2", "min-kpis-per-goal = 3")
     code, findings = lint(project)
     assert code == 1
-    assert where(findings) == [("KS404", "kpis/goals.yaml", "growth", 3, 5),
-                               ("KS404", "kpis/goals.yaml", "arr-5m", 7, 5)]
-    assert "goal 'arr-5m' has 2 KPIs (arr, nrr); the team policy requires at least 3" \
+    assert where(findings) == [
+        ("KS404", "kpis/goals.yaml", "growth", 3, 5),
+        ("KS404", "kpis/goals.yaml", "arr-5m", 7, 5),
+    ]
+    assert (
+        "goal 'arr-5m' has 2 KPIs (arr, nrr); the team policy requires at least 3"
         in findings[1]["message"]
+    )
 
 
 def test_a_goal_with_no_kpi_has_fewer_than_the_minimum(project, lint):
     """Zero is fewer than 2: a goal nobody measures must not pass a policy that a goal
     with one KPI fails. KS203 says beside it that nobody even tries."""
-    write(project / "kpis" / "hire.yaml", """
+    write(
+        project / "kpis" / "hire.yaml",
+        """
         kpispec: 1
         goals:
           - id: hire
             title: Hire ten engineers
             due: 2026-12-31
-        """)
+        """,
+    )
     code, findings = lint(project)
     assert code == 1
-    assert where(findings) == [("KS203", "kpis/hire.yaml", "hire", 3, 5),
-                               ("KS404", "kpis/hire.yaml", "hire", 3, 5)]
+    assert where(findings) == [
+        ("KS203", "kpis/hire.yaml", "hire", 3, 5),
+        ("KS404", "kpis/hire.yaml", "hire", 3, 5),
+    ]
     assert [f["severity"] for f in findings] == ["warning", "error"]
     assert findings[1]["message"] == (
-        "goal 'hire' has no KPI; the team policy requires at least 2. Add KPIs with "
-        "goal: hire")
+        "goal 'hire' has no KPI; the team policy requires at least 2. Add KPIs with goal: hire"
+    )
 
 
 def test_incomplete_kpis_do_not_count(project, lint):
-    edit(project / "kpis" / "finance.yaml", "timeframe: {end: 2026-12-31, review: quarterly}",
-         "timeframe: {review: quarterly}")
+    edit(
+        project / "kpis" / "finance.yaml",
+        "timeframe: {end: 2026-12-31, review: quarterly}",
+        "timeframe: {review: quarterly}",
+    )
     _, findings = lint(project, "--select", "KS404")
-    assert where(findings) == [("KS404", "kpis/goals.yaml", "growth", 3, 5),
-                               ("KS404", "kpis/goals.yaml", "arr-5m", 7, 5)]
+    assert where(findings) == [
+        ("KS404", "kpis/goals.yaml", "growth", 3, 5),
+        ("KS404", "kpis/goals.yaml", "arr-5m", 7, 5),
+    ]
     assert "has 1 KPI (arr)" in findings[1]["message"]
 
 
 def test_max_kpis_per_scope(project, lint):
-    write(project / "kpispec.toml", POLICY.replace(
-        "min-kpis-per-goal = 2", "min-kpis-per-goal = 2\nmax-kpis = {finance = 1, sales = 9}"))
+    write(
+        project / "kpispec.toml",
+        POLICY.replace(
+            "min-kpis-per-goal = 2", "min-kpis-per-goal = 2\nmax-kpis = {finance = 1, sales = 9}"
+        ),
+    )
     code, findings = lint(project)
     assert code == 1
     assert where(findings) == [("KS201", "kpis/finance.yaml", "arr", 4, 5)]
@@ -338,6 +407,7 @@ def test_max_kpis_per_scope(project, lint):
 
 
 # -- no policy, selection, suppression, explain -------------------------------------------
+
 
 def test_without_a_policy_the_policy_rules_say_nothing(project, lint):
     (project / "kpispec.toml").unlink()
@@ -369,10 +439,15 @@ def test_policy_severity_can_be_changed(project, lint):
     assert code == 0 and [f["severity"] for f in findings] == ["warning"]
 
 
-@pytest.mark.parametrize("code, name", [("KS401", "unknown-owner"),
-                                        ("KS402", "unknown-data-source"),
-                                        ("KS403", "missing-required-field"),
-                                        ("KS404", "too-few-kpis-per-goal")])
+@pytest.mark.parametrize(
+    "code, name",
+    [
+        ("KS401", "unknown-owner"),
+        ("KS402", "unknown-data-source"),
+        ("KS403", "missing-required-field"),
+        ("KS404", "too-few-kpis-per-goal"),
+    ],
+)
 def test_explain_policy_rules(run_cli, tmp_path, code, name):
     result = run_cli(["explain", code], cwd=tmp_path)
     assert result.exit_code == 0
@@ -383,10 +458,12 @@ def test_explain_policy_rules(run_cli, tmp_path, code, name):
 
 # -- pyproject.toml and the real CLI -------------------------------------------------------
 
+
 def test_policy_in_pyproject_through_the_real_cli(project):
     (project / "kpispec.toml").unlink()
     pyproject = POLICY.replace("[policy]", "[tool.kpispec.policy]").replace(
-        "[policy.scopes.finance]", "[tool.kpispec.policy.scopes.finance]")
+        "[policy.scopes.finance]", "[tool.kpispec.policy.scopes.finance]"
+    )
     write(project / "pyproject.toml", '[project]\nname = "x"\n' + pyproject)
     edit(project / "kpis" / "finance.yaml", "owner: finance-team", "owner: finanse-team")
     proc = run_kpispec(["lint", "--today", TODAY], project)
@@ -394,35 +471,55 @@ def test_policy_in_pyproject_through_the_real_cli(project):
     assert proc.stdout.splitlines()[0] == (
         "kpis/finance.yaml:8:5: KS401 error unknown-owner: KPI 'arr' has owner "
         "'finanse-team', who is not listed in the policy's owners; did you mean "
-        "'finance-team'? (or add 'finanse-team' to the policy's owners)")
+        "'finance-team'? (or add 'finanse-team' to the policy's owners)"
+    )
 
 
 # -- a bad policy is exit 2, one line naming the key and the file --------------------------
 
-@pytest.mark.parametrize("table, key, why", [
-    ('owner = ["x"]', "policy.owner",
-     "unknown key; did you mean 'owners'? known keys: owners, owners-file"),
-    ("owners = []", "policy.owners", "must be a non-empty list of strings"),
-    ('owners = "finance"', "policy.owners", "must be a non-empty list of strings"),
-    ('owners-file = "missing.yaml"', "policy.owners-file", "cannot read"),
-    ('owners-file = "bad.yaml"', "policy.owners-file", "must be a YAML list of owners"),
-    ('owners-file = "broken.yaml"', "policy.owners-file", "broken.yaml:2:1: invalid YAML"),
-    ('owners-file = "EMPTY"', "policy.owners-file", "lists no owners"),
-    ("data-sources = [1]", "policy.data-sources", "must be a non-empty list of strings"),
-    ('required.kpis = ["tags"]', "policy.required.kpis",
-     "is not a kind of entry; use one of goal, kpi, metric"),
-    ('required.kpi = ["target.baselin"]', "policy.required.kpi",
-     "names 'target.baselin', which is not a field of a kpi; did you mean 'target.baseline'?"),
-    ('required = ["tags"]', "policy.required", "must be a table of kind = [fields]"),
-    ("max-kpis = 5", "policy.max-kpis", "must be a table of scope = number"),
-    ("max-kpis = {marketing = 0}", "policy.max-kpis.marketing",
-     "must be a whole number of 1 or more, not 0"),
-    ("max-kpis = {Marketing = 3}", "policy.max-kpis", "names scope 'Marketing'"),
-    ("min-kpis-per-goal = true", "policy.min-kpis-per-goal", "must be a whole number"),
-    ('scopes.finance.owners = ["x"]', "policy.scopes.finance.owners",
-     "unknown key; known keys: data-sources, required"),
-    ("scopes.finance = 1", "policy.scopes.finance", "must be a table"),
-])
+
+@pytest.mark.parametrize(
+    "table, key, why",
+    [
+        (
+            'owner = ["x"]',
+            "policy.owner",
+            "unknown key; did you mean 'owners'? known keys: owners, owners-file",
+        ),
+        ("owners = []", "policy.owners", "must be a non-empty list of strings"),
+        ('owners = "finance"', "policy.owners", "must be a non-empty list of strings"),
+        ('owners-file = "missing.yaml"', "policy.owners-file", "cannot read"),
+        ('owners-file = "bad.yaml"', "policy.owners-file", "must be a YAML list of owners"),
+        ('owners-file = "broken.yaml"', "policy.owners-file", "broken.yaml:2:1: invalid YAML"),
+        ('owners-file = "EMPTY"', "policy.owners-file", "lists no owners"),
+        ("data-sources = [1]", "policy.data-sources", "must be a non-empty list of strings"),
+        (
+            'required.kpis = ["tags"]',
+            "policy.required.kpis",
+            "is not a kind of entry; use one of goal, kpi, metric",
+        ),
+        (
+            'required.kpi = ["target.baselin"]',
+            "policy.required.kpi",
+            "names 'target.baselin', which is not a field of a kpi; did you mean 'target.baseline'?",
+        ),
+        ('required = ["tags"]', "policy.required", "must be a table of kind = [fields]"),
+        ("max-kpis = 5", "policy.max-kpis", "must be a table of scope = number"),
+        (
+            "max-kpis = {marketing = 0}",
+            "policy.max-kpis.marketing",
+            "must be a whole number of 1 or more, not 0",
+        ),
+        ("max-kpis = {Marketing = 3}", "policy.max-kpis", "names scope 'Marketing'"),
+        ("min-kpis-per-goal = true", "policy.min-kpis-per-goal", "must be a whole number"),
+        (
+            'scopes.finance.owners = ["x"]',
+            "policy.scopes.finance.owners",
+            "unknown key; known keys: data-sources, required",
+        ),
+        ("scopes.finance = 1", "policy.scopes.finance", "must be a table"),
+    ],
+)
 def test_bad_policy_is_one_line_exit_2(tmp_path, run_cli, table, key, why):
     (tmp_path / ".git").mkdir()
     write(tmp_path / "kpis" / "goals.yaml", GOALS)
@@ -443,9 +540,11 @@ def test_bad_policy_in_pyproject_names_the_table(tmp_path):
     write(tmp_path / "pyproject.toml", "[tool.kpispec.policy]\nmin-kpis-per-goal = 0\n")
     proc = run_kpispec(["lint", "--today", TODAY], tmp_path)
     assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr == (f"kpispec: {(tmp_path / 'pyproject.toml').resolve()}: "
-                           "[tool.kpispec] 'policy.min-kpis-per-goal': must be a whole "
-                           "number of 1 or more, not 0\n")
+    assert proc.stderr == (
+        f"kpispec: {(tmp_path / 'pyproject.toml').resolve()}: "
+        "[tool.kpispec] 'policy.min-kpis-per-goal': must be a whole "
+        "number of 1 or more, not 0\n"
+    )
 
 
 def test_policy_table_must_be_a_table(tmp_path):

@@ -13,9 +13,7 @@ import re
 import subprocess
 
 import pytest
-
 from conftest import REPO, git, pre_commit, write
-
 
 COMPANY = """
 kpispec: 1
@@ -52,7 +50,9 @@ kpis:
 SALES_FIXED = SALES_NO_TARGET.replace(
     "    timeframe: {end: 2026-12-31, review: monthly}",
     "    target: {value: 5000000, direction: increase, baseline: 3200000}\n"
-    "    timeframe: {end: 2026-12-31, review: monthly}", 1)
+    "    timeframe: {end: 2026-12-31, review: monthly}",
+    1,
+)
 
 # YAML that is not a KPI file: pre-commit names it to the hook, the gate leaves it alone
 APP_CONFIG = "services:\n  web: {image: nginx}\n"
@@ -63,7 +63,8 @@ def output(proc: subprocess.CompletedProcess) -> str:
 
 
 def assert_blocked_on_the_changed_file_and_what_it_causes(
-        proc: subprocess.CompletedProcess) -> None:
+    proc: subprocess.CompletedProcess,
+) -> None:
     text = output(proc)
     assert proc.returncode != 0, text
     assert "kpispec" in text and "Failed" in text, text
@@ -71,13 +72,17 @@ def assert_blocked_on_the_changed_file_and_what_it_causes(
     # the goal link into the unchanged file resolves; that file is reported on for what
     # the commit causes there (its goal is now measured by one KPI: KS202), not for what
     # it had before (the other goal's KS203, only counted)
-    assert ("kpis/company.yaml:3:5: KS202 warning single-kpi-goal: goal 'arr-5m-2026' is "
-            "measured by one KPI only ('nrr')") in text, text
+    assert (
+        "kpis/company.yaml:3:5: KS202 warning single-kpi-goal: goal 'arr-5m-2026' is "
+        "measured by one KPI only ('nrr')"
+    ) in text, text
     assert "KS005" not in text and "KS203" not in text, text
     assert "app.yaml" not in text, text  # YAML pre-commit names, not a catalog file
     assert re.search(r"^2 files, 2 entries: 1 KPI, 1 metric; 1 error, 1 warning", text, re.M)
-    assert ("kpispec: 1 finding (0 errors) already at HEAD in files this commit does not "
-            "touch do not block it") in text, text
+    assert (
+        "kpispec: 1 finding (0 errors) already at HEAD in files this commit does not "
+        "touch do not block it"
+    ) in text, text
 
 
 def test_hook_definition():
@@ -106,13 +111,16 @@ def test_commit_of_a_kpi_without_target_is_blocked_then_passes(hook_repo):
     write(project / "kpispec.toml", 'today = "2026-06-01"\n')  # deadlines fixed
     write(project / "kpis" / "company.yaml", COMPANY)
     rev = git(["rev-parse", "HEAD"], hook, env).stdout.strip()
-    write(project / ".pre-commit-config.yaml", f"""
+    write(
+        project / ".pre-commit-config.yaml",
+        f"""
         repos:
           - repo: {hook}
             rev: {rev}
             hooks:
               - id: kpispec
-    """)
+    """,
+    )
     git(["add", "-A"], project, env)
     git(["commit", "-q", "-m", "goals and hook config"], project, env)
 

@@ -42,8 +42,10 @@ def chromium() -> str:
 def mermaid_dir() -> Path:
     found = find_mermaid()
     if found is None:
-        missing("mermaid (npm) not found: set KPISPEC_MERMAID_DIR, or install npm so the "
-                "test can run 'npm install mermaid@11'")
+        missing(
+            "mermaid (npm) not found: set KPISPEC_MERMAID_DIR, or install npm so the "
+            "test can run 'npm install mermaid@11'"
+        )
     return found
 
 
@@ -59,12 +61,16 @@ def report(args: list[str], cwd: Path) -> str:
     return proc.stdout
 
 
-def render_all(browser: Browser, mermaid_dir: Path, folder: Path,
-               diagrams: list[str]) -> list[dict]:
+def render_all(
+    browser: Browser, mermaid_dir: Path, folder: Path, diagrams: list[str]
+) -> list[dict]:
     page = mermaid_page(folder, mermaid_dir, diagrams)
     browser.open(page.as_uri(), width=1600, height=1000)
-    text = browser.wait_for("(() => { const t = document.getElementById('result')"
-                            ".textContent; return t !== 'pending' && t; })()", timeout=180)
+    text = browser.wait_for(
+        "(() => { const t = document.getElementById('result')"
+        ".textContent; return t !== 'pending' && t; })()",
+        timeout=180,
+    )
     return json.loads(text)
 
 
@@ -74,22 +80,27 @@ def gitlab_project(tmp_path_factory) -> Path:
         pytest.skip(f"GitLab performance indicator data not found at {GITLAB}")
     root = tmp_path_factory.mktemp("gitlab")
     (root / ".git").mkdir()
-    proc = subprocess.run([sys.executable, str(REPO / "bench" / "gitlab_convert.py"),
-                           str(GITLAB), str(root)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "gitlab_convert.py"), str(GITLAB), str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     return root
 
 
-def test_mermaid_accepts_and_draws_every_diagram(browser, mermaid_dir, tmp_path,
-                                                 gitlab_project):
+def test_mermaid_accepts_and_draws_every_diagram(browser, mermaid_dir, tmp_path, gitlab_project):
     hostile = hostile_catalog(tmp_path / "hostile")
     big = big_catalog(tmp_path / "big", goals=60, kpis=8, metrics=2)
     cases = {
         "examples": report(["examples/", "--format", "mermaid"], REPO),
-        "examples, one goal": report(["examples/", "--format", "mermaid", "--goal",
-                                      "arr-40m-2030"], REPO),
+        "examples, one goal": report(
+            ["examples/", "--format", "mermaid", "--goal", "arr-40m-2030"], REPO
+        ),
         "examples, markdown block": report(["examples/", "--format", "markdown"], REPO)
-        .split("```mermaid\n", 1)[1].split("```", 1)[0],
+        .split("```mermaid\n", 1)[1]
+        .split("```", 1)[0],
         "gitlab": report(["kpis", "--format", "mermaid"], gitlab_project),
         "hostile": report(["kpis", "--format", "mermaid"], hostile),
         "folded": report(["kpis", "--format", "mermaid"], big),
@@ -100,8 +111,7 @@ def test_mermaid_accepts_and_draws_every_diagram(browser, mermaid_dir, tmp_path,
     assert not broken["ok"] and "Parse error" in broken["error"]  # the check can fail
     for name, result in results.items():
         assert result["ok"], f"Mermaid rejected the {name} diagram: {result['error']}"
-        declared = sum(1 for line in cases[name].splitlines()
-                       if re.match(r"  n\d+[\[(]", line))
+        declared = sum(1 for line in cases[name].splitlines() if re.match(r"  n\d+[\[(]", line))
         assert result["nodes"] == declared > 0, name
     # what Mermaid drew says what the catalog says, escapes decoded
     labels = results["hostile"]["labels"]
@@ -109,7 +119,9 @@ def test_mermaid_accepts_and_draws_every_diagram(browser, mermaid_dir, tmp_path,
     assert "styleclassDef red fill:#f00 ; style n1 fill:\u2026metric" in labels
     assert any("subgraph end --> click %% classDef styl\u2026" in label for label in labels)
     assert any("Non-ASCII: \u00e9t\u00e9, \u4e2d\u6587" in label for label in labels)
-    assert any(label.startswith('defaultRevenue "net" [EUR] {x} (y) #1; <b>bold') for label in labels)
+    assert any(
+        label.startswith('defaultRevenue "net" [EUR] {x} (y) #1; <b>bold') for label in labels
+    )
     assert any(label.startswith("x--o.subgraph-->|edge| A-.->B ==> C; D --o E") for label in labels)
     assert any(label.startswith("click") and "%%{init: {}}%%" in label for label in labels)
     assert "goal - 2 KPIs" in " ".join(results["examples"]["labels"])
@@ -117,9 +129,11 @@ def test_mermaid_accepts_and_draws_every_diagram(browser, mermaid_dir, tmp_path,
 
     if UPDATE_DOCS:  # the picture of the README: the examples' tree as Mermaid draws it
         DOCS.mkdir(exist_ok=True)
-        rect = browser.evaluate("(() => { const r = document.getElementById('d0')"
-                                ".getBoundingClientRect(); return {x: r.x, y: r.y, "
-                                "width: r.width, height: r.height}; })()")
+        rect = browser.evaluate(
+            "(() => { const r = document.getElementById('d0')"
+            ".getBoundingClientRect(); return {x: r.x, y: r.y, "
+            "width: r.width, height: r.height}; })()"
+        )
         browser.screenshot(DOCS / "report-tree.png", clip=rect, scale=2)
 
 
@@ -161,8 +175,10 @@ def test_html_report_works_offline(browser, tmp_path):
       return {rows: shown('#entries tbody tr'), tree: shown('ul.tree li[data-id]')}; })()""")
     assert left["rows"] == ["csat"]
     assert left["tree"] == ["loved-product-2030", "csat"]
-    browser.evaluate("(() => { const q = document.getElementById('q'); q.value = ''; "
-                     "q.dispatchEvent(new Event('input')); })()")
+    browser.evaluate(
+        "(() => { const q = document.getElementById('q'); q.value = ''; "
+        "q.dispatchEvent(new Event('input')); })()"
+    )
     # nothing but the file itself was asked for
     assert browser.requests() == [page.as_uri()]
     shot = tmp_path / "report.png"
@@ -170,17 +186,20 @@ def test_html_report_works_offline(browser, tmp_path):
     assert shot.stat().st_size > 20_000
     if UPDATE_DOCS:
         DOCS.mkdir(exist_ok=True)
-        browser.screenshot(DOCS / "report-html.png",
-                           clip={"x": 0, "y": 0, "width": 1280, "height": 1400})
+        browser.screenshot(
+            DOCS / "report-html.png", clip={"x": 0, "y": 0, "width": 1280, "height": 1400}
+        )
 
 
 def test_the_request_check_would_see_a_request(browser, tmp_path):
     """The control of the test above: a page that does ask the network is caught (and,
     offline, gets nothing)."""
     page = tmp_path / "online.html"
-    page.write_text('<!DOCTYPE html><img src="https://cdn.example.com/x.png">'
-                    '<script src="http://cdn.example.com/mermaid.min.js"></script>',
-                    encoding="utf-8")
+    page.write_text(
+        '<!DOCTYPE html><img src="https://cdn.example.com/x.png">'
+        '<script src="http://cdn.example.com/mermaid.min.js"></script>',
+        encoding="utf-8",
+    )
     browser.open(page.as_uri())
     asked = browser.requests()
     assert "https://cdn.example.com/x.png" in asked
@@ -195,9 +214,10 @@ def test_html_of_hostile_names_runs_no_script_of_theirs(browser, tmp_path):
     assert browser.wait_for("document.documentElement.dataset.ready === '1'")
     assert browser.evaluate("document.querySelectorAll('script').length") == 1
     assert browser.evaluate("document.querySelectorAll('main b, main script').length") == 0
-    titles = browser.evaluate("[...document.querySelectorAll('ul.tree .title')]"
-                              ".map(e => e.textContent)")
-    assert "Revenue \"net\" [EUR] {x} (y) #1; <b>bold</b> & co | a\\b *not* _em_" in titles
+    titles = browser.evaluate(
+        "[...document.querySelectorAll('ul.tree .title')].map(e => e.textContent)"
+    )
+    assert 'Revenue "net" [EUR] {x} (y) #1; <b>bold</b> & co | a\\b *not* _em_' in titles
     assert browser.requests() == [page.as_uri()]
     assert HOSTILE  # the catalog the page was made from
 
@@ -208,7 +228,8 @@ def test_html_of_the_gitlab_catalogue_lists_every_entry(browser, tmp_path, gitla
     doc = json.loads(report(["kpis", "--format", "json"], gitlab_project))
     browser.open(page.as_uri())
     assert browser.wait_for("document.documentElement.dataset.ready === '1'")
-    rows = browser.evaluate("[...document.querySelectorAll('#entries tbody tr')]"
-                            ".map(r => r.dataset.id)")
+    rows = browser.evaluate(
+        "[...document.querySelectorAll('#entries tbody tr')].map(r => r.dataset.id)"
+    )
     assert rows == [e["id"] for e in doc["entries"]] and len(rows) > 100
     assert browser.requests() == [page.as_uri()]

@@ -79,12 +79,15 @@ def examples_json() -> dict:
 
 # -- the model, through json ---------------------------------------------------------
 
+
 def test_json_holds_the_tree_with_the_states_of_the_examples(examples_json):
     doc = examples_json
     assert doc["version"] == 1
-    assert doc["headline"] == (f"{doc['summary']['kpis']} KPIs, "
-                               f"{doc['summary']['merely_metrics']} merely metrics, "
-                               f"{doc['summary']['errors']} errors")
+    assert doc["headline"] == (
+        f"{doc['summary']['kpis']} KPIs, "
+        f"{doc['summary']['merely_metrics']} merely metrics, "
+        f"{doc['summary']['errors']} errors"
+    )
     nodes = {n["node"]: n for n in doc["tree"]["nodes"]}
     by_id: dict[str, set] = {}
     for node in nodes.values():
@@ -108,8 +111,10 @@ def test_json_holds_the_tree_with_the_states_of_the_examples(examples_json):
     assert ("loved-product-2030", "csat") in edges
     # KPIs without a goal and metrics feeding no KPI hang under groups of their own
     groups = {n["title"]: n for n in nodes.values() if n["kind"] == "group"}
-    assert {nodes[c]["id"] for c in groups["KPIs not linked to a goal shown here"]["children"]} \
-        == {"gross-churn", "tickets-per-customer"}
+    assert {nodes[c]["id"] for c in groups["KPIs not linked to a goal shown here"]["children"]} == {
+        "gross-churn",
+        "tickets-per-customer",
+    }
     assert doc["tree"]["folded"] is None and doc["tree"]["total_nodes"] == len(nodes)
     # keys the old report json had stay
     assert {"files", "entries", "kpis", "metrics"} <= set(doc["summary"])
@@ -132,7 +137,11 @@ def test_findings_come_errors_first(examples_json):
 def test_entries_table_has_goal_owner_scope(examples_json):
     arr = next(e for e in examples_json["entries"] if e["id"] == "arr")
     assert (arr["goal"], arr["owner"], arr["scope"], arr["state"]) == (
-        ["arr-40m-2030"], "vp-sales@acme.example", "sales", "kpi")
+        ["arr-40m-2030"],
+        "vp-sales@acme.example",
+        "sales",
+        "kpi",
+    )
 
 
 def test_report_is_deterministic():
@@ -141,6 +150,7 @@ def test_report_is_deterministic():
 
 
 # -- filters ---------------------------------------------------------------------------
+
 
 def test_goal_filter_keeps_the_goal_and_the_goals_below_it():
     doc = json.loads(report(["examples/", "--format", "json", "--goal", "arr-40m-2030"], REPO))
@@ -160,8 +170,7 @@ def test_scope_filter_keeps_one_scope():
 
 def test_unknown_goal_or_scope_is_a_usage_error():
     err = report(["examples/", "--goal", "arr-40m-203"], REPO, code=2)
-    assert err == ("kpispec: --goal: no goal has id 'arr-40m-203'; did you mean "
-                   "'arr-40m-2030'?\n")
+    assert err == ("kpispec: --goal: no goal has id 'arr-40m-203'; did you mean 'arr-40m-2030'?\n")
     err = report(["examples/", "--scope", "nowhere"], REPO, code=2)
     assert err.startswith("kpispec: --scope: no entry has scope 'nowhere' (scopes: ")
     assert err.count("\n") == 1
@@ -169,10 +178,12 @@ def test_unknown_goal_or_scope_is_a_usage_error():
 
 # -- --output ----------------------------------------------------------------------------
 
+
 def test_output_writes_only_that_file(tmp_path):
     out = tmp_path / "report.html"
-    proc = run_kpispec(["report", "examples/", "--today", TODAY, "--format", "html",
-                        "--output", str(out)], REPO)
+    proc = run_kpispec(
+        ["report", "examples/", "--today", TODAY, "--format", "html", "--output", str(out)], REPO
+    )
     assert proc.returncode == 0 and proc.stdout == "", proc.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
@@ -180,14 +191,26 @@ def test_output_writes_only_that_file(tmp_path):
 
 @pytest.mark.parametrize("where", ["missing-folder/report.md", "."])
 def test_unwritable_output_is_one_line_exit_2(tmp_path, where):
-    proc = run_kpispec(["report", str(REPO / "examples"), "--today", TODAY, "--format",
-                        "markdown", "--output", where], tmp_path)
+    proc = run_kpispec(
+        [
+            "report",
+            str(REPO / "examples"),
+            "--today",
+            TODAY,
+            "--format",
+            "markdown",
+            "--output",
+            where,
+        ],
+        tmp_path,
+    )
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("kpispec: ") and proc.stderr.count("\n") == 1, proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 # -- text --------------------------------------------------------------------------------
+
 
 def test_text_draws_the_tree_and_ends_with_the_totals():
     out = report(["examples/"], REPO)
@@ -202,11 +225,12 @@ def test_text_draws_the_tree_and_ends_with_the_totals():
 
 # -- markdown ---------------------------------------------------------------------------
 
+
 def table_rows(text: str, header_start: str) -> list[list[str]]:
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
     rows = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("| "):
             break
         rows.append([c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]])
@@ -227,7 +251,8 @@ def test_markdown_structure(examples_json):
     entries = table_rows(md, "| entry | declared | class |")
     assert [row[0].strip("`") for row in entries] == [e["id"] for e in examples_json["entries"]]
     assert {(row[0].strip("`"), row[2]) for row in entries} == {
-        (e["id"], "KPI" if e["class"] == "kpi" else "metric") for e in examples_json["entries"]}
+        (e["id"], "KPI" if e["class"] == "kpi" else "metric") for e in examples_json["entries"]
+    }
     findings = table_rows(md, "| severity | code |")
     assert len(findings) == len(examples_json["findings"])
     assert [row[0] for row in findings] == [f["severity"] for f in examples_json["findings"]]
@@ -251,6 +276,7 @@ def test_markdown_escapes_what_the_catalog_says(tmp_path):
 
 # -- mermaid ----------------------------------------------------------------------------
 
+
 def test_mermaid_uses_generated_ids_and_entity_escapes(tmp_path):
     root = hostile_catalog(tmp_path)
     text = report(["kpis", "--format", "mermaid"], root)
@@ -261,8 +287,9 @@ def test_mermaid_uses_generated_ids_and_entity_escapes(tmp_path):
         if line.startswith(("classDef ", "class ", "%%")):
             continue
         # a node: nN, a shape, one quoted label; or an edge between two nNs
-        assert re.fullmatch(r'n\d+(\(\["[^"]*"\]\)|\["[^"]*"\]|\("[^"]*"\)|\[\["[^"]*"\]\])', line) \
-            or re.fullmatch(r"n\d+ (-->|-\.-) n\d+", line), line
+        assert re.fullmatch(
+            r'n\d+(\(\["[^"]*"\]\)|\["[^"]*"\]|\("[^"]*"\)|\[\["[^"]*"\]\])', line
+        ) or re.fullmatch(r"n\d+ (-->|-\.-) n\d+", line), line
     labels = "".join(re.findall(r'"([^"]*)"', text))
     assert not set(labels) & set('"[]{}|`\n%')  # and # ; < > only in entities, <br/>
     assert "#34;" in labels and "#35;" in labels and "#59;" in labels and "#60;" in labels
@@ -274,20 +301,25 @@ def test_mermaid_uses_generated_ids_and_entity_escapes(tmp_path):
 
 # -- folding and size --------------------------------------------------------------------
 
+
 def big_catalog(root: Path, goals: int = 30, kpis: int = 12, metrics: int = 2) -> Path:
     """``goals`` goals under one top goal, each with ``kpis`` KPIs fed by ``metrics``
     metrics each: big enough to fold."""
     (root / ".git").mkdir(parents=True, exist_ok=True)
     lines = ["kpispec: 1", "goals:", "  - {id: top, title: Top, owner: o, due: 2030-12-31}"]
-    lines += [f"  - {{id: g{g}, title: Goal {g}, owner: o, due: 2030-12-31, parent: top}}"
-              for g in range(goals)]
+    lines += [
+        f"  - {{id: g{g}, title: Goal {g}, owner: o, due: 2030-12-31, parent: top}}"
+        for g in range(goals)
+    ]
     lines.append("kpis:")
     for g in range(goals):
         for k in range(kpis):
-            lines.append(f"  - {{id: g{g}-k{k}, name: KPI {k}, goal: g{g}, owner: o, "
-                         "target: {value: 2, direction: increase, baseline: 1}, "
-                         "timeframe: {end: 2030-12-31, review: monthly}, "
-                         "data_source: {system: s}}")
+            lines.append(
+                f"  - {{id: g{g}-k{k}, name: KPI {k}, goal: g{g}, owner: o, "
+                "target: {value: 2, direction: increase, baseline: 1}, "
+                "timeframe: {end: 2030-12-31, review: monthly}, "
+                "data_source: {system: s}}"
+            )
     lines.append("metrics:")
     for g in range(goals):
         for k in range(kpis):
@@ -304,8 +336,10 @@ def test_a_big_tree_folds_metrics_first_and_says_so(tmp_path):
     assert tree["total_nodes"] == 411
     kinds = {n["kind"] for n in tree["nodes"]}
     assert kinds == {"goal", "kpi"}  # the metrics folded, the KPIs kept
-    assert tree["folded"].startswith("The tree has 411 nodes, more than 300, so it is "
-                                     "folded: 300 metrics shown as counts on their KPIs.")
+    assert tree["folded"].startswith(
+        "The tree has 411 nodes, more than 300, so it is "
+        "folded: 300 metrics shown as counts on their KPIs."
+    )
     kpi = next(n for n in tree["nodes"] if n["kind"] == "kpi")
     assert kpi["note"] == "+3 metrics (folded)"
     md = report(["kpis", "--format", "markdown"], root)
@@ -328,8 +362,7 @@ def test_markdown_cut_says_what_was_left_out(tmp_path):
     root = big_catalog(tmp_path, goals=40, kpis=10, metrics=1)
     md = report(["kpis", "--format", "markdown", "--max-chars", "20000"], root)
     assert len(md.encode()) <= 20_000
-    assert re.search(r"\*\*[\d,]+ entries of 800 left out\*\* to stay under the size limit",
-                     md)
+    assert re.search(r"\*\*[\d,]+ entries of 800 left out\*\* to stay under the size limit", md)
     assert md.count("```mermaid\n") == 1
 
 
@@ -347,8 +380,7 @@ def test_the_20000_entry_bench_catalog_in_every_format_in_seconds(tmp_path):
     timings = {}
     for fmt in ("text", "json", "markdown", "mermaid", "html"):
         start = time.monotonic()
-        proc = run_kpispec(["report", "--today", TODAY, "--format", fmt, "--no-cache"],
-                           folder)
+        proc = run_kpispec(["report", "--today", TODAY, "--format", fmt, "--no-cache"], folder)
         timings[fmt] = time.monotonic() - start
         assert proc.returncode == 0, proc.stderr
         if fmt == "markdown":
@@ -356,8 +388,10 @@ def test_the_20000_entry_bench_catalog_in_every_format_in_seconds(tmp_path):
             assert 50_000 < size <= 65_536
             assert "left out** to stay under the size limit" in proc.stdout
             assert "The tree has 22,201 nodes, more than 300, so it is folded" in proc.stdout
-            summary = run_kpispec(["report", "--today", TODAY, "--format", "markdown",
-                                   "--max-chars", "1048576"], folder).stdout
+            summary = run_kpispec(
+                ["report", "--today", TODAY, "--format", "markdown", "--max-chars", "1048576"],
+                folder,
+            ).stdout
             assert 65_536 < len(summary.encode()) <= 1_048_576
         if fmt == "mermaid":
             assert len(proc.stdout) <= 50_000
@@ -368,7 +402,9 @@ def test_text_entries_table_rows_say_dash_for_nothing(tmp_path):
     """An empty cell is '-', never blank (a blank shifts every column after it for a
     reader who splits on whitespace): a complete KPI lacks nothing, a metric has no goal
     and no owner. Rows written down from the fixture."""
-    write(tmp_path / "kpis" / "g.yaml", """
+    write(
+        tmp_path / "kpis" / "g.yaml",
+        """
         kpispec: 1
         scope: sales
         goals:
@@ -394,7 +430,8 @@ def test_text_entries_table_rows_say_dash_for_nothing(tmp_path):
         metrics:
           - id: leads
             name: Leads
-    """)
+    """,
+    )
     (tmp_path / ".git").mkdir()
     text = report(["kpis"], tmp_path)
     rows = [line.split() for line in text.split("\nEntries\n", 1)[1].splitlines()[1:4]]
@@ -409,7 +446,9 @@ def test_a_goal_list_with_a_number_reports_the_ids_only(tmp_path):
     """``goal: [grow, 7]``: the schema reports the 7 (KS002, for lint); the report lists
     the goal ids only, and runs (a non-string joined into the goal cell would be an
     internal error). Mutant: reference lists keeping non-strings."""
-    write(tmp_path / "kpis" / "g.yaml", """
+    write(
+        tmp_path / "kpis" / "g.yaml",
+        """
         kpispec: 1
         goals:
           - id: grow
@@ -420,7 +459,8 @@ def test_a_goal_list_with_a_number_reports_the_ids_only(tmp_path):
             name: ARR
             goal: [grow, 7]
             owner: finance-team
-    """)
+    """,
+    )
     (tmp_path / ".git").mkdir()
     text = report(["kpis"], tmp_path)
     row = text.split("\nEntries\n", 1)[1].splitlines()[1].split()

@@ -23,13 +23,14 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
-
 from conftest import TODAY, git, hermetic_env, run_kpispec, write
+
 from kpispec.rules import RULES
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -48,103 +49,181 @@ class Case:
 
 EXPECTED: dict[str, Case] = {
     # the parser reports the unclosed flow mapping where it notices: the ':' of the next key
-    "KS001": Case((("revenue.yaml", None, 13, 14), ("tab.yaml", None, 15, 1)), 1,
-                  subprocess=True),
-    "KS002": Case((
-        ("empty.yaml", None, 1, 1),
-        ("no-version.yaml", None, 2, 1),  # missing 'kpispec': at the top-level mapping
-        ("no-version.yaml", None, 3, 1),  # unknown key 'version'
-        ("revenue.yaml", "grow", 8, 5),  # due: 2026-02-30
-        ("revenue.yaml", "pipeline", 28, 5),  # target: TBD
-        ("top-level-list.yaml", None, 2, 1),
-        ("two-documents.yaml", None, 3, 1),  # the second '---'
-    ), 1),
+    "KS001": Case((("revenue.yaml", None, 13, 14), ("tab.yaml", None, 15, 1)), 1, subprocess=True),
+    "KS002": Case(
+        (
+            ("empty.yaml", None, 1, 1),
+            ("no-version.yaml", None, 2, 1),  # missing 'kpispec': at the top-level mapping
+            ("no-version.yaml", None, 3, 1),  # unknown key 'version'
+            ("revenue.yaml", "grow", 8, 5),  # due: 2026-02-30
+            ("revenue.yaml", "pipeline", 28, 5),  # target: TBD
+            ("top-level-list.yaml", None, 2, 1),
+            ("two-documents.yaml", None, 3, 1),  # the second '---'
+        ),
+        1,
+    ),
     "KS003": Case((("revenue.yaml", "arr", 12, 5),), 1),  # the second owner:
-    "KS004": Case((("finance.yaml", "arr", 5, 5), ("sales.yaml", "arr", 5, 5),
-                   # 'mrr' five times in one file (its messages: tests/test_pinned_rules.py)
-                   ("metrics.yaml", "mrr", 5, 5), ("metrics.yaml", "mrr", 8, 5),
-                   ("metrics.yaml", "mrr", 11, 5), ("metrics.yaml", "mrr", 14, 5),
-                   ("metrics.yaml", "mrr", 17, 5)), 1,
-                  subprocess=True),
-    "KS005": Case((
-        ("revenue.yaml", "grow", 9, 5),  # parent: company
-        ("revenue.yaml", "arr", 13, 5),  # goal: grw
-        ("revenue.yaml", "nrr", 25, 25),  # inputs[1]: mrr-churned
-        ("revenue.yaml", "new-mrr", 37, 13),  # feeds[0]: grow, a goal
-    ), 1),
+    "KS004": Case(
+        (
+            ("finance.yaml", "arr", 5, 5),
+            ("sales.yaml", "arr", 5, 5),
+            # 'mrr' five times in one file (its messages: tests/test_pinned_rules.py)
+            ("metrics.yaml", "mrr", 5, 5),
+            ("metrics.yaml", "mrr", 8, 5),
+            ("metrics.yaml", "mrr", 11, 5),
+            ("metrics.yaml", "mrr", 14, 5),
+            ("metrics.yaml", "mrr", 17, 5),
+        ),
+        1,
+        subprocess=True,
+    ),
+    "KS005": Case(
+        (
+            ("revenue.yaml", "grow", 9, 5),  # parent: company
+            ("revenue.yaml", "arr", 13, 5),  # goal: grw
+            ("revenue.yaml", "nrr", 25, 25),  # inputs[1]: mrr-churned
+            ("revenue.yaml", "new-mrr", 37, 13),  # feeds[0]: grow, a goal
+        ),
+        1,
+    ),
     # at each parent: of a cycle; 'sales' (line 18) leads into one and is not reported
-    "KS006": Case((
-        ("goals.yaml", "company", 10, 5),  # company -> grow -> company
-        ("goals.yaml", "grow", 14, 5),
-        ("goals.yaml", "hire", 22, 5),  # its own parent
-        ("goals.yaml", "cost", 26, 5),  # cost -> ops -> cost, across two files
-        ("ops.yaml", "ops", 7, 5),
-    ), 1),
+    "KS006": Case(
+        (
+            ("goals.yaml", "company", 10, 5),  # company -> grow -> company
+            ("goals.yaml", "grow", 14, 5),
+            ("goals.yaml", "hire", 22, 5),  # its own parent
+            ("goals.yaml", "cost", 26, 5),  # cost -> ops -> cost, across two files
+            ("ops.yaml", "ops", 7, 5),
+        ),
+        1,
+    ),
     "KS101": Case((("revenue.yaml", "visits", 22, 5),), 1),
-    "KS102": Case((("revenue.yaml", "signups", 23, 5),  # no target: at the entry
-                   ("revenue.yaml", "trials", 33, 5)), 1),  # no value: at target:
-    "KS103": Case((("revenue.yaml", "signups", 23, 5),
-                   ("revenue.yaml", "trials", 34, 5)), 1),  # no end: at timeframe:
+    "KS102": Case(
+        (
+            ("revenue.yaml", "signups", 23, 5),  # no target: at the entry
+            ("revenue.yaml", "trials", 33, 5),
+        ),
+        1,
+    ),  # no value: at target:
+    "KS103": Case(
+        (("revenue.yaml", "signups", 23, 5), ("revenue.yaml", "trials", 34, 5)), 1
+    ),  # no end: at timeframe:
     "KS104": Case((("revenue.yaml", "arr", 8, 5),), 1),
     "KS105": Case((("revenue.yaml", "arr", 8, 5),), 1),
     "KS106": Case((("revenue.yaml", "arr", 13, 5),), 0),  # at timeframe:, a warning
     "KS107": Case((("revenue.yaml", "arr", 12, 5),), 0),  # at target:, a warning
     # one finding per scope and file, at the first KPI of the scope in that file
-    "KS201": Case((("marketing.yaml", "demo-1", 23, 5), ("sales.yaml", "deal-1", 10, 5)), 1,
-                  subprocess=True),
+    "KS201": Case(
+        (("marketing.yaml", "demo-1", 23, 5), ("sales.yaml", "deal-1", 10, 5)), 1, subprocess=True
+    ),
     "KS202": Case((("goals.yaml", "grow", 4, 5),), 0),
     "KS203": Case((("goals.yaml", "hire", 12, 5), ("goals.yaml", "hire-eng", 15, 5)), 0),
-    "KS204": Case((("revenue.yaml", "new-mrr", 23, 5),
-                   ("revenue.yaml", "churned-mrr", 25, 5)), 0),
+    "KS204": Case((("revenue.yaml", "new-mrr", 23, 5), ("revenue.yaml", "churned-mrr", 25, 5)), 0),
     "KS301": Case((("revenue.yaml", "arr", 14, 7), ("revenue.yaml", "churn", 24, 7)), 1),
-    "KS302": Case((("h1.yaml", "h1", 7, 5),  # the goal's due:
-                   ("h1.yaml", "signups", 16, 7),  # timeframe.end
-                   ("h1.yaml", "trials", 26, 7)), 0, subprocess=True),
+    "KS302": Case(
+        (
+            ("h1.yaml", "h1", 7, 5),  # the goal's due:
+            ("h1.yaml", "signups", 16, 7),  # timeframe.end
+            ("h1.yaml", "trials", 26, 7),
+        ),
+        0,
+        subprocess=True,
+    ),
     "KS303": Case((("revenue.yaml", "arr", 15, 7),), 1),
     "KS304": Case((("revenue.yaml", "arr", 18, 7), ("revenue.yaml", "nrr", 27, 7)), 0),
     # team policy rules: the fail and pass folders hold the kpispec.toml that sets it
     "KS401": Case((("revenue.yaml", "arr", 12, 5),), 1),  # owner: finanse
-    "KS402": Case((("revenue.yaml", "arr", 17, 19),  # stripe, not allowed in scope finance
-                   ("revenue.yaml", "nrr", 25, 19)), 1,  # google-sheets
-                  subprocess=True),
-    "KS403": Case((("revenue.yaml", "arr", 8, 5),  # no description: at the entry
-                   ("revenue.yaml", "nrr", 20, 5)), 1),  # no target.unit: at target:
+    "KS402": Case(
+        (
+            ("revenue.yaml", "arr", 17, 19),  # stripe, not allowed in scope finance
+            ("revenue.yaml", "nrr", 25, 19),
+        ),
+        1,  # google-sheets
+        subprocess=True,
+    ),
+    "KS403": Case(
+        (
+            ("revenue.yaml", "arr", 8, 5),  # no description: at the entry
+            ("revenue.yaml", "nrr", 20, 5),
+        ),
+        1,
+    ),  # no target.unit: at target:
     "KS404": Case((("revenue.yaml", "grow", 4, 5),), 1),  # two KPIs, three required
     # goalposts (--base REF): base/ committed, now/ in the working tree, at the key now
-    "KS501": Case((("revenue.yaml", "arr", 15, 7),  # target.value lowered (increase)
-                   ("revenue.yaml", "churn", 28, 7),  # target.value raised (decrease)
-                   ("revenue.yaml", "uptime", 43, 7),  # target.tolerance widened
-                   ("revenue.yaml", "nps", 55, 7)), 1),  # target.direction changed
-    "KS502": Case((("revenue.yaml", "arr", 19, 7),  # timeframe.end later
-                   ("revenue.yaml", "churn", 31, 7)), 0),
-    "KS503": Case((("revenue.yaml", "arr", 16, 7),  # target.baseline
-                   ("revenue.yaml", "churn", 29, 7)), 0),
-    "KS504": Case((("revenue.yaml", "arr", 1, 1),  # renamed: at the file it was in
-                   ("revenue.yaml", "cac", 5, 5),  # its file deleted: at its goal 'grow'
-                   ("revenue.yaml", "opex", 5, 5),
-                   ("revenue.yaml", "churn", 36, 5)), 0),  # now under metrics:
+    "KS501": Case(
+        (
+            ("revenue.yaml", "arr", 15, 7),  # target.value lowered (increase)
+            ("revenue.yaml", "churn", 28, 7),  # target.value raised (decrease)
+            ("revenue.yaml", "uptime", 43, 7),  # target.tolerance widened
+            ("revenue.yaml", "nps", 55, 7),
+        ),
+        1,
+    ),  # target.direction changed
+    "KS502": Case(
+        (
+            ("revenue.yaml", "arr", 19, 7),  # timeframe.end later
+            ("revenue.yaml", "churn", 31, 7),
+        ),
+        0,
+    ),
+    "KS503": Case(
+        (
+            ("revenue.yaml", "arr", 16, 7),  # target.baseline
+            ("revenue.yaml", "churn", 29, 7),
+        ),
+        0,
+    ),
+    "KS504": Case(
+        (
+            ("revenue.yaml", "arr", 1, 1),  # renamed: at the file it was in
+            ("revenue.yaml", "cac", 5, 5),  # its file deleted: at its goal 'grow'
+            ("revenue.yaml", "opex", 5, 5),
+            ("revenue.yaml", "churn", 36, 5),
+        ),
+        0,
+    ),  # now under metrics:
     "KS505": Case((("revenue.yaml", "arr", 12, 5),), 0),  # owner:
     # dbt (contract section 10): the folders' kpispec.toml names tests/dbt/manifest.json
     # (manifest.json there is a link to it), made by the real dbt parse
-    "KS601": Case((("revenue.yaml", "revenue", 16, 32),  # metric: revenu
-                   ("revenue.yaml", "orders", 23, 32),  # model: revenue, a metric
-                   ("revenue.yaml", "raw-customers", 30, 32),  # source: raw.custmers
-                   ("revenue.yaml", "customers", 37, 50)), 1),  # version: 3
-    "KS602": Case((("revenue.yaml", "payments", 15, 32),  # a disabled model
-                   ("revenue.yaml", "legacy-orders", 22, 32)), 1),  # a disabled metric
-    "KS603": Case((("revenue.yaml", "legacy", 16, 32),  # a deprecated model
-                   ("revenue.yaml", "legacy-revenue", 23, 32),  # a metric built on it
-                   ("revenue.yaml", "legacy-sm", 30, 32),  # a semantic model built on it
-                   ("revenue.yaml", "customers-v1", 37, 32)), 0),  # a deprecated version
+    "KS601": Case(
+        (
+            ("revenue.yaml", "revenue", 16, 32),  # metric: revenu
+            ("revenue.yaml", "orders", 23, 32),  # model: revenue, a metric
+            ("revenue.yaml", "raw-customers", 30, 32),  # source: raw.custmers
+            ("revenue.yaml", "customers", 37, 50),
+        ),
+        1,
+    ),  # version: 3
+    "KS602": Case(
+        (
+            ("revenue.yaml", "payments", 15, 32),  # a disabled model
+            ("revenue.yaml", "legacy-orders", 22, 32),
+        ),
+        1,
+    ),  # a disabled metric
+    "KS603": Case(
+        (
+            ("revenue.yaml", "legacy", 16, 32),  # a deprecated model
+            ("revenue.yaml", "legacy-revenue", 23, 32),  # a metric built on it
+            ("revenue.yaml", "legacy-sm", 30, 32),  # a semantic model built on it
+            ("revenue.yaml", "customers-v1", 37, 32),
+        ),
+        0,
+    ),  # a deprecated version
     "KS604": Case((("revenue.yaml", "revenue", 16, 19),), 0),  # one, at the first system: dbt
     "KS605": Case((("revenue.yaml", "revenue", 15, 19), ("revenue.yaml", "aov", 29, 19)), 0),
     # KS900 needs a crashing rule: see test_ks900_* below
     "KS900": Case((("revenue.yaml", "arr", 9, 5),), 1),
     # at the code inside the comment
-    "KS901": Case((("revenue.yaml", None, 3, 25),  # disable-file=orphan-metric
-                   ("revenue.yaml", None, 10, 33),  # disable=KS107
-                   ("revenue.yaml", None, 21, 82)), 0,  # disable=KS999
-                  subprocess=True),
+    "KS901": Case(
+        (
+            ("revenue.yaml", None, 3, 25),  # disable-file=orphan-metric
+            ("revenue.yaml", None, 10, 33),  # disable=KS107
+            ("revenue.yaml", None, 21, 82),
+        ),
+        0,  # disable=KS999
+        subprocess=True,
+    ),
     # at the baseline's entry (line 2, after its indent) for a finding fixed since
     "KS902": Case((("baseline.json", None, 2, 3),), 0, args=("--baseline", "baseline.json")),
 }
@@ -162,8 +241,10 @@ class Run:
         return [f for f in self.doc["findings"] if code is None or f["code"] == code]
 
     def hits(self, code: str) -> list[Hit]:
-        return sorted(((f["path"], f["entry"], f["line"], f["column"])
-                       for f in self.findings(code)), key=_hit_key)
+        return sorted(
+            ((f["path"], f["entry"], f["line"], f["column"]) for f in self.findings(code)),
+            key=_hit_key,
+        )
 
     def codes(self) -> set[str]:
         return {f["code"] for f in self.findings()}
@@ -219,8 +300,11 @@ def lint_revision(folder: Path, *extra: str) -> Run:
     git(["commit", "-q", "-m", "base"], repo, env)
     shutil.rmtree(repo / "kpis")
     shutil.copytree(folder / "now", repo / "kpis")
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, "--base", "HEAD", *extra],
-                       repo / "kpis", env=env)
+    proc = run_kpispec(
+        ["lint", "--format", "json", "--today", TODAY, "--base", "HEAD", *extra],
+        repo / "kpis",
+        env=env,
+    )
     assert proc.returncode in (0, 1), f"exit {proc.returncode}: {proc.stderr}"
     return Run(proc.returncode, json.loads(proc.stdout), proc.stderr)
 
@@ -234,6 +318,7 @@ def copy_example(code: str, kind: str, tmp_path: Path) -> Path:
 
 
 # -- every registered rule has examples ---------------------------------------------------
+
 
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_every_rule_has_fail_and_pass_examples(code):
@@ -264,6 +349,7 @@ def test_examples_stay_out_of_the_catalog():
 
 # -- the rule fires on its fail folder, and only it ----------------------------------------
 
+
 @pytest.mark.parametrize("code", GENERIC)
 def test_rule_fires_on_its_fail_example(code, tmp_path, lint_in):
     assert code in EXPECTED, f"add the expected findings of {code} to EXPECTED"
@@ -271,7 +357,8 @@ def test_rule_fires_on_its_fail_example(code, tmp_path, lint_in):
     run = lint_in(copy_example(code, "fail", tmp_path), *case.args, subprocess=case.subprocess)
     assert run.hits(code) == sorted(case.hits, key=_hit_key)
     assert run.codes() == {code}, "other rules fire on the example: " + json.dumps(
-        [f for f in run.findings() if f["code"] != code], indent=1)
+        [f for f in run.findings() if f["code"] != code], indent=1
+    )
     for finding in run.findings(code):
         assert finding["name"] == RULES[code].NAME
         assert finding["severity"] == RULES[code].SEVERITY
@@ -285,8 +372,11 @@ def test_rule_fires_on_its_fail_example(code, tmp_path, lint_in):
 def test_rule_is_silent_on_its_pass_example(code, tmp_path, lint_in):
     assert (RULES_DIR / code / "pass").is_dir(), f"add tests/rules/{code}/pass/"
     case = EXPECTED.get(code)
-    run = lint_in(copy_example(code, "pass", tmp_path), *(case.args if case else ()),
-                  subprocess=bool(case and case.subprocess))
+    run = lint_in(
+        copy_example(code, "pass", tmp_path),
+        *(case.args if case else ()),
+        subprocess=bool(case and case.subprocess),
+    )
     assert run.findings() == []
     assert run.exit_code == 0
     assert run.stderr == ""
@@ -297,13 +387,15 @@ def test_ks003_is_silenced_from_the_first_line_of_its_entry(tmp_path, lint_in):
     the suppression, as for every other finding (contract section 7)."""
     folder = copy_example("KS003", "fail", tmp_path)
     path = folder / "revenue.yaml"
-    path.write_text(path.read_text().replace("  - id: arr\n",
-                                             "  - id: arr  # kpispec: disable=KS003\n"))
+    path.write_text(
+        path.read_text().replace("  - id: arr\n", "  - id: arr  # kpispec: disable=KS003\n")
+    )
     run = lint_in(folder)
     assert run.findings() == [] and run.exit_code == 0
 
 
 # -- KS900: a rule that crashes -------------------------------------------------------------
+
 
 def _crash_on_first_kpi(catalog: Any, ctx: Any) -> Iterator[Any]:
     """A rule with a bug: it raises while looking at an entry."""
@@ -318,10 +410,13 @@ def _crash_at_once(catalog: Any, ctx: Any) -> Iterator[Any]:
     yield from ()  # pragma: no cover - makes this a generator, like real rules
 
 
-@pytest.mark.parametrize("crash, expected, error", [
-    (_crash_on_first_kpi, EXPECTED["KS900"].hits[0], "RuntimeError: cannot handle arr"),
-    (_crash_at_once, ("revenue.yaml", None, 1, 1), "ValueError: bad state"),
-])
+@pytest.mark.parametrize(
+    "crash, expected, error",
+    [
+        (_crash_on_first_kpi, EXPECTED["KS900"].hits[0], "RuntimeError: cannot handle arr"),
+        (_crash_at_once, ("revenue.yaml", None, 1, 1), "ValueError: bad state"),
+    ],
+)
 def test_ks900_rule_crash_is_a_finding(crash, expected, error, tmp_path, lint_in, monkeypatch):
     monkeypatch.setattr(RULES["KS104"], "check", crash)
     run = lint_in(copy_example("KS900", "fail", tmp_path))
@@ -360,10 +455,14 @@ kpis:
 
 def kpi(entry_id: str, goal: str = "grow", **fields: str) -> str:
     """A complete KPI as YAML under ``kpis:``; ``fields`` replace (or, as "", drop) keys."""
-    keys = {"goal": goal, "owner": "finance",
-            "target": "{value: 20, direction: increase, baseline: 10}",
-            "timeframe": "{end: 2026-12-31, review: monthly}",
-            "data_source": "{system: warehouse}", **fields}
+    keys = {
+        "goal": goal,
+        "owner": "finance",
+        "target": "{value: 20, direction: increase, baseline: 10}",
+        "timeframe": "{end: 2026-12-31, review: monthly}",
+        "data_source": "{system: warehouse}",
+        **fields,
+    }
     lines = [f"  - id: {entry_id}", f"    name: {entry_id.title()}"]
     lines += [f"    {key}: {value}" for key, value in keys.items() if value != ""]
     return "\n".join(lines) + "\n"
@@ -401,8 +500,9 @@ def test_missing_target_and_timeframe_give_no_ks106_ks107(tmp_path, lint_in):
 
 
 def test_declared_kpi_without_owner_gets_ks104_even_as_a_metric(tmp_path, lint_in):
-    text = GOAL + kpi("arr") + kpi("nrr") + kpi("visits", goal="", owner="", target="",
-                                                data_source="")
+    text = (
+        GOAL + kpi("arr") + kpi("nrr") + kpi("visits", goal="", owner="", target="", data_source="")
+    )
     run = lint_in(catalog(tmp_path, text))
     assert by_entry(run, "visits") == {"KS101", "KS102", "KS104", "KS105"}
     assert run.entry("visits")["class"] == "metric"
@@ -410,8 +510,12 @@ def test_declared_kpi_without_owner_gets_ks104_even_as_a_metric(tmp_path, lint_i
 
 
 def test_ks304_looks_at_declared_kpis_whatever_their_class(tmp_path, lint_in):
-    text = GOAL + kpi("arr") + kpi("nrr") + kpi(
-        "visits", target="", timeframe="{end: 2027-03-31, review: monthly}")
+    text = (
+        GOAL
+        + kpi("arr")
+        + kpi("nrr")
+        + kpi("visits", target="", timeframe="{end: 2027-03-31, review: monthly}")
+    )
     run = lint_in(catalog(tmp_path, text))
     assert by_entry(run, "visits") == {"KS102", "KS304"}
 
@@ -443,8 +547,12 @@ def test_ks204_counts_connections_via_either_side(tmp_path, lint_in):
     """A metric is connected by its own feeds or by a KPI's inputs, even to a declared KPI
     that is merely a metric; feeds naming another metric is KS005 alone (one mistake,
     one finding: not also an orphan)."""
-    text = (GOAL + kpi("arr") + kpi("nrr", inputs="[by-inputs]")
-            + kpi("visits", target="", inputs="[into-metric-kpi]") + """\
+    text = (
+        GOAL
+        + kpi("arr")
+        + kpi("nrr", inputs="[by-inputs]")
+        + kpi("visits", target="", inputs="[into-metric-kpi]")
+        + """\
 metrics:
   - id: by-feeds
     name: By feeds
@@ -456,7 +564,8 @@ metrics:
   - id: feeds-a-metric
     name: Feeds a metric
     feeds: [by-feeds]
-""")
+"""
+    )
     run = lint_in(catalog(tmp_path, text))
     assert run.hits("KS204") == []
     assert [hit[1] for hit in run.hits("KS005")] == ["feeds-a-metric"]
@@ -473,8 +582,9 @@ def test_one_finding_per_schema_violation(tmp_path, lint_in):
 def test_timeframe_without_end_is_ks103_alone(tmp_path, lint_in):
     """No cascade: a timeframe with no end is KS103; KS106 (no review) waits for an end,
     as KS107 waits for a target value."""
-    run = lint_in(catalog(tmp_path, GOAL + kpi("arr", timeframe="{start: 2026-01-01}")
-                          + kpi("nrr")))
+    run = lint_in(
+        catalog(tmp_path, GOAL + kpi("arr", timeframe="{start: 2026-01-01}") + kpi("nrr"))
+    )
     assert by_entry(run, "arr") == {"KS103"}
 
 

@@ -8,8 +8,8 @@ import re
 
 import jsonschema
 import pytest
-
 from conftest import REPO
+
 from kpispec.load.schema import schema, schema_text, validate
 
 MINIMAL = {"kpispec": 1}
@@ -34,24 +34,46 @@ def test_kpi_needs_only_id_and_name():
 
 
 @pytest.mark.parametrize("engine", ["py", "rs"])
-@pytest.mark.parametrize("data, path, keyword", [
-    ({}, (), "required"),
-    ({"kpispec": 2}, ("kpispec",), "const"),
-    ({"kpispec": 1, "kpi": []}, ("kpi",), "additionalProperties"),
-    ({"kpispec": 1, "kpis": 7}, ("kpis",), "type"),
-    ({"kpispec": 1, "kpis": [{"id": "Arr", "name": "x"}]}, ("kpis", 0, "id"), "pattern"),
-    ({"kpispec": 1, "kpis": [{"id": "a", "name": "x", "target": {"value": "TBD"}}]},
-     ("kpis", 0, "target", "value"), "type"),
-    ({"kpispec": 1, "kpis": [{"id": "a", "name": "x", "target": {"direction": "up"}}]},
-     ("kpis", 0, "target", "direction"), "enum"),
-    ({"kpispec": 1, "goals": [{"id": "g", "title": "t", "due": "2026-02-30"}]},
-     ("goals", 0, "due"), "format"),
-    ({"kpispec": 1, "goals": [{"id": "g", "title": "t", "due": "31/12/2026"}]},
-     ("goals", 0, "due"), "pattern"),
-    ({"kpispec": 1, "metrics": [{"id": "m", "name": "x", "data_source": {"table": "t"}}]},
-     ("metrics", 0, "data_source"), "required"),
-    ({"kpispec": 1, "kpis": [{"id": "a", "name": "x", "goal": []}]}, ("kpis", 0, "goal"), "minItems"),
-])
+@pytest.mark.parametrize(
+    "data, path, keyword",
+    [
+        ({}, (), "required"),
+        ({"kpispec": 2}, ("kpispec",), "const"),
+        ({"kpispec": 1, "kpi": []}, ("kpi",), "additionalProperties"),
+        ({"kpispec": 1, "kpis": 7}, ("kpis",), "type"),
+        ({"kpispec": 1, "kpis": [{"id": "Arr", "name": "x"}]}, ("kpis", 0, "id"), "pattern"),
+        (
+            {"kpispec": 1, "kpis": [{"id": "a", "name": "x", "target": {"value": "TBD"}}]},
+            ("kpis", 0, "target", "value"),
+            "type",
+        ),
+        (
+            {"kpispec": 1, "kpis": [{"id": "a", "name": "x", "target": {"direction": "up"}}]},
+            ("kpis", 0, "target", "direction"),
+            "enum",
+        ),
+        (
+            {"kpispec": 1, "goals": [{"id": "g", "title": "t", "due": "2026-02-30"}]},
+            ("goals", 0, "due"),
+            "format",
+        ),
+        (
+            {"kpispec": 1, "goals": [{"id": "g", "title": "t", "due": "31/12/2026"}]},
+            ("goals", 0, "due"),
+            "pattern",
+        ),
+        (
+            {"kpispec": 1, "metrics": [{"id": "m", "name": "x", "data_source": {"table": "t"}}]},
+            ("metrics", 0, "data_source"),
+            "required",
+        ),
+        (
+            {"kpispec": 1, "kpis": [{"id": "a", "name": "x", "goal": []}]},
+            ("kpis", 0, "goal"),
+            "minItems",
+        ),
+    ],
+)
 def test_violations_point_at_the_key(engine, data, path, keyword):
     found = {(v.path, v.keyword) for v in validate(data, engine=engine)}
     assert (path, keyword) in found or (path, "format") in found and keyword == "pattern"
@@ -64,10 +86,23 @@ def test_unknown_key_points_at_the_key_and_lists_allowed():
 
 
 def test_engines_agree_on_a_messy_document():
-    data = {"kpispec": "1", "scope": "Sales", "zz": 1, "goals": [{"id": 5}],
-            "kpis": [{"id": "a", "name": "", "goal": 5, "target": {"value": True, "tolerance": -1},
-                      "timeframe": {"end": "tomorrow", "review": "hourly"}, "tags": [1]}],
-            "metrics": ["x", {"id": "m", "name": "n", "feeds": "k"}]}
+    data = {
+        "kpispec": "1",
+        "scope": "Sales",
+        "zz": 1,
+        "goals": [{"id": 5}],
+        "kpis": [
+            {
+                "id": "a",
+                "name": "",
+                "goal": 5,
+                "target": {"value": True, "tolerance": -1},
+                "timeframe": {"end": "tomorrow", "review": "hourly"},
+                "tags": [1],
+            }
+        ],
+        "metrics": ["x", {"id": "m", "name": "n", "feeds": "k"}],
+    }
     rs = {(v.path, v.keyword, v.message) for v in validate(data, engine="rs")}
     py = {(v.path, v.keyword, v.message) for v in validate(data, engine="py")}
     assert rs == py and len(rs) > 10
@@ -76,8 +111,15 @@ def test_engines_agree_on_a_messy_document():
 # -- the schema for editors (contract section 12): descriptions, enum meanings, examples,
 # snippets; annotations only, so validation (and every KS002 message) is unchanged ------
 
-ANNOTATIONS = {"description", "markdownDescription", "examples", "enumDescriptions",
-               "markdownEnumDescriptions", "defaultSnippets", "title"}
+ANNOTATIONS = {
+    "description",
+    "markdownDescription",
+    "examples",
+    "enumDescriptions",
+    "markdownEnumDescriptions",
+    "defaultSnippets",
+    "title",
+}
 
 
 def _nodes(node, where=""):
@@ -103,11 +145,15 @@ def test_every_property_says_what_it_means():
     goal and on a metric, and an editor shows the property's own words."""
     props = list(_properties())
     assert len(props) >= 44
-    bare = [where for where, sub in props
-            if not isinstance(sub.get("description"), str) or len(sub["description"]) < 15]
+    bare = [
+        where
+        for where, sub in props
+        if not isinstance(sub.get("description"), str) or len(sub["description"]) < 15
+    ]
     assert bare == []
-    undescribed_defs = [name for name, sub in schema()["$defs"].items()
-                        if not sub.get("description")]
+    undescribed_defs = [
+        name for name, sub in schema()["$defs"].items() if not sub.get("description")
+    ]
     assert undescribed_defs == []
 
 
@@ -130,9 +176,11 @@ def test_examples_are_valid_values():
         for example in node.get("examples", []):
             sub = {**node, "$defs": root["$defs"]}
             sub.pop("$id", None)
-            errors = list(jsonschema.Draft202012Validator(
-                sub, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-                .iter_errors(example))
+            errors = list(
+                jsonschema.Draft202012Validator(
+                    sub, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+                ).iter_errors(example)
+            )
             assert errors == [], (where, example, [e.message for e in errors])
             checked += 1
     assert checked >= 40
@@ -148,8 +196,7 @@ def _expand(body):
         return {key: _expand(value) for key, value in body.items()}
     if isinstance(body, list):
         return [_expand(value) for value in body]
-    text = _PLACEHOLDER.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2),
-                            body)
+    text = _PLACEHOLDER.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), body)
     return json.loads(text[1:]) if text.startswith("^") else text
 
 
@@ -169,31 +216,58 @@ def test_snippets_for_a_goal_a_kpi_and_a_metric_are_valid_entries():
 
 def test_the_new_file_snippet_lints_clean_of_structure_and_classification(tmp_path, run_cli):
     [snippet] = schema()["defaultSnippets"]
-    (tmp_path / "new.kpi.yaml").write_text(json.dumps(_expand(snippet["body"])),
-                                           encoding="utf-8")
-    result = run_cli(["lint", "--format", "json", "--today", "2026-06-01",
-                      str(tmp_path / "new.kpi.yaml")], cwd=tmp_path)
+    (tmp_path / "new.kpi.yaml").write_text(json.dumps(_expand(snippet["body"])), encoding="utf-8")
+    result = run_cli(
+        ["lint", "--format", "json", "--today", "2026-06-01", str(tmp_path / "new.kpi.yaml")],
+        cwd=tmp_path,
+    )
     codes = {finding["code"] for finding in json.loads(result.output)["findings"]}
-    assert not codes & {"KS002", "KS005", "KS101", "KS102", "KS103", "KS104", "KS105",
-                        "KS106", "KS107", "KS204"}, codes
+    assert not codes & {
+        "KS002",
+        "KS005",
+        "KS101",
+        "KS102",
+        "KS103",
+        "KS104",
+        "KS105",
+        "KS106",
+        "KS107",
+        "KS204",
+    }, codes
 
 
 def test_annotations_do_not_change_validation():
     """Stripped of every annotation, the schema judges a messy document the same way:
     descriptions and snippets are for editors, not for KS002."""
+
     def strip(node, in_props=False):
         if isinstance(node, dict):
-            return {key: strip(value, key in ("properties", "$defs")) for key, value in
-                    node.items() if in_props or key not in ANNOTATIONS}
+            return {
+                key: strip(value, key in ("properties", "$defs"))
+                for key, value in node.items()
+                if in_props or key not in ANNOTATIONS
+            }
         if isinstance(node, list):
             return [strip(value) for value in node]
         return node
 
     bare = jsonschema.Draft202012Validator(
-        strip(schema()), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    data = {"kpispec": "1", "zz": 1, "goals": [{"id": 5, "due": "2026/12/31"}],
-            "kpis": [{"id": "a", "name": "", "traget": {}, "target": {"direction": "up"},
-                      "timeframe": {"review": "Monthly"}}]}
+        strip(schema()), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    data = {
+        "kpispec": "1",
+        "zz": 1,
+        "goals": [{"id": 5, "due": "2026/12/31"}],
+        "kpis": [
+            {
+                "id": "a",
+                "name": "",
+                "traget": {},
+                "target": {"direction": "up"},
+                "timeframe": {"review": "Monthly"},
+            }
+        ],
+    }
     ours = {(tuple(e.absolute_path), e.validator) for e in _py_validator_errors(data)}
     theirs = {(tuple(e.absolute_path), e.validator) for e in bare.iter_errors(data)}
     assert ours == theirs and len(ours) > 5

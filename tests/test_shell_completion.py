@@ -13,13 +13,23 @@ from kpispec import __version__
 
 
 def _run(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kpispec", *args], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "kpispec", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
 
 
-@pytest.mark.parametrize("shell, marker", [("bash", "complete -o nosort -F"),
-                                           ("zsh", "#compdef kpispec"),
-                                           ("fish", "complete --no-files --command kpispec")])
+@pytest.mark.parametrize(
+    "shell, marker",
+    [
+        ("bash", "complete -o nosort -F"),
+        ("zsh", "#compdef kpispec"),
+        ("fish", "complete --no-files --command kpispec"),
+    ],
+)
 def test_the_completion_scripts_the_readme_sources(shell, marker):
     done = _run({"_KPISPEC_COMPLETE": f"{shell}_source"})
     assert done.returncode == 0, done.stderr
@@ -27,11 +37,17 @@ def test_the_completion_scripts_the_readme_sources(shell, marker):
 
 
 def test_bash_completes_commands_and_option_values():
-    done = _run({"_KPISPEC_COMPLETE": "bash_complete", "COMP_WORDS": "kpispec sch",
-                 "COMP_CWORD": "1"})
+    done = _run(
+        {"_KPISPEC_COMPLETE": "bash_complete", "COMP_WORDS": "kpispec sch", "COMP_CWORD": "1"}
+    )
     assert done.stdout.split() == ["plain,schema"]
-    done = _run({"_KPISPEC_COMPLETE": "bash_complete", "COMP_WORDS": "kpispec lint --format s",
-                 "COMP_CWORD": "3"})
+    done = _run(
+        {
+            "_KPISPEC_COMPLETE": "bash_complete",
+            "COMP_WORDS": "kpispec lint --format s",
+            "COMP_CWORD": "3",
+        }
+    )
     assert done.stdout.split() == ["plain,sarif"]
 
 

@@ -49,8 +49,10 @@ def test_lint_text_and_exit_code(tmp_path):
     proc = run_kpispec(["lint", "kpis", "--today", TODAY], tmp_path)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
-    assert "kpis/sales.yaml:19:5: KS101 error kpi-without-goal: KPI 'visits' has no goal; " \
+    assert (
+        "kpis/sales.yaml:19:5: KS101 error kpi-without-goal: KPI 'visits' has no goal; "
         "it is merely a metric. Add goal: <id of a goal>, or move it under metrics:" in lines
+    )
     assert lines[-1] == ("2 files, 4 entries: 2 KPIs, 2 metrics; 4 errors, 0 warnings, 0 infos")
     assert "  kpis/sales.yaml:19: visits (lacks goal, target, timeframe)" in lines
     assert proc.stderr == ""
@@ -63,26 +65,55 @@ def test_lint_json_matches_contract(tmp_path):
     assert list(doc) == ["version", "summary", "findings", "suppressed", "entries"]
     assert doc["suppressed"] == []
     assert doc["version"] == 1
-    assert doc["summary"] == {"files": 2, "entries": 4, "kpis": 2, "metrics": 2,
-                              "errors": 4, "warnings": 0, "infos": 0}
+    assert doc["summary"] == {
+        "files": 2,
+        "entries": 4,
+        "kpis": 2,
+        "metrics": 2,
+        "errors": 4,
+        "warnings": 0,
+        "infos": 0,
+    }
     for finding in doc["findings"]:
-        assert list(finding) == ["path", "line", "column", "code", "name", "severity",
-                                 "entry", "message"]
+        assert list(finding) == [
+            "path",
+            "line",
+            "column",
+            "code",
+            "name",
+            "severity",
+            "entry",
+            "message",
+        ]
     assert {(f["code"], f["entry"]) for f in doc["findings"]} == {
-        ("KS101", "visits"), ("KS102", "visits"), ("KS103", "visits"), ("KS105", "visits")}
-    assert doc["entries"][0] == {"id": "arr", "path": "kpis/sales.yaml", "line": 4,
-                                 "declared": "kpi", "class": "kpi", "lacks": []}
+        ("KS101", "visits"),
+        ("KS102", "visits"),
+        ("KS103", "visits"),
+        ("KS105", "visits"),
+    }
+    assert doc["entries"][0] == {
+        "id": "arr",
+        "path": "kpis/sales.yaml",
+        "line": 4,
+        "declared": "kpi",
+        "class": "kpi",
+        "lacks": [],
+    }
     visits = next(e for e in doc["entries"] if e["id"] == "visits")
     assert visits["class"] == "metric" and visits["lacks"] == ["goal", "target", "timeframe"]
 
 
 def test_clean_catalog_exits_zero(tmp_path):
     write(tmp_path / "kpis" / "company.yaml", COMPANY)
-    write(tmp_path / "kpis" / "sales.yaml", SALES.split("  - id: visits")[0] + """
+    write(
+        tmp_path / "kpis" / "sales.yaml",
+        SALES.split("  - id: visits")[0]
+        + """
 metrics:
   - id: new-mrr
     name: New MRR
-""")
+""",
+    )
     proc = run_kpispec(["lint", "kpis", "--today", TODAY], tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[-1].endswith("0 errors, 0 warnings, 0 infos")
@@ -116,9 +147,11 @@ def test_report_names_files_it_could_not_read(tmp_path):
     assert proc.stdout.splitlines()[-2:] == [
         "4 entries: 2 KPIs, 2 metrics",
         "1 file could not be read, so its entries are missing: kpis/broken.yaml "
-        "('kpispec lint' says why)"]
-    doc = json.loads(run_kpispec(["report", "kpis", "--format", "json", "--today", TODAY],
-                                 tmp_path).stdout)
+        "('kpispec lint' says why)",
+    ]
+    doc = json.loads(
+        run_kpispec(["report", "kpis", "--format", "json", "--today", TODAY], tmp_path).stdout
+    )
     assert doc["unreadable"] == ["kpis/broken.yaml"]
     assert [e["id"] for e in doc["entries"]] == ["arr", "nrr", "visits", "new-mrr"]
 
@@ -151,20 +184,24 @@ def test_the_most_specific_severity_wins_whatever_the_order(tmp_path):
     write(tmp_path / "kpis" / "company.yaml", COMPANY)
     doc = lint_json(["kpis"], tmp_path)
     levels = {f["code"]: f["severity"] for f in doc["findings"]}
-    assert levels == {"KS101": "error", "KS102": "warning", "KS103": "warning",
-                      "KS105": "warning"}
+    assert levels == {"KS101": "error", "KS102": "warning", "KS103": "warning", "KS105": "warning"}
 
 
 def test_only_yyyy_mm_dd_is_a_date(tmp_path):
     """Python 3.11's fromisoformat reads 2026-W01-1 and 20260601 too: kpispec does not, on
     any Python, so the schema's finding is the only one and the entry lacks a timeframe."""
     write(tmp_path / "kpis" / "company.yaml", COMPANY)
-    write(tmp_path / "kpis" / "sales.yaml", SALES.replace(
-        "{start: 2026-01-01, end: 2026-12-31, review: monthly}",
-        "{start: 2027-W01-1, end: 2026-W01-1, review: monthly}"))
+    write(
+        tmp_path / "kpis" / "sales.yaml",
+        SALES.replace(
+            "{start: 2026-01-01, end: 2026-12-31, review: monthly}",
+            "{start: 2027-W01-1, end: 2026-W01-1, review: monthly}",
+        ),
+    )
     doc = lint_json(["kpis"], tmp_path)
     assert {(f["code"], f["entry"]) for f in doc["findings"] if f["entry"] == "arr"} == {
-        ("KS002", "arr")}
+        ("KS002", "arr")
+    }
     assert next(e for e in doc["entries"] if e["id"] == "arr")["lacks"] == ["timeframe"]
     proc = run_kpispec(["lint", "--today", "20260601", "kpis"], tmp_path)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
@@ -189,11 +226,17 @@ def test_a_rule_crash_with_no_entry_lands_on_a_reported_file(tmp_path, run_cli, 
     (tmp_path / ".git").mkdir()
     write(tmp_path / "kpis" / "company.yaml", COMPANY)
     write(tmp_path / "kpis" / "sales.yaml", SALES)
-    result = run_cli(["lint", "--format", "json", "--select", "KS204", "--today", TODAY,
-                      "kpis/sales.yaml"], cwd=tmp_path)
+    result = run_cli(
+        ["lint", "--format", "json", "--select", "KS204", "--today", TODAY, "kpis/sales.yaml"],
+        cwd=tmp_path,
+    )
     assert result.exit_code == 1
     [finding] = json.loads(result.output)["findings"]
-    assert (finding["code"], finding["path"], finding["entry"]) == ("KS900", "kpis/sales.yaml", None)
+    assert (finding["code"], finding["path"], finding["entry"]) == (
+        "KS900",
+        "kpis/sales.yaml",
+        None,
+    )
     assert "rule KS204 (orphan-metric) failed: RuntimeError: boom" in finding["message"]
 
 
@@ -208,8 +251,24 @@ def test_the_program_exits_fast_yet_a_profiler_still_gets_its_results(tmp_path):
     clean = REPO / "examples" / "clean"
     fast = run_kpispec(["lint", "--format", "json", "--today", TODAY, clean], tmp_path)
     assert fast.returncode == 0 and json.loads(fast.stdout)["summary"]["files"] >= 1
-    proc = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(tmp_path / "p.prof"),
-                           "-m", "kpispec", "lint", "--today", TODAY, str(clean)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(tmp_path / "p.prof"),
+            "-m",
+            "kpispec",
+            "lint",
+            "--today",
+            TODAY,
+            str(clean),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "p.prof").stat().st_size > 0

@@ -23,10 +23,12 @@ def kpi(kpi_id: str, first: str = "", baseline: bool = False) -> str:
     """A KPI on g1 (7 lines) without a baseline (KS107 at its target: line, the 5th)
     unless ``baseline``; ``first``: a comment for its first line."""
     base = ", baseline: 5" if baseline else ""
-    return (f"  - id: {kpi_id}{first}\n    name: {kpi_id.upper()}\n    goal: g1\n"
-            f"    owner: finance\n    target: {{value: 10, direction: increase{base}}}\n"
-            "    timeframe: {end: 2030-12-31, review: monthly}\n"
-            "    data_source: {system: stripe}\n")
+    return (
+        f"  - id: {kpi_id}{first}\n    name: {kpi_id.upper()}\n    goal: g1\n"
+        f"    owner: finance\n    target: {{value: 10, direction: increase{base}}}\n"
+        "    timeframe: {end: 2030-12-31, review: monthly}\n"
+        "    data_source: {system: stripe}\n"
+    )
 
 
 @pytest.fixture
@@ -36,11 +38,14 @@ def lint(tmp_path, run_cli):
     def run(text: str, *args: str) -> list[tuple]:
         (tmp_path / ".git").mkdir(exist_ok=True)
         write(tmp_path / "c.yaml", text)
-        result = run_cli(["lint", "--format", "json", "--today", TODAY, *args, "c.yaml"],
-                         cwd=tmp_path)
+        result = run_cli(
+            ["lint", "--format", "json", "--today", TODAY, *args, "c.yaml"], cwd=tmp_path
+        )
         assert result.exit_code in (0, 1), result.output
-        return [(f["code"], f["entry"], f["line"], f["column"], f["message"])
-                for f in json.loads(result.stdout)["findings"]]
+        return [
+            (f["code"], f["entry"], f["line"], f["column"], f["message"])
+            for f in json.loads(result.stdout)["findings"]
+        ]
 
     return run
 
@@ -48,8 +53,9 @@ def lint(tmp_path, run_cli):
 DIRECTIVE = "  # kpispec: disable=KS999,KS104"
 COL_KS999 = len("  - id: arr  # kpispec: disable=") + 1  # 33
 COL_KS104 = COL_KS999 + len("KS999,")  # 39
-UNKNOWN = ("'# kpispec: disable=KS999' silences nothing (no rule has this code or name); "
-           "fix or remove it")
+UNKNOWN = (
+    "'# kpispec: disable=KS999' silences nothing (no rule has this code or name); fix or remove it"
+)
 STALE = "'# kpispec: disable=KS104' silences nothing (no finding with this code here); remove it"
 
 
@@ -66,8 +72,15 @@ def test_unknown_code_under_select_is_silent_when_ks901_is_not_selected(lint):
     selection."""
     text = GOALS + kpi("arr", DIRECTIVE) + kpi("nrr", baseline=True)
     assert lint(text, "--select", "KS107") == [
-        ("KS107", "arr", 11, 5, "KPI 'arr' has a target without a baseline. "
-         "Add baseline: <the figure today> under target:")]
+        (
+            "KS107",
+            "arr",
+            11,
+            5,
+            "KPI 'arr' has a target without a baseline. "
+            "Add baseline: <the figure today> under target:",
+        )
+    ]
 
 
 def test_unknown_code_under_select_with_ks901(lint):
@@ -90,8 +103,10 @@ def test_selected_code_in_a_directive_still_silences(lint):
 
 # -- the same code twice on one line ---------------------------------------------------
 
-@pytest.mark.parametrize("written", ["KS107,KS107", "KS107, kpi-without-baseline",
-                                     "kpi-without-baseline,ks107"])
+
+@pytest.mark.parametrize(
+    "written", ["KS107,KS107", "KS107, kpi-without-baseline", "kpi-without-baseline,ks107"]
+)
 def test_same_code_twice_that_silences_is_used_both_times(lint, written):
     """Every directive that matches the finding counts as used, so neither copy is KS901.
     Mutant: only the first directive of a line marked used (KS901 at the second)."""
@@ -102,22 +117,33 @@ def test_same_code_twice_that_silences_is_used_both_times(lint, written):
 def test_same_code_twice_that_silences_nothing_is_reported_twice(lint):
     """Two stale copies: two KS901, each at its own column. Mutants: directives
     deduplicated by code (one finding), one column for both."""
-    text = (GOALS + kpi("arr", "  # kpispec: disable=KS104,KS104", baseline=True)
-            + kpi("nrr", baseline=True))
+    text = (
+        GOALS
+        + kpi("arr", "  # kpispec: disable=KS104,KS104", baseline=True)
+        + kpi("nrr", baseline=True)
+    )
     assert lint(text) == [("KS901", None, 7, 33, STALE), ("KS901", None, 7, 39, STALE)]
 
 
 def test_same_code_on_the_entry_line_and_the_finding_line(lint):
     """A finding matched by a directive on its entry's first line and one on its own line:
     both used. Mutant: the lookup stopping at the first matching line."""
-    text = GOALS + kpi("arr", "  # kpispec: disable=KS107").replace(
-        "direction: increase}", "direction: increase}  # kpispec: disable=KS107") + kpi(
-        "nrr", baseline=True)
+    text = (
+        GOALS
+        + kpi("arr", "  # kpispec: disable=KS107").replace(
+            "direction: increase}", "direction: increase}  # kpispec: disable=KS107"
+        )
+        + kpi("nrr", baseline=True)
+    )
     assert lint(text) == []
 
 
 def test_disable_file_and_disable_for_the_same_code(lint):
     """A file-wide and a line directive for one finding: both used."""
-    text = ("# kpispec: disable-file=KS107\n" + GOALS + kpi("arr", "  # kpispec: disable=KS107")
-            + kpi("nrr", baseline=True))
+    text = (
+        "# kpispec: disable-file=KS107\n"
+        + GOALS
+        + kpi("arr", "  # kpispec: disable=KS107")
+        + kpi("nrr", baseline=True)
+    )
     assert lint(text) == []

@@ -24,11 +24,10 @@ import pytest
 pytest_lsp = pytest.importorskip("pytest_lsp")
 pytest_asyncio = pytest.importorskip("pytest_asyncio")
 
+from conftest import REPO  # noqa: E402
 from lsprotocol import types as T  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
 from pytest_lsp import ClientServerConfig  # noqa: E402
-
-from conftest import REPO  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BIN = Path("node_modules") / "yaml-language-server" / "bin" / "yaml-language-server"
@@ -57,12 +56,26 @@ def find_server(tmp_path_factory) -> list[str]:
             return [node, str(candidate), "--stdio"]
     npm = shutil.which("npm")
     if npm is None:
-        missing("yaml-language-server is not installed and npm is not there to install it "
-                "(set KPISPEC_YAML_LS to its bin/yaml-language-server)")
+        missing(
+            "yaml-language-server is not installed and npm is not there to install it "
+            "(set KPISPEC_YAML_LS to its bin/yaml-language-server)"
+        )
     folder = tmp_path_factory.mktemp("yaml-ls")
-    done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent", "--prefix",
-                           str(folder), "yaml-language-server@1"],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            npm,
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--silent",
+            "--prefix",
+            str(folder),
+            "yaml-language-server@1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode != 0 or not (folder / BIN).is_file():
         missing(f"npm install yaml-language-server failed: {done.stderr.strip()[-500:]}")
     _INSTALLED.append(folder)
@@ -87,23 +100,40 @@ def schema_file(tmp_path, run_cli) -> Path:
 CAPABILITIES = T.ClientCapabilities(
     workspace=T.WorkspaceClientCapabilities(configuration=True),
     text_document=T.TextDocumentClientCapabilities(
-        completion=T.CompletionClientCapabilities(completion_item=T.ClientCompletionItemOptions(
-            snippet_support=True,
-            documentation_format=[T.MarkupKind.Markdown, T.MarkupKind.PlainText])),
+        completion=T.CompletionClientCapabilities(
+            completion_item=T.ClientCompletionItemOptions(
+                snippet_support=True,
+                documentation_format=[T.MarkupKind.Markdown, T.MarkupKind.PlainText],
+            )
+        ),
         hover=T.HoverClientCapabilities(
-            content_format=[T.MarkupKind.Markdown, T.MarkupKind.PlainText]),
-        publish_diagnostics=T.PublishDiagnosticsClientCapabilities()))
+            content_format=[T.MarkupKind.Markdown, T.MarkupKind.PlainText]
+        ),
+        publish_diagnostics=T.PublishDiagnosticsClientCapabilities(),
+    ),
+)
 
 
 async def start(command: list[str], root: Path, schemas: dict[str, list[str]] | None):
     """Start the server; ``schemas``: the ``yaml.schemas`` setting (None: none set)."""
     client = await ClientServerConfig(server_command=command).start()
-    client.set_configuration({"validate": True, "completion": True, "hover": True,
-                              "schemaStore": {"enable": False},
-                              **({"schemas": schemas} if schemas else {})}, section="yaml")
-    await client.initialize_session(T.InitializeParams(
-        capabilities=CAPABILITIES, root_uri=from_fs_path(str(root)),
-        workspace_folders=[T.WorkspaceFolder(uri=from_fs_path(str(root)), name="catalog")]))
+    client.set_configuration(
+        {
+            "validate": True,
+            "completion": True,
+            "hover": True,
+            "schemaStore": {"enable": False},
+            **({"schemas": schemas} if schemas else {}),
+        },
+        section="yaml",
+    )
+    await client.initialize_session(
+        T.InitializeParams(
+            capabilities=CAPABILITIES,
+            root_uri=from_fs_path(str(root)),
+            workspace_folders=[T.WorkspaceFolder(uri=from_fs_path(str(root)), name="catalog")],
+        )
+    )
     # the server pulls the settings (workspace/configuration) when told they changed
     client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings=None))
     return client
@@ -118,8 +148,11 @@ def open_file(client, path: Path, text: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     uri = from_fs_path(str(path))
-    client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
-        uri=uri, language_id="yaml", version=1, text=text)))
+    client.text_document_did_open(
+        T.DidOpenTextDocumentParams(
+            text_document=T.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)
+        )
+    )
     return uri
 
 
@@ -146,7 +179,8 @@ kpis:
 
 @pytest.mark.asyncio
 async def test_a_misspelt_key_is_flagged_through_the_yaml_schemas_setting(
-        server_command, schema_file, tmp_path):
+    server_command, schema_file, tmp_path
+):
     """The README's VS Code setup: ``yaml.schemas`` maps the file ``kpispec schema
     --output`` wrote to ``**/*.kpi.yaml`` and ``**/kpis/**/*.yaml``."""
     # as in .vscode/settings.json: a path relative to the workspace folder
@@ -156,7 +190,7 @@ async def test_a_misspelt_key_is_flagged_through_the_yaml_schemas_setting(
     try:
         for path in (tmp_path / "sales.kpi.yaml", tmp_path / "kpis" / "team" / "sales.yaml"):
             uri = open_file(client, path, TYPO)
-            found = await until(lambda: client.diagnostics.get(uri))
+            found = await until(lambda uri=uri: client.diagnostics.get(uri))
             assert [d.range.start.line for d in found] == [5], found
             assert "traget" in found[0].message, found[0].message
             assert "not allowed" in found[0].message.lower(), found[0].message
@@ -175,22 +209,28 @@ def _documentation(item: T.CompletionItem) -> str:
 
 @pytest.mark.asyncio
 async def test_a_kpis_keys_complete_with_their_descriptions_through_the_modeline(
-        server_command, schema_file, tmp_path):
+    server_command, schema_file, tmp_path
+):
     """The README's other setup: a ``# yaml-language-server: $schema=...`` first line,
     a path relative to the file (no ``yaml.schemas`` setting)."""
     assert schema_file == tmp_path / ".vscode" / "kpispec-1.schema.json"
-    text = ("# yaml-language-server: $schema=../.vscode/kpispec-1.schema.json\n"
-            "kpispec: 1\n"
-            "kpis:\n"
-            "  - id: arr\n"
-            "    name: Annual recurring revenue\n"
-            "    \n")
+    text = (
+        "# yaml-language-server: $schema=../.vscode/kpispec-1.schema.json\n"
+        "kpispec: 1\n"
+        "kpis:\n"
+        "  - id: arr\n"
+        "    name: Annual recurring revenue\n"
+        "    \n"
+    )
     client = await start(server_command, tmp_path, None)
     try:
         uri = open_file(client, tmp_path / "metrics" / "anywhere.yaml", text)
-        result = await client.text_document_completion_async(T.CompletionParams(
-            text_document=T.TextDocumentIdentifier(uri=uri),
-            position=T.Position(line=5, character=4)))
+        result = await client.text_document_completion_async(
+            T.CompletionParams(
+                text_document=T.TextDocumentIdentifier(uri=uri),
+                position=T.Position(line=5, character=4),
+            )
+        )
         items = result.items if isinstance(result, T.CompletionList) else result
         by_label = {item.label: item for item in items}
         for key in ("target", "timeframe", "goal", "owner", "data_source", "inputs"):
@@ -201,12 +241,18 @@ async def test_a_kpis_keys_complete_with_their_descriptions_through_the_modeline
 
         # and an enum value completes with its meaning
         text2 = text.replace("    \n", "    target:\n      direction: \n")
-        client.text_document_did_change(T.DidChangeTextDocumentParams(
-            text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[T.TextDocumentContentChangeWholeDocument(text=text2)]))
-        result = await client.text_document_completion_async(T.CompletionParams(
-            text_document=T.TextDocumentIdentifier(uri=uri),
-            position=T.Position(line=6, character=17)))
+        client.text_document_did_change(
+            T.DidChangeTextDocumentParams(
+                text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[T.TextDocumentContentChangeWholeDocument(text=text2)],
+            )
+        )
+        result = await client.text_document_completion_async(
+            T.CompletionParams(
+                text_document=T.TextDocumentIdentifier(uri=uri),
+                position=T.Position(line=6, character=17),
+            )
+        )
         items = result.items if isinstance(result, T.CompletionList) else result
         values = {item.label: _documentation(item) for item in items}
         assert set(values) >= {"increase", "decrease", "maintain"}, values
@@ -218,20 +264,24 @@ async def test_a_kpis_keys_complete_with_their_descriptions_through_the_modeline
 @pytest.mark.asyncio
 async def test_snippets_for_a_goal_a_kpi_and_a_metric(server_command, schema_file, tmp_path):
     """A new list item offers the schema's snippet (defaultSnippets) for its section."""
-    text = (f"# yaml-language-server: $schema={schema_file}\n"
-            "kpispec: 1\n"
-            "goals:\n"
-            "  - \n")
+    text = f"# yaml-language-server: $schema={schema_file}\nkpispec: 1\ngoals:\n  - \n"
     client = await start(server_command, tmp_path, None)
     try:
         found = {}
-        for section, label in (("goals", "new goal"), ("kpis", "new KPI"),
-                               ("metrics", "new metric")):
-            uri = open_file(client, tmp_path / f"{section}.yaml",
-                            text.replace("goals:", f"{section}:"))
-            result = await client.text_document_completion_async(T.CompletionParams(
-                text_document=T.TextDocumentIdentifier(uri=uri),
-                position=T.Position(line=3, character=4)))
+        for section, label in (
+            ("goals", "new goal"),
+            ("kpis", "new KPI"),
+            ("metrics", "new metric"),
+        ):
+            uri = open_file(
+                client, tmp_path / f"{section}.yaml", text.replace("goals:", f"{section}:")
+            )
+            result = await client.text_document_completion_async(
+                T.CompletionParams(
+                    text_document=T.TextDocumentIdentifier(uri=uri),
+                    position=T.Position(line=3, character=4),
+                )
+            )
             items = result.items if isinstance(result, T.CompletionList) else result
             found[label] = next((item for item in items if item.label == label), None)
             assert found[label] is not None, sorted(item.label for item in items)

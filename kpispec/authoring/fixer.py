@@ -32,12 +32,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from kpispec.safefile import write_atomic
 from kpispec.catalog import SourceFile
 from kpispec.findings import Finding, Selection
 from kpispec.findings.fix import Document, Fix, Unexpected, apply_edits, fixable
+from kpispec.safefile import write_atomic
 
 BOM = b"\xef\xbb\xbf"
 MAX_ROUNDS = 4
@@ -50,6 +50,7 @@ _SECTIONS = ("goals", "kpis", "metrics")
 
 
 # -- applying ------------------------------------------------------------------------
+
 
 def _disjoint(fixes: list[Fix]) -> list[Fix]:
     """Fixes whose edits do not touch one another's (the first offered wins), one fix
@@ -129,8 +130,16 @@ def _signature(finding: Finding) -> tuple:
 class Fixer:
     """One fix run over a linted catalog (see :func:`run_fix`)."""
 
-    def __init__(self, sources: list[SourceFile], config: Any, selection: Selection,
-                 guard: Selection, today: Any, unsafe: bool, rules: dict):
+    def __init__(
+        self,
+        sources: list[SourceFile],
+        config: Any,
+        selection: Selection,
+        guard: Selection,
+        today: Any,
+        unsafe: bool,
+        rules: dict,
+    ):
         self.sources = sources
         self.config = config
         self.selection = selection
@@ -148,7 +157,7 @@ class Fixer:
                 continue
             bom = raw.startswith(BOM)
             try:
-                text = raw[3 if bom else 0:].decode("utf-8")
+                text = raw[3 if bom else 0 :].decode("utf-8")
             except UnicodeDecodeError:
                 continue
             if text != source.loaded.text:
@@ -176,15 +185,19 @@ class Fixer:
         files = []
         for source in self.sources:
             one = self.files.get(source.display)
-            loaded = source.loaded if one is None or texts[source.display] == one.original \
+            loaded = (
+                source.loaded
+                if one is None or texts[source.display] == one.original
                 else self._load(one, texts[source.display])
+            )
             files.append(SourceFile(source.path, source.display, loaded, True))
         return check_files(files, self.config, selection, self.today).findings
 
     def baseline(self) -> Counter:
         texts = {name: one.original for name, one in self.files.items()}
-        return Counter(_signature(f) for f in self.evaluate(texts, self.guard)
-                       if f.code not in COUNTING)
+        return Counter(
+            _signature(f) for f in self.evaluate(texts, self.guard) if f.code not in COUNTING
+        )
 
     # -- offering fixes ----------------------------------------------------------------
 
@@ -197,8 +210,11 @@ class Fixer:
         files = []
         for source in self.sources:
             one = self.files.get(source.display)
-            loaded = source.loaded if one is None or texts[source.display] == one.original \
+            loaded = (
+                source.loaded
+                if one is None or texts[source.display] == one.original
                 else self._load(one, texts[source.display])
+            )
             files.append(SourceFile(source.path, source.display, loaded, source.reported))
         catalog = Catalog(files)  # the rules' fixes may look at the classified entries
         classify(catalog)
@@ -251,8 +267,9 @@ class Fixer:
         return _same(expected, loaded.data)
 
     def _new(self, texts: dict[str, str], base: Counter) -> list[tuple]:
-        after = Counter(_signature(f) for f in self.evaluate(texts, self.guard)
-                        if f.code not in COUNTING)
+        after = Counter(
+            _signature(f) for f in self.evaluate(texts, self.guard) if f.code not in COUNTING
+        )
         return list((after - base).elements())
 
     def run(self) -> None:
@@ -326,9 +343,16 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def run_fix(paths: list[str], config: Any, selection: Selection | None, today: Any,
-            cwd: Path | None = None, unsafe: bool = False, cache: Any = None,
-            jobs: int | None = None) -> FixRun:
+def run_fix(
+    paths: list[str],
+    config: Any,
+    selection: Selection | None,
+    today: Any,
+    cwd: Path | None = None,
+    unsafe: bool = False,
+    cache: Any = None,
+    jobs: int | None = None,
+) -> FixRun:
     """Work out the fixes for ``paths`` (nothing is written: see :func:`write`)."""
     from kpispec.lint import lint, make_selection
     from kpispec.rules import registry
@@ -338,8 +362,9 @@ def run_fix(paths: list[str], config: Any, selection: Selection | None, today: A
     guard = make_selection(config, rules=rules)  # what a plain `kpispec lint` reports
     result = lint(paths, config, selection, today=today, cwd=cwd, jobs=jobs, cache=cache)
     assert result.catalog is not None
-    fixer = Fixer(list(result.catalog.files), config, selection, guard,
-                  result.context.today, unsafe, rules)
+    fixer = Fixer(
+        list(result.catalog.files), config, selection, guard, result.context.today, unsafe, rules
+    )
     fixer.run()
     run = FixRun(sorted(fixer.files.values(), key=lambda f: f.source.display))
     run.notes.extend(result.notes)
@@ -356,9 +381,14 @@ def diff(run: FixRun) -> str:
         if not one.changed:
             continue
         name = one.source.display
-        out.extend(difflib.unified_diff(one.original.splitlines(keepends=True),
-                                        one.text.splitlines(keepends=True),
-                                        f"a/{name}", f"b/{name}"))
+        out.extend(
+            difflib.unified_diff(
+                one.original.splitlines(keepends=True),
+                one.text.splitlines(keepends=True),
+                f"a/{name}",
+                f"b/{name}",
+            )
+        )
         if out and not out[-1].endswith(("\n", "\r")):
             out[-1] += "\n\\ No newline at end of file\n"
     return "".join(out)
@@ -375,8 +405,9 @@ def write(run: FixRun) -> list[str]:
         try:
             with open(target, "rb") as handle:
                 if handle.read() != one.raw:
-                    problems.append(f"{one.source.display}: changed while it was being "
-                                    "fixed; left as it is")
+                    problems.append(
+                        f"{one.source.display}: changed while it was being fixed; left as it is"
+                    )
                     one.applied = []
                     continue
             write_atomic(target, one.encoded())
@@ -390,8 +421,8 @@ def describe(run: FixRun) -> list[str]:
     """``path:line: CODE what`` for every fix applied, then those left out and why."""
     order = sorted(run.applied, key=lambda fix: (fix.path, fix.line, fix.code))
     lines = [f"{fix.path}:{fix.line}: {fix.code} {fix.description}" for fix in order]
-    lines += [f"{fix.path}:{fix.line}: {fix.code} not fixed ({why}): {fix.description}"
-              for fix, why in sorted(run.skipped, key=lambda item: (item[0].path, item[0].line))]
+    lines += [
+        f"{fix.path}:{fix.line}: {fix.code} not fixed ({why}): {fix.description}"
+        for fix, why in sorted(run.skipped, key=lambda item: (item[0].path, item[0].line))
+    ]
     return lines
-
-

@@ -41,81 +41,263 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpispec.safefile import write_atomic
 from kpispec.errors import InputError
+from kpispec.safefile import write_atomic
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 KINDS = {
-    "kpi": "kpi", "kpis": "kpi", "key": "kpi", "key performance indicator": "kpi",
-    "yes": "kpi", "y": "kpi", "true": "kpi", "1": "kpi", "x": "kpi",
-    "metric": "metric", "metrics": "metric", "measure": "metric", "pi": "metric",
-    "performance indicator": "metric", "indicator": "metric",
-    "no": "metric", "n": "metric", "false": "metric", "0": "metric",
-    "goal": "goal", "goals": "goal", "objective": "goal", "okr": "goal",
+    "kpi": "kpi",
+    "kpis": "kpi",
+    "key": "kpi",
+    "key performance indicator": "kpi",
+    "yes": "kpi",
+    "y": "kpi",
+    "true": "kpi",
+    "1": "kpi",
+    "x": "kpi",
+    "metric": "metric",
+    "metrics": "metric",
+    "measure": "metric",
+    "pi": "metric",
+    "performance indicator": "metric",
+    "indicator": "metric",
+    "no": "metric",
+    "n": "metric",
+    "false": "metric",
+    "0": "metric",
+    "goal": "goal",
+    "goals": "goal",
+    "objective": "goal",
+    "okr": "goal",
 }
 DIRECTIONS = {
-    "increase": "increase", "up": "increase", "higher": "increase", "raise": "increase",
-    "more": "increase", "grow": "increase", "maximize": "increase", "maximise": "increase",
-    "higher is better": "increase", "increasing": "increase", "at least": "increase",
-    "decrease": "decrease", "down": "decrease", "lower": "decrease", "reduce": "decrease",
-    "less": "decrease", "minimize": "decrease", "minimise": "decrease", "fewer": "decrease",
-    "lower is better": "decrease", "decreasing": "decrease", "at most": "decrease",
-    "maintain": "maintain", "keep": "maintain", "stable": "maintain", "flat": "maintain",
-    "hold": "maintain", "stay": "maintain", "steady": "maintain",
+    "increase": "increase",
+    "up": "increase",
+    "higher": "increase",
+    "raise": "increase",
+    "more": "increase",
+    "grow": "increase",
+    "maximize": "increase",
+    "maximise": "increase",
+    "higher is better": "increase",
+    "increasing": "increase",
+    "at least": "increase",
+    "decrease": "decrease",
+    "down": "decrease",
+    "lower": "decrease",
+    "reduce": "decrease",
+    "less": "decrease",
+    "minimize": "decrease",
+    "minimise": "decrease",
+    "fewer": "decrease",
+    "lower is better": "decrease",
+    "decreasing": "decrease",
+    "at most": "decrease",
+    "maintain": "maintain",
+    "keep": "maintain",
+    "stable": "maintain",
+    "flat": "maintain",
+    "hold": "maintain",
+    "stay": "maintain",
+    "steady": "maintain",
 }
-ARROWS = {"↑": "increase", "↗": "increase", "+": "increase", "↓": "decrease",
-          "↘": "decrease", "-": "decrease", "=": "maintain", "→": "maintain", "↔": "maintain"}
+ARROWS = {
+    "↑": "increase",
+    "↗": "increase",
+    "+": "increase",
+    "↓": "decrease",
+    "↘": "decrease",
+    "-": "decrease",
+    "=": "maintain",
+    "→": "maintain",
+    "↔": "maintain",
+}
 REVIEWS = {
-    "daily": "daily", "day": "daily", "every day": "daily", "per day": "daily",
-    "weekly": "weekly", "week": "weekly", "every week": "weekly", "per week": "weekly",
-    "monthly": "monthly", "month": "monthly", "every month": "monthly", "per month": "monthly",
-    "quarterly": "quarterly", "quarter": "quarterly", "every quarter": "quarterly",
-    "per quarter": "quarterly", "q": "quarterly", "qbr": "quarterly",
-    "annually": "annually", "annual": "annually", "yearly": "annually", "year": "annually",
-    "every year": "annually", "per year": "annually",
+    "daily": "daily",
+    "day": "daily",
+    "every day": "daily",
+    "per day": "daily",
+    "weekly": "weekly",
+    "week": "weekly",
+    "every week": "weekly",
+    "per week": "weekly",
+    "monthly": "monthly",
+    "month": "monthly",
+    "every month": "monthly",
+    "per month": "monthly",
+    "quarterly": "quarterly",
+    "quarter": "quarterly",
+    "every quarter": "quarterly",
+    "per quarter": "quarterly",
+    "q": "quarterly",
+    "qbr": "quarterly",
+    "annually": "annually",
+    "annual": "annually",
+    "yearly": "annually",
+    "year": "annually",
+    "every year": "annually",
+    "per year": "annually",
 }
 # cells that mean "nothing here yet": no value, and no complaint
-PLACEHOLDERS = {"", "tbd", "tbc", "tba", "n/a", "n.a.", "na", "-", "--", "—", "–", "?",
-                "none", "null", "nil", "unknown", "pending", "to be defined",
-                "to be determined", "to be confirmed", "not set", "#n/a"}
-CURRENCIES = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR",
-              "chf": "CHF", "usd": "USD", "eur": "EUR", "gbp": "GBP"}
-MONTHS = {name: i for i, names in enumerate(
-    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-     ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-     ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-     ("dec", "december")], start=1) for name in names}
+PLACEHOLDERS = {
+    "",
+    "tbd",
+    "tbc",
+    "tba",
+    "n/a",
+    "n.a.",
+    "na",
+    "-",
+    "--",
+    "—",
+    "–",
+    "?",
+    "none",
+    "null",
+    "nil",
+    "unknown",
+    "pending",
+    "to be defined",
+    "to be determined",
+    "to be confirmed",
+    "not set",
+    "#n/a",
+}
+CURRENCIES = {
+    "$": "USD",
+    "us$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "chf": "CHF",
+    "usd": "USD",
+    "eur": "EUR",
+    "gbp": "GBP",
+}
+MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
 
 # field -> header names that mean it (normalized: lowercase words, see _norm); a field's
 # own name and its key path in the file format (target value, timeframe end) count too
 FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "slug", "identifier", "kpi id", "metric id", "code"),
-    "name": ("name", "title", "kpi", "kpi name", "metric", "metric name", "indicator",
-             "indicator name", "measure", "performance indicator"),
-    "description": ("description", "definition", "desc", "details", "explanation",
-                    "what it measures"),
-    "kind": ("kind", "type", "class", "entry type", "kpi or metric", "is key", "is kpi",
-             "key"),
+    "name": (
+        "name",
+        "title",
+        "kpi",
+        "kpi name",
+        "metric",
+        "metric name",
+        "indicator",
+        "indicator name",
+        "measure",
+        "performance indicator",
+    ),
+    "description": (
+        "description",
+        "definition",
+        "desc",
+        "details",
+        "explanation",
+        "what it measures",
+    ),
+    "kind": ("kind", "type", "class", "entry type", "kpi or metric", "is key", "is kpi", "key"),
     "goal": ("goal", "goal id", "goal name", "objective", "okr", "parent goal", "goals"),
-    "owner": ("owner", "dri", "responsible", "accountable", "owned by", "kpi owner",
-              "metric owner", "lead", "directly responsible individual"),
-    "scope": ("scope", "team", "department", "dept", "org", "organization",
-              "organisation", "function", "area"),
+    "owner": (
+        "owner",
+        "dri",
+        "responsible",
+        "accountable",
+        "owned by",
+        "kpi owner",
+        "metric owner",
+        "lead",
+        "directly responsible individual",
+    ),
+    "scope": (
+        "scope",
+        "team",
+        "department",
+        "dept",
+        "org",
+        "organization",
+        "organisation",
+        "function",
+        "area",
+    ),
     "target": ("target", "target value", "goal value", "objective value", "target number"),
     "unit": ("unit", "units", "uom", "unit of measure", "target unit"),
-    "direction": ("direction", "target direction", "trend", "polarity", "better",
-                  "good direction", "desired direction"),
-    "baseline": ("baseline", "baseline value", "target baseline", "current value",
-                 "starting value", "start value"),
+    "direction": (
+        "direction",
+        "target direction",
+        "trend",
+        "polarity",
+        "better",
+        "good direction",
+        "desired direction",
+    ),
+    "baseline": (
+        "baseline",
+        "baseline value",
+        "target baseline",
+        "current value",
+        "starting value",
+        "start value",
+    ),
     "tolerance": ("tolerance", "target tolerance"),
-    "start": ("start", "start date", "timeframe start", "from", "begin", "period start",
-              "starts"),
-    "end": ("end", "end date", "timeframe end", "deadline", "due", "due date", "by",
-            "target date", "period end", "ends", "due by"),
-    "review": ("review", "timeframe review", "frequency", "cadence", "review frequency",
-               "review cadence", "reporting frequency", "measurement frequency"),
-    "system": ("system", "source", "data source", "data source system", "source system",
-               "datasource", "tool"),
+    "start": ("start", "start date", "timeframe start", "from", "begin", "period start", "starts"),
+    "end": (
+        "end",
+        "end date",
+        "timeframe end",
+        "deadline",
+        "due",
+        "due date",
+        "by",
+        "target date",
+        "period end",
+        "ends",
+        "due by",
+    ),
+    "review": (
+        "review",
+        "timeframe review",
+        "frequency",
+        "cadence",
+        "review frequency",
+        "review cadence",
+        "reporting frequency",
+        "measurement frequency",
+    ),
+    "system": (
+        "system",
+        "source",
+        "data source",
+        "data source system",
+        "source system",
+        "datasource",
+        "tool",
+    ),
     "table": ("table", "data source table", "source table"),
     "query": ("query", "data source query", "sql"),
     "url": ("url", "data source url", "link", "dashboard", "dashboard url", "report url"),
@@ -127,8 +309,21 @@ IGNORE = "ignore"  # --map 'Notes=ignore': a column left out on purpose, not rep
 # which fields each kind of entry holds (the others are reported when a row fills them)
 APPLIES = {
     "kpi": set(FIELDS) - {"feeds"},
-    "metric": {"id", "name", "description", "kind", "owner", "scope", "unit", "system",
-               "table", "query", "url", "tags", "feeds"},
+    "metric": {
+        "id",
+        "name",
+        "description",
+        "kind",
+        "owner",
+        "scope",
+        "unit",
+        "system",
+        "table",
+        "query",
+        "url",
+        "tags",
+        "feeds",
+    },
     "goal": {"id", "name", "description", "kind", "owner", "end", "goal", "url"},
 }
 
@@ -150,8 +345,9 @@ def _norm(text: str) -> str:
 
 
 _LOOKUP = {syn: name for name, syns in FIELDS.items() for syn in (name, *syns)}
-_LOOKUP.update({"timeframe end": "end", "target value": "target", "data source": "system",
-                "source": "system"})
+_LOOKUP.update(
+    {"timeframe end": "end", "target value": "target", "data source": "system", "source": "system"}
+)
 
 
 def field_for(header: str) -> str | None:
@@ -170,6 +366,7 @@ def slug(text: str) -> str:
 
 # --- reading the file ---
 
+
 def decode(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
     """The text and the encoding it was read with."""
     if encoding:
@@ -178,10 +375,11 @@ def decode(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
         except LookupError:
             raise CsvImportError(f"--encoding: unknown encoding {encoding!r}") from None
         except UnicodeDecodeError as exc:
-            raise CsvImportError(f"not {encoding} text (byte {exc.start}); try another "
-                               "--encoding") from None
+            raise CsvImportError(
+                f"not {encoding} text (byte {exc.start}); try another --encoding"
+            ) from None
     if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8):].decode("utf-8", "replace"), "utf-8-sig"
+        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", "replace"), "utf-8-sig"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16"), "utf-16"
     try:
@@ -191,8 +389,9 @@ def decode(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
-        raise CsvImportError(f"neither UTF-8 nor cp1252 text (byte {exc.start}); name the "
-                           "encoding with --encoding") from None
+        raise CsvImportError(
+            f"neither UTF-8 nor cp1252 text (byte {exc.start}); name the encoding with --encoding"
+        ) from None
 
 
 def sniff(text: str, delimiter: str | None = None) -> type[csv.Dialect] | csv.Dialect:
@@ -201,8 +400,7 @@ def sniff(text: str, delimiter: str | None = None) -> type[csv.Dialect] | csv.Di
     if delimiter:
         delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
         if len(delimiter) != 1:
-            raise CsvImportError(f"--delimiter must be one character (or 'tab'), not "
-                               f"{delimiter!r}")
+            raise CsvImportError(f"--delimiter must be one character (or 'tab'), not {delimiter!r}")
 
         class Given(csv.excel):
             pass
@@ -218,6 +416,7 @@ def sniff(text: str, delimiter: str | None = None) -> type[csv.Dialect] | csv.Di
 
 
 # --- cells ---
+
 
 def _blank(cell: str) -> bool:
     return cell.strip().lower() in PLACEHOLDERS
@@ -240,8 +439,9 @@ def parse_number(cell: str, decimal_comma: bool) -> tuple[float | int, str | Non
         for symbol, code in CURRENCIES.items():
             if low.startswith(symbol) or low.endswith(symbol):
                 unit = code
-                text = (text[len(symbol):] if low.startswith(symbol)
-                        else text[:-len(symbol)]).strip()
+                text = (
+                    text[len(symbol) :] if low.startswith(symbol) else text[: -len(symbol)]
+                ).strip()
                 break
         if text.startswith(("-$", "-€", "-£")):  # -$5
             unit, text = CURRENCIES[text[1]], "-" + text[2:]
@@ -335,6 +535,7 @@ def _list(cell: str) -> list[str]:
 
 # --- rows ---
 
+
 @dataclass
 class Row:
     number: int  # the spreadsheet's row (the header is row 1)
@@ -373,8 +574,10 @@ class Columns:
             elif field_for(target) is None:
                 index = -1  # an unknown field is said first, whatever the header
             if index is None:
-                raise _NoColumn(f"--map {item!r}: no column {column.strip()!r}; the "
-                                   f"header has {', '.join(repr(h) for h in header)}")
+                raise _NoColumn(
+                    f"--map {item!r}: no column {column.strip()!r}; the "
+                    f"header has {', '.join(repr(h) for h in header)}"
+                )
             if _norm(target) in (IGNORE, "skip", "none"):
                 explicit[index] = None
                 continue
@@ -382,8 +585,10 @@ class Columns:
             if name is None or index < 0:
                 close = difflib.get_close_matches(_norm(target), list(_LOOKUP), n=1)
                 hint = f"did you mean '{_LOOKUP[close[0]]}'? " if close else ""
-                raise CsvImportError(f"--map {item!r}: unknown field {target.strip()!r}; "
-                                   f"{hint}fields: {', '.join(FIELDS)} (or ignore)")
+                raise CsvImportError(
+                    f"--map {item!r}: unknown field {target.strip()!r}; "
+                    f"{hint}fields: {', '.join(FIELDS)} (or ignore)"
+                )
             explicit[index] = name
         taken = {name for name in explicit.values() if name}
         for index, name in enumerate(header):
@@ -399,15 +604,20 @@ class Columns:
                 taken.add(found)
             elif found:
                 first = next(header[i] for i, f in self.fields.items() if f == found)
-                self.unused.append(f"column {index + 1} {name!r} also means '{found}' "
-                                   f"(column {first!r} is used); not imported: "
-                                   f"--map '{name}=FIELD' or '{name}=ignore'")
+                self.unused.append(
+                    f"column {index + 1} {name!r} also means '{found}' "
+                    f"(column {first!r} is used); not imported: "
+                    f"--map '{name}=FIELD' or '{name}=ignore'"
+                )
             else:
-                self.unused.append(f"column {index + 1} {name!r} matches no field; not "
-                                   f"imported: --map '{name}=FIELD' (fields: "
-                                   f"{', '.join(FIELDS)}) or '{name}=ignore'")
-        self.blank_header = [i for i, name in enumerate(header)
-                             if not name.strip() and i not in explicit]
+                self.unused.append(
+                    f"column {index + 1} {name!r} matches no field; not "
+                    f"imported: --map '{name}=FIELD' (fields: "
+                    f"{', '.join(FIELDS)}) or '{name}=ignore'"
+                )
+        self.blank_header = [
+            i for i, name in enumerate(header) if not name.strip() and i not in explicit
+        ]
 
     def has_name(self) -> bool:
         return bool({"name", "id"} & set(self.fields.values()))
@@ -417,7 +627,9 @@ def _is_blank_row(record: list[str]) -> bool:
     return all(not cell.strip() for cell in record)
 
 
-def read_rows(text: str, dialect: Any, mapping: list[str]) -> tuple[Columns, list[tuple[int, list[str]]], list[str]]:
+def read_rows(
+    text: str, dialect: Any, mapping: list[str]
+) -> tuple[Columns, list[tuple[int, list[str]]], list[str]]:
     """The header (the first row that names a name or id column, within the first ten)
     and the data rows with their numbers."""
     try:
@@ -442,13 +654,20 @@ def read_rows(text: str, dialect: Any, mapping: list[str]) -> tuple[Columns, lis
         raise CsvImportError("the file has no rows")
     Columns([cell.strip() for cell in first], mapping)  # a bad --map says so first
     header = ", ".join(repr(c.strip()) for c in first)
-    raise CsvImportError(f"no column for the name or id of an entry in the header ({header});"
-                       " name one with --map COLUMN=name")
+    raise CsvImportError(
+        f"no column for the name or id of an entry in the header ({header});"
+        " name one with --map COLUMN=name"
+    )
 
 
-def import_csv(raw: bytes, source_name: str, mapping: list[str] = (),  # type: ignore[assignment]
-               encoding: str | None = None, delimiter: str | None = None,
-               known: Callable[[], dict[str, tuple[str, str]]] | None = None) -> Imported:
+def import_csv(
+    raw: bytes,
+    source_name: str,
+    mapping: list[str] = (),  # type: ignore[assignment]
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    known: Callable[[], dict[str, tuple[str, str]]] | None = None,
+) -> Imported:
     """Convert a CSV file's bytes. ``known``: the ids already in the catalog, id ->
     (kind, title or name), read only when a row links a goal or could collide."""
     text, used_encoding = decode(raw, encoding)
@@ -467,16 +686,19 @@ def import_csv(raw: bytes, source_name: str, mapping: list[str] = (),  # type: i
             name = columns.fields.get(index)
             if name is None:
                 if cell.strip() and (index >= len(columns.header) or index in columns.blank_header):
-                    problems.append(f"row {number}: cell {index + 1} {cell.strip()!r} is "
-                                    "outside the header's columns; not imported")
+                    problems.append(
+                        f"row {number}: cell {index + 1} {cell.strip()!r} is "
+                        "outside the header's columns; not imported"
+                    )
                 continue
             if not _blank(cell):
                 cells[name] = cell.strip()
         kind_cell = cells.pop("kind", "")
         kind = KINDS.get(_words(kind_cell), None) if kind_cell else "kpi"
         if kind is None:
-            problems.append(f"row {number}: kind {kind_cell!r} is neither kpi, metric nor "
-                            "goal; row skipped")
+            problems.append(
+                f"row {number}: kind {kind_cell!r} is neither kpi, metric nor goal; row skipped"
+            )
             continue
         if "name" not in cells and "id" not in cells:
             what = ", ".join(f"{k} {v!r}" for k, v in cells.items()) or "nothing else"
@@ -490,14 +712,18 @@ def import_csv(raw: bytes, source_name: str, mapping: list[str] = (),  # type: i
     counts["stubs"] = len(builder.stubs)
     counts["rows"] = len(records) - blank
     skipped = counts["rows"] - len(rows)
-    header = (f"Imported from {source_name} ({used_encoding}, "
-              f"{_delimiter_name(getattr(dialect, 'delimiter', ','))}-separated) by "
-              "kpispec import csv.\n'kpispec lint' says which entries are KPIs and which are "
-              "merely metrics.")
+    header = (
+        f"Imported from {source_name} ({used_encoding}, "
+        f"{_delimiter_name(getattr(dialect, 'delimiter', ','))}-separated) by "
+        "kpispec import csv.\n'kpispec lint' says which entries are KPIs and which are "
+        "merely metrics."
+    )
     yaml_text = _dump(document, header)
-    summary = (f"{counts['rows']} row{'s' if counts['rows'] != 1 else ''}: "
-               f"{counts['kpi']} under kpis:, {counts['metric']} under metrics:, "
-               f"{counts['goal']} goals")
+    summary = (
+        f"{counts['rows']} row{'s' if counts['rows'] != 1 else ''}: "
+        f"{counts['kpi']} under kpis:, {counts['metric']} under metrics:, "
+        f"{counts['goal']} goals"
+    )
     if skipped:
         summary += f", {skipped} skipped"
     if blank:
@@ -505,9 +731,11 @@ def import_csv(raw: bytes, source_name: str, mapping: list[str] = (),  # type: i
     notes.append(summary)
     if builder.stubs:
         many = len(builder.stubs) != 1
-        notes.append(f"{len(builder.stubs)} goal{'s' if many else ''} created from the goal "
-                     f"column ({', '.join(builder.stubs)}): give {'each' if many else 'it'} "
-                     "an owner and a due date")
+        notes.append(
+            f"{len(builder.stubs)} goal{'s' if many else ''} created from the goal "
+            f"column ({', '.join(builder.stubs)}): give {'each' if many else 'it'} "
+            "an owner and a due date"
+        )
     return Imported(yaml_text, problems, notes, counts)
 
 
@@ -518,8 +746,13 @@ def _delimiter_name(delimiter: str) -> str:
 class _Builder:
     """The rows' entries: ids made and made unique, names resolved, cells converted."""
 
-    def __init__(self, rows: list[Row], decimal_comma: bool,
-                 catalog: dict[str, tuple[str, str]], problems: list[str]):
+    def __init__(
+        self,
+        rows: list[Row],
+        decimal_comma: bool,
+        catalog: dict[str, tuple[str, str]],
+        problems: list[str],
+    ):
         self.rows, self.decimal_comma, self.catalog = rows, decimal_comma, catalog
         self.problems = problems
         self.stubs: list[str] = []
@@ -534,8 +767,9 @@ class _Builder:
         self.by_name = {}
         for row in self.rows:
             self.by_name.setdefault(_norm(row.entry["name"]), row.entry["id"])
-        self.goal_titles = {_norm(title): gid for gid, (kind, title) in self.catalog.items()
-                            if kind == "goal"}
+        self.goal_titles = {
+            _norm(title): gid for gid, (kind, title) in self.catalog.items() if kind == "goal"
+        }
         for row in self.rows:
             if row.kind == "goal":
                 self.goal_titles.setdefault(_norm(row.entry["name"]), row.entry["id"])
@@ -543,13 +777,18 @@ class _Builder:
             self._fill(row)
         document: dict[str, Any] = {"kpispec": 1}
         goals = [r for r in self.rows if r.kind == "goal"]
-        sections = [("goals", goals), ("kpis", [r for r in self.rows if r.kind == "kpi"]),
-                    ("metrics", [r for r in self.rows if r.kind == "metric"])]
+        sections = [
+            ("goals", goals),
+            ("kpis", [r for r in self.rows if r.kind == "kpi"]),
+            ("metrics", [r for r in self.rows if r.kind == "metric"]),
+        ]
         for section, rows in sections:
             items = [(r.entry, r.comments) for r in rows]
             if section == "goals":
-                stub = ("goal created by the import from the goal column: give it an owner "
-                        "and a due date")
+                stub = (
+                    "goal created by the import from the goal column: give it an owner "
+                    "and a due date"
+                )
                 items += [(g, [stub]) for g in self.goal_entries]
             if items:
                 document[section] = items
@@ -565,8 +804,11 @@ class _Builder:
                 cell = row.cells["id"]
                 new = cell if ID_RE.match(cell) else slug(cell)
                 if new in explicit:
-                    self._report(row, f"id {new!r} is also the id of row {explicit[new]}; "
-                                      "lint reports it (KS004): give one another id")
+                    self._report(
+                        row,
+                        f"id {new!r} is also the id of row {explicit[new]}; "
+                        "lint reports it (KS004): give one another id",
+                    )
                 else:
                     explicit[new] = row.number
                 row.entry["id"] = new
@@ -582,8 +824,10 @@ class _Builder:
                 used.add(new)
                 row.entry["id"] = new
             elif row.entry["id"] in self.catalog and explicit.get(row.entry["id"]) == row.number:
-                self._report(row, f"id {row.entry['id']!r} is already in the catalog; lint "
-                                  "reports it (KS004)")
+                self._report(
+                    row,
+                    f"id {row.entry['id']!r} is already in the catalog; lint reports it (KS004)",
+                )
             row.entry["name"] = " ".join(name.split())
 
     def _goal_id(self, cell: str) -> str:
@@ -618,12 +862,18 @@ class _Builder:
         for name in cells:
             if name not in APPLIES[kind]:
                 where = {"kpi": "kpis:", "metric": "metrics:", "goal": "goals:"}[kind]
-                self._report(row, f"{name} {cells[name]!r} does not apply to an entry under "
-                                  f"{where}; left out" +
-                             (" (a metric has no target: make the row kind kpi)"
-                              if kind == "metric" and name in ("target", "baseline",
-                                                                "direction", "end", "start",
-                                                                "review", "goal") else ""))
+                self._report(
+                    row,
+                    f"{name} {cells[name]!r} does not apply to an entry under "
+                    f"{where}; left out"
+                    + (
+                        " (a metric has no target: make the row kind kpi)"
+                        if kind == "metric"
+                        and name
+                        in ("target", "baseline", "direction", "end", "start", "review", "goal")
+                        else ""
+                    ),
+                )
         get = {k: v for k, v in cells.items() if k in APPLIES[kind]}
         if kind == "goal":
             self._fill_goal(row, get)
@@ -646,8 +896,11 @@ class _Builder:
                 number, symbol = parse_number(get[key], self.decimal_comma)
             except ValueError:
                 what = "target.value" if key == "target" else f"target.{key}"
-                self._report(row, f"{_label(key)} {get[key]!r} is not a number; left out "
-                                  f"(the entry has no {what})")
+                self._report(
+                    row,
+                    f"{_label(key)} {get[key]!r} is not a number; left out "
+                    f"(the entry has no {what})",
+                )
                 continue
             target["value" if key == "target" else key] = number
             if symbol and not unit:
@@ -656,31 +909,42 @@ class _Builder:
             if unit:
                 target["unit"] = unit
             if "direction" in get:
-                direction = DIRECTIONS.get(_words(get["direction"])) or \
-                    ARROWS.get(get["direction"].strip())
+                direction = DIRECTIONS.get(_words(get["direction"])) or ARROWS.get(
+                    get["direction"].strip()
+                )
                 if direction:
                     target["direction"] = direction
                 else:
-                    self._report(row, f"direction {get['direction']!r} is not increase, "
-                                      "decrease or maintain; left out")
+                    self._report(
+                        row,
+                        f"direction {get['direction']!r} is not increase, "
+                        "decrease or maintain; left out",
+                    )
             if target:
-                entry["target"] = _ordered(target, ("value", "unit", "direction", "baseline",
-                                                    "tolerance"))
+                entry["target"] = _ordered(
+                    target, ("value", "unit", "direction", "baseline", "tolerance")
+                )
             timeframe: dict[str, Any] = {}
             for key in ("start", "end"):
                 if key in get:
                     try:
                         timeframe[key] = parse_date(get[key], end=key == "end")
                     except ValueError:
-                        self._report(row, f"{_label(key)} {get[key]!r} is not a date "
-                                          "that says one day (write YYYY-MM-DD); left out")
+                        self._report(
+                            row,
+                            f"{_label(key)} {get[key]!r} is not a date "
+                            "that says one day (write YYYY-MM-DD); left out",
+                        )
             if "review" in get:
                 review = REVIEWS.get(_words(get["review"]))
                 if review:
                     timeframe["review"] = review
                 else:
-                    self._report(row, f"review {get['review']!r} is not daily, weekly, "
-                                      "monthly, quarterly or annually; left out")
+                    self._report(
+                        row,
+                        f"review {get['review']!r} is not daily, weekly, "
+                        "monthly, quarterly or annually; left out",
+                    )
             if timeframe:
                 entry["timeframe"] = timeframe
         elif unit:
@@ -704,8 +968,11 @@ class _Builder:
             try:
                 entry["due"] = parse_date(get["end"], end=True)
             except ValueError:
-                self._report(row, f"due date {get['end']!r} is not a date that says one "
-                                  "day (write YYYY-MM-DD); left out")
+                self._report(
+                    row,
+                    f"due date {get['end']!r} is not a date that says one "
+                    "day (write YYYY-MM-DD); left out",
+                )
         if "goal" in get:  # a goal's goal: its parent
             entry["parent"] = self._goal_id(get["goal"])
         if "url" in get:
@@ -750,7 +1017,8 @@ def _flowable(value: Any) -> bool:
     items = value.values() if isinstance(value, dict) else value
     return len(str(value)) <= 70 and all(
         not isinstance(v, (dict, list)) and (not isinstance(v, str) or _FLOW_SAFE.match(v))
-        for v in items)
+        for v in items
+    )
 
 
 def _dump(document: dict, header: str) -> str:
@@ -759,8 +1027,10 @@ def _dump(document: dict, header: str) -> str:
     from ruamel.yaml import YAML
 
     text = _render(document, header, flow=True)
-    plain = {k: ([e for e, _ in v] if k in ("goals", "kpis", "metrics") else v)
-             for k, v in document.items()}
+    plain = {
+        k: ([e for e, _ in v] if k in ("goals", "kpis", "metrics") else v)
+        for k, v in document.items()
+    }
     try:
         same = YAML(typ="safe").load(text) == _plain(plain)
     except Exception:  # noqa: BLE001 (any failure to read back: the safe rendering)
@@ -809,8 +1079,9 @@ def _render(document: dict, header: str, flow: bool) -> str:
                     mapping[k] = node(v)
                 seq.append(mapping)
                 if comments:
-                    seq.yaml_set_comment_before_after_key(index, before="\n".join(comments),
-                                                          indent=2)
+                    seq.yaml_set_comment_before_after_key(
+                        index, before="\n".join(comments), indent=2
+                    )
             root[key] = seq
         else:
             root[key] = value
@@ -829,15 +1100,17 @@ def write_output(path: Path, text: str, force: bool) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise CsvImportError(f"--output: cannot create {path.parent}: "
-                             f"{exc.strerror or exc}") from None
+        raise CsvImportError(
+            f"--output: cannot create {path.parent}: {exc.strerror or exc}"
+        ) from None
     if not force:
         try:
             with open(path, "xb") as handle:
                 handle.write(data)
         except FileExistsError:
-            raise CsvImportError(f"--output: {path} exists; kpispec does not overwrite it "
-                               "(--force does)") from None
+            raise CsvImportError(
+                f"--output: {path} exists; kpispec does not overwrite it (--force does)"
+            ) from None
         except OSError as exc:
             raise CsvImportError(f"--output: cannot write {path}: {exc.strerror or exc}") from None
         return
@@ -853,8 +1126,8 @@ def catalog_ids(start: Path, exclude: Path | None) -> dict[str, tuple[str, str]]
     file, when it is rewritten)."""
     from kpispec.catalog import Catalog
     from kpispec.config import load_config
-    from kpispec.load.files import project_files
     from kpispec.lint import load_catalog
+    from kpispec.load.files import project_files
 
     config = load_config(start=start)
     skip = os.path.realpath(exclude) if exclude else None

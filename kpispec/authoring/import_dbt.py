@@ -36,10 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpispec.safefile import write_atomic
 from kpispec.config.dbt import DEFAULT_MANIFEST, dbt_of
-from kpispec.dbt.index import Index, UnusableManifest, load as load_index
+from kpispec.dbt.index import Index, UnusableManifest
+from kpispec.dbt.index import load as load_index
 from kpispec.errors import InputError
+from kpispec.safefile import write_atomic
 
 SECTIONS = ("goals", "kpis", "metrics")
 # the block style of kpispec's own examples (and of `kpispec import csv`)
@@ -64,6 +65,7 @@ class Outcome:
 
 
 # -- the catalog: which dbt metrics it names, which ids it takes ----------------------
+
 
 @dataclass
 class Known:
@@ -92,15 +94,19 @@ def scan(files: list[tuple[str, Any]], index: Index) -> Known:
                 if isinstance(item.get("id"), str):
                     known.ids.add(item["id"])
                 source = item.get("data_source")
-                if section == "goals" or not isinstance(source, dict) \
-                        or source.get("system") != "dbt" \
-                        or not isinstance(source.get("metric"), str):
+                if (
+                    section == "goals"
+                    or not isinstance(source, dict)
+                    or source.get("system") != "dbt"
+                    or not isinstance(source.get("metric"), str)
+                ):
                     continue
                 found = index.lookup("metric", source["metric"].strip())
                 if found.node is not None:
                     kind = section[:-1] if section == "metrics" else "KPI"
-                    known.named.setdefault(found.node["id"],
-                                           f"{display}, {kind} '{item.get('id')}'")
+                    known.named.setdefault(
+                        found.node["id"], f"{display}, {kind} '{item.get('id')}'"
+                    )
     return known
 
 
@@ -134,8 +140,9 @@ def left_out(index: Index) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def new_entries(index: Index, known: Known) -> tuple[list[dict], list[tuple[str, str]],
-                                                      list[tuple[str, str]]]:
+def new_entries(
+    index: Index, known: Known
+) -> tuple[list[dict], list[tuple[str, str]], list[tuple[str, str]]]:
     """The entries to add, ``(id, metric)`` of each, and the metrics skipped (already
     named) with where."""
     entries, added, skipped = [], [], []
@@ -146,8 +153,11 @@ def new_entries(index: Index, known: Known) -> tuple[list[dict], list[tuple[str,
             skipped.append((metric["name"], known.named[uid]))
             continue
         plain = index.lookup("metric", metric["name"])
-        name = metric["name"] if plain.node is not None and plain.node["id"] == uid \
+        name = (
+            metric["name"]
+            if plain.node is not None and plain.node["id"] == uid
             else f"{metric['package']}.{metric['name']}"
+        )
         entry_id = unique(slug(metric["name"]), taken)
         taken.add(entry_id)
         entry: dict[str, Any] = {"id": entry_id, "name": metric["label"].strip() or name}
@@ -162,6 +172,7 @@ def new_entries(index: Index, known: Known) -> tuple[list[dict], list[tuple[str,
 
 
 # -- writing YAML ---------------------------------------------------------------------
+
 
 def _yaml(sequence: int = DEFAULT_SEQUENCE, offset: int = DEFAULT_OFFSET) -> Any:
     from ruamel.yaml import YAML
@@ -187,8 +198,9 @@ def _node(entry: dict) -> Any:
     return mapping
 
 
-def render_items(entries: list[dict], sequence: int = DEFAULT_SEQUENCE,
-                 offset: int = DEFAULT_OFFSET) -> str:
+def render_items(
+    entries: list[dict], sequence: int = DEFAULT_SEQUENCE, offset: int = DEFAULT_OFFSET
+) -> str:
     """The entries as the lines of a block list under a top-level ``metrics:`` key."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -196,16 +208,18 @@ def render_items(entries: list[dict], sequence: int = DEFAULT_SEQUENCE,
     _yaml(sequence, offset).dump(CommentedMap(metrics=CommentedSeq(map(_node, entries))), out)
     text = out.getvalue()
     assert text.startswith("metrics:\n")
-    return text[len("metrics:\n"):]
+    return text[len("metrics:\n") :]
 
 
 def header(manifest: str, project: str) -> str:
     of = f", dbt project '{project}'" if project else ""
-    return (f"# dbt metrics, imported by `kpispec import dbt`\n# (from {manifest}{of}).\n"
-            "# Run it again to add the metrics dbt gains: what is written here stays as it "
-            "is.\n"
-            "# Move an entry under kpis: (with a goal, target and timeframe) to make it a "
-            "KPI;\n# it is not imported again.\n")
+    return (
+        f"# dbt metrics, imported by `kpispec import dbt`\n# (from {manifest}{of}).\n"
+        "# Run it again to add the metrics dbt gains: what is written here stays as it "
+        "is.\n"
+        "# Move an entry under kpis: (with a goal, target and timeframe) to make it a "
+        "KPI;\n# it is not imported again.\n"
+    )
 
 
 def new_file(entries: list[dict], manifest: str, project: str) -> str:
@@ -213,6 +227,7 @@ def new_file(entries: list[dict], manifest: str, project: str) -> str:
 
 
 # -- updating an existing file ----------------------------------------------------------
+
 
 def _loads(text: str) -> Any:
     from kpispec.load.loader import LoadedFile
@@ -276,15 +291,16 @@ def _style(loaded: Any, lines: list[str], section: str) -> tuple[int, int] | Non
     line, column = loaded.position((section, 0))
     if line <= key_line or line > len(lines):
         return None  # flow style: on the key's line
-    before = lines[line - 1][:column - 1]
+    before = lines[line - 1][: column - 1]
     match = re.fullmatch(r"( *)- +", before)
     if match is None:
         return None
     return column - 1, len(match.group(1))
 
 
-def _text_insert(loaded: Any, text: str, entries: list[dict], style: tuple[int, int],
-                 notes: list[str]) -> str | None:
+def _text_insert(
+    loaded: Any, text: str, entries: list[dict], style: tuple[int, int], notes: list[str]
+) -> str | None:
     """The entries inserted as text after the last line of the ``metrics:`` block (at
     the end of the file when there is none)."""
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -304,7 +320,7 @@ def _text_insert(loaded: Any, text: str, entries: list[dict], style: tuple[int, 
         body = head.rstrip("\r\n")
         match = _EMPTY_VALUE.fullmatch(body)
         if match is not None:
-            lines[key_line - 1] = match.group(1) + match.group(3) + head[len(body):]
+            lines[key_line - 1] = match.group(1) + match.group(3) + head[len(body) :]
             notes.append(f"line {key_line}: 'metrics: {match.group(2)}' became a block list")
     elif not isinstance(metrics, list) or loaded.position(("metrics", 0))[0] <= key_line:
         return None  # a flow list (on the key's line): no block to add to
@@ -329,25 +345,32 @@ def _text_insert(loaded: Any, text: str, entries: list[dict], style: tuple[int, 
     return "".join(lines)
 
 
-def update(text: str, loaded: Any, entries: list[dict], where: str,
-           notes: list[str]) -> tuple[str, str]:
+def update(
+    text: str, loaded: Any, entries: list[dict], where: str, notes: list[str]
+) -> tuple[str, str]:
     """The file's new text and how it was made (``round trip`` or ``text``)."""
     data = loaded.data
     if data is not None and not isinstance(data, dict):
-        raise DbtImportError(f"{where}: its top level is not a mapping; kpispec cannot add "
-                             "a metrics: list to it")
+        raise DbtImportError(
+            f"{where}: its top level is not a mapping; kpispec cannot add a metrics: list to it"
+        )
     data = dict(data or {})
     existing = data.get("metrics")
     if existing is not None and not isinstance(existing, list):
-        raise DbtImportError(f"{where}: 'metrics' is not a list; fix it first "
-                             f"(kpispec lint {where})")
+        raise DbtImportError(
+            f"{where}: 'metrics' is not a list; fix it first (kpispec lint {where})"
+        )
     expected = dict(data)
     if "metrics" not in data and "kpispec" not in data:  # _text_insert adds both
         expected["kpispec"] = 1
     expected["metrics"] = list(existing or []) + entries
     lines = text.splitlines()
-    style = _style(loaded, lines, "metrics") or _style(loaded, lines, "kpis") \
-        or _style(loaded, lines, "goals") or (DEFAULT_SEQUENCE, DEFAULT_OFFSET)
+    style = (
+        _style(loaded, lines, "metrics")
+        or _style(loaded, lines, "kpis")
+        or _style(loaded, lines, "goals")
+        or (DEFAULT_SEQUENCE, DEFAULT_OFFSET)
+    )
     made = _checked(text, _round_trip(text, entries, style), expected)
     if made is not None:
         return made, "round trip"
@@ -363,11 +386,13 @@ def update(text: str, loaded: Any, entries: list[dict], where: str,
         raise DbtImportError(
             f"{where}: cannot add to its metrics: list without rewriting what is there "
             "(a flow-style list?); write metrics: as a block list, one '- id:' per entry, "
-            "or import into a new file with --output")
+            "or import into a new file with --output"
+        )
     return made, "text"
 
 
 # -- the whole command ---------------------------------------------------------------
+
 
 def _display(path: Path, *bases: Path) -> str:
     for base in bases:
@@ -389,11 +414,12 @@ def manifest_path(manifest: str | None, config: Any, cwd: Path) -> tuple[Path, s
     return config.root / DEFAULT_MANIFEST, DEFAULT_MANIFEST, False
 
 
-def run_import(manifest: str | None, output: str | None, config_file: str | None,
-               cwd: Path) -> Outcome:
+def run_import(
+    manifest: str | None, output: str | None, config_file: str | None, cwd: Path
+) -> Outcome:
     from kpispec.config import load_config
-    from kpispec.load.files import catalog_spec, display_path, project_files
     from kpispec.lint import load_file
+    from kpispec.load.files import catalog_spec, display_path, project_files
 
     target = None
     if output:
@@ -406,10 +432,15 @@ def run_import(manifest: str | None, output: str | None, config_file: str | None
     try:
         index = load_index(path)
     except UnusableManifest as problem:
-        hint = "" if configured else (" (no [tool.kpispec.dbt] manifest is configured; "
-                                      "--manifest names one)")
-        raise DbtImportError(f"dbt manifest {written} cannot be used: {problem}{hint}. "
-                             "Run dbt parse (it writes target/manifest.json) first") from None
+        hint = (
+            ""
+            if configured
+            else (" (no [tool.kpispec.dbt] manifest is configured; --manifest names one)")
+        )
+        raise DbtImportError(
+            f"dbt manifest {written} cannot be used: {problem}{hint}. "
+            "Run dbt parse (it writes target/manifest.json) first"
+        ) from None
 
     paths = project_files(config)
     real_target = os.path.realpath(target) if target is not None else None
@@ -422,24 +453,31 @@ def run_import(manifest: str | None, output: str | None, config_file: str | None
         if not own.ok or any(p.code in ("KS001", "KS003") for p in own.problems):
             first = next((p for p in own.problems if p.code in ("KS001", "KS003")), None)
             why = f" ({first.line}:{first.column}: {first.message})" if first else ""
-            raise DbtImportError(f"--output: {output} cannot be read as YAML{why}; fix it "
-                                 "first, or import into a new file")
+            raise DbtImportError(
+                f"--output: {output} cannot be read as YAML{why}; fix it "
+                "first, or import into a new file"
+            )
         files.append((output, own))
     known = scan(files, index)
     entries, added, skipped = new_entries(index, known)
     outcome = Outcome("", added, skipped, left_out(index))
     for display in known.unreadable:
-        outcome.notes.append(f"{display} cannot be read: a dbt metric it names may be "
-                             "imported again")
+        outcome.notes.append(
+            f"{display} cannot be read: a dbt metric it names may be imported again"
+        )
     if not configured:
-        outcome.notes.append("[tool.kpispec.dbt] is not set: kpispec lint warns KS605 on "
-                             f"dbt data sources until it is (manifest = \"{written}\")")
+        outcome.notes.append(
+            "[tool.kpispec.dbt] is not set: kpispec lint warns KS605 on "
+            f'dbt data sources until it is (manifest = "{written}")'
+        )
     if target is not None:
         rel = _display(target.resolve(), config.root.resolve())
         if rel != target.resolve().as_posix() and not catalog_spec(config)(rel):
-            outcome.notes.append(f"{output} is not matched by the include patterns "
-                                 f"({', '.join(config.include)}): kpispec lint sees it only "
-                                 "when it is named")
+            outcome.notes.append(
+                f"{output} is not matched by the include patterns "
+                f"({', '.join(config.include)}): kpispec lint sees it only "
+                "when it is named"
+            )
     if not entries:
         return outcome
     if own is None or not own.text.strip():  # the manifest named as the user named it
@@ -465,18 +503,31 @@ def summary(outcome: Outcome, output: str | None) -> list[str]:
     where = output or "stdout"
     if outcome.added:
         count = len(outcome.added)
-        lines.append(f"added {count} dbt metric{'s' if count != 1 else ''} to {where}: "
-                     + _listed([entry_id if entry_id == metric else f"{entry_id} ({metric})"
-                                for entry_id, metric in outcome.added], ", "))
+        lines.append(
+            f"added {count} dbt metric{'s' if count != 1 else ''} to {where}: "
+            + _listed(
+                [
+                    entry_id if entry_id == metric else f"{entry_id} ({metric})"
+                    for entry_id, metric in outcome.added
+                ],
+                ", ",
+            )
+        )
     else:
-        lines.append("no dbt metric to add" + (f"; {output} unchanged"
-                                               if output and Path(output).exists() else ""))
+        lines.append(
+            "no dbt metric to add"
+            + (f"; {output} unchanged" if output and Path(output).exists() else "")
+        )
     if outcome.skipped:
-        lines.append(f"skipped {len(outcome.skipped)} already in the catalog: "
-                     + _listed([f"{name} ({at})" for name, at in outcome.skipped], "; "))
+        lines.append(
+            f"skipped {len(outcome.skipped)} already in the catalog: "
+            + _listed([f"{name} ({at})" for name, at in outcome.skipped], "; ")
+        )
     if outcome.left_out:
-        lines.append(f"left out {len(outcome.left_out)}: "
-                     + _listed([f"{name} ({why})" for name, why in outcome.left_out], ", "))
+        lines.append(
+            f"left out {len(outcome.left_out)}: "
+            + _listed([f"{name} ({why})" for name, why in outcome.left_out], ", ")
+        )
     return lines + outcome.notes
 
 

@@ -164,11 +164,14 @@ def init(folder: Path, today: _dt.date | None = None) -> list[str]:
             raw = pyproject.read_bytes()
             tool = tomllib.loads(raw.decode("utf-8")).get("tool")
         except OSError as exc:
-            raise InitError(f"{_show(pyproject, folder)}: cannot read: "
-                            f"{exc.strerror or exc}") from None
+            raise InitError(
+                f"{_show(pyproject, folder)}: cannot read: {exc.strerror or exc}"
+            ) from None
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise InitError(f"{shown}/pyproject.toml is not valid TOML ({exc}); nothing "
-                            "written: fix it, then run kpispec init again") from None
+            raise InitError(
+                f"{shown}/pyproject.toml is not valid TOML ({exc}); nothing "
+                "written: fix it, then run kpispec init again"
+            ) from None
         has_table = isinstance(tool, dict) and "kpispec" in tool
     config_path = kpispec_toml if kpispec_toml.is_file() else (pyproject if has_table else None)
     lines: list[str] = []
@@ -198,8 +201,9 @@ def init(folder: Path, today: _dt.date | None = None) -> list[str]:
         if existing:
             names = ", ".join(_show(p, folder) for p in existing[:3])
             more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
-            lines.append(f"KPI files exist ({names}{more}): no starter written, the "
-                         "catalog is started")
+            lines.append(
+                f"KPI files exist ({names}{more}): no starter written, the catalog is started"
+            )
         else:
             actions.append((starter, starter_text(today).encode("utf-8"), "create"))
 
@@ -233,13 +237,17 @@ def init(folder: Path, today: _dt.date | None = None) -> list[str]:
     lines.append("")
     cd = "" if folder.resolve() == Path.cwd().resolve() else f"cd {shown} && "
     lines.append("Next:")
-    lines.append(f"  1. Edit {STARTER.as_posix()}: your goals, your KPIs (two or more per goal, "
-                 "pulling against each other), the metrics that feed them.")
-    lines.append(f"  2. {cd}kpispec lint      # say, entry by entry, what is a KPI and what "
-                 "is merely a metric")
+    lines.append(
+        f"  1. Edit {STARTER.as_posix()}: your goals, your KPIs (two or more per goal, "
+        "pulling against each other), the metrics that feed them."
+    )
+    lines.append(
+        f"  2. {cd}kpispec lint      # say, entry by entry, what is a KPI and what "
+        "is merely a metric"
+    )
     lines.append("  3. pre-commit install   # with the snippet above: every commit is checked")
-    lines.append("  A KPI list in a spreadsheet? Save it as CSV, then: kpispec import csv "
-                 "FILE.csv --output kpis/imported.yaml")
+    lines.append(
+        "  A KPI list in a spreadsheet? Save it as CSV, then: kpispec import csv "
+        "FILE.csv --output kpis/imported.yaml"
+    )
     return lines
-
-

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from kpispec.findings import Finding
 from kpispec.load.loader import LoadedFile
@@ -105,8 +106,16 @@ class Entry:
 
     def finding(self, code: str, message: str, *keys: Any) -> Finding:
         line, column = self.pos(*keys)
-        return Finding(code, self.file.display, line, column, message, entry=self.id,
-                       entry_line=self.line, key=keys)
+        return Finding(
+            code,
+            self.file.display,
+            line,
+            column,
+            message,
+            entry=self.id,
+            entry_line=self.line,
+            key=keys,
+        )
 
     @property
     def label(self) -> str:
@@ -192,8 +201,11 @@ class Catalog:
             value = data[key]
             # a single id where the schema allows one (goal, parent); inputs: m1 is a
             # KS002 ("must be a list"), not also a reference
-            items = [(None, value)] if isinstance(value, str) and key in _SINGLE else (
-                enumerate(value) if isinstance(value, list) else ())
+            items = (
+                [(None, value)]
+                if isinstance(value, str) and key in _SINGLE
+                else (enumerate(value) if isinstance(value, list) else ())
+            )
             for index, target_id in items:
                 if isinstance(target_id, str) and ID_RE.match(target_id):
                     target = self._first.get((target_id, want))
@@ -232,7 +244,8 @@ class Catalog:
             finder = self._near.get(kind)
             if finder is None:
                 finder = self._near[kind] = _NearMiss(
-                    [e.id for e in self.entries if e.kind == kind])
+                    [e.id for e in self.entries if e.kind == kind]
+                )
             self._suggested[key] = finder.best(wrong, 0.75)
         return self._suggested[key]
 

@@ -9,8 +9,9 @@ import datetime as _dt
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -47,11 +48,7 @@ def _guard(debug: bool, work: Callable[[], int]) -> None:
     cleanly (see :class:`Terminated`): exit 2, one line, no traceback."""
     import signal
 
-    from kpispec.errors import ConfigError
-    from kpispec.errors import PathError
-    from kpispec.errors import BaselineError
-    from kpispec.errors import GitError
-    from kpispec.errors import UsageError
+    from kpispec.errors import BaselineError, ConfigError, GitError, PathError, UsageError
 
     sigterm = _sigterm_unwinds(signal)
     try:
@@ -67,8 +64,10 @@ def _guard(debug: bool, work: Callable[[], int]) -> None:
             import traceback  # here: only a failure needs it
 
             traceback.print_exc()
-        _fail(f"internal error: {type(exc).__name__}: {exc} (please report it; "
-              "--debug shows the traceback)")
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc} (please report it; "
+            "--debug shows the traceback)"
+        )
     else:
         sys.exit(code)
     finally:
@@ -103,10 +102,19 @@ def _sigterm_unwinds(signal: Any) -> bool:
     return True
 
 
-def _run_lint(paths: tuple[str, ...], config_file: str | None, select: tuple[str, ...],
-              ignore: tuple[str, ...], today: _dt.date | None, debug: bool,
-              no_cache: bool, cache_dir: str | None, jobs: int | None = None,
-              staged: bool = False, base: str | None = None) -> Any:
+def _run_lint(
+    paths: tuple[str, ...],
+    config_file: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    today: _dt.date | None,
+    debug: bool,
+    no_cache: bool,
+    cache_dir: str | None,
+    jobs: int | None = None,
+    staged: bool = False,
+    base: str | None = None,
+) -> Any:
     from kpispec.config import load_config
     from kpispec.lint import lint, make_selection
 
@@ -118,35 +126,60 @@ def _run_lint(paths: tuple[str, ...], config_file: str | None, select: tuple[str
     if staged:  # the commit gate: the index against HEAD (kpispec.git.gate)
         from kpispec.git.gate import lint_staged
 
-        return lint_staged(list(paths), config_file, _split(select) or None, _split(ignore),
-                           today, Path.cwd(), _common_folder(paths), debug, cache)
-    config = load_config(Path(config_file) if config_file else None,
-                         start=_common_folder(paths))
+        return lint_staged(
+            list(paths),
+            config_file,
+            _split(select) or None,
+            _split(ignore),
+            today,
+            Path.cwd(),
+            _common_folder(paths),
+            debug,
+            cache,
+        )
+    config = load_config(Path(config_file) if config_file else None, start=_common_folder(paths))
     selection = make_selection(config, _split(select) or None, _split(ignore))
     base_at = None
     if base is not None:  # the catalog at REF, for the rules that compare with it
-        from kpispec.lint import Base
         from kpispec.git.revision import catalog_at
+        from kpispec.lint import Base
 
         def base_at(files: list) -> Base:  # once the work tree is loaded: reused
             reuse = {os.fspath(source.path): source.loaded for source in files}
-            at = catalog_at(base, Path.cwd(), _common_folder(paths), config_file, cache,
-                            reuse)
+            at = catalog_at(base, Path.cwd(), _common_folder(paths), config_file, cache, reuse)
             return Base(base, at.sources, at.revision.config)
-    return lint(list(paths), config, selection, today=today, debug=debug, jobs=jobs,
-                cache=cache, base=base_at)
+
+    return lint(
+        list(paths),
+        config,
+        selection,
+        today=today,
+        debug=debug,
+        jobs=jobs,
+        cache=cache,
+        base=base_at,
+    )
 
 
-def _known(result: Any, paths: tuple[str, ...], new_from: str | None, baseline: str | None,
-           config_file: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
-           today: _dt.date | None, no_cache: bool, cache_dir: str | None) -> None:
+def _known(
+    result: Any,
+    paths: tuple[str, ...],
+    new_from: str | None,
+    baseline: str | None,
+    config_file: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    today: _dt.date | None,
+    no_cache: bool,
+    cache_dir: str | None,
+) -> None:
     """Hide the findings already known: at ``--new-from REF``, and in ``--baseline``."""
     if not new_from and not baseline:
         return
-    from kpispec.findings.baseline import apply_baseline, hide_known
     from kpispec.config import load_config
-    from kpispec.load.files import display_path
+    from kpispec.findings.baseline import apply_baseline, hide_known
     from kpispec.lint import make_selection
+    from kpispec.load.files import display_path
     from kpispec.rules import registry
 
     if new_from:
@@ -161,13 +194,15 @@ def _known(result: Any, paths: tuple[str, ...], new_from: str | None, baseline: 
         known = findings_at(at, _split(select) or None, _split(ignore), today, cache)
         hide_known(result, [f.identity() for f in known])
     if baseline:
-        config = load_config(Path(config_file) if config_file else None,
-                             start=_common_folder(paths))
+        config = load_config(
+            Path(config_file) if config_file else None, start=_common_folder(paths)
+        )
         rules = registry(config)
         selection = make_selection(config, _split(select) or None, _split(ignore), rules)
         path = Path(baseline)
-        apply_baseline(result, path, display_path(path.resolve(), Path.cwd()), not paths,
-                       selection, rules)
+        apply_baseline(
+            result, path, display_path(path.resolve(), Path.cwd()), not paths, selection, rules
+        )
 
 
 def _notes(result: Any) -> None:
@@ -183,8 +218,7 @@ def _common_folder(paths: tuple[str, ...]) -> Path | None:
     folder's. None (the current folder) when no path is named."""
     if not paths:
         return None
-    folders = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".")
-               for p in paths]
+    folders = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths]
     try:
         return Path(os.path.commonpath(folders))
     except ValueError:  # different drives (Windows): the current folder
@@ -208,22 +242,48 @@ def use_color(choice: str) -> bool:
 
 
 def common_options(func: Callable) -> Callable:
-    for option in reversed([
-        click.option("--select", multiple=True, metavar="CODES",
-                     help="Only these codes, names or prefixes (comma-separated; replaces the config's select)."),
-        click.option("--ignore", multiple=True, metavar="CODES",
-                     help="Skip these codes, names or prefixes (comma-separated; adds to the config's ignore)."),
-        click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD",
-                     help="The date deadlines are checked against (default: config, else the local date)."),
-        click.option("--config", "config_file", type=click.Path(),
-                     help="Config file (default: kpispec.toml or [tool.kpispec] in pyproject.toml, found walking up)."),
-        click.option("--no-cache", is_flag=True, envvar="KPISPEC_NO_CACHE",
-                     help="Parse every file, without the cache of files loaded before."),
-        click.option("--cache-dir", type=click.Path(file_okay=False), envvar="KPISPEC_CACHE_DIR",
-                     help="Where loaded files are cached by content (default: "
-                          "$XDG_CACHE_HOME/kpispec, else ~/.cache/kpispec)."),
-        click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--select",
+                multiple=True,
+                metavar="CODES",
+                help="Only these codes, names or prefixes (comma-separated; replaces the config's select).",
+            ),
+            click.option(
+                "--ignore",
+                multiple=True,
+                metavar="CODES",
+                help="Skip these codes, names or prefixes (comma-separated; adds to the config's ignore).",
+            ),
+            click.option(
+                "--today",
+                callback=_parse_today,
+                metavar="YYYY-MM-DD",
+                help="The date deadlines are checked against (default: config, else the local date).",
+            ),
+            click.option(
+                "--config",
+                "config_file",
+                type=click.Path(),
+                help="Config file (default: kpispec.toml or [tool.kpispec] in pyproject.toml, found walking up).",
+            ),
+            click.option(
+                "--no-cache",
+                is_flag=True,
+                envvar="KPISPEC_NO_CACHE",
+                help="Parse every file, without the cache of files loaded before.",
+            ),
+            click.option(
+                "--cache-dir",
+                type=click.Path(file_okay=False),
+                envvar="KPISPEC_CACHE_DIR",
+                help="Where loaded files are cached by content (default: "
+                "$XDG_CACHE_HOME/kpispec, else ~/.cache/kpispec).",
+            ),
+            click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
+        ]
+    ):
         func = option(func)
     return func
 
@@ -236,47 +296,111 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
-@click.option("--format", "fmt", type=click.Choice(LINT_FORMATS), default="text", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(LINT_FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @common_options
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings only, no summary.")
-@click.option("--statistics", is_flag=True,
-              help="Count findings per code instead of listing them (text format).")
-@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes that load files, this one included (default: automatic: "
-                   "1 for small runs, else one per core up to 4).")
-@click.option("--staged", is_flag=True,
-              help="The commit gate: lint the catalog as staged in git; report the files "
-                   "the commit touches (and PATHs named) and what it breaks elsewhere.")
-@click.option("--base", "base", metavar="REF",
-              help="Compare each entry with the catalog at git REF: goalposts moved "
-                   "(KS501-KS505).")
-@click.option("--new-from", "new_from", metavar="REF",
-              help="Only findings the catalog at git REF does not have (matched by path, "
-                   "entry, code and key, not by line).")
-@click.option("--baseline", "baseline", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Hide the findings FILE records; its entries that match nothing any "
-                   "more are KS902.")
-@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False),
-              metavar="FILE", help="Record every finding of this run in FILE (the "
-                                    "baseline --baseline reads), and exit 0.")
-@click.option("--fix", "fix", is_flag=True,
-              help="Apply the safe fixes first (as 'kpispec fix'), then lint what is left.")
-@click.option("--unsafe-fixes", "unsafe_fixes", is_flag=True,
-              help="With --fix or --diff: also the unsafe fixes (an entry that is merely a "
-                   "metric moved from kpis: to metrics:).")
-@click.option("--diff", "show_diff", is_flag=True,
-              help="Print the fixes as a unified diff and write nothing.")
-def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
-         today: _dt.date | None, config_file: str | None, no_cache: bool,
-         cache_dir: str | None, debug: bool, exit_zero: bool,
-         quiet: bool, statistics: bool, color: str, jobs: int | None,
-         staged: bool, base: str | None, new_from: str | None, baseline: str | None,
-         write_baseline: str | None, fix: bool = False, unsafe_fixes: bool = False,
-         show_diff: bool = False) -> None:
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Count findings per code instead of listing them (text format).",
+)
+@click.option(
+    "--color",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that load files, this one included (default: automatic: "
+    "1 for small runs, else one per core up to 4).",
+)
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="The commit gate: lint the catalog as staged in git; report the files "
+    "the commit touches (and PATHs named) and what it breaks elsewhere.",
+)
+@click.option(
+    "--base",
+    "base",
+    metavar="REF",
+    help="Compare each entry with the catalog at git REF: goalposts moved (KS501-KS505).",
+)
+@click.option(
+    "--new-from",
+    "new_from",
+    metavar="REF",
+    help="Only findings the catalog at git REF does not have (matched by path, "
+    "entry, code and key, not by line).",
+)
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Hide the findings FILE records; its entries that match nothing any more are KS902.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Record every finding of this run in FILE (the baseline --baseline reads), and exit 0.",
+)
+@click.option(
+    "--fix",
+    "fix",
+    is_flag=True,
+    help="Apply the safe fixes first (as 'kpispec fix'), then lint what is left.",
+)
+@click.option(
+    "--unsafe-fixes",
+    "unsafe_fixes",
+    is_flag=True,
+    help="With --fix or --diff: also the unsafe fixes (an entry that is merely a "
+    "metric moved from kpis: to metrics:).",
+)
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff and write nothing."
+)
+def lint(
+    paths: tuple[str, ...],
+    fmt: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    today: _dt.date | None,
+    config_file: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    debug: bool,
+    exit_zero: bool,
+    quiet: bool,
+    statistics: bool,
+    color: str,
+    jobs: int | None,
+    staged: bool,
+    base: str | None,
+    new_from: str | None,
+    baseline: str | None,
+    write_baseline: str | None,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    show_diff: bool = False,
+) -> None:
     """Lint KPI files and folders (default: the include patterns under the project root).
 
     With --staged, the commit gate: the catalog as the git index holds it, against HEAD."""
@@ -284,37 +408,84 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
         _fail(f"--statistics works with --format text only, not --format {fmt}")
     colored = fmt == "text" and use_color(color)
     if staged and (base or new_from or baseline):
-        _fail("--staged compares the index with HEAD; it cannot take --base, --new-from "
-              "or --baseline too")
+        _fail(
+            "--staged compares the index with HEAD; it cannot take --base, --new-from "
+            "or --baseline too"
+        )
     fixing = fix or show_diff
     if unsafe_fixes and not fixing:
         _fail("--unsafe-fixes goes with --fix or --diff")
     if fixing and (staged or write_baseline):
-        _fail("--fix and --diff change the working tree's files; they cannot take "
-              + ("--staged" if staged else "--write-baseline"))
+        _fail(
+            "--fix and --diff change the working tree's files; they cannot take "
+            + ("--staged" if staged else "--write-baseline")
+        )
 
     def work() -> int:
         from kpispec.formats import render
 
         if show_diff:
-            run = _run_fix(paths, config_file, select, ignore, today, no_cache, cache_dir,
-                           jobs, unsafe_fixes, write=False)
+            run = _run_fix(
+                paths,
+                config_file,
+                select,
+                ignore,
+                today,
+                no_cache,
+                cache_dir,
+                jobs,
+                unsafe_fixes,
+                write=False,
+            )
             return _fix_exit(run, exit_zero)
         if fixing:  # what it fixed on stderr when stdout is a machine format's
-            _run_fix(paths, config_file, select, ignore, today, no_cache, cache_dir, jobs,
-                     unsafe_fixes, write=True, err=fmt != "text")
-        result = _run_lint(paths, config_file, select, ignore, today, debug, no_cache,
-                           cache_dir, jobs, staged, base)
+            _run_fix(
+                paths,
+                config_file,
+                select,
+                ignore,
+                today,
+                no_cache,
+                cache_dir,
+                jobs,
+                unsafe_fixes,
+                write=True,
+                err=fmt != "text",
+            )
+        result = _run_lint(
+            paths,
+            config_file,
+            select,
+            ignore,
+            today,
+            debug,
+            no_cache,
+            cache_dir,
+            jobs,
+            staged,
+            base,
+        )
         if write_baseline:  # every finding of the run: rewriting drops what is fixed
             from kpispec.findings.baseline import write_baseline as write
 
             count = write(Path(write_baseline), result.findings)
-            result.notes.append(f"wrote {count} finding{'s' if count != 1 else ''} to "
-                                f"{write_baseline}")
+            result.notes.append(
+                f"wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}"
+            )
             _notes(result)
             return EXIT_OK
-        _known(result, paths, new_from, baseline, config_file, select, ignore, today,
-               no_cache, cache_dir)
+        _known(
+            result,
+            paths,
+            new_from,
+            baseline,
+            config_file,
+            select,
+            ignore,
+            today,
+            no_cache,
+            cache_dir,
+        )
         output = render(fmt, result, quiet=quiet, color=colored, statistics=statistics)
         click.echo(output, nl=False, color=colored if fmt == "text" else None)
         _notes(result)
@@ -325,40 +496,74 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
-@click.option("--format", "fmt",
-              type=click.Choice(["text", "markdown", "mermaid", "html", "json"]),
-              default="text", show_default=True,
-              help="Output format (markdown: for a pull-request comment or "
-                   "$GITHUB_STEP_SUMMARY; mermaid: the goal tree alone; html: one "
-                   "self-contained page).")
-@click.option("--output", "-o", "output", metavar="FILE",
-              help="Write the report to FILE (only that file) instead of stdout.")
-@click.option("--goal", "goal", metavar="ID",
-              help="Only this goal and the goals below it (their KPIs and metrics).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "mermaid", "html", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format (markdown: for a pull-request comment or "
+    "$GITHUB_STEP_SUMMARY; mermaid: the goal tree alone; html: one "
+    "self-contained page).",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    metavar="FILE",
+    help="Write the report to FILE (only that file) instead of stdout.",
+)
+@click.option(
+    "--goal",
+    "goal",
+    metavar="ID",
+    help="Only this goal and the goals below it (their KPIs and metrics).",
+)
 @click.option("--scope", "scope", metavar="NAME", help="Only the entries of this scope.")
-@click.option("--max-nodes", type=click.IntRange(min=8), default=None, metavar="N",
-              help="Fold the tree beyond N nodes (default: 300; html: 2000).")
-@click.option("--max-chars", type=click.IntRange(min=1000), default=None, metavar="N",
-              help="markdown: stay under N characters, counted as UTF-8 bytes (default "
-                   "65536, a GitHub comment; a job summary holds 1048576).")
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(min=8),
+    default=None,
+    metavar="N",
+    help="Fold the tree beyond N nodes (default: 300; html: 2000).",
+)
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=1000),
+    default=None,
+    metavar="N",
+    help="markdown: stay under N characters, counted as UTF-8 bytes (default "
+    "65536, a GitHub comment; a job summary holds 1048576).",
+)
 @common_options
-def report(paths: tuple[str, ...], fmt: str, output: str | None, goal: str | None,
-           scope: str | None, max_nodes: int | None, max_chars: int | None,
-           select: tuple[str, ...], ignore: tuple[str, ...],
-           today: _dt.date | None, config_file: str | None, no_cache: bool,
-           cache_dir: str | None, debug: bool) -> None:
+def report(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    goal: str | None,
+    scope: str | None,
+    max_nodes: int | None,
+    max_chars: int | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    today: _dt.date | None,
+    config_file: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    debug: bool,
+) -> None:
     """The goal tree (goals, their KPIs, the metrics feeding them, each with its state),
     the KPIs per scope, the classification table and the findings, errors first."""
 
     def work() -> int:
-        from kpispec.report.text import render
         from kpispec.errors import ReportError
+        from kpispec.report.text import render
 
-        result = _run_lint(paths, config_file, select, ignore, today, debug, no_cache,
-                           cache_dir)
+        result = _run_lint(paths, config_file, select, ignore, today, debug, no_cache, cache_dir)
         try:
-            text = render(result, style=fmt, goal=goal, scope=scope, max_nodes=max_nodes,
-                          max_chars=max_chars)
+            text = render(
+                result, style=fmt, goal=goal, scope=scope, max_nodes=max_nodes, max_chars=max_chars
+            )
         except ReportError as exc:
             _fail(str(exc))
         if output:
@@ -386,22 +591,50 @@ def _open_cache(no_cache: bool, cache_dir: str | None) -> Any:
 @main.command("diff")
 @click.argument("ref")
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="Output format (markdown: for a pull-request comment; "
-                                      "empty when nothing changed).")
-@click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD",
-              help="The date 'running' is judged by, for the verdicts (default: config, "
-                   "else the local date).")
-@click.option("--config", "config_file", type=click.Path(),
-              help="Config file (default: found walking up; at REF, as REF holds it).")
-@click.option("--no-cache", is_flag=True, envvar="KPISPEC_NO_CACHE",
-              help="Parse every file, without the cache of files loaded before.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="KPISPEC_CACHE_DIR",
-              help="Where loaded files are cached by content.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format (markdown: for a pull-request comment; empty when nothing changed).",
+)
+@click.option(
+    "--today",
+    callback=_parse_today,
+    metavar="YYYY-MM-DD",
+    help="The date 'running' is judged by, for the verdicts (default: config, "
+    "else the local date).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(),
+    help="Config file (default: found walking up; at REF, as REF holds it).",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    envvar="KPISPEC_NO_CACHE",
+    help="Parse every file, without the cache of files loaded before.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    envvar="KPISPEC_CACHE_DIR",
+    help="Where loaded files are cached by content.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def diff_command(ref: str, paths: tuple[str, ...], fmt: str, today: _dt.date | None,
-                 config_file: str | None, no_cache: bool, cache_dir: str | None,
-                 debug: bool) -> None:
+def diff_command(
+    ref: str,
+    paths: tuple[str, ...],
+    fmt: str,
+    today: _dt.date | None,
+    config_file: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    debug: bool,
+) -> None:
     """What changed in the catalog since git REF: entries added, dropped and changed
     (fields old -> new, class at REF and now) and the goalpost verdicts (KS501-KS505).
     PATHs limit it to those files and folders. A report: exit 0 whatever it shows."""
@@ -410,8 +643,16 @@ def diff_command(ref: str, paths: tuple[str, ...], fmt: str, today: _dt.date | N
         from kpispec.git.diff import run_diff
         from kpispec.git.diff_output import render
 
-        result = run_diff(ref, list(paths), config_file, today, Path.cwd(),
-                          _common_folder(paths), debug, _open_cache(no_cache, cache_dir))
+        result = run_diff(
+            ref,
+            list(paths),
+            config_file,
+            today,
+            Path.cwd(),
+            _common_folder(paths),
+            debug,
+            _open_cache(no_cache, cache_dir),
+        )
         click.echo(render(result, style=fmt), nl=False)
         _notes(result)
         return EXIT_OK
@@ -421,27 +662,52 @@ def diff_command(ref: str, paths: tuple[str, ...], fmt: str, today: _dt.date | N
 
 @main.command("history")
 @click.argument("entry_id", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--config", "config_file", type=click.Path(),
-              help="Config file (default: found walking up, as HEAD holds it).")
-@click.option("--no-cache", is_flag=True, envvar="KPISPEC_NO_CACHE",
-              help="Parse every file, without the cache of files loaded before.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="KPISPEC_CACHE_DIR",
-              help="Where loaded files are cached by content.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(),
+    help="Config file (default: found walking up, as HEAD holds it).",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    envvar="KPISPEC_NO_CACHE",
+    help="Parse every file, without the cache of files loaded before.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    envvar="KPISPEC_CACHE_DIR",
+    help="Where loaded files are cached by content.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def history_command(entry_id: str, fmt: str, config_file: str | None, no_cache: bool,
-                    cache_dir: str | None, debug: bool) -> None:
+def history_command(
+    entry_id: str,
+    fmt: str,
+    config_file: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    debug: bool,
+) -> None:
     """The life of one entry across the commits that changed it, oldest first: date,
     commit, author, subject and what changed (target, baseline, deadline, owner, goal,
     class). Follows the entry from file to file by its id."""
 
     def work() -> int:
-        from kpispec.git.history_output import render
         from kpispec.git.history import run_history
+        from kpispec.git.history_output import render
 
-        result = run_history(entry_id, Path.cwd(), None, config_file,
-                             _open_cache(no_cache, cache_dir))
+        result = run_history(
+            entry_id, Path.cwd(), None, config_file, _open_cache(no_cache, cache_dir)
+        )
         click.echo(render(result, style=fmt), nl=False)
         _notes(result)
         return EXIT_OK
@@ -449,22 +715,38 @@ def history_command(entry_id: str, fmt: str, config_file: str | None, no_cache: 
     _guard(debug, work)
 
 
-def _run_fix(paths: tuple[str, ...], config_file: str | None, select: tuple[str, ...],
-             ignore: tuple[str, ...], today: _dt.date | None, no_cache: bool,
-             cache_dir: str | None, jobs: int | None, unsafe: bool, write: bool,
-             err: bool = False) -> Any:
+def _run_fix(
+    paths: tuple[str, ...],
+    config_file: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    today: _dt.date | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    jobs: int | None,
+    unsafe: bool,
+    write: bool,
+    err: bool = False,
+) -> Any:
     """Work out the fixes (kpispec.authoring.fixer); with ``write`` apply them and say what was
     fixed (``path:line: CODE what``), else print the unified diff and write nothing."""
-    from kpispec.config import load_config
     from kpispec.authoring.fixer import describe, diff, run_fix
     from kpispec.authoring.fixer import write as write_files
+    from kpispec.config import load_config
     from kpispec.lint import make_selection
 
-    config = load_config(Path(config_file) if config_file else None,
-                         start=_common_folder(paths))
+    config = load_config(Path(config_file) if config_file else None, start=_common_folder(paths))
     selection = make_selection(config, _split(select) or None, _split(ignore))
-    run = run_fix(list(paths), config, selection, today, Path.cwd(), unsafe,
-                  _open_cache(no_cache, cache_dir), jobs)
+    run = run_fix(
+        list(paths),
+        config,
+        selection,
+        today,
+        Path.cwd(),
+        unsafe,
+        _open_cache(no_cache, cache_dir),
+        jobs,
+    )
     if write:
         for problem in write_files(run):
             click.echo(f"kpispec: {problem}", err=True)
@@ -473,10 +755,13 @@ def _run_fix(paths: tuple[str, ...], config_file: str | None, select: tuple[str,
             click.echo(line, err=err)
         fixed = len(run.applied)
         files = len({fix.path for fix in run.applied})
-        click.echo(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}"
-                   + (f" in {files} file{'s' if files != 1 else ''}" if fixed else "")
-                   + (f"; {len(run.skipped)} not fixed" if run.skipped else "") + ".",
-                   err=err)
+        click.echo(
+            f"Fixed {fixed} finding{'s' if fixed != 1 else ''}"
+            + (f" in {files} file{'s' if files != 1 else ''}" if fixed else "")
+            + (f"; {len(run.skipped)} not fixed" if run.skipped else "")
+            + ".",
+            err=err,
+        )
     else:
         click.echo(diff(run), nl=False)
         for line in describe(run):
@@ -494,27 +779,51 @@ def _fix_exit(run: Any, exit_zero: bool) -> int:
         if (finding.severity or rules[finding.code].SEVERITY) == "error":
             errors += 1
     left = len(run.remaining)
-    click.echo(f"kpispec: {left} finding{'s' if left != 1 else ''} would remain "
-               f"({errors} error{'s' if errors != 1 else ''})", err=True)
+    click.echo(
+        f"kpispec: {left} finding{'s' if left != 1 else ''} would remain "
+        f"({errors} error{'s' if errors != 1 else ''})",
+        err=True,
+    )
     return EXIT_FINDINGS if errors and not exit_zero else EXIT_OK
 
 
 @main.command("fix")
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @common_options
-@click.option("--diff", "show_diff", is_flag=True,
-              help="Print the fixes as a unified diff and write nothing.")
-@click.option("--unsafe-fixes", "unsafe_fixes", is_flag=True,
-              help="Also the unsafe fixes: an entry under kpis: that is merely a metric "
-                   "moved to metrics: (with its comments).")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff and write nothing."
+)
+@click.option(
+    "--unsafe-fixes",
+    "unsafe_fixes",
+    is_flag=True,
+    help="Also the unsafe fixes: an entry under kpis: that is merely a metric "
+    "moved to metrics: (with its comments).",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors are left.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings left only, no summary.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes that load files, this one included (default: automatic).")
-def fix_command(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
-                today: _dt.date | None, config_file: str | None, no_cache: bool,
-                cache_dir: str | None, debug: bool, show_diff: bool, unsafe_fixes: bool,
-                exit_zero: bool, quiet: bool, jobs: int | None) -> None:
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that load files, this one included (default: automatic).",
+)
+def fix_command(
+    paths: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    today: _dt.date | None,
+    config_file: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    debug: bool,
+    show_diff: bool,
+    unsafe_fixes: bool,
+    exit_zero: bool,
+    quiet: bool,
+    jobs: int | None,
+) -> None:
     """Apply the safe fixes in place, every other byte of the files kept: a misspelt key
     with one close allowed key, an enum value with one close match, a date that can only
     mean one day written YYYY-MM-DD, an unused suppression removed. Prints what it fixed
@@ -524,13 +833,34 @@ def fix_command(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[s
         from kpispec.formats import render
 
         if show_diff:
-            run = _run_fix(paths, config_file, select, ignore, today, no_cache, cache_dir,
-                           jobs, unsafe_fixes, write=False)
+            run = _run_fix(
+                paths,
+                config_file,
+                select,
+                ignore,
+                today,
+                no_cache,
+                cache_dir,
+                jobs,
+                unsafe_fixes,
+                write=False,
+            )
             return _fix_exit(run, exit_zero)
-        _run_fix(paths, config_file, select, ignore, today, no_cache, cache_dir, jobs,
-                 unsafe_fixes, write=True)
-        result = _run_lint(paths, config_file, select, ignore, today, debug, no_cache,
-                           cache_dir, jobs)
+        _run_fix(
+            paths,
+            config_file,
+            select,
+            ignore,
+            today,
+            no_cache,
+            cache_dir,
+            jobs,
+            unsafe_fixes,
+            write=True,
+        )
+        result = _run_lint(
+            paths, config_file, select, ignore, today, debug, no_cache, cache_dir, jobs
+        )
         click.echo(render("text", result, quiet=quiet, color=False), nl=False)
         _notes(result)
         return EXIT_FINDINGS if result.errors and not exit_zero else EXIT_OK
@@ -574,20 +904,30 @@ def rules(debug: bool) -> None:
 
         for code, mod in known.items():
             summary = ((mod.__doc__ or "").strip().splitlines() or [""])[0].split(": ", 1)[-1]
-            click.echo(f"{code:<{width}}{mod.NAME:<28} {mod.SEVERITY:<8} "
-                       f"{source(mod):<{origin}}{marker(mod):<5}{summary}")
+            click.echo(
+                f"{code:<{width}}{mod.NAME:<28} {mod.SEVERITY:<8} "
+                f"{source(mod):<{origin}}{marker(mod):<5}{summary}"
+            )
         return EXIT_OK
 
     _guard(debug, work)
 
 
 @main.command("lsp")
-@click.option("--stdio", is_flag=True,
-              help="Talk over stdin and stdout (the default and only transport; accepted "
-                   "because editors pass it).")
-@click.option("--debounce", "debounce_ms", type=click.IntRange(min=0), default=None,
-              metavar="MS", help="Gather edits typed less than MS apart into one check "
-                                 "(default 200).")
+@click.option(
+    "--stdio",
+    is_flag=True,
+    help="Talk over stdin and stdout (the default and only transport; accepted "
+    "because editors pass it).",
+)
+@click.option(
+    "--debounce",
+    "debounce_ms",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="MS",
+    help="Gather edits typed less than MS apart into one check (default 200).",
+)
 def lsp_command(stdio: bool, debounce_ms: int | None) -> None:
     """The language server (stdio) for editors: the findings of the whole catalog as you
     type, hover, go to definition, references, completion and code actions. Needs
@@ -598,11 +938,16 @@ def lsp_command(stdio: bool, debounce_ms: int | None) -> None:
 
 
 @main.command()
-@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, allow_dash=True),
-              metavar="FILE",
-              help="Write the schema to FILE (default: stdout), for an editor to use (README: "
-                   "Editors). An existing FILE is kept unless --force; one that already holds "
-                   "this schema is left as it is.")
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    metavar="FILE",
+    help="Write the schema to FILE (default: stdout), for an editor to use (README: "
+    "Editors). An existing FILE is kept unless --force; one that already holds "
+    "this schema is left as it is.",
+)
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 def schema(output: str | None, force: bool) -> None:
     """Print the JSON Schema (Draft 2020-12) of the file format, with a description of
@@ -618,13 +963,16 @@ def schema(output: str | None, force: bool) -> None:
         _fail(f"--output: {output} exists; kpispec does not overwrite it (--force does)")
     except OSError as exc:
         _fail(f"--output: cannot write {output}: {exc.strerror or exc}")
-    click.echo(f"kpispec: {'wrote the schema to' if wrote else 'the schema is up to date in'} "
-               f"{output}", err=True)
+    click.echo(
+        f"kpispec: {'wrote the schema to' if wrote else 'the schema is up to date in'} {output}",
+        err=True,
+    )
 
 
 @main.command("init")
-@click.argument("directory", default=".", required=False,
-                type=click.Path(file_okay=False), metavar="[DIR]")
+@click.argument(
+    "directory", default=".", required=False, type=click.Path(file_okay=False), metavar="[DIR]"
+)
 def init_command(directory: str) -> None:
     """Start a catalog in DIR (default: here): a kpis/ starter file, a [tool.kpispec]
     table (in pyproject.toml when there is one, else kpispec.toml), and the pre-commit
@@ -647,23 +995,46 @@ def import_group() -> None:
 
 @import_group.command("csv")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Write the YAML to FILE (default: stdout). An existing FILE is kept "
-                   "unless --force.")
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write the YAML to FILE (default: stdout). An existing FILE is kept unless --force.",
+)
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
-@click.option("--map", "mapping", multiple=True, metavar="COLUMN=FIELD",
-              help="Read COLUMN as FIELD (id, name, description, kind, goal, owner, scope, "
-                   "target, unit, direction, baseline, tolerance, start, end, review, "
-                   "system, table, query, url, tags, inputs, feeds), or COLUMN=ignore. "
-                   "Repeatable.")
-@click.option("--encoding", metavar="NAME",
-              help="The file's encoding (default: UTF-8, with or without a BOM, UTF-16 "
-                   "with a BOM, else cp1252).")
-@click.option("--delimiter", metavar="CHAR",
-              help="The delimiter (default: sniffed among , ; and tab; 'tab' for a tab).")
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Read COLUMN as FIELD (id, name, description, kind, goal, owner, scope, "
+    "target, unit, direction, baseline, tolerance, start, end, review, "
+    "system, table, query, url, tags, inputs, feeds), or COLUMN=ignore. "
+    "Repeatable.",
+)
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="The file's encoding (default: UTF-8, with or without a BOM, UTF-16 "
+    "with a BOM, else cp1252).",
+)
+@click.option(
+    "--delimiter",
+    metavar="CHAR",
+    help="The delimiter (default: sniffed among , ; and tab; 'tab' for a tab).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def import_csv_command(file: str, output: str | None, force: bool, mapping: tuple[str, ...],
-                       encoding: str | None, delimiter: str | None, debug: bool) -> None:
+def import_csv_command(
+    file: str,
+    output: str | None,
+    force: bool,
+    mapping: tuple[str, ...],
+    encoding: str | None,
+    delimiter: str | None,
+    debug: bool,
+) -> None:
     """Convert a spreadsheet's KPI list (CSV) into a kpispec file.
 
     Columns are matched by header name (case and spacing ignored; synonyms such as
@@ -690,13 +1061,15 @@ def import_csv_command(file: str, output: str | None, force: bool, mapping: tupl
                     raise CsvImportError(f"{file}: cannot read: {exc.strerror or exc}") from None
             target = Path(output) if output else None
             if target is not None and target.exists() and not force:
-                raise CsvImportError(f"--output: {output} exists; kpispec does not overwrite "
-                                     "it (--force does)")
-            start = (target.resolve().parent if target is not None else Path.cwd())
+                raise CsvImportError(
+                    f"--output: {output} exists; kpispec does not overwrite it (--force does)"
+                )
+            start = target.resolve().parent if target is not None else Path.cwd()
 
             def known() -> dict:
-                return catalog_ids(start, target if target is not None and target.exists()
-                                   else None)
+                return catalog_ids(
+                    start, target if target is not None and target.exists() else None
+                )
 
             result = import_csv(raw, name, list(mapping), encoding, delimiter, known)
             if target is not None:
@@ -717,18 +1090,34 @@ def import_csv_command(file: str, output: str | None, force: bool, mapping: tupl
 
 
 @import_group.command("dbt")
-@click.option("--manifest", "manifest", type=click.Path(dir_okay=False), metavar="FILE",
-              help="dbt's manifest.json (default: [tool.kpispec.dbt] manifest, else "
-                   "target/manifest.json under the project root).")
-@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Add the entries to FILE: a new file is written; an existing one keeps "
-                   "every line and comment, the new entries go at the end of its metrics: "
-                   "(default: print them).")
-@click.option("--config", "config_file", type=click.Path(),
-              help="Config file (default: found walking up from FILE's folder, else here).")
+@click.option(
+    "--manifest",
+    "manifest",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="dbt's manifest.json (default: [tool.kpispec.dbt] manifest, else "
+    "target/manifest.json under the project root).",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Add the entries to FILE: a new file is written; an existing one keeps "
+    "every line and comment, the new entries go at the end of its metrics: "
+    "(default: print them).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(),
+    help="Config file (default: found walking up from FILE's folder, else here).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def import_dbt_command(manifest: str | None, output: str | None, config_file: str | None,
-                       debug: bool) -> None:
+def import_dbt_command(
+    manifest: str | None, output: str | None, config_file: str | None, debug: bool
+) -> None:
     """A metrics: entry for every dbt metric the catalog does not name yet.
 
     Every enabled, non-private metric of dbt's manifest (written by dbt parse) that no

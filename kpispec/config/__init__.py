@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from kpispec.load.files import glob_spec
 from kpispec.errors import ConfigError
+from kpispec.load.files import glob_spec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -98,8 +99,9 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
-def load_config(explicit: Path | None = None, cwd: Path | None = None,
-                start: Path | None = None) -> Config:
+def load_config(
+    explicit: Path | None = None, cwd: Path | None = None, start: Path | None = None
+) -> Config:
     """The config named by ``--config`` (relative to ``cwd``), else the one found walking
     up from ``start`` (default ``cwd``), else the defaults rooted at the nearest ``.git``
     above it."""
@@ -117,8 +119,9 @@ def load_config(explicit: Path | None = None, cwd: Path | None = None,
     return _from_data(_read_toml(path), path)
 
 
-def config_from_bytes(raw: bytes, path: Path,
-                      read: Callable[[Path], bytes] = Path.read_bytes) -> Config | None:
+def config_from_bytes(
+    raw: bytes, path: Path, read: Callable[[Path], bytes] = Path.read_bytes
+) -> Config | None:
     """The config in a file's bytes (a version git holds), as if read from ``path``;
     None for a pyproject.toml without a ``[tool.kpispec]`` table. ``read``: how files
     the config names (a policy's owners file) are read, from the same version."""
@@ -135,8 +138,7 @@ def config_from_bytes(raw: bytes, path: Path,
     return _from_data(data, path, read)
 
 
-def _from_data(data: dict, path: Path,
-               read: Callable[[Path], bytes] = Path.read_bytes) -> Config:
+def _from_data(data: dict, path: Path, read: Callable[[Path], bytes] = Path.read_bytes) -> Config:
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         table = tool.get("kpispec", {}) if isinstance(tool, dict) else {}
@@ -148,8 +150,13 @@ def _from_data(data: dict, path: Path,
     return parse_table(table, path, path.parent, where, read)
 
 
-def parse_table(table: dict, path: Path, root: Path, where: str = "",
-                read: Callable[[Path], bytes] = Path.read_bytes) -> Config:
+def parse_table(
+    table: dict,
+    path: Path,
+    root: Path,
+    where: str = "",
+    read: Callable[[Path], bytes] = Path.read_bytes,
+) -> Config:
     """Check every key and value of a config table; the first bad one is a ConfigError
     that names the file and the key (``[tool.kpispec] 'max-kpis'`` in a pyproject.toml)."""
     config = Config(root=root, source=path)
@@ -200,7 +207,7 @@ def _set(config: Config, key: str, value: Any, fail: Callable[[str], ConfigError
             raise fail('must be a table of CODE = "error" | "warning" | "info"')
         for code, level in value.items():
             if level not in LEVELS:
-                raise fail(f"{code}: must be \"error\", \"warning\" or \"info\", not {level!r}")
+                raise fail(f'{code}: must be "error", "warning" or "info", not {level!r}')
         config.severity = dict(value)
     elif key == "max-kpis":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

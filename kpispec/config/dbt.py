@@ -44,8 +44,7 @@ def parse_dbt(table: Any, path: Path, root: Path, where: str = "") -> DbtConfig:
         return ConfigError(f"{prefix}'{'dbt.' + key if key else 'dbt'}': {why}")
 
     if not isinstance(table, dict):
-        raise fail("", "must be a table, e.g. [tool.kpispec.dbt] manifest = "
-                       f"\"{DEFAULT_MANIFEST}\"")
+        raise fail("", f'must be a table, e.g. [tool.kpispec.dbt] manifest = "{DEFAULT_MANIFEST}"')
     for key in table:
         if key not in KEYS:
             import difflib  # only on this error path
@@ -55,6 +54,9 @@ def parse_dbt(table: Any, path: Path, root: Path, where: str = "") -> DbtConfig:
             raise fail(str(key), f"unknown key; {hint}known keys: {', '.join(KEYS)}")
     written = table.get("manifest", DEFAULT_MANIFEST)
     if not isinstance(written, str) or not written.strip():
-        raise fail("manifest", "must be the path of dbt's manifest.json (relative to the "
-                               f"project root), e.g. \"{DEFAULT_MANIFEST}\"; not {written!r}")
+        raise fail(
+            "manifest",
+            "must be the path of dbt's manifest.json (relative to the "
+            f'project root), e.g. "{DEFAULT_MANIFEST}"; not {written!r}',
+        )
     return DbtConfig(manifest=root / written, written=written, source=path)

@@ -23,16 +23,24 @@ policy configured those rules report nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kpispec.errors import ConfigError
 
 KINDS = ("goal", "kpi", "metric")
-KEYS = ("owners", "owners-file", "data-sources", "required", "max-kpis",
-        "min-kpis-per-goal", "scopes")
+KEYS = (
+    "owners",
+    "owners-file",
+    "data-sources",
+    "required",
+    "max-kpis",
+    "min-kpis-per-goal",
+    "scopes",
+)
 SCOPE_KEYS = ("data-sources", "required")
 YAML_SUFFIXES = (".yaml", ".yml")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
@@ -76,8 +84,11 @@ class Policy:
         fields = [(path, None) for path in self.required.get(kind, ())]
         scoped = self.scopes.get(scope)
         if scoped is not None:
-            fields += [(path, scope) for path in scoped.required.get(kind, ())
-                       if path not in self.required.get(kind, ())]
+            fields += [
+                (path, scope)
+                for path in scoped.required.get(kind, ())
+                if path not in self.required.get(kind, ())
+            ]
         return fields
 
 
@@ -92,8 +103,7 @@ def suggest(wrong: str, choices: tuple[str, ...] | list[str]) -> str | None:
     import difflib  # only when there is something to suggest
 
     by_key = {choice.lstrip("@").casefold(): choice for choice in choices}
-    close = difflib.get_close_matches(wrong.lstrip("@").casefold(), list(by_key), n=1,
-                                      cutoff=0.7)
+    close = difflib.get_close_matches(wrong.lstrip("@").casefold(), list(by_key), n=1, cutoff=0.7)
     return by_key[close[0]] if close else None
 
 
@@ -109,7 +119,8 @@ def policy_requires(ctx: Any, entry: Any, path: str) -> bool:
     the same absence (KS106, KS107) then stands aside: KS403 reports it, as an error."""
     policy = policy_of(ctx)
     return policy is not None and any(
-        required == path for required, _ in policy.required_for(entry.kind, entry.scope))
+        required == path for required, _ in policy.required_for(entry.kind, entry.scope)
+    )
 
 
 def max_kpis_for(ctx: Any, scope: str) -> int:
@@ -122,8 +133,14 @@ def max_kpis_for(ctx: Any, scope: str) -> int:
 
 # --- parsing -------------------------------------------------------------------------
 
-def parse_policy(table: Any, path: Path, root: Path, where: str = "",
-                 read: Callable[[Path], bytes] = Path.read_bytes) -> Policy:
+
+def parse_policy(
+    table: Any,
+    path: Path,
+    root: Path,
+    where: str = "",
+    read: Callable[[Path], bytes] = Path.read_bytes,
+) -> Policy:
     """Validate the policy table of the config file ``path`` (project root ``root``;
     ``where``: the table it sits in, ``[tool.kpispec]`` in a pyproject.toml). ``read``
     reads the files it names (the owners file): from disk, or from a git revision."""
@@ -143,8 +160,9 @@ def parse_policy(table: Any, path: Path, root: Path, where: str = "",
         listed, origin_file = read_owners_file(table["owners-file"], root, fail, read)
         owners = (owners or ()) + tuple(o for o in listed if o not in (owners or ()))
         origin = origin_file if not origin else f"{origin} and {origin_file}"
-    data_sources = (_strings(table["data-sources"], "data-sources", fail)
-                    if "data-sources" in table else None)
+    data_sources = (
+        _strings(table["data-sources"], "data-sources", fail) if "data-sources" in table else None
+    )
     return Policy(
         source=path,
         owners=owners,
@@ -153,8 +171,11 @@ def parse_policy(table: Any, path: Path, root: Path, where: str = "",
         required=_required(table.get("required", {}), "required", fail),
         scopes=_scopes(table.get("scopes", {}), fail),
         max_kpis=_max_kpis(table.get("max-kpis", {}), fail),
-        min_kpis_per_goal=(_count(table["min-kpis-per-goal"], "min-kpis-per-goal", fail)
-                           if "min-kpis-per-goal" in table else None),
+        min_kpis_per_goal=(
+            _count(table["min-kpis-per-goal"], "min-kpis-per-goal", fail)
+            if "min-kpis-per-goal" in table
+            else None
+        ),
     )
 
 
@@ -168,8 +189,11 @@ def _no_unknown_keys(table: dict, known: tuple[str, ...], prefix: str, fail: Fai
 
 
 def _strings(value: Any, key: str, fail: Fail) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(
-            isinstance(v, str) and v.strip() for v in value):
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and v.strip() for v in value)
+    ):
         raise fail(key, "must be a non-empty list of strings")
     return tuple(v.strip() for v in value)
 
@@ -182,22 +206,29 @@ def _count(value: Any, key: str, fail: Fail) -> int:
 
 def _scope_name(name: Any, key: str, fail: Fail) -> str:
     if not isinstance(name, str) or not _SLUG.match(name):
-        raise fail(key, f"names scope {name!r}, which is not a scope id (lowercase, like "
-                        "'marketing'); it would never match an entry")
+        raise fail(
+            key,
+            f"names scope {name!r}, which is not a scope id (lowercase, like "
+            "'marketing'); it would never match an entry",
+        )
     return name
 
 
 def _max_kpis(value: Any, fail: Fail) -> dict[str, int]:
     if not isinstance(value, dict):
         raise fail("max-kpis", "must be a table of scope = number, e.g. {marketing = 5}")
-    return {_scope_name(scope, "max-kpis", fail): _count(limit, f"max-kpis.{scope}", fail)
-            for scope, limit in value.items()}
+    return {
+        _scope_name(scope, "max-kpis", fail): _count(limit, f"max-kpis.{scope}", fail)
+        for scope, limit in value.items()
+    }
 
 
 def _required(value: Any, key: str, fail: Fail) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
-        raise fail(key, "must be a table of kind = [fields], e.g. "
-                        "{kpi = [\"description\", \"target.baseline\"]}")
+        raise fail(
+            key,
+            'must be a table of kind = [fields], e.g. {kpi = ["description", "target.baseline"]}',
+        )
     required = {}
     for kind, fields in value.items():
         if kind not in KINDS:
@@ -209,17 +240,24 @@ def _required(value: Any, key: str, fail: Fail) -> dict[str, tuple[str, ...]]:
                 import difflib  # only on this error path
 
                 hint = difflib.get_close_matches(item, sorted(known), n=1)
-                raise fail(f"{key}.{kind}", f"names {item!r}, which is not a field of a {kind}"
-                           + (f"; did you mean {hint[0]!r}?" if hint else
-                              f"; known fields: {', '.join(sorted(known))}"))
+                raise fail(
+                    f"{key}.{kind}",
+                    f"names {item!r}, which is not a field of a {kind}"
+                    + (
+                        f"; did you mean {hint[0]!r}?"
+                        if hint
+                        else f"; known fields: {', '.join(sorted(known))}"
+                    ),
+                )
         required[kind] = paths
     return required
 
 
 def _scopes(value: Any, fail: Fail) -> dict[str, ScopePolicy]:
     if not isinstance(value, dict):
-        raise fail("scopes", "must be a table of scope tables, e.g. "
-                             "[tool.kpispec.policy.scopes.finance]")
+        raise fail(
+            "scopes", "must be a table of scope tables, e.g. [tool.kpispec.policy.scopes.finance]"
+        )
     scopes = {}
     for scope, table in value.items():
         _scope_name(scope, "scopes", fail)
@@ -228,13 +266,17 @@ def _scopes(value: Any, fail: Fail) -> dict[str, ScopePolicy]:
             raise fail(f"scopes.{scope}", "must be a table with data-sources and/or required")
         _no_unknown_keys(table, SCOPE_KEYS, prefix, fail)
         scopes[scope] = ScopePolicy(
-            data_sources=(_strings(table["data-sources"], prefix + "data-sources", fail)
-                          if "data-sources" in table else None),
-            required=_required(table.get("required", {}), prefix + "required", fail))
+            data_sources=(
+                _strings(table["data-sources"], prefix + "data-sources", fail)
+                if "data-sources" in table
+                else None
+            ),
+            required=_required(table.get("required", {}), prefix + "required", fail),
+        )
     return scopes
 
 
-@lru_cache(maxsize=None)
+@cache
 def known_fields(kind: str) -> frozenset[str]:
     """Every field path an entry of ``kind`` can have, from the packaged JSON Schema
     (``description``, ``target.baseline``...), so a typo in a policy is caught at once."""
@@ -256,8 +298,10 @@ def known_fields(kind: str) -> frozenset[str]:
 
 # --- owners files --------------------------------------------------------------------
 
-def read_owners_file(value: Any, root: Path, fail: Fail,
-                     read: Callable[[Path], bytes] = Path.read_bytes) -> tuple[tuple[str, ...], str]:
+
+def read_owners_file(
+    value: Any, root: Path, fail: Fail, read: Callable[[Path], bytes] = Path.read_bytes
+) -> tuple[tuple[str, ...], str]:
     """The owners listed in ``owners-file`` (relative to the project root): a YAML list
     (or a mapping keyed by owner), or a CODEOWNERS-style file whose owners are every
     word after each path pattern. Returns the owners and the file's name for messages."""
@@ -288,8 +332,10 @@ def _yaml_owners(raw: bytes, file: Path, fail: Fail) -> list[str]:
     if isinstance(data, dict) and all(v is None or isinstance(v, dict) for v in data.values()):
         data = list(data)  # owner -> details (slack channel, manager...)
     if not isinstance(data, list) or not all(isinstance(o, str) and o.strip() for o in data):
-        raise fail("owners-file", f"{file} must be a YAML list of owners "
-                                  "(or a mapping of owner -> details)")
+        raise fail(
+            "owners-file",
+            f"{file} must be a YAML list of owners (or a mapping of owner -> details)",
+        )
     return [o.strip() for o in data]
 
 
@@ -300,7 +346,7 @@ def _codeowners(text: str) -> list[str]:
         if not line or line.startswith("#"):
             continue
         section = _SECTION.match(line)
-        words = line[section.end():].split() if section else line.split()[1:]
+        words = line[section.end() :].split() if section else line.split()[1:]
         for word in words:
             if word.startswith("#"):  # a comment runs to the end of the line
                 break

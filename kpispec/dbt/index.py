@@ -39,15 +39,20 @@ import marshal
 import os
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 FORMAT = 2  # of the cached index; bumped when its layout changes
 SCHEMA_VERSIONS = ("v12",)
 KINDS = ("metric", "semantic_model", "model", "source")  # the data_source keys, in order
-KIND_WORDS = {"metric": "metric", "semantic_model": "semantic model", "model": "model",
-              "source": "source"}
+KIND_WORDS = {
+    "metric": "metric",
+    "semantic_model": "semantic model",
+    "model": "model",
+    "source": "source",
+}
 RACY_SECONDS = 2.0
 _VERSION_RE = re.compile(r"/manifest/(v[0-9]+)\.json\Z")
 _PRIVATE = "private"
@@ -135,21 +140,28 @@ class Index:
         if not versions:  # not a versioned model
             if version is None:
                 return Lookup("found", self.node(same[0][2]))
-            return Lookup("missing", why=f"model '{name}' v{version}, but that model is not "
-                                         "versioned: drop 'version'")
+            return Lookup(
+                "missing",
+                why=f"model '{name}' v{version}, but that model is not versioned: drop 'version'",
+            )
         if version is None:
             node = self.node(versions[0][2])
             latest = node.get("latest")
-            wanted = str(latest) if latest is not None else max(
-                (str(c[1]) for c in versions), key=_version_order)
+            wanted = (
+                str(latest)
+                if latest is not None
+                else max((str(c[1]) for c in versions), key=_version_order)
+            )
         else:
             wanted = version
         for candidate in versions:
             if str(candidate[1]) == wanted:
                 return Lookup("found", self.node(candidate[2]))
         listed = ", ".join(sorted((str(c[1]) for c in versions), key=_version_order))
-        return Lookup("missing", why=f"model '{name}' v{wanted}, a version it does not have "
-                                     f"(its versions: {listed})")
+        return Lookup(
+            "missing",
+            why=f"model '{name}' v{wanted}, a version it does not have (its versions: {listed})",
+        )
 
     def suggest(self, kind: str, name: str) -> tuple[str, ...]:
         """The closest names of ``kind`` (enabled ones), for "did you mean ...?"."""
@@ -213,11 +225,17 @@ class Index:
                     continue
                 group = groups.get(node.get("group") or "")
                 owner = (group.get("email") or group.get("name")) if group else None
-                found.append({"name": node["name"], "package": package,
-                              "label": node.get("label") or node["name"],
-                              "description": node.get("description") or "",
-                              "group": node.get("group"), "owner": owner,
-                              "unique_id": uid})
+                found.append(
+                    {
+                        "name": node["name"],
+                        "package": package,
+                        "label": node.get("label") or node["name"],
+                        "description": node.get("description") or "",
+                        "group": node.get("group"),
+                        "owner": owner,
+                        "unique_id": uid,
+                    }
+                )
         return iter(sorted(found, key=lambda m: (m["package"], m["name"])))
 
     def group_owner(self, group: str | None) -> dict | None:
@@ -252,6 +270,7 @@ def _candidates(found: list, package: str | None, project: str) -> list:
 
 # -- building the index -------------------------------------------------------------
 
+
 def schema_version(manifest: dict) -> str:
     metadata = manifest.get("metadata")
     url = metadata.get("dbt_schema_version") if isinstance(metadata, dict) else None
@@ -262,7 +281,8 @@ def schema_version(manifest: dict) -> str:
     if version not in SCHEMA_VERSIONS:
         raise UnusableManifest(
             f"its dbt_schema_version is {version} ({url}), which kpispec does not know "
-            f"(it reads {', '.join(SCHEMA_VERSIONS)}: dbt-core 1.8 to 1.10)")
+            f"(it reads {', '.join(SCHEMA_VERSIONS)}: dbt-core 1.8 to 1.10)"
+        )
     return version
 
 
@@ -273,8 +293,7 @@ def build(manifest: Any) -> dict:
         raise UnusableManifest("it is not a JSON object: not a dbt manifest")
     version = schema_version(manifest)
     metadata = manifest["metadata"]
-    project = metadata.get("project_name") if isinstance(metadata.get("project_name"), str) \
-        else ""
+    project = metadata.get("project_name") if isinstance(metadata.get("project_name"), str) else ""
     names: dict[str, dict] = {kind: {} for kind in KINDS}
     disabled: dict[str, dict] = {kind: {} for kind in KINDS}
     nodes: dict[str, dict] = {}
@@ -284,10 +303,12 @@ def build(manifest: Any) -> dict:
         if record is None:
             return
         nodes.setdefault(uid, record)
-        key = record["name"] if record["kind"] != "source" else \
-            f"{record['source']}.{record['name']}"
+        key = (
+            record["name"] if record["kind"] != "source" else f"{record['source']}.{record['name']}"
+        )
         table[record["kind"]].setdefault(key, []).append(
-            [record["package"], record.get("version"), uid])
+            [record["package"], record.get("version"), uid]
+        )
 
     for section in ("nodes", "sources", "metrics", "semantic_models"):
         items = manifest.get(section)
@@ -310,18 +331,32 @@ def build(manifest: Any) -> dict:
         for raw in items.values():
             if isinstance(raw, dict) and isinstance(raw.get("name"), str):
                 owner = raw.get("owner") if isinstance(raw.get("owner"), dict) else {}
-                groups[raw["name"]] = {"name": _text(owner.get("name")),
-                                       "email": _text(owner.get("email"))}
+                groups[raw["name"]] = {
+                    "name": _text(owner.get("name")),
+                    "email": _text(owner.get("email")),
+                }
     # packed: each name's candidates and each node's record a marshal string of its
     # own, so that loading the index makes a few objects per node, not dozens (a 50 MB
     # manifest: 6 ms instead of 65), and only what a run looks up is unpacked
-    packed = {table: {kind: {name: _pack(kind, name, cands)
-                             for name, cands in by_kind[kind].items()} for kind in KINDS}
-              for table, by_kind in (("names", names), ("disabled", disabled))}
-    return {"format": FORMAT, "schema": version, "project": project, **packed,
-            "nodes": {uid: marshal.dumps(slim) for uid, slim in
-                      ((uid, _slim(uid, record)) for uid, record in nodes.items()) if slim},
-            "groups": groups}
+    packed = {
+        table: {
+            kind: {name: _pack(kind, name, cands) for name, cands in by_kind[kind].items()}
+            for kind in KINDS
+        }
+        for table, by_kind in (("names", names), ("disabled", disabled))
+    }
+    return {
+        "format": FORMAT,
+        "schema": version,
+        "project": project,
+        **packed,
+        "nodes": {
+            uid: marshal.dumps(slim)
+            for uid, slim in ((uid, _slim(uid, record)) for uid, record in nodes.items())
+            if slim
+        },
+        "groups": groups,
+    }
 
 
 def _pack(kind: str, name: str, cands: list) -> Any:
@@ -347,8 +382,12 @@ def _name_of(uid: str) -> str:
 
 def _unslim(uid: str, slim: dict) -> dict:
     parts = uid.split(".", 2)
-    record = {"id": uid, "kind": parts[0], "package": parts[1] if len(parts) > 1 else "",
-              "name": _name_of(uid)}
+    record = {
+        "id": uid,
+        "kind": parts[0],
+        "package": parts[1] if len(parts) > 1 else "",
+        "name": _name_of(uid),
+    }
     record.update(slim)
     return record
 
@@ -391,8 +430,7 @@ def _record(raw: Any, uid: str) -> dict | None:
     else:  # metric, semantic model: what they are built on
         depends = raw.get("depends_on") if isinstance(raw.get("depends_on"), dict) else {}
         deps = depends.get("nodes")
-        record["deps"] = [d for d in deps if isinstance(d, str)] if isinstance(deps, list) \
-            else []
+        record["deps"] = [d for d in deps if isinstance(d, str)] if isinstance(deps, list) else []
         if kind == "metric":
             record["label"] = _text(raw.get("label"))
             record["description"] = _text(raw.get("description"))
@@ -405,8 +443,9 @@ def _record(raw: Any, uid: str) -> dict | None:
 def _private(raw: dict, config: dict) -> bool:
     """``access: private`` or ``is_private: true``, on the node, its config or meta."""
     for where in (raw, config, raw.get("meta"), config.get("meta")):
-        if isinstance(where, dict) and (where.get("access") == _PRIVATE
-                                        or where.get("is_private") is True):
+        if isinstance(where, dict) and (
+            where.get("access") == _PRIVATE or where.get("is_private") is True
+        ):
             return True
     return False
 
@@ -427,8 +466,14 @@ def load(path: Path, cache: Any = None) -> Index:
         raise UnusableManifest(f"it cannot be read ({exc.strerror or exc})") from None
     if not _is_regular(info):
         raise UnusableManifest("it is not a file")
-    ident = (os.path.realpath(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns,
-             info.st_ino, info.st_dev)
+    ident = (
+        os.path.realpath(path),
+        info.st_size,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+        info.st_ino,
+        info.st_dev,
+    )
     known = _MEMO.get(ident)
     if known is None:
         known = _MEMO[ident] = _load(path, ident, info, cache)
@@ -489,8 +534,10 @@ def _parse(raw: bytes) -> Any:
         return UnusableManifest("it is not valid JSON (nested too deeply)")
     except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
         if raw.lstrip()[:1] == b"{" and not raw.rstrip().endswith(b"}"):  # cut short
-            return UnusableManifest("it is not valid JSON: it ends in the middle "
-                                   f"({len(raw):,} bytes; a dbt run interrupted?)")
+            return UnusableManifest(
+                "it is not valid JSON: it ends in the middle "
+                f"({len(raw):,} bytes; a dbt run interrupted?)"
+            )
         detail = exc.msg if hasattr(exc, "msg") else str(exc)
         where = f", line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
         return UnusableManifest(f"it is not valid JSON ({detail}{where})")
@@ -522,6 +569,7 @@ def _decode(blob: bytes | None) -> Any:
 
 
 # -- what the pipeline hands the rules ----------------------------------------------
+
 
 class DbtLink:
     """The configured manifest, loaded on first use (a run whose files name no dbt

@@ -8,8 +8,8 @@ not the rule, stamps the rule's name and severity (after config overrides), appl
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 SEVERITIES = ("error", "warning", "info")
 # reported even when --select leaves them out (only an explicit ignore drops them), as ruff
@@ -53,7 +53,9 @@ class Finding:
         }
 
 
-def subtract(findings: list[Finding], known: Iterable[tuple]) -> tuple[list[Finding], list[Finding]]:
+def subtract(
+    findings: list[Finding], known: Iterable[tuple]
+) -> tuple[list[Finding], list[Finding]]:
     """``findings`` split into those not among the ``known`` identities and those that
     are (a multiset: two the same where one is known is one new), in their order."""
     left = Counter(known)

@@ -14,27 +14,36 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from kpispec.errors import BaselineError
 from kpispec.findings import Finding, subtract
 from kpispec.findings.result import LintResult, summarize
-from kpispec.errors import BaselineError
 
 VERSION = 1
 STALE = "KS902"
 
 
 def _identity_json(finding: Finding) -> dict:
-    return {"path": finding.path, "entry": finding.entry, "code": finding.code,
-            "key": list(finding.key) if finding.key is not None else None}
+    return {
+        "path": finding.path,
+        "entry": finding.entry,
+        "code": finding.code,
+        "key": list(finding.key) if finding.key is not None else None,
+    }
 
 
 def write_baseline(path: Path, findings: list[Finding]) -> int:
     """Record ``findings`` in ``path``; returns how many."""
-    rows = sorted((_identity_json(f) for f in findings),
-                  key=lambda r: (r["path"], r["entry"] or "", r["code"], json.dumps(r["key"])))
+    rows = sorted(
+        (_identity_json(f) for f in findings),
+        key=lambda r: (r["path"], r["entry"] or "", r["code"], json.dumps(r["key"])),
+    )
     lines = [json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows]
     body = ",\n".join(f"  {line}" for line in lines)
-    text = (f'{{"version": {VERSION}, "tool": "kpispec", "findings": [\n{body}\n]}}\n'
-            if lines else f'{{"version": {VERSION}, "tool": "kpispec", "findings": []}}\n')
+    text = (
+        f'{{"version": {VERSION}, "tool": "kpispec", "findings": [\n{body}\n]}}\n'
+        if lines
+        else f'{{"version": {VERSION}, "tool": "kpispec", "findings": []}}\n'
+    )
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
@@ -53,30 +62,42 @@ def read_baseline(path: Path) -> list[tuple[tuple, int]]:
         doc = json.loads(text)
     except ValueError as exc:
         raise BaselineError(f"{path}: not a kpispec baseline (invalid JSON: {exc})") from None
-    if not isinstance(doc, dict) or doc.get("version") != VERSION \
-            or not isinstance(doc.get("findings"), list):
-        raise BaselineError(f"{path}: not a kpispec baseline of version {VERSION} (write one "
-                            "with --write-baseline)")
+    if (
+        not isinstance(doc, dict)
+        or doc.get("version") != VERSION
+        or not isinstance(doc.get("findings"), list)
+    ):
+        raise BaselineError(
+            f"{path}: not a kpispec baseline of version {VERSION} (write one with --write-baseline)"
+        )
     lines = text.splitlines()
     at = _row_lines(lines)
     known = []
     for index, row in enumerate(doc["findings"]):
-        if not (isinstance(row, dict) and isinstance(row.get("path"), str)
-                and isinstance(row.get("code"), str)
-                and (row.get("entry") is None or isinstance(row["entry"], str))
-                and (row.get("key") is None or isinstance(row["key"], list))):
-            raise BaselineError(f"{path}: finding {index + 1} of the baseline is not "
-                                "{path, entry, code, key}")
+        if not (
+            isinstance(row, dict)
+            and isinstance(row.get("path"), str)
+            and isinstance(row.get("code"), str)
+            and (row.get("entry") is None or isinstance(row["entry"], str))
+            and (row.get("key") is None or isinstance(row["key"], list))
+        ):
+            raise BaselineError(
+                f"{path}: finding {index + 1} of the baseline is not {{path, entry, code, key}}"
+            )
         key = tuple(row["key"]) if row.get("key") is not None else None
-        known.append(((row["path"], row.get("entry"), row["code"], key),
-                      at[index] if index < len(at) else 1))
+        known.append(
+            ((row["path"], row.get("entry"), row["code"], key), at[index] if index < len(at) else 1)
+        )
     return known
 
 
 def _row_lines(lines: list[str]) -> list[int]:
     """The line of each finding of a file as write_baseline writes it (one a line)."""
-    return [number for number, line in enumerate(lines, 1)
-            if line.lstrip().startswith('{"') and not line.startswith('{"version"')]
+    return [
+        number
+        for number, line in enumerate(lines, 1)
+        if line.lstrip().startswith('{"') and not line.startswith('{"version"')
+    ]
 
 
 def hide_known(result: LintResult, known: list[tuple]) -> int:
@@ -88,8 +109,9 @@ def hide_known(result: LintResult, known: list[tuple]) -> int:
     return len(matched)
 
 
-def stale_entries(result: LintResult, known: list[tuple[tuple, int]], baseline: str,
-                  whole_project: bool) -> list[Finding]:
+def stale_entries(
+    result: LintResult, known: list[tuple[tuple, int]], baseline: str, whole_project: bool
+) -> list[Finding]:
     """KS902 for each baseline entry that matches no finding of the run: one about a
     file the run reported on (or any file, when it linted the whole project: a file that
     is gone leaves its entries stale)."""
@@ -107,14 +129,22 @@ def stale_entries(result: LintResult, known: list[tuple[tuple, int]], baseline: 
         if not whole_project and path not in reported:
             continue  # a file this run did not look at
         where = f"{code} at '{entry}' in {path}" if entry else f"{code} in {path}"
-        stale.append(Finding(STALE, baseline, line, 3,
-                             f"the baseline entry {where} matches no finding any more; "
-                             "remove it (--write-baseline rewrites the file)"))
+        stale.append(
+            Finding(
+                STALE,
+                baseline,
+                line,
+                3,
+                f"the baseline entry {where} matches no finding any more; "
+                "remove it (--write-baseline rewrites the file)",
+            )
+        )
     return stale
 
 
-def apply_baseline(result: LintResult, path: Path, shown: str, whole_project: bool,
-                   selection, rules: dict) -> None:
+def apply_baseline(
+    result: LintResult, path: Path, shown: str, whole_project: bool, selection, rules: dict
+) -> None:
     """``--baseline FILE``: hide what it records, and report its stale entries (KS902,
     unless the selection leaves it out)."""
     known = read_baseline(path)

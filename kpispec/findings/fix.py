@@ -10,8 +10,9 @@ this module, never the engine that applies the fixes (:mod:`kpispec.authoring.fi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 
 @dataclass
@@ -65,9 +66,16 @@ class Document:
         self._walk()
 
     def _walk(self) -> None:
-        from ruamel.yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent,
-                                        ScalarEvent, SequenceEndEvent, SequenceStartEvent,
-                                        StreamEndEvent)
+        from ruamel.yaml.events import (
+            AliasEvent,
+            MappingEndEvent,
+            MappingStartEvent,
+            ScalarEvent,
+            SequenceEndEvent,
+            SequenceStartEvent,
+            StreamEndEvent,
+        )
+
         try:
             from ruamel.yaml.cyaml import CSafeLoader as Loader
         except ImportError:  # pragma: no cover
@@ -86,8 +94,17 @@ class Document:
                     is_map = cls is MappingStartEvent
                     flow = bool(event.flow_style)
                     path = self._place(stack, None)
-                    stack.append([path, is_map, None, 0, event.start_mark.index, flow,
-                                  "mapping" if is_map else "sequence"])
+                    stack.append(
+                        [
+                            path,
+                            is_map,
+                            None,
+                            0,
+                            event.start_mark.index,
+                            flow,
+                            "mapping" if is_map else "sequence",
+                        ]
+                    )
                     continue
                 if cls in (MappingEndEvent, SequenceEndEvent):
                     frame = stack.pop()
@@ -98,8 +115,7 @@ class Document:
                         self._store(stack, frame[0], span)
                     continue
                 if cls is ScalarEvent:
-                    span = Span(event.start_mark.index, event.end_mark.index,
-                                event.style or None)
+                    span = Span(event.start_mark.index, event.end_mark.index, event.style or None)
                     if stack and stack[-1][1] and stack[-1][2] is None:
                         stack[-1][2] = (event.value, span)  # a key
                         continue
@@ -113,8 +129,11 @@ class Document:
                         continue
                     path = self._place(stack, None)
                     if stack:
-                        self._store(stack, path, Span(event.start_mark.index,
-                                                      event.end_mark.index, None, "alias"))
+                        self._store(
+                            stack,
+                            path,
+                            Span(event.start_mark.index, event.end_mark.index, None, "alias"),
+                        )
         finally:
             dispose = getattr(loader, "dispose", None)
             if dispose:
@@ -174,8 +193,9 @@ class Document:
         the text there is not ``old`` verbatim (escapes, folding, a block scalar)."""
         if span.kind != "scalar" or span.style not in (None, "'", '"'):
             return None
-        start, end = (span.start, span.end) if span.style is None else \
-            (span.start + 1, span.end - 1)
+        start, end = (
+            (span.start, span.end) if span.style is None else (span.start + 1, span.end - 1)
+        )
         if self.text[start:end] != old or "\n" in old or "\r" in old:
             return None
         return start, end
@@ -201,23 +221,28 @@ class Document:
 
         return Fix(code, self.line_of(where[0]), description, ((*where, new),), expect)
 
-    def set_value(self, path: tuple, old: str, new: str, code: str,
-                  description: str) -> Fix | None:
+    def set_value(self, path: tuple, old: str, new: str, code: str, description: str) -> Fix | None:
         """Write ``new`` for the one-line string ``old`` at ``path``, keeping its quoting
         (a plain scalar only becomes another plain scalar that reads as text)."""
         node = self.nodes.get(path)
         if node is None:
             return None
         where = self._inner(node.value, old)
-        if where is None or (node.value.style is None and not _plain_safe(new)) or \
-                (node.value.style == "'" and "'" in new) or \
-                (node.value.style == '"' and ('"' in new or "\\" in new)):
+        if (
+            where is None
+            or (node.value.style is None and not _plain_safe(new))
+            or (node.value.style == "'" and "'" in new)
+            or (node.value.style == '"' and ('"' in new or "\\" in new))
+        ):
             return None
 
         def expect(data: Any) -> Any:
             parent = _get(data, path[:-1])
-            if isinstance(parent, (dict, list)) and _has(parent, path[-1]) \
-                    and parent[path[-1]] == old:
+            if (
+                isinstance(parent, (dict, list))
+                and _has(parent, path[-1])
+                and parent[path[-1]] == old
+            ):
                 parent[path[-1]] = new
                 return data
             raise Unexpected
@@ -235,8 +260,18 @@ _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 def _plain_safe(text: str) -> bool:
     """Text that YAML reads back as the same string when written plain (a timestamp
     stays text in kpispec's loader)."""
-    if not _PLAIN.match(text) or text.lower() in ("true", "false", "null", "yes", "no",
-                                                   "on", "off", "y", "n", "~"):
+    if not _PLAIN.match(text) or text.lower() in (
+        "true",
+        "false",
+        "null",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "n",
+        "~",
+    ):
         return False
     try:
         float(text.replace("_", ""))
@@ -273,7 +308,6 @@ def marker(rule: Any) -> str:
     if not fixable(rule):
         return ""
     return "fix*" if getattr(rule, "FIX_UNSAFE", False) else "fix"
-
 
 
 def apply_edits(text: str, fixes: Iterable[Fix]) -> str:

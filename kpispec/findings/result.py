@@ -41,6 +41,12 @@ def summarize(findings: list[Finding], entries: list[Entry], files: int) -> dict
     for finding in findings:
         counts[finding.severity] += 1
     kpis = sum(1 for e in entries if e.is_kpi)
-    return {"files": files, "entries": len(entries), "kpis": kpis,
-            "metrics": len(entries) - kpis, "errors": counts["error"],
-            "warnings": counts["warning"], "infos": counts["info"]}
+    return {
+        "files": files,
+        "entries": len(entries),
+        "kpis": kpis,
+        "metrics": len(entries) - kpis,
+        "errors": counts["error"],
+        "warnings": counts["warning"],
+        "infos": counts["info"],
+    }

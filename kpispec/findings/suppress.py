@@ -24,14 +24,16 @@ comments): a ``#`` that starts a line or follows a blank, as YAML comments do.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from kpispec.findings import Finding
 from kpispec.text import shorten
 
-COMMENT = re.compile(r"(?:^|(?<=\s))#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
-                     r"([A-Za-z0-9_\-]+(?:\s*,\s*(?!reason\s*=)[A-Za-z0-9_\-]+)*)")
+COMMENT = re.compile(
+    r"(?:^|(?<=\s))#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
+    r"([A-Za-z0-9_\-]+(?:\s*,\s*(?!reason\s*=)[A-Za-z0-9_\-]+)*)"
+)
 CODE_RE = re.compile(r"[A-Za-z0-9_\-]+")
 # what may follow the codes: reason= (after a blank, or a comma), then "..." (REASON);
 # any other text after the codes is ignored, as it always was
@@ -85,9 +87,16 @@ def parse(text: str) -> list[Directive]:
                 quoted = REASON.match(line, end)
                 if quoted is None:  # reason= that cannot be read: malformed, say where
                     column = line.index("reason", end) + 1
-                    directives.append(Directive(line[match.start():].strip(), number,
-                                                column, False, malformed=True,
-                                                bad_reason=True))
+                    directives.append(
+                        Directive(
+                            line[match.start() :].strip(),
+                            number,
+                            column,
+                            False,
+                            malformed=True,
+                            bad_reason=True,
+                        )
+                    )
                     spans.append((match.start(), len(line)))
                     continue
                 end = quoted.end()
@@ -96,19 +105,29 @@ def parse(text: str) -> list[Directive]:
             whole_file = match.group(1) == "disable-file"
             start = match.start(2)
             for part in CODE_RE.finditer(match.group(2)):  # column of each code, for KS901
-                directives.append(Directive(part.group(), number, start + part.start() + 1,
-                                            whole_file, reason=reason))
+                directives.append(
+                    Directive(
+                        part.group(), number, start + part.start() + 1, whole_file, reason=reason
+                    )
+                )
         for match in ANY_DIRECTIVE.finditer(line):  # one that reads as none: say so
             if match.start() in good or any(a < match.start() < b for a, b in spans):
                 continue  # a directive, or "# kpispec:" quoted inside a reason
-            directives.append(Directive(line[match.start():].strip(), number,
-                                        match.start() + 1, False, malformed=True))
+            directives.append(
+                Directive(
+                    line[match.start() :].strip(), number, match.start() + 1, False, malformed=True
+                )
+            )
     return directives
 
 
-def apply(findings: list[Finding], directives: dict[str, list[Directive]],
-          to_code: dict[str, str], enabled: Callable[[str], bool],
-          silenced: list[Suppressed] | None = None) -> list[Finding]:
+def apply(
+    findings: list[Finding],
+    directives: dict[str, list[Directive]],
+    to_code: dict[str, str],
+    enabled: Callable[[str], bool],
+    silenced: list[Suppressed] | None = None,
+) -> list[Finding]:
     """Drop suppressed findings; add a KS901 finding for every directive that silenced
     nothing. ``directives`` is keyed by display path; ``to_code`` maps names to codes;
     a directive for a code that did not run this time (``enabled``) is not reported.
@@ -148,14 +167,17 @@ def apply(findings: list[Finding], directives: dict[str, list[Directive]],
         elif silenced is not None:
             silenced.append(Suppressed(finding, _reason(finding, whole, by_line)))
     for path, items in directives.items():
-        kept.extend(_unused(path, directive, to_code, known)
-                    for directive in items
-                    if not directive.used and _reportable(directive, to_code, known, enabled))
+        kept.extend(
+            _unused(path, directive, to_code, known)
+            for directive in items
+            if not directive.used and _reportable(directive, to_code, known, enabled)
+        )
     return kept
 
 
-def _reason(finding: Finding, whole: list[Directive],
-            by_line: dict[int, list[Directive]]) -> str | None:
+def _reason(
+    finding: Finding, whole: list[Directive], by_line: dict[int, list[Directive]]
+) -> str | None:
     groups = [by_line.get(finding.line, []), by_line.get(finding.entry_line, []), whole]
     return next((d.reason for group in groups for d in group if d.reason is not None), None)
 
@@ -165,8 +187,9 @@ def _code(directive: Directive, to_code: dict[str, str]) -> str:
     return to_code.get(directive.code) or directive.code.upper()
 
 
-def _reportable(directive: Directive, to_code: dict[str, str], known: set[str],
-                enabled: Callable[[str], bool]) -> bool:
+def _reportable(
+    directive: Directive, to_code: dict[str, str], known: set[str], enabled: Callable[[str], bool]
+) -> bool:
     if directive.malformed:
         return True
     code = _code(directive, to_code)
@@ -175,19 +198,34 @@ def _reportable(directive: Directive, to_code: dict[str, str], known: set[str],
 
 def _unused(path: str, directive: Directive, to_code: dict[str, str], known: set[str]) -> Finding:
     if directive.bad_reason:
-        return Finding(UNUSED_CODE, path, directive.line, directive.column,
-                       f"'{shorten(directive.code)}' has a reason kpispec cannot read, so "
-                       "it silences nothing; write reason=\"...\" in double quotes, with "
-                       "\\\" for a quote inside")
+        return Finding(
+            UNUSED_CODE,
+            path,
+            directive.line,
+            directive.column,
+            f"'{shorten(directive.code)}' has a reason kpispec cannot read, so "
+            'it silences nothing; write reason="..." in double quotes, with '
+            '\\" for a quote inside',
+        )
     if directive.malformed:
-        return Finding(UNUSED_CODE, path, directive.line, directive.column,
-                       f"'{shorten(directive.code)}' is not a directive kpispec reads, so it "
-                       "silences nothing; write '# kpispec: disable=CODE[,CODE]' or "
-                       "'# kpispec: disable-file=CODE'")
+        return Finding(
+            UNUSED_CODE,
+            path,
+            directive.line,
+            directive.column,
+            f"'{shorten(directive.code)}' is not a directive kpispec reads, so it "
+            "silences nothing; write '# kpispec: disable=CODE[,CODE]' or "
+            "'# kpispec: disable-file=CODE'",
+        )
     kind = "disable-file" if directive.whole_file else "disable"
     if _code(directive, to_code) in known:
         why, fix = "no finding with this code here", "remove it"
     else:
         why, fix = "no rule has this code or name", "fix or remove it"
-    return Finding(UNUSED_CODE, path, directive.line, directive.column,
-                   f"'# kpispec: {kind}={directive.code}' silences nothing ({why}); {fix}")
+    return Finding(
+        UNUSED_CODE,
+        path,
+        directive.line,
+        directive.column,
+        f"'# kpispec: {kind}={directive.code}' silences nothing ({why}); {fix}",
+    )

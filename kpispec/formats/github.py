@@ -24,8 +24,12 @@ def escape_property(text: str) -> str:
 
 
 def command(finding: Any) -> str:
-    props = {"file": finding.path, "line": str(finding.line), "col": str(finding.column),
-             "title": f"{finding.code} {finding.name}"}
+    props = {
+        "file": finding.path,
+        "line": str(finding.line),
+        "col": str(finding.column),
+        "title": f"{finding.code} {finding.name}",
+    }
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in props.items())
     return f"::{COMMANDS.get(finding.severity, 'warning')} {joined}::{escape_data(finding.message)}"
 

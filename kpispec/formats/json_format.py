@@ -15,9 +15,14 @@ VERSION = 1
 
 
 def entry_json(entry: Any) -> dict:
-    return {"id": entry.id, "path": entry.file.display, "line": entry.line,
-            "declared": entry.kind, "class": "kpi" if entry.is_kpi else "metric",
-            "lacks": list(entry.lacks)}
+    return {
+        "id": entry.id,
+        "path": entry.file.display,
+        "line": entry.line,
+        "declared": entry.kind,
+        "class": "kpi" if entry.is_kpi else "metric",
+        "lacks": list(entry.lacks),
+    }
 
 
 def document(result: Any) -> dict:
@@ -42,46 +47,71 @@ def render(result: Any, **options: Any) -> str:
     findings = ",\n".join([_finding(f) for f in result.findings])
     silenced = ",\n".join([_suppressed(item) for item in suppressed(result)])
     entries = ",\n".join([_entry(e) for e in result.entries])
-    return ('{\n  "version": ' + dumps(VERSION) + ',\n  "summary": '
-            + _encode(dict(result.summary), "  ")
-            + ',\n  "findings": ' + ("[\n" + findings + "\n  ]" if findings else "[]")
-            + ',\n  "suppressed": ' + ("[\n" + silenced + "\n  ]" if silenced else "[]")
-            + ',\n  "entries": ' + ("[\n" + entries + "\n  ]" if entries else "[]")
-            + "\n}\n")
+    return (
+        '{\n  "version": '
+        + dumps(VERSION)
+        + ',\n  "summary": '
+        + _encode(dict(result.summary), "  ")
+        + ',\n  "findings": '
+        + ("[\n" + findings + "\n  ]" if findings else "[]")
+        + ',\n  "suppressed": '
+        + ("[\n" + silenced + "\n  ]" if silenced else "[]")
+        + ',\n  "entries": '
+        + ("[\n" + entries + "\n  ]" if entries else "[]")
+        + "\n}\n"
+    )
 
 
-_FINDING = ('    {\n      "path": %s,\n      "line": %s,\n      "column": %s,\n'
-            '      "code": %s,\n      "name": %s,\n      "severity": %s,\n'
-            '      "entry": %s,\n      "message": %s\n    }')
-_ENTRY = ('    {\n      "id": %s,\n      "path": %s,\n      "line": %s,\n'
-          '      "declared": %s,\n      "class": %s,\n      "lacks": %s\n    }')
+_FINDING = (
+    '    {\n      "path": %s,\n      "line": %s,\n      "column": %s,\n'
+    '      "code": %s,\n      "name": %s,\n      "severity": %s,\n'
+    '      "entry": %s,\n      "message": %s\n    }'
+)
+_ENTRY = (
+    '    {\n      "id": %s,\n      "path": %s,\n      "line": %s,\n'
+    '      "declared": %s,\n      "class": %s,\n      "lacks": %s\n    }'
+)
 
 
 def _finding(finding: Any) -> str:
     entry = finding.entry
     return _FINDING % (
-        encode_basestring(finding.path), _encode(finding.line, ""), _encode(finding.column, ""),
-        encode_basestring(finding.code), encode_basestring(finding.name),
+        encode_basestring(finding.path),
+        _encode(finding.line, ""),
+        _encode(finding.column, ""),
+        encode_basestring(finding.code),
+        encode_basestring(finding.name),
         encode_basestring(finding.severity),
         "null" if entry is None else encode_basestring(entry),
-        encode_basestring(finding.message))
+        encode_basestring(finding.message),
+    )
 
 
 def _suppressed(item: Any) -> str:
     """A finding's record, with ``"reason"`` after ``"message"``."""
     reason = item.reason
-    return (_finding(item.finding)[:-len("\n    }")] + ',\n      "reason": '
-            + ("null" if reason is None else encode_basestring(reason)) + "\n    }")
+    return (
+        _finding(item.finding)[: -len("\n    }")]
+        + ',\n      "reason": '
+        + ("null" if reason is None else encode_basestring(reason))
+        + "\n    }"
+    )
 
 
 def _entry(entry: Any) -> str:
     lacks = entry.lacks
     return _ENTRY % (
-        encode_basestring(entry.id), encode_basestring(entry.file.display),
-        _encode(entry.line, ""), encode_basestring(entry.kind),
+        encode_basestring(entry.id),
+        encode_basestring(entry.file.display),
+        _encode(entry.line, ""),
+        encode_basestring(entry.kind),
         '"kpi"' if entry.is_kpi else '"metric"',
-        "[\n        " + ",\n        ".join([encode_basestring(item) for item in lacks])
-        + "\n      ]" if lacks else "[]")
+        "[\n        "
+        + ",\n        ".join([encode_basestring(item) for item in lacks])
+        + "\n      ]"
+        if lacks
+        else "[]",
+    )
 
 
 class _Unsupported(Exception):
@@ -124,14 +154,23 @@ def _encode(value: Any, indent: str) -> str:
             name = _KEYS.get(key)
             if name is None:
                 name = _KEYS[key] = encode_basestring(key)
-            parts.append(name + ": " + (encode_basestring(item) if type(item) is str
-                                        else _encode(item, inner)))
+            parts.append(
+                name
+                + ": "
+                + (encode_basestring(item) if type(item) is str else _encode(item, inner))
+            )
         return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + indent + "}"
     if kind is list:
         if not value:
             return "[]"
-        return ("[\n" + inner + (",\n" + inner).join([_encode(item, inner) for item in value])
-                + "\n" + indent + "]")
+        return (
+            "[\n"
+            + inner
+            + (",\n" + inner).join([_encode(item, inner) for item in value])
+            + "\n"
+            + indent
+            + "]"
+        )
     raise _Unsupported(value)
 
 

@@ -51,16 +51,17 @@ def document(result: Any) -> ET.Element:
     for f in result.findings:
         by_path[f.path].append(f)
     failed = sum(1 for found in by_path.values() if found)
-    counts = {"tests": str(len(by_path)), "failures": str(failed), "errors": "0",
-              "skipped": "0"}
+    counts = {"tests": str(len(by_path)), "failures": str(failed), "errors": "0", "skipped": "0"}
     root = ET.Element("testsuites", {"name": "kpispec", **counts})
     suite = ET.SubElement(root, "testsuite", {"name": "kpispec", **counts})
     for path, found in by_path.items():
-        case = ET.SubElement(suite, "testcase", {"classname": clean(path), "name": clean(path),
-                                                 "file": clean(path)})
+        case = ET.SubElement(
+            suite, "testcase", {"classname": clean(path), "name": clean(path), "file": clean(path)}
+        )
         for f in found:
-            failure = ET.SubElement(case, "failure", {"type": f.code,
-                                                      "message": clean(finding_line(f))})
+            failure = ET.SubElement(
+                case, "failure", {"type": f.code, "message": clean(finding_line(f))}
+            )
             failure.text = clean(details(f))
     return root
 

@@ -82,7 +82,7 @@ def describe(code: str, module: Any) -> dict:
     first = text.splitlines()[0] if text else f"{code} {module.NAME}"
     summary = _sentence(first.split(": ", 1)[-1].strip())
     paragraphs = [" ".join(p.split()) for p in text.split("\n\n")[1:]]
-    what = next((p[len("What:"):].strip() for p in paragraphs if p.startswith("What:")), "")
+    what = next((p[len("What:") :].strip() for p in paragraphs if p.startswith("What:")), "")
     full = _sentence(what) or summary
     help_text = doc(code, {code: module})
     return {
@@ -92,8 +92,10 @@ def describe(code: str, module: Any) -> dict:
         "fullDescription": {"text": _clip(full)},
         "defaultConfiguration": {"level": level(module.SEVERITY)},
         "help": {"text": help_text, "markdown": markdown(help_text)},
-        "properties": {"precision": "very-high",
-                       "problem.severity": PROBLEM_SEVERITY.get(module.SEVERITY, "warning")},
+        "properties": {
+            "precision": "very-high",
+            "problem.severity": PROBLEM_SEVERITY.get(module.SEVERITY, "warning"),
+        },
     }
 
 
@@ -128,8 +130,12 @@ def region(finding: Any, lines: _Lines) -> dict:
     empty region at the position when the line cannot be read (GitHub wants an end)."""
     text = lines.get(finding.path, finding.line)
     end = finding.column if text is None else max(finding.column, len(text.rstrip()) + 1)
-    return {"startLine": finding.line, "startColumn": finding.column,
-            "endLine": finding.line, "endColumn": end}
+    return {
+        "startLine": finding.line,
+        "startColumn": finding.column,
+        "endLine": finding.line,
+        "endColumn": end,
+    }
 
 
 def fingerprint(finding: Any) -> str:
@@ -138,8 +144,9 @@ def fingerprint(finding: Any) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def results(findings: list, index: dict[str, int], lines: _Lines,
-            suppressed: list | None = None) -> list[dict]:
+def results(
+    findings: list, index: dict[str, int], lines: _Lines, suppressed: list | None = None
+) -> list[dict]:
     """One result per finding; with ``suppressed`` (what inline directives silenced, see
     :class:`kpispec.findings.suppress.Suppressed`), those too, in line order among the others,
     each with ``suppressions: [{"kind": "inSource", "justification": reason}]`` (no
@@ -148,8 +155,9 @@ def results(findings: list, index: dict[str, int], lines: _Lines,
     if suppressed:
         for item in suppressed:
             reasons[id(item.finding)] = item.reason
-        findings = sorted([*findings, *(item.finding for item in suppressed)],
-                          key=lambda f: f.sort_key())
+        findings = sorted(
+            [*findings, *(item.finding for item in suppressed)], key=lambda f: f.sort_key()
+        )
     seen: dict[str, int] = {}
     out = []
     for f in findings:
@@ -158,13 +166,21 @@ def results(findings: list, index: dict[str, int], lines: _Lines,
         result: dict[str, Any] = {"ruleId": f.code}
         if f.code in index:
             result["ruleIndex"] = index[f.code]
-        result.update({
-            "level": level(f.severity),
-            "message": {"text": f.message},
-            "locations": [{"physicalLocation": {"artifactLocation": artifact_location(f.path),
-                                                "region": region(f, lines)}}],
-            "partialFingerprints": {FINGERPRINT_KEY: f"{digest}:{seen[digest]}"},
-        })
+        result.update(
+            {
+                "level": level(f.severity),
+                "message": {"text": f.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": artifact_location(f.path),
+                            "region": region(f, lines),
+                        }
+                    }
+                ],
+                "partialFingerprints": {FINGERPRINT_KEY: f"{digest}:{seen[digest]}"},
+            }
+        )
         if id(f) in reasons:
             suppression: dict[str, str] = {"kind": "inSource"}
             if reasons[id(f)] is not None:
@@ -184,21 +200,28 @@ def document(result: Any, cwd: Path | None = None) -> dict:
     index = {code: i for i, code in enumerate(rules)}
     root_uri = cwd.as_uri().rstrip("/") + "/"
     run = {
-        "tool": {"driver": {
-            "name": "kpispec",
-            "version": __version__,
-            "semanticVersion": __version__,
-            "informationUri": INFORMATION_URI,
-            "rules": [describe(code, mod) for code, mod in rules.items()],
-        }},
+        "tool": {
+            "driver": {
+                "name": "kpispec",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [describe(code, mod) for code, mod in rules.items()],
+            }
+        },
         "invocations": [{"executionSuccessful": True, "workingDirectory": {"uri": root_uri}}],
-        "originalUriBaseIds": {SRCROOT: {
-            "uri": root_uri,
-            "description": {"text": "The directory kpispec ran in; result paths are relative to it."},
-        }},
+        "originalUriBaseIds": {
+            SRCROOT: {
+                "uri": root_uri,
+                "description": {
+                    "text": "The directory kpispec ran in; result paths are relative to it."
+                },
+            }
+        },
         "columnKind": "unicodeCodePoints",
-        "results": results(result.findings, index, _Lines(cwd),
-                           getattr(result, "suppressed", None)),
+        "results": results(
+            result.findings, index, _Lines(cwd), getattr(result, "suppressed", None)
+        ),
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

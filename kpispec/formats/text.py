@@ -23,9 +23,11 @@ def _paint(text: str, color: bool, **style: Any) -> str:
 
 def finding_line(f: Any, color: bool = False) -> str:
     fg = SEVERITY_COLORS.get(f.severity)
-    return (f"{_paint(f.path, color, bold=True)}:{f.line}:{f.column}: "
-            f"{_paint(f.code, color, fg=fg, bold=True)} {_paint(f.severity, color, fg=fg)} "
-            f"{f.name}: {f.message}")
+    return (
+        f"{_paint(f.path, color, bold=True)}:{f.line}:{f.column}: "
+        f"{_paint(f.code, color, fg=fg, bold=True)} {_paint(f.severity, color, fg=fg)} "
+        f"{f.name}: {f.message}"
+    )
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -39,10 +41,12 @@ def summary_line(summary: dict, color: bool = False) -> str:
         fg = SEVERITY_COLORS[word]
         return _paint(plural(count, word, many), color and count > 0, fg=fg, bold=True)
 
-    return (f"{plural(s['files'], 'file')}, {plural(s['entries'], 'entry', 'entries')}: "
-            f"{plural(s['kpis'], 'KPI')}, {plural(s['metrics'], 'metric')}; "
-            f"{level(s['errors'], 'error')}, {level(s['warnings'], 'warning')}, "
-            f"{level(s['infos'], 'info', 'infos')}")
+    return (
+        f"{plural(s['files'], 'file')}, {plural(s['entries'], 'entry', 'entries')}: "
+        f"{plural(s['kpis'], 'KPI')}, {plural(s['metrics'], 'metric')}; "
+        f"{level(s['errors'], 'error')}, {level(s['warnings'], 'warning')}, "
+        f"{level(s['infos'], 'info', 'infos')}"
+    )
 
 
 def statistics_lines(findings: list, color: bool = False) -> list[str]:
@@ -55,13 +59,17 @@ def statistics_lines(findings: list, color: bool = False) -> list[str]:
         first.setdefault(f.code, f)
     width = len(str(max(counts.values())))
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [f"  {count:>{width}}  "
-            f"{_paint(code, color, fg=SEVERITY_COLORS.get(first[code].severity), bold=True)}"
-            f"  {first[code].name}" for code, count in rows]
+    return [
+        f"  {count:>{width}}  "
+        f"{_paint(code, color, fg=SEVERITY_COLORS.get(first[code].severity), bold=True)}"
+        f"  {first[code].name}"
+        for code, count in rows
+    ]
 
 
-def render(result: Any, quiet: bool = False, color: bool = False, statistics: bool = False,
-           **options: Any) -> str:
+def render(
+    result: Any, quiet: bool = False, color: bool = False, statistics: bool = False, **options: Any
+) -> str:
     if statistics:
         lines = statistics_lines(result.findings, color)
     else:

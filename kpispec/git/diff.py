@@ -15,18 +15,19 @@ Nothing here writes anything: git is read, the files on disk are read.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from kpispec.catalog import Catalog, Entry, SourceFile
 from kpispec.catalog.classify import classify
 from kpispec.config import Config, load_config
-from kpispec.load.files import display_path, named_files, project_files
 from kpispec.errors import PathError
 from kpispec.findings import Finding, Selection
 from kpispec.git.reader import Repo
 from kpispec.lint import Base, check_files, load_catalog, make_selection
+from kpispec.load.files import display_path, named_files, project_files
 from kpispec.rules import registry
 from kpispec.rules.base import unreadable
 
@@ -48,6 +49,7 @@ OWNER_CODE = "KS505"
 
 
 # -- fields -----------------------------------------------------------------------------
+
 
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     """An entry's fields as dotted paths -> values: mappings are walked
@@ -74,8 +76,11 @@ class FieldChange:
     new: Any  # MISSING: the field is gone
 
     def to_json(self) -> dict:
-        return {"field": self.field, "old": None if self.old is MISSING else self.old,
-                "new": None if self.new is MISSING else self.new}
+        return {
+            "field": self.field,
+            "old": None if self.old is MISSING else self.old,
+            "new": None if self.new is MISSING else self.new,
+        }
 
 
 def field_changes(old: Any, new: Any) -> list[FieldChange]:
@@ -98,6 +103,7 @@ def _same(a: Any, b: Any) -> bool:
 
 # -- entries ----------------------------------------------------------------------------
 
+
 @dataclass
 class Snapshot:
     """One entry on one side: where it is, how it is declared, its class."""
@@ -112,8 +118,15 @@ class Snapshot:
 
     @classmethod
     def of(cls, entry: Entry) -> Snapshot:
-        return cls(entry.id, entry.kind, entry.file.display, entry.line, entry.is_kpi,
-                   list(entry.lacks), entry.data)
+        return cls(
+            entry.id,
+            entry.kind,
+            entry.file.display,
+            entry.line,
+            entry.is_kpi,
+            list(entry.lacks),
+            entry.data,
+        )
 
     @property
     def klass(self) -> str:
@@ -127,8 +140,14 @@ class Snapshot:
         return class_label(self.kind, self.is_kpi, self.lacks)
 
     def to_json(self) -> dict:
-        return {"id": self.id, "declared": self.kind, "path": self.path, "line": self.line,
-                "class": self.klass, "lacks": list(self.lacks)}
+        return {
+            "id": self.id,
+            "declared": self.kind,
+            "path": self.path,
+            "line": self.line,
+            "class": self.klass,
+            "lacks": list(self.lacks),
+        }
 
 
 def class_label(kind: str | None, is_kpi: bool, lacks: list[str]) -> str:
@@ -170,9 +189,12 @@ class Changed:
             "path_before": self.before.path,
             "declared": {"before": self.before.kind, "after": self.after.kind},
             "fields": [change.to_json() for change in self.fields],
-            "class": {"before": self.before.klass, "after": self.after.klass,
-                      "lacks_before": list(self.before.lacks),
-                      "lacks_after": list(self.after.lacks)},
+            "class": {
+                "before": self.before.klass,
+                "after": self.after.klass,
+                "lacks_before": list(self.before.lacks),
+                "lacks_after": list(self.after.lacks),
+            },
         }
 
 
@@ -199,9 +221,14 @@ def _first_by_id(catalog: Catalog) -> dict[str, Entry]:
     return {entry_id: entries[0] for entry_id, entries in catalog.by_id.items()}
 
 
-def compare(before: Catalog, after: Catalog, ref_in_scope: Callable[[str], bool],
-            now_in_scope: Callable[[str], bool], skip_before: set[str] = frozenset(),
-            skip_after: set[str] = frozenset()) -> tuple[list, list, list]:
+def compare(
+    before: Catalog,
+    after: Catalog,
+    ref_in_scope: Callable[[str], bool],
+    now_in_scope: Callable[[str], bool],
+    skip_before: set[str] = frozenset(),
+    skip_after: set[str] = frozenset(),
+) -> tuple[list, list, list]:
     """Added, removed and changed entries between two classified catalogs. An entry is
     in the diff when either side of it is in scope. ``skip_before``: paths whose entries
     at REF are not reported removed (the file cannot be read now, so nobody knows);
@@ -231,6 +258,7 @@ def compare(before: Catalog, after: Catalog, ref_in_scope: Callable[[str], bool]
 
 
 # -- the command --------------------------------------------------------------------------
+
 
 def _scope(paths: list[str], cwd: Path) -> Callable[[str], bool]:
     """Whether a display path is one of ``paths`` or below one of them."""
@@ -267,9 +295,16 @@ def verdict_selection(config: Config) -> Selection | None:
     return Selection(select=codes, ignore=selection.ignore, severity=selection.severity)
 
 
-def run_diff(ref: str, paths: list[str], config_file: str | None, today: _dt.date | None,
-             cwd: Path, start: Path | None, debug: bool = False,
-             cache: FileCache | None = None) -> DiffResult:
+def run_diff(
+    ref: str,
+    paths: list[str],
+    config_file: str | None,
+    today: _dt.date | None,
+    cwd: Path,
+    start: Path | None,
+    debug: bool = False,
+    cache: FileCache | None = None,
+) -> DiffResult:
     """Compare the catalog at ``ref`` with the catalog now. ``paths`` limit the diff to
     those files and folders (a file that is gone now may be named: it is looked for at
     REF). Errors (not a repository, an unknown REF, a config that cannot be read) are
@@ -295,32 +330,53 @@ def run_diff(ref: str, paths: list[str], config_file: str | None, today: _dt.dat
     else:
         named, folder_errors, others = project_files(config), [], []
     files: list[SourceFile] = load_catalog(named, others, cwd, None, cache)
-    now_in_scope = (lambda display: True) if not paths else (
-        lambda display, reported={f.display for f in files if f.reported}: display in reported)
+    now_in_scope = (
+        (lambda display: True)
+        if not paths
+        else (
+            lambda display, reported={f.display for f in files if f.reported}: display in reported
+        )
+    )
 
     result = DiffResult(ref, at.commit)
     result.unreadable_now = sorted(f.display for f in files if f.reported and unreadable(f))
-    result.unreadable_now += sorted(display_path(Path(folder), cwd)
-                                    for folder, _ in folder_errors)
-    result.unreadable_ref = sorted(s.display for s in at.sources
-                                   if unreadable(s) and in_scope(s.display))
+    result.unreadable_now += sorted(display_path(Path(folder), cwd) for folder, _ in folder_errors)
+    result.unreadable_ref = sorted(
+        s.display for s in at.sources if unreadable(s) and in_scope(s.display)
+    )
     before, after = Catalog(at.sources), Catalog(files)
     classify(before)
     classify(after)
     result.added, result.removed, result.changed = compare(
-        before, after, in_scope, now_in_scope, set(result.unreadable_now),
-        set(result.unreadable_ref))
+        before,
+        after,
+        in_scope,
+        now_in_scope,
+        set(result.unreadable_now),
+        set(result.unreadable_ref),
+    )
 
     selection = verdict_selection(config)
     if selection is not None:
-        linted = check_files(files, config, selection, today, debug,
-                             base=Base(ref, at.sources, at.revision.config), cache=cache)
-        result.verdicts = [f for f in linted.findings
-                           if f.code.startswith("KS5") or f.code == "KS900"]
+        linted = check_files(
+            files,
+            config,
+            selection,
+            today,
+            debug,
+            base=Base(ref, at.sources, at.revision.config),
+            cache=cache,
+        )
+        result.verdicts = [
+            f for f in linted.findings if f.code.startswith("KS5") or f.code == "KS900"
+        ]
     for path in result.unreadable_ref:
-        result.notes.append(f"{path} could not be read at {ref}: its entries there are left "
-                            "out of the diff")
+        result.notes.append(
+            f"{path} could not be read at {ref}: its entries there are left out of the diff"
+        )
     for path in result.unreadable_now:
-        result.notes.append(f"{path} cannot be read now: its entries are left out of the "
-                            "diff ('kpispec lint' says why)")
+        result.notes.append(
+            f"{path} cannot be read now: its entries are left out of the "
+            "diff ('kpispec lint' says why)"
+        )
     return result

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kpispec.formats.text import finding_line, plural
 from kpispec.git.diff import GOALPOST_CODES, MISSING, OWNER_CODE, DiffResult
 from kpispec.text import shorten
-from kpispec.formats.text import finding_line, plural
 
 ARROW = "→"
 
@@ -42,12 +42,19 @@ def headline(result: DiffResult) -> str:
     """``3 KPIs changed, 1 added, 1 dropped; 1 goalpost moved``. The noun is ``KPI``
     when every entry counted is declared under ``kpis:`` (on either side), else
     ``entry``."""
-    everything = ([c.before for c in result.changed] + [c.after for c in result.changed]
-                  + result.added + result.removed)
+    everything = (
+        [c.before for c in result.changed]
+        + [c.after for c in result.changed]
+        + result.added
+        + result.removed
+    )
     kpis_only = all(_is_kpi_declared(item) for item in everything)
     noun, many = ("KPI", "KPIs") if kpis_only else ("entry", "entries")
-    parts = [(len(result.changed), "changed"), (len(result.added), "added"),
-             (len(result.removed), "dropped")]
+    parts = [
+        (len(result.changed), "changed"),
+        (len(result.added), "added"),
+        (len(result.removed), "dropped"),
+    ]
     words = []
     for count, verb in parts:
         if count:
@@ -93,8 +100,7 @@ def render_text(result: DiffResult) -> str:
     for snap in result.added:
         lines.append(f"added {snap.id} ({snap.path}:{snap.line}): {snap.label}")
     for snap in result.removed:
-        lines.append(f"dropped {snap.id} ({snap.path}:{snap.line} at {result.ref}): "
-                     f"{snap.label}")
+        lines.append(f"dropped {snap.id} ({snap.path}:{snap.line} at {result.ref}): {snap.label}")
     if result.verdicts:
         lines.append("")
         lines += [finding_line(f) for f in result.verdicts]
@@ -114,27 +120,38 @@ def render_markdown(result: DiffResult) -> str:
     if result.empty:
         return ""
     ref = _cell(result.ref)
-    lines = [f"**kpispec diff** against `{ref}`: {headline(result)}", "",
-             f"| entry | change | class at `{ref}` {ARROW} now | what changed |",
-             "|---|---|---|---|"]
+    lines = [
+        f"**kpispec diff** against `{ref}`: {headline(result)}",
+        "",
+        f"| entry | change | class at `{ref}` {ARROW} now | what changed |",
+        "|---|---|---|---|",
+    ]
     for item in result.changed:
         what = "<br>".join(f"{_cell(label)}: {_cell(text)}" for label, text in _changes(item))
-        cls = (f"{item.before.label} {ARROW} {item.after.label}" if item.class_changed
-               else item.after.label)
+        cls = (
+            f"{item.before.label} {ARROW} {item.after.label}"
+            if item.class_changed
+            else item.after.label
+        )
         lines.append(f"| {_cell(item.id)} | changed | {_cell(cls)} | {what or '-'} |")
     for snap in result.added:
-        lines.append(f"| {_cell(snap.id)} | added | - {ARROW} {_cell(snap.label)} | "
-                     f"in {_cell(snap.path)} |")
+        lines.append(
+            f"| {_cell(snap.id)} | added | - {ARROW} {_cell(snap.label)} | in {_cell(snap.path)} |"
+        )
     for snap in result.removed:
-        lines.append(f"| {_cell(snap.id)} | dropped | {_cell(snap.label)} {ARROW} - | "
-                     f"was in {_cell(snap.path)} |")
+        lines.append(
+            f"| {_cell(snap.id)} | dropped | {_cell(snap.label)} {ARROW} - | "
+            f"was in {_cell(snap.path)} |"
+        )
     if result.verdicts:
         lines += ["", "**Verdicts**", ""]
         for f in result.verdicts:
-            lines.append(f"- {f.code} {f.severity} {f.name} at {_cell(f.path)}:{f.line}: "
-                         f"{_cell(f.message)}")
-    unread = ([f"{path} (at {result.ref})" for path in result.unreadable_ref]
-              + [f"{path} (now)" for path in result.unreadable_now])
+            lines.append(
+                f"- {f.code} {f.severity} {f.name} at {_cell(f.path)}:{f.line}: {_cell(f.message)}"
+            )
+    unread = [f"{path} (at {result.ref})" for path in result.unreadable_ref] + [
+        f"{path} (now)" for path in result.unreadable_now
+    ]
     if unread:
         lines += ["", f"Left out, could not be read: {_cell(', '.join(unread))}"]
     return "\n".join(lines) + "\n"
@@ -145,8 +162,12 @@ def document(result: DiffResult) -> dict:
         "version": 1,
         "ref": result.ref,
         "commit": result.commit,
-        "summary": {"changed": len(result.changed), "added": len(result.added),
-                    "removed": len(result.removed), "verdicts": len(result.verdicts)},
+        "summary": {
+            "changed": len(result.changed),
+            "added": len(result.added),
+            "removed": len(result.removed),
+            "verdicts": len(result.verdicts),
+        },
         "added": [snap.to_json() for snap in result.added],
         "removed": [snap.to_json() for snap in result.removed],
         "changed": [item.to_json() for item in result.changed],

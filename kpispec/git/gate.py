@@ -34,12 +34,10 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kpispec.errors import ConfigError
+from kpispec.errors import ConfigError, UsageError
+from kpispec.findings.result import LintResult, summarize
 from kpispec.formats.text import plural
 from kpispec.git.reader import Repo
-from kpispec.lint import check_files, gc_paused, make_selection, no_kpi_files
-from kpispec.errors import UsageError
-from kpispec.findings.result import LintResult, summarize
 from kpispec.git.revision import (
     Revision,
     display,
@@ -48,25 +46,43 @@ from kpispec.git.revision import (
     rel_path,
     sources,
 )
+from kpispec.lint import check_files, gc_paused, make_selection, no_kpi_files
 from kpispec.rules import registry
 
 if TYPE_CHECKING:
     from kpispec.load.cache import FileCache
 
-def lint_staged(paths: list[str], config_file: str | None, select: list[str] | None,
-                ignore: list[str] | None, today: _dt.date | None, cwd: Path,
-                start: Path | None = None, debug: bool = False,
-                cache: FileCache | None = None) -> LintResult:
+
+def lint_staged(
+    paths: list[str],
+    config_file: str | None,
+    select: list[str] | None,
+    ignore: list[str] | None,
+    today: _dt.date | None,
+    cwd: Path,
+    start: Path | None = None,
+    debug: bool = False,
+    cache: FileCache | None = None,
+) -> LintResult:
     """The gate's result: findings in touched files and findings caused elsewhere, in
     the usual :class:`LintResult` (``notes`` holds the count of old findings)."""
     with gc_paused():  # as lint() runs: two catalogs of small objects, no cycles
-        return _lint_staged(paths, config_file, select, ignore, today, cwd, start or cwd,
-                            debug, cache)
+        return _lint_staged(
+            paths, config_file, select, ignore, today, cwd, start or cwd, debug, cache
+        )
 
 
-def _lint_staged(paths: list[str], config_file: str | None, select: list[str] | None,
-                 ignore: list[str] | None, today: _dt.date | None, cwd: Path, start: Path,
-                 debug: bool, cache: FileCache | None) -> LintResult:
+def _lint_staged(
+    paths: list[str],
+    config_file: str | None,
+    select: list[str] | None,
+    ignore: list[str] | None,
+    today: _dt.date | None,
+    cwd: Path,
+    start: Path,
+    debug: bool,
+    cache: FileCache | None,
+) -> LintResult:
     repo = Repo.discover(start)
     index = repo.index()
     head_files = repo.tree(repo.head) if repo.head else None
@@ -82,8 +98,12 @@ def _lint_staged(paths: list[str], config_file: str | None, select: list[str] | 
             except ConfigError as exc:  # nothing to compare with: every file is checked
                 head_note = f"the config at HEAD cannot be read ({exc}); every file is checked"
         touched = _touched(staged, head, _named(paths, cwd, repo.top))
-        changed = head is None or bool(touched) or staged.config_blobs != head.config_blobs \
+        changed = (
+            head is None
+            or bool(touched)
+            or staged.config_blobs != head.config_blobs
             or staged.catalog.keys() != head.catalog.keys()
+        )
         wanted = set(staged.catalog.values())
         if changed and head is not None:
             wanted |= set(head.catalog.values())
@@ -101,14 +121,31 @@ def _lint_staged(paths: list[str], config_file: str | None, select: list[str] | 
     # with the config unchanged, a file-local rule finds in an untouched file (the same
     # bytes) at HEAD what it finds staged: HEAD runs the catalog-wide rules only
     same_config = staged.config_blobs == head.config_blobs
-    local = {code for code, rule in registry(staged.config).items()
-             if getattr(rule, "FILE_LOCAL", False)} if same_config else set()
+    local = (
+        {
+            code
+            for code, rule in registry(staged.config).items()
+            if getattr(rule, "FILE_LOCAL", False)
+        }
+        if same_config
+        else set()
+    )
     if not changed:  # the same catalog and config as HEAD: nothing new can be found
         before = Counter(f.identity() for f in staged_result.findings)
     else:
         try:
-            head_result = _check(repo, head, loaded, cwd, select, ignore, today, debug, cache,
-                                 catalog_wide_only=same_config)
+            head_result = _check(
+                repo,
+                head,
+                loaded,
+                cwd,
+                select,
+                ignore,
+                today,
+                debug,
+                cache,
+                catalog_wide_only=same_config,
+            )
             before = Counter(f.identity() for f in head_result.findings)
         except (UsageError, ConfigError):  # HEAD's config names a rule no longer here
             before, local = Counter(), set()
@@ -129,16 +166,21 @@ def _lint_staged(paths: list[str], config_file: str | None, select: list[str] | 
             shown.append(finding)  # caused by this commit
     files = sorted(touched_shown | {f.path for f in shown})
     entries = [e for e in staged_result.entries if e.file.display in files]
-    result = LintResult(shown, entries, files, summarize(shown, entries, len(files)),
-                        [path for path in staged_result.unreadable if path in files],
-                        staged_result.notes,
-                        suppressed=[item for item in staged_result.suppressed
-                                    if item.finding.path in files])
+    result = LintResult(
+        shown,
+        entries,
+        files,
+        summarize(shown, entries, len(files)),
+        [path for path in staged_result.unreadable if path in files],
+        staged_result.notes,
+        suppressed=[item for item in staged_result.suppressed if item.finding.path in files],
+    )
     if old:
         errors = sum(1 for f in old if f.severity == "error")
         result.notes.append(
             f"{plural(len(old), 'finding')} ({plural(errors, 'error')}) already at HEAD in "
-            "files this commit does not touch do not block it; 'kpispec lint' lists them")
+            "files this commit does not touch do not block it; 'kpispec lint' lists them"
+        )
     return result
 
 
@@ -166,9 +208,25 @@ def _named(paths: list[str], cwd: Path, top: Path) -> list[str]:
     return named
 
 
-def _check(repo: Repo, revision: Revision, loaded: dict, cwd: Path,
-           select: list[str] | None, ignore: list[str] | None, today: _dt.date | None,
-           debug: bool, cache: FileCache | None, catalog_wide_only: bool = False) -> LintResult:
+def _check(
+    repo: Repo,
+    revision: Revision,
+    loaded: dict,
+    cwd: Path,
+    select: list[str] | None,
+    ignore: list[str] | None,
+    today: _dt.date | None,
+    debug: bool,
+    cache: FileCache | None,
+    catalog_wide_only: bool = False,
+) -> LintResult:
     selection = make_selection(revision.config, select, ignore)
-    return check_files(sources(repo, revision, loaded, cwd), revision.config, selection,
-                       today, debug, catalog_wide_only=catalog_wide_only, cache=cache)
+    return check_files(
+        sources(repo, revision, loaded, cwd),
+        revision.config,
+        selection,
+        today,
+        debug,
+        catalog_wide_only=catalog_wide_only,
+        cache=cache,
+    )

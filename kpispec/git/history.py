@@ -24,24 +24,23 @@ cannot be parsed keeps the entry as it was (the row says so).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from kpispec.catalog import ID_RE, SourceFile, _entries, as_date, id_list, is_number
-from kpispec.errors import ConfigError
+from kpispec.errors import ConfigError, GitError, UsageError
 from kpispec.git.diff import FieldChange, class_label, field_changes
-from kpispec.load.files import catalog_spec
 from kpispec.git.reader import Commit, Repo
-from kpispec.errors import GitError
-from kpispec.lint import load_raw
-from kpispec.errors import UsageError
 from kpispec.git.revision import display, read_revision, rel_path
+from kpispec.lint import load_raw
+from kpispec.load.files import catalog_spec
 from kpispec.rules.base import unreadable
 
 if TYPE_CHECKING:
-    from kpispec.load.cache import FileCache
     from kpispec.config import Config
+    from kpispec.load.cache import FileCache
 
 READ_BATCH = 500  # blobs asked of cat-file at a time: memory stays bounded
 
@@ -98,16 +97,24 @@ class Row:
     def to_json(self) -> dict:
         before, after = self.before, self.after
         return {
-            "commit": self.commit.sha, "short": self.commit.short, "date": self.commit.date,
-            "author": self.commit.author, "subject": self.commit.subject,
+            "commit": self.commit.sha,
+            "short": self.commit.short,
+            "date": self.commit.date,
+            "author": self.commit.author,
+            "subject": self.commit.subject,
             "change": self.change,
-            "path": self.path, "path_before": self.path_before,
-            "declared": {"before": before.kind if before else None,
-                         "after": after.kind if after else None},
-            "class": {"before": before.klass if before else None,
-                      "after": after.klass if after else None,
-                      "lacks_before": list(before.lacks) if before else [],
-                      "lacks_after": list(after.lacks) if after else []},
+            "path": self.path,
+            "path_before": self.path_before,
+            "declared": {
+                "before": before.kind if before else None,
+                "after": after.kind if after else None,
+            },
+            "class": {
+                "before": before.klass if before else None,
+                "after": after.klass if after else None,
+                "lacks_before": list(before.lacks) if before else [],
+                "lacks_after": list(after.lacks) if after else [],
+            },
             "fields": [change.to_json() for change in self.fields],
             "unreadable": self.unreadable,
         }
@@ -174,8 +181,7 @@ def _find(entry_id: str, files: dict[str, str], blobs: dict[str, _Blob]) -> Stat
         found = blobs[files[path]].entries.get(entry_id)
         if found is not None:
             lacks = _lacks(found.data, files, blobs) if found.kind == "kpi" else ()
-            return State(path, found.kind, found.data, found.kind == "kpi" and not lacks,
-                         lacks)
+            return State(path, found.kind, found.data, found.kind == "kpi" and not lacks, lacks)
     return None
 
 
@@ -189,14 +195,19 @@ def _catalog_filter(repo: Repo, config: Config) -> tuple[str | None, Any]:
         if root:
             if not path.startswith(root + "/"):
                 return False
-            path = path[len(root) + 1:]
+            path = path[len(root) + 1 :]
         return spec(path)
 
     return root, is_catalog
 
 
-def run_history(entry_id: str, cwd: Path, start: Path | None = None,
-                config_file: str | None = None, cache: FileCache | None = None) -> HistoryResult:
+def run_history(
+    entry_id: str,
+    cwd: Path,
+    start: Path | None = None,
+    config_file: str | None = None,
+    cache: FileCache | None = None,
+) -> HistoryResult:
     repo = Repo.discover(start or cwd, needs="kpispec history")
     if repo.head is None:
         raise GitError("no commits yet: there is no history to show")
@@ -210,15 +221,22 @@ def run_history(entry_id: str, cwd: Path, start: Path | None = None,
         except ConfigError as exc:
             raise GitError(f"the config at HEAD cannot be read: {exc}") from None
         root, is_catalog = _catalog_filter(repo, revision.config)
-        commits = repo.log(repo.head, pathspecs(root or "", revision.config.include)
-                           if root is not None else [])
+        commits = repo.log(
+            repo.head, pathspecs(root or "", revision.config.include) if root is not None else []
+        )
         if root is None:
             commits = []
-        wanted = sorted({c.blob for commit in commits for c in commit.changes
-                         if c.blob is not None and is_catalog(c.path)})
+        wanted = sorted(
+            {
+                c.blob
+                for commit in commits
+                for c in commit.changes
+                if c.blob is not None and is_catalog(c.path)
+            }
+        )
         blobs: dict[str, _Blob] = {}
         for i in range(0, len(wanted), READ_BATCH):
-            for sha, data in reader.read(wanted[i:i + READ_BATCH]).items():
+            for sha, data in reader.read(wanted[i : i + READ_BATCH]).items():
                 blobs[sha] = _index(data, cache)
         if cache is not None:
             cache.flush()
@@ -227,13 +245,15 @@ def run_history(entry_id: str, cwd: Path, start: Path | None = None,
         seen = sorted({i for blob in blobs.values() for i in blob.entries})
         close = difflib.get_close_matches(entry_id, seen, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise UsageError(f"no entry '{entry_id}' in the history of the catalog (the commits "
-                         f"up to HEAD){hint}")
+        raise UsageError(
+            f"no entry '{entry_id}' in the history of the catalog (the commits up to HEAD){hint}"
+        )
 
     states: dict[str, tuple[dict[str, str], State | None]] = {}
     for commit in commits:
-        parent_files = states[commit.parents[0]][0] if commit.parents and \
-            commit.parents[0] in states else {}
+        parent_files = (
+            states[commit.parents[0]][0] if commit.parents and commit.parents[0] in states else {}
+        )
         files = dict(parent_files)
         broken = None
         touched = set()
@@ -245,31 +265,47 @@ def run_history(entry_id: str, cwd: Path, start: Path | None = None,
                 files.pop(change.path, None)
             else:
                 files[change.path] = change.blob
-        before = states[commit.parents[0]][1] if commit.parents and \
-            commit.parents[0] in states else None
+        before = (
+            states[commit.parents[0]][1] if commit.parents and commit.parents[0] in states else None
+        )
         after = _find(entry_id, files, blobs)
-        if after is None and before is not None and before.path in files \
-                and not blobs[files[before.path]].readable:
+        if (
+            after is None
+            and before is not None
+            and before.path in files
+            and not blobs[files[before.path]].readable
+        ):
             after = before  # the file cannot be parsed: nobody knows; as it was
             if before.path in touched:
                 broken = before.path  # this commit broke it (or left it broken): a row
         states[commit.sha] = (files, after)
-        if broken is None and len(commit.parents) > 1 and any(
-                states.get(p, (None, None))[1] == after for p in commit.parents):
+        if (
+            broken is None
+            and len(commit.parents) > 1
+            and any(states.get(p, (None, None))[1] == after for p in commit.parents)
+        ):
             continue  # a merge that brings in what a parent already had
         if broken is None and before == after:
             continue
-        row = Row(commit, _change(before, after, broken), before, after,
-                  field_changes(before.data if before else {}, after.data if after else {})
-                  if before != after else [],
-                  display(repo, after.path, cwd) if after else None,
-                  display(repo, before.path, cwd) if before else None,
-                  display(repo, broken, cwd) if broken else None)
+        row = Row(
+            commit,
+            _change(before, after, broken),
+            before,
+            after,
+            field_changes(before.data if before else {}, after.data if after else {})
+            if before != after
+            else [],
+            display(repo, after.path, cwd) if after else None,
+            display(repo, before.path, cwd) if before else None,
+            display(repo, broken, cwd) if broken else None,
+        )
         result.rows.append(row)
     if repo.is_shallow():
-        result.notes.append("this is a shallow clone: the history starts at the oldest "
-                            "commit fetched (git fetch --unshallow, or fetch-depth: 0 in "
-                            "actions/checkout)")
+        result.notes.append(
+            "this is a shallow clone: the history starts at the oldest "
+            "commit fetched (git fetch --unshallow, or fetch-depth: 0 in "
+            "actions/checkout)"
+        )
     return result
 
 

@@ -6,20 +6,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kpispec.git.history import HistoryResult, Row
-from kpispec.git.diff_output import ARROW, show
 from kpispec.formats.text import plural
+from kpispec.git.diff_output import ARROW, show
+from kpispec.git.history import HistoryResult, Row
 
 # what an "added" row shows of the entry as it was created (JSON has every field)
-KEY_FIELDS = ("goal", "parent", "owner", "target.value", "target.baseline", "timeframe.end",
-              "due")
+KEY_FIELDS = ("goal", "parent", "owner", "target.value", "target.baseline", "timeframe.end", "due")
 
 
 def _lines(row: Row) -> list[str]:
     before, after = row.before, row.after
     if row.change == "unreadable":
-        return [(f"{row.unreadable} could not be read in this commit; the entry is taken "
-                 "as it was")]
+        return [
+            (f"{row.unreadable} could not be read in this commit; the entry is taken as it was")
+        ]
     if row.change == "added":
         lines = [f"added in {row.path}: {after.label}"]
         values = {change.field: change.new for change in row.fields}
@@ -32,8 +32,9 @@ def _lines(row: Row) -> list[str]:
         lines.append(f"moved: {row.path_before} {ARROW} {row.path}")
     if before.kind != after.kind:
         lines.append(f"declared: {before.kind} {ARROW} {after.kind}")
-    lines += [f"{change.field}: {show(change.old)} {ARROW} {show(change.new)}"
-              for change in row.fields]
+    lines += [
+        f"{change.field}: {show(change.old)} {ARROW} {show(change.new)}" for change in row.fields
+    ]
     if before.label != after.label:
         lines.append(f"class: {before.label} {ARROW} {after.label}")
     return lines
@@ -49,8 +50,12 @@ def render_text(result: HistoryResult) -> str:
 
 
 def document(result: HistoryResult) -> dict:
-    return {"version": 1, "id": result.id, "order": "oldest-first",
-            "commits": [row.to_json() for row in result.rows]}
+    return {
+        "version": 1,
+        "id": result.id,
+        "order": "oldest-first",
+        "commits": [row.to_json() for row in result.rows],
+    }
 
 
 def render(result: HistoryResult, style: str = "text", **options: Any) -> str:

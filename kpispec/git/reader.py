@@ -21,9 +21,10 @@ import dataclasses
 import os
 import subprocess
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+
 from kpispec.errors import GitError
 
 REGULAR_MODES = (b"100644", b"100755")
@@ -31,8 +32,9 @@ REGULAR_MODES = (b"100644", b"100755")
 
 def _run(args: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> tuple[int, bytes]:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, stdin=subprocess.DEVNULL,
-                              capture_output=True)
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True
+        )
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH); --staged needs it") from None
     except OSError as exc:
@@ -58,11 +60,14 @@ class Repo:
         """``needs``: what the error message says needs a work tree (``--staged``,
         ``kpispec diff``)."""
         try:
-            code, out = _run(["rev-parse", "--show-toplevel", "--verify", "-q", "HEAD"], cwd,
-                             ok=(0, 1))
+            code, out = _run(
+                ["rev-parse", "--show-toplevel", "--verify", "-q", "HEAD"], cwd, ok=(0, 1)
+            )
         except GitError as exc:
-            raise GitError(f"{cwd}: not inside a git work tree, which {needs} needs "
-                           f"({str(exc).removeprefix('git rev-parse: ')})") from None
+            raise GitError(
+                f"{cwd}: not inside a git work tree, which {needs} needs "
+                f"({str(exc).removeprefix('git rev-parse: ')})"
+            ) from None
         lines = out.decode("utf-8", "surrogateescape").splitlines()
         if not lines:  # no top folder: a bare repository, or inside .git
             raise GitError(f"{cwd}: not inside a git work tree, which {needs} needs")
@@ -72,15 +77,20 @@ class Repo:
     def resolve(self, ref: str) -> str:
         """The commit ``ref`` names (a branch, tag, sha, ``HEAD~1``). One that git does
         not know is a GitError; in a shallow clone the message says how to fetch it."""
-        code, out = _run(["rev-parse", "-q", "--verify", "--end-of-options", f"{ref}^{{commit}}"],
-                         self.top, ok=(0, 1, 128))
+        code, out = _run(
+            ["rev-parse", "-q", "--verify", "--end-of-options", f"{ref}^{{commit}}"],
+            self.top,
+            ok=(0, 1, 128),
+        )
         if code == 0 and out.strip():
             return out.decode().strip()
         _, shallow = _run(["rev-parse", "--is-shallow-repository"], self.top)
         hint = ""
         if shallow.strip() == b"true":
-            hint = ("; this is a shallow clone: fetch the history first (git fetch --deepen=50, "
-                    "or fetch-depth: 0 in actions/checkout)")
+            hint = (
+                "; this is a shallow clone: fetch the history first (git fetch --deepen=50, "
+                "or fetch-depth: 0 in actions/checkout)"
+            )
         raise GitError(f"unknown git revision '{ref}'{hint}")
 
     def index(self) -> dict[str, str]:
@@ -136,10 +146,23 @@ class Repo:
         simplification, parents rewritten to the commits listed), parents before children
         (``--topo-order --reverse``), each with the files it changed against its first
         parent (a root commit: every file, as created). One ``git log`` process."""
-        args = ["log", "--topo-order", "--reverse", "--parents", "--root", "--no-renames",
-                "--diff-merges=first-parent", "--raw", "-z", "--no-abbrev",
-                "--no-color", "--format=%x1e%H %P%x1f%aI%x1f%an%x1f%s", rev, "--",
-                *pathspecs]
+        args = [
+            "log",
+            "--topo-order",
+            "--reverse",
+            "--parents",
+            "--root",
+            "--no-renames",
+            "--diff-merges=first-parent",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-color",
+            "--format=%x1e%H %P%x1f%aI%x1f%an%x1f%s",
+            rev,
+            "--",
+            *pathspecs,
+        ]
         _, out = _run(args, self.top)
         commits = []
         for record in out.split(b"\x1e"):
@@ -147,7 +170,8 @@ class Repo:
                 continue
             header, _, raw = record.partition(b"\0")
             shas, date, author, subject = (
-                header.decode("utf-8", "replace").split("\x1f", 3) + [""] * 3)[:4]
+                header.decode("utf-8", "replace").split("\x1f", 3) + [""] * 3
+            )[:4]
             sha, *parents = shas.split()
             fields = raw.lstrip(b"\n").split(b"\0")
             changes = []
@@ -155,10 +179,16 @@ class Repo:
                 if not meta.startswith(b":"):
                     continue
                 _, new_mode, _, new_sha, status = meta[1:].split(b" ")[:5]
-                changes.append(Change(os.fsdecode(name), status[:1].decode(),
-                                      new_sha.decode() if new_mode in REGULAR_MODES else None))
-            commits.append(Commit(sha, tuple(parents), sha[:7], date, author, subject,
-                                  tuple(changes)))
+                changes.append(
+                    Change(
+                        os.fsdecode(name),
+                        status[:1].decode(),
+                        new_sha.decode() if new_mode in REGULAR_MODES else None,
+                    )
+                )
+            commits.append(
+                Commit(sha, tuple(parents), sha[:7], date, author, subject, tuple(changes))
+            )
         width = 7  # short names: 7 digits, more while two commits listed share them
         while len({c.short for c in commits}) < len(commits) and width < 40:
             width += 1
@@ -194,9 +224,13 @@ class BlobReader:
 
     def __init__(self, top: Path):
         try:
-            self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=top,
-                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=subprocess.DEVNULL)
+            self._proc = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=top,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
         except OSError as exc:
             raise GitError(f"cannot run git: {exc.strerror or exc}") from None
 

@@ -19,13 +19,11 @@ from typing import TYPE_CHECKING
 
 from kpispec.catalog import SourceFile
 from kpispec.config import Config, config_from_bytes, load_config
-from kpispec.errors import ConfigError
-from kpispec.load.files import catalog_spec, display_path
-from kpispec.git.reader import BlobReader, Repo
-from kpispec.errors import GitError
+from kpispec.errors import ConfigError, GitError, UsageError
 from kpispec.findings import Finding
+from kpispec.git.reader import BlobReader, Repo
 from kpispec.lint import check_files, load_raw, make_selection
-from kpispec.errors import UsageError
+from kpispec.load.files import catalog_spec, display_path
 from kpispec.load.loader import LoadedFile
 
 if TYPE_CHECKING:
@@ -46,8 +44,9 @@ class Revision:
     catalog: dict[str, str]  # the catalog files among them: path -> blob name
 
 
-def read_revision(repo: Repo, files: dict[str, str], blobs: BlobReader, start: Path,
-              explicit: Path | None) -> Revision:
+def read_revision(
+    repo: Repo, files: dict[str, str], blobs: BlobReader, start: Path, explicit: Path | None
+) -> Revision:
     """The config and catalog of one revision: the config as that revision holds it
     (found walking up from ``start`` as on disk), the catalog files its patterns match."""
     config, blob = _config(repo, files, blobs, start, explicit)
@@ -60,7 +59,7 @@ def read_revision(repo: Repo, files: dict[str, str], blobs: BlobReader, start: P
         if root:
             if not path.startswith(root + "/"):
                 continue
-            below = path[len(root) + 1:]
+            below = path[len(root) + 1 :]
         else:
             below = path
         if spec(below):
@@ -68,8 +67,9 @@ def read_revision(repo: Repo, files: dict[str, str], blobs: BlobReader, start: P
     return Revision(files, config, blob, catalog)
 
 
-def _config(repo: Repo, files: dict[str, str], blobs: BlobReader, start: Path,
-            explicit: Path | None) -> tuple[Config, tuple[str, ...]]:
+def _config(
+    repo: Repo, files: dict[str, str], blobs: BlobReader, start: Path, explicit: Path | None
+) -> tuple[Config, tuple[str, ...]]:
     """The revision's config, and the blobs it was read from."""
     used: list[str] = []
 
@@ -118,7 +118,9 @@ def _absolute(path: Path) -> str:
     return os.path.normpath(os.path.abspath(path))
 
 
-def load_blobs(blobs: BlobReader, wanted: set[str], cache: FileCache | None) -> dict[str, LoadedFile]:
+def load_blobs(
+    blobs: BlobReader, wanted: set[str], cache: FileCache | None
+) -> dict[str, LoadedFile]:
     """Each blob loaded once (a file that did not change is the same blob on both
     sides), from the cache when its bytes were loaded before."""
     raw = blobs.read(sorted(wanted))
@@ -132,11 +134,17 @@ def display(repo: Repo, path: str, cwd: Path) -> str:
     return display_path(repo.top / path, cwd)
 
 
-def sources(repo: Repo, revision: Revision, loaded: dict[str, LoadedFile],
-            cwd: Path) -> list[SourceFile]:
+def sources(
+    repo: Repo, revision: Revision, loaded: dict[str, LoadedFile], cwd: Path
+) -> list[SourceFile]:
     """The revision's catalog files, loaded, sorted by display path (as a lint sorts)."""
-    return sorted((SourceFile(repo.top / path, display(repo, path, cwd), loaded[sha])
-                   for path, sha in revision.catalog.items()), key=lambda s: s.display)
+    return sorted(
+        (
+            SourceFile(repo.top / path, display(repo, path, cwd), loaded[sha])
+            for path, sha in revision.catalog.items()
+        ),
+        key=lambda s: s.display,
+    )
 
 
 @dataclass
@@ -149,9 +157,14 @@ class RefCatalog:
     sources: list[SourceFile]
 
 
-def catalog_at(ref: str, cwd: Path, start: Path | None = None,
-               config_file: str | None = None, cache: FileCache | None = None,
-               reuse: dict[str, LoadedFile] | None = None) -> RefCatalog:
+def catalog_at(
+    ref: str,
+    cwd: Path,
+    start: Path | None = None,
+    config_file: str | None = None,
+    cache: FileCache | None = None,
+    reuse: dict[str, LoadedFile] | None = None,
+) -> RefCatalog:
     """Read the catalog at ``ref``: a handful of git processes (rev-parse, ls-tree,
     cat-file) whatever its size. ``reuse``: files already loaded from the work tree, by
     absolute path; one whose bytes are the ones ``ref`` holds (``git diff-index`` says
@@ -182,8 +195,13 @@ def catalog_at(ref: str, cwd: Path, start: Path | None = None,
     return RefCatalog(ref, commit, revision, sources(repo, revision, loaded, cwd))
 
 
-def findings_at(at: RefCatalog, select: list[str] | None, ignore: list[str] | None,
-                today: _dt.date | None, cache: FileCache | None = None) -> list[Finding]:
+def findings_at(
+    at: RefCatalog,
+    select: list[str] | None,
+    ignore: list[str] | None,
+    today: _dt.date | None,
+    cache: FileCache | None = None,
+) -> list[Finding]:
     """Every finding of the catalog at ``at``, with its own config, the same --select,
     --ignore and today as the run it is compared with (``--new-from``)."""
     config = at.revision.config

@@ -44,8 +44,13 @@ _CHECK = 16  # bytes of an entry's checksum, ahead of its content
 _BUSY_SECONDS = 2.0  # how long a run waits for another one's write to the database
 MAX_BYTES = 1 << 30  # a database grown past 1 GiB is started over
 # kpispec's own modules whose code decides what a loaded file holds
-_OWN = ("load/loader.py", "load/yaml_events.py", "load/schema.py", "text.py",
-        "data/kpispec-1.schema.json")
+_OWN = (
+    "load/loader.py",
+    "load/yaml_events.py",
+    "load/schema.py",
+    "text.py",
+    "data/kpispec-1.schema.json",
+)
 # (load/file.py only calls them: what a loaded file holds is decided in these)
 # third-party modules that do: (module, files beside its origin, hashed whole or by stat)
 _THEIRS = (("ruamel.yaml", "__init__.py"), ("_ruamel_yaml", None), ("jsonschema_rs", "__init__.py"))
@@ -85,7 +90,8 @@ def _fingerprint() -> bytes:
                 with open(path, "rb") as handle:
                     digest.update(entry.encode() + b"\0" + handle.read() + b"\0")
             elif entry.endswith((".so", ".pyd", ".dylib")) and (
-                    whole is not None or entry.startswith(module + ".")):
+                whole is not None or entry.startswith(module + ".")
+            ):
                 info = os.stat(path)
                 digest.update(f"{entry} {info.st_size} {info.st_mtime_ns}\0".encode())
     return digest.digest()
@@ -148,15 +154,18 @@ class FileCache:
                     for suffix in ("", "-wal", "-shm", "-journal"):
                         _unlink(Path(f"{self.path}{suffix}"))
                 self.folder.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self.path, timeout=_BUSY_SECONDS, isolation_level=None,
-                                     check_same_thread=False)
+                db = sqlite3.connect(
+                    self.path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False
+                )
                 try:
                     db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
                     db.execute("PRAGMA synchronous=NORMAL")  # a cache: no fsync per commit
                     # a rowid table: entries are kilobytes, which a WITHOUT ROWID table
                     # stores twice as slowly and reads four times as slowly (measured)
-                    db.execute("CREATE TABLE IF NOT EXISTS entries "
-                               "(key TEXT PRIMARY KEY, entry BLOB NOT NULL)")
+                    db.execute(
+                        "CREATE TABLE IF NOT EXISTS entries "
+                        "(key TEXT PRIMARY KEY, entry BLOB NOT NULL)"
+                    )
                 except BaseException:
                     db.close()
                     raise

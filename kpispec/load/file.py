@@ -8,9 +8,10 @@ run's one memory rule (:func:`gc_paused`).
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from kpispec.load.loader import LoadedFile, read_raw, read_text
 from kpispec.load.parse import load_text
@@ -29,8 +30,9 @@ def load_file(path: Path, cache: FileCache | None = None) -> LoadedFile:
     return load_raw(raw, cache, loaded)
 
 
-def load_raw(raw: bytes, cache: FileCache | None = None,
-             loaded: LoadedFile | None = None) -> LoadedFile:
+def load_raw(
+    raw: bytes, cache: FileCache | None = None, loaded: LoadedFile | None = None
+) -> LoadedFile:
     """Load and schema-check a file's bytes (from disk, or a blob git gave). With a
     cache, bytes loaded before come from it instead."""
     loaded = LoadedFile() if loaded is None else loaded

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 import pathspec
+
 from kpispec.errors import PathError
 
 if TYPE_CHECKING:
@@ -17,16 +19,23 @@ if TYPE_CHECKING:
 
 YAML_SUFFIXES = (".yaml", ".yml")
 # folders no walk enters, whatever the config says
-ALWAYS_EXCLUDE = [".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/",
-                  "node_modules/", "__pycache__/"]
+ALWAYS_EXCLUDE = [
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".venv/",
+    "venv/",
+    ".tox/",
+    ".nox/",
+    "node_modules/",
+    "__pycache__/",
+]
 
 
 def glob_spec(patterns: list[str]) -> pathspec.PathSpec:
     """Glob patterns with .gitignore semantics (``**``, a trailing ``/`` for folders, a
     pattern with a ``/`` anchored at the project root), as pre-commit users know them."""
     return pathspec.GitIgnoreSpec.from_lines(patterns)
-
-
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -80,8 +89,7 @@ def _walk(folder: Path, base: Path, exclude: pathspec.PathSpec, errors: list) ->
     for dirpath, dirnames, filenames in _walk_dirs(str(folder), errors):
         here = Path(dirpath)
         rel = _rel(here, base)
-        dirnames[:] = sorted(d for d in dirnames
-                             if not exclude.match_file(f"{rel}{d}/"))
+        dirnames[:] = sorted(d for d in dirnames if not exclude.match_file(f"{rel}{d}/"))
         for name in sorted(filenames):
             if not exclude.match_file(rel + name):
                 yield here / name
@@ -142,10 +150,13 @@ def named_files(paths: list[str], config: Config, cwd: Path) -> tuple[list[Path]
             is_dir, found = False, True
         if is_dir:
             base = _walk_base(path, config)
-            files.extend(p for p in _walk(path, base, exclude, errors)
-                         if p.suffix in YAML_SUFFIXES
-                         and include.match_file(_rel(p.parent, base) + p.name)
-                         and _lintable(p))
+            files.extend(
+                p
+                for p in _walk(path, base, exclude, errors)
+                if p.suffix in YAML_SUFFIXES
+                and include.match_file(_rel(p.parent, base) + p.name)
+                and _lintable(p)
+            )
         elif found:
             files.append(path)
         else:
@@ -175,8 +186,9 @@ def catalog_spec(config: Config) -> Callable[[str], bool]:
     exclude = _spec(ALWAYS_EXCLUDE + config.exclude)
 
     def matches(rel: str) -> bool:
-        return (rel.endswith(YAML_SUFFIXES) and include.match_file(rel)
-                and not exclude.match_file(rel))
+        return (
+            rel.endswith(YAML_SUFFIXES) and include.match_file(rel) and not exclude.match_file(rel)
+        )
 
     return matches
 
@@ -198,6 +210,10 @@ def project_files(config: Config) -> list[Path]:
     include = _spec(config.include)
     exclude = _excludes(config)
     root = config.root
-    return [p for p in _walk(root, root, exclude, [])
-            if p.suffix in YAML_SUFFIXES and include.match_file(_rel(p.parent, root) + p.name)
-            and _lintable(p)]
+    return [
+        p
+        for p in _walk(root, root, exclude, [])
+        if p.suffix in YAML_SUFFIXES
+        and include.match_file(_rel(p.parent, root) + p.name)
+        and _lintable(p)
+    ]

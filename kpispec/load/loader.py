@@ -41,6 +41,7 @@ MAX_PROBLEMS = 1000  # listed per file and code; the rest are counted in one las
 
 Pos = tuple  # (line, column), both 1-based
 
+
 @dataclass
 class Problem:
     """A finding made while loading, before any rule runs (KS001, KS002, KS003)."""
@@ -130,8 +131,11 @@ class LoadedFile:
                 break
             if not where:
                 break  # no position recorded for it
-            pos, node, record = (where >> 32, where & 0xFFFFFFFF), child, \
-                packed[record + 1 + count + index]
+            pos, node, record = (
+                (where >> 32, where & 0xFFFFFFFF),
+                child,
+                packed[record + 1 + count + index],
+            )
         return pos
 
 
@@ -156,18 +160,25 @@ def _pack(data: Any, tables: dict[int, Any]) -> array:
         if type(node) is dict:
             items: Any = node.values()
             # the builder fills a mapping and its table together, in the same order
-            positions: Any = table.values() if len(table) == count and table.keys() == node.keys() \
+            positions: Any = (
+                table.values()
+                if len(table) == count and table.keys() == node.keys()
                 else [table.get(name) for name in node]
+            )
         else:
             items = node
-            positions = table if len(table) == count else \
-                [table[i] if i < len(table) else None for i in range(count)]
+            positions = (
+                table
+                if len(table) == count
+                else [table[i] if i < len(table) else None for i in range(count)]
+            )
         start = done[key] = len(out)
         out.append(count)
         out.extend([pos[0] << 32 | pos[1] if pos else 0 for pos in positions])
         out.extend([-1] * count)
-        out[start + 1 + count:start + 1 + 2 * count] = [
-            record(item) if type(item) is dict or type(item) is list else -1 for item in items]
+        out[start + 1 + count : start + 1 + 2 * count] = [
+            record(item) if type(item) is dict or type(item) is list else -1 for item in items
+        ]
         return start
 
     if type(data) is dict or type(data) is list:
@@ -190,8 +201,10 @@ def files_to_bytes(files: list[LoadedFile], text: bool = True) -> bytes:
         state = loaded.__getstate__()
         if not text:
             state["text"] = ""
-        state["problems"] = [{name: getattr(problem, name) for name in _PROBLEM_FIELDS}
-                             for problem in loaded.problems]
+        state["problems"] = [
+            {name: getattr(problem, name) for name in _PROBLEM_FIELDS}
+            for problem in loaded.problems
+        ]
         state["_packed"] = state["_packed"].tobytes()
         states.append(state)
     try:
@@ -223,10 +236,15 @@ def files_from_bytes(blob: bytes) -> list[LoadedFile]:
 def read_text(raw: bytes, result: LoadedFile) -> str | None:
     """Decode a file's bytes as UTF-8 (a BOM is allowed); a failure is a KS001 problem."""
     if len(raw) > MAX_FILE_BYTES:
-        result.problems.append(Problem(
-            "KS001", 1, 1,
-            f"file is {len(raw) // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB "
-            "limit for one KPI file; split it into several files"))
+        result.problems.append(
+            Problem(
+                "KS001",
+                1,
+                1,
+                f"file is {len(raw) // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB "
+                "limit for one KPI file; split it into several files",
+            )
+        )
         return None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -235,16 +253,25 @@ def read_text(raw: bytes, result: LoadedFile) -> str | None:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        result.problems.append(Problem(
-            "KS001", line, col,
-            f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8"))
+        result.problems.append(
+            Problem(
+                "KS001",
+                line,
+                col,
+                f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                "save it as UTF-8",
+            )
+        )
         return None
 
 
-_KINDS = ((_stat.S_ISDIR, "a folder"), (_stat.S_ISFIFO, "a named pipe (FIFO)"),
-          (_stat.S_ISSOCK, "a socket"), (_stat.S_ISCHR, "a character device"),
-          (_stat.S_ISBLK, "a block device"))
+_KINDS = (
+    (_stat.S_ISDIR, "a folder"),
+    (_stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (_stat.S_ISSOCK, "a socket"),
+    (_stat.S_ISCHR, "a character device"),
+    (_stat.S_ISBLK, "a block device"),
+)
 
 
 def _not_regular(mode: int) -> str | None:
@@ -262,8 +289,13 @@ def read_raw(path: str | os.PathLike, result: LoadedFile) -> bytes | None:
     try:
         kind = _not_regular(os.stat(path).st_mode)  # before open(): it may block
         if kind is None:
-            flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) \
-                | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+            flags = (
+                os.O_RDONLY
+                | getattr(os, "O_NONBLOCK", 0)
+                | getattr(os, "O_NOCTTY", 0)
+                | getattr(os, "O_CLOEXEC", 0)
+                | getattr(os, "O_BINARY", 0)
+            )
             with open(os.open(path, flags), "rb", closefd=True) as handle:
                 info = os.fstat(handle.fileno())  # swapped for a FIFO since the stat?
                 kind = _not_regular(info.st_mode)
@@ -274,18 +306,27 @@ def read_raw(path: str | os.PathLike, result: LoadedFile) -> bytes | None:
                         raw += handle.read(MAX_FILE_BYTES + 1 - len(raw))
                     return raw  # read_text refuses it if it grew past the limit
     except OSError as exc:
-        result.problems.append(Problem(
-            "KS001", 1, 1, f"cannot read the file: {exc.strerror or exc}"))
+        result.problems.append(
+            Problem("KS001", 1, 1, f"cannot read the file: {exc.strerror or exc}")
+        )
         return None
     if kind is not None:
-        result.problems.append(Problem(
-            "KS001", 1, 1, f"not a regular file but {kind}; kpispec reads regular files only"))
+        result.problems.append(
+            Problem(
+                "KS001", 1, 1, f"not a regular file but {kind}; kpispec reads regular files only"
+            )
+        )
     else:
-        result.problems.append(Problem(
-            "KS001", 1, 1,
-            f"file is {info.st_size / (1024 * 1024):.1f} MiB, over the "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MiB limit for one KPI file; split it into "
-            "several files"))
+        result.problems.append(
+            Problem(
+                "KS001",
+                1,
+                1,
+                f"file is {info.st_size / (1024 * 1024):.1f} MiB, over the "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB limit for one KPI file; split it into "
+                "several files",
+            )
+        )
     return None
 
 
@@ -310,7 +351,13 @@ class ProblemList(list):
     def close(self) -> list[Problem]:
         out = list(self)
         for code, (count, first) in self.dropped.items():
-            out.append(Problem(code, first.line, first.column,
-                               f"{count:,} more {code} problems from here on are not listed "
-                               f"(only the first {MAX_PROBLEMS:,}); fix these first"))
+            out.append(
+                Problem(
+                    code,
+                    first.line,
+                    first.column,
+                    f"{count:,} more {code} problems from here on are not listed "
+                    f"(only the first {MAX_PROBLEMS:,}); fix these first",
+                )
+            )
         return out

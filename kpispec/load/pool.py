@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from kpispec.load.file import gc_paused, load_file
 from kpispec.load.loader import LoadedFile, files_from_bytes, files_to_bytes
@@ -277,9 +278,13 @@ def _sweep_spools(where: str) -> None:
     uid = os.getuid()
     try:
         with os.scandir(where) as entries:
-            names = [entry.name for entry in entries if entry.name.startswith(SPOOL_PREFIX)
-                     and len(entry.name) == len(SPOOL_PREFIX) + 8
-                     and _SPOOL_CHARS.issuperset(entry.name[len(SPOOL_PREFIX):])]
+            names = [
+                entry.name
+                for entry in entries
+                if entry.name.startswith(SPOOL_PREFIX)
+                and len(entry.name) == len(SPOOL_PREFIX) + 8
+                and _SPOOL_CHARS.issuperset(entry.name[len(SPOOL_PREFIX) :])
+            ]
     except OSError:
         return
     for name in names:
@@ -362,12 +367,15 @@ def _load_in_pool(paths: list[Path], jobs: int, cache: FileCache | None) -> list
     from concurrent.futures import ProcessPoolExecutor
 
     size = min(-(-len(paths) // (jobs * CHUNKS_PER_JOB)), MAX_CHUNK_FILES)
-    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     context = _pool_context()
     direct = context.get_start_method() != "forkserver"  # a worker is this process's child
-    with _spool() as spool, \
-            ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_worker_start,
-                                initargs=(os.getpid(), direct)) as pool:
+    with (
+        _spool() as spool,
+        ProcessPoolExecutor(
+            jobs - 1, mp_context=context, initializer=_worker_start, initargs=(os.getpid(), direct)
+        ) as pool,
+    ):
         try:
             with _signals_held():  # the workers start in the first submit
                 futures = [pool.submit(_load_chunk, chunk, spool, cache) for chunk in chunks]
@@ -379,9 +387,11 @@ def _load_in_pool(paths: list[Path], jobs: int, cache: FileCache | None) -> list
                 if not futures[index].cancel():
                     break  # a worker has it: every chunk before it is a worker's too
                 here[index] = [load_file(path, cache) for path in chunks[index]]
-            return [loaded for index, future in enumerate(futures)
-                    for loaded in (here[index] if index in here
-                                   else _read_chunk(future.result()))]
+            return [
+                loaded
+                for index, future in enumerate(futures)
+                for loaded in (here[index] if index in here else _read_chunk(future.result()))
+            ]
         except KeyboardInterrupt:  # stop now, not after every chunk left
             pool.shutdown(wait=False, cancel_futures=True)
             raise

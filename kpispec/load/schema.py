@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from kpispec.text import shorten
 from kpispec.load.loader import LoadedFile, Problem
+from kpispec.text import shorten
 
 SCHEMA_FILE = "kpispec-1.schema.json"
 
@@ -46,12 +47,12 @@ def schema_text() -> str:
         return resources.files("kpispec").joinpath("data", SCHEMA_FILE).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema() -> dict:
     return json.loads(schema_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rs_validator() -> Any:
     try:
         import jsonschema_rs
@@ -60,12 +61,13 @@ def _rs_validator() -> Any:
     return jsonschema_rs.Draft202012Validator(schema(), validate_formats=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _py_validator() -> Any:
     import jsonschema
 
     return jsonschema.Draft202012Validator(
-        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def validate(data: Any, engine: str = "auto") -> list[Violation]:
@@ -85,8 +87,7 @@ def validate(data: Any, engine: str = "auto") -> list[Violation]:
         if raw is not None:
             return raw
     errors = _py_validator().iter_errors(data)
-    return _violations((tuple(e.absolute_path), e.schema, e.validator, e.instance)
-                       for e in errors)
+    return _violations((tuple(e.absolute_path), e.schema, e.validator, e.instance) for e in errors)
 
 
 MAX_VIOLATIONS = 10_000  # listed per file; past it, one last violation says there are more
@@ -99,18 +100,23 @@ def _rs_raw(rs: Any, data: Any) -> Iterator[tuple]:
     before it returns the first (a file of 300,000 broken entries: 10 s and 1.6 GB), so a
     long section is validated a slice at a time, with the same schema (the same schema
     paths; item indexes shifted back), and the caller can stop early."""
-    long = [key for key in _SECTIONS if isinstance(data, dict)
-            and isinstance(data.get(key), list) and len(data[key]) > _SLICE]
+    long = [
+        key
+        for key in _SECTIONS
+        if isinstance(data, dict) and isinstance(data.get(key), list) and len(data[key]) > _SLICE
+    ]
     if not long:
         yield from _rs_errors(rs, data, "", 0)
         return
-    yield from _rs_errors(rs, {key: ([] if key in long else value)
-                               for key, value in data.items()}, "", 0)
+    yield from _rs_errors(
+        rs, {key: ([] if key in long else value) for key, value in data.items()}, "", 0
+    )
     for key in long:
         items = data[key]
         for start in range(0, len(items), _SLICE):
-            yield from _rs_errors(rs, {"kpispec": 1, key: items[start:start + _SLICE]},
-                                  key, start)
+            yield from _rs_errors(
+                rs, {"kpispec": 1, key: items[start : start + _SLICE]}, key, start
+            )
 
 
 def _rs_errors(rs: Any, data: Any, section: str, start: int) -> Iterator[tuple]:
@@ -139,9 +145,14 @@ def _violations(raw: Any) -> list[Violation]:
             if key not in seen or violation.keyword < seen[key].keyword:
                 seen[key] = violation
             if len(seen) > MAX_VIOLATIONS:  # stop reading errors: the engines make them lazily
-                more = Violation(violation.path, "more", "more schema violations in this file "
-                                 f"are not listed (only the first {MAX_VIOLATIONS:,}); fix "
-                                 "these first", violation.path)
+                more = Violation(
+                    violation.path,
+                    "more",
+                    "more schema violations in this file "
+                    f"are not listed (only the first {MAX_VIOLATIONS:,}); fix "
+                    "these first",
+                    violation.path,
+                )
                 break
         if more:
             break
@@ -190,8 +201,14 @@ def _show(value: Any) -> str:
 
 
 _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string",
-               "number": "a number", "integer": "a whole number", "boolean": "true or false"}
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+}
 
 
 def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Violation]:
@@ -205,18 +222,29 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
                 free = [k for k in allowed if k not in instance]
                 hint = did_you_mean(str(key), free)
                 meant = only(str(key), free)
-                yield Violation(path + (key,), keyword,
-                                f"unknown key '{shorten(str(key))}' in {name}; {hint}allowed "
-                                f"keys: {', '.join(allowed)}", path,
-                                ("key", meant) if meant else None)
+                yield Violation(
+                    path + (key,),
+                    keyword,
+                    f"unknown key '{shorten(str(key))}' in {name}; {hint}allowed "
+                    f"keys: {', '.join(allowed)}",
+                    path,
+                    ("key", meant) if meant else None,
+                )
         return
     if keyword == "required" and isinstance(instance, dict):
         for key in sub.get("required", []):
             if key not in instance:
-                fix = ("; write 'kpispec: 1' as the first line (the format version), or keep "
-                       "this file out of kpispec's include patterns") if path == () else ""
-                yield Violation(path, keyword,
-                                f"{name} is missing the required key '{key}'{fix}", path)
+                fix = (
+                    (
+                        "; write 'kpispec: 1' as the first line (the format version), or keep "
+                        "this file out of kpispec's include patterns"
+                    )
+                    if path == ()
+                    else ""
+                )
+                yield Violation(
+                    path, keyword, f"{name} is missing the required key '{key}'{fix}", path
+                )
         return
     fix = None
     if keyword == "type":
@@ -225,8 +253,7 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
         expected = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
         message = f"{name} must be {expected}, not {_show(instance)}"
     elif keyword == "enum":
-        message = (f"{name} must be one of {', '.join(map(str, sub['enum']))}; "
-                   f"not {_show(instance)}")
+        message = f"{name} must be one of {', '.join(map(str, sub['enum']))}; not {_show(instance)}"
         if isinstance(instance, str):
             from kpispec.spelling import did_you_mean, only
 
@@ -241,18 +268,25 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
             message += " (the format version: write 'kpispec: 1')"
     elif keyword in ("pattern", "format") and sub.get("format") == "date":
         shaped = isinstance(instance, str) and _DATE_SHAPE.match(instance)
-        message = (f"{name} {_show(instance)} is not a real date; write a date that exists"
-                   if shaped else f"{name} must be a date written YYYY-MM-DD, not {_show(instance)}")
+        message = (
+            f"{name} {_show(instance)} is not a real date; write a date that exists"
+            if shaped
+            else f"{name} must be a date written YYYY-MM-DD, not {_show(instance)}"
+        )
         iso = None if shaped else iso_date(instance)
         if iso:
             message += f"; did you mean {iso}?"
             fix = ("value", iso)
     elif keyword == "pattern":
-        message = (f"{name} {_show(instance)} is not a valid id: use lowercase letters, digits, "
-                   "'.', '_' and '-', starting with a letter or digit")
+        message = (
+            f"{name} {_show(instance)} is not a valid id: use lowercase letters, digits, "
+            "'.', '_' and '-', starting with a letter or digit"
+        )
     elif keyword == "maxLength":
-        message = (f"{name} is longer than {sub['maxLength']} characters "
-                   f"({len(instance) if isinstance(instance, str) else '?'}); shorten it")
+        message = (
+            f"{name} is longer than {sub['maxLength']} characters "
+            f"({len(instance) if isinstance(instance, str) else '?'}); shorten it"
+        )
     elif keyword == "minLength":
         message = f"{name} must not be empty"
     elif keyword == "minItems":
@@ -263,13 +297,20 @@ def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Vi
         keys = [branch["required"][0] for branch in sub["oneOf"]]
         named = [key for key in keys if key in instance]
         says = f"names {' and '.join(named)}" if named else "names none of them"
-        message = (f"{name} says system: dbt, so it must name exactly one of "
-                   f"{', '.join(keys)}; it {says}" + ("" if named else " (metric: revenue)"))
+        message = (
+            f"{name} says system: dbt, so it must name exactly one of "
+            f"{', '.join(keys)}; it {says}" + ("" if named else " (metric: revenue)")
+        )
     elif keyword == "dependentRequired" and isinstance(instance, dict):
-        key, needs = next((k, v) for k, v in sub["dependentRequired"].items()
-                          if k in instance and any(n not in instance for n in v))
-        message = (f"{name} has '{key}' but no '{needs[0]}': '{key}' is the version of a "
-                   f"versioned dbt {needs[0]} ({needs[0]}: customers, {key}: 2)")
+        key, needs = next(
+            (k, v)
+            for k, v in sub["dependentRequired"].items()
+            if k in instance and any(n not in instance for n in v)
+        )
+        message = (
+            f"{name} has '{key}' but no '{needs[0]}': '{key}' is the version of a "
+            f"versioned dbt {needs[0]} ({needs[0]}: customers, {key}: 2)"
+        )
     else:  # pragma: no cover - every keyword our schema uses is handled above
         message = f"{name} breaks the schema's '{keyword}' rule"
     yield Violation(path, keyword, message, path, fix)
@@ -282,15 +323,21 @@ def check_structure(loaded: LoadedFile) -> None:
     if not loaded.ok or (loaded.data is None and loaded.problems):
         return  # unreadable, or empty (already reported)
     if not isinstance(loaded.data, dict):
-        loaded.problems.append(Problem(
-            "KS002", *loaded.root_pos,
-            "the top level must be a mapping that starts with 'kpispec: 1', not "
-            + ("a list" if isinstance(loaded.data, list) else "a single value"), path=()))
+        loaded.problems.append(
+            Problem(
+                "KS002",
+                *loaded.root_pos,
+                "the top level must be a mapping that starts with 'kpispec: 1', not "
+                + ("a list" if isinstance(loaded.data, list) else "a single value"),
+                path=(),
+            )
+        )
         return
     for violation in validate(loaded.data):
         line, column = loaded.position(violation.path)
-        loaded.problems.append(Problem("KS002", line, column, violation.message,
-                                       path=violation.path))
+        loaded.problems.append(
+            Problem("KS002", line, column, violation.message, path=violation.path)
+        )
 
 
 def write_schema(path: Path, force: bool = False) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -18,7 +19,6 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import ScalarNode
 
 from kpispec.text import shorten
@@ -58,7 +58,7 @@ class _Abort(Exception):
 
 def _tag_text(tag: str) -> str:
     """A tag as a message shows it: ``!!python/...`` rather than its long form."""
-    return shorten("!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag)
+    return shorten("!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag)
 
 
 def _mark_pos(mark: Any) -> Pos:
@@ -113,9 +113,15 @@ def load_into(text: str, result: LoadedFile) -> None:
         result.data, result.ok = None, False
         result._pos.clear()
     except Exception as exc:  # a bug here, not in the file: say so, the run goes on
-        result.problems.append(Problem(
-            "KS001", 1, 1, f"kpispec failed to read this file ({type(exc).__name__}: {exc}); "
-            "please report it with the file"))
+        result.problems.append(
+            Problem(
+                "KS001",
+                1,
+                1,
+                f"kpispec failed to read this file ({type(exc).__name__}: {exc}); "
+                "please report it with the file",
+            )
+        )
         result.data, result.ok = None, False
         result._pos.clear()
 
@@ -132,8 +138,10 @@ def _matchers(implicit: dict) -> dict:
     """ruamel's implicit resolver table with each regexp's own ``match`` method: ruamel
     wraps the regexps in a lazy proxy that costs a Python call on every use."""
     if _MATCHERS[0] is not implicit:
-        _MATCHERS[1] = {first: tuple((tag, regexp.match) for tag, regexp in resolvers)
-                        for first, resolvers in implicit.items()}
+        _MATCHERS[1] = {
+            first: tuple((tag, regexp.match) for tag, regexp in resolvers)
+            for first, resolvers in implicit.items()
+        }
         _MATCHERS[2] = {}  # values resolved with another table: forget them
         _MATCHERS[0] = implicit
     return _MATCHERS[1]
@@ -154,9 +162,15 @@ class _Builder:
         # Only when the table is the plain kind this shortcut reads (no catch-all and no
         # path resolvers) -- otherwise every scalar goes through ruamel's resolve().
         implicit = getattr(self.loader, "yaml_implicit_resolvers", None)
-        self.implicit: dict | None = _matchers(implicit) if (
-            isinstance(implicit, dict) and not implicit.get(None)
-            and not getattr(self.loader, "yaml_path_resolvers", None)) else None
+        self.implicit: dict | None = (
+            _matchers(implicit)
+            if (
+                isinstance(implicit, dict)
+                and not implicit.get(None)
+                and not getattr(self.loader, "yaml_path_resolvers", None)
+            )
+            else None
+        )
 
     def run(self) -> None:
         get = self.loader.get_event
@@ -165,8 +179,9 @@ class _Builder:
             event = get()
             if isinstance(event, StreamEndEvent):
                 self.result.ok = True
-                self.result.problems.append(Problem(
-                    "KS002", 1, 1, "file is empty; a KPI file starts with 'kpispec: 1'"))
+                self.result.problems.append(
+                    Problem("KS002", 1, 1, "file is empty; a KPI file starts with 'kpispec: 1'")
+                )
                 return
             root, root_pos = self.document()
             self.result.data, self.result.root_pos, self.result.ok = root, root_pos, True
@@ -174,10 +189,15 @@ class _Builder:
             event = get()
             if isinstance(event, DocumentStartEvent):
                 line, col = _mark_pos(event.start_mark)
-                self.result.problems.append(Problem(
-                    "KS002", line, col,
-                    "a second YAML document ('---'); one file holds one document: "
-                    "move it to a file of its own"))
+                self.result.problems.append(
+                    Problem(
+                        "KS002",
+                        line,
+                        col,
+                        "a second YAML document ('---'); one file holds one document: "
+                        "move it to a file of its own",
+                    )
+                )
         finally:
             dispose = getattr(self.loader, "dispose", None)
             if dispose:
@@ -195,10 +215,15 @@ class _Builder:
         if tag is not None and tag != "!":
             if tag not in _SCALAR_TAGS:
                 line, col = _mark_pos(event.start_mark)
-                self.result.problems.append(Problem(
-                    "KS001", line, col,
-                    f"tag '{_tag_text(tag)}' is not allowed (kpispec never constructs objects from tags); "
-                    "remove the tag"))
+                self.result.problems.append(
+                    Problem(
+                        "KS001",
+                        line,
+                        col,
+                        f"tag '{_tag_text(tag)}' is not allowed (kpispec never constructs objects from tags); "
+                        "remove the tag",
+                    )
+                )
                 return value
         elif event.implicit[0]:
             if self.implicit is not None:
@@ -213,7 +238,8 @@ class _Builder:
                 tag = self.resolved.get(value)
                 if tag is None:
                     tag = self.resolved[value] = str(
-                        self.loader.resolve(ScalarNode, value, (True, False)))
+                        self.loader.resolve(ScalarNode, value, (True, False))
+                    )
         else:
             return value
         if tag not in _BUILT:  # str, timestamp (kept as text), merge '<<', ...
@@ -278,23 +304,44 @@ class _Builder:
                 if budget < 0:
                     self.too_many(event)
                 if len(stack) >= MAX_DEPTH:
-                    raise _Abort(event.start_mark,
-                                 f"YAML nesting is deeper than {MAX_DEPTH} levels; "
-                                 "a KPI file needs a handful")
-                if (event.ctag if _CTAG else event.tag) is not None and event.tag != "!" \
-                        and event.tag not in (_TAG + "map", _TAG + "seq", _TAG + "omap"):
+                    raise _Abort(
+                        event.start_mark,
+                        f"YAML nesting is deeper than {MAX_DEPTH} levels; "
+                        "a KPI file needs a handful",
+                    )
+                if (
+                    (event.ctag if _CTAG else event.tag) is not None
+                    and event.tag != "!"
+                    and event.tag not in (_TAG + "map", _TAG + "seq", _TAG + "omap")
+                ):
                     line, col = _mark_pos(event.start_mark)
-                    self.result.problems.append(Problem(
-                        "KS001", line, col,
-                        f"tag '{_tag_text(event.tag)}' is not allowed (kpispec never constructs objects "
-                        "from tags); remove the tag"))
+                    self.result.problems.append(
+                        Problem(
+                            "KS001",
+                            line,
+                            col,
+                            f"tag '{_tag_text(event.tag)}' is not allowed (kpispec never constructs objects "
+                            "from tags); remove the tag",
+                        )
+                    )
                 is_map = cls is MappingStartEvent
                 container: Any = {} if is_map else []
                 table: Any = {} if is_map else []
                 self.pos[id(container)] = table
                 mark = event.start_mark
-                stack.append([container, is_map, _NOKEY, None, 1, event.anchor, table, None,
-                              (mark.line + 1, mark.column + 1)])
+                stack.append(
+                    [
+                        container,
+                        is_map,
+                        _NOKEY,
+                        None,
+                        1,
+                        event.anchor,
+                        table,
+                        None,
+                        (mark.line + 1, mark.column + 1),
+                    ]
+                )
                 continue
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 frame = stack.pop()
@@ -313,9 +360,11 @@ class _Builder:
                 item_pos = _mark_pos(event.start_mark)
                 self.alias_nodes += size
                 if self.alias_nodes > MAX_ALIAS_NODES:
-                    raise _Abort(event.start_mark,
-                                 f"aliases expand to more than {MAX_ALIAS_NODES} values "
-                                 "(an alias bomb?); write the values out")
+                    raise _Abort(
+                        event.start_mark,
+                        f"aliases expand to more than {MAX_ALIAS_NODES} values "
+                        "(an alias bomb?); write the values out",
+                    )
             else:  # pragma: no cover - the parser sends no other event inside a document
                 raise _Abort(event.start_mark, f"unexpected YAML event {cls.__name__}")
 
@@ -331,16 +380,20 @@ class _Builder:
             elif frame[2] is _NOKEY:
                 if not isinstance(value, str):
                     if isinstance(value, (dict, list)):
-                        self.result.problems.append(Problem(
-                            "KS002", *item_pos, "a mapping key must be a plain string"))
+                        self.result.problems.append(
+                            Problem("KS002", *item_pos, "a mapping key must be a plain string")
+                        )
                         value = "<complex key>"
                     elif value is None:
                         value = "null"
                     elif isinstance(value, bool):
                         value = "true" if value else "false"
                     else:
-                        value = str(value) if not isinstance(value, int) or abs(value) < 10**100 \
+                        value = (
+                            str(value)
+                            if not isinstance(value, int) or abs(value) < 10**100
                             else "<huge number>"
+                        )
                 frame[2], frame[3] = value, item_pos
             else:
                 key, key_pos = frame[2], frame[3]
@@ -350,20 +403,27 @@ class _Builder:
                     frame[7] = (frame[7] or []) + [(value, key_pos)]
                 elif key in mapping:
                     first = table[key]
-                    self.result.problems.append(Problem(
-                        "KS003", key_pos[0], key_pos[1],
-                        f"key '{shorten(key)}' repeats the key at line {first[0]}; YAML parsers keep "
-                        "only one of them: remove or merge the duplicate",
-                        path=_stack_path(stack) + (key,)))
+                    self.result.problems.append(
+                        Problem(
+                            "KS003",
+                            key_pos[0],
+                            key_pos[1],
+                            f"key '{shorten(key)}' repeats the key at line {first[0]}; YAML parsers keep "
+                            "only one of them: remove or merge the duplicate",
+                            path=_stack_path(stack) + (key,),
+                        )
+                    )
                 else:
                     mapping[key] = value
                     table[key] = key_pos
 
     def too_many(self, event: Any) -> None:
         """Stop a file that holds more values than any KPI file needs, in time."""
-        raise _Abort(event.start_mark,
-                     f"the file holds more than {MAX_VALUES:,} values; a KPI file needs far "
-                     "fewer: split it into several files")
+        raise _Abort(
+            event.start_mark,
+            f"the file holds more than {MAX_VALUES:,} values; a KPI file needs far "
+            "fewer: split it into several files",
+        )
 
     def merge(self, frame: list) -> None:
         """Apply YAML merge keys (``<<: *defaults``): explicit keys win."""
@@ -372,9 +432,14 @@ class _Builder:
             sources = value if isinstance(value, list) else [value]
             for source in sources:
                 if not isinstance(source, dict):
-                    self.result.problems.append(Problem(
-                        "KS002", key_pos[0], key_pos[1],
-                        "a merge key '<<' takes a mapping or a list of mappings"))
+                    self.result.problems.append(
+                        Problem(
+                            "KS002",
+                            key_pos[0],
+                            key_pos[1],
+                            "a merge key '<<' takes a mapping or a list of mappings",
+                        )
+                    )
                     continue
                 for key, item in source.items():
                     if key not in mapping:

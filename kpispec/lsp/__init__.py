@@ -53,4 +53,3 @@ def serve(debounce_ms: int | None = None) -> int:
     if sys.stdout is None or sys.stdout.closed:  # pygls closed it on exit: the CLI flushes
         sys.stdout = open(os.devnull, "w")
     return 0
-

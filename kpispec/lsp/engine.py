@@ -26,16 +26,15 @@ import datetime as _dt
 import os
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from kpispec.findings import suppress
 from kpispec.catalog import Catalog, Entry, SourceFile, _entries
 from kpispec.catalog.classify import lacks
 from kpispec.config import Config
-from kpispec.load.files import catalog_spec, display_path, project_files
-from kpispec.findings import Finding
+from kpispec.findings import Finding, suppress
 from kpispec.lint import (
     gc_paused,
     load_catalog,
@@ -44,6 +43,7 @@ from kpispec.lint import (
     make_selection,
     run_rules,
 )
+from kpispec.load.files import catalog_spec, display_path, project_files
 from kpispec.rules import Context, registry
 
 _KPISPEC_KEY = re.compile(r"^kpispec\s*:", re.MULTILINE)
@@ -64,8 +64,12 @@ class Buffer:
     kpi_file: bool = False  # linted: the include patterns match it, or it says kpispec:
 
 
-def build_catalog(files: list[SourceFile], entries_of: dict, refs_of: dict | None = None,
-                  before: Catalog | None = None) -> Catalog:
+def build_catalog(
+    files: list[SourceFile],
+    entries_of: dict,
+    refs_of: dict | None = None,
+    before: Catalog | None = None,
+) -> Catalog:
     """``Catalog(files)``, built from what the last check kept: the entries of each file
     (``entries_of``: file -> its entries, filled in for a file not seen before), the
     references each entry makes (``refs_of``: entry -> its references, resolved again
@@ -113,13 +117,24 @@ def build_catalog(files: list[SourceFile], entries_of: dict, refs_of: dict | Non
             references.extend(refs)
     if before is not None:  # "did you mean": the index of a kind whose ids are the same
         for kind, finder in before._near.items():
-            same = catalog.goals if kind == "goal" else catalog.kpis if kind == "kpi" \
-                else catalog.metrics if kind == "metric" else None
-            if same is not None and len(same) == len(finder.ids) and all(
-                    a.id == b for a, b in zip(same, finder.ids)):
+            same = (
+                catalog.goals
+                if kind == "goal"
+                else catalog.kpis
+                if kind == "kpi"
+                else catalog.metrics
+                if kind == "metric"
+                else None
+            )
+            if (
+                same is not None
+                and len(same) == len(finder.ids)
+                and all(a.id == b for a, b in zip(same, finder.ids))
+            ):
                 catalog._near[kind] = finder
                 catalog._suggested.update(
-                    (key, value) for key, value in before._suggested.items() if key[1] == kind)
+                    (key, value) for key, value in before._suggested.items() if key[1] == kind
+                )
     return catalog
 
 
@@ -132,10 +147,14 @@ class Project:
         self.cache = cache
         self.rules = registry(config)
         self.selection = make_selection(config, rules=self.rules)
-        self.local_rules = {code: rule for code, rule in self.rules.items()
-                            if getattr(rule, "FILE_LOCAL", False)}
-        self.wide_rules = {code: rule for code, rule in self.rules.items()
-                           if not getattr(rule, "FILE_LOCAL", False)}
+        self.local_rules = {
+            code: rule for code, rule in self.rules.items() if getattr(rule, "FILE_LOCAL", False)
+        }
+        self.wide_rules = {
+            code: rule
+            for code, rule in self.rules.items()
+            if not getattr(rule, "FILE_LOCAL", False)
+        }
         self.to_code = {mod.NAME: code for code, mod in self.rules.items()}
         self._spec = catalog_spec(config)
         self.disk: dict[str, SourceFile] = {}  # realpath -> a catalog file as on disk
@@ -194,8 +213,12 @@ class Project:
             if old is not None:
                 self._forget(old)
         if exists:
-            source = SourceFile(Path(path), self.display(Path(path)), load_file(Path(path), self.cache),
-                                reported=False)
+            source = SourceFile(
+                Path(path),
+                self.display(Path(path)),
+                load_file(Path(path), self.cache),
+                reported=False,
+            )
             if self.cache is not None:
                 self.cache.flush()
             with self._lock:
@@ -273,8 +296,12 @@ class Project:
             from kpispec.dbt.index import link
 
             self._dbt = link(config, self.cache)
-        return Context(today=config.today or _dt.date.today(), max_kpis=config.max_kpis,
-                       config=config, dbt=self._dbt)
+        return Context(
+            today=config.today or _dt.date.today(),
+            max_kpis=config.max_kpis,
+            config=config,
+            dbt=self._dbt,
+        )
 
     def dbt_changed(self) -> None:
         self._dbt = None
@@ -288,8 +315,11 @@ class Project:
     def _check(self) -> dict[str, list[Finding]]:
         files = self.files()
         with self._lock:
-            opened = {key: buffer.source for key, buffer in self.buffers.items()
-                      if buffer.kpi_file and buffer.source is not None}
+            opened = {
+                key: buffer.source
+                for key, buffer in self.buffers.items()
+                if buffer.kpi_file and buffer.source is not None
+            }
             versions = {key: self.buffers[key].version for key in opened}
             texts = {key: source.loaded.text or "" for key, source in opened.items()}
         catalog = build_catalog(files, self._entries, self._refs, self.catalog)

@@ -5,17 +5,18 @@ buffer's current text and the last check's catalog (see :mod:`kpispec.lsp.server
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from lsprotocol import types as T
 
 from kpispec.catalog import ID_RE, Catalog, Entry
-from kpispec.rules import doc as rule_doc
-from kpispec.rules import registry
 from kpispec.lsp import text as tx
 from kpispec.lsp.engine import Project
 from kpispec.lsp.server import DIRECTIVE, ID_KEYS, KIND_LABEL, KpispecServer, _path
+from kpispec.rules import doc as rule_doc
+from kpispec.rules import registry
 
 MAX_LINKS = 20  # entries listed in a hover before "and N more"
 SECTION_KIND = {"goals": "goal", "kpis": "kpi", "metrics": "metric"}
@@ -23,7 +24,8 @@ SECTION_KIND = {"goals": "goal", "kpis": "kpi", "metrics": "metric"}
 
 # -- the schema, for key completion ---------------------------------------------------
 
-@lru_cache(maxsize=None)
+
+@cache
 def _schema() -> dict:
     from kpispec.load.schema import schema
 
@@ -62,8 +64,10 @@ def _description(sub: dict) -> str:
     enum = sub.get("enum")
     if enum:
         meanings = sub.get("markdownEnumDescriptions") or sub.get("enumDescriptions") or []
-        lines = [f"- `{value}`" + (f": {meanings[i]}" if i < len(meanings) else "")
-                 for i, value in enumerate(enum)]
+        lines = [
+            f"- `{value}`" + (f": {meanings[i]}" if i < len(meanings) else "")
+            for i, value in enumerate(enum)
+        ]
         text = (text + "\n\n" if text else "") + "\n".join(lines)
     return text
 
@@ -76,6 +80,7 @@ def _enum_at(path: tuple, key: str) -> tuple[list, list]:
 
 
 # -- what an id is ------------------------------------------------------------------
+
 
 def _kind_of(path: tuple) -> str | None:
     return SECTION_KIND.get(path[0]) if len(path) >= 2 and path[1] == "-" else None
@@ -134,16 +139,20 @@ def describe(catalog: Catalog, entry_id: str, want: str | None) -> str:
             if isinstance(value, str) and value:
                 lines.append(f"{key}: {value}")
         if want and entry.kind != want:
-            lines.append(f"⚠ a {KIND_LABEL[entry.kind]}, not a {KIND_LABEL[want]}: this link "
-                         "does not resolve (KS005)")
+            lines.append(
+                f"⚠ a {KIND_LABEL[entry.kind]}, not a {KIND_LABEL[want]}: this link "
+                "does not resolve (KS005)"
+            )
         lines.append(f"defined in `{entry.file.display}:{entry.line}`")
         links = [ref for ref in catalog.references if ref.target is entry]
         if links:
             lines.append("")
             lines.append(f"linked from ({len(links)}):")
             for ref in links[:MAX_LINKS]:
-                lines.append(f"- {KIND_LABEL[ref.source.kind]} `{ref.source.id}` ({ref.key}) "
-                             f"in `{ref.source.file.display}:{ref.source.line}`")
+                lines.append(
+                    f"- {KIND_LABEL[ref.source.kind]} `{ref.source.id}` ({ref.key}) "
+                    f"in `{ref.source.file.display}:{ref.source.line}`"
+                )
             if len(links) > MAX_LINKS:
                 lines.append(f"- and {len(links) - MAX_LINKS} more")
         else:
@@ -172,11 +181,13 @@ def code_at(project: Any, line: str, column: int) -> str | None:
 
 # -- registration ---------------------------------------------------------------------
 
+
 def register(server: KpispecServer, guarded: Callable) -> None:
     def feature(name: str, options: Any = None) -> Callable:
         def wrap(handler: Callable) -> Callable:
             server.feature(name, options)(guarded(server, handler))
             return handler
+
         return wrap
 
     @feature(T.INITIALIZE)
@@ -195,13 +206,30 @@ def register(server: KpispecServer, guarded: Callable) -> None:
         caps = server.client_capabilities
         watch = caps.workspace.did_change_watched_files if caps.workspace else None
         if watch is not None and watch.dynamic_registration:
-            options = T.DidChangeWatchedFilesRegistrationOptions(watchers=[
-                T.FileSystemWatcher(glob_pattern=pattern) for pattern in
-                ("**/*.yaml", "**/*.yml", "**/kpispec.toml", "**/pyproject.toml",
-                 "**/manifest.json")])
-            server.client_register_capability(T.RegistrationParams(registrations=[
-                T.Registration(id="kpispec-watch", method=T.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                               register_options=options)]), callback=lambda *_: None)
+            options = T.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[
+                    T.FileSystemWatcher(glob_pattern=pattern)
+                    for pattern in (
+                        "**/*.yaml",
+                        "**/*.yml",
+                        "**/kpispec.toml",
+                        "**/pyproject.toml",
+                        "**/manifest.json",
+                    )
+                ]
+            )
+            server.client_register_capability(
+                T.RegistrationParams(
+                    registrations=[
+                        T.Registration(
+                            id="kpispec-watch",
+                            method=T.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=options,
+                        )
+                    ]
+                ),
+                callback=lambda *_: None,
+            )
 
     @feature(T.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: T.DidOpenTextDocumentParams) -> None:
@@ -233,9 +261,13 @@ def register(server: KpispecServer, guarded: Callable) -> None:
         code = code_at(project, text, column)
         if code is not None:
             word, start, end = tx.word_at(text, column)
-            return T.Hover(contents=T.MarkupContent(kind=T.MarkupKind.Markdown,
-                                                    value=f"```text\n{rule_doc(code, _rules(project))}```"),
-                           range=server.range_of(lines, line, start, end))
+            return T.Hover(
+                contents=T.MarkupContent(
+                    kind=T.MarkupKind.Markdown,
+                    value=f"```text\n{rule_doc(code, _rules(project))}```",
+                ),
+                range=server.range_of(lines, line, start, end),
+            )
         found = id_at(lines, line, column)
         if found is None or not isinstance(project, Project):
             return None
@@ -244,8 +276,10 @@ def register(server: KpispecServer, guarded: Callable) -> None:
             value = f"`{entry_id}`: kpispec is still reading the catalog"
         else:
             value = describe(project.catalog, entry_id, want)
-        return T.Hover(contents=T.MarkupContent(kind=T.MarkupKind.Markdown, value=value),
-                       range=server.range_of(lines, line, start, end))
+        return T.Hover(
+            contents=T.MarkupContent(kind=T.MarkupKind.Markdown, value=value),
+            range=server.range_of(lines, line, start, end),
+        )
 
     @feature(T.TEXT_DOCUMENT_DEFINITION)
     def definition(params: T.DefinitionParams) -> list[T.Location] | None:
@@ -270,12 +304,17 @@ def register(server: KpispecServer, guarded: Callable) -> None:
         out = []
         if params.context.include_declaration:
             out += [server.definition_of(entry) for entry in catalog.by_id.get(entry_id, [])]
-        out += [server.reference_location(ref) for ref in catalog.references
-                if ref.target_id == entry_id]
+        out += [
+            server.reference_location(ref)
+            for ref in catalog.references
+            if ref.target_id == entry_id
+        ]
         return out
 
-    @feature(T.TEXT_DOCUMENT_COMPLETION,
-             T.CompletionOptions(trigger_characters=[":", " ", "[", ",", "-", "="]))
+    @feature(
+        T.TEXT_DOCUMENT_COMPLETION,
+        T.CompletionOptions(trigger_characters=[":", " ", "[", ",", "-", "="]),
+    )
     def completion(params: T.CompletionParams) -> T.CompletionList | None:
         project, lines, line, column = server.at(params.text_document.uri, params.position)
         text = lines[line] if line < len(lines) else ""
@@ -288,54 +327,96 @@ def register(server: KpispecServer, guarded: Callable) -> None:
                 start = end = column
             return server.range_of(lines, line, start, end)
 
-        def add(label: str, kind: T.CompletionItemKind, detail: str = "", docs: str = "",
-                insert: str | None = None, chars: re.Pattern = tx.ID_CHARS) -> None:
-            items.append(T.CompletionItem(
-                label=label, kind=kind, detail=detail or None,
-                documentation=T.MarkupContent(kind=T.MarkupKind.Markdown, value=docs)
-                if docs else None,
-                text_edit=T.TextEdit(range=edit_range(chars), new_text=insert or label)))
+        def add(
+            label: str,
+            kind: T.CompletionItemKind,
+            detail: str = "",
+            docs: str = "",
+            insert: str | None = None,
+            chars: re.Pattern = tx.ID_CHARS,
+        ) -> None:
+            items.append(
+                T.CompletionItem(
+                    label=label,
+                    kind=kind,
+                    detail=detail or None,
+                    documentation=T.MarkupContent(kind=T.MarkupKind.Markdown, value=docs)
+                    if docs
+                    else None,
+                    text_edit=T.TextEdit(range=edit_range(chars), new_text=insert or label),
+                )
+            )
 
         if ctx.in_comment:
             if DIRECTIVE.search(text[:column] + "X") or text[:column].rstrip().endswith(
-                    ("disable=", "disable-file=", ",")):
+                ("disable=", "disable-file=", ",")
+            ):
                 for code, mod in _rules(project).items():
-                    add(code, T.CompletionItemKind.Value, mod.NAME,
-                        chars=tx.WORD_CHARS)
+                    add(code, T.CompletionItemKind.Value, mod.NAME, chars=tx.WORD_CHARS)
             return T.CompletionList(is_incomplete=False, items=items)
         kind = _kind_of(ctx.path)
         catalog = project.catalog if isinstance(project, Project) else None
         if ctx.in_value and ctx.key is not None:
-            want = {("kpi", "goal"): "goal", ("goal", "parent"): "goal",
-                    ("kpi", "inputs"): "metric", ("metric", "feeds"): "kpi"}.get(
-                        (kind, ctx.key)) if len(ctx.path) == 2 else None
+            want = (
+                {
+                    ("kpi", "goal"): "goal",
+                    ("goal", "parent"): "goal",
+                    ("kpi", "inputs"): "metric",
+                    ("metric", "feeds"): "kpi",
+                }.get((kind, ctx.key))
+                if len(ctx.path) == 2
+                else None
+            )
             if want is not None and catalog is not None:
-                label_kind = {"goal": T.CompletionItemKind.Module,
-                              "kpi": T.CompletionItemKind.Function,
-                              "metric": T.CompletionItemKind.Variable}[want]
+                label_kind = {
+                    "goal": T.CompletionItemKind.Module,
+                    "kpi": T.CompletionItemKind.Function,
+                    "metric": T.CompletionItemKind.Variable,
+                }[want]
                 seen = set()
-                for entry in {"goal": catalog.goals, "kpi": catalog.kpis,
-                              "metric": catalog.metrics}[want]:
+                for entry in {
+                    "goal": catalog.goals,
+                    "kpi": catalog.kpis,
+                    "metric": catalog.metrics,
+                }[want]:
                     if entry.id in seen:
                         continue
                     seen.add(entry.id)
-                    add(entry.id, label_kind, _name(entry),
-                        f"{KIND_LABEL[entry.kind]} in `{entry.file.display}:{entry.line}`")
+                    add(
+                        entry.id,
+                        label_kind,
+                        _name(entry),
+                        f"{KIND_LABEL[entry.kind]} in `{entry.file.display}:{entry.line}`",
+                    )
             elif ctx.key == "owner" and isinstance(project, Project):
                 for owner in project.owners():
-                    add(owner, T.CompletionItemKind.Constant, "owner (team policy)",
-                        chars=re.compile(r"[^\s,\[\]{}#]+"))
-            elif ctx.key == "system" and ctx.path[-1:] == ("data_source",) \
-                    and isinstance(project, Project):
+                    add(
+                        owner,
+                        T.CompletionItemKind.Constant,
+                        "owner (team policy)",
+                        chars=re.compile(r"[^\s,\[\]{}#]+"),
+                    )
+            elif (
+                ctx.key == "system"
+                and ctx.path[-1:] == ("data_source",)
+                and isinstance(project, Project)
+            ):
                 for system in project.data_sources():
-                    add(system, T.CompletionItemKind.Value, "data source (team policy)",
-                        chars=re.compile(r"[^\s,\[\]{}#]+"))
+                    add(
+                        system,
+                        T.CompletionItemKind.Value,
+                        "data source (team policy)",
+                        chars=re.compile(r"[^\s,\[\]{}#]+"),
+                    )
             else:
                 values, meanings = _enum_at(ctx.path, ctx.key)
                 for index, value in enumerate(values):
-                    add(str(value), T.CompletionItemKind.EnumMember,
+                    add(
+                        str(value),
+                        T.CompletionItemKind.EnumMember,
                         meanings[index] if index < len(meanings) else "",
-                        chars=tx.WORD_CHARS)
+                        chars=tx.WORD_CHARS,
+                    )
             return T.CompletionList(is_incomplete=False, items=items)
         # a key: those the schema allows here, less those already written
         present = _siblings(lines, line, ctx)
@@ -344,20 +425,31 @@ def register(server: KpispecServer, guarded: Callable) -> None:
                 continue
             nested = sub.get("type") == "object" or sub.get("type") == "array"
             insert = f"{name}:" + ("" if nested else " ")
-            add(name, T.CompletionItemKind.Property, _short(sub), _description(sub), insert,
-                chars=re.compile(r"[A-Za-z0-9_]+"))
+            add(
+                name,
+                T.CompletionItemKind.Property,
+                _short(sub),
+                _description(sub),
+                insert,
+                chars=re.compile(r"[A-Za-z0-9_]+"),
+            )
         return T.CompletionList(is_incomplete=False, items=items)
 
-    @feature(T.TEXT_DOCUMENT_CODE_ACTION,
-             T.CodeActionOptions(code_action_kinds=[T.CodeActionKind.QuickFix]))
+    @feature(
+        T.TEXT_DOCUMENT_CODE_ACTION,
+        T.CodeActionOptions(code_action_kinds=[T.CodeActionKind.QuickFix]),
+    )
     def code_action(params: T.CodeActionParams) -> list[T.CodeAction] | None:
         uri = params.text_document.uri
         doc = server.workspace.get_text_document(uri)
         lines = tx.split_lines(doc.source)
         actions: list[T.CodeAction] = []
         for diagnostic in params.context.diagnostics:
-            if diagnostic.source != "kpispec" or not isinstance(diagnostic.code, str) \
-                    or diagnostic.code == "config":
+            if (
+                diagnostic.source != "kpispec"
+                or not isinstance(diagnostic.code, str)
+                or diagnostic.code == "config"
+            ):
                 continue
             data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
             code = diagnostic.code
@@ -366,16 +458,24 @@ def register(server: KpispecServer, guarded: Callable) -> None:
             edit = suppression_edit(server, lines, int(target) - 1, code, whole_file=False)
             if edit is not None:
                 where = "this entry" if data.get("entry_line") else "this line"
-                actions.append(T.CodeAction(
-                    title=f"Disable {code} for {where} (# kpispec: disable={code})",
-                    kind=T.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                    edit=T.WorkspaceEdit(changes={uri: [edit]})))
+                actions.append(
+                    T.CodeAction(
+                        title=f"Disable {code} for {where} (# kpispec: disable={code})",
+                        kind=T.CodeActionKind.QuickFix,
+                        diagnostics=[diagnostic],
+                        edit=T.WorkspaceEdit(changes={uri: [edit]}),
+                    )
+                )
             edit = suppression_edit(server, lines, 0, code, whole_file=True)
             if edit is not None:
-                actions.append(T.CodeAction(
-                    title=f"Disable {code} for this file (# kpispec: disable-file={code})",
-                    kind=T.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                    edit=T.WorkspaceEdit(changes={uri: [edit]})))
+                actions.append(
+                    T.CodeAction(
+                        title=f"Disable {code} for this file (# kpispec: disable-file={code})",
+                        kind=T.CodeActionKind.QuickFix,
+                        diagnostics=[diagnostic],
+                        edit=T.WorkspaceEdit(changes={uri: [edit]}),
+                    )
+                )
         return actions
 
 
@@ -421,8 +521,9 @@ def _siblings(lines: list[str], line: int, ctx: tx.Context) -> set[str]:
     return present
 
 
-def suppression_edit(server: KpispecServer, lines: list[str], line: int, code: str,
-                     whole_file: bool) -> T.TextEdit | None:
+def suppression_edit(
+    server: KpispecServer, lines: list[str], line: int, code: str, whole_file: bool
+) -> T.TextEdit | None:
     """The edit that adds ``code`` to the directive on ``line`` (or a new directive at
     its end); for the whole file, a ``disable-file`` line after ``kpispec: 1``."""
     kind = "disable-file" if whole_file else "disable"
@@ -433,8 +534,10 @@ def suppression_edit(server: KpispecServer, lines: list[str], line: int, code: s
                 return _append_code(server, lines, index, match, code)
         after = next((i + 1 for i, text in enumerate(lines) if re.match(r"kpispec\s*:", text)), 0)
         position = server.to_client(lines, after, 0)
-        return T.TextEdit(range=T.Range(start=position, end=position),
-                          new_text=f"# kpispec: disable-file={code}\n")
+        return T.TextEdit(
+            range=T.Range(start=position, end=position),
+            new_text=f"# kpispec: disable-file={code}\n",
+        )
     if not 0 <= line < len(lines):
         return None
     text = lines[line]
@@ -446,18 +549,22 @@ def suppression_edit(server: KpispecServer, lines: list[str], line: int, code: s
             return _append_code(server, lines, line, match, code)
     end = len(text.rstrip())
     position = server.to_client(lines, line, end)
-    return T.TextEdit(range=T.Range(start=position, end=server.to_client(lines, line, len(text))),
-                      new_text=f"  # kpispec: disable={code}")
+    return T.TextEdit(
+        range=T.Range(start=position, end=server.to_client(lines, line, len(text))),
+        new_text=f"  # kpispec: disable={code}",
+    )
 
 
-def _append_code(server: KpispecServer, lines: list[str], line: int, match: re.Match,
-                 code: str) -> T.TextEdit:
+def _append_code(
+    server: KpispecServer, lines: list[str], line: int, match: re.Match, code: str
+) -> T.TextEdit:
     position = server.to_client(lines, line, match.end(2))
     return T.TextEdit(range=T.Range(start=position, end=position), new_text=f",{code}")
 
 
-def fixes(server: KpispecServer, uri: str, lines: list[str], diagnostic: T.Diagnostic,
-          data: dict) -> list[T.CodeAction]:
+def fixes(
+    server: KpispecServer, uri: str, lines: list[str], diagnostic: T.Diagnostic, data: dict
+) -> list[T.CodeAction]:
     """The fixes the finding's rule offers (the ones ``kpispec fix`` applies, through
     :mod:`kpispec.authoring.fixer`), as edits of the buffer: each checked as the fixer checks it
     (the edited text parses, and its data is what the fix promised). Unsafe fixes are
@@ -475,8 +582,11 @@ def fixes(server: KpispecServer, uri: str, lines: list[str], diagnostic: T.Diagn
     source = project.source_of(path)
     if text is None or source is None or "\n".join(lines) != "\n".join(tx.split_lines(text)):
         return []  # the buffer changed since the check: the next check offers them
-    found = [f for f in project.findings.get(path, ())
-             if f.code == diagnostic.code and f.line == data.get("line")]
+    found = [
+        f
+        for f in project.findings.get(path, ())
+        if f.code == diagnostic.code and f.line == data.get("line")
+    ]
     if not found:
         return []
     doc = fixer.Document(text)
@@ -488,13 +598,24 @@ def fixes(server: KpispecServer, uri: str, lines: list[str], diagnostic: T.Diagn
         unsafe = bool(getattr(rule, "FIX_UNSAFE", False))
         if not _sound(fixer, source, text, fix):
             continue
-        edits = [T.TextEdit(range=T.Range(start=_offset(server, lines, text, start),
-                                          end=_offset(server, lines, text, end)),
-                            new_text=new) for start, end, new in fix.edits]
-        actions.append(T.CodeAction(
-            title=f"Fix {diagnostic.code}: {fix.description}" + (" (unsafe)" if unsafe else ""),
-            kind=T.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-            is_preferred=not unsafe, edit=T.WorkspaceEdit(changes={uri: edits})))
+        edits = [
+            T.TextEdit(
+                range=T.Range(
+                    start=_offset(server, lines, text, start), end=_offset(server, lines, text, end)
+                ),
+                new_text=new,
+            )
+            for start, end, new in fix.edits
+        ]
+        actions.append(
+            T.CodeAction(
+                title=f"Fix {diagnostic.code}: {fix.description}" + (" (unsafe)" if unsafe else ""),
+                kind=T.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                is_preferred=not unsafe,
+                edit=T.WorkspaceEdit(changes={uri: edits}),
+            )
+        )
     return actions
 
 

@@ -23,10 +23,11 @@ import os
 import re
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lsprotocol import types as T
 from pygls.lsp.server import LanguageServer
@@ -41,13 +42,18 @@ from kpispec.lsp.engine import Project, real
 log = logging.getLogger("kpispec.lsp")
 
 DEBOUNCE_MS = 200
-SEVERITY = {"error": T.DiagnosticSeverity.Error, "warning": T.DiagnosticSeverity.Warning,
-            "info": T.DiagnosticSeverity.Information}
+SEVERITY = {
+    "error": T.DiagnosticSeverity.Error,
+    "warning": T.DiagnosticSeverity.Warning,
+    "info": T.DiagnosticSeverity.Information,
+}
 ID_KEYS = {"id": None, "goal": "goal", "parent": "goal", "inputs": "metric", "feeds": "kpi"}
 KIND_LABEL = {"goal": "goal", "kpi": "KPI", "metric": "metric"}
 CODE_RE = re.compile(r"[A-Za-z]{2}[0-9]{3}\Z")
-DIRECTIVE = re.compile(r"#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
-                       r"([A-Za-z0-9_\-]+(?:\s*,\s*[A-Za-z0-9_\-]+)*)")
+DIRECTIVE = re.compile(
+    r"#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
+    r"([A-Za-z0-9_\-]+(?:\s*,\s*[A-Za-z0-9_\-]+)*)"
+)
 CONFIG_NAMES = ("kpispec.toml", "pyproject.toml")
 
 
@@ -60,8 +66,9 @@ class Broken:
 
 class KpispecServer(LanguageServer):
     def __init__(self, debounce_ms: int | None = None) -> None:
-        super().__init__("kpispec", __version__,
-                         text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "kpispec", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Incremental
+        )
         self.debounce = (debounce_ms if debounce_ms is not None else DEBOUNCE_MS) / 1000
         self.rule_docs: str | None = os.environ.get("KPISPEC_RULE_DOCS_URL") or None
         self.projects: dict[tuple, Project] = {}
@@ -105,16 +112,21 @@ class KpispecServer(LanguageServer):
 
         try:
             config = load_config(start=path.parent)
-            key = (str(config.source), str(config.root),
-                   _mtime(config.source) if config.source else None)
+            key = (
+                str(config.source),
+                str(config.root),
+                _mtime(config.source) if config.source else None,
+            )
             project = self.projects.get(key)
             if project is None:
                 project = self.projects[key] = Project(config, self.cache)
             return project
         except (ConfigError, Exception) as exc:  # a bad config or plugin: say it, go on
             if not isinstance(exc, ConfigError):
-                self.log(f"kpispec lsp: cannot set up the project of {path}:\n"
-                         + traceback.format_exc(), T.MessageType.Error)
+                self.log(
+                    f"kpispec lsp: cannot set up the project of {path}:\n" + traceback.format_exc(),
+                    T.MessageType.Error,
+                )
             return Broken(str(exc))
 
     def touch(self, project: Project | None = None, now: bool = False) -> None:
@@ -148,8 +160,9 @@ class KpispecServer(LanguageServer):
             try:
                 results = await loop.run_in_executor(self.worker, self._work, jobs, dirty)
             except Exception:  # pragma: no cover - _work catches what it can
-                self.log("kpispec lsp: check failed:\n" + traceback.format_exc(),
-                         T.MessageType.Error)
+                self.log(
+                    "kpispec lsp: check failed:\n" + traceback.format_exc(), T.MessageType.Error
+                )
                 continue
             for project, found in results:
                 self._publish(project, found)
@@ -171,11 +184,15 @@ class KpispecServer(LanguageServer):
                 results.append((project, project.check()))
                 self.checks += 1
                 if self.trace:
-                    self.log(f"kpispec: checked {project.root} in "
-                             f"{(time.perf_counter() - started) * 1000:.0f} ms")
+                    self.log(
+                        f"kpispec: checked {project.root} in "
+                        f"{(time.perf_counter() - started) * 1000:.0f} ms"
+                    )
             except Exception:
-                self.log("kpispec lsp: check failed (the server goes on):\n"
-                         + traceback.format_exc(), T.MessageType.Error)
+                self.log(
+                    "kpispec lsp: check failed (the server goes on):\n" + traceback.format_exc(),
+                    T.MessageType.Error,
+                )
         return results
 
     def ensure_indexed(self, project: Project) -> None:
@@ -189,8 +206,10 @@ class KpispecServer(LanguageServer):
                 count = project.index()
             finally:
                 self._indexing.discard(project)
-            self.log(f"kpispec: indexed {count} catalog files under {project.root} in "
-                     f"{time.perf_counter() - started:.2f} s")
+            self.log(
+                f"kpispec: indexed {count} catalog files under {project.root} in "
+                f"{time.perf_counter() - started:.2f} s"
+            )
             # the project was touched with this job: it is checked right after it
 
         self.job(index)
@@ -208,14 +227,24 @@ class KpispecServer(LanguageServer):
             self.send(uri, diagnostics, version)
 
     def send(self, uri: str, diagnostics: list[T.Diagnostic], version: int | None) -> None:
-        shape = tuple((d.range.start.line, d.range.start.character, d.range.end.line,
-                       d.range.end.character, d.code, d.message, d.severity)
-                      for d in diagnostics)
+        shape = tuple(
+            (
+                d.range.start.line,
+                d.range.start.character,
+                d.range.end.line,
+                d.range.end.character,
+                d.code,
+                d.message,
+                d.severity,
+            )
+            for d in diagnostics
+        )
         if self._published.get(uri) == (version, shape):
             return
         self._published[uri] = (version, shape)
         self.text_document_publish_diagnostics(
-            T.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+            T.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        )
 
     def clear(self, uri: str) -> None:
         self._published.pop(uri, None)
@@ -227,8 +256,9 @@ class KpispecServer(LanguageServer):
         return T.Position(line=max(line, 0), character=codec.client_num_units(text[:column]))
 
     def range_of(self, lines: list[str], line: int, start: int, end: int) -> T.Range:
-        return T.Range(start=self.to_client(lines, line, start),
-                       end=self.to_client(lines, line, end))
+        return T.Range(
+            start=self.to_client(lines, line, start), end=self.to_client(lines, line, end)
+        )
 
     def diagnostic(self, finding: Finding, lines: list[str]) -> T.Diagnostic:
         line = max(finding.line - 1, 0)
@@ -244,8 +274,12 @@ class KpispecServer(LanguageServer):
             code_description=T.CodeDescription(href=href) if href else None,
             source="kpispec",
             message=f"{finding.message} ({finding.name})" if finding.name else finding.message,
-            data={"entry_line": finding.entry_line, "line": finding.line,
-                  "entry": finding.entry, "name": finding.name},
+            data={
+                "entry_line": finding.entry_line,
+                "line": finding.line,
+                "entry": finding.entry,
+                "name": finding.name,
+            },
         )
 
     # -- documents -------------------------------------------------------------------
@@ -263,11 +297,22 @@ class KpispecServer(LanguageServer):
         self.where[key], self.uris[key] = project, uri
         if isinstance(project, Broken):
             if _looks_like_kpi(path, text):
-                self.send(uri, [T.Diagnostic(
-                    range=T.Range(start=T.Position(line=0, character=0),
-                                  end=T.Position(line=0, character=0)),
-                    severity=T.DiagnosticSeverity.Error, source="kpispec", code="config",
-                    message=f"kpispec cannot lint this file: {project.message}")], version)
+                self.send(
+                    uri,
+                    [
+                        T.Diagnostic(
+                            range=T.Range(
+                                start=T.Position(line=0, character=0),
+                                end=T.Position(line=0, character=0),
+                            ),
+                            severity=T.DiagnosticSeverity.Error,
+                            source="kpispec",
+                            code="config",
+                            message=f"kpispec cannot lint this file: {project.message}",
+                        )
+                    ],
+                    version,
+                )
             return
         project.set_buffer(path, text, version)
         self.ensure_indexed(project)
@@ -333,11 +378,13 @@ class KpispecServer(LanguageServer):
         project = self.where.get(real(path)) if path is not None else None
         return project, lines, server.line, server.character
 
-    def location(self, entry_or_source: Any, line: int, start: int, end: int,
-                 lines: list[str]) -> T.Location:
+    def location(
+        self, entry_or_source: Any, line: int, start: int, end: int, lines: list[str]
+    ) -> T.Location:
         source = entry_or_source.file if isinstance(entry_or_source, Entry) else entry_or_source
-        return T.Location(uri=self.uri_of(source.path),
-                          range=self.range_of(lines, line, start, end))
+        return T.Location(
+            uri=self.uri_of(source.path), range=self.range_of(lines, line, start, end)
+        )
 
     def uri_of(self, path: Path) -> str:
         return self.uris.get(real(path)) or from_fs_path(str(path))
@@ -360,7 +407,7 @@ class KpispecServer(LanguageServer):
             start, end = tx.value_range(text, column - 1)
         else:
             start, end = tx.token_range(text, column - 1)
-            if text[start:start + 1] in "\"'":
+            if text[start : start + 1] in "\"'":
                 start, end = start + 1, end - 1
         return self.location(source, line, start, end, lines)
 
@@ -380,8 +427,9 @@ def _path(uri: str) -> Path | None:
 
 
 def _looks_like_kpi(path: Path, text: str) -> bool:
-    return path.suffix in (".yaml", ".yml") and ("kpispec" in text or "kpis" in path.parts
-                                                 or path.name.endswith((".kpi.yaml", ".kpi.yml")))
+    return path.suffix in (".yaml", ".yml") and (
+        "kpispec" in text or "kpis" in path.parts or path.name.endswith((".kpi.yaml", ".kpi.yml"))
+    )
 
 
 def guarded(server: KpispecServer, handler: Callable) -> Callable:
@@ -393,8 +441,11 @@ def guarded(server: KpispecServer, handler: Callable) -> Callable:
         try:
             return handler(params)
         except Exception:
-            server.log(f"kpispec lsp: {handler.__name__} failed (the server goes on):\n"
-                       + traceback.format_exc(), T.MessageType.Error)
+            server.log(
+                f"kpispec lsp: {handler.__name__} failed (the server goes on):\n"
+                + traceback.format_exc(),
+                T.MessageType.Error,
+            )
             return None
 
     return run

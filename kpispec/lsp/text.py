@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what YAML and LSP both count as line breaks
-_KEY = re.compile(r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"\[\]{},:-][^#:]*?|-[^\s#:][^#:]*?)\s*:(?=\s|$)""")
+_KEY = re.compile(
+    r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"\[\]{},:-][^#:]*?|-[^\s#:][^#:]*?)\s*:(?=\s|$)"""
+)
 ID_CHARS = re.compile(r"[a-z0-9._-]+")
 WORD_CHARS = re.compile(r"[A-Za-z0-9._-]+")
 
@@ -53,7 +55,7 @@ def _scalar_end(line: str, start: int, flow: bool) -> int:
                 index += 2
                 continue
             if line[index] == char:
-                if char == "'" and line[index + 1:index + 2] == "'":
+                if char == "'" and line[index + 1 : index + 2] == "'":
                     index += 2
                     continue
                 return index + 1
@@ -96,12 +98,12 @@ def token_range(line: str, column: int) -> tuple[int, int]:
     when the line has one."""
     column = max(0, min(column, len(line)))
     flow = _in_flow(line, column)
-    match = _KEY.match(line, column) if not flow or line[column:column + 1] not in "[{" else None
+    match = _KEY.match(line, column) if not flow or line[column : column + 1] not in "[{" else None
     if match and match.end() <= comment_start(line) and not flow:
         value = match.end()
         while value < len(line) and line[value] in " \t":
             value += 1
-        rest = line[value:comment_start(line)].strip()
+        rest = line[value : comment_start(line)].strip()
         if not rest or rest[0] in "|>":
             end = match.end() - 1  # the key, without its colon
         else:
@@ -156,7 +158,7 @@ def _layout(line: str) -> tuple[int, int | None]:
     """(content column, column of the first list dash or None) of a line."""
     index = len(line) - len(line.lstrip(" "))
     dash = None
-    while line[index:index + 2] in ("- ", "-\t") or line[index:] == "-":
+    while line[index : index + 2] in ("- ", "-\t") or line[index:] == "-":
         if dash is None:
             dash = index
         index += 1
@@ -178,8 +180,12 @@ def _key_at(line: str, column: int) -> tuple[str, int] | None:
 
 def _skip(line: str) -> bool:
     stripped = line.strip()
-    return not stripped or stripped.startswith("#") or stripped in ("---", "...") \
+    return (
+        not stripped
+        or stripped.startswith("#")
+        or stripped in ("---", "...")
         or stripped.startswith("%")
+    )
 
 
 def enclosing(lines: list[str], number: int, limit: int, dash: int | None) -> tuple:
@@ -243,8 +249,17 @@ def context_at(lines: list[str], number: int, column: int) -> Context:
     if not line[:column].strip() or (content >= column and not line[content:].strip()):
         # a blank (or dash-only) line up to the cursor: a key about to be typed here
         indent = column if not line.strip() else content
-        return Context(enclosing(lines, number, indent, dash if dash is not None and dash < column else None),
-                       None, False, word, start, end, prefix, in_comment, indent)
+        return Context(
+            enclosing(lines, number, indent, dash if dash is not None and dash < column else None),
+            None,
+            False,
+            word,
+            start,
+            end,
+            prefix,
+            in_comment,
+            indent,
+        )
     found = _key_at(line, content)
     if found is not None:
         key, after = found
@@ -254,9 +269,17 @@ def context_at(lines: list[str], number: int, column: int) -> Context:
     if dash is not None:  # a list item that is a scalar: a value of the list's key
         outer = enclosing(lines, number, content, dash)[:-1]  # the item is no mapping
         if outer and outer[-1] != "-":  # the list's key, in the mapping above it
-            return Context(outer[:-1], outer[-1], True, word, start, end, prefix, in_comment,
-                           dash)
+            return Context(outer[:-1], outer[-1], True, word, start, end, prefix, in_comment, dash)
         return Context(outer, None, True, word, start, end, prefix, in_comment, dash)
     # a word being typed where a key goes (no colon yet)
-    return Context(enclosing(lines, number, content, None), None, False, word, start, end,
-                   prefix, in_comment, content)
+    return Context(
+        enclosing(lines, number, content, None),
+        None,
+        False,
+        word,
+        start,
+        end,
+        prefix,
+        in_comment,
+        content,
+    )

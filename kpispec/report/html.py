@@ -17,8 +17,10 @@ from typing import Any
 
 from kpispec.report.model import STATES, Node, Report, plural
 
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-       "img-src data:; base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "img-src data:; base-uri 'none'; form-action 'none'"
+)
 COLORS = {  # state -> (fill, border)
     "goal": ("#e3efff", "#1f5fbf"),
     "single-kpi-goal": ("#fff4d6", "#b7791f"),
@@ -132,8 +134,10 @@ def _e(text: Any) -> str:
 
 def _chip(state: str) -> str:
     fill, border = COLORS[state]
-    return (f'<span class="chip" style="background:{fill};border-color:{border}">'
-            f"{_e(STATES[state][0])}</span>")
+    return (
+        f'<span class="chip" style="background:{fill};border-color:{border}">'
+        f"{_e(STATES[state][0])}</span>"
+    )
 
 
 def _badges(node: Node) -> str:
@@ -160,8 +164,10 @@ def _node(node: Node, again: bool) -> str:
     body = "".join(parts) + _badges(node)
     if again:
         body += '<span class="again">(shown above)</span>'
-    return (f'<div class="node k-{node.kind} s-{node.state}" '
-            f'style="background:{fill};border-color:{border}"{where}>{body}</div>')
+    return (
+        f'<div class="node k-{node.kind} s-{node.state}" '
+        f'style="background:{fill};border-color:{border}"{where}>{body}</div>'
+    )
 
 
 def tree_html(report: Report) -> str:
@@ -172,10 +178,14 @@ def tree_html(report: Report) -> str:
     def item(key: str) -> None:
         node = tree.nodes[key]
         again = key in expanded and bool(node.children)
-        attrs = (f' data-node="{node.key}" data-kind="{node.kind}" data-state="{node.state}"'
-                 + (f' data-id="{_e(node.id)}"' if node.id else ""))
-        text = " ".join(part for part in (node.id, node.title, STATES[node.state][0],
-                                          node.note, node.location) if part)
+        attrs = f' data-node="{node.key}" data-kind="{node.kind}" data-state="{node.state}"' + (
+            f' data-id="{_e(node.id)}"' if node.id else ""
+        )
+        text = " ".join(
+            part
+            for part in (node.id, node.title, STATES[node.state][0], node.note, node.location)
+            if part
+        )
         attrs += f' data-text="{_e(text)}"'
         if not node.children or again:
             out.append(f"<li{attrs}>{_node(node, again)}</li>")
@@ -195,38 +205,52 @@ def _table(cid: str, header: list[str], rows: list[str], empty: str) -> str:
     if not rows:
         return f'<p class="muted">{_e(empty)}</p>'
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    return (f'<table id="{cid}-table" class="sortable filterable"><thead><tr>{head}</tr>'
-            f'</thead><tbody>{"".join(rows)}</tbody></table>')
+    return (
+        f'<table id="{cid}-table" class="sortable filterable"><thead><tr>{head}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def render(report: Report, **options: Any) -> str:
     s = report.summary
-    legend = "".join(f"<li>{_chip(key)}<span>{_e(meaning)}</span></li>"
-                     for key, (label, meaning) in STATES.items())
+    legend = "".join(
+        f"<li>{_chip(key)}<span>{_e(meaning)}</span></li>"
+        for key, (label, meaning) in STATES.items()
+    )
     boxes = "".join(
         f'<label><input type="checkbox" data-state="{key}" checked> {_e(label)}</label>'
-        for key, (label, _) in STATES.items() if key != "group")
+        for key, (label, _) in STATES.items()
+        if key != "group"
+    )
     notes = []
     if report.filters.get("goal"):
-        notes.append(f"Cut to goal <code>{_e(report.filters['goal'])}</code> and the goals "
-                     "below it.")
+        notes.append(
+            f"Cut to goal <code>{_e(report.filters['goal'])}</code> and the goals below it."
+        )
     if report.filters.get("scope"):
         notes.append(f"Cut to scope <code>{_e(report.filters['scope'])}</code>.")
     if report.unreadable:
         files = ", ".join(f"<code>{_e(p)}</code>" for p in report.unreadable)
-        notes.append(f"<strong>{_e(plural(len(report.unreadable), 'file'))} could not be "
-                     f"read</strong>, so {'its' if len(report.unreadable) == 1 else 'their'} "
-                     f"entries are missing: {files} (<code>kpispec lint</code> says why).")
+        notes.append(
+            f"<strong>{_e(plural(len(report.unreadable), 'file'))} could not be "
+            f"read</strong>, so {'its' if len(report.unreadable) == 1 else 'their'} "
+            f"entries are missing: {files} (<code>kpispec lint</code> says why)."
+        )
     note_html = "".join(f'<p class="note-line">{n}</p>' for n in notes)
-    folded = (f'<p class="note-line" id="folded">{_e(report.tree.folded)}</p>'
-              if report.tree.folded else "")
+    folded = (
+        f'<p class="note-line" id="folded">{_e(report.tree.folded)}</p>'
+        if report.tree.folded
+        else ""
+    )
 
     scope_rows = [
         f'<tr data-text="{_e(r.scope)}"><td class="mono">{_e(r.scope)}</td>'
         f"<td>{r.kpis}</td><td>{r.max_kpis}{' (policy)' if r.limit_from == 'policy' else ''}"
         f"</td><td{' class=over' if r.over else ''}>"
         f"{'over the limit (KS201)' if r.over else 'ok'}</td><td>{r.declared}</td>"
-        f"<td>{r.merely}</td><td>{r.metrics}</td></tr>" for r in report.scopes]
+        f"<td>{r.merely}</td><td>{r.metrics}</td></tr>"
+        for r in report.scopes
+    ]
     entry_rows = []
     for r in report.entries:
         entry_rows.append(
@@ -236,7 +260,8 @@ def render(report: Report, **options: Any) -> str:
             f'<td class="mono">{_e(", ".join(r.goals))}</td><td>{_e(r.owner)}</td>'
             f'<td class="mono">{_e(r.scope)}</td>'
             f'<td class="mono" data-sort="{_e(r.entry.file.display)}:{r.entry.line:09d}">'
-            f"{_e(r.location)}</td></tr>")
+            f"{_e(r.location)}</td></tr>"
+        )
     finding_rows = []
     for rank, f in enumerate(report.findings):
         finding_rows.append(
@@ -245,13 +270,16 @@ def render(report: Report, **options: Any) -> str:
             f"<td>{_e(f.name)}</td>"
             f'<td class="mono" data-sort="{_e(f.path)}:{f.line:09d}">'
             f"{_e(f.path)}:{f.line}:{f.column}</td>"
-            f'<td class="mono">{_e(f.entry or "")}</td><td>{_e(f.message)}</td></tr>')
-    detail = (f"{plural(s['entries'], 'entry', 'entries')} in {plural(s['files'], 'file')}: "
-              f"{plural(s['kpis'], 'KPI')}, {plural(s['merely_metrics'], 'declared KPI')} "
-              f"merely {'a metric' if s['merely_metrics'] == 1 else 'metrics'}, "
-              f"{plural(s['metrics'] - s['merely_metrics'], 'metric')}; "
-              f"{plural(s['goals'], 'goal')}; {plural(s['errors'], 'error')}, "
-              f"{plural(s['warnings'], 'warning')}, {plural(s['infos'], 'info')}.")
+            f'<td class="mono">{_e(f.entry or "")}</td><td>{_e(f.message)}</td></tr>'
+        )
+    detail = (
+        f"{plural(s['entries'], 'entry', 'entries')} in {plural(s['files'], 'file')}: "
+        f"{plural(s['kpis'], 'KPI')}, {plural(s['merely_metrics'], 'declared KPI')} "
+        f"merely {'a metric' if s['merely_metrics'] == 1 else 'metrics'}, "
+        f"{plural(s['metrics'] - s['merely_metrics'], 'metric')}; "
+        f"{plural(s['goals'], 'goal')}; {plural(s['errors'], 'error')}, "
+        f"{plural(s['warnings'], 'warning')}, {plural(s['infos'], 'info')}."
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -288,14 +316,32 @@ the end say what to fix.</p>
 <section id="scopes"><h2>Scopes</h2>
 <p class="muted">KPIs per scope (entries classed KPI, against the scope's limit,
 <code>max-kpis</code>): a team should keep only a few.</p>
-{_table("scopes", ["scope", "KPIs", "max-kpis", "status", "declared KPIs", "merely metrics",
-                   "metrics"], scope_rows, "No scope.")}</section>
+{
+        _table(
+            "scopes",
+            ["scope", "KPIs", "max-kpis", "status", "declared KPIs", "merely metrics", "metrics"],
+            scope_rows,
+            "No scope.",
+        )
+    }</section>
 <section id="entries"><h2>Entries</h2>
-{_table("entries", ["id", "name", "declared", "state", "lacks", "goal", "owner", "scope",
-                    "location"], entry_rows, "No entries.")}</section>
+{
+        _table(
+            "entries",
+            ["id", "name", "declared", "state", "lacks", "goal", "owner", "scope", "location"],
+            entry_rows,
+            "No entries.",
+        )
+    }</section>
 <section id="findings"><h2>Findings (errors first)</h2>
-{_table("findings", ["severity", "code", "rule", "location", "entry", "message"],
-        finding_rows, "No findings.")}</section>
+{
+        _table(
+            "findings",
+            ["severity", "code", "rule", "location", "entry", "message"],
+            finding_rows,
+            "No findings.",
+        )
+    }</section>
 </main>
 <footer>Written by kpispec. Self-contained: this page loads nothing from the network.</footer>
 <script>{SCRIPT}</script>

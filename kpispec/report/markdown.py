@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kpispec.report.model import STATES, Report, plural
 from kpispec.report import mermaid as report_mermaid
+from kpispec.report.model import STATES, Report, plural
 
 COMMENT_LIMIT = 65_536  # GitHub: the most characters a comment (or PR description) holds
 SUMMARY_LIMIT = 1_048_576  # GitHub: the most a job summary ($GITHUB_STEP_SUMMARY) holds
@@ -55,8 +55,14 @@ def size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def table(header: list[str], rows: list[list[str]], title: str, budget: int,
-          what: str, many: str | None = None) -> tuple[str, int]:
+def table(
+    header: list[str],
+    rows: list[list[str]],
+    title: str,
+    budget: int,
+    what: str,
+    many: str | None = None,
+) -> tuple[str, int]:
     """A markdown table of ``rows`` within ``budget`` bytes (folded in ``<details>`` when
     long), with a line saying how many rows were left out; and how many were."""
     head = "| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n"
@@ -73,12 +79,16 @@ def table(header: list[str], rows: list[list[str]], title: str, budget: int,
         used += size(line)
     left = len(rows) - len(kept)
     if not kept and rows:
-        return (f"{plural(left, what, many)} left out: the output would pass its size "
-                "limit.\n", left)
+        return (
+            f"{plural(left, what, many)} left out: the output would pass its size limit.\n",
+            left,
+        )
     body = head + "".join(kept)
     if left:
-        body += (f"\n**{plural(left, what, many)} of {len(rows):,} left out** to stay under the "
-                 "size limit (`--max-chars`; `--format html` or `json` shows them all).\n")
+        body += (
+            f"\n**{plural(left, what, many)} of {len(rows):,} left out** to stay under the "
+            "size limit (`--max-chars`; `--format html` or `json` shows them all).\n"
+        )
     return opening + body + closing, left
 
 
@@ -86,13 +96,15 @@ def render(report: Report, max_chars: int | None = None, **options: Any) -> str:
     limit = max_chars or COMMENT_LIMIT
     s = report.summary
     parts = [f"## KPI report: {report.headline}\n"]
-    detail = (f"{plural(s['entries'], 'entry', 'entries')} in {plural(s['files'], 'file')}: "
-              f"{plural(s['kpis'], 'KPI')}, "
-              f"{plural(s['merely_metrics'], 'declared KPI')} merely "
-              f"{'a metric' if s['merely_metrics'] == 1 else 'metrics'}, "
-              f"{plural(s['metrics'] - s['merely_metrics'], 'metric')}; "
-              f"{plural(s['goals'], 'goal')}; {plural(s['errors'], 'error')}, "
-              f"{plural(s['warnings'], 'warning')}, {plural(s['infos'], 'info')}.")
+    detail = (
+        f"{plural(s['entries'], 'entry', 'entries')} in {plural(s['files'], 'file')}: "
+        f"{plural(s['kpis'], 'KPI')}, "
+        f"{plural(s['merely_metrics'], 'declared KPI')} merely "
+        f"{'a metric' if s['merely_metrics'] == 1 else 'metrics'}, "
+        f"{plural(s['metrics'] - s['merely_metrics'], 'metric')}; "
+        f"{plural(s['goals'], 'goal')}; {plural(s['errors'], 'error')}, "
+        f"{plural(s['warnings'], 'warning')}, {plural(s['infos'], 'info')}."
+    )
     parts.append(detail + "\n")
     if report.filters.get("goal"):
         parts.append(f"Cut to goal {code(report.filters['goal'])} and the goals below it.\n")
@@ -100,9 +112,11 @@ def render(report: Report, max_chars: int | None = None, **options: Any) -> str:
         parts.append(f"Cut to scope {code(report.filters['scope'])}.\n")
     if report.unreadable:
         files = ", ".join(code(path) for path in report.unreadable)
-        parts.append(f"**{plural(len(report.unreadable), 'file')} could not be read**, so "
-                     f"{'its' if len(report.unreadable) == 1 else 'their'} entries are "
-                     f"missing: {files} (`kpispec lint` says why).\n")
+        parts.append(
+            f"**{plural(len(report.unreadable), 'file')} could not be read**, so "
+            f"{'its' if len(report.unreadable) == 1 else 'their'} entries are "
+            f"missing: {files} (`kpispec lint` says why).\n"
+        )
     used = size("\n".join(parts))
 
     # the tree: a share of the budget, and never more than Mermaid itself accepts
@@ -113,42 +127,96 @@ def render(report: Report, max_chars: int | None = None, **options: Any) -> str:
         tree_part += f"{cell_escape(tree.folded)}\n\n"
     if size(diagram) + 400 <= share:
         tree_part += "```mermaid\n" + diagram + "```\n\n"
-        tree_part += "Legend: " + "; ".join(
-            f"**{label}**: {meaning}" for key, (label, meaning) in STATES.items()
-            if key != "group") + ".\n"
+        tree_part += (
+            "Legend: "
+            + "; ".join(
+                f"**{label}**: {meaning}"
+                for key, (label, meaning) in STATES.items()
+                if key != "group"
+            )
+            + ".\n"
+        )
     else:
-        tree_part += ("The tree is left out: even folded it would pass the size limit "
-                      "(`--max-chars`, `--goal ID`, `--scope NAME`).\n")
+        tree_part += (
+            "The tree is left out: even folded it would pass the size limit "
+            "(`--max-chars`, `--goal ID`, `--scope NAME`).\n"
+        )
     parts.append(tree_part)
     used = size("\n".join(parts))
 
     # the tables: scopes, then entries and findings sharing what is left
-    scope_rows = [[code(r.scope), f"{r.kpis:,}", f"{r.max_kpis}" + (" (policy)" if
-                   r.limit_from == "policy" else ""),
-                   "**over the limit** (KS201)" if r.over else "ok",
-                   f"{r.merely:,}", f"{r.metrics:,}"] for r in report.scopes]
-    scopes, _ = table(["scope", "KPIs", "max-kpis", "", "merely metrics", "metrics"],
-                      scope_rows, f"Scopes ({len(scope_rows):,})",
-                      max(0, (limit - used) // 4), "scope")
+    scope_rows = [
+        [
+            code(r.scope),
+            f"{r.kpis:,}",
+            f"{r.max_kpis}" + (" (policy)" if r.limit_from == "policy" else ""),
+            "**over the limit** (KS201)" if r.over else "ok",
+            f"{r.merely:,}",
+            f"{r.metrics:,}",
+        ]
+        for r in report.scopes
+    ]
+    scopes, _ = table(
+        ["scope", "KPIs", "max-kpis", "", "merely metrics", "metrics"],
+        scope_rows,
+        f"Scopes ({len(scope_rows):,})",
+        max(0, (limit - used) // 4),
+        "scope",
+    )
     parts.append("### Scopes\n\n" + scopes)
     used = size("\n".join(parts))
     room = limit - used - 300
-    finding_rows = [[f.severity, code(f.code), cell(f.name), code(f"{f.path}:{f.line}"),
-                     code(f.entry or ""), cell(f.message)] for f in report.findings]
-    entry_rows = [[code(r.id), r.declared, "KPI" if r.klass == "kpi" else "metric",
-                   cell(", ".join(r.lacks)), code(", ".join(r.goals)), code(r.owner),
-                   code(r.scope), code(r.location)] for r in report.entries]
+    finding_rows = [
+        [
+            f.severity,
+            code(f.code),
+            cell(f.name),
+            code(f"{f.path}:{f.line}"),
+            code(f.entry or ""),
+            cell(f.message),
+        ]
+        for f in report.findings
+    ]
+    entry_rows = [
+        [
+            code(r.id),
+            r.declared,
+            "KPI" if r.klass == "kpi" else "metric",
+            cell(", ".join(r.lacks)),
+            code(", ".join(r.goals)),
+            code(r.owner),
+            code(r.scope),
+            code(r.location),
+        ]
+        for r in report.entries
+    ]
     # findings first in the budget (they say what to fix), entries after; each at least
     # half of the room when both need it
     finding_need = sum(size("| " + " | ".join(r) + " |\n") for r in finding_rows) + 600
     finding_budget = min(finding_need, max(room // 2, room - _need(entry_rows)))
-    findings, _ = table(["severity", "code", "rule", "location", "entry", "message"],
-                        finding_rows, f"Findings ({len(finding_rows):,}, errors first)",
-                        finding_budget, "finding") if finding_rows else ("No findings.\n", 0)
-    entries, _ = table(["entry", "declared", "class", "lacks", "goal", "owner", "scope",
-                        "location"], entry_rows, f"Entries ({len(entry_rows):,})",
-                       room - size(findings), "entry", "entries") if entry_rows else (
-        "No entries.\n", 0)
+    findings, _ = (
+        table(
+            ["severity", "code", "rule", "location", "entry", "message"],
+            finding_rows,
+            f"Findings ({len(finding_rows):,}, errors first)",
+            finding_budget,
+            "finding",
+        )
+        if finding_rows
+        else ("No findings.\n", 0)
+    )
+    entries, _ = (
+        table(
+            ["entry", "declared", "class", "lacks", "goal", "owner", "scope", "location"],
+            entry_rows,
+            f"Entries ({len(entry_rows):,})",
+            room - size(findings),
+            "entry",
+            "entries",
+        )
+        if entry_rows
+        else ("No entries.\n", 0)
+    )
     parts.append("### Entries\n\n" + entries)
     parts.append("### Findings\n\n" + findings)
     out = "\n".join(parts)

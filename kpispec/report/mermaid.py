@@ -33,8 +33,12 @@ CLASSES = {
     "orphan-metric": ("orphan", "#f3f3f3", "#8a8a8a", ",stroke-dasharray: 2 2"),
     "group": ("grp", "#fafafa", "#9e9e9e", ",stroke-dasharray: 3 3"),
 }
-SHAPES = {"goal": ('(["', '"])'), "kpi": ('["', '"]'), "metric": ('("', '")'),
-          "group": ('[["', '"]]')}
+SHAPES = {
+    "goal": ('(["', '"])'),
+    "kpi": ('["', '"]'),
+    "metric": ('("', '")'),
+    "group": ('[["', '"]]'),
+}
 
 
 def escape(text: str) -> str:
@@ -53,7 +57,7 @@ def escape(text: str) -> str:
 
 def shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
 def label(node: Node) -> str:
@@ -86,12 +90,12 @@ def flowchart(tree: Tree) -> str:
     for parent, child in tree.edges:
         dotted = tree.nodes[child].kind == "metric"
         lines.append(f"  {parent} {'-.-' if dotted else '-->'} {child}")
-    for state, (name, fill, stroke, extra) in CLASSES.items():
+    for name, fill, stroke, extra in CLASSES.values():
         if name in used:
             lines.append(f"  classDef {name} fill:{fill},stroke:{stroke},color:#1b1b1b{extra}")
     for name, keys in used.items():
         for start in range(0, len(keys), 50):  # short lines: a class statement each 50 nodes
-            lines.append(f"  class {','.join(keys[start:start + 50])} {name}")
+            lines.append(f"  class {','.join(keys[start : start + 50])} {name}")
     if not tree.nodes:
         lines.append('  n0["no goal, KPI or metric to show"]')
     return "\n".join(lines) + "\n"

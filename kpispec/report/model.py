@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kpispec.catalog import DEFAULT_SCOPE, Catalog, Entry, id_list
-from kpispec.findings import SEVERITIES, Finding
 from kpispec.errors import ReportError
+from kpispec.findings import SEVERITIES, Finding
 
 DEFAULT_MAX_NODES = 300  # a few hundred: a tree one can still read (and Mermaid draw)
 DEFAULT_MAX_EDGES = 450  # Mermaid refuses more than 500 edges by default (maxEdges)
@@ -34,17 +34,26 @@ DEFAULT_MAX_EDGES = 450  # Mermaid refuses more than 500 edges by default (maxEd
 # state -> (short label, what it means, for the legend of every format)
 STATES: dict[str, tuple[str, str]] = {
     "goal": ("goal", "a goal, measured by two KPIs or more (or through the goals below it)"),
-    "single-kpi-goal": ("goal with one KPI", "exactly one KPI measures this goal: one "
-                        "number alone invites gaming it (KS202)"),
-    "goal-without-kpi": ("goal without KPI", "no KPI links to this goal nor to any goal "
-                         "below it: nobody measures it (KS203)"),
+    "single-kpi-goal": (
+        "goal with one KPI",
+        "exactly one KPI measures this goal: one number alone invites gaming it (KS202)",
+    ),
+    "goal-without-kpi": (
+        "goal without KPI",
+        "no KPI links to this goal nor to any goal below it: nobody measures it (KS203)",
+    ),
     "kpi": ("KPI", "a real KPI: linked to a goal, with a target value and a deadline"),
-    "merely-metric": ("merely a metric", "declared as a KPI, but it lacks a goal, a target "
-                      "or a deadline (the node says which)"),
+    "merely-metric": (
+        "merely a metric",
+        "declared as a KPI, but it lacks a goal, a target or a deadline (the node says which)",
+    ),
     "metric": ("metric", "a metric that feeds a KPI (through inputs: or feeds:)"),
     "orphan-metric": ("orphan metric", "a metric that feeds no KPI (KS204)"),
-    "group": ("group", "not an entry: a heading for entries that belong to no goal or KPI, "
-              "or a count of entries folded away"),
+    "group": (
+        "group",
+        "not an entry: a heading for entries that belong to no goal or KPI, "
+        "or a count of entries folded away",
+    ),
 }
 SEVERITY_RANK = {level: rank for rank, level in enumerate(SEVERITIES)}
 
@@ -172,8 +181,14 @@ class _Links:
             elif ref.key == "inputs":
                 _add(self.feeds, target, source)
                 _add(self.fed_by, source, target)
-        for table in (self.parent, self.children, self.goals_of, self.kpis_of, self.feeds,
-                      self.fed_by):
+        for table in (
+            self.parent,
+            self.children,
+            self.goals_of,
+            self.kpis_of,
+            self.feeds,
+            self.fed_by,
+        ):
             for key, values in table.items():
                 table[key] = list(values.values())  # type: ignore[attr-defined]
 
@@ -191,8 +206,9 @@ def _goal_states(catalog: Catalog, links: _Links) -> dict[int, tuple[str, str]]:
         declared = links.kpis_of.get(id(goal), [])
         classed = [k for k in declared if k.is_kpi]
         merely = len(declared) - len(classed)
-        note = plural(len(classed), "KPI") + (f", {merely} merely metric{'s' if merely != 1 else ''}"
-                                             if merely else "")
+        note = plural(len(classed), "KPI") + (
+            f", {merely} merely metric{'s' if merely != 1 else ''}" if merely else ""
+        )
         if len(classed) == 1 and catalog.get(goal.id, "goal") is goal:
             states[id(goal)] = ("single-kpi-goal", note)
         elif not catalog.subtree(goal.id) & linked:
@@ -212,8 +228,13 @@ def _entry_state(entry: Entry, links: _Links) -> tuple[str, str]:
     return "orphan-metric", "feeds no KPI"
 
 
-def build(result: Any, goal: str | None = None, scope: str | None = None,
-          max_nodes: int = DEFAULT_MAX_NODES, max_edges: int = DEFAULT_MAX_EDGES) -> Report:
+def build(
+    result: Any,
+    goal: str | None = None,
+    scope: str | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    max_edges: int = DEFAULT_MAX_EDGES,
+) -> Report:
     """The report of ``result`` (cut to ``goal`` and the goals below it, and/or to
     ``scope``), its tree folded to ``max_nodes`` nodes and ``max_edges`` edges."""
     catalog: Catalog | None = getattr(result, "catalog", None)
@@ -237,8 +258,10 @@ def build(result: Any, goal: str | None = None, scope: str | None = None,
     if scope is not None:
         scopes = {e.scope for e in catalog.entries if e.kind != "goal" or e.file.reported}
         if scope not in scopes:
-            raise ReportError(f"--scope: no entry has scope '{scope}' (scopes: "
-                              f"{', '.join(sorted(scopes)) or 'none'})")
+            raise ReportError(
+                f"--scope: no entry has scope '{scope}' (scopes: "
+                f"{', '.join(sorted(scopes)) or 'none'})"
+            )
         entries = [e for e in entries if e.scope == scope]
     if goal is not None:
         top = catalog.get(goal, "goal")
@@ -248,10 +271,17 @@ def build(result: Any, goal: str | None = None, scope: str | None = None,
             raise ReportError(f"--goal: no goal has id '{goal}'{hint}")
         below = catalog.subtree(goal)
         goals_shown = [g for g in catalog.goals if g.id in below]
-        kept_kpis = {id(e) for e in entries if e.kind == "kpi"
-                     and any(g.id in below for g in links.goals_of.get(id(e), ()))}
-        entries = [e for e in entries if id(e) in kept_kpis or (
-            e.kind == "metric" and any(id(k) in kept_kpis for k in links.feeds.get(id(e), ())))]
+        kept_kpis = {
+            id(e)
+            for e in entries
+            if e.kind == "kpi" and any(g.id in below for g in links.goals_of.get(id(e), ()))
+        }
+        entries = [
+            e
+            for e in entries
+            if id(e) in kept_kpis
+            or (e.kind == "metric" and any(id(k) in kept_kpis for k in links.feeds.get(id(e), ())))
+        ]
     else:
         wanted: dict[int, Entry] = {}
         if scope is None:
@@ -293,10 +323,20 @@ def build(result: Any, goal: str | None = None, scope: str | None = None,
             related = [m.id for m in links.fed_by.get(id(e), ())]
         else:
             related = [k.id for k in links.feeds.get(id(e), ())]
-        rows.append(EntryRow(e, _text(e.data.get("name")), e.kind,
-                             "kpi" if e.is_kpi else "metric", list(e.lacks),
-                             id_list(e.data.get("goal")) if e.kind == "kpi" else [],
-                             _text(e.data.get("owner")), e.scope, state, related))
+        rows.append(
+            EntryRow(
+                e,
+                _text(e.data.get("name")),
+                e.kind,
+                "kpi" if e.is_kpi else "metric",
+                list(e.lacks),
+                id_list(e.data.get("goal")) if e.kind == "kpi" else [],
+                _text(e.data.get("owner")),
+                e.scope,
+                state,
+                related,
+            )
+        )
     scope_rows = _scopes(result, catalog, {e.scope for e in entries})
 
     # -- the tree, folded as far as it must be
@@ -307,18 +347,37 @@ def build(result: Any, goal: str | None = None, scope: str | None = None,
     kpis = sum(1 for e in entries if e.is_kpi)
     merely = sum(1 for e in entries if e.kind == "kpi" and not e.is_kpi)
     counts = Counter(f.severity for f in findings)
-    files = sorted({e.file.display for e in entries} | {g.file.display for g in goals_shown
-                                                         if g.file.reported})
-    summary = {"files": len(result.files) if goal is None and scope is None else len(files),
-               "entries": len(entries), "kpis": kpis, "merely_metrics": merely,
-               "metrics": len(entries) - kpis, "goals": len(goals_shown),
-               "errors": counts["error"], "warnings": counts["warning"],
-               "infos": counts["info"]}
-    headline = (f"{plural(kpis, 'KPI')}, {plural(merely, 'merely metric', 'merely metrics')}, "
-                f"{plural(counts['error'], 'error')}")
-    return Report(summary, headline, tree, scope_rows, rows, goal_nodes, findings,
-                  list(result.unreadable), {"goal": goal, "scope": scope}, max_nodes,
-                  builder)
+    files = sorted(
+        {e.file.display for e in entries} | {g.file.display for g in goals_shown if g.file.reported}
+    )
+    summary = {
+        "files": len(result.files) if goal is None and scope is None else len(files),
+        "entries": len(entries),
+        "kpis": kpis,
+        "merely_metrics": merely,
+        "metrics": len(entries) - kpis,
+        "goals": len(goals_shown),
+        "errors": counts["error"],
+        "warnings": counts["warning"],
+        "infos": counts["info"],
+    }
+    headline = (
+        f"{plural(kpis, 'KPI')}, {plural(merely, 'merely metric', 'merely metrics')}, "
+        f"{plural(counts['error'], 'error')}"
+    )
+    return Report(
+        summary,
+        headline,
+        tree,
+        scope_rows,
+        rows,
+        goal_nodes,
+        findings,
+        list(result.unreadable),
+        {"goal": goal, "scope": scope},
+        max_nodes,
+        builder,
+    )
 
 
 def fold(builder: _TreeBuilder, max_nodes: int, max_edges: int = DEFAULT_MAX_EDGES) -> Tree:
@@ -361,31 +420,62 @@ def _scopes(result: Any, catalog: Catalog, names: set[str]) -> list[ScopeRow]:
 
 
 class _TreeBuilder:
-    def __init__(self, links: _Links, goal_state: dict, per_entry: dict,
-                 goals: list[Entry], entries: list[Entry], shown: set[int], order: dict):
+    def __init__(
+        self,
+        links: _Links,
+        goal_state: dict,
+        per_entry: dict,
+        goals: list[Entry],
+        entries: list[Entry],
+        shown: set[int],
+        order: dict,
+    ):
         self.links, self.goal_state, self.per_entry = links, goal_state, per_entry
         self.goals, self.entries, self.shown, self.order = goals, entries, shown, order
         self.goal_ids = {id(g) for g in goals}
-        self.unlinked_kpis = [e for e in entries if e.kind == "kpi" and not any(
-            id(g) in self.goal_ids for g in links.goals_of.get(id(e), ()))]
+        self.unlinked_kpis = [
+            e
+            for e in entries
+            if e.kind == "kpi"
+            and not any(id(g) in self.goal_ids for g in links.goals_of.get(id(e), ()))
+        ]
         placed = set()
         for e in entries:
             if e.kind == "kpi":
                 placed.update(id(m) for m in links.fed_by.get(id(e), ()) if id(m) in shown)
         self.loose_metrics = [e for e in entries if e.kind == "metric" and id(e) not in placed]
-        self.roots = [g for g in goals if not any(
-            id(p) in self.goal_ids for p in links.parent.get(id(g), ()))]
+        self.roots = [
+            g for g in goals if not any(id(p) in self.goal_ids for p in links.parent.get(id(g), ()))
+        ]
         self.folded_counts: dict[str, set] = {}
 
     def goal_node(self, goal: Entry) -> Node:
         state, note = self.goal_state[id(goal)]
-        return Node("", "goal", goal.id, _text(goal.data.get("title")), state, note, [],
-                    goal, dict(self.per_entry.get((goal.file.display, goal.id), {})))
+        return Node(
+            "",
+            "goal",
+            goal.id,
+            _text(goal.data.get("title")),
+            state,
+            note,
+            [],
+            goal,
+            dict(self.per_entry.get((goal.file.display, goal.id), {})),
+        )
 
     def entry_node(self, entry: Entry) -> Node:
         state, note = _entry_state(entry, self.links)
-        return Node("", entry.kind, entry.id, _text(entry.data.get("name")), state, note, [],
-                    entry, dict(self.per_entry.get((entry.file.display, entry.id), {})))
+        return Node(
+            "",
+            entry.kind,
+            entry.id,
+            _text(entry.data.get("name")),
+            state,
+            note,
+            [],
+            entry,
+            dict(self.per_entry.get((entry.file.display, entry.id), {})),
+        )
 
     def _sub_goals(self, goal: Entry) -> list[Entry]:
         subs = [g for g in self.links.children.get(id(goal), ()) if id(g) in self.goal_ids]
@@ -404,7 +494,7 @@ class _TreeBuilder:
         self.edges: list[tuple[str, str]] = []
         self.edge_set: set[tuple[str, str]] = set()
         self.seen: dict[int, str] = {}  # id(entry) -> node key (a node is made once)
-        self.folded_counts = {'metrics': set(), 'kpis': set(), 'goals': set()}
+        self.folded_counts = {"metrics": set(), "kpis": set(), "goals": set()}
         keep_goals = None
         if level >= 3:  # goals too: breadth first from the roots, while there is room
             keep_goals = self._goals_that_fit(max(1, min(max_nodes, max_edges) - 2))
@@ -432,8 +522,11 @@ class _TreeBuilder:
         if self.loose_metrics:
             group = self._group("Metrics feeding no KPI shown here", "loose-metrics")
             if level >= 1:
-                orphans = sum(1 for m in self.loose_metrics
-                              if _entry_state(m, self.links)[0] == "orphan-metric")
+                orphans = sum(
+                    1
+                    for m in self.loose_metrics
+                    if _entry_state(m, self.links)[0] == "orphan-metric"
+                )
                 group.note = _count_note(len(self.loose_metrics), "metric", orphans)
                 self.folded_counts["metrics"].update(id(m) for m in self.loose_metrics)
             else:
@@ -489,8 +582,7 @@ class _TreeBuilder:
                 classed = sum(1 for k in kpis if k.is_kpi)
                 parts = [plural(classed, "KPI")]
                 if len(kpis) - classed:
-                    parts.append(plural(len(kpis) - classed, "merely metric",
-                                        "merely metrics"))
+                    parts.append(plural(len(kpis) - classed, "merely metric", "merely metrics"))
                 if metric_count:
                     parts.append(plural(metric_count, "metric"))
                 node.note = ", ".join(parts) + " (folded)"
@@ -512,8 +604,9 @@ class _TreeBuilder:
             for sub in hidden:
                 below.update(self._below(sub))
             self._fold_goals(below)
-            node.note = (node.note + "; " if node.note else "") + \
-                f"+{plural(len(below), 'goal')} below (folded)"
+            node.note = (
+                node.note + "; " if node.note else ""
+            ) + f"+{plural(len(below), 'goal')} below (folded)"
             visited.update(below)
         return node.key
 
@@ -539,8 +632,7 @@ class _TreeBuilder:
             classed = sum(1 for k in kpis if k.is_kpi)
             group.note = _count_note(len(kpis), "KPI", None, classed)
             self.folded_counts["kpis"].update(id(k) for k in kpis)
-            self.folded_counts["metrics"].update(
-                id(m) for k in kpis for m in self._metrics(k))
+            self.folded_counts["metrics"].update(id(m) for k in kpis for m in self._metrics(k))
             return
         for kpi in kpis:
             self._link(group, self._kpi(kpi))
@@ -568,8 +660,9 @@ class _TreeBuilder:
         return node.key
 
 
-def _count_note(count: int, word: str, orphans: int | None = None,
-                classed: int | None = None) -> str:
+def _count_note(
+    count: int, word: str, orphans: int | None = None, classed: int | None = None
+) -> str:
     if word == "KPI":
         merely = count - (classed or 0)
         text = f"{plural(count, 'declared KPI')}: {plural(classed or 0, 'KPI')}"
@@ -592,35 +685,60 @@ def _folded_line(tree: Tree, total: int, max_nodes: int, builder: _TreeBuilder) 
     if counts["kpis"]:
         parts.append(f"{plural(counts['kpis'], 'declared KPI')} shown as counts on their goals")
     if counts["goals"]:
-        parts.append(f"{plural(counts['goals'], 'goal')} below the first levels shown as "
-                     "counts")
+        parts.append(f"{plural(counts['goals'], 'goal')} below the first levels shown as counts")
     what = "; ".join(parts) or "nothing"
-    return (f"The tree has {total:,} nodes, more than {max_nodes:,}, so it is folded: {what}. "
-            f"--goal ID or --scope NAME shows a part of it in full; the entries table "
-            f"lists every entry.")
+    return (
+        f"The tree has {total:,} nodes, more than {max_nodes:,}, so it is folded: {what}. "
+        f"--goal ID or --scope NAME shows a part of it in full; the entries table "
+        f"lists every entry."
+    )
 
 
 def entry_json(row: EntryRow) -> dict:
     e = row.entry
-    return {"id": e.id, "path": e.file.display, "line": e.line, "declared": e.kind,
-            "class": row.klass, "lacks": list(row.lacks), "name": row.name,
-            "goal": row.goals, "owner": row.owner or None, "scope": row.scope,
-            "state": row.state, "links": row.feeds}
+    return {
+        "id": e.id,
+        "path": e.file.display,
+        "line": e.line,
+        "declared": e.kind,
+        "class": row.klass,
+        "lacks": list(row.lacks),
+        "name": row.name,
+        "goal": row.goals,
+        "owner": row.owner or None,
+        "scope": row.scope,
+        "state": row.state,
+        "links": row.feeds,
+    }
 
 
 def node_json(node: Node) -> dict:
-    out = {"node": node.key, "kind": node.kind, "id": node.id or None, "title": node.title,
-           "state": node.state, "note": node.note, "children": list(node.children),
-           "findings": {level: node.findings.get(level, 0) for level in SEVERITIES}}
+    out = {
+        "node": node.key,
+        "kind": node.kind,
+        "id": node.id or None,
+        "title": node.title,
+        "state": node.state,
+        "note": node.note,
+        "children": list(node.children),
+        "findings": {level: node.findings.get(level, 0) for level in SEVERITIES},
+    }
     if node.entry is not None:
         out["path"], out["line"] = node.entry.file.display, node.entry.line
     return out
 
 
 def scope_json(row: ScopeRow) -> dict:
-    return {"scope": row.scope, "kpis": row.kpis, "max_kpis": row.max_kpis,
-            "limit_from": row.limit_from, "over": row.over, "declared": row.declared,
-            "merely_metrics": row.merely, "metrics": row.metrics}
+    return {
+        "scope": row.scope,
+        "kpis": row.kpis,
+        "max_kpis": row.max_kpis,
+        "limit_from": row.limit_from,
+        "over": row.over,
+        "declared": row.declared,
+        "merely_metrics": row.merely,
+        "metrics": row.metrics,
+    }
 
 
 def document(report: Report) -> dict:
@@ -631,15 +749,28 @@ def document(report: Report) -> dict:
         "headline": report.headline,
         "summary": dict(report.summary),
         "filters": dict(report.filters),
-        "states": {key: {"label": label, "meaning": meaning}
-                   for key, (label, meaning) in STATES.items()},
-        "tree": {"roots": list(tree.roots), "nodes": [node_json(n) for n in tree.nodes.values()],
-                 "edges": [list(edge) for edge in tree.edges], "total_nodes": tree.total,
-                 "folded": tree.folded or None},
-        "goals": [{"id": g.id, "title": g.title, "state": g.state, "note": g.note,
-                   "path": g.entry.file.display, "line": g.entry.line,
-                   "parent": [p for p in id_list(g.entry.data.get("parent"))]}
-                  for g in report.goals],
+        "states": {
+            key: {"label": label, "meaning": meaning} for key, (label, meaning) in STATES.items()
+        },
+        "tree": {
+            "roots": list(tree.roots),
+            "nodes": [node_json(n) for n in tree.nodes.values()],
+            "edges": [list(edge) for edge in tree.edges],
+            "total_nodes": tree.total,
+            "folded": tree.folded or None,
+        },
+        "goals": [
+            {
+                "id": g.id,
+                "title": g.title,
+                "state": g.state,
+                "note": g.note,
+                "path": g.entry.file.display,
+                "line": g.entry.line,
+                "parent": [p for p in id_list(g.entry.data.get("parent"))],
+            }
+            for g in report.goals
+        ],
         "scopes": [scope_json(row) for row in report.scopes],
         "entries": [entry_json(row) for row in report.entries],
         "findings": [f.to_json() for f in report.findings],

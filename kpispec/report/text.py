@@ -19,8 +19,8 @@ import importlib
 import json
 from typing import Any
 
-from kpispec.report.model import DEFAULT_MAX_NODES, STATES, Report, build, document
 from kpispec.formats.text import finding_line, plural
+from kpispec.report.model import DEFAULT_MAX_NODES, STATES, Report, build, document
 
 STYLES = {
     "text": "kpispec.report.text",
@@ -38,9 +38,18 @@ def rows(report: Report) -> list[tuple[str, ...]]:
     out = []
     for row in report.entries:
         e = row.entry
-        out.append((e.id, f"{e.file.display}:{e.line}", e.kind,
-                    "KPI" if e.is_kpi else "metric", ", ".join(e.lacks) or "-",
-                    ", ".join(row.goals) or "-", _one_line(row.owner) or "-", row.scope))
+        out.append(
+            (
+                e.id,
+                f"{e.file.display}:{e.line}",
+                e.kind,
+                "KPI" if e.is_kpi else "metric",
+                ", ".join(e.lacks) or "-",
+                ", ".join(row.goals) or "-",
+                _one_line(row.owner) or "-",
+                row.scope,
+            )
+        )
     return out
 
 
@@ -57,19 +66,29 @@ def unread(report: Report) -> list[str]:
 
 def totals(report: Report) -> str:
     s = report.summary
-    total = (f"{plural(s['entries'], 'entry', 'entries')}: {plural(s['kpis'], 'KPI')}, "
-             f"{plural(s['metrics'], 'metric')}")
+    total = (
+        f"{plural(s['entries'], 'entry', 'entries')}: {plural(s['kpis'], 'KPI')}, "
+        f"{plural(s['metrics'], 'metric')}"
+    )
     unreadable = unread(report)
     if unreadable:
         its = "its" if len(unreadable) == 1 else "their"
-        total += (f"\n{plural(len(unreadable), 'file')} could not be read, so {its} entries "
-                  f"are missing: {', '.join(unreadable)} ('kpispec lint' says why)")
+        total += (
+            f"\n{plural(len(unreadable), 'file')} could not be read, so {its} entries "
+            f"are missing: {', '.join(unreadable)} ('kpispec lint' says why)"
+        )
     return total
 
 
-def render(result: Any, style: str = "text", goal: str | None = None,
-           scope: str | None = None, max_nodes: int | None = None,
-           max_chars: int | None = None, **options: Any) -> str:
+def render(
+    result: Any,
+    style: str = "text",
+    goal: str | None = None,
+    scope: str | None = None,
+    max_nodes: int | None = None,
+    max_chars: int | None = None,
+    **options: Any,
+) -> str:
     """The report of ``result`` in ``style`` (a key of :data:`STYLES`)."""
     nodes = max_nodes or (HTML_MAX_NODES if style == "html" else DEFAULT_MAX_NODES)
     report = build(result, goal=goal, scope=scope, max_nodes=nodes)
@@ -94,9 +113,11 @@ def tree_lines(report: Report) -> list[str]:
         state = STATES[node.state][0] if node.kind != "group" else ""
         detail = "; ".join(part for part in (state, node.note) if part)
         again = key in expanded and node.children
-        lines.append(f"{prefix}{branch}{_one_line(name)}"
-                     + (f"  [{_one_line(detail)}]" if detail else "")
-                     + ("  (see above)" if again else ""))
+        lines.append(
+            f"{prefix}{branch}{_one_line(name)}"
+            + (f"  [{_one_line(detail)}]" if detail else "")
+            + ("  (see above)" if again else "")
+        )
         if again:
             return
         expanded.add(key)
@@ -122,10 +143,18 @@ def text(report: Report) -> str:
         out.append(report.tree.folded)
     out += tree_lines(report) or ["(no goal, KPI or metric)"]
     out += ["", "Scopes"]
-    out += _columns(("scope", "KPIs", "max-kpis", "status"),
-                    [(r.scope, str(r.kpis), str(r.max_kpis) + (" (policy)" if r.limit_from
-                                                               == "policy" else ""),
-                      "over the limit (KS201)" if r.over else "ok") for r in report.scopes])
+    out += _columns(
+        ("scope", "KPIs", "max-kpis", "status"),
+        [
+            (
+                r.scope,
+                str(r.kpis),
+                str(r.max_kpis) + (" (policy)" if r.limit_from == "policy" else ""),
+                "over the limit (KS201)" if r.over else "ok",
+            )
+            for r in report.scopes
+        ],
+    )
     out += ["", "Entries"]
     out += _columns(HEADER, rows(report))
     if report.findings:

@@ -130,8 +130,11 @@ def doc(code: str, rules: dict | None = None) -> str:
 
     fix = fixable(mod)
     if fix:
-        unsafe = " (an unsafe fix: with --unsafe-fixes only)" if getattr(
-            mod, "FIX_UNSAFE", False) else ""
+        unsafe = (
+            " (an unsafe fix: with --unsafe-fixes only)"
+            if getattr(mod, "FIX_UNSAFE", False)
+            else ""
+        )
         origin += f"\nFixable: kpispec fix {fix}{unsafe}"
     return f"{first}\n\nDefault severity: {mod.SEVERITY}{origin}\n{rest}\n"
 

@@ -14,8 +14,9 @@ linter does that once, after every rule has run.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from kpispec.catalog import KINDS, Catalog, SourceFile
 from kpispec.findings import Finding
@@ -68,10 +69,16 @@ def load_findings(catalog: Catalog, code: str) -> Iterator[Finding]:
         for problem in source.loaded.problems:
             if problem.code != code:
                 continue
-            yield Finding(code, source.display, problem.line, problem.column, problem.message,
-                          entry=_entry_id(source.loaded.data, problem.path),
-                          entry_line=_entry_line(source, problem.path),
-                          key=tuple(problem.path) if problem.path else None)
+            yield Finding(
+                code,
+                source.display,
+                problem.line,
+                problem.column,
+                problem.message,
+                entry=_entry_id(source.loaded.data, problem.path),
+                entry_line=_entry_line(source, problem.path),
+                key=tuple(problem.path) if problem.path else None,
+            )
 
 
 def _entry_item(data: object, path: tuple | None) -> dict | None:
@@ -98,8 +105,9 @@ def _entry_line(source, path: tuple | None) -> int | None:
     return source.loaded.position(path[:2])[0]
 
 
-def goal_coverage(catalog: Catalog, declared: dict[str, set],
-                  cap: int) -> dict[str, tuple[set, bool]]:
+def goal_coverage(
+    catalog: Catalog, declared: dict[str, set], cap: int
+) -> dict[str, tuple[set, bool]]:
     """For each goal id, what links to it or to a goal below it (``catalog.subtree``),
     given ``declared`` (goal id -> the entries whose ``goal:`` names it): the entries
     classed KPI (at most ``cap`` of them: enough to know a minimum is met) and whether

@@ -11,14 +11,17 @@ cascades). The rules read the manifest only through ``ctx.dbt`` (see
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from kpispec.catalog import Catalog, Entry
 from kpispec.dbt.index import KIND_WORDS, KINDS
 
-CONFIG_HINT = ('add [tool.kpispec.dbt] manifest = "target/manifest.json" to pyproject.toml '
-               "([dbt] in kpispec.toml; the path is relative to the project root)")
+CONFIG_HINT = (
+    'add [tool.kpispec.dbt] manifest = "target/manifest.json" to pyproject.toml '
+    "([dbt] in kpispec.toml; the path is relative to the project root)"
+)
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,9 @@ def dbt_refs(catalog: Catalog) -> Iterator[DbtRef]:
         version = source.get("version")
         if not isinstance(name, str) or not name.strip():
             continue
-        if version is not None and (kinds[0] != "model" or isinstance(version, bool)
-                                    or not isinstance(version, (int, str))):
+        if version is not None and (
+            kinds[0] != "model" or isinstance(version, bool) or not isinstance(version, (int, str))
+        ):
             continue
         yield DbtRef(entry, kinds[0], name.strip(), version)
 

@@ -100,8 +100,11 @@ def accept(code: str, what: str = "the re-plan") -> str:
     return f'If {what} is agreed, say so: # kpispec: disable={code} reason="..."'
 
 
-def message(entry_id: str, change: str, ref: str, consequence: str, code: str,
-            what: str = "the re-plan") -> str:
+def message(
+    entry_id: str, change: str, ref: str, consequence: str, code: str, what: str = "the re-plan"
+) -> str:
     """KPI 'arr': <change> since <ref> while its timeframe runs<consequence>. If ..."""
-    return (f"KPI '{entry_id}': {change} since {ref} while its timeframe runs"
-            f"{consequence}. {accept(code, what)}")
+    return (
+        f"KPI '{entry_id}': {change} since {ref} while its timeframe runs"
+        f"{consequence}. {accept(code, what)}"
+    )

@@ -13,7 +13,7 @@ remove custom tags.
 
     # before
     kpis:
-    	- id: arr        # a tab
+    \t- id: arr        # a tab
     # after
     kpis:
       - id: arr

@@ -39,16 +39,18 @@ def check(catalog, ctx):
     return load_findings(catalog, CODE)
 
 
-FIX = ("renames a misspelt key to its one close allowed key, writes an enum value's one "
-       "close match (Monthly: monthly, up: increase) and a non-ISO date that can only "
-       "mean one day (2026/12/31) as YYYY-MM-DD")
+FIX = (
+    "renames a misspelt key to its one close allowed key, writes an enum value's one "
+    "close match (Monthly: monthly, up: increase) and a non-ISO date that can only "
+    "mean one day (2026/12/31) as YYYY-MM-DD"
+)
 
 
 def fix(source, findings, doc):
     """The fixes the schema's messages name (see :mod:`kpispec.authoring.fixer`): the violations
     of the file, found again, that carry one safe answer."""
-    from kpispec.text import shorten
     from kpispec.load.schema import validate
+    from kpispec.text import shorten
 
     wanted = {f.key for f in findings if f.key}
     violations = [v for v in validate(source.loaded.data) if v.fix and v.path in wanted]
@@ -61,13 +63,13 @@ def fix(source, findings, doc):
         kind, new = v.fix
         if kind == "key":
             if len(renames[(v.path[:-1], new)]) == 1:
-                yield doc.rename_key(v.path, new, CODE,
-                                     f"renamed key '{shorten(str(v.path[-1]))}' to '{new}'")
+                yield doc.rename_key(
+                    v.path, new, CODE, f"renamed key '{shorten(str(v.path[-1]))}' to '{new}'"
+                )
         else:
             old = _value(source.loaded.data, v.path)
             if isinstance(old, str):
-                yield doc.set_value(v.path, old, new, CODE,
-                                    f"wrote '{shorten(old)}' as '{new}'")
+                yield doc.set_value(v.path, old, new, CODE, f"wrote '{shorten(old)}' as '{new}'")
 
 
 def _value(data, path):

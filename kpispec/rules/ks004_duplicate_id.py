@@ -33,4 +33,5 @@ def check(catalog, ctx):
                 CODE,
                 f"id '{entry_id}' is defined more than once (also at {others}); "
                 "ids must be unique across the catalog: rename one",
-                "id")
+                "id",
+            )

@@ -41,12 +41,16 @@ def check(catalog, ctx):
         where = f"{ref.key}" + (f"[{ref.index}]" if ref.index is not None else "")
         if ref.target is None:
             hint = catalog.suggest(ref.target_id, ref.want)
-            message = (f"{ref.source.label}: {where} names '{ref.target_id}', which is not "
-                       f"defined; it must name {_NOUN[ref.want]}")
+            message = (
+                f"{ref.source.label}: {where} names '{ref.target_id}', which is not "
+                f"defined; it must name {_NOUN[ref.want]}"
+            )
             message += f". Did you mean '{hint}'?" if hint else ""
             message += unread_note("it may be defined in", unread)
         else:
-            message = (f"{ref.source.label}: {where} names '{ref.target_id}', which is "
-                       f"{_NOUN[ref.target.kind]} ({ref.target.file.display}:"
-                       f"{ref.target.line}); it must name {_NOUN[ref.want]}")
+            message = (
+                f"{ref.source.label}: {where} names '{ref.target_id}', which is "
+                f"{_NOUN[ref.target.kind]} ({ref.target.file.display}:"
+                f"{ref.target.line}); it must name {_NOUN[ref.want]}"
+            )
         yield ref.source.finding(CODE, message, *ref.keys)

@@ -62,7 +62,7 @@ def check(catalog, ctx):
             walk.append(goal)
             goal = parent_of.get(goal)
         if goal is not None and state[goal] == 1:  # the walk came back onto itself
-            cycle = walk[where[goal]:]
+            cycle = walk[where[goal] :]
             for at, member in enumerate(cycle):
                 yield member.finding(CODE, _message(cycle, at), "parent")
         for member in walk:
@@ -75,13 +75,17 @@ def _message(cycle: list, at: int) -> str:
     size = len(cycle)
     first = cycle[at].id
     if size == 1:
-        return (f"goal '{first}' is its own parent ({first} -> {first}); a goal cannot be "
-                "below itself. Remove its parent, or name the goal above it")
+        return (
+            f"goal '{first}' is its own parent ({first} -> {first}); a goal cannot be "
+            "below itself. Remove its parent, or name the goal above it"
+        )
     if size <= SHOWN:
         ids = [cycle[(at + step) % size].id for step in range(size)] + [first]
         path = " -> ".join(ids)
     else:
         ids = [cycle[(at + step) % size].id for step in range(SHOWN - 2)]
         path = " -> ".join(ids + ["...", cycle[at - 1].id, first]) + f" ({size} goals)"
-    return (f"goal '{first}' is in a parent cycle: {path}; a goal cannot be below itself. "
-            "Remove or change one parent of the cycle")
+    return (
+        f"goal '{first}' is in a parent cycle: {path}; a goal cannot be below itself. "
+        "Remove or change one parent of the cycle"
+    )

@@ -20,8 +20,10 @@ CODE = "KS101"
 NAME = "kpi-without-goal"
 SEVERITY = "error"
 FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
-FIX = ("with --unsafe-fixes: moves the entry, merely a metric, from kpis: to metrics: "
-       "with its comments, when it holds only keys a metric may have")
+FIX = (
+    "with --unsafe-fixes: moves the entry, merely a metric, from kpis: to metrics: "
+    "with its comments, when it holds only keys a metric may have"
+)
 FIX_UNSAFE = True  # it changes what the catalog says: the entry stops being a KPI
 
 
@@ -37,4 +39,5 @@ def check(catalog, ctx):
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}' has no goal; it is merely a metric. "
-                "Add goal: <id of a goal>, or move it under metrics:")
+                "Add goal: <id of a goal>, or move it under metrics:",
+            )

@@ -20,8 +20,10 @@ CODE = "KS102"
 NAME = "kpi-without-target"
 SEVERITY = "error"
 FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
-FIX = ("with --unsafe-fixes: moves the entry, merely a metric, from kpis: to metrics: "
-       "with its comments, when it holds only keys a metric may have")
+FIX = (
+    "with --unsafe-fixes: moves the entry, merely a metric, from kpis: to metrics: "
+    "with its comments, when it holds only keys a metric may have"
+)
 FIX_UNSAFE = True  # it changes what the catalog says: the entry stops being a KPI
 
 
@@ -38,9 +40,12 @@ def check(catalog, ctx):
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}' has no target.value; it is merely a metric. "
-                "Add target: {value: ..., direction: ...}")
+                "Add target: {value: ..., direction: ...}",
+            )
         elif isinstance(target, dict) and "value" not in target:
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}' has a target without a value; it is merely a metric. "
-                "Add value: <number> under target:", "target")
+                "Add value: <number> under target:",
+                "target",
+            )

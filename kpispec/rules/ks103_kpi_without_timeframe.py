@@ -19,8 +19,10 @@ CODE = "KS103"
 NAME = "kpi-without-timeframe"
 SEVERITY = "error"
 FILE_LOCAL = True  # its findings in a file follow from that file, the config and the date
-FIX = ("with --unsafe-fixes: moves the entry, merely a metric, from kpis: to metrics: "
-       "with its comments, when it holds only keys a metric may have")
+FIX = (
+    "with --unsafe-fixes: moves the entry, merely a metric, from kpis: to metrics: "
+    "with its comments, when it holds only keys a metric may have"
+)
 FIX_UNSAFE = True  # it changes what the catalog says: the entry stops being a KPI
 
 
@@ -37,9 +39,12 @@ def check(catalog, ctx):
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}' has no timeframe.end; it is merely a metric. "
-                "Add timeframe: {end: YYYY-MM-DD, review: monthly}")
+                "Add timeframe: {end: YYYY-MM-DD, review: monthly}",
+            )
         elif isinstance(timeframe, dict) and "end" not in timeframe:
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}' has a timeframe without an end; it is merely a metric. "
-                "Add end: YYYY-MM-DD under timeframe:", "timeframe")
+                "Add end: YYYY-MM-DD under timeframe:",
+                "timeframe",
+            )

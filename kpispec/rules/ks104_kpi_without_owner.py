@@ -25,4 +25,5 @@ def check(catalog, ctx):
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}' has no owner; nobody answers for it. "
-                "Add owner: <person or team>")
+                "Add owner: <person or team>",
+            )

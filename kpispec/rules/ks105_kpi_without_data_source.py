@@ -27,4 +27,5 @@ def check(catalog, ctx):
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}' has no data_source; nothing measures it. "
-                "Add data_source: {system: ..., query: ...}")
+                "Add data_source: {system: ..., query: ...}",
+            )

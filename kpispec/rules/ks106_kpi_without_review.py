@@ -29,9 +29,15 @@ FILE_LOCAL = True  # its findings in a file follow from that file, the config an
 def check(catalog, ctx):
     for entry in catalog.kpis:
         timeframe = entry.dict_field("timeframe")
-        if (timeframe is not None and "end" in timeframe and "review" not in timeframe
-                and not policy_requires(ctx, entry, "timeframe.review")):
+        if (
+            timeframe is not None
+            and "end" in timeframe
+            and "review" not in timeframe
+            and not policy_requires(ctx, entry, "timeframe.review")
+        ):
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}' has no review cadence. Add review: "
-                "daily|weekly|monthly|quarterly|annually under timeframe:", "timeframe")
+                "daily|weekly|monthly|quarterly|annually under timeframe:",
+                "timeframe",
+            )

@@ -32,9 +32,15 @@ FILE_LOCAL = True  # its findings in a file follow from that file, the config an
 def check(catalog, ctx):
     for entry in catalog.kpis:
         target = entry.dict_field("target")
-        if (target is not None and is_number(target.get("value")) and "baseline" not in target
-                and not policy_requires(ctx, entry, "target.baseline")):
+        if (
+            target is not None
+            and is_number(target.get("value"))
+            and "baseline" not in target
+            and not policy_requires(ctx, entry, "target.baseline")
+        ):
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}' has a target without a baseline. "
-                "Add baseline: <the figure today> under target:", "target")
+                "Add baseline: <the figure today> under target:",
+                "target",
+            )

@@ -50,4 +50,5 @@ def check(catalog, ctx):
             yield entry.finding(
                 CODE,
                 f"scope '{scope}' has {len(entries)} KPIs, more than {limit}; "
-                "keep the few that matter and move the others under metrics:")
+                "keep the few that matter and move the others under metrics:",
+            )

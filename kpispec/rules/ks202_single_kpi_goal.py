@@ -41,4 +41,5 @@ def check(catalog, ctx):
             yield goal.finding(
                 CODE,
                 f"goal '{goal.id}' is measured by one KPI only ('{kpis[0].id}'), which "
-                f"invites gaming it (Goodhart's law); add a second KPI that balances it{note}")
+                f"invites gaming it (Goodhart's law); add a second KPI that balances it{note}",
+            )

@@ -41,4 +41,5 @@ def check(catalog, ctx):
             yield goal.finding(
                 CODE,
                 f"goal '{goal.id}' has no KPI (nor has any goal below it); add a KPI with "
-                f"goal: {goal.id}{note}")
+                f"goal: {goal.id}{note}",
+            )

@@ -44,4 +44,5 @@ def check(catalog, ctx):
             yield metric.finding(
                 CODE,
                 f"metric '{metric.id}' feeds no KPI; add feeds: [<kpi id>] (or list it in a "
-                f"KPI's inputs:), or remove it{note}")
+                f"KPI's inputs:), or remove it{note}",
+            )

@@ -29,7 +29,11 @@ def check(catalog, ctx):
         target = entry.dict_field("target")
         if target is None:
             continue
-        value, baseline, direction = target.get("value"), target.get("baseline"), target.get("direction")
+        value, baseline, direction = (
+            target.get("value"),
+            target.get("baseline"),
+            target.get("direction"),
+        )
         if not (is_number(value) and is_number(baseline)):
             continue
         if direction == "increase" and value <= baseline:
@@ -42,4 +46,6 @@ def check(catalog, ctx):
             CODE,
             f"KPI '{entry.id}': target value {value} {word} the baseline {baseline} "
             f"although direction is {direction}; correct the value, baseline or direction",
-            "target", "value")
+            "target",
+            "value",
+        )

@@ -32,7 +32,9 @@ def check(catalog, ctx):
                 CODE,
                 f"KPI '{entry.id}': timeframe ended on {end.isoformat()} (today is "
                 f"{ctx.today.isoformat()}); set the next end and target, or retire it",
-                "timeframe", "end")
+                "timeframe",
+                "end",
+            )
     for goal in catalog.goals:
         due = as_date(goal.data.get("due"))
         if due is not None and due < ctx.today:
@@ -40,4 +42,5 @@ def check(catalog, ctx):
                 CODE,
                 f"goal '{goal.id}' was due on {due.isoformat()} (today is "
                 f"{ctx.today.isoformat()}); set a new due date, or retire it",
-                "due")
+                "due",
+            )

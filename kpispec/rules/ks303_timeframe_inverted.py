@@ -33,4 +33,6 @@ def check(catalog, ctx):
                 CODE,
                 f"KPI '{entry.id}': timeframe ends on {end.isoformat()}, before it starts "
                 f"on {start.isoformat()}; correct the dates",
-                "timeframe", "end")
+                "timeframe",
+                "end",
+            )

@@ -38,4 +38,6 @@ def check(catalog, ctx):
                     CODE,
                     f"KPI '{entry.id}' ends on {end.isoformat()}, after its goal "
                     f"'{ref.target_id}' is due ({due.isoformat()}); end it by then",
-                    "timeframe", "end")
+                    "timeframe",
+                    "end",
+                )

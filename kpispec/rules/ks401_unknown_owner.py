@@ -43,13 +43,18 @@ def check(catalog, ctx):
                 CODE,
                 f"{entry.label} has a blank owner; nobody answers for it. Name an owner "
                 f"listed in {policy.owners_origin}",
-                "owner")
+                "owner",
+            )
             continue
         close = suggest(owner, policy.owners)
-        fix = (f"did you mean '{close}'? (or add '{owner}' to {policy.owners_origin})" if close
-               else f"use a listed owner, or add '{owner}' to {policy.owners_origin}")
+        fix = (
+            f"did you mean '{close}'? (or add '{owner}' to {policy.owners_origin})"
+            if close
+            else f"use a listed owner, or add '{owner}' to {policy.owners_origin}"
+        )
         yield entry.finding(
             CODE,
             f"{entry.label} has owner '{owner}', who is not listed in "
             f"{policy.owners_origin}; {fix}",
-            "owner")
+            "owner",
+        )

@@ -38,8 +38,9 @@ def check(catalog, ctx):
         allowed = policy.data_sources_for(entry.scope)
         if allowed is None or not isinstance(system, str) or system in allowed:
             continue
-        scoped = entry.scope in policy.scopes and \
-            policy.scopes[entry.scope].data_sources is not None
+        scoped = (
+            entry.scope in policy.scopes and policy.scopes[entry.scope].data_sources is not None
+        )
         where = f"in scope '{entry.scope}'" if scoped else "by the policy"
         close = suggest(system, allowed)
         fix = f"did you mean '{close}'?" if close else "read it from an allowed system"
@@ -47,4 +48,6 @@ def check(catalog, ctx):
             CODE,
             f"{entry.label} reads from '{system}', which is not a data source allowed {where} "
             f"({', '.join(allowed)}); {fix}",
-            "data_source", "system")
+            "data_source",
+            "system",
+        )

@@ -36,15 +36,16 @@ NAME = "missing-required-field"
 SEVERITY = "error"
 
 # (kind, field path) absences a built-in error rule reports on every declared KPI
-BUILT_IN = {"goal", "owner", "target", "target.value", "timeframe", "timeframe.end",
-            "data_source"}
+BUILT_IN = {"goal", "owner", "target", "target.value", "timeframe", "timeframe.end", "data_source"}
 PARENTS = ("target", "timeframe", "data_source")
 KIND_LABEL = {"goal": "goal", "kpi": "KPI", "metric": "metric"}
 
 
 def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, (str, list, dict)) and not
-                             (value.strip() if isinstance(value, str) else value))
+    return value is None or (
+        isinstance(value, (str, list, dict))
+        and not (value.strip() if isinstance(value, str) else value)
+    )
 
 
 def missing(data: dict, path: str) -> tuple[tuple[str, ...], str] | None:
@@ -84,9 +85,9 @@ def check(catalog, ctx):
             state = f"has no {path}" if how == "absent" else f"leaves {path} empty"
             yield entry.finding(
                 CODE,
-                f"{entry.label} {state}; the team policy requires it of {of}. "
-                f"Add {_example(path)}",
-                *keys)
+                f"{entry.label} {state}; the team policy requires it of {of}. Add {_example(path)}",
+                *keys,
+            )
 
 
 def _example(path: str) -> str:

@@ -62,4 +62,5 @@ def check(catalog, ctx):
         yield goal.finding(
             CODE,
             f"goal '{goal.id}' has {have}; the team policy requires at least {minimum}. "
-            f"{fix}{note}")
+            f"{fix}{note}",
+        )

@@ -46,23 +46,46 @@ def check(catalog, ctx):
         now = target.get("direction")
         if was in DIRECTIONS and now != was:
             where = ("target", "direction") if "direction" in target else ("target",)
-            yield new.finding(CODE, message(
-                new.id, f"target.direction changed from {show(was)} to {show(now)}",
-                ctx.base_ref, "; the goalposts moved", CODE), *where)
+            yield new.finding(
+                CODE,
+                message(
+                    new.id,
+                    f"target.direction changed from {show(was)} to {show(now)}",
+                    ctx.base_ref,
+                    "; the goalposts moved",
+                    CODE,
+                ),
+                *where,
+            )
             continue
         before, after = target_field(old, "value"), target.get("value")
         if was in ("increase", "decrease") and is_number(before) and is_number(after):
             if (after < before) if was == "increase" else (after > before):
                 moved = "lowered" if was == "increase" else "raised"
-                yield new.finding(CODE, message(
-                    new.id, f"target.value {moved} from {show(before)} to {show(after)}",
-                    ctx.base_ref, f" (direction: {was}); the goalposts moved", CODE),
-                    "target", "value")
+                yield new.finding(
+                    CODE,
+                    message(
+                        new.id,
+                        f"target.value {moved} from {show(before)} to {show(after)}",
+                        ctx.base_ref,
+                        f" (direction: {was}); the goalposts moved",
+                        CODE,
+                    ),
+                    "target",
+                    "value",
+                )
         elif was == "maintain":
             before, after = target_field(old, "tolerance"), target.get("tolerance")
-            if is_number(after) and (before is None or is_number(before)) \
-                    and after > (before or 0):
-                yield new.finding(CODE, message(
-                    new.id, f"target.tolerance widened from {show(before)} to {show(after)}",
-                    ctx.base_ref, " (direction: maintain); the goalposts moved", CODE),
-                    "target", "tolerance")
+            if is_number(after) and (before is None or is_number(before)) and after > (before or 0):
+                yield new.finding(
+                    CODE,
+                    message(
+                        new.id,
+                        f"target.tolerance widened from {show(before)} to {show(after)}",
+                        ctx.base_ref,
+                        " (direction: maintain); the goalposts moved",
+                        CODE,
+                    ),
+                    "target",
+                    "tolerance",
+                )

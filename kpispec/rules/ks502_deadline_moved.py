@@ -39,10 +39,18 @@ def check(catalog, ctx):
         before, after = end_of(old), end_of(new)  # before: a date, since it was running
         if after is not None:
             if after > before:
-                yield new.finding(CODE, message(
-                    new.id, f"timeframe.end moved from {before.isoformat()} to "
-                    f"{after.isoformat()}", ctx.base_ref, "; the deadline moved", CODE),
-                    "timeframe", "end")
+                yield new.finding(
+                    CODE,
+                    message(
+                        new.id,
+                        f"timeframe.end moved from {before.isoformat()} to {after.isoformat()}",
+                        ctx.base_ref,
+                        "; the deadline moved",
+                        CODE,
+                    ),
+                    "timeframe",
+                    "end",
+                )
             continue
         timeframe = new.dict_field("timeframe")
         if timeframe is not None:  # the timeframe is there, its end is not
@@ -51,6 +59,14 @@ def check(catalog, ctx):
                 what, keys = "timeframe.end is no longer a date", ("timeframe", "end")
         else:
             what, keys = "timeframe removed", ()
-        yield new.finding(CODE, message(
-            new.id, f"{what} (it ended on {before.isoformat()})", ctx.base_ref,
-            "; without a deadline the KPI can never be missed", CODE), *keys)
+        yield new.finding(
+            CODE,
+            message(
+                new.id,
+                f"{what} (it ended on {before.isoformat()})",
+                ctx.base_ref,
+                "; without a deadline the KPI can never be missed",
+                CODE,
+            ),
+            *keys,
+        )

@@ -44,14 +44,35 @@ def check(catalog, ctx):
         after = target.get("baseline") if target is not None else None
         if is_number(after):
             if after != before:
-                yield new.finding(CODE, message(
-                    new.id, f"target.baseline changed from {show(before)} to {show(after)}",
-                    ctx.base_ref, "; the starting line moved", CODE, "the correction"),
-                    "target", "baseline")
+                yield new.finding(
+                    CODE,
+                    message(
+                        new.id,
+                        f"target.baseline changed from {show(before)} to {show(after)}",
+                        ctx.base_ref,
+                        "; the starting line moved",
+                        CODE,
+                        "the correction",
+                    ),
+                    "target",
+                    "baseline",
+                )
         elif target is not None:  # no target at all: no longer a KPI, which KS504 reports
             keys = ("target", "baseline") if "baseline" in target else ("target",)
-            what = "target.baseline removed" if "baseline" not in target else \
-                f"target.baseline is no longer a number ({show(after)})"
-            yield new.finding(CODE, message(
-                new.id, f"{what} (it was {show(before)})", ctx.base_ref,
-                "; the starting line is gone", CODE, "the correction"), *keys)
+            what = (
+                "target.baseline removed"
+                if "baseline" not in target
+                else f"target.baseline is no longer a number ({show(after)})"
+            )
+            yield new.finding(
+                CODE,
+                message(
+                    new.id,
+                    f"{what} (it was {show(before)})",
+                    ctx.base_ref,
+                    "; the starting line is gone",
+                    CODE,
+                    "the correction",
+                ),
+                *keys,
+            )

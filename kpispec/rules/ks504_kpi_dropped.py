@@ -51,8 +51,7 @@ def check(catalog, ctx):
     files = {source.display: source for source in catalog.files}
     unread = None
     for old in running_at_base(ctx):
-        since = (f"since {ctx.base_ref} while its timeframe runs (until "
-                 f"{end_of(old).isoformat()})")
+        since = f"since {ctx.base_ref} while its timeframe runs (until {end_of(old).isoformat()})"
         why = "a KPI dropped mid-period hides how it ended"
         agreed = f"or if dropping it is agreed, say so: {SUPPRESS}"
         new = catalog.get(old.id, "kpi")
@@ -60,25 +59,33 @@ def check(catalog, ctx):
             if new.is_kpi or new.lacks == ["timeframe"]:  # a KPI, or KS502's finding
                 continue
             lacks = " and ".join(new.lacks)
-            yield new.finding(CODE, f"KPI '{old.id}' is no longer classed KPI {since}: it "
-                              f"now lacks {lacks} (merely a metric); {why}. Restore its "
-                              f"{lacks}, {agreed}")
+            yield new.finding(
+                CODE,
+                f"KPI '{old.id}' is no longer classed KPI {since}: it "
+                f"now lacks {lacks} (merely a metric); {why}. Restore its "
+                f"{lacks}, {agreed}",
+            )
             continue
         other = catalog.get(old.id)
         if other is not None:  # under metrics: or goals: now
-            yield other.finding(CODE, f"KPI '{old.id}' moved from kpis: to "
-                                f"{SECTIONS[other.kind]} {since}; {why}. Keep it under "
-                                f"kpis: until its timeframe ends, {agreed}")
+            yield other.finding(
+                CODE,
+                f"KPI '{old.id}' moved from kpis: to "
+                f"{SECTIONS[other.kind]} {since}; {why}. Keep it under "
+                f"kpis: until its timeframe ends, {agreed}",
+            )
             continue
         if unread is None:
             unread = unread_files(catalog)
         where = old.file.display
         now = files.get(where)
         gone = "" if now is not None else ", a file no longer in the catalog"
-        text = (f"KPI '{old.id}' is gone {since}: no entry has this id now (at "
-                f"{ctx.base_ref} it was in {where}{gone})"
-                f"{unread_note('it may still be in', unread)}; {why}. Keep it until its "
-                f"timeframe ends (renamed? keep the old id), {agreed}")
+        text = (
+            f"KPI '{old.id}' is gone {since}: no entry has this id now (at "
+            f"{ctx.base_ref} it was in {where}{gone})"
+            f"{unread_note('it may still be in', unread)}; {why}. Keep it until its "
+            f"timeframe ends (renamed? keep the old id), {agreed}"
+        )
         yield _at(catalog, ctx, old, now, text)
 
 
@@ -89,8 +96,15 @@ def _at(catalog, ctx, old, source, text) -> Finding:
         for ref in ctx.base.references_from(old, "goal"):
             goal = catalog.get(ref.target_id, "goal")
             if goal is not None and goal.file.reported:
-                return Finding(CODE, goal.file.display, goal.line, goal.column, text,
-                               entry=old.id, key=("goal", ref.target_id))
+                return Finding(
+                    CODE,
+                    goal.file.display,
+                    goal.line,
+                    goal.column,
+                    text,
+                    entry=old.id,
+                    key=("goal", ref.target_id),
+                )
         source = next((f for f in catalog.files if f.reported), None)
         if source is None:  # nothing is reported on: the finding could not be shown
             return Finding(CODE, old.file.display, 1, 1, text, entry=old.id)

@@ -34,9 +34,22 @@ SEVERITY = "info"
 def check(catalog, ctx):
     for old, new in pairs(catalog, ctx):
         before, after = old.data.get("owner"), new.data.get("owner")
-        if isinstance(before, str) and isinstance(after, str) and before and after \
-                and after != before:
-            yield new.finding(CODE, message(
-                new.id, f"owner changed from {show(before)} to {show(after)}", ctx.base_ref,
-                "; make sure the new owner took on its target and deadline", CODE,
-                "the hand-over"), "owner")
+        if (
+            isinstance(before, str)
+            and isinstance(after, str)
+            and before
+            and after
+            and after != before
+        ):
+            yield new.finding(
+                CODE,
+                message(
+                    new.id,
+                    f"owner changed from {show(before)} to {show(after)}",
+                    ctx.base_ref,
+                    "; make sure the new owner took on its target and deadline",
+                    CODE,
+                    "the hand-over",
+                ),
+                "owner",
+            )

@@ -21,8 +21,8 @@ manifest was written).
 
 from __future__ import annotations
 
-from kpispec.rules.dbt_sources import looked_up, manifest_name
 from kpispec.dbt.index import KIND_WORDS
+from kpispec.rules.dbt_sources import looked_up, manifest_name
 
 CODE = "KS601"
 NAME = "dbt-unresolved"
@@ -35,23 +35,28 @@ def check(catalog, ctx):
         entry, word = ref.entry, KIND_WORDS[ref.kind]
         if found.why:  # the model exists, the version does not
             yield entry.finding(
-                CODE, f"{entry.label} reads dbt {found.why}, in the dbt manifest "
-                         f"({manifest_name(ctx)})",
-                "data_source", "version")
+                CODE,
+                f"{entry.label} reads dbt {found.why}, in the dbt manifest ({manifest_name(ctx)})",
+                "data_source",
+                "version",
+            )
             continue
         hint = ""
         others = index.other_kinds(ref.kind, ref.name)
         if others:
-            hint = (f"; '{ref.name}' is a dbt {KIND_WORDS[others[0]]}: write "
-                    f"{others[0]}: {ref.name}")
+            hint = f"; '{ref.name}' is a dbt {KIND_WORDS[others[0]]}: write {others[0]}: {ref.name}"
         elif found.close:
             hint = "; did you mean " + " or ".join(f"'{name}'" for name in found.close) + "?"
         elif ref.kind == "source" and "." not in ref.name:
             hint = "; a source is named SOURCE_NAME.TABLE_NAME (e.g. raw.orders)"
         else:
-            hint = ("; check the name, or run dbt parse if it was added since the manifest "
-                    "was written")
+            hint = (
+                "; check the name, or run dbt parse if it was added since the manifest was written"
+            )
         yield entry.finding(
-            CODE, f"{entry.label} reads dbt {word} '{ref.name}', which is not in the dbt "
-                  f"manifest ({manifest_name(ctx)}){hint}",
-            "data_source", ref.kind)
+            CODE,
+            f"{entry.label} reads dbt {word} '{ref.name}', which is not in the dbt "
+            f"manifest ({manifest_name(ctx)}){hint}",
+            "data_source",
+            ref.kind,
+        )

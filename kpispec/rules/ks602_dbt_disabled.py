@@ -28,7 +28,10 @@ def check(catalog, ctx):
     for ref, found, _ in looked_up(catalog, ctx, "disabled"):
         where = f" in {found.node['file']}" if found.node.get("file") else ""
         yield ref.entry.finding(
-            CODE, f"{ref.entry.label} reads dbt {ref.what}, which is disabled in the dbt "
-                  f"project (enabled: false{where}); read from what replaced it, or "
-                  "enable it again",
-            "data_source", ref.kind)
+            CODE,
+            f"{ref.entry.label} reads dbt {ref.what}, which is disabled in the dbt "
+            f"project (enabled: false{where}); read from what replaced it, or "
+            "enable it again",
+            "data_source",
+            ref.kind,
+        )

@@ -19,8 +19,8 @@ Fix: read from the model's replacement (or its newer version).
 
 from __future__ import annotations
 
-from kpispec.rules.dbt_sources import looked_up
 from kpispec.dbt.index import KIND_WORDS
+from kpispec.rules.dbt_sources import looked_up
 
 CODE = "KS603"
 NAME = "dbt-deprecated"
@@ -46,6 +46,9 @@ def check(catalog, ctx):
             chain = "".join(f" through {KIND_WORDS[n['kind']]} '{n['name']}'" for n in via)
             what = f"dbt {ref.what}, which is built on {_model(model)}{chain}, {since}"
         yield ref.entry.finding(
-            CODE, f"{ref.entry.label} reads {what}; read from its replacement (or a newer "
-                  "version) before it goes away",
-            "data_source", ref.kind)
+            CODE,
+            f"{ref.entry.label} reads {what}; read from its replacement (or a newer "
+            "version) before it goes away",
+            "data_source",
+            ref.kind,
+        )

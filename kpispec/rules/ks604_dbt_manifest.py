@@ -38,7 +38,10 @@ def check(catalog, ctx):
     if first is None or link.problem is None:  # nothing to check, or the manifest is usable
         return
     yield first.finding(
-        CODE, f"the dbt manifest {link.written} cannot be used: {link.problem}. Run dbt parse "
-              "(it writes the manifest and needs no database), then lint again; until "
-              "then no dbt data source is checked (KS601-KS603)",
-        "data_source", "system")
+        CODE,
+        f"the dbt manifest {link.written} cannot be used: {link.problem}. Run dbt parse "
+        "(it writes the manifest and needs no database), then lint again; until "
+        "then no dbt data source is checked (KS601-KS603)",
+        "data_source",
+        "system",
+    )

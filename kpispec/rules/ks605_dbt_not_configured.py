@@ -29,6 +29,9 @@ def check(catalog, ctx):
         return
     for entry in dbt_entries(catalog):
         yield entry.finding(
-            CODE, f"{entry.label} reads from dbt, but no dbt manifest is configured, so "
-                  f"what it names is not checked; {CONFIG_HINT}",
-            "data_source", "system")
+            CODE,
+            f"{entry.label} reads from dbt, but no dbt manifest is configured, so "
+            f"what it names is not checked; {CONFIG_HINT}",
+            "data_source",
+            "system",
+        )

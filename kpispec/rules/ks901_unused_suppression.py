@@ -25,16 +25,17 @@ CODE = "KS901"
 NAME = "unused-suppression"
 SEVERITY = "info"
 check = None  # made by the linter when it applies suppressions
-FIX = ("removes a code that silences nothing from its '# kpispec: disable' comment, the "
-       "comment when no code is left, the line when nothing else is on it")
+FIX = (
+    "removes a code that silences nothing from its '# kpispec: disable' comment, the "
+    "comment when no code is left, the line when nothing else is on it"
+)
 
 
 def fix(source, findings, doc):
     """Edits removing the unused codes (see :mod:`kpispec.authoring.fixer`)."""
     from kpispec.findings.suppress import CODE_RE, COMMENT
 
-    unused = {(f.line, f.column) for f in findings
-              if "no finding with this code here" in f.message}
+    unused = {(f.line, f.column) for f in findings if "no finding with this code here" in f.message}
     if not unused:
         return
     lines = doc.text.splitlines(keepends=True)
@@ -59,11 +60,19 @@ def fix(source, findings, doc):
                 while start > 0 and body[start - 1] in " \t":
                     start -= 1
                 if start == 0:  # nothing else on the line: the line goes
-                    yield _fix(number, at, at + len(row),
-                               f"removed the unused suppression of {names} (its line)")
+                    yield _fix(
+                        number,
+                        at,
+                        at + len(row),
+                        f"removed the unused suppression of {names} (its line)",
+                    )
                 else:
-                    yield _fix(number, at + start, at + len(body),
-                               f"removed the unused suppression of {names}")
+                    yield _fix(
+                        number,
+                        at + start,
+                        at + len(body),
+                        f"removed the unused suppression of {names}",
+                    )
                 continue
             for code in drop:  # one code of several: it and its comma
                 index = codes.index(code)
@@ -71,8 +80,12 @@ def fix(source, findings, doc):
                     start, end = base + code.start(), base + codes[index + 1].start()
                 else:
                     start, end = base + codes[index - 1].end(), base + code.end()
-                yield _fix(number, at + start, at + end,
-                           f"removed {code.group()} from an unused suppression")
+                yield _fix(
+                    number,
+                    at + start,
+                    at + end,
+                    f"removed {code.group()} from an unused suppression",
+                )
 
 
 def _fix(line, start, end, description):

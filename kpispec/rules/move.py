@@ -4,7 +4,8 @@ metric moves to ``metrics:`` with its comments (a rule helper: returns fixes as 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kpispec.catalog import SourceFile
 from kpispec.findings import Finding
@@ -27,7 +28,7 @@ def _item_block(doc: Document, path: tuple) -> tuple[int, int, int] | None:
     text = doc.text
     first = doc.line_of(node.value.start)
     line_start = doc.line_start(first)
-    dash = re.fullmatch(r"( *)-[ ]+", text[line_start:node.value.start])
+    dash = re.fullmatch(r"( *)-[ ]+", text[line_start : node.value.start])
     if dash is None:
         return None
     indent = len(dash.group(1))
@@ -37,9 +38,12 @@ def _item_block(doc: Document, path: tuple) -> tuple[int, int, int] | None:
         top -= 1
     # where its last scalar (or flow collection) ends: a block collection's own end is
     # where the next token starts, past comments that may be the next item's
-    ends = [n.value.end for p, n in doc.nodes.items() if p[:len(path)] == path
-            and (n.value.kind in ("scalar", "alias") or n.value.flow)]
-    ends += [n.key.end for p, n in doc.nodes.items() if p[:len(path)] == path and n.key]
+    ends = [
+        n.value.end
+        for p, n in doc.nodes.items()
+        if p[: len(path)] == path and (n.value.kind in ("scalar", "alias") or n.value.flow)
+    ]
+    ends += [n.key.end for p, n in doc.nodes.items() if p[: len(path)] == path and n.key]
     end = max(ends or [node.value.end])
     while end > node.value.start and text[end - 1] in " \t\r\n":
         end -= 1  # a block scalar's end takes the blank lines after it
@@ -48,8 +52,7 @@ def _item_block(doc: Document, path: tuple) -> tuple[int, int, int] | None:
     rest = text[end:line_end].strip()
     if rest and not rest.startswith("#"):
         return None  # something else shares the last line
-    while last < len(lines) and _COMMENT_LINE.match(lines[last]) and \
-            _indent(lines[last]) > indent:
+    while last < len(lines) and _COMMENT_LINE.match(lines[last]) and _indent(lines[last]) > indent:
         last += 1
     return doc.line_start(top), doc.line_start(last) + len(lines[last - 1]), indent
 
@@ -68,8 +71,9 @@ def _reindent(block: str, delta: int) -> str | None:
     return "".join(out)
 
 
-def move_to_metrics(code: str, source: SourceFile, findings: list[Finding],
-                    doc: Document) -> Iterable[Fix]:
+def move_to_metrics(
+    code: str, source: SourceFile, findings: list[Finding], doc: Document
+) -> Iterable[Fix]:
     """KS101-KS103 with ``--unsafe-fixes``: an entry declared under ``kpis:`` that is
     merely a metric, and holds only keys a metric may have, moves to the end of
     ``metrics:`` (made at the end of the file if there is none), with the comment lines
@@ -90,8 +94,12 @@ def move_to_metrics(code: str, source: SourceFile, findings: list[Finding],
     section = None
     if metrics_node is not None:
         items = data.get("metrics")
-        if metrics_node.value.kind != "sequence" or metrics_node.value.flow or \
-                not isinstance(items, list) or not items:
+        if (
+            metrics_node.value.kind != "sequence"
+            or metrics_node.value.flow
+            or not isinstance(items, list)
+            or not items
+        ):
             return
         where = _item_block(doc, ("metrics", len(items) - 1))
         if where is None:
@@ -101,9 +109,14 @@ def move_to_metrics(code: str, source: SourceFile, findings: list[Finding],
         insert_at, metrics_indent = len(text), None
         section = ("" if text.endswith(("\n", "\r")) else newline) + "metrics:" + newline
     for entry in catalog.entries:
-        if entry.file is not source or entry.kind != "kpi" or entry.is_kpi or \
-                entry.id not in named or ids.count(entry.id) != 1 or \
-                not set(entry.data) <= metric_keys:
+        if (
+            entry.file is not source
+            or entry.kind != "kpi"
+            or entry.is_kpi
+            or entry.id not in named
+            or ids.count(entry.id) != 1
+            or not set(entry.data) <= metric_keys
+        ):
             continue
         where = _item_block(doc, entry.path)
         if where is None:
@@ -119,7 +132,7 @@ def move_to_metrics(code: str, source: SourceFile, findings: list[Finding],
         edits = [(start, end, "")]
         if len(data["kpis"]) == 1:  # the last one: kpis: stays a list
             key = kpis_node.key
-            colon = re.match(r"[ \t]*:", text[key.end:]) if key else None
+            colon = re.match(r"[ \t]*:", text[key.end :]) if key else None
             if colon is None:
                 continue
             edits.append((key.end + colon.end(), key.end + colon.end(), " []"))
@@ -128,8 +141,11 @@ def move_to_metrics(code: str, source: SourceFile, findings: list[Finding],
 
         def expect(old: Any, moved: str = moved) -> Any:
             kpis = old.get("kpis") if isinstance(old, dict) else None
-            found = [i for i, item in enumerate(kpis or ())
-                     if isinstance(item, dict) and item.get("id") == moved]
+            found = [
+                i
+                for i, item in enumerate(kpis or ())
+                if isinstance(item, dict) and item.get("id") == moved
+            ]
             if len(found) != 1:
                 raise Unexpected
             item = kpis.pop(found[0])
@@ -139,8 +155,14 @@ def move_to_metrics(code: str, source: SourceFile, findings: list[Finding],
             metrics.append(item)
             return old
 
-        yield Fix(code, entry.line, f"moved '{moved}' (merely a metric) from kpis: to "
-                  "metrics:", tuple(sorted(edits)), expect, unsafe=True,
-                  key=("move", "new-section") if section else ("move", moved))
+        yield Fix(
+            code,
+            entry.line,
+            f"moved '{moved}' (merely a metric) from kpis: to metrics:",
+            tuple(sorted(edits)),
+            expect,
+            unsafe=True,
+            key=("move", "new-section") if section else ("move", moved),
+        )
         if section:
             return  # one at a time while there is no metrics: yet

@@ -29,8 +29,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from kpispec.errors import ConfigError
 from kpispec.findings import SEVERITIES, Finding
@@ -69,8 +70,7 @@ class PluginRule:
             raise TypeError("check() returned None; it must yield findings")
         for finding in found:
             if not isinstance(finding, Finding) or finding.code != self.CODE:
-                raise TypeError(f"check() yielded {finding!r}, not a Finding with code "
-                                f"{self.CODE}")
+                raise TypeError(f"check() yielded {finding!r}, not a Finding with code {self.CODE}")
             yield finding
 
     def __repr__(self) -> str:
@@ -83,8 +83,11 @@ def installed_path(path: list[str] | None = None, cwd: str | None = None) -> lis
     linted. (The ``kpispec`` script, pre-commit's way, puts its own bin folder there.)"""
     path = list(sys.path if path is None else path)
     cwd = os.getcwd() if cwd is None else cwd
-    if path and not getattr(sys.flags, "safe_path", False) and \
-            (path[0] == "" or _same_dir(path[0], cwd)):
+    if (
+        path
+        and not getattr(sys.flags, "safe_path", False)
+        and (path[0] == "" or _same_dir(path[0], cwd))
+    ):
         path = path[1:]
     return path
 
@@ -105,8 +108,11 @@ def may_declare_group(path: list[str]) -> bool:
     for folder in path:
         try:
             with os.scandir(folder or ".") as found:
-                infos = [entry.path for entry in found
-                         if entry.name.endswith((".dist-info", ".egg-info"))]
+                infos = [
+                    entry.path
+                    for entry in found
+                    if entry.name.endswith((".dist-info", ".egg-info"))
+                ]
         except NotADirectoryError:
             if os.path.exists(folder):
                 return True  # a zip on sys.path: let importlib.metadata read it
@@ -140,11 +146,14 @@ def entry_points(path: list[str]) -> list[tuple[metadata.EntryPoint, str, str]]:
             if key in seen:
                 continue
             seen.add(key)
-            found.extend((point, name, dist.version) for point in dist.entry_points
-                         if point.group == GROUP)
+            found.extend(
+                (point, name, dist.version) for point in dist.entry_points if point.group == GROUP
+            )
         except Exception as exc:  # damaged metadata: it may be the plugin the team relies on
-            raise PluginError(f"installed distribution {name}: cannot read its metadata: "
-                              f"{_failure(exc)}; reinstall it or uninstall it") from None
+            raise PluginError(
+                f"installed distribution {name}: cannot read its metadata: "
+                f"{_failure(exc)}; reinstall it or uninstall it"
+            ) from None
     return sorted(found, key=lambda item: (item[1].lower(), item[0].name))
 
 
@@ -161,13 +170,16 @@ def _load() -> dict[str, PluginRule]:
         try:
             for rule in _rules_of(target, label, point):
                 _check_shape(rule, label, rules)
-                rules[rule.CODE] = PluginRule(rule, dist, f"{dist} {version} "
-                                                          f"(entry point '{point.name}')")
+                rules[rule.CODE] = PluginRule(
+                    rule, dist, f"{dist} {version} (entry point '{point.name}')"
+                )
         except PluginError:
             raise
         except (Exception, SystemExit) as exc:  # the plugin's code ran: anything goes
-            raise PluginError(f"{label}: cannot inspect '{point.value}': "
-                              f"{_failure(exc)}; fix the plugin or uninstall it") from None
+            raise PluginError(
+                f"{label}: cannot inspect '{point.value}': "
+                f"{_failure(exc)}; fix the plugin or uninstall it"
+            ) from None
     return rules
 
 
@@ -178,11 +190,15 @@ def load_plugins(builtin: dict[str, Any]) -> dict[str, PluginRule]:
     names = {getattr(rule, "NAME", None): code for code, rule in builtin.items()}
     for code, rule in rules.items():
         if code in builtin:
-            raise PluginError(f"plugin {rule.ORIGIN}: rule {code} has the code of a "
-                              "built-in rule; use your plugin's prefix, like ACME001")
+            raise PluginError(
+                f"plugin {rule.ORIGIN}: rule {code} has the code of a "
+                "built-in rule; use your plugin's prefix, like ACME001"
+            )
         if rule.NAME in names:
-            raise PluginError(f"plugin {rule.ORIGIN}: rule {code} is named '{rule.NAME}', "
-                              f"the name of {names[rule.NAME]}; rename it")
+            raise PluginError(
+                f"plugin {rule.ORIGIN}: rule {code} is named '{rule.NAME}', "
+                f"the name of {names[rule.NAME]}; rename it"
+            )
     return rules
 
 
@@ -199,8 +215,9 @@ def _import(point: metadata.EntryPoint, path: list[str], label: str) -> Any:
     try:
         return point.load()
     except (Exception, SystemExit) as exc:  # sys.exit() in a module is a failure too
-        raise PluginError(f"{label}: cannot load '{point.value}': {_failure(exc)}; fix the "
-                          "plugin or uninstall it") from None
+        raise PluginError(
+            f"{label}: cannot load '{point.value}': {_failure(exc)}; fix the plugin or uninstall it"
+        ) from None
     finally:
         sys.path[:] = saved
 
@@ -211,8 +228,10 @@ def _rules_of(target: Any, label: str, point: metadata.EntryPoint) -> Iterable[A
     rules = getattr(target, "RULES", None)
     if isinstance(rules, (list, tuple)) and rules:
         return rules
-    raise PluginError(f"{label}: '{point.value}' is neither a rule (CODE, NAME, SEVERITY, "
-                      "check) nor has a non-empty RULES list of rules")
+    raise PluginError(
+        f"{label}: '{point.value}' is neither a rule (CODE, NAME, SEVERITY, "
+        "check) nor has a non-empty RULES list of rules"
+    )
 
 
 def _check_shape(rule: Any, label: str, loaded: dict[str, PluginRule]) -> None:
@@ -225,23 +244,28 @@ def _check_shape(rule: Any, label: str, loaded: dict[str, PluginRule]) -> None:
     if not isinstance(code, str) or not CODE_RE.match(code):
         raise PluginError(f"{what}: CODE must be capitals then digits, like ACME001")
     if code.startswith(RESERVED_PREFIX):
-        raise PluginError(f"{what}: codes starting with {RESERVED_PREFIX} are kpispec's "
-                          "own; use your plugin's prefix, like ACME001")
+        raise PluginError(
+            f"{what}: codes starting with {RESERVED_PREFIX} are kpispec's "
+            "own; use your plugin's prefix, like ACME001"
+        )
     if code in loaded:
         raise PluginError(f"{what}: code already used by plugin {loaded[code].ORIGIN}")
     if not isinstance(rule.NAME, str) or not NAME_RE.match(rule.NAME):
-        raise PluginError(f"{what}: NAME must be kebab-case, like kpi-name-too-long, "
-                          f"not {rule.NAME!r}")
+        raise PluginError(
+            f"{what}: NAME must be kebab-case, like kpi-name-too-long, not {rule.NAME!r}"
+        )
     if any(other.NAME == rule.NAME for other in loaded.values()):
         raise PluginError(f"{what}: name '{rule.NAME}' is already used by another plugin rule")
     if rule.SEVERITY not in SEVERITIES:
-        raise PluginError(f"{what}: SEVERITY must be one of {', '.join(SEVERITIES)}, "
-                          f"not {rule.SEVERITY!r}")
+        raise PluginError(
+            f"{what}: SEVERITY must be one of {', '.join(SEVERITIES)}, not {rule.SEVERITY!r}"
+        )
     if not callable(rule.check):
         raise PluginError(f"{what}: check must be a function check(catalog, ctx)")
     if not isinstance(rule.__doc__, str) or not rule.__doc__.strip():
-        raise PluginError(f"{what} has no docstring (what it checks, why, how to fix: "
-                          "kpispec explain shows it)")
+        raise PluginError(
+            f"{what} has no docstring (what it checks, why, how to fix: kpispec explain shows it)"
+        )
 
 
 def _failure(exc: BaseException) -> str:

@@ -34,18 +34,44 @@ def parse(dbt: str, out: Path) -> Path:
     """Copy the project to ``out``/project, run ``dbt parse`` there (its target, logs and
     partial-parse file stay in ``out``) and return the manifest it wrote."""
     project = out / "project"
-    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns(
-        "target", "logs", "dbt_packages", "manifest.json", "*.py", "__pycache__"))
-    env = dict(os.environ, DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-               DBT_PROFILES_DIR=str(project))
+    shutil.copytree(
+        PROJECT,
+        project,
+        ignore=shutil.ignore_patterns(
+            "target", "logs", "dbt_packages", "manifest.json", "*.py", "__pycache__"
+        ),
+    )
+    env = dict(
+        os.environ,
+        DO_NOT_TRACK="1",
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_PROFILES_DIR=str(project),
+    )
     proc = subprocess.run(
-        [dbt, "parse", "--project-dir", str(project), "--profiles-dir", str(project),
-         "--target-path", str(out / "target"), "--log-path", str(out / "logs"),
-         "--no-partial-parse"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=300)
+        [
+            dbt,
+            "parse",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(out / "target"),
+            "--log-path",
+            str(out / "logs"),
+            "--no-partial-parse",
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     manifest = out / "target" / "manifest.json"
     if proc.returncode != 0 or not manifest.is_file():
-        raise RuntimeError(f"dbt parse failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        raise RuntimeError(
+            f"dbt parse failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
     return manifest
 
 
@@ -61,9 +87,15 @@ def pad_manifest(source: Path, target: Path, size: int = 50 * 1024 * 1024) -> in
     count = max(1, (size - source.stat().st_size) // one + 1)
     for i in range(count):
         name = f"pad_model_{i}"
-        node = dict(model, name=name, unique_id=f"model.jaffle_shop.{name}", alias=name,
-                    fqn=["jaffle_shop", "marts", name], path=f"marts/{name}.sql",
-                    original_file_path=f"models/marts/{name}.sql")
+        node = dict(
+            model,
+            name=name,
+            unique_id=f"model.jaffle_shop.{name}",
+            alias=name,
+            fqn=["jaffle_shop", "marts", name],
+            path=f"marts/{name}.sql",
+            original_file_path=f"models/marts/{name}.sql",
+        )
         manifest["nodes"][node["unique_id"]] = node
     target.write_text(json.dumps(manifest), encoding="utf-8")
     return count
@@ -72,8 +104,13 @@ def pad_manifest(source: Path, target: Path, size: int = 50 * 1024 * 1024) -> in
 def pad_in_subprocess(target: Path, size: int = 50 * 1024 * 1024) -> int:
     """:func:`pad_manifest` in a process of its own: building 50 MB of JSON grows a
     process by some 300 MB that Python keeps (a test's later children inherit that peak)."""
-    proc = subprocess.run([sys.executable, __file__, "--pad", str(target), str(size)],
-                          capture_output=True, text=True, check=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--pad", str(target), str(size)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     return int(proc.stdout.split()[-1])
 
 
@@ -84,12 +121,16 @@ def main() -> int:
         return 0
     dbt = dbt_executable()
     if dbt is None:
-        print("no dbt: set KPISPEC_DBT to a dbt executable (dbt-core 1.10 with dbt-duckdb)",
-              file=sys.stderr)
+        print(
+            "no dbt: set KPISPEC_DBT to a dbt executable (dbt-core 1.10 with dbt-duckdb)",
+            file=sys.stderr,
+        )
         return 2
     with tempfile.TemporaryDirectory(prefix="kpispec-dbt-") as tmp:
         shutil.copyfile(parse(dbt, Path(tmp)), MANIFEST)
-    print(f"wrote {MANIFEST.relative_to(Path.cwd()) if MANIFEST.is_relative_to(Path.cwd()) else MANIFEST}")
+    print(
+        f"wrote {MANIFEST.relative_to(Path.cwd()) if MANIFEST.is_relative_to(Path.cwd()) else MANIFEST}"
+    )
     return 0
 
 
