@@ -9,8 +9,9 @@ change it, and the example that fails and the one that passes: the files of
 ``tests/rules/<CODE>/fail`` and ``pass``, the very files tests/test_rules.py lints.
 Nothing generated is written to disk or committed.
 
-The hook also warns (an error under ``mkdocs build --strict``) when docs/rules/index.md
-does not link a rule's page, or links a code that is no rule.
+docs/rules/index.md (the table of every rule, written by hand) gets a row from the module
+for a rule it does not list yet, and a code it links that is no rule is a warning (an
+error under ``mkdocs build --strict``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ FAMILIES = {
 
 # Options are configuration, not rule code: what changes each rule beyond the options
 # every rule has (select, ignore, severity, inline suppression).
+FAMILY_OPTIONS: dict[str, list[str]] = {
+    "KS5": [
+        "`--base REF` (or `kpispec diff REF`): the revision compared with; the rule "
+        "runs only then ([goalposts](../goalposts.md)).",
+        "`today` / `--today YYYY-MM-DD`: decides which KPIs are running.",
+    ],
+    "KS6": [
+        "`manifest` in `[tool.kpispec.dbt]` (`[dbt]` in kpispec.toml): the dbt "
+        "manifest, relative to the project root ([dbt](../integrations/dbt.md)).",
+    ],
+}
 OPTIONS: dict[str, list[str]] = {
     "KS201": [
         "`max-kpis` (default 7): the most entries classed KPI a scope may hold "
@@ -73,33 +85,25 @@ OPTIONS: dict[str, list[str]] = {
         "`min-kpis-per-goal` in the [team policy](../configuration.md#team-policies); "
         "without it, the rule reports nothing."
     ],
-    **{
-        code: [
-            "`--base REF` (or `kpispec diff REF`): the revision compared with; the rule "
-            "runs only then ([goalposts](../goalposts.md)).",
-            "`today` / `--today YYYY-MM-DD`: decides which KPIs are running.",
-        ]
-        for code in ("KS501", "KS502", "KS503", "KS504", "KS505")
-    },
-    **{
-        code: [
-            "`manifest` in `[tool.kpispec.dbt]` (`[dbt]` in kpispec.toml): the dbt "
-            "manifest, relative to the project root ([dbt](../integrations/dbt.md))."
-        ]
-        for code in ("KS601", "KS602", "KS603", "KS604", "KS605")
-    },
+    "KS603": [
+        *FAMILY_OPTIONS["KS6"],
+        "`today` / `--today`: a model is deprecated once its `deprecation_date` is before it.",
+    ],
     "KS902": [
         "`--baseline FILE`: the baseline file; the rule runs only then "
         "([adopting on a legacy catalog](../goalposts.md#adopting-kpispec-on-a-legacy-catalog-new-from-and-baseline))."
     ],
 }
-OPTIONS["KS603"] = [
-    *OPTIONS["KS603"],
-    "`today` / `--today`: a model is deprecated once its `deprecation_date` is before it.",
-]
+
+
+def options(code: str) -> list[str]:
+    """What changes this rule beyond what changes every rule."""
+    return OPTIONS.get(code, FAMILY_OPTIONS.get(code[:3], []))
+
 
 _DOUBLE_BACKTICKS = re.compile(r"``(.+?)``", re.S)
 _SECTION = re.compile(r"^(What|Why|Fix):\s*")
+_ROW = re.compile(r"^\| \[(KS\d{3})\]\(KS\d{3}\.md\) \|")
 
 
 def family(code: str) -> str:
@@ -230,7 +234,7 @@ def page(code: str, module: Any) -> str:
         fixable_text = f"With `--unsafe-fixes` only: `kpispec fix --unsafe-fixes` {what}."
     else:
         fixable_text = f"Yes: `kpispec fix` {_marks(fix)}."
-    options = OPTIONS.get(code, [])
+    extra = options(code)
     lines = [
         "---",
         f"title: {json.dumps(f'{code} {module.NAME}')}",
@@ -261,8 +265,8 @@ def page(code: str, module: Any) -> str:
         "",
         "## Options",
         "",
-        *(f"- {item}" for item in options),
-        *([""] if options else []),
+        *(f"- {item}" for item in extra),
+        *([""] if extra else []),
         f"Like every rule: `--select {code}`, `--ignore {code}` (or its name, "
         f"`{module.NAME}`), a level in `[tool.kpispec.severity]` "
         "([configuration](../configuration.md)), and "
@@ -297,10 +301,23 @@ def on_files(files: Files, config: Any) -> Files:
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
-    if page.file.src_uri == "rules/index.md":
-        linked = set(re.findall(r"\]\((KS\d{3})\.md\)", markdown))
-        for code in sorted(set(kpispec.rules.RULES) - linked):
-            log.warning(f"docs/rules/index.md does not link the page of rule {code}")
-        for code in sorted(linked - set(kpispec.rules.RULES)):
-            log.warning(f"docs/rules/index.md links {code}, which is no rule")
-    return markdown
+    """docs/rules/index.md: a rule its table does not list yet gets a row from its
+    module (code, name, severity, summary), in code order; a code linked there that is no
+    rule is a warning (an error under --strict)."""
+    if page.file.src_uri != "rules/index.md":
+        return markdown
+    rules = kpispec.rules.RULES
+    lines = markdown.split("\n")
+    rows = {m.group(1): i for i, line in enumerate(lines) if (m := _ROW.match(line))}
+    for code in sorted(set(rows) - set(rules)):
+        log.warning(f"docs/rules/index.md links {code}, which is no rule")
+    for code in sorted(set(rules) - set(rows)):
+        module = rules[code]
+        summary, _ = sections(module.__doc__ or "")
+        row = f"| [{code}]({code}.md) | {module.NAME} | {module.SEVERITY} | {summary.rstrip('.')} |"
+        before = [i for c, i in rows.items() if c < code]
+        at = max(before) + 1 if before else min(rows.values(), default=len(lines))
+        lines.insert(at, row)
+        rows = {c: i + (i >= at) for c, i in rows.items()}
+        rows[code] = at
+    return "\n".join(lines)
