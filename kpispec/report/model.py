@@ -237,113 +237,155 @@ def build(
 ) -> Report:
     """The report of ``result`` (cut to ``goal`` and the goals below it, and/or to
     ``scope``), its tree folded to ``max_nodes`` nodes and ``max_edges`` edges."""
-    catalog: Catalog | None = getattr(result, "catalog", None)
-    if catalog is None:  # a result made without its catalog: the entries' files alone
-        from kpispec.catalog.classify import classify
-
-        files = list({id(e.file): e.file for e in result.entries}.values())
-        catalog = Catalog(files)
-        classify(catalog)
-        entries_by_key = {(e.file.display, e.line, e.id): e for e in catalog.entries}
-        reported = [entries_by_key.get((e.file.display, e.line, e.id), e) for e in result.entries]
-    else:
-        reported = list(result.entries)
+    catalog, reported = _catalog_of(result)
     links = _Links(catalog)
-    goal_state = _goal_states(catalog, links)
     order = {id(e): index for index, e in enumerate(catalog.entries)}
-
-    # -- what is shown: the entries reported on, cut by the filters; the goals they need
-    goals_shown: list[Entry]
-    entries = reported
-    if scope is not None:
-        scopes = {e.scope for e in catalog.entries if e.kind != "goal" or e.file.reported}
-        if scope not in scopes:
-            raise ReportError(
-                f"--scope: no entry has scope '{scope}' (scopes: "
-                f"{', '.join(sorted(scopes)) or 'none'})"
-            )
-        entries = [e for e in entries if e.scope == scope]
+    # what is shown: the entries reported on, cut by the filters; the goals they need
+    entries = _in_scope(catalog, reported, scope)
     if goal is not None:
-        top = catalog.get(goal, "goal")
-        if top is None:
-            near = catalog.suggest(goal, "goal")
-            hint = f"; did you mean '{near}'?" if near else ""
-            raise ReportError(f"--goal: no goal has id '{goal}'{hint}")
-        below = catalog.subtree(goal)
-        goals_shown = [g for g in catalog.goals if g.id in below]
-        kept_kpis = {
-            id(e)
-            for e in entries
-            if e.kind == "kpi" and any(g.id in below for g in links.goals_of.get(id(e), ()))
-        }
-        entries = [
-            e
-            for e in entries
-            if id(e) in kept_kpis
-            or (e.kind == "metric" and any(id(k) in kept_kpis for k in links.feeds.get(id(e), ())))
-        ]
+        goals_shown, entries = _under_goal(catalog, links, entries, goal)
     else:
-        wanted: dict[int, Entry] = {}
-        if scope is None:
-            for g in catalog.goals:
-                if g.file.reported:
-                    wanted[id(g)] = g
-        else:
-            for g in catalog.goals:
-                if g.file.reported and g.scope == scope:
-                    wanted[id(g)] = g
-        for e in entries:
-            for g in links.goals_of.get(id(e), ()):
-                wanted[id(g)] = g
-        todo = list(wanted.values())  # and their parents, up to the top (cycle-safe)
-        while todo:
-            for parent in links.parent.get(id(todo.pop()), ()):
-                if id(parent) not in wanted:
-                    wanted[id(parent)] = parent
-                    todo.append(parent)
-        goals_shown = sorted(wanted.values(), key=lambda g: order[id(g)])
-    shown = {id(e) for e in entries}
-
-    # -- findings: those about what is shown (all of them when nothing is cut)
-    findings = list(result.findings)
-    if goal is not None or scope is not None:
-        ids = {e.id for e in entries} | {g.id for g in goals_shown}
-        findings = [f for f in findings if f.entry in ids]
-    findings.sort(key=lambda f: (SEVERITY_RANK.get(f.severity, 9),) + f.sort_key())
+        goals_shown = _goals_needed(catalog, links, entries, scope, order)
+    findings = _findings(result, entries, goals_shown, goal is not None or scope is not None)
     per_entry: dict[tuple[str, str], Counter] = {}
     for f in findings:
         if f.entry is not None:
             per_entry.setdefault((f.path, f.entry), Counter())[f.severity] += 1
+    shown = {id(e) for e in entries}
+    builder = _TreeBuilder(
+        links, _goal_states(catalog, links), per_entry, goals_shown, entries, shown, order
+    )
+    summary, headline = _summary(result, entries, goals_shown, findings, goal, scope)
+    return Report(
+        summary,
+        headline,
+        fold(builder, max_nodes, max_edges),
+        _scopes(result, catalog, {e.scope for e in entries}),
+        [_row(e, links) for e in entries],
+        [builder.goal_node(g) for g in goals_shown],
+        findings,
+        list(result.unreadable),
+        {"goal": goal, "scope": scope},
+        max_nodes,
+        builder,
+    )
 
-    # -- rows
-    rows = []
-    for e in entries:
-        state, _ = _entry_state(e, links)
-        if e.kind == "kpi":
-            related = [m.id for m in links.fed_by.get(id(e), ())]
-        else:
-            related = [k.id for k in links.feeds.get(id(e), ())]
-        rows.append(
-            EntryRow(
-                e,
-                _text(e.data.get("name")),
-                e.kind,
-                "kpi" if e.is_kpi else "metric",
-                list(e.lacks),
-                id_list(e.data.get("goal")) if e.kind == "kpi" else [],
-                _text(e.data.get("owner")),
-                e.scope,
-                state,
-                related,
-            )
+
+def _catalog_of(result: Any) -> tuple[Catalog, list[Entry]]:
+    """The result's catalog and the entries reported on (a result made without its
+    catalog: one rebuilt from the entries' files, its entries matched to the result's)."""
+    catalog: Catalog | None = getattr(result, "catalog", None)
+    if catalog is not None:
+        return catalog, list(result.entries)
+    from kpispec.catalog.classify import classify
+
+    files = list({id(e.file): e.file for e in result.entries}.values())
+    catalog = Catalog(files)
+    classify(catalog)
+    entries_by_key = {(e.file.display, e.line, e.id): e for e in catalog.entries}
+    return catalog, [entries_by_key.get((e.file.display, e.line, e.id), e) for e in result.entries]
+
+
+def _in_scope(catalog: Catalog, entries: list[Entry], scope: str | None) -> list[Entry]:
+    """The entries of ``scope`` (all of them for None); a scope no entry has is an error."""
+    if scope is None:
+        return entries
+    scopes = {e.scope for e in catalog.entries if e.kind != "goal" or e.file.reported}
+    if scope not in scopes:
+        raise ReportError(
+            f"--scope: no entry has scope '{scope}' (scopes: {', '.join(sorted(scopes)) or 'none'})"
         )
-    scope_rows = _scopes(result, catalog, {e.scope for e in entries})
+    return [e for e in entries if e.scope == scope]
 
-    # -- the tree, folded as far as it must be
-    builder = _TreeBuilder(links, goal_state, per_entry, goals_shown, entries, shown, order)
-    tree = fold(builder, max_nodes, max_edges)
-    goal_nodes = [builder.goal_node(g) for g in goals_shown]
 
+def _under_goal(
+    catalog: Catalog, links: _Links, entries: list[Entry], goal: str
+) -> tuple[list[Entry], list[Entry]]:
+    """``--goal``: the goal and the goals below it; the KPIs linked to those and the
+    metrics feeding those KPIs."""
+    top = catalog.get(goal, "goal")
+    if top is None:
+        near = catalog.suggest(goal, "goal")
+        hint = f"; did you mean '{near}'?" if near else ""
+        raise ReportError(f"--goal: no goal has id '{goal}'{hint}")
+    below = catalog.subtree(goal)
+    goals_shown = [g for g in catalog.goals if g.id in below]
+    kept_kpis = {
+        id(e)
+        for e in entries
+        if e.kind == "kpi" and any(g.id in below for g in links.goals_of.get(id(e), ()))
+    }
+    kept = [
+        e
+        for e in entries
+        if id(e) in kept_kpis
+        or (e.kind == "metric" and any(id(k) in kept_kpis for k in links.feeds.get(id(e), ())))
+    ]
+    return goals_shown, kept
+
+
+def _goals_needed(
+    catalog: Catalog, links: _Links, entries: list[Entry], scope: str | None, order: dict
+) -> list[Entry]:
+    """The goals of the files reported on (of ``scope``), those the entries link to, and
+    their parents up to the top (cycle-safe), in catalog order."""
+    wanted: dict[int, Entry] = {}
+    for g in catalog.goals:
+        if g.file.reported and (scope is None or g.scope == scope):
+            wanted[id(g)] = g
+    for e in entries:
+        for g in links.goals_of.get(id(e), ()):
+            wanted[id(g)] = g
+    todo = list(wanted.values())
+    while todo:
+        for parent in links.parent.get(id(todo.pop()), ()):
+            if id(parent) not in wanted:
+                wanted[id(parent)] = parent
+                todo.append(parent)
+    return sorted(wanted.values(), key=lambda g: order[id(g)])
+
+
+def _findings(
+    result: Any, entries: list[Entry], goals_shown: list[Entry], cut: bool
+) -> list[Finding]:
+    """The findings about what is shown (all of them when nothing is cut), errors first."""
+    findings = list(result.findings)
+    if cut:
+        ids = {e.id for e in entries} | {g.id for g in goals_shown}
+        findings = [f for f in findings if f.entry in ids]
+    findings.sort(key=lambda f: (SEVERITY_RANK.get(f.severity, 9),) + f.sort_key())
+    return findings
+
+
+def _row(e: Entry, links: _Links) -> EntryRow:
+    state, _ = _entry_state(e, links)
+    if e.kind == "kpi":
+        related = [m.id for m in links.fed_by.get(id(e), ())]
+    else:
+        related = [k.id for k in links.feeds.get(id(e), ())]
+    return EntryRow(
+        e,
+        _text(e.data.get("name")),
+        e.kind,
+        "kpi" if e.is_kpi else "metric",
+        list(e.lacks),
+        id_list(e.data.get("goal")) if e.kind == "kpi" else [],
+        _text(e.data.get("owner")),
+        e.scope,
+        state,
+        related,
+    )
+
+
+def _summary(
+    result: Any,
+    entries: list[Entry],
+    goals_shown: list[Entry],
+    findings: list[Finding],
+    goal: str | None,
+    scope: str | None,
+) -> tuple[dict, str]:
+    """The report's counts and its headline ("12 KPIs, 9 merely metrics, 3 errors")."""
     kpis = sum(1 for e in entries if e.is_kpi)
     merely = sum(1 for e in entries if e.kind == "kpi" and not e.is_kpi)
     counts = Counter(f.severity for f in findings)
@@ -365,19 +407,7 @@ def build(
         f"{plural(kpis, 'KPI')}, {plural(merely, 'merely metric', 'merely metrics')}, "
         f"{plural(counts['error'], 'error')}"
     )
-    return Report(
-        summary,
-        headline,
-        tree,
-        scope_rows,
-        rows,
-        goal_nodes,
-        findings,
-        list(result.unreadable),
-        {"goal": goal, "scope": scope},
-        max_nodes,
-        builder,
-    )
+    return summary, headline
 
 
 def fold(builder: _TreeBuilder, max_nodes: int, max_edges: int = DEFAULT_MAX_EDGES) -> Tree:
@@ -512,15 +542,15 @@ class _TreeBuilder:
                 continue
             roots.append(self._goal(goal, keep_goals, visited))
         if left_out:
-            group = self._group("More goals", "more-goals")
+            group = self._group("More goals")
             group.note = f"+{plural(left_out, 'goal')} (folded)"
             roots.append(group.key)
         if self.unlinked_kpis:
-            group = self._group("KPIs not linked to a goal shown here", "unlinked-kpis")
+            group = self._group("KPIs not linked to a goal shown here")
             self._fill(group, self.unlinked_kpis)
             roots.append(group.key)
         if self.loose_metrics:
-            group = self._group("Metrics feeding no KPI shown here", "loose-metrics")
+            group = self._group("Metrics feeding no KPI shown here")
             if level >= 1:
                 orphans = sum(
                     1
@@ -564,7 +594,7 @@ class _TreeBuilder:
             parent.children.append(child_key)
             self.edges.append(edge)
 
-    def _group(self, title: str, group_id: str) -> Node:
+    def _group(self, title: str) -> Node:
         return self._new(Node("", "group", "", title, "group", "", [], None, {}))
 
     def _goal(self, goal: Entry, keep: set[int] | None, visited: set[int]) -> str:
