@@ -529,7 +529,10 @@ def test_kpi_renamed_is_dropped_and_added(tmp_path):
         ),
     ]
     finding = next(f for f in doc["findings"] if f["code"] == "KS504")
-    assert (finding["severity"], finding["name"]) == ("warning", "kpi-dropped")
+    assert (finding["severity"], finding["name"]) == (
+        "error",
+        "kpi-dropped",
+    )  # an error since contract 13
 
 
 def test_kpi_dropped_at_the_file_is_suppressed_on_its_first_line(tmp_path):

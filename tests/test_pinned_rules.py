@@ -54,8 +54,9 @@ GOALPOST_RULES: dict[str, tuple[str, str]] = {
     "KS501": ("target-eased", "error"),
     "KS502": ("deadline-moved", "warning"),
     "KS503": ("baseline-rewritten", "warning"),
-    "KS504": ("kpi-dropped", "warning"),
+    "KS504": ("kpi-dropped", "error"),
     "KS505": ("owner-changed", "info"),
+    "KS506": ("unit-changed", "error"),
 }
 # contract section 10: the dbt bridge
 DBT_RULES: dict[str, tuple[str, str]] = {

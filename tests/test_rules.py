@@ -180,9 +180,17 @@ EXPECTED: dict[str, Case] = {
             ("revenue.yaml", "opex", 5, 5),
             ("revenue.yaml", "churn", 36, 5),
         ),
-        0,
+        1,  # an error since contract 13: dropping a running KPI moves the goalposts
     ),  # now under metrics:
     "KS505": Case((("revenue.yaml", "arr", 12, 5),), 0),  # owner:
+    "KS506": Case(
+        (
+            ("revenue.yaml", "arr", 15, 7),  # target.unit replaced: USD -> EUR
+            ("revenue.yaml", "churn", 29, 7),  # target.unit added
+            ("revenue.yaml", "first-response", 40, 5),  # removed: at target:
+        ),
+        1,
+    ),
     # dbt (contract section 10): the folders' kpispec.toml names tests/dbt/manifest.json
     # (manifest.json there is a link to it), made by the real dbt parse
     "KS601": Case(

@@ -42,7 +42,7 @@ from kpispec.rules.goalposts import end_of, running_at_base
 
 CODE = "KS504"
 NAME = "kpi-dropped"
-SEVERITY = "warning"
+SEVERITY = "error"
 SECTIONS = {"metric": "metrics:", "goal": "goals:"}
 SUPPRESS = f'# kpispec: disable={CODE} reason="..."'
 
