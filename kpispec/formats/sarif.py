@@ -2,7 +2,9 @@
 SARIF consumer.
 
 One run; ``tool.driver.rules`` lists every registered code with its documentation (the
-same text ``kpispec explain`` prints), so an alert on GitHub explains itself. Results
+same text ``kpispec explain`` prints), so an alert on GitHub explains itself, and each
+built-in rule's ``helpUri``: its page on the documentation site
+(:func:`kpispec.rules.docs.rule_url`). Results
 carry 1-based lines and columns and URIs relative to ``%SRCROOT%`` (the current
 directory, where the finding paths are relative to), as GitHub documents.
 
@@ -76,7 +78,9 @@ def markdown(help_text: str) -> str:
 def describe(code: str, module: Any) -> dict:
     """A ``reportingDescriptor`` from a rule module: its docstring's first line is the
     short description, its ``What:`` paragraph the full one, the whole doc the help."""
-    from kpispec.rules import doc
+    from kpispec.rules import doc, source
+    from kpispec.rules.docs import rule_url
+    from kpispec.rules.plugins import BUILTIN
 
     text = (module.__doc__ or "").strip()
     first = text.splitlines()[0] if text else f"{code} {module.NAME}"
@@ -85,18 +89,21 @@ def describe(code: str, module: Any) -> dict:
     what = next((p[len("What:") :].strip() for p in paragraphs if p.startswith("What:")), "")
     full = _sentence(what) or summary
     help_text = doc(code, {code: module})
-    return {
+    descriptor: dict[str, Any] = {
         "id": code,
         "name": module.NAME,
         "shortDescription": {"text": _clip(summary)},
         "fullDescription": {"text": _clip(full)},
         "defaultConfiguration": {"level": level(module.SEVERITY)},
         "help": {"text": help_text, "markdown": markdown(help_text)},
-        "properties": {
-            "precision": "very-high",
-            "problem.severity": PROBLEM_SEVERITY.get(module.SEVERITY, "warning"),
-        },
     }
+    if source(module) == BUILTIN:  # its page on the documentation site (a plugin's: none)
+        descriptor["helpUri"] = rule_url(code)
+    descriptor["properties"] = {
+        "precision": "very-high",
+        "problem.severity": PROBLEM_SEVERITY.get(module.SEVERITY, "warning"),
+    }
+    return descriptor
 
 
 def artifact_location(path: str) -> dict:
