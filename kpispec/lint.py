@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -186,43 +186,49 @@ class Base:
     config: Config
 
 
-def lint(
-    paths: list[str],
-    config: Config,
-    selection: Selection | None = None,
-    today: _dt.date | None = None,
-    cwd: Path | None = None,
-    debug: bool = False,
-    jobs: int | None = None,
-    cache: FileCache | None = None,
-    base: Base | Callable[[list[SourceFile]], Base] | None = None,
-) -> LintResult:
+@dataclass(frozen=True)
+class LintOptions:
+    """How a run goes, whatever asks for it: built once by the command line from its
+    options and passed down (:func:`lint`, :func:`check_files`, the commit gate,
+    ``--new-from``). Every field has the default a plain ``kpispec lint`` has."""
+
+    # the codes that run and their severities, resolved; None: ``select`` and ``ignore``
+    # resolved against the config of the catalog linted (the gate's two revisions, the
+    # catalog at ``--new-from REF``, each have their own)
+    selection: Selection | None = None
+    select: list[str] | None = None  # --select as written (None: the config's select)
+    ignore: list[str] = field(default_factory=list)  # --ignore as written
+    today: _dt.date | None = None  # None: the config's today, else the local date
+    cwd: Path | None = None  # where display paths start (None: the current folder)
+    debug: bool = False  # print the traceback of a rule that fails
+    jobs: int | None = None  # worker processes for loading (None: auto)
+    cache: FileCache | None = None  # where loaded files are kept by content (None: none)
+    # the catalog at ``--base REF``, for the rules that compare with it; a callable is
+    # called with the loaded work tree, once (its unchanged files are reused)
+    base: Base | Callable[[list[SourceFile]], Base] | None = None
+
+    def selection_for(self, config: Config, rules: dict | None = None) -> Selection:
+        """The selection given, else ``select`` and ``ignore`` over ``config``."""
+        if self.selection is not None:
+            return self.selection
+        return make_selection(config, self.select, self.ignore, rules)
+
+
+def lint(paths: list[str], config: Config, options: LintOptions | None = None) -> LintResult:
     """Lint ``paths`` (files or folders; none: the include patterns under the project
-    root) against the whole catalog. ``jobs``: worker processes for loading (None: auto);
-    ``cache``: where loaded files are kept by content (None: no cache); ``base``: the
-    catalog at ``--base REF``, for the rules that compare with it."""
+    root) against the whole catalog, as ``options`` say (None: the defaults)."""
     with gc_paused():
-        return _lint(paths, config, selection, today, cwd, debug, jobs, cache, base)
+        return _lint(paths, config, options or LintOptions())
 
 
-def _lint(
-    paths: list[str],
-    config: Config,
-    selection: Selection | None,
-    today: _dt.date | None,
-    cwd: Path | None,
-    debug: bool,
-    jobs: int | None,
-    cache: FileCache | None,
-    base: Base | Callable[[list[SourceFile]], Base] | None,
-) -> LintResult:
-    cwd = cwd or Path.cwd()
+def _lint(paths: list[str], config: Config, options: LintOptions) -> LintResult:
+    cwd = options.cwd or Path.cwd()
     named, folder_errors = named_files(paths, config, cwd) if paths else ([], [])
     if not paths:  # no path: the include patterns from the project root
         named, others = project_files(config), []
     else:
         others = project_files(config)
-    files = load_catalog(named, others, cwd, jobs, cache)
+    files = load_catalog(named, others, cwd, options.jobs, options.cache)
     extra = [
         Finding(
             "KS001",
@@ -233,9 +239,7 @@ def _lint(
         )
         for folder, exc in folder_errors
     ]
-    if callable(base):  # read once the work tree is loaded: its unchanged files are reused
-        base = base(files)
-    result = check_files(files, config, selection, today, debug, extra, base=base, cache=cache)
+    result = check_files(files, config, options, extra)
     if not result.files and not folder_errors:
         # a CI job pointed at the wrong folder must not pass in silence
         where = f"in {', '.join(paths)}" if paths else f"under {config.root}"
@@ -253,21 +257,22 @@ def no_kpi_files(config: Config, where: str) -> str:
 def check_files(
     files: list[SourceFile],
     config: Config,
-    selection: Selection | None = None,
-    today: _dt.date | None = None,
-    debug: bool = False,
+    options: LintOptions | None = None,
     extra: Iterable[Finding] = (),
     catalog_wide_only: bool = False,
-    base: Base | None = None,
-    cache: FileCache | None = None,
 ) -> LintResult:
     """The loaded catalog -> classify -> rules -> selection, reported files, suppression,
     names and severities -> a sorted :class:`LintResult`. ``extra``: findings made
     before (a folder that could not be read); their paths count as reported.
     ``catalog_wide_only``: skip the rules marked ``FILE_LOCAL`` (the gate's ``HEAD``).
-    ``cache``: where the dbt manifest's index is kept (see :mod:`kpispec.dbt.index`)."""
+    ``options.cache``: where the dbt manifest's index is kept too (see
+    :mod:`kpispec.dbt.index`)."""
+    options = options or LintOptions()
+    today, debug, base, cache = options.today, options.debug, options.base, options.cache
+    if callable(base):  # read once the work tree is loaded: its unchanged files are reused
+        base = base(files)
     rules = registry(config)
-    selection = selection or make_selection(config, rules=rules)
+    selection = options.selection_for(config, rules)
     catalog = Catalog(files)
     classify(catalog)
     base_catalog = None

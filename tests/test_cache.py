@@ -19,7 +19,7 @@ from conftest import REPO, TODAY, run_kpispec
 
 from kpispec.config import load_config
 from kpispec.formats import json_format
-from kpispec.lint import lint
+from kpispec.lint import LintOptions, lint
 from kpispec.load import cache as cache_module
 from kpispec.load import yaml_events
 from kpispec.load.cache import FileCache
@@ -62,19 +62,19 @@ def test_a_hit_is_not_parsed_again_and_an_edit_is(tmp_path, monkeypatch):
     shutil.copytree(EXAMPLES / "clean", project)
     config = load_config(cwd=project)
     cache = FileCache(tmp_path / "c")
-    first = lint([str(project)], config, cwd=project, cache=cache)
+    first = lint([str(project)], config, LintOptions(cwd=project, cache=cache))
 
     def no_parsing(text, result):
         raise AssertionError("parsed although cached")
 
     monkeypatch.setattr(yaml_events, "load_into", no_parsing)
-    again = lint([str(project)], config, cwd=project, cache=cache)
+    again = lint([str(project)], config, LintOptions(cwd=project, cache=cache))
     assert json_format.render(again) == json_format.render(first)
 
     monkeypatch.undo()
     target = sorted(project.rglob("*.yaml"))[0]
     target.write_text(target.read_text() + "bogus: 1\n")  # an edit: new content, a miss
-    edited = lint([str(project)], config, cwd=project, cache=cache)
+    edited = lint([str(project)], config, LintOptions(cwd=project, cache=cache))
     assert any(f.code == "KS002" and "bogus" in f.message for f in edited.findings)
     assert not any(f.code == "KS002" for f in first.findings)
 
@@ -250,7 +250,7 @@ def test_the_key_changes_with_the_packaged_schema(tmp_path, monkeypatch):
     monkeypatch.undo()
     project = shutil.copytree(EXAMPLES / "clean", tmp_path / "p")
     config = load_config(cwd=project)
-    lint([str(project)], config, cwd=project, cache=FileCache(tmp_path / "c"))
+    lint([str(project)], config, LintOptions(cwd=project, cache=FileCache(tmp_path / "c")))
     stored = entries(tmp_path / "c")
     assert stored
     monkeypatch.setattr(cache_module, "__file__", str(copy / "load" / "cache.py"))
@@ -259,7 +259,7 @@ def test_the_key_changes_with_the_packaged_schema(tmp_path, monkeypatch):
     monkeypatch.setattr(
         yaml_events, "load_into", lambda text, result: (parsed.append(text), real(text, result))[1]
     )
-    lint([str(project)], config, cwd=project, cache=FileCache(tmp_path / "c"))
+    lint([str(project)], config, LintOptions(cwd=project, cache=FileCache(tmp_path / "c")))
     assert len(parsed) == len(stored)  # every file parsed again
     assert len(entries(tmp_path / "c")) == 2 * len(stored)  # and stored under new keys
 
@@ -285,7 +285,9 @@ def test_a_bad_checksum_is_a_miss_and_the_file_is_parsed_again(tmp_path, monkeyp
     config = load_config(cwd=project)
 
     def findings():
-        result = lint([str(project)], config, cwd=project, cache=FileCache(tmp_path / "c"))
+        result = lint(
+            [str(project)], config, LintOptions(cwd=project, cache=FileCache(tmp_path / "c"))
+        )
         return [(f.code, f.path, f.line, f.column, f.message) for f in result.findings]
 
     expected = [

@@ -414,16 +414,16 @@ def test_fuzz_fixing_never_adds_a_finding(raw, unsafe, tmp_path_factory):
 
     from kpispec.authoring.fixer import COUNTING, run_fix, write
     from kpispec.config import load_config
-    from kpispec.lint import lint
+    from kpispec.lint import LintOptions, lint
 
     root = tmp_path_factory.mktemp("fuzz")
     path = project(root, raw)
     today = _dt.date(2026, 6, 1)
     config = load_config(cwd=root, start=root)
-    before = lint([], config, today=today, cwd=root, jobs=1).findings
+    before = lint([], config, LintOptions(today=today, cwd=root, jobs=1)).findings
     run = run_fix([], config, None, today, root, unsafe=unsafe, jobs=1)
     assert not write(run)
-    after = lint([], config, today=today, cwd=root, jobs=1).findings
+    after = lint([], config, LintOptions(today=today, cwd=root, jobs=1)).findings
     fixed = path.read_bytes()
     if run.applied:
         assert fixed != raw

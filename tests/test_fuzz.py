@@ -34,7 +34,7 @@ from ruamel.yaml import YAML
 from kpispec.cli import main
 from kpispec.config import load_config
 from kpispec.formats import FORMATS, render
-from kpispec.lint import lint
+from kpispec.lint import LintOptions, lint
 from kpispec.load.parse import load_bytes
 from kpispec.load.schema import validate
 from kpispec.rules import registry
@@ -354,7 +354,7 @@ def check_lint(files: dict[str, bytes], cli: bool = True) -> None:
     """Every invariant of the module docstring that holds for any set of files."""
     with project(files) as root:
         config = load_config(None, cwd=root)
-        result = lint(sorted(files), config, today=TODAY, cwd=root)
+        result = lint(sorted(files), config, LintOptions(today=TODAY, cwd=root))
         inputs = set(files)
         for finding in result.findings:
             assert finding.line >= 1 and finding.column >= 1, finding

@@ -329,6 +329,7 @@ def test_the_gate_uses_four_git_processes_whatever_the_catalog_size(tmp_path, mo
     and both revisions included: not one process per file."""
     from kpispec.git import reader as git_reader
     from kpispec.git.gate import lint_staged
+    from kpispec.lint import LintOptions
 
     env = hermetic_env(tmp_path)
     gate = Gate("staged", tmp_path / "project", env, None)
@@ -350,7 +351,7 @@ def test_the_gate_uses_four_git_processes_whatever_the_catalog_size(tmp_path, mo
             super().__init__(args, *rest, **kw)
 
     monkeypatch.setattr(git_reader.subprocess, "Popen", Popen)
-    result = lint_staged([], None, None, None, None, gate.root)
+    result = lint_staged([], LintOptions(cwd=gate.root))
     assert [args[1] for args in started] == ["rev-parse", "ls-files", "ls-tree", "cat-file"]
     lines = {(f.path, f.line, f.code) for f in result.findings}
     assert lines == {

@@ -239,7 +239,9 @@ def test_json_render_writes_what_json_dumps_writes(catalog, where, tmp_path):
     from kpispec.formats import json_format
 
     folder = {"catalog": catalog, "clean": REPO / "examples" / "clean", "nothing": tmp_path}[where]
-    result = lint_module.lint([str(folder)], load_config(cwd=folder), cwd=folder)
+    result = lint_module.lint(
+        [str(folder)], load_config(cwd=folder), lint_module.LintOptions(cwd=folder)
+    )
     assert (where == "nothing") == (not result.entries)
     assert (
         json_format.render(result)
@@ -363,7 +365,9 @@ def test_jobs_2_on_a_large_catalog_loads_in_a_worker(catalog, monkeypatch, tmp_p
     assert pool_module._pool_context().get_start_method() == "fork"
     config = load_config(cwd=catalog)
     result = lint_module.lint(
-        ["kpis"], config, cwd=catalog, jobs=2, today=datetime.date(2026, 6, 1)
+        ["kpis"],
+        config,
+        lint_module.LintOptions(cwd=catalog, jobs=2, today=datetime.date(2026, 6, 1)),
     )
     assert len(result.files) == FILES + 2
     rows = [line.split() for line in log.read_text().splitlines()]

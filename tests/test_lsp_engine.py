@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import TODAY, write
 
 from kpispec.config import load_config
-from kpispec.lint import lint
+from kpispec.lint import LintOptions, lint
 from kpispec.lsp import text as tx
 from kpispec.lsp.engine import Project
 
@@ -54,7 +54,7 @@ def test_incremental_checks_agree_with_lint_after_every_edit(tmp_path):
         # lint the same catalog from disk: write the buffers out in a copy
         for other, text in texts.items():
             other.write_text(text, encoding="utf-8")
-        expected = lint([str(p) for p in opened], config, cwd=root, jobs=1)
+        expected = lint([str(p) for p in opened], config, LintOptions(cwd=root, jobs=1))
         got = [f for found in mine.values() for f in found]
         assert _shape(got) == _shape(expected.findings), f"after edit {step}"
         project.reload(path)

@@ -372,7 +372,9 @@ def test_json_render_agrees_with_json_dumps(tmp_path, monkeypatch):
     import datetime
 
     result = lint_module.lint(
-        ["c.yaml"], load_config(cwd=tmp_path), cwd=tmp_path, today=datetime.date(2026, 6, 1)
+        ["c.yaml"],
+        load_config(cwd=tmp_path),
+        lint_module.LintOptions(cwd=tmp_path, today=datetime.date(2026, 6, 1)),
     )
     assert [(s.finding.entry, s.reason) for s in result.suppressed] == [
         ("arr", 'a "q" ü'),

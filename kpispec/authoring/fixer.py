@@ -180,7 +180,7 @@ class Fixer:
         return hit
 
     def evaluate(self, texts: dict[str, str], selection: Selection) -> list[Finding]:
-        from kpispec.lint import check_files
+        from kpispec.lint import LintOptions, check_files
 
         files = []
         for source in self.sources:
@@ -191,7 +191,8 @@ class Fixer:
                 else self._load(one, texts[source.display])
             )
             files.append(SourceFile(source.path, source.display, loaded, True))
-        return check_files(files, self.config, selection, self.today).findings
+        options = LintOptions(selection=selection, today=self.today)
+        return check_files(files, self.config, options).findings
 
     def baseline(self) -> Counter:
         texts = {name: one.original for name, one in self.files.items()}
@@ -354,13 +355,14 @@ def run_fix(
     jobs: int | None = None,
 ) -> FixRun:
     """Work out the fixes for ``paths`` (nothing is written: see :func:`write`)."""
-    from kpispec.lint import lint, make_selection
+    from kpispec.lint import LintOptions, lint, make_selection
     from kpispec.rules import registry
 
     rules = registry(config)
     selection = selection or make_selection(config, rules=rules)
     guard = make_selection(config, rules=rules)  # what a plain `kpispec lint` reports
-    result = lint(paths, config, selection, today=today, cwd=cwd, jobs=jobs, cache=cache)
+    options = LintOptions(selection=selection, today=today, cwd=cwd, jobs=jobs, cache=cache)
+    result = lint(paths, config, options)
     assert result.catalog is not None
     fixer = Fixer(
         list(result.catalog.files), config, selection, guard, result.context.today, unsafe, rules

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -116,29 +117,28 @@ def _run_lint(
     base: str | None = None,
 ) -> Any:
     from kpispec.config import load_config
-    from kpispec.lint import lint, make_selection
+    from kpispec.lint import LintOptions, lint, make_selection
 
     cache = None
     if not no_cache:
         from kpispec.load.cache import FileCache
 
         cache = FileCache.open(Path(cache_dir) if cache_dir else None)
+    options = LintOptions(
+        select=_split(select) or None,
+        ignore=_split(ignore),
+        today=today,
+        cwd=Path.cwd(),
+        debug=debug,
+        jobs=jobs,
+        cache=cache,
+    )
     if staged:  # the commit gate: the index against HEAD (kpispec.git.gate)
         from kpispec.git.gate import lint_staged
 
-        return lint_staged(
-            list(paths),
-            config_file,
-            _split(select) or None,
-            _split(ignore),
-            today,
-            Path.cwd(),
-            _common_folder(paths),
-            debug,
-            cache,
-        )
+        return lint_staged(list(paths), options, config_file, _common_folder(paths))
     config = load_config(Path(config_file) if config_file else None, start=_common_folder(paths))
-    selection = make_selection(config, _split(select) or None, _split(ignore))
+    selection = make_selection(config, options.select, options.ignore)
     base_at = None
     if base is not None:  # the catalog at REF, for the rules that compare with it
         from kpispec.git.revision import catalog_at
@@ -149,16 +149,7 @@ def _run_lint(
             at = catalog_at(base, Path.cwd(), _common_folder(paths), config_file, cache, reuse)
             return Base(base, at.sources, at.revision.config)
 
-    return lint(
-        list(paths),
-        config,
-        selection,
-        today=today,
-        debug=debug,
-        jobs=jobs,
-        cache=cache,
-        base=base_at,
-    )
+    return lint(list(paths), config, replace(options, selection=selection, base=base_at))
 
 
 def _known(
@@ -191,7 +182,12 @@ def _known(
 
             cache = FileCache.open(Path(cache_dir) if cache_dir else None)
         at = catalog_at(new_from, Path.cwd(), _common_folder(paths), config_file, cache)
-        known = findings_at(at, _split(select) or None, _split(ignore), today, cache)
+        from kpispec.lint import LintOptions
+
+        options = LintOptions(
+            select=_split(select) or None, ignore=_split(ignore), today=today, cache=cache
+        )
+        known = findings_at(at, options)
         hide_known(result, [f.identity() for f in known])
     if baseline:
         config = load_config(

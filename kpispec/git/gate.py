@@ -29,10 +29,9 @@ changed (a ``FILE_LOCAL`` rule finds the same in an untouched file at both revis
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kpispec.errors import ConfigError, UsageError
 from kpispec.findings.result import LintResult, summarize
@@ -46,43 +45,31 @@ from kpispec.git.revision import (
     rel_path,
     sources,
 )
-from kpispec.lint import check_files, gc_paused, make_selection, no_kpi_files
+from kpispec.lint import LintOptions, check_files, gc_paused, make_selection, no_kpi_files
 from kpispec.rules import registry
-
-if TYPE_CHECKING:
-    from kpispec.load.cache import FileCache
 
 
 def lint_staged(
     paths: list[str],
-    config_file: str | None,
-    select: list[str] | None,
-    ignore: list[str] | None,
-    today: _dt.date | None,
-    cwd: Path,
+    options: LintOptions,
+    config_file: str | None = None,
     start: Path | None = None,
-    debug: bool = False,
-    cache: FileCache | None = None,
 ) -> LintResult:
     """The gate's result: findings in touched files and findings caused elsewhere, in
-    the usual :class:`LintResult` (``notes`` holds the count of old findings)."""
+    the usual :class:`LintResult` (``notes`` holds the count of old findings). Each
+    revision's selection is ``options.select`` and ``options.ignore`` over its own
+    config; ``start``: where the config is looked for (None: ``options.cwd``)."""
+    cwd = options.cwd or Path.cwd()
+    options = replace(options, cwd=cwd)
     with gc_paused():  # as lint() runs: two catalogs of small objects, no cycles
-        return _lint_staged(
-            paths, config_file, select, ignore, today, cwd, start or cwd, debug, cache
-        )
+        return _lint_staged(paths, options, config_file, start or cwd)
 
 
 def _lint_staged(
-    paths: list[str],
-    config_file: str | None,
-    select: list[str] | None,
-    ignore: list[str] | None,
-    today: _dt.date | None,
-    cwd: Path,
-    start: Path,
-    debug: bool,
-    cache: FileCache | None,
+    paths: list[str], options: LintOptions, config_file: str | None, start: Path
 ) -> LintResult:
+    cwd = options.cwd
+    assert cwd is not None
     repo = Repo.discover(start)
     index = repo.index()
     head_files = repo.tree(repo.head) if repo.head else None
@@ -107,9 +94,9 @@ def _lint_staged(
         wanted = set(staged.catalog.values())
         if changed and head is not None:
             wanted |= set(head.catalog.values())
-        loaded = load_blobs(blobs, wanted, cache)
+        loaded = load_blobs(blobs, wanted, options.cache)
 
-    staged_result = _check(repo, staged, loaded, cwd, select, ignore, today, debug, cache)
+    staged_result = _check(repo, staged, loaded, options)
     if not staged.catalog:
         staged_result.notes.append(no_kpi_files(staged.config, "in the git index"))
     if head is None:  # first commit, or no HEAD config to compare with: all of it
@@ -134,18 +121,7 @@ def _lint_staged(
         before = Counter(f.identity() for f in staged_result.findings)
     else:
         try:
-            head_result = _check(
-                repo,
-                head,
-                loaded,
-                cwd,
-                select,
-                ignore,
-                today,
-                debug,
-                cache,
-                catalog_wide_only=same_config,
-            )
+            head_result = _check(repo, head, loaded, options, catalog_wide_only=same_config)
             before = Counter(f.identity() for f in head_result.findings)
         except (UsageError, ConfigError):  # HEAD's config names a rule no longer here
             before, local = Counter(), set()
@@ -212,21 +188,14 @@ def _check(
     repo: Repo,
     revision: Revision,
     loaded: dict,
-    cwd: Path,
-    select: list[str] | None,
-    ignore: list[str] | None,
-    today: _dt.date | None,
-    debug: bool,
-    cache: FileCache | None,
+    options: LintOptions,
     catalog_wide_only: bool = False,
 ) -> LintResult:
-    selection = make_selection(revision.config, select, ignore)
+    assert options.cwd is not None
+    selection = make_selection(revision.config, options.select, options.ignore)
     return check_files(
-        sources(repo, revision, loaded, cwd),
+        sources(repo, revision, loaded, options.cwd),
         revision.config,
-        selection,
-        today,
-        debug,
+        replace(options, selection=selection),
         catalog_wide_only=catalog_wide_only,
-        cache=cache,
     )

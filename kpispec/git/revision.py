@@ -10,7 +10,6 @@ they get a :class:`~kpispec.catalog.Catalog`.
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import posixpath
 from dataclasses import dataclass
@@ -22,9 +21,9 @@ from kpispec.config import Config, config_from_bytes, load_config
 from kpispec.errors import ConfigError, GitError, UsageError
 from kpispec.findings import Finding
 from kpispec.git.reader import BlobReader, Repo
-from kpispec.lint import check_files, load_raw, make_selection
+from kpispec.lint import LintOptions, check_files, load_raw, make_selection
 from kpispec.load.files import catalog_spec, display_path
-from kpispec.load.loader import LoadedFile
+from kpispec.load.loader import LoadedFile, Oversized
 
 if TYPE_CHECKING:
     from kpispec.load.cache import FileCache
@@ -79,7 +78,10 @@ def _config(
         if sha is None:
             raise FileNotFoundError(2, "not in this revision of the repository", str(path))
         used.append(sha)
-        return blobs.read([sha])[sha]
+        data = blobs.read([sha])[sha]
+        if isinstance(data, Oversized):  # never parsed: too large to be a config
+            raise ConfigError(f"{path}: {data.size:,} bytes in this revision, too large to read")
+        return data
 
     if explicit is not None:
         rel = rel_path(repo.top, explicit)
@@ -195,18 +197,13 @@ def catalog_at(
     return RefCatalog(ref, commit, revision, sources(repo, revision, loaded, cwd))
 
 
-def findings_at(
-    at: RefCatalog,
-    select: list[str] | None,
-    ignore: list[str] | None,
-    today: _dt.date | None,
-    cache: FileCache | None = None,
-) -> list[Finding]:
+def findings_at(at: RefCatalog, options: LintOptions) -> list[Finding]:
     """Every finding of the catalog at ``at``, with its own config, the same --select,
     --ignore and today as the run it is compared with (``--new-from``)."""
     config = at.revision.config
     try:
-        selection = make_selection(config, select, ignore)
+        selection = make_selection(config, options.select, options.ignore)
     except UsageError as exc:
         raise GitError(f"the config at {at.ref} cannot be used: {exc}") from None
-    return check_files(at.sources, config, selection, today, cache=cache).findings
+    run = LintOptions(selection=selection, today=options.today, cache=options.cache)
+    return check_files(at.sources, config, run).findings
