@@ -28,7 +28,6 @@ class Violation:
     path: tuple  # JSON path of the key the finding points at
     keyword: str  # the JSON Schema keyword that failed
     message: str
-    entry_path: tuple  # path of the instance that failed (for additionalProperties: its mapping)
     # what `kpispec fix` may write: ("key", new name) for an unknown key with exactly one
     # close allowed key not already there, ("value", new text) for an enum value with one
     # close match or an unambiguous non-ISO date; None: nothing safe to write
@@ -151,7 +150,6 @@ def _violations(raw: Any) -> list[Violation]:
                     "more schema violations in this file "
                     f"are not listed (only the first {MAX_VIOLATIONS:,}); fix "
                     "these first",
-                    violation.path,
                 )
                 break
         if more:
@@ -212,108 +210,168 @@ _TYPE_NAMES = {
 
 
 def _explain(path: tuple, sub: dict, keyword: str, instance: Any) -> Iterator[Violation]:
-    name = _where(path)
     if keyword == "additionalProperties" and isinstance(instance, dict):
-        allowed = sub.get("properties", {})
-        for key in instance:
-            if key not in allowed:
-                from kpispec.spelling import did_you_mean, only  # only when a key is unknown
-
-                free = [k for k in allowed if k not in instance]
-                hint = did_you_mean(str(key), free)
-                meant = only(str(key), free)
-                yield Violation(
-                    path + (key,),
-                    keyword,
-                    f"unknown key '{shorten(str(key))}' in {name}; {hint}allowed "
-                    f"keys: {', '.join(allowed)}",
-                    path,
-                    ("key", meant) if meant else None,
-                )
+        yield from _unknown_keys(path, sub, instance)
         return
     if keyword == "required" and isinstance(instance, dict):
-        for key in sub.get("required", []):
-            if key not in instance:
-                fix = (
-                    (
-                        "; write 'kpispec: 1' as the first line (the format version), or keep "
-                        "this file out of kpispec's include patterns"
-                    )
-                    if path == ()
-                    else ""
-                )
-                yield Violation(
-                    path, keyword, f"{name} is missing the required key '{key}'{fix}", path
-                )
+        yield from _missing_keys(path, sub, instance)
         return
-    fix = None
-    if keyword == "type":
-        types = sub.get("type")
-        types = types if isinstance(types, list) else [types]
-        expected = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
-        message = f"{name} must be {expected}, not {_show(instance)}"
-    elif keyword == "enum":
-        message = f"{name} must be one of {', '.join(map(str, sub['enum']))}; not {_show(instance)}"
-        if isinstance(instance, str):
-            from kpispec.spelling import did_you_mean, only
+    name = _where(path)
+    if keyword in ("pattern", "format") and sub.get("format") == "date":
+        message, fix = _bad_date(name, instance)
+    else:
+        explain = _EXPLAIN.get(keyword)
+        said = explain(name, path, sub, instance) if explain is not None else None
+        # the fallback is never met: every keyword our schema uses is explained
+        message, fix = said or (f"{name} breaks the schema's '{keyword}' rule", None)
+    yield Violation(path, keyword, message, fix)
 
-            choices = [c for c in sub["enum"] if isinstance(c, str)]
-            hint = did_you_mean(instance, choices, synonyms=True, fallback=None)
-            message += f"; {hint.strip()}" if hint else ""
-            meant = only(instance, choices, synonyms=True)
-            fix = ("value", meant) if meant else None
-    elif keyword == "const":
-        message = f"{name} must be {sub['const']!r}, not {_show(instance)}"
-        if path == ("kpispec",):
-            message += " (the format version: write 'kpispec: 1')"
-    elif keyword in ("pattern", "format") and sub.get("format") == "date":
-        shaped = isinstance(instance, str) and _DATE_SHAPE.match(instance)
-        message = (
-            f"{name} {_show(instance)} is not a real date; write a date that exists"
-            if shaped
-            else f"{name} must be a date written YYYY-MM-DD, not {_show(instance)}"
-        )
-        iso = None if shaped else iso_date(instance)
-        if iso:
-            message += f"; did you mean {iso}?"
-            fix = ("value", iso)
-    elif keyword == "pattern":
-        message = (
-            f"{name} {_show(instance)} is not a valid id: use lowercase letters, digits, "
-            "'.', '_' and '-', starting with a letter or digit"
-        )
-    elif keyword == "maxLength":
-        message = (
-            f"{name} is longer than {sub['maxLength']} characters "
-            f"({len(instance) if isinstance(instance, str) else '?'}); shorten it"
-        )
-    elif keyword == "minLength":
-        message = f"{name} must not be empty"
-    elif keyword == "minItems":
-        message = f"{name} must list at least one id"
-    elif keyword == "minimum":
-        message = f"{name} must be {sub['minimum']} or more, not {_show(instance)}"
-    elif keyword == "oneOf" and isinstance(instance, dict):  # a dbt data source's name keys
-        keys = [branch["required"][0] for branch in sub["oneOf"]]
-        named = [key for key in keys if key in instance]
-        says = f"names {' and '.join(named)}" if named else "names none of them"
-        message = (
-            f"{name} says system: dbt, so it must name exactly one of "
-            f"{', '.join(keys)}; it {says}" + ("" if named else " (metric: revenue)")
-        )
-    elif keyword == "dependentRequired" and isinstance(instance, dict):
-        key, needs = next(
-            (k, v)
-            for k, v in sub["dependentRequired"].items()
-            if k in instance and any(n not in instance for n in v)
-        )
-        message = (
-            f"{name} has '{key}' but no '{needs[0]}': '{key}' is the version of a "
-            f"versioned dbt {needs[0]} ({needs[0]}: customers, {key}: 2)"
-        )
-    else:  # pragma: no cover - every keyword our schema uses is handled above
-        message = f"{name} breaks the schema's '{keyword}' rule"
-    yield Violation(path, keyword, message, path, fix)
+
+def _unknown_keys(path: tuple, sub: dict, instance: dict) -> Iterator[Violation]:
+    """One violation per key the mapping may not hold, with the close allowed key."""
+    from kpispec.spelling import did_you_mean, only  # only when a key is unknown
+
+    name = _where(path)
+    allowed = sub.get("properties", {})
+    for key in instance:
+        if key not in allowed:
+            free = [k for k in allowed if k not in instance]
+            hint = did_you_mean(str(key), free)
+            meant = only(str(key), free)
+            yield Violation(
+                path + (key,),
+                "additionalProperties",
+                f"unknown key '{shorten(str(key))}' in {name}; {hint}allowed "
+                f"keys: {', '.join(allowed)}",
+                ("key", meant) if meant else None,
+            )
+
+
+def _missing_keys(path: tuple, sub: dict, instance: dict) -> Iterator[Violation]:
+    name = _where(path)
+    for key in sub.get("required", []):
+        if key not in instance:
+            fix = (
+                (
+                    "; write 'kpispec: 1' as the first line (the format version), or keep "
+                    "this file out of kpispec's include patterns"
+                )
+                if path == ()
+                else ""
+            )
+            yield Violation(path, "required", f"{name} is missing the required key '{key}'{fix}")
+
+
+# a message and what `kpispec fix` may write; None: the keyword is not about this instance
+_Said = tuple[str, tuple | None] | None
+
+
+def _bad_date(name: str, instance: Any) -> tuple[str, tuple | None]:
+    shaped = isinstance(instance, str) and _DATE_SHAPE.match(instance)
+    message = (
+        f"{name} {_show(instance)} is not a real date; write a date that exists"
+        if shaped
+        else f"{name} must be a date written YYYY-MM-DD, not {_show(instance)}"
+    )
+    iso = None if shaped else iso_date(instance)
+    if iso:
+        return message + f"; did you mean {iso}?", ("value", iso)
+    return message, None
+
+
+def _type(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
+    types: Any = sub.get("type")
+    types = types if isinstance(types, list) else [types]
+    expected = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+    return f"{name} must be {expected}, not {_show(instance)}", None
+
+
+def _enum(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
+    message = f"{name} must be one of {', '.join(map(str, sub['enum']))}; not {_show(instance)}"
+    if not isinstance(instance, str):
+        return message, None
+    from kpispec.spelling import did_you_mean, only
+
+    choices = [c for c in sub["enum"] if isinstance(c, str)]
+    hint = did_you_mean(instance, choices, synonyms=True, fallback=None)
+    message += f"; {hint.strip()}" if hint else ""
+    meant = only(instance, choices, synonyms=True)
+    return message, ("value", meant) if meant else None
+
+
+def _const(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
+    message = f"{name} must be {sub['const']!r}, not {_show(instance)}"
+    if path == ("kpispec",):
+        message += " (the format version: write 'kpispec: 1')"
+    return message, None
+
+
+def _pattern(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
+    return (
+        f"{name} {_show(instance)} is not a valid id: use lowercase letters, digits, "
+        "'.', '_' and '-', starting with a letter or digit"
+    ), None
+
+
+def _max_length(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
+    return (
+        f"{name} is longer than {sub['maxLength']} characters "
+        f"({len(instance) if isinstance(instance, str) else '?'}); shorten it"
+    ), None
+
+
+def _min_length(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
+    return f"{name} must not be empty", None
+
+
+def _min_items(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
+    return f"{name} must list at least one id", None
+
+
+def _minimum(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
+    return f"{name} must be {sub['minimum']} or more, not {_show(instance)}", None
+
+
+def _one_of(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
+    """A dbt data source's name keys."""
+    if not isinstance(instance, dict):
+        return None
+    keys = [branch["required"][0] for branch in sub["oneOf"]]
+    named = [key for key in keys if key in instance]
+    says = f"names {' and '.join(named)}" if named else "names none of them"
+    return (
+        f"{name} says system: dbt, so it must name exactly one of "
+        f"{', '.join(keys)}; it {says}" + ("" if named else " (metric: revenue)")
+    ), None
+
+
+def _dependent_required(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
+    if not isinstance(instance, dict):
+        return None
+    key, needs = next(
+        (k, v)
+        for k, v in sub["dependentRequired"].items()
+        if k in instance and any(n not in instance for n in v)
+    )
+    return (
+        f"{name} has '{key}' but no '{needs[0]}': '{key}' is the version of a "
+        f"versioned dbt {needs[0]} ({needs[0]}: customers, {key}: 2)"
+    ), None
+
+
+# keyword -> its explanation (a date's 'pattern' and 'format' are explained by _bad_date)
+_EXPLAIN = {
+    "type": _type,
+    "enum": _enum,
+    "const": _const,
+    "pattern": _pattern,
+    "maxLength": _max_length,
+    "minLength": _min_length,
+    "minItems": _min_items,
+    "minimum": _minimum,
+    "oneOf": _one_of,
+    "dependentRequired": _dependent_required,
+}
 
 
 def check_structure(loaded: LoadedFile) -> None:
