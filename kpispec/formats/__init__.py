@@ -1,4 +1,9 @@
-"""Output formats, one module each, looked up by name. Each has ``render(result) -> str``.
+"""The output formats of ``kpispec lint`` (``--format``), one module each, looked up by
+name in :data:`FORMATS`. Each has ``render(result, **options) -> str``, ``result`` a
+:class:`~kpispec.findings.result.LintResult`; the options a format reads and the others
+ignore: ``quiet``, ``color``, ``statistics`` (text), ``cwd`` (sarif: the folder its
+URIs are relative to, the current one by default). The reports, diff and history have
+renderers of their own (``kpispec.report``, ``kpispec.git``).
 
 Modules are imported only when chosen, so a run pays for the format it prints and no
 other.

@@ -25,7 +25,6 @@ from kpispec.report import mermaid as report_mermaid
 from kpispec.report.model import STATES, Report, plural
 
 COMMENT_LIMIT = 65_536  # GitHub: the most characters a comment (or PR description) holds
-SUMMARY_LIMIT = 1_048_576  # GitHub: the most a job summary ($GITHUB_STEP_SUMMARY) holds
 OPEN_ROWS = 20  # longer tables are folded in <details>
 TREE_SHARE = 0.45  # of the budget, at most, for the diagram
 
