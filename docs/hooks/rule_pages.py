@@ -11,7 +11,8 @@ Nothing generated is written to disk or committed.
 
 docs/rules/index.md (the table of every rule, written by hand) gets a row from the module
 for a rule it does not list yet, and a code it links that is no rule is a warning (an
-error under ``mkdocs build --strict``).
+error under ``mkdocs build --strict``), as is a row whose name or default severity is not
+the rule's.
 """
 
 from __future__ import annotations
@@ -303,7 +304,8 @@ def on_files(files: Files, config: Any) -> Files:
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
     """docs/rules/index.md: a rule its table does not list yet gets a row from its
     module (code, name, severity, summary), in code order; a code linked there that is no
-    rule is a warning (an error under --strict)."""
+    rule, or a row whose name or severity is not the rule's, is a warning (an error under
+    --strict)."""
     if page.file.src_uri != "rules/index.md":
         return markdown
     rules = kpispec.rules.RULES
@@ -311,6 +313,13 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
     rows = {m.group(1): i for i, line in enumerate(lines) if (m := _ROW.match(line))}
     for code in sorted(set(rows) - set(rules)):
         log.warning(f"docs/rules/index.md links {code}, which is no rule")
+    for code, i in sorted(rows.items()):
+        cells = [cell.strip() for cell in lines[i].strip("|").split("|")]
+        if code in rules and (cells[1:3] != [rules[code].NAME, rules[code].SEVERITY]):
+            log.warning(
+                f"docs/rules/index.md: the row of {code} says {cells[1]} {cells[2]}; "
+                f"the rule is {rules[code].NAME} {rules[code].SEVERITY}"
+            )
     for code in sorted(set(rules) - set(rows)):
         module = rules[code]
         summary, _ = sections(module.__doc__ or "")
