@@ -5,14 +5,23 @@ rule code or name, and for ``kpispec fix``, which renames only when exactly one 
 word is close. Close means: the same but for case, ``-``/``_`` or surrounding blanks; or
 one edit away -- a letter added, dropped or changed, or two neighbouring letters swapped
 (``deu`` for ``due``, ``ned`` for ``end``, ``traget`` for ``target``) -- two edits for
-words of eight letters or more; or, for enum values, a synonym kpispec knows
+words of eight letters or more; or the singular or plural of it (``policies`` for
+``policy``, ``owner`` for ``owners``); or, for enum values, a synonym kpispec knows
 (``up``/``raise``/``higher`` for ``increase``). ``biweekly`` is two edits from
 ``weekly`` and a different cadence: not close.
+
+When nothing is close, a "did you mean" falls back on difflib's ratio of 0.75 or more
+(:data:`FALLBACK`; the catalog's id suggestions compute the same ratio, faster, over
+thousands of ids). Every suggestion kpispec makes -- config and policy keys, rule codes,
+schema keys and values, dbt names, CSV fields, entry ids -- is decided here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+# difflib's ratio a choice needs when no choice is close (see the module's docstring)
+FALLBACK = 0.75
 
 # value -> the words people write for it; used only where ``value`` is an allowed choice
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -55,6 +64,17 @@ def _allowed(word: str) -> int:
     return 2 if len(word) >= 8 else 1
 
 
+def _plural(a: str, b: str) -> bool:
+    """One word is the other's plural (``owner``/``owners``, ``policy``/``policies``,
+    ``box``/``boxes``)."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 2:
+        return False
+    return long in (short + "s", short + "es") or (
+        short.endswith("y") and long == short[:-1] + "ies"
+    )
+
+
 def close(wrong: str, choices: Iterable[str], synonyms: bool = False) -> list[str]:
     """The choices close to ``wrong``, closest first (ties in the choices' order)."""
     choices = [c for c in dict.fromkeys(choices) if isinstance(c, str)]
@@ -70,8 +90,9 @@ def close(wrong: str, choices: Iterable[str], synonyms: bool = False) -> list[st
             return meant
     scored = []
     for order, choice in enumerate(choices):
-        limit = _allowed(min(key, _norm(choice), key=len))
-        d = distance(key, _norm(choice), limit)
+        norm = _norm(choice)
+        limit = _allowed(min(key, norm, key=len))
+        d = 1 if _plural(key, norm) else distance(key, norm, limit)
         if d <= limit:
             scored.append((d, order, choice))
     return [choice for _, _, choice in sorted(scored)]
@@ -83,19 +104,40 @@ def only(wrong: str, choices: Iterable[str], synonyms: bool = False) -> str | No
     return found[0] if len(found) == 1 else None
 
 
-def did_you_mean(
-    wrong: str, choices: Iterable[str], synonyms: bool = False, fallback: float | None = 0.75
-) -> str:
-    """ "did you mean 'x'? " (or "'x' or 'y'"), else "": the close choices, else
-    difflib's best above ``fallback`` (None: no fallback)."""
+def suggestions(
+    wrong: str,
+    choices: Iterable[str],
+    synonyms: bool = False,
+    fallback: float | None = FALLBACK,
+    most: int = 3,
+) -> list[str]:
+    """What a "did you mean" names: the close choices (at most ``most``, closest first),
+    else difflib's best with a ratio of ``fallback`` or more (None: no fallback)."""
     choices = list(choices)
-    found = close(wrong, choices, synonyms)[:3]
+    found = close(wrong, choices, synonyms)[:most]
     if not found and fallback is not None and isinstance(wrong, str) and len(wrong) <= 60:
-        import difflib
+        import difflib  # only when nothing is close
 
         found = difflib.get_close_matches(
             wrong, [c for c in choices if isinstance(c, str)], n=1, cutoff=fallback
         )
+    return found
+
+
+def best(
+    wrong: str, choices: Iterable[str], synonyms: bool = False, fallback: float | None = FALLBACK
+) -> str | None:
+    """The one choice a "did you mean" names (the closest), or None."""
+    found = suggestions(wrong, choices, synonyms, fallback, most=1)
+    return found[0] if found else None
+
+
+def did_you_mean(
+    wrong: str, choices: Iterable[str], synonyms: bool = False, fallback: float | None = FALLBACK
+) -> str:
+    """ "did you mean 'x'? " (or "'x' or 'y'"), else "": the close choices, else
+    difflib's best above ``fallback`` (None: no fallback)."""
+    found = suggestions(wrong, choices, synonyms, fallback)
     if not found:
         return ""
     quoted = [f"'{c}'" for c in found]

@@ -30,7 +30,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as _dt
-import difflib
 import io
 import math
 import os
@@ -43,6 +42,7 @@ from typing import Any
 
 from kpispec.errors import InputError
 from kpispec.safefile import write_atomic
+from kpispec.spelling import best
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 KINDS = {
@@ -583,8 +583,8 @@ class Columns:
                 continue
             name = field_for(target)
             if name is None or index < 0:
-                close = difflib.get_close_matches(_norm(target), list(_LOOKUP), n=1)
-                hint = f"did you mean '{_LOOKUP[close[0]]}'? " if close else ""
+                close = best(_norm(target), list(_LOOKUP))
+                hint = f"did you mean '{_LOOKUP[close]}'? " if close else ""
                 raise CsvImportError(
                     f"--map {item!r}: unknown field {target.strip()!r}; "
                     f"{hint}fields: {', '.join(FIELDS)} (or ignore)"

@@ -184,11 +184,10 @@ def parse_table(
 
 
 def _unknown_key(key: str) -> str:
-    import difflib  # only on this error path
+    from kpispec.spelling import did_you_mean  # only on this error path
 
     known = KEYS + RESERVED  # every key a table may hold, the policy table too
-    close = difflib.get_close_matches(key.replace("_", "-").lower(), known, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = did_you_mean(key, known)
     if key == "tool":  # [tool.kpispec] copied from a pyproject.toml into kpispec.toml
         hint = "in kpispec.toml the keys go at the top level, without [tool.kpispec]; "
     return f"unknown key; {hint}known keys: {', '.join(known)}"

@@ -47,10 +47,9 @@ def parse_dbt(table: Any, path: Path, root: Path, where: str = "") -> DbtConfig:
         raise fail("", f'must be a table, e.g. [tool.kpispec.dbt] manifest = "{DEFAULT_MANIFEST}"')
     for key in table:
         if key not in KEYS:
-            import difflib  # only on this error path
+            from kpispec.spelling import did_you_mean  # only on this error path
 
-            close = difflib.get_close_matches(str(key), KEYS, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            hint = did_you_mean(str(key), KEYS)
             raise fail(str(key), f"unknown key; {hint}known keys: {', '.join(KEYS)}")
     written = table.get("manifest", DEFAULT_MANIFEST)
     if not isinstance(written, str) or not written.strip():

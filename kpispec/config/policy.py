@@ -99,12 +99,13 @@ def owner_key(owner: str) -> str:
 
 
 def suggest(wrong: str, choices: tuple[str, ...] | list[str]) -> str | None:
-    """The closest allowed value, for "did you mean ...?" (case does not hide a match)."""
-    import difflib  # only when there is something to suggest
+    """The closest allowed value, for "did you mean ...?" (compared as owners compare:
+    case and a leading ``@`` do not hide a match)."""
+    from kpispec.spelling import best  # only when there is something to suggest
 
     by_key = {choice.lstrip("@").casefold(): choice for choice in choices}
-    close = difflib.get_close_matches(wrong.lstrip("@").casefold(), list(by_key), n=1, cutoff=0.7)
-    return by_key[close[0]] if close else None
+    close = best(wrong.lstrip("@").casefold(), list(by_key))
+    return by_key[close] if close is not None else None
 
 
 def policy_of(ctx: Any) -> Policy | None:
@@ -237,14 +238,14 @@ def _required(value: Any, key: str, fail: Fail) -> dict[str, tuple[str, ...]]:
         known = known_fields(kind)
         for item in paths:
             if item not in known:
-                import difflib  # only on this error path
+                from kpispec.spelling import best  # only on this error path
 
-                hint = difflib.get_close_matches(item, sorted(known), n=1)
+                hint = best(item, sorted(known))
                 raise fail(
                     f"{key}.{kind}",
                     f"names {item!r}, which is not a field of a {kind}"
                     + (
-                        f"; did you mean {hint[0]!r}?"
+                        f"; did you mean {hint!r}?"
                         if hint
                         else f"; known fields: {', '.join(sorted(known))}"
                     ),

@@ -165,14 +165,14 @@ class Index:
 
     def suggest(self, kind: str, name: str) -> tuple[str, ...]:
         """The closest names of ``kind`` (enabled ones), for "did you mean ...?"."""
-        import difflib  # only on this error path
+        from kpispec.spelling import suggestions  # only on this error path
 
         names = list(self.data["names"].get(kind, {}))
         _, bare = split_name(kind, name)
-        close = difflib.get_close_matches(bare, names, n=3, cutoff=0.6)
+        close = suggestions(bare, names)
         if not close and "." in name:  # qualified: compare the whole name too
             qualified = [f"{c[0]}.{n}" for n in names for c in self._names("names", kind, n)]
-            close = difflib.get_close_matches(name, qualified, n=3, cutoff=0.6)
+            close = suggestions(name, qualified)
         return tuple(close)
 
     def other_kinds(self, kind: str, name: str) -> list[str]:

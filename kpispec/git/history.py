@@ -23,7 +23,6 @@ cannot be parsed keeps the entry as it was (the row says so).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from kpispec.git.revision import display, read_revision, rel_path
 from kpispec.lint import load_raw
 from kpispec.load.files import catalog_spec
 from kpispec.rules.base import unreadable
+from kpispec.spelling import suggestions
 
 if TYPE_CHECKING:
     from kpispec.config import Config
@@ -243,7 +243,7 @@ def run_history(
 
     if not any(entry_id in blob.entries for blob in blobs.values()):
         seen = sorted({i for blob in blobs.values() for i in blob.entries})
-        close = difflib.get_close_matches(entry_id, seen, n=1, cutoff=0.6)
+        close = suggestions(entry_id, seen, most=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise UsageError(
             f"no entry '{entry_id}' in the history of the catalog (the commits up to HEAD){hint}"
