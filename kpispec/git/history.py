@@ -23,7 +23,7 @@ cannot be parsed keeps the entry as it was (the row says so).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -214,18 +214,37 @@ def run_history(
     explicit = Path(config_file) if config_file else None
     if explicit is not None and not explicit.is_absolute():
         explicit = cwd / explicit
+    commits, is_catalog, blobs = _read(repo, start or cwd, explicit, cache)
+    _known(entry_id, blobs)
     result = HistoryResult(entry_id)
+    states: dict[str, tuple[dict[str, str], State | None]] = {}
+    for commit in commits:
+        row = _step(entry_id, commit, states, is_catalog, blobs, lambda p: display(repo, p, cwd))
+        if row is not None:
+            result.rows.append(row)
+    if repo.is_shallow():
+        result.notes.append(
+            "this is a shallow clone: the history starts at the oldest "
+            "commit fetched (git fetch --unshallow, or fetch-depth: 0 in "
+            "actions/checkout)"
+        )
+    return result
+
+
+def _read(
+    repo: Repo, start: Path, explicit: Path | None, cache: FileCache | None
+) -> tuple[list[Commit], Any, dict[str, _Blob]]:
+    """The commits that touched a catalog file (parents first), which paths are catalog
+    files (by the config at HEAD), and what every version of those files holds."""
     with repo.blobs() as reader:
         try:
-            revision = read_revision(repo, repo.tree(repo.head), reader, start or cwd, explicit)
+            revision = read_revision(repo, repo.tree(repo.head), reader, start, explicit)
         except ConfigError as exc:
             raise GitError(f"the config at HEAD cannot be read: {exc}") from None
         root, is_catalog = _catalog_filter(repo, revision.config)
-        commits = repo.log(
-            repo.head, pathspecs(root or "", revision.config.include) if root is not None else []
-        )
-        if root is None:
-            commits = []
+        if root is None:  # the catalog is outside the repository: no commit touches it
+            return [], is_catalog, {}
+        commits = repo.log(repo.head, pathspecs(root, revision.config.include))
         wanted = sorted(
             {
                 c.blob
@@ -240,73 +259,84 @@ def run_history(
                 blobs[sha] = _index(data, cache)
         if cache is not None:
             cache.flush()
+    return commits, is_catalog, blobs
 
-    if not any(entry_id in blob.entries for blob in blobs.values()):
-        seen = sorted({i for blob in blobs.values() for i in blob.entries})
-        close = suggestions(entry_id, seen, most=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise UsageError(
-            f"no entry '{entry_id}' in the history of the catalog (the commits up to HEAD){hint}"
-        )
 
-    states: dict[str, tuple[dict[str, str], State | None]] = {}
-    for commit in commits:
-        parent_files = (
-            states[commit.parents[0]][0] if commit.parents and commit.parents[0] in states else {}
-        )
-        files = dict(parent_files)
-        broken = None
-        touched = set()
-        for change in commit.changes:
-            if not is_catalog(change.path):
-                continue
-            touched.add(change.path)
-            if change.blob is None:
-                files.pop(change.path, None)
-            else:
-                files[change.path] = change.blob
-        before = (
-            states[commit.parents[0]][1] if commit.parents and commit.parents[0] in states else None
-        )
-        after = _find(entry_id, files, blobs)
-        if (
-            after is None
-            and before is not None
-            and before.path in files
-            and not blobs[files[before.path]].readable
-        ):
-            after = before  # the file cannot be parsed: nobody knows; as it was
-            if before.path in touched:
-                broken = before.path  # this commit broke it (or left it broken): a row
-        states[commit.sha] = (files, after)
-        if (
-            broken is None
-            and len(commit.parents) > 1
-            and any(states.get(p, (None, None))[1] == after for p in commit.parents)
-        ):
-            continue  # a merge that brings in what a parent already had
-        if broken is None and before == after:
+def _known(entry_id: str, blobs: dict[str, _Blob]) -> None:
+    """A usage error when no version of the catalog defines ``entry_id``."""
+    if any(entry_id in blob.entries for blob in blobs.values()):
+        return
+    seen = sorted({i for blob in blobs.values() for i in blob.entries})
+    close = suggestions(entry_id, seen, most=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise UsageError(
+        f"no entry '{entry_id}' in the history of the catalog (the commits up to HEAD){hint}"
+    )
+
+
+def _step(
+    entry_id: str,
+    commit: Commit,
+    states: dict[str, tuple[dict[str, str], State | None]],
+    is_catalog: Any,
+    blobs: dict[str, _Blob],
+    show: Callable[[str], str],
+) -> Row | None:
+    """Apply ``commit`` to its first parent's catalog (recorded in ``states``); its row
+    when it changed the entry (paths as ``show`` writes them), None when not."""
+    first = commit.parents[0] if commit.parents and commit.parents[0] in states else None
+    files = dict(states[first][0]) if first else {}
+    touched = _apply(commit, files, is_catalog)
+    before = states[first][1] if first else None
+    after = _find(entry_id, files, blobs)
+    broken = None
+    if (
+        after is None
+        and before is not None
+        and before.path in files
+        and not blobs[files[before.path]].readable
+    ):
+        after = before  # the file cannot be parsed: nobody knows; as it was
+        if before.path in touched:
+            broken = before.path  # this commit broke it (or left it broken): a row
+    states[commit.sha] = (files, after)
+    if (
+        broken is None
+        and len(commit.parents) > 1
+        and any(states.get(p, (None, None))[1] == after for p in commit.parents)
+    ):
+        return None  # a merge that brings in what a parent already had
+    if broken is None and before == after:
+        return None
+    fields = (
+        field_changes(before.data if before else {}, after.data if after else {})
+        if before != after
+        else []
+    )
+    return Row(
+        commit,
+        _change(before, after, broken),
+        before,
+        after,
+        fields,
+        show(after.path) if after else None,
+        show(before.path) if before else None,
+        show(broken) if broken else None,
+    )
+
+
+def _apply(commit: Commit, files: dict[str, str], is_catalog: Any) -> set[str]:
+    """The catalog files ``commit`` changed, applied to ``files`` (path -> blob)."""
+    touched = set()
+    for change in commit.changes:
+        if not is_catalog(change.path):
             continue
-        row = Row(
-            commit,
-            _change(before, after, broken),
-            before,
-            after,
-            field_changes(before.data if before else {}, after.data if after else {})
-            if before != after
-            else [],
-            display(repo, after.path, cwd) if after else None,
-            display(repo, before.path, cwd) if before else None,
-            display(repo, broken, cwd) if broken else None,
-        )
-        result.rows.append(row)
-    if repo.is_shallow():
-        result.notes.append(
-            "this is a shallow clone: the history starts at the oldest "
-            "commit fetched (git fetch --unshallow, or fetch-depth: 0 in "
-            "actions/checkout)"
-        )
-    return result
+        touched.add(change.path)
+        if change.blob is None:
+            files.pop(change.path, None)
+        else:
+            files[change.path] = change.blob
+    return touched
 
 
 def _change(before: State | None, after: State | None, broken: str | None) -> str:
