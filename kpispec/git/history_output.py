@@ -9,6 +9,7 @@ from typing import Any
 from kpispec.formats.text import plural
 from kpispec.git.diff_output import ARROW, show
 from kpispec.git.history import HistoryResult, Row
+from kpispec.load.files import printable
 
 # what an "added" row shows of the entry as it was created (JSON has every field)
 KEY_FIELDS = ("goal", "parent", "owner", "target.value", "target.baseline", "timeframe.end", "due")
@@ -44,7 +45,10 @@ def render_text(result: HistoryResult) -> str:
     out = [f"{result.id}: {plural(len(result.rows), 'commit')}, oldest first"]
     for row in result.rows:
         commit = row.commit
-        out.append(f"{commit.date[:10]}  {commit.short}  {commit.author}  {commit.subject}")
+        # a subject or author is shown as text: a control character in it (a line
+        # separator, an escape sequence) is escaped, never obeyed by the terminal
+        who, what = printable(commit.author), printable(commit.subject)
+        out.append(f"{commit.date[:10]}  {commit.short}  {who}  {what}")
         out += [f"    {line}" for line in _lines(row)]
     return "\n".join(out) + "\n"
 

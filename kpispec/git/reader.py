@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from kpispec.errors import GitError
+from kpispec.load.loader import MAX_FILE_BYTES, Oversized
 
 REGULAR_MODES = (b"100644", b"100755")
 
@@ -158,42 +161,60 @@ class Repo:
             "-z",
             "--no-abbrev",
             "--no-color",
-            "--format=%x1e%H %P%x1f%aI%x1f%an%x1f%s",
+            # every field NUL-terminated: no text of a commit (subject, author) can hold
+            # a NUL, so none can pose as another field or another commit
+            "--format=%H %P%x00%aI%x00%an%x00%s",
             rev,
             "--",
             *pathspecs,
         ]
         _, out = _run(args, self.top)
-        commits = []
-        for record in out.split(b"\x1e"):
-            if not record:
-                continue
-            header, _, raw = record.partition(b"\0")
-            shas, date, author, subject = (
-                header.decode("utf-8", "replace").split("\x1f", 3) + [""] * 3
-            )[:4]
-            sha, *parents = shas.split()
-            fields = raw.lstrip(b"\n").split(b"\0")
-            changes = []
-            for meta, name in zip(fields[0::2], fields[1::2]):
-                if not meta.startswith(b":"):
-                    continue
-                _, new_mode, _, new_sha, status = meta[1:].split(b" ")[:5]
-                changes.append(
-                    Change(
-                        os.fsdecode(name),
-                        status[:1].decode(),
-                        new_sha.decode() if new_mode in REGULAR_MODES else None,
-                    )
-                )
-            commits.append(
-                Commit(sha, tuple(parents), sha[:7], date, author, subject, tuple(changes))
-            )
+        commits = _parse_log(out.split(b"\0"))
         width = 7  # short names: 7 digits, more while two commits listed share them
         while len({c.short for c in commits}) < len(commits) and width < 40:
             width += 1
             commits = [dataclasses.replace(c, short=c.sha[:width]) for c in commits]
         return commits
+
+
+_SHAS = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?(?: [0-9a-f]{40}(?:[0-9a-f]{24})?)* ?")
+_ISO = re.compile(
+    rb"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _parse_log(tokens: list[bytes]) -> list[Commit]:
+    """``git log -z --raw`` with NUL-terminated header fields, read token by token: a
+    commit is its shas, date, author and subject (four tokens, in place), then its raw
+    changes (``:meta`` and a path each). Anything else is not git's output: an error,
+    never a commit made up of text from another one."""
+    commits = []
+    at, end = 0, len(tokens)
+    while at < end:
+        if not tokens[at]:
+            at += 1  # the NUL git puts between commits
+            continue
+        header = tokens[at : at + 4]
+        if len(header) < 4 or not _SHAS.fullmatch(header[0]) or not _ISO.fullmatch(header[1]):
+            raise GitError("git log: unexpected output (not a commit header)")
+        sha, *parents = header[0].decode().split()
+        date = header[1].decode()
+        author, subject = (field.decode("utf-8", "replace") for field in header[2:])
+        at += 4
+        changes = []
+        while at + 1 < end and tokens[at].lstrip(b"\n").startswith(b":"):
+            meta, name = tokens[at].lstrip(b"\n"), tokens[at + 1]
+            at += 2
+            _, new_mode, _, new_sha, status = meta[1:].split(b" ")[:5]
+            changes.append(
+                Change(
+                    os.fsdecode(name),
+                    status[:1].decode(),
+                    new_sha.decode() if new_mode in REGULAR_MODES else None,
+                )
+            )
+        commits.append(Commit(sha, tuple(parents), sha[:7], date, author, subject, tuple(changes)))
+    return commits
 
 
 @dataclass(frozen=True)
@@ -219,10 +240,25 @@ class Commit:
     changes: tuple[Change, ...]
 
 
-class BlobReader:
-    """One ``git cat-file --batch`` process for the life of a ``with`` block."""
+def _discard(out: IO[bytes], count: int, sha: str) -> None:
+    """Read past ``count`` bytes of git's answer a chunk at a time: an object over the
+    limit is never held in memory."""
+    while count > 0:
+        chunk = out.read(min(count, 1 << 20))
+        if not chunk:
+            raise GitError(f"git cat-file: object {sha} was cut short")
+        count -= len(chunk)
 
-    def __init__(self, top: Path):
+
+class BlobReader:
+    """One ``git cat-file --batch`` process for the life of a ``with`` block. An object
+    larger than ``limit`` (a KPI file's cap, :data:`~kpispec.load.loader.MAX_FILE_BYTES`)
+    is judged by the size git's header gives before its bytes, and comes back as an
+    :class:`~kpispec.load.loader.Oversized` stand-in (a KS001 finding when loaded): a
+    400 MB blob under ``kpis/`` costs neither 400 MB nor a parse."""
+
+    def __init__(self, top: Path, limit: int = MAX_FILE_BYTES):
+        self.limit = limit
         try:
             self._proc = subprocess.Popen(
                 ["git", "cat-file", "--batch"],
@@ -281,6 +317,10 @@ class BlobReader:
                     what = header.decode("utf-8", "replace").strip() or "no answer"
                     raise GitError(f"git cat-file: cannot read object {sha}: {what}")
                 size = int(parts[2])
+                if size > self.limit:  # its size, from the header, before its bytes
+                    _discard(out, size + 1, sha)
+                    found[sha] = Oversized(size)
+                    continue
                 data = out.read(size + 1)  # the bytes and a newline
                 if len(data) != size + 1:
                     raise GitError(f"git cat-file: object {sha} was cut short")

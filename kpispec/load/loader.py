@@ -233,15 +233,29 @@ def files_from_bytes(blob: bytes) -> list[LoadedFile]:
     return files
 
 
+class Oversized(bytes):
+    """The stand-in for a file (a git blob) whose size was over the limit before it was
+    read: no bytes, only its size, so :func:`read_text` reports it as it reports a file on
+    disk that is too large (see :class:`kpispec.git.reader.BlobReader`)."""
+
+    size: int
+
+    def __new__(cls, size: int) -> Oversized:
+        self = super().__new__(cls, b"")
+        self.size = size
+        return self
+
+
 def read_text(raw: bytes, result: LoadedFile) -> str | None:
     """Decode a file's bytes as UTF-8 (a BOM is allowed); a failure is a KS001 problem."""
-    if len(raw) > MAX_FILE_BYTES:
+    size = raw.size if isinstance(raw, Oversized) else len(raw)
+    if size > MAX_FILE_BYTES:
         result.problems.append(
             Problem(
                 "KS001",
                 1,
                 1,
-                f"file is {len(raw) // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB "
+                f"file is {size // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB "
                 "limit for one KPI file; split it into several files",
             )
         )
