@@ -20,6 +20,7 @@ FORMATS = {
     "sarif": "kpispec.formats.sarif",
     "github": "kpispec.formats.github",
     "junit": "kpispec.formats.junit",
+    "gitlab": "kpispec.formats.gitlab",
 }
 
 
