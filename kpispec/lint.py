@@ -17,7 +17,8 @@ from kpispec.catalog import Catalog, Entry, SourceFile
 from kpispec.catalog.classify import classify
 from kpispec.config import Config
 from kpispec.errors import UsageError
-from kpispec.findings import Finding, Selection, suppress
+from kpispec.findings import Finding, Selection
+from kpispec.findings.finalize import Finalized, finalize
 from kpispec.findings.result import LintResult, summarize
 from kpispec.load.file import gc_paused, load_file, load_raw  # noqa: F401 (load_file: the API)
 from kpispec.load.files import display_path, named_files, project_files
@@ -261,63 +262,61 @@ def check_files(
     extra: Iterable[Finding] = (),
     catalog_wide_only: bool = False,
 ) -> LintResult:
-    """The loaded catalog -> classify -> rules -> selection, reported files, suppression,
-    names and severities -> a sorted :class:`LintResult`. ``extra``: findings made
-    before (a folder that could not be read); their paths count as reported.
-    ``catalog_wide_only``: skip the rules marked ``FILE_LOCAL`` (the gate's ``HEAD``).
-    ``options.cache``: where the dbt manifest's index is kept too (see
+    """The loaded catalog -> classify -> rules -> the finalize stage (reported files,
+    selection, suppression, names and severities, order) -> a :class:`LintResult`.
+    ``extra``: findings made before (a folder that could not be read); their paths count
+    as reported. ``catalog_wide_only``: skip the rules marked ``FILE_LOCAL`` (the gate's
+    ``HEAD``). ``options.cache``: where the dbt manifest's index is kept too (see
     :mod:`kpispec.dbt.index`)."""
     options = options or LintOptions()
-    today, debug, base, cache = options.today, options.debug, options.base, options.cache
+    base = options.base
     if callable(base):  # read once the work tree is loaded: its unchanged files are reused
         base = base(files)
     rules = registry(config)
     selection = options.selection_for(config, rules)
     catalog = Catalog(files)
     classify(catalog)
+    ctx = _context(config, options, base)
+    running = (
+        rules
+        if not catalog_wide_only
+        else {code: rule for code, rule in rules.items() if not getattr(rule, "FILE_LOCAL", False)}
+    )
+    findings = run_rules(catalog, ctx, selection, running, options.debug)
+    extra = list(extra)
+    findings.extend(extra)
+    reported = {f.path: "" for f in extra}
+    reported.update((f.display, f.loaded.text) for f in files if f.reported)
+    final = finalize(findings, reported, selection, rules)
+    return _result(catalog, ctx, final, extra)
+
+
+def _context(config: Config, options: LintOptions, base: Base | None) -> Context:
+    """What the rules read beside the catalog: today, max-kpis, the config, the catalog
+    at ``--base REF`` (classified as it was then: KS504 asks "a KPI then?") and the dbt
+    manifest (read once for the run, on first use)."""
     base_catalog = None
-    if base is not None:  # classified as the catalog at REF was: KS504 asks "a KPI then?"
+    if base is not None:
         base_catalog = Catalog(base.sources)
         classify(base_catalog)
     dbt = None
-    if "dbt" in config.extra:  # the manifest, read once for the run, on first use
+    if "dbt" in config.extra:
         from kpispec.dbt.index import link
 
-        dbt = link(config, cache)
-    ctx = Context(
-        today=today or config.today or _dt.date.today(),
+        dbt = link(config, options.cache)
+    return Context(
+        today=options.today or config.today or _dt.date.today(),
         max_kpis=config.max_kpis,
         config=config,
         base=base_catalog,
         base_ref=base.ref if base else "",
         dbt=dbt,
     )
-    running = (
-        rules
-        if not catalog_wide_only
-        else {code: rule for code, rule in rules.items() if not getattr(rule, "FILE_LOCAL", False)}
-    )
-    findings = run_rules(catalog, ctx, selection, running, debug)
-    extra = list(extra)
-    findings.extend(extra)
 
-    reported = {f.display for f in files if f.reported} | {f.path for f in extra}
-    findings = [f for f in findings if f.path in reported]
-    findings = [f for f in findings if selection.enabled(f.code)]
-    directives = {f.display: suppress.parse(f.loaded.text) for f in files if f.reported}
-    directives = {path: items for path, items in directives.items() if items}
-    silenced: list[suppress.Suppressed] = []
-    if directives:
-        to_code = {mod.NAME: code for code, mod in rules.items()}
-        findings = suppress.apply(findings, directives, to_code, selection.enabled, silenced)
-        findings = [f for f in findings if selection.enabled(f.code)]
-    for finding in findings + [item.finding for item in silenced]:
-        rule = rules[finding.code]
-        finding.name = rule.NAME
-        finding.severity = selection.severity.get(finding.code, rule.SEVERITY)
-    findings.sort(key=Finding.sort_key)
-    silenced.sort(key=lambda item: item.finding.sort_key())
 
+def _result(catalog: Catalog, ctx: Context, final: Finalized, extra: list[Finding]) -> LintResult:
+    """The run's record: its findings, and the entries and files it reported on."""
+    files = catalog.files
     entries = sorted(
         (e for e in catalog.entries if e.file.reported and e.kind != "goal"),
         key=lambda e: (e.file.display, e.line, e.column),
@@ -328,12 +327,12 @@ def check_files(
         | {f.path for f in extra if f.code == "KS001"}
     )
     return LintResult(
-        findings,
+        final.findings,
         entries,
         reported_files,
-        summarize(findings, entries, len(reported_files)),
+        summarize(final.findings, entries, len(reported_files)),
         cannot,
         catalog=catalog,
         context=ctx,
-        suppressed=silenced,
+        suppressed=final.suppressed,
     )

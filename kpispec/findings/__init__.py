@@ -8,14 +8,16 @@ not the rule, stamps the rule's name and severity (after config overrides), appl
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 SEVERITIES = ("error", "warning", "info")
 # reported even when --select leaves them out (only an explicit ignore drops them), as ruff
 # always reports syntax errors: a file that cannot be read, or a rule that crashed, must
 # not pass as clean because the run was narrowed to other rules
 ALWAYS_SELECTED = frozenset({"KS001", "KS900"})
+T = TypeVar("T")
 
 
 @dataclass(slots=True)  # tens of thousands in a large run: slots make them cheaper
@@ -54,19 +56,21 @@ class Finding:
 
 
 def subtract(
-    findings: list[Finding], known: Iterable[tuple]
-) -> tuple[list[Finding], list[Finding]]:
-    """``findings`` split into those not among the ``known`` identities and those that
-    are (a multiset: two the same where one is known is one new), in their order."""
+    items: Iterable[T], known: Iterable[tuple], key: Callable[[T], tuple] | None = None
+) -> tuple[list[T], list[T]]:
+    """``items`` split into those whose identity is not among the ``known`` identities
+    and those whose is (a multiset: two the same where one is known is one new), in
+    their order. ``key``: an item's identity (None: :meth:`Finding.identity`)."""
+    identity_of: Callable[[Any], tuple] = key if key is not None else Finding.identity
     left = Counter(known)
     new, matched = [], []
-    for finding in findings:
-        identity = finding.identity()
+    for item in items:
+        identity = identity_of(item)
         if left[identity] > 0:
             left[identity] -= 1
-            matched.append(finding)
+            matched.append(item)
         else:
-            new.append(finding)
+            new.append(item)
     return new, matched
 
 

@@ -12,10 +12,12 @@ line of the file, so the file only shrinks.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from kpispec.errors import BaselineError
-from kpispec.findings import Finding, subtract
+from kpispec.findings import Finding, Selection, subtract
+from kpispec.findings.finalize import RuleInfo, finalize
 from kpispec.findings.result import LintResult, summarize
 
 VERSION = 1
@@ -116,16 +118,10 @@ def stale_entries(
     file the run reported on (or any file, when it linted the whole project: a file that
     is gone leaves its entries stale)."""
     found = [f.identity() for f in result.findings]
-    left: dict[tuple, int] = {}
-    for identity in found:
-        left[identity] = left.get(identity, 0) + 1
+    unmatched, _ = subtract(known, found, key=lambda row: row[0])
     reported = set(result.files)
     stale = []
-    for identity, line in known:
-        if left.get(identity, 0) > 0:
-            left[identity] -= 1
-            continue
-        path, entry, code, _ = identity
+    for (path, entry, code, _), line in unmatched:
         if not whole_project and path not in reported:
             continue  # a file this run did not look at
         where = f"{code} at '{entry}' in {path}" if entry else f"{code} in {path}"
@@ -143,17 +139,19 @@ def stale_entries(
 
 
 def apply_baseline(
-    result: LintResult, path: Path, shown: str, whole_project: bool, selection, rules: dict
+    result: LintResult,
+    path: Path,
+    shown: str,
+    whole_project: bool,
+    selection: Selection,
+    rules: Mapping[str, RuleInfo],
 ) -> None:
     """``--baseline FILE``: hide what it records, and report its stale entries (KS902,
-    unless the selection leaves it out)."""
+    unless the selection leaves it out), through the finalize stage as any finding."""
     known = read_baseline(path)
     stale = stale_entries(result, known, shown, whole_project)
     hide_known(result, [identity for identity, _ in known])
-    if stale and selection.enabled(STALE):
-        rule = rules[STALE]
-        for finding in stale:
-            finding.name = rule.NAME
-            finding.severity = selection.severity.get(STALE, rule.SEVERITY)
+    stale = finalize(stale, {shown: ""}, selection, rules).findings
+    if stale:
         result.findings = sorted(result.findings + stale, key=Finding.sort_key)
         result.summary = summarize(result.findings, result.entries, len(result.files))

@@ -29,11 +29,11 @@ changed (a ``FILE_LOCAL`` rule finds the same in an untouched file at both revis
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kpispec.errors import ConfigError, UsageError
+from kpispec.findings import Finding, subtract
 from kpispec.findings.result import LintResult, summarize
 from kpispec.formats.text import plural
 from kpispec.git.reader import Repo
@@ -46,6 +46,7 @@ from kpispec.git.revision import (
     sources,
 )
 from kpispec.lint import LintOptions, check_files, gc_paused, make_selection, no_kpi_files
+from kpispec.load.loader import LoadedFile
 from kpispec.rules import registry
 
 
@@ -65,17 +66,47 @@ def lint_staged(
         return _lint_staged(paths, options, config_file, start or cwd)
 
 
+@dataclass
+class _Commit:
+    """The two revisions the gate compares, read from git: what is staged, what ``HEAD``
+    holds (None: the first commit, or a config at HEAD that cannot be read), and their
+    catalog files loaded."""
+
+    repo: Repo
+    staged: Revision
+    head: Revision | None
+    head_note: str | None  # why HEAD is not compared with, when its config is broken
+    touched: set[str]  # catalog files the commit adds, changes or renames, and those named
+    changed: bool  # whether the commit changes the catalog or its config at all
+    loaded: dict[str, LoadedFile]  # blob -> the file loaded
+
+
 def _lint_staged(
     paths: list[str], options: LintOptions, config_file: str | None, start: Path
 ) -> LintResult:
-    cwd = options.cwd
-    assert cwd is not None
+    commit = _read(paths, options, config_file, start)
+    staged_result = _check(commit.repo, commit.staged, commit.loaded, options)
+    if not commit.staged.catalog:
+        staged_result.notes.append(no_kpi_files(commit.staged.config, "in the git index"))
+    if commit.head is None:  # first commit, or no HEAD config to compare with: all of it
+        if commit.head_note:
+            staged_result.notes.append(commit.head_note)
+        return staged_result
+    touched, before, local = _at_head(commit, commit.head, staged_result, options)
+    shown, old = _caused(staged_result.findings, touched, before, local)
+    return _result(staged_result, touched, shown, old)
+
+
+def _read(paths: list[str], options: LintOptions, config_file: str | None, start: Path) -> _Commit:
+    """Both revisions, their configs and the catalog files the check needs: four git
+    processes whatever the size of the catalog."""
+    assert options.cwd is not None
     repo = Repo.discover(start)
     index = repo.index()
     head_files = repo.tree(repo.head) if repo.head else None
     explicit = Path(config_file) if config_file else None
     if explicit is not None and not explicit.is_absolute():
-        explicit = cwd / explicit
+        explicit = options.cwd / explicit
     with repo.blobs() as blobs:
         staged = read_revision(repo, index, blobs, start, explicit)
         head, head_note = None, None
@@ -84,7 +115,7 @@ def _lint_staged(
                 head = read_revision(repo, head_files, blobs, start, explicit)
             except ConfigError as exc:  # nothing to compare with: every file is checked
                 head_note = f"the config at HEAD cannot be read ({exc}); every file is checked"
-        touched = _touched(staged, head, _named(paths, cwd, repo.top))
+        touched = _touched(staged, head, _named(paths, options.cwd, repo.top))
         changed = (
             head is None
             or bool(touched)
@@ -95,61 +126,63 @@ def _lint_staged(
         if changed and head is not None:
             wanted |= set(head.catalog.values())
         loaded = load_blobs(blobs, wanted, options.cache)
+    return _Commit(repo, staged, head, head_note, touched, changed, loaded)
 
-    staged_result = _check(repo, staged, loaded, options)
-    if not staged.catalog:
-        staged_result.notes.append(no_kpi_files(staged.config, "in the git index"))
-    if head is None:  # first commit, or no HEAD config to compare with: all of it
-        result = staged_result
-        if head_note:
-            result.notes.append(head_note)
-        return result
-    touched_shown = {display(repo, path, cwd) for path in touched}
+
+def _at_head(
+    commit: _Commit, head: Revision, staged_result: LintResult, options: LintOptions
+) -> tuple[set[str], list[tuple], set[str]]:
+    """What ``HEAD`` already had: the display paths of the files the commit touches
+    (every catalog file, when HEAD cannot be checked), the identities of HEAD's
+    findings, and the codes whose findings in untouched files are old by definition."""
+    assert options.cwd is not None
+    repo, staged = commit.repo, commit.staged
+    touched = {display(repo, path, options.cwd) for path in commit.touched}
     # with the config unchanged, a file-local rule finds in an untouched file (the same
     # bytes) at HEAD what it finds staged: HEAD runs the catalog-wide rules only
     same_config = staged.config_blobs == head.config_blobs
-    local = (
-        {
-            code
-            for code, rule in registry(staged.config).items()
-            if getattr(rule, "FILE_LOCAL", False)
-        }
-        if same_config
-        else set()
-    )
-    if not changed:  # the same catalog and config as HEAD: nothing new can be found
-        before = Counter(f.identity() for f in staged_result.findings)
-    else:
-        try:
-            head_result = _check(repo, head, loaded, options, catalog_wide_only=same_config)
-            before = Counter(f.identity() for f in head_result.findings)
-        except (UsageError, ConfigError):  # HEAD's config names a rule no longer here
-            before, local = Counter(), set()
-            touched_shown = {display(repo, path, cwd) for path in staged.catalog}
-    shown, old = [], []
-    for finding in staged_result.findings:
-        if finding.path in touched_shown:
-            shown.append(finding)
-            continue
-        if finding.code in local:
-            old.append(finding)
-            continue
-        identity = finding.identity()
-        if before[identity] > 0:
-            before[identity] -= 1
-            old.append(finding)
-        else:
-            shown.append(finding)  # caused by this commit
-    files = sorted(touched_shown | {f.path for f in shown})
-    entries = [e for e in staged_result.entries if e.file.display in files]
+    local = set()
+    if same_config:
+        rules = registry(staged.config)
+        local = {code for code, rule in rules.items() if getattr(rule, "FILE_LOCAL", False)}
+    if not commit.changed:  # the same catalog and config as HEAD: nothing new can be found
+        return touched, [f.identity() for f in staged_result.findings], local
+    try:
+        head_result = _check(repo, head, commit.loaded, options, catalog_wide_only=same_config)
+    except (UsageError, ConfigError):  # HEAD's config names a rule no longer here
+        return {display(repo, path, options.cwd) for path in staged.catalog}, [], set()
+    return touched, [f.identity() for f in head_result.findings], local
+
+
+def _caused(
+    findings: list[Finding], touched: set[str], before: list[tuple], local: set[str]
+) -> tuple[list[Finding], list[Finding]]:
+    """The staged findings split into those the gate shows -- every one in a touched
+    file, and each one elsewhere that HEAD did not have (caused by this commit) -- and
+    the old ones, in their order."""
+    elsewhere = [f for f in findings if f.path not in touched]
+    old = [f for f in elsewhere if f.code in local]
+    new, matched = subtract([f for f in elsewhere if f.code not in local], before)
+    caused = {id(f) for f in new}
+    shown = [f for f in findings if f.path in touched or id(f) in caused]
+    return shown, old + matched
+
+
+def _result(
+    staged: LintResult, touched: set[str], shown: list[Finding], old: list[Finding]
+) -> LintResult:
+    """The gate's :class:`LintResult`: the files touched and those with a finding
+    shown, and one note counting the old findings."""
+    files = sorted(touched | {f.path for f in shown})
+    entries = [e for e in staged.entries if e.file.display in files]
     result = LintResult(
         shown,
         entries,
         files,
         summarize(shown, entries, len(files)),
-        [path for path in staged_result.unreadable if path in files],
-        staged_result.notes,
-        suppressed=[item for item in staged_result.suppressed if item.finding.path in files],
+        [path for path in staged.unreadable if path in files],
+        staged.notes,
+        suppressed=[item for item in staged.suppressed if item.finding.path in files],
     )
     if old:
         errors = sum(1 for f in old if f.severity == "error")

@@ -34,7 +34,8 @@ from typing import Any
 from kpispec.catalog import Catalog, Entry, SourceFile, _entries
 from kpispec.catalog.classify import lacks
 from kpispec.config import Config
-from kpispec.findings import Finding, suppress
+from kpispec.findings import Finding
+from kpispec.findings.finalize import finalize
 from kpispec.lint import (
     gc_paused,
     load_catalog,
@@ -155,7 +156,6 @@ class Project:
             for code, rule in self.rules.items()
             if not getattr(rule, "FILE_LOCAL", False)
         }
-        self.to_code = {mod.NAME: code for code, mod in self.rules.items()}
         self._spec = catalog_spec(config)
         self.disk: dict[str, SourceFile] = {}  # realpath -> a catalog file as on disk
         self.buffers: dict[str, Buffer] = {}  # realpath -> an open file
@@ -369,23 +369,10 @@ class Project:
         self._linked = now
 
     def finish(self, findings: list[Finding], reported: Iterable[SourceFile]) -> list[Finding]:
-        """What :func:`kpispec.lint.check_files` does after the rules: the findings of
-        the reported files, selection, suppression, names and severities, sorted."""
-        selection, rules = self.selection, self.rules
-        reported = list(reported)
-        shown = {source.display for source in reported}
-        findings = [f for f in findings if f.path in shown and selection.enabled(f.code)]
-        directives = {f.display: suppress.parse(f.loaded.text) for f in reported}
-        directives = {path: items for path, items in directives.items() if items}
-        if directives:
-            findings = suppress.apply(findings, directives, self.to_code, selection.enabled)
-            findings = [f for f in findings if selection.enabled(f.code)]
-        for finding in findings:
-            rule = rules[finding.code]
-            finding.name = rule.NAME
-            finding.severity = selection.severity.get(finding.code, rule.SEVERITY)
-        findings.sort(key=Finding.sort_key)
-        return findings
+        """The finalize stage, as :func:`kpispec.lint.check_files` runs it: the findings
+        of the reported files, selected, suppressed, named and sorted."""
+        texts = {source.display: source.loaded.text for source in reported}
+        return finalize(findings, texts, self.selection, self.rules).findings
 
     # -- what the editor asks about -------------------------------------------------
 
