@@ -43,6 +43,7 @@ from typing import Any
 from kpispec.errors import InputError
 from kpispec.safefile import write_atomic
 from kpispec.spelling import best
+from kpispec.text import plural, slug
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 KINDS = {
@@ -352,16 +353,6 @@ _LOOKUP.update(
 
 def field_for(header: str) -> str | None:
     return _LOOKUP.get(_norm(header))
-
-
-def slug(text: str) -> str:
-    """An id from a name: ASCII, lowercase, other characters one ``-`` (``%`` is ``pct``,
-    ``&`` is ``and``)."""
-    text = text.replace("%", " pct ").replace("&", " and ")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[^a-z0-9._-]+", "-", text)
-    text = re.sub(r"-{2,}", "-", text).strip("-._")
-    return text[:200].rstrip("-._") or "unnamed"
 
 
 # --- reading the file ---
@@ -720,19 +711,19 @@ def import_csv(
     )
     yaml_text = _dump(document, header)
     summary = (
-        f"{counts['rows']} row{'s' if counts['rows'] != 1 else ''}: "
+        f"{plural(counts['rows'], 'row')}: "
         f"{counts['kpi']} under kpis:, {counts['metric']} under metrics:, "
         f"{counts['goal']} goals"
     )
     if skipped:
         summary += f", {skipped} skipped"
     if blank:
-        summary += f" ({blank} blank row{'s' if blank != 1 else ''} ignored)"
+        summary += f" ({plural(blank, 'blank row')} ignored)"
     notes.append(summary)
     if builder.stubs:
         many = len(builder.stubs) != 1
         notes.append(
-            f"{len(builder.stubs)} goal{'s' if many else ''} created from the goal "
+            f"{plural(len(builder.stubs), 'goal')} created from the goal "
             f"column ({', '.join(builder.stubs)}): give {'each' if many else 'it'} "
             "an owner and a due date"
         )
@@ -767,6 +758,7 @@ class _Builder:
         self.by_name = {}
         for row in self.rows:
             self.by_name.setdefault(_norm(row.entry["name"]), row.entry["id"])
+        self.ids = {row.entry["id"] for row in self.rows} | set(self.catalog)
         self.goal_titles = {
             _norm(title): gid for gid, (kind, title) in self.catalog.items() if kind == "goal"
         }
@@ -839,7 +831,12 @@ class _Builder:
         for row in self.rows:
             if row.kind == "goal" and row.entry["id"] == cell:
                 return cell
-        new = cell if ID_RE.match(cell) else slug(cell)
+        made = slug(cell)  # an id written as the Id column's slug made it (Q4_Growth)
+        if (made in self.catalog and self.catalog[made][0] == "goal") or any(
+            row.kind == "goal" and row.entry["id"] == made for row in self.rows
+        ):
+            return made
+        new = cell if ID_RE.match(cell) else made
         if new not in self.stubs:
             taken = set(self.catalog) | {r.entry["id"] for r in self.rows} | set(self.stubs)
             base, n = new, 1
@@ -855,7 +852,10 @@ class _Builder:
         found = self.by_name.get(_norm(cell))
         if found:
             return found
-        return cell if ID_RE.match(cell) else slug(cell)
+        made = slug(cell)  # an id written as the Id column's slug made it (MRR_New)
+        if cell not in self.ids and made in self.ids:
+            return made
+        return cell if ID_RE.match(cell) else made
 
     def _fill(self, row: Row) -> None:
         cells, entry, kind = row.cells, row.entry, row.kind

@@ -31,7 +31,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from kpispec.dbt.index import Index, UnusableManifest
 from kpispec.dbt.index import load as load_index
 from kpispec.errors import InputError
 from kpispec.safefile import write_atomic
+from kpispec.text import plural, slug
 
 SECTIONS = ("goals", "kpis", "metrics")
 # the block style of kpispec's own examples (and of `kpispec import csv`)
@@ -110,14 +110,6 @@ def scan(files: list[tuple[str, Any]], index: Index) -> Known:
     return known
 
 
-def slug(name: str) -> str:
-    """An id from a dbt metric name: ASCII, lowercase, ``_`` and other characters one
-    ``-`` (``average_order_value`` -> ``average-order-value``)."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[^a-z0-9.]+", "-", text).strip("-.")
-    return text[:200].rstrip("-.") or "metric"
-
-
 def unique(base: str, taken: set[str]) -> str:
     if base not in taken:
         return base
@@ -158,7 +150,7 @@ def new_entries(
             if plain.node is not None and plain.node["id"] == uid
             else f"{metric['package']}.{metric['name']}"
         )
-        entry_id = unique(slug(metric["name"]), taken)
+        entry_id = unique(slug(metric["name"], "metric"), taken)
         taken.add(entry_id)
         entry: dict[str, Any] = {"id": entry_id, "name": metric["label"].strip() or name}
         if metric["description"].strip():
@@ -504,7 +496,7 @@ def summary(outcome: Outcome, output: str | None) -> list[str]:
     if outcome.added:
         count = len(outcome.added)
         lines.append(
-            f"added {count} dbt metric{'s' if count != 1 else ''} to {where}: "
+            f"added {plural(count, 'dbt metric')} to {where}: "
             + _listed(
                 [
                     entry_id if entry_id == metric else f"{entry_id} ({metric})"

@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from kpispec.text import plural  # noqa: F401 (the git and report outputs import it here)
+
 SEVERITY_COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
@@ -28,10 +30,6 @@ def finding_line(f: Any, color: bool = False) -> str:
         f"{_paint(f.code, color, fg=fg, bold=True)} {_paint(f.severity, color, fg=fg)} "
         f"{f.name}: {f.message}"
     )
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def summary_line(summary: dict, color: bool = False) -> str:

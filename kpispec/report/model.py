@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from kpispec import text
 from kpispec.catalog import DEFAULT_SCOPE, Catalog, Entry, id_list
 from kpispec.errors import ReportError
 from kpispec.findings import SEVERITIES, Finding
@@ -145,7 +146,7 @@ class Report:
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+    return text.plural(count, word, many, grouped=True)
 
 
 def _text(value: Any) -> str:
