@@ -253,7 +253,7 @@ def test_ks203_on_a_cycle_nobody_measures(lint):
 
 def test_ks404_and_ks202_on_a_cycle(lint):
     """a <-> b, and c below a with one KPI: that KPI counts for a, b (each in the other's
-    subtree) and c. Mutants: subtree not following the cycle round (a or b 'has no KPI')."""
+    subtree) and c, for KS404 and KS202 alike. Mutants: subtree not following the cycle round (a or b 'has no KPI')."""
     text = (
         "kpispec: 1\ngoals:\n"
         + goal("a", "b")
@@ -264,9 +264,12 @@ def test_ks404_and_ks202_on_a_cycle(lint):
     files = {"g.yaml": text, "kpispec.toml": "[policy]\nmin-kpis-per-goal = 2\n"}
     _, found = lint(files)
     need = "; the team policy requires at least 2. Add KPIs with goal: "
+    # KS202 counts the subtree too (issue 25): a and b are measured by c's one KPI
     assert [(f[0], f[2], f[3], f[4]) for f in found] == [
+        ("KS202", "a", 3, 5),
         ("KS404", "a", 3, 5),
         ("KS006", "a", 6, 5),
+        ("KS202", "b", 7, 5),
         ("KS404", "b", 7, 5),
         ("KS006", "b", 10, 5),
         ("KS202", "c", 11, 5),

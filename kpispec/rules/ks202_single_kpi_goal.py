@@ -1,6 +1,9 @@
 """KS202 single-kpi-goal: a goal is measured by exactly one KPI.
 
-What: exactly one entry classed KPI links to the goal directly.
+What: exactly one entry classed KPI measures the goal: links to it, or to a goal below
+it (``parent:``). A goal measured through its sub-goals counts their KPIs, as KS203 does:
+a parent goal with one KPI of its own and nine below it is measured by ten numbers, and a
+parent whose only KPI sits on a sub-goal is measured by that one number.
 
 Why: Goodhart's law: "when a measure becomes a target, it ceases to be a good measure".
 A goal watched through one number invites hitting the number at the goal's expense
@@ -20,7 +23,7 @@ gamed.
 
 from __future__ import annotations
 
-from kpispec.rules.base import unread_files, unread_note
+from kpispec.rules.base import goal_coverage, unread_files, unread_note
 
 CODE = "KS202"
 NAME = "single-kpi-goal"
@@ -28,18 +31,25 @@ SEVERITY = "warning"
 
 
 def check(catalog, ctx):
-    # goal id -> its KPIs, once each (a dict keeps them in order; a list's ``in`` made
-    # 20,000 KPIs of one goal cost 200 million comparisons)
-    measured: dict[str, dict] = {}
+    declared: dict[str, set] = {}  # goal id -> entries under kpis: linking to it
     for ref in catalog.references:
         if ref.key == "goal" and ref.resolves and ref.source.is_kpi:
-            measured.setdefault(ref.target_id, {})[id(ref.source)] = ref.source
+            declared.setdefault(ref.target_id, set()).add(ref.source)
+    below = goal_coverage(catalog, declared, 2)  # two are enough to know it is not one
     note = unread_note("another KPI of it may be in", unread_files(catalog))
     for goal in catalog.goals:
-        kpis = list(measured.get(goal.id, {}).values())
-        if len(kpis) == 1 and catalog.get(goal.id, "goal") is goal:
+        found, _ = below[goal.id]
+        if len(found) == 1 and catalog.get(goal.id, "goal") is goal:
+            (kpi,) = found
+            where = "" if goal.id in kpi_goals(kpi) else " (through a goal below it)"
             yield goal.finding(
                 CODE,
-                f"goal '{goal.id}' is measured by one KPI only ('{kpis[0].id}'), which "
+                f"goal '{goal.id}' is measured by one KPI only ('{kpi.id}'{where}), which "
                 f"invites gaming it (Goodhart's law); add a second KPI that balances it{note}",
             )
+
+
+def kpi_goals(entry) -> set[str]:
+    """The goal ids an entry's ``goal:`` names (one, or a list)."""
+    goal = entry.data.get("goal")
+    return {goal} if isinstance(goal, str) else {g for g in goal or () if isinstance(g, str)}

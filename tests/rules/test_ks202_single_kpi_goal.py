@@ -1,0 +1,59 @@
+"""KS202 single-kpi-goal counts the KPIs of a goal's whole subtree, as KS203 does
+(issue 25: the two disagreed about sub-goals)."""
+
+from __future__ import annotations
+
+import test_rules
+from test_rules import catalog, kpi
+
+lint_in = test_rules.lint_in  # the fixture: the real CLI on a catalog folder
+
+TREE = """
+kpispec: 1
+goals:
+  - id: company
+    title: Company goal
+    due: 2026-12-31
+  - id: sales
+    title: Sales goal
+    parent: company
+    due: 2026-12-31
+  - id: support
+    title: Support goal
+    parent: company
+    due: 2026-12-31
+kpis:
+"""
+
+
+def ks202(run) -> list[tuple[str, int, str]]:
+    return [(f["entry"], f["line"], f["message"]) for f in run.findings("KS202")]
+
+
+def test_a_parent_with_one_kpi_and_more_below_is_not_single(tmp_path, lint_in):
+    text = TREE + kpi("arr", goal="company") + kpi("deals", goal="sales")
+    text += kpi("csat", goal="support") + kpi("tickets", goal="support")
+    run = lint_in(catalog(tmp_path, text))
+    assert ks202(run) == [
+        (
+            "sales",
+            6,
+            "goal 'sales' is measured by one KPI only ('deals'), which invites gaming it "
+            "(Goodhart's law); add a second KPI that balances it",
+        )
+    ]
+
+
+def test_a_parent_measured_only_through_one_sub_goal_kpi_is_single(tmp_path, lint_in):
+    run = lint_in(catalog(tmp_path, TREE + kpi("deals", goal="sales")))
+    assert [(entry, line) for entry, line, _ in ks202(run)] == [("company", 3), ("sales", 6)]
+    company = ks202(run)[0][2]
+    assert company.startswith(
+        "goal 'company' is measured by one KPI only ('deals' (through a goal below it))"
+    ), company
+    assert {f["code"] for f in run.findings()} >= {"KS202", "KS203"}  # support: none
+
+
+def test_two_direct_kpis_are_not_single(tmp_path, lint_in):
+    run = lint_in(catalog(tmp_path, TREE + kpi("arr", goal="company") + kpi("nrr", goal="company")))
+    assert [entry for entry, _, _ in ks202(run)] == []
