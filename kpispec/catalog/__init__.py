@@ -157,12 +157,54 @@ for (_kind, _key), _want in REFERENCE_FIELDS.items():
 
 
 class Catalog:
+    """Every entry of the files linted together, by id, and the references between them.
+
+    ``Catalog(files)`` builds one; :meth:`build` builds one again after an edit from
+    what an earlier build kept (the language server's way)."""
+
     def __init__(self, files: list[SourceFile]):
+        self._index(files, None, None)
+
+    @classmethod
+    def build(
+        cls,
+        files: list[SourceFile],
+        entries_of: dict[SourceFile, list[Entry]],
+        refs_of: dict[Entry, list[Reference]] | None = None,
+        before: Catalog | None = None,
+    ) -> Catalog:
+        """``Catalog(files)``, from what earlier builds kept: the entries of each file
+        (``entries_of``: file -> its entries, filled in for a file not seen before),
+        the references each entry makes (``refs_of``: entry -> its references, filled
+        in likewise, and resolved again here, since an id may have come or gone), and
+        the near-miss index of ``before`` (the last catalog) for each kind whose ids did
+        not change. The same catalog as ``Catalog(files)``: ids, first entries and
+        references are indexed the same way, over the same entries in the same order.
+        Without ``refs_of`` the references are new objects (a catalog of some files only
+        must not re-point the whole one's). A caller drops a file's entries, and their
+        references, from both when the file changes."""
+        catalog = cls.__new__(cls)
+        catalog._index(files, entries_of, refs_of)
+        if before is not None:
+            catalog._reuse_near_misses(before)
+        return catalog
+
+    def _index(
+        self,
+        files: list[SourceFile],
+        entries_of: dict[SourceFile, list[Entry]] | None,
+        refs_of: dict[Entry, list[Reference]] | None,
+    ) -> None:
         self.files = files
         self.entries: list[Entry] = []
         self.by_id: dict[str, list[Entry]] = {}
         for source in files:
-            self.entries.extend(_entries(source))
+            mine = entries_of.get(source) if entries_of is not None else None
+            if mine is None:
+                mine = list(_entries(source))
+                if entries_of is not None:
+                    entries_of[source] = mine
+            self.entries.extend(mine)
         # the first entry of each id and kind, for references (the first of the kind wanted,
         # else the first of any kind): two look-ups per reference, not a scan
         self._first: dict[tuple[str, str], Entry] = {}
@@ -178,10 +220,32 @@ class Catalog:
         self._suggested: dict[tuple[str, str], str | None] = {}
         self._children: dict[str, list[str]] | None = None  # goal id -> sub-goal ids
         for entry in self.entries:
-            refs = self._references(entry)
+            refs = refs_of.get(entry) if refs_of is not None else None
+            if refs is None:
+                refs = self._references(entry)
+                if refs_of is not None:
+                    refs_of[entry] = refs
+            else:  # kept from an earlier build: what each names may have changed
+                for ref in refs:
+                    ref.target = self._target(ref.target_id, ref.want)
             if refs:
                 self._refs[entry] = refs
                 self.references.extend(refs)
+
+    def _reuse_near_misses(self, before: Catalog) -> None:
+        """Take ``before``'s "did you mean" index of each kind whose ids are the same."""
+        of_kind = {"goal": self.goals, "kpi": self.kpis, "metric": self.metrics}
+        for kind, finder in before._near.items():
+            same = of_kind.get(kind)
+            if (
+                same is not None
+                and len(same) == len(finder.ids)
+                and all(a.id == b for a, b in zip(same, finder.ids))
+            ):
+                self._near[kind] = finder
+                self._suggested.update(
+                    (key, value) for key, value in before._suggested.items() if key[1] == kind
+                )
 
     def get(self, entry_id: str, kind: str | None = None) -> Entry | None:
         """The first entry with this id (of this kind, when given)."""
@@ -208,12 +272,18 @@ class Catalog:
             )
             for index, target_id in items:
                 if isinstance(target_id, str) and ID_RE.match(target_id):
-                    target = self._first.get((target_id, want))
-                    if target is None:  # none of the kind wanted: the first of any kind
-                        named = self.by_id.get(target_id)
-                        target = named[0] if named else None
+                    target = self._target(target_id, want)
                     refs.append(Reference(entry, key, index, target_id, want, target))
         return refs
+
+    def _target(self, target_id: str, want: str) -> Entry | None:
+        """The entry a reference names: the first of the kind wanted, else the first of
+        any kind (None: no entry has the id)."""
+        target = self._first.get((target_id, want))
+        if target is None:  # none of the kind wanted: the first of any kind
+            named = self.by_id.get(target_id)
+            target = named[0] if named else None
+        return target
 
     def subtree(self, goal_id: str) -> set[str]:
         """The goal and every goal below it (whose ``parent`` chain leads to it), by id;

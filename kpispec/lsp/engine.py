@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kpispec.catalog import Catalog, Entry, SourceFile, _entries
-from kpispec.catalog.classify import lacks
+from kpispec.catalog import Catalog, Entry, Reference, SourceFile
+from kpispec.catalog.classify import reclassify
 from kpispec.config import Config
 from kpispec.findings import Finding
 from kpispec.findings.finalize import finalize
@@ -65,80 +65,6 @@ class Buffer:
     kpi_file: bool = False  # linted: the include patterns match it, or it says kpispec:
 
 
-def build_catalog(
-    files: list[SourceFile],
-    entries_of: dict,
-    refs_of: dict | None = None,
-    before: Catalog | None = None,
-) -> Catalog:
-    """``Catalog(files)``, built from what the last check kept: the entries of each file
-    (``entries_of``: file -> its entries, filled in for a file not seen before), the
-    references each entry makes (``refs_of``: entry -> its references, resolved again
-    here, since an id may have come or gone), and the near-miss index of ``before``
-    (the last catalog) for each kind whose ids did not change. The same catalog as
-    ``Catalog(files)``: ids, first entries and references are indexed the same way,
-    over the same entries in the same order. Without ``refs_of`` the references are new
-    objects (a catalog of some files only must not re-point the whole one's)."""
-    catalog = Catalog([])  # every attribute, empty
-    catalog.files = files
-    entries = catalog.entries
-    for source in files:
-        mine = entries_of.get(source)
-        if mine is None:
-            mine = entries_of[source] = list(_entries(source))
-        entries.extend(mine)
-    by_id, first = catalog.by_id, catalog._first
-    for entry in entries:
-        named = by_id.get(entry.id)
-        if named is None:
-            by_id[entry.id] = [entry]
-        else:
-            named.append(entry)
-        first.setdefault((entry.id, entry.kind), entry)
-    catalog.goals = [e for e in entries if e.kind == "goal"]
-    catalog.kpis = [e for e in entries if e.kind == "kpi"]
-    catalog.metrics = [e for e in entries if e.kind == "metric"]
-    mine_refs = catalog._refs
-    references = catalog.references
-    for entry in entries:
-        refs = refs_of.get(entry) if refs_of is not None else None
-        if refs is None:
-            refs = catalog._references(entry)
-            if refs_of is not None:
-                refs_of[entry] = refs
-        else:
-            for ref in refs:  # as Catalog._references resolves them
-                target = first.get((ref.target_id, ref.want))
-                if target is None:
-                    named = by_id.get(ref.target_id)
-                    target = named[0] if named else None
-                ref.target = target
-        if refs:
-            mine_refs[entry] = refs
-            references.extend(refs)
-    if before is not None:  # "did you mean": the index of a kind whose ids are the same
-        for kind, finder in before._near.items():
-            same = (
-                catalog.goals
-                if kind == "goal"
-                else catalog.kpis
-                if kind == "kpi"
-                else catalog.metrics
-                if kind == "metric"
-                else None
-            )
-            if (
-                same is not None
-                and len(same) == len(finder.ids)
-                and all(a.id == b for a, b in zip(same, finder.ids))
-            ):
-                catalog._near[kind] = finder
-                catalog._suggested.update(
-                    (key, value) for key, value in before._suggested.items() if key[1] == kind
-                )
-    return catalog
-
-
 class Project:
     """One project root: its config, its catalog files and the open buffers in it."""
 
@@ -159,8 +85,8 @@ class Project:
         self._spec = catalog_spec(config)
         self.disk: dict[str, SourceFile] = {}  # realpath -> a catalog file as on disk
         self.buffers: dict[str, Buffer] = {}  # realpath -> an open file
-        self._entries: dict[SourceFile, list[Entry]] = {}
-        self._refs: dict[Entry, list] = {}  # entry -> its references, from the last check
+        self._entries: dict[SourceFile, list[Entry]] = {}  # kept for Catalog.build
+        self._refs: dict[Entry, list[Reference]] = {}  # entry -> its references, kept likewise
         self._linked: dict[Entry, bool | None] = {}  # entry -> whether its goal links resolved
         self._order: list[SourceFile] | None = None  # the catalog's files, by display path
         self._lock = threading.Lock()
@@ -252,10 +178,6 @@ class Project:
         for entry in self._entries.pop(source, ()):
             self._refs.pop(entry, None)
 
-    def open_kpi_files(self) -> list[str]:
-        with self._lock:
-            return [key for key, buffer in self.buffers.items() if buffer.kpi_file]
-
     def _parse(self, key: str, buffer: Buffer) -> SourceFile:
         disk = self.disk.get(key)
         if disk is not None and disk.loaded.text == buffer.text:
@@ -322,13 +244,13 @@ class Project:
             }
             versions = {key: self.buffers[key].version for key in opened}
             texts = {key: source.loaded.text or "" for key, source in opened.items()}
-        catalog = build_catalog(files, self._entries, self._refs, self.catalog)
-        self._classify(catalog)
+        catalog = Catalog.build(files, self._entries, self._refs, self.catalog)
+        self._linked = reclassify(catalog, self._linked)
         ctx = self.context()
         findings = run_rules(catalog, ctx, self.selection, self.wide_rules)
         reported = [source for source in opened.values()]
         if reported:  # their findings follow from the file alone: the open files only
-            small = build_catalog(sorted(reported, key=lambda f: f.display), self._entries)
+            small = Catalog.build(sorted(reported, key=lambda f: f.display), self._entries)
             findings.extend(run_rules(small, ctx, self.selection, self.local_rules))
         result = self.finish(findings, reported)
         by_display = {source.display: key for key, source in opened.items()}
@@ -347,27 +269,6 @@ class Project:
             self._forget(source)
         return out
 
-    def _classify(self, catalog: Catalog) -> None:
-        """:func:`kpispec.catalog.classify.classify`, computed again only for the entries under
-        ``kpis:`` that are new (their file changed) or whose goal links resolve
-        differently from the last check: an entry's class follows from its own data and
-        whether its goal links resolve, nothing else (the test of this module checks
-        the result against ``classify`` on a full catalog after every kind of edit)."""
-        before, now = self._linked, {}
-        refs_of = catalog._refs
-        for entry in catalog.kpis:
-            state = None
-            for ref in refs_of.get(entry, ()):
-                if ref.key == "goal":
-                    state = (state is not False) and ref.resolves
-            if before.get(entry, 0) is not state:
-                entry.lacks = lacks(catalog, entry)
-                entry.is_kpi = not entry.lacks
-            now[entry] = state
-        for entry in catalog.metrics:
-            entry.lacks, entry.is_kpi = [], False
-        self._linked = now
-
     def finish(self, findings: list[Finding], reported: Iterable[SourceFile]) -> list[Finding]:
         """The finalize stage, as :func:`kpispec.lint.check_files` runs it: the findings
         of the reported files, selected, suppressed, named and sorted."""
@@ -375,9 +276,6 @@ class Project:
         return finalize(findings, texts, self.selection, self.rules).findings
 
     # -- what the editor asks about -------------------------------------------------
-
-    def text_of(self, source: SourceFile) -> str:
-        return source.loaded.text or ""
 
     def owners(self) -> list[str]:
         policy = self.config.extra.get("policy")
