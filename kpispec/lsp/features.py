@@ -11,10 +11,11 @@ from typing import Any
 
 from lsprotocol import types as T
 
-from kpispec.catalog import ID_RE, Catalog, Entry
+from kpispec.catalog import ID_RE, REFERENCE_FIELDS, Catalog, Entry
+from kpispec.findings import suppress
 from kpispec.lsp import text as tx
-from kpispec.lsp.engine import Project
-from kpispec.lsp.server import DIRECTIVE, ID_KEYS, KIND_LABEL, KpispecServer, _path
+from kpispec.lsp.engine import Project, real
+from kpispec.lsp.server import ID_KEYS, KIND_LABEL, KpispecServer, _path
 from kpispec.rules import doc as rule_doc
 from kpispec.rules import registry
 
@@ -51,8 +52,6 @@ def properties_at(path: tuple) -> dict[str, dict]:
         node = _resolve(root.get("$defs", {}).get(SECTION_KIND[path[0]], {}))
         for step in path[2:]:
             node = _resolve(node.get("properties", {}).get(step, {}))
-            if node.get("type") == "array" and step == "-":  # pragma: no cover
-                node = _resolve(node.get("items", {}))
         props = node.get("properties", {})
     else:
         return {}
@@ -348,7 +347,7 @@ def register(server: KpispecServer, guarded: Callable) -> None:
             )
 
         if ctx.in_comment:
-            if DIRECTIVE.search(text[:column] + "X") or text[:column].rstrip().endswith(
+            if suppress.COMMENT.search(text[:column] + "X") or text[:column].rstrip().endswith(
                 ("disable=", "disable-file=", ",")
             ):
                 for code, mod in _rules(project).items():
@@ -357,16 +356,7 @@ def register(server: KpispecServer, guarded: Callable) -> None:
         kind = _kind_of(ctx.path)
         catalog = project.catalog if isinstance(project, Project) else None
         if ctx.in_value and ctx.key is not None:
-            want = (
-                {
-                    ("kpi", "goal"): "goal",
-                    ("goal", "parent"): "goal",
-                    ("kpi", "inputs"): "metric",
-                    ("metric", "feeds"): "kpi",
-                }.get((kind, ctx.key))
-                if len(ctx.path) == 2
-                else None
-            )
+            want = REFERENCE_FIELDS.get((kind, ctx.key)) if len(ctx.path) == 2 else None
             if want is not None and catalog is not None:
                 label_kind = {
                     "goal": T.CompletionItemKind.Module,
@@ -529,7 +519,7 @@ def suppression_edit(
     kind = "disable-file" if whole_file else "disable"
     if whole_file:
         for index, text in enumerate(lines):
-            match = DIRECTIVE.search(text)
+            match = suppress.COMMENT.search(text)
             if match and match.group(1) == kind:
                 return _append_code(server, lines, index, match, code)
         after = next((i + 1 for i, text in enumerate(lines) if re.match(r"kpispec\s*:", text)), 0)
@@ -541,7 +531,7 @@ def suppression_edit(
     if not 0 <= line < len(lines):
         return None
     text = lines[line]
-    for match in DIRECTIVE.finditer(text):
+    for match in suppress.COMMENT.finditer(text):
         if match.group(1) == kind:
             codes = [c.strip().upper() for c in match.group(2).split(",")]
             if code in codes:
@@ -620,10 +610,7 @@ def fixes(
 
 
 def server_path(uri: str) -> str | None:
-
     path = _path(uri)
-    from kpispec.lsp.engine import real
-
     return real(path) if path is not None else None
 
 
@@ -638,9 +625,7 @@ def _sound(fixer: Any, source: Any, text: str, fix: Any) -> bool:
     if fix.expect is None:
         return True
     try:
-        expected = fix.expect(copy.deepcopy(source.loaded.data))
-        same = getattr(fixer, "_same", None)
-        return same(expected, after.data) if same else expected == after.data
+        return fix.expect(copy.deepcopy(source.loaded.data)) == after.data
     except Exception:
         return False
 

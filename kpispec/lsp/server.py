@@ -50,10 +50,6 @@ SEVERITY = {
 ID_KEYS = {"id": None, "goal": "goal", "parent": "goal", "inputs": "metric", "feeds": "kpi"}
 KIND_LABEL = {"goal": "goal", "kpi": "KPI", "metric": "metric"}
 CODE_RE = re.compile(r"[A-Za-z]{2}[0-9]{3}\Z")
-DIRECTIVE = re.compile(
-    r"#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
-    r"([A-Za-z0-9_\-]+(?:\s*,\s*[A-Za-z0-9_\-]+)*)"
-)
 CONFIG_NAMES = ("kpispec.toml", "pyproject.toml")
 
 
@@ -88,7 +84,6 @@ class KpispecServer(LanguageServer):
         self._wake: asyncio.Event | None = None
         self._loop_task: asyncio.Task | None = None
         self._published: dict[str, tuple] = {}  # uri -> (version, diagnostics as data)
-        self.checks = 0  # how many checks ran (for the tests)
         self.trace = bool(os.environ.get("KPISPEC_LSP_TRACE"))  # log each check's time
 
     # -- logging -------------------------------------------------------------------
@@ -182,7 +177,6 @@ class KpispecServer(LanguageServer):
             try:
                 started = time.perf_counter()
                 results.append((project, project.check()))
-                self.checks += 1
                 if self.trace:
                     self.log(
                         f"kpispec: checked {project.root} in "
