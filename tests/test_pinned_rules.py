@@ -180,13 +180,16 @@ MESSAGES: dict[str, list[tuple[str, int, int, str]]] = {
             "revenue.yaml",
             13,
             14,
-            "invalid YAML: while parsing a flow mapping, did not find expected ',' or '}'",
+            "invalid YAML: a {...} mapping is not closed, or lacks a ',' (it starts at "
+            "line 12, column 13); the parser says: while parsing a flow mapping, did not "
+            "find expected ',' or '}'",
         ),
         (
             "tab.yaml",
             15,
             1,
-            "invalid YAML: while scanning for the next token, found character "
+            "invalid YAML: a character that cannot start a value; the parser says: "
+            "while scanning for the next token, found character "
             "that cannot start any token (a tab character: YAML indents with "
             "spaces only)",
         ),

@@ -82,6 +82,49 @@ def _char_at(text: str, line: int, col: int) -> str:
     return row[col - 1] if 0 < col <= len(row) else ""
 
 
+# libyaml's words (context, problem) -> what they mean, said first; its own words follow
+_PLAIN = (  # (context, problem, what it means, what the start mark is the start of)
+    ("scanning a quoted scalar", "end of stream", "a quoted value is never closed", "it"),
+    ("scanning a quoted scalar", "", "a quoted value is broken (an unknown escape?)", "it"),
+    ("parsing a flow mapping", "", "a {...} mapping is not closed, or lacks a ','", "it"),
+    ("parsing a flow sequence", "", "a [...] list is not closed, or lacks a ','", "it"),
+    (
+        "parsing a block collection",
+        "'-'",
+        "a line is indented unlike the items above it",
+        "the list",
+    ),
+    (
+        "parsing a block mapping",
+        "expected key",
+        "a line is indented unlike the keys above it",
+        "the mapping",
+    ),
+    ("scanning a simple key", "':'", "a key has no ':' after it", "the key"),
+    ("", "mapping values are not allowed", "a ':' follows a value on one line (quote it)", "it"),
+    ("scanning for the next token", "cannot start", "a character that cannot start a value", "it"),
+    ("scanning a plain scalar", "':'", "a ':' inside a value in {...} or [...]", "the value"),
+    ("scanning a directive", "", "a '%' directive YAML does not know", "it"),
+    ("scanning an anchor", "", "a broken &anchor", "it"),
+    ("scanning an alias", "", "a broken *alias", "it"),
+)
+
+
+def _plainly(message: str, start: tuple[int, int] | None) -> str:
+    """libyaml's message led by a plain sentence and where the problem started (a quoted
+    value, a {...} opened lines above the place where the parser gave up)."""
+    plain, what = next(
+        (
+            (said, what)
+            for context, problem, said, what in _PLAIN
+            if context in message and problem in message
+        ),
+        ("the file is not valid YAML here", "it"),
+    )
+    where = f" ({what} starts at line {start[0]}, column {start[1]})" if start else ""
+    return f"{plain}{where}; the parser says: {message}"
+
+
 def load_into(text: str, result: LoadedFile) -> None:
     """Parse ``text`` into ``result`` (data, positions, problems); never raises."""
     try:
@@ -109,6 +152,9 @@ def load_into(text: str, result: LoadedFile) -> None:
             message += " (a tab character: YAML indents with spaces only)"
         elif message.endswith("found unexpected ':'"):  # libyaml reads YAML 1.1 here
             message += " (inside {...} or [...], quote a value that holds ':', like a URL)"
+        opened = getattr(exc, "context_mark", None)
+        start = _mark_pos(opened) if opened is not None and context else None
+        message = _plainly(message, start if start != (line, col) else None)
         result.problems.append(Problem("KS001", line, col, f"invalid YAML: {message}"))
         result.data, result.ok = None, False
         result._pos.clear()
