@@ -1,0 +1,86 @@
+"""How a command ends: its exit code, one line for an error a user can fix, one line (and
+a hint to report it) for a failure of kpispec itself, and Ctrl-C or SIGTERM unwound
+cleanly. Every command runs its work through :func:`guard`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr, exit 2: a usage error, a bad config, a failure of kpispec."""
+    click.echo(f"kpispec: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def notes(result: Any) -> None:
+    """What the run wants said beside its output, on stderr (stdout stays the format's)."""
+    for note in result.notes:
+        click.echo(f"kpispec: {note}", err=True)
+
+
+def guard(debug: bool, work: Callable[[], int]) -> None:
+    """Run a command: an error the user can fix (:class:`kpispec.errors.UserError`) is
+    one line and exit 2; anything else too, with a hint to report it (and the traceback
+    under --debug). Ctrl-C and SIGTERM stop it cleanly (see :class:`Terminated`): exit 2,
+    one line, no traceback."""
+    import signal
+
+    from kpispec.errors import UserError
+
+    sigterm = _sigterm_unwinds(signal)
+    try:
+        code = work()
+    except UserError as exc:
+        fail(str(exc))
+    except BrokenPipeError:
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): unwound, one line
+        fail("terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted")
+    except Exception as exc:  # a failure of kpispec itself
+        if debug:
+            import traceback  # here: only a failure needs it
+
+            traceback.print_exc()
+        fail(
+            f"internal error: {type(exc).__name__}: {exc} (please report it; "
+            "--debug shows the traceback)"
+        )
+    else:
+        sys.exit(code)
+    finally:
+        if sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM while a command runs (a CI job cancelled, ``timeout``, ``kill``): raised
+    in the main thread, it unwinds as Ctrl-C does -- the workers stopped, the spool
+    folder removed (see :func:`kpispec.load.pool._spool`) -- where the default action would
+    end the process on the spot and leave both behind. Then exit 2, one line."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends it at once
+    raise Terminated()
+
+
+def _sigterm_unwinds(signal: Any) -> bool:
+    """Turn SIGTERM into :class:`Terminated`, unless whoever started kpispec ignores it
+    or handles it (kpispec called from a program of its own), or this is not the main
+    thread. True when installed (:func:`guard` puts the default back)."""
+    try:
+        if signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+            return False
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: signals are not ours to set
+        return False
+    return True

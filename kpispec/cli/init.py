@@ -1,0 +1,29 @@
+"""``kpispec init``: a starter catalog, its config and the pre-commit snippet."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kpispec.cli.guard import EXIT_OK, fail
+
+
+@click.command("init")
+@click.argument(
+    "directory", default=".", required=False, type=click.Path(file_okay=False), metavar="[DIR]"
+)
+def init_command(directory: str) -> None:
+    """Start a catalog in DIR (default: here): a kpis/ starter file, a [tool.kpispec]
+    table (in pyproject.toml when there is one, else kpispec.toml), and the pre-commit
+    snippet. Never overwrites a file: run again, it says what exists (exit 0)."""
+    from kpispec.authoring.starter import init
+    from kpispec.errors import InitError
+
+    try:
+        lines = init(Path(directory))
+    except InitError as exc:
+        fail(str(exc))
+    click.echo("\n".join(lines))
+    sys.exit(EXIT_OK)

@@ -1,0 +1,180 @@
+"""``kpispec lint``: the findings in one of five formats, the exit code the hook and CI
+read; the commit gate (--staged), goalposts (--base), what is new (--new-from,
+--baseline) and the fixes first (--fix, --diff)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from kpispec.cli.guard import EXIT_OK, fail, guard, notes
+from kpispec.cli.options import (
+    Options,
+    exit_zero_option,
+    format_option,
+    jobs_option,
+    lint_options,
+    pass_options,
+    paths_argument,
+    quiet_option,
+    show_diff_option,
+    unsafe_fixes_option,
+)
+from kpispec.cli.runs import fix_exit, hide_known, lint_exit, run_fix, run_lint
+from kpispec.formats import render
+
+LINT_FORMATS = ["text", "json", "sarif", "github", "junit"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Lint(Options):
+    exit_zero: bool = False
+    quiet: bool = False
+    statistics: bool = False
+    color: str = "auto"
+    staged: bool = False
+    base: str | None = None
+    new_from: str | None = None
+    baseline: str | None = None
+    write_baseline: str | None = None
+    fix: bool = False
+    unsafe_fixes: bool = False
+    show_diff: bool = False
+
+    def check(self) -> None:
+        """The options that cannot go together: one line, exit 2, before any work."""
+        if self.statistics and self.fmt != "text":
+            fail(f"--statistics works with --format text only, not --format {self.fmt}")
+        if self.staged and (self.base or self.new_from or self.baseline):
+            fail(
+                "--staged compares the index with HEAD; it cannot take --base, --new-from "
+                "or --baseline too"
+            )
+        fixing = self.fix or self.show_diff
+        if self.unsafe_fixes and not fixing:
+            fail("--unsafe-fixes goes with --fix or --diff")
+        if fixing and (self.staged or self.write_baseline):
+            fail(
+                "--fix and --diff change the working tree's files; they cannot take "
+                + ("--staged" if self.staged else "--write-baseline")
+            )
+
+
+def use_color(choice: str) -> bool:
+    """``--color always|never`` decide; ``auto`` colours a terminal unless ``NO_COLOR`` is
+    set (no-color.org), and ``FORCE_COLOR`` colours even a pipe (the order CPython's own
+    colouring uses: NO_COLOR, FORCE_COLOR, TERM=dumb, then isatty)."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    stream = sys.stdout
+    return stream is not None and hasattr(stream, "isatty") and stream.isatty()
+
+
+@click.command()
+@paths_argument
+@format_option(LINT_FORMATS)
+@lint_options
+@exit_zero_option("Exit 0 even when there are errors.")
+@quiet_option("Print the findings only, no summary.")
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Count findings per code instead of listing them (text format).",
+)
+@click.option(
+    "--color",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).",
+)
+@jobs_option(
+    "Processes that load files, this one included (default: automatic: "
+    "1 for small runs, else one per core up to 4)."
+)
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="The commit gate: lint the catalog as staged in git; report the files "
+    "the commit touches (and PATHs named) and what it breaks elsewhere.",
+)
+@click.option(
+    "--base",
+    "base",
+    metavar="REF",
+    help="Compare each entry with the catalog at git REF: goalposts moved (KS501-KS505).",
+)
+@click.option(
+    "--new-from",
+    "new_from",
+    metavar="REF",
+    help="Only findings the catalog at git REF does not have (matched by path, "
+    "entry, code and key, not by line).",
+)
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Hide the findings FILE records; its entries that match nothing any more are KS902.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Record every finding of this run in FILE (the baseline --baseline reads), and exit 0.",
+)
+@click.option(
+    "--fix",
+    "fix",
+    is_flag=True,
+    help="Apply the safe fixes first (as 'kpispec fix'), then lint what is left.",
+)
+@unsafe_fixes_option(
+    "With --fix or --diff: also the unsafe fixes (an entry that is merely a "
+    "metric moved from kpis: to metrics:)."
+)
+@show_diff_option
+@pass_options(Lint)
+def lint(opts: Lint) -> None:
+    """Lint KPI files and folders (default: the include patterns under the project root).
+
+    With --staged, the commit gate: the catalog as the git index holds it, against HEAD."""
+    opts.check()
+    guard(opts.debug, lambda: _lint(opts))
+
+
+def _lint(opts: Lint) -> int:
+    if opts.show_diff or opts.fix:
+        if opts.show_diff:
+            return fix_exit(run_fix(opts, opts.unsafe_fixes, write=False), opts.exit_zero)
+        # what it fixed on stderr when stdout is a machine format's
+        run_fix(opts, opts.unsafe_fixes, write=True, err=opts.fmt != "text")
+    result = run_lint(opts, opts.staged, opts.base)
+    if opts.write_baseline:  # every finding of the run: rewriting drops what is fixed
+        from kpispec.findings.baseline import write_baseline
+
+        count = write_baseline(Path(opts.write_baseline), result.findings)
+        result.notes.append(
+            f"wrote {count} finding{'s' if count != 1 else ''} to {opts.write_baseline}"
+        )
+        notes(result)
+        return EXIT_OK
+    hide_known(result, opts, opts.new_from, opts.baseline)
+    colored = opts.fmt == "text" and use_color(opts.color)
+    output = render(opts.fmt, result, quiet=opts.quiet, color=colored, statistics=opts.statistics)
+    click.echo(output, nl=False, color=colored if opts.fmt == "text" else None)
+    notes(result)
+    return lint_exit(result, opts.exit_zero)

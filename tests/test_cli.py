@@ -1,0 +1,332 @@
+"""The command line's own machinery (kpispec/cli/): the options object built once from
+the arguments, the list-of-codes option type, the shared options declared once, the
+guard, and the lazy subcommands (a one-file lint imports only what it needs)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from conftest import GOALS, REPO, TODAY, run_kpispec, write
+
+from kpispec.cli import COMMANDS, main
+from kpispec.cli.guard import guard
+from kpispec.cli.options import Options, lint_options, pass_options, paths_argument
+from kpispec.errors import UserError
+
+KPI_WITHOUT_ANYTHING = """
+kpispec: 1
+kpis:
+  - id: k1
+    name: Revenue
+    goal: g1
+"""
+
+
+def _parsed(*args: str) -> Options:
+    """The Options a command declaring the lint options receives for ``args``."""
+    seen: list[Options] = []
+
+    @click.command()
+    @paths_argument
+    @lint_options
+    @pass_options(Options)
+    def probe(opts: Options) -> None:
+        seen.append(opts)
+
+    result = CliRunner().invoke(probe, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (opts,) = seen
+    return opts
+
+
+# --- the options object --------------------------------------------------------------
+
+
+def test_the_options_object_holds_every_shared_option_once_parsed():
+    opts = _parsed(
+        "a.yaml",
+        "kpis",
+        "--select",
+        "KS1,KS301",
+        "--select",
+        "unit-changed",
+        "--ignore",
+        "KS102",
+        "--today",
+        "2026-06-01",
+        "--config",
+        "k.toml",
+        "--no-cache",
+        "--cache-dir",
+        "/tmp/c",
+        "--debug",
+    )
+    assert opts == Options(
+        paths=("a.yaml", "kpis"),
+        select=["KS1", "KS301", "unit-changed"],
+        ignore=["KS102"],
+        today=_dt.date(2026, 6, 1),
+        config_file="k.toml",
+        no_cache=True,
+        cache_dir="/tmp/c",
+        debug=True,
+    )
+    assert opts.open_cache() is None  # --no-cache: not opened
+
+
+def test_without_options_select_is_the_configs_and_nothing_is_ignored(monkeypatch):
+    monkeypatch.delenv("KPISPEC_NO_CACHE", raising=False)
+    monkeypatch.delenv("KPISPEC_CACHE_DIR", raising=False)
+    opts = _parsed()
+    assert (opts.paths, opts.select, opts.ignore, opts.today) == ((), None, [], None)
+    assert (opts.config_file, opts.no_cache, opts.cache_dir, opts.debug) == (
+        None,
+        False,
+        None,
+        False,
+    )
+    assert opts.start is None  # no path: config discovery starts here
+
+
+def test_codes_split_on_commas_drop_blanks_and_accumulate_across_repeats():
+    opts = _parsed("--select", ",KS101,,KS102,", "--select", "KS103", "--ignore", "KS1, ")
+    assert opts.select == ["KS101", "KS102", "KS103"]
+    assert opts.ignore == ["KS1"]
+    assert _parsed("--select", ",").select is None  # nothing named: the config's select
+
+
+def test_start_is_the_common_folder_of_the_paths(tmp_path):
+    (tmp_path / "kpis" / "a").mkdir(parents=True)
+    (tmp_path / "kpis" / "b").mkdir()
+    one = tmp_path / "kpis" / "a" / "x.yaml"
+    opts = Options(paths=(str(one), str(tmp_path / "kpis" / "b")))
+    assert opts.start == tmp_path / "kpis"
+    assert Options(paths=(str(one),)).start == tmp_path / "kpis" / "a"
+
+
+def test_repeated_and_comma_separated_codes_select_exactly_those_rules(tmp_path):
+    write(tmp_path / "kpis" / "goals.kpi.yaml", GOALS)
+    write(tmp_path / "kpis" / "a.kpi.yaml", KPI_WITHOUT_ANYTHING)
+    args = ["lint", "--format", "json", "--today", TODAY, "kpis"]
+    every = json.loads(run_kpispec(args, tmp_path).stdout)
+    assert {f["code"] for f in every["findings"]} == {"KS102", "KS103", "KS104", "KS105"}
+
+    done = run_kpispec(
+        [*args, "--select", "KS102,KS103", "--select", "kpi-without-owner"], tmp_path
+    )
+    assert done.returncode == 1, done.stderr
+    assert sorted(f["code"] for f in json.loads(done.stdout)["findings"]) == [
+        "KS102",
+        "KS103",
+        "KS104",
+    ]
+
+    done = run_kpispec([*args, "--ignore", "KS102,KS103", "--ignore", "KS105"], tmp_path)
+    assert [f["code"] for f in json.loads(done.stdout)["findings"]] == ["KS104"]
+
+
+@pytest.mark.parametrize(
+    "option, value, unknown",
+    [
+        ("--select", "KS102,NOPE", "NOPE"),
+        ("--ignore", "KS102,KS1O2", "KS1O2"),
+    ],
+)
+def test_an_unknown_code_is_one_line_naming_it_and_exit_2(tmp_path, option, value, unknown):
+    write(tmp_path / "kpis" / "a.kpi.yaml", KPI_WITHOUT_ANYTHING)
+    done = run_kpispec(["lint", "kpis", option, "KS101", option, value], tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"kpispec: {option}: unknown rule '{unknown}'; ")
+    assert "Traceback" not in done.stderr
+
+
+# --- shared options declared once ----------------------------------------------------
+
+# what each command takes of the shared options (the rest of its options are its own)
+SHARED = {
+    ("lint",): {
+        "--select",
+        "--ignore",
+        "--today",
+        "--config",
+        "--no-cache",
+        "--cache-dir",
+        "--debug",
+        "--format",
+    },
+    ("report",): {
+        "--select",
+        "--ignore",
+        "--today",
+        "--config",
+        "--no-cache",
+        "--cache-dir",
+        "--debug",
+        "--format",
+    },
+    ("fix",): {
+        "--select",
+        "--ignore",
+        "--today",
+        "--config",
+        "--no-cache",
+        "--cache-dir",
+        "--debug",
+    },
+    ("diff",): {"--today", "--config", "--no-cache", "--cache-dir", "--debug", "--format"},
+    ("history",): {"--config", "--no-cache", "--cache-dir", "--debug", "--format"},
+    ("import", "dbt"): {"--config", "--debug"},
+    ("import", "csv"): {"--debug"},
+    ("rules",): {"--debug"},
+    ("explain",): set(),
+    ("schema",): set(),
+    ("init",): set(),
+    ("lsp",): set(),
+}
+EVERY_SHARED = {
+    "--select",
+    "--ignore",
+    "--today",
+    "--config",
+    "--no-cache",
+    "--cache-dir",
+    "--debug",
+    "--format",
+}
+
+
+def _command(path: tuple[str, ...]) -> click.Command:
+    ctx = click.Context(main)
+    command: click.Command = main
+    for name in path:
+        assert isinstance(command, click.Group)
+        found = command.get_command(ctx, name)
+        assert found is not None, path
+        command = found
+    return command
+
+
+def test_every_command_is_in_the_table():
+    assert (
+        {path[0] for path in SHARED}
+        == set(COMMANDS)
+        == set(main.list_commands(click.Context(main)))
+    )
+    assert set(_command(("import",)).list_commands(click.Context(main))) == {"csv", "dbt"}
+
+
+@pytest.mark.parametrize("path", sorted(SHARED), ids=" ".join)
+def test_every_commands_help_lists_its_shared_options_once(path):
+    result = CliRunner().invoke(main, [*path, "--help"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for option in EVERY_SHARED:
+        listed = re.findall(rf"^  (?:-\w, )?{option}\b", result.output, flags=re.MULTILINE)
+        assert len(listed) == (1 if option in SHARED[path] else 0), (option, result.output)
+
+
+@pytest.mark.parametrize("path", sorted(SHARED), ids=" ".join)
+def test_a_shared_option_is_the_same_option_in_every_command(path):
+    """Declared once: the same names, type, flag and environment variable everywhere."""
+    params = {param.name: param for param in _command(path).params}
+    if "no_cache" in params:
+        assert params["no_cache"].envvar == "KPISPEC_NO_CACHE"
+        assert params["no_cache"].opts == ["--no-cache"] and params["no_cache"].is_flag
+    if "cache_dir" in params:
+        assert params["cache_dir"].envvar == "KPISPEC_CACHE_DIR"
+        assert isinstance(params["cache_dir"].type, click.Path)
+    if "config_file" in params:
+        assert params["config_file"].opts == ["--config"]
+    if "debug" in params:
+        assert params["debug"].opts == ["--debug"] and params["debug"].is_flag
+    for name in ("select", "ignore"):
+        if name in params:
+            assert params[name].multiple and params[name].type.name == "codes"
+    if "today" in params:
+        assert params["today"].metavar == "YYYY-MM-DD"
+
+
+# --- the guard ------------------------------------------------------------------------
+
+
+def test_the_guard_makes_any_user_error_one_line_and_exit_2(capsys):
+    class NewKind(UserError):
+        """A kind of user error the guard has never heard of."""
+
+    def work() -> int:
+        raise NewKind("kpis/a.yaml: something the user can fix")
+
+    with pytest.raises(SystemExit) as stop:
+        guard(False, work)
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == "kpispec: kpis/a.yaml: something the user can fix\n"
+
+
+def test_the_guard_calls_anything_else_an_internal_error(capsys):
+    def work() -> int:
+        raise KeyError("oops")
+
+    with pytest.raises(SystemExit) as stop:
+        guard(False, work)
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (
+        "kpispec: internal error: KeyError: 'oops' (please report it; --debug shows the traceback)\n"
+    )
+
+
+# --- lazy subcommands -----------------------------------------------------------------
+
+LOADED = textwrap.dedent(
+    """
+    import json, sys
+    from kpispec.cli import main
+    try:
+        main(sys.argv[1:], prog_name="kpispec")
+    except SystemExit as stop:
+        code = stop.code
+    print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+    """
+)
+
+
+def _modules_after(args: list[str], cwd: Path) -> tuple[int, set[str], str]:
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    report = json.loads(done.stdout.splitlines()[-1])
+    return report["code"], set(report["modules"]), done.stdout
+
+
+def test_a_one_file_lint_imports_no_other_command_and_no_surface(tmp_path):
+    file = REPO / "examples" / "clean" / "kpis" / "growth.yaml"
+    code, modules, output = _modules_after(["lint", str(file), "--no-cache"], tmp_path)
+    assert code == 0, output
+    assert "kpispec.lint" in modules and "kpispec.cli.lint" in modules  # it did lint
+    for surface in ("kpispec.report", "kpispec.authoring", "kpispec.lsp", "kpispec.git"):
+        assert not {m for m in modules if m == surface or m.startswith(surface + ".")}, surface
+    other_commands = {target.partition(":")[0] for target in COMMANDS.values()} - {
+        "kpispec.cli.lint"
+    }
+    assert not other_commands & modules
+    assert "kpispec.load.cache" not in modules  # --no-cache: the cache is never opened
+
+
+def test_an_unknown_command_suggests_commands_not_loaded_yet():
+    result = CliRunner().invoke(main, ["lin"])
+    assert result.exit_code == 2
+    assert "No such command 'lin'. (Did you mean one of: 'explain', 'lint'?)" in result.output
