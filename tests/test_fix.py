@@ -275,7 +275,7 @@ def test_messages_suggest(text, message, tmp_path, run_cli):
     assert any(message in m for m in messages), messages
 
 
-def test_biweekly_and_day_first_dates_get_no_guess(tmp_path, run_cli):
+def test_biweekly_gets_no_guess_and_an_ambiguous_date_both_readings(tmp_path, run_cli):
     project(
         tmp_path,
         GOAL.replace("2030-12-31", "12/11/2030")
@@ -283,8 +283,14 @@ def test_biweekly_and_day_first_dates_get_no_guess(tmp_path, run_cli):
     )
     result = run_cli(["lint", "--format", "json", "--today", TODAY], cwd=tmp_path)
     messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
-    assert any("'biweekly'" in m for m in messages)
-    assert not any("did you mean" in m for m in messages), messages
+    assert any("'biweekly'" in m and "did you mean" not in m for m in messages), messages
+    # issue 25: an ambiguous date names both readings (and is never fixed: tests/test_dates.py)
+    assert any(
+        m.endswith(
+            "not '12/11/2030'; did you mean 2030-11-12 (day first) or 2030-12-11 (month first)?"
+        )
+        for m in messages
+    ), messages
 
 
 @pytest.mark.parametrize(

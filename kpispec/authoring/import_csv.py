@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from kpispec.errors import InputError
+from kpispec.load.dates import readings
 from kpispec.safefile import write_atomic
 from kpispec.spelling import best
 from kpispec.text import plural, slug
@@ -480,19 +481,11 @@ def parse_date(cell: str, end: bool) -> _dt.date:
             return following - _dt.timedelta(days=1)
         return _dt.date(y, first, 1)
 
-    if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", low):
-        return day(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", low):
-        return day(int(m[3]), int(m[2]), int(m[1]))
-    if m := re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})", low):
-        a, b = int(m[1]), int(m[2])
-        if a > 12 >= b:
-            return day(int(m[3]), b, a)
-        if b > 12 >= a:
-            return day(int(m[3]), a, b)
-        if a == b:
-            return day(int(m[3]), a, b)
-        raise ValueError(cell)  # 12/11/2026: November or December?
+    if re.fullmatch(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", low):  # read as lint and fix do
+        found = readings(low)
+        if len(found) == 1:
+            return found[0]
+        raise ValueError(cell)  # 12/11/2026: November or December? (or no such day)
     if m := re.fullmatch(r"(\d{4})", low):
         return period(int(m[1]), 1, 12)
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})", low):

@@ -48,6 +48,7 @@ _OWN = (
     "load/loader.py",
     "load/yaml_events.py",
     "load/schema.py",
+    "load/dates.py",
     "text.py",
     "data/kpispec-1.schema.json",
 )

@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from kpispec.load.dates import iso_date, readings
 from kpispec.load.loader import LoadedFile, Problem
 from kpispec.text import shorten
 
@@ -166,25 +167,6 @@ def _where(path: tuple) -> str:
     return out or "the top level"
 
 
-_LOOSE_DATE = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})\Z")
-
-
-def iso_date(text: Any) -> str | None:
-    """``2026/12/31``, ``2026.12.31``, ``2026-1-5`` as ``YYYY-MM-DD`` when that date
-    exists; None for anything else (``12/11/2026`` is day-first or month-first: never)."""
-    import datetime as _dt
-
-    match = _LOOSE_DATE.match(text.strip()) if isinstance(text, str) else None
-    if not match:
-        return None
-    try:
-        day = _dt.date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
-    except ValueError:
-        return None
-    iso = day.isoformat()
-    return iso if iso != text else None
-
-
 def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -273,6 +255,10 @@ def _bad_date(name: str, instance: Any) -> tuple[str, tuple | None]:
         if shaped
         else f"{name} must be a date written YYYY-MM-DD, not {_show(instance)}"
     )
+    found = [] if shaped or not isinstance(instance, str) else readings(instance)
+    if len(found) == 2:  # 12/11/2026: both readings named, never fixed
+        first, second = (day.isoformat() for day in found)
+        return message + f"; did you mean {first} (day first) or {second} (month first)?", None
     iso = None if shaped else iso_date(instance)
     if iso:
         return message + f"; did you mean {iso}?", ("value", iso)
