@@ -190,8 +190,9 @@ def results(
         )
         if id(f) in reasons:
             suppression: dict[str, str] = {"kind": "inSource"}
-            if reasons[id(f)] is not None:
-                suppression["justification"] = reasons[id(f)]
+            reason = reasons[id(f)]
+            if reason is not None:
+                suppression["justification"] = reason
             result["suppressions"] = [suppression]
         if f.entry:
             result["properties"] = {"entry": f.entry}

@@ -55,7 +55,7 @@ def headline(result: DiffResult) -> str:
         (len(result.added), "added"),
         (len(result.removed), "dropped"),
     ]
-    words = []
+    words: list[str] = []
     for count, verb in parts:
         if count:
             words.append(f"{plural(count, noun, many)} {verb}" if not words else f"{count} {verb}")

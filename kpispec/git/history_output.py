@@ -22,12 +22,15 @@ def _lines(row: Row) -> list[str]:
             (f"{row.unreadable} could not be read in this commit; the entry is taken as it was")
         ]
     if row.change == "added":
+        assert after is not None  # an entry added has a state after
         lines = [f"added in {row.path}: {after.label}"]
         values = {change.field: change.new for change in row.fields}
         key = [f"{name}: {show(values[name])}" for name in KEY_FIELDS if name in values]
         return lines + ([", ".join(key)] if key else [])
     if row.change == "removed":
+        assert before is not None  # an entry removed had a state before
         return [f"removed from {row.path_before} (was: {before.label})"]
+    assert before is not None and after is not None  # changed: both states exist
     lines = []
     if row.path != row.path_before:
         lines.append(f"moved: {row.path_before} {ARROW} {row.path}")

@@ -280,7 +280,8 @@ class BlobReader:
         proc = self._proc
         for stream in (proc.stdin, proc.stdout):
             try:
-                stream.close()
+                if stream is not None:
+                    stream.close()
             except OSError:
                 pass
         try:
@@ -295,19 +296,20 @@ class BlobReader:
         if not wanted:
             return {}
         proc = self._proc
+        stdin, out = proc.stdin, proc.stdout
+        assert stdin is not None and out is not None  # both PIPE
         request = "".join(f"{sha}\n" for sha in wanted).encode()
         failed: list[BaseException] = []
 
         def write() -> None:
             try:
-                proc.stdin.write(request)
-                proc.stdin.flush()
+                stdin.write(request)
+                stdin.flush()
             except OSError as exc:  # git went away: the reader says so
                 failed.append(exc)
 
         writer = threading.Thread(target=write, daemon=True)
         writer.start()
-        out = proc.stdout
         found: dict[str, bytes] = {}
         try:
             for sha in wanted:

@@ -48,7 +48,7 @@ def load_raw(
         return loaded
     load_text(text, loaded)
     check_structure(loaded)  # the schema stage, KS002
-    if key is not None:
+    if cache is not None and key is not None:
         cache.put(key, loaded)
     return loaded
 

@@ -111,6 +111,8 @@ class LoadedFile:
     def _packed_position(self, path: tuple | list) -> Pos:
         """:meth:`position`, read from the packed array."""
         packed, node, pos = self._packed, self.data, self.root_pos
+        if packed is None:
+            return pos
         record = 0 if packed else -1
         for step in path:
             if record < 0:

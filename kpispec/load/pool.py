@@ -140,7 +140,7 @@ def _signals_held() -> Iterator[None]:
     try:
         yield
     finally:
-        if old is not None:
+        if block is not None and old is not None:
             block(signal.SIG_SETMASK, old)
 
 

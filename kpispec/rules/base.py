@@ -16,24 +16,28 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kpispec.catalog import KINDS, Catalog, SourceFile
 from kpispec.findings import Finding
+
+if TYPE_CHECKING:
+    from kpispec.config import Config
+    from kpispec.dbt.index import DbtLink
 
 
 @dataclass(frozen=True)
 class Context:
     today: _dt.date
     max_kpis: int = 7
-    config: Any = None  # the Config, for rules that read their own settings (policies)
+    config: Config | None = None  # for rules that read their own settings (policies)
     # --base REF: the catalog at REF (a Catalog, classified, read with REF's config) and
     # REF as the user wrote it; None without --base (the KS5xx rules report nothing)
-    base: Any = None
+    base: Catalog | None = None
     base_ref: str = ""
     # [tool.kpispec.dbt]: a kpispec.dbt.index.DbtLink (the manifest's index, loaded on
     # first use, or why it cannot be used); None when no manifest is configured
-    dbt: Any = None
+    dbt: DbtLink | None = None
 
 
 def unreadable(source: SourceFile) -> bool:
@@ -100,7 +104,7 @@ def _entry_id(data: object, path: tuple | None) -> str | None:
 
 
 def _entry_line(source, path: tuple | None) -> int | None:
-    if _entry_item(source.loaded.data, path) is None:
+    if path is None or _entry_item(source.loaded.data, path) is None:
         return None
     return source.loaded.position(path[:2])[0]
 

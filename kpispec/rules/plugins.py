@@ -136,7 +136,8 @@ def entry_points(path: list[str]) -> list[tuple[metadata.EntryPoint, str, str]]:
     distribution found twice counts once, the first, as the import system would."""
     from importlib import metadata
 
-    found, seen = [], set()
+    found: list[tuple[metadata.EntryPoint, str, str]] = []
+    seen: set[str] = set()
     for dist in metadata.distributions(path=path):
         # its metadata folder names it until its METADATA is read
         name = os.fspath(getattr(dist, "_path", "?"))
