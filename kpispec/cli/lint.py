@@ -4,7 +4,6 @@ read; the commit gate (--staged), goalposts (--base), what is new (--new-from,
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -27,10 +26,9 @@ from kpispec.cli.options import (
 from kpispec.cli.runs import fix_exit, hide_known, lint_exit, run_fix, run_lint
 from kpispec.formats import render
 
-LINT_FORMATS = ["text", "json", "sarif", "github", "junit"]
+LINT_FORMATS = ["text", "json", "sarif", "github", "junit", "gitlab"]
 
 
-@dataclasses.dataclass(frozen=True)
 class Lint(Options):
     exit_zero: bool = False
     quiet: bool = False

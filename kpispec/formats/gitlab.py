@@ -15,9 +15,10 @@ A JSON array, one object per finding, with the fields GitLab documents as requir
     ]
 
 ``severity``: error is ``major``, warning ``minor``, info ``info`` (GitLab's scale runs
-info, minor, major, critical, blocker). ``location.path`` is the finding's path: relative
-to the current directory, with ``/``, as GitLab wants it relative to the repository when
-the job runs at its top.
+info, minor, major, critical, blocker). ``location.path`` is the finding's display path as
+every format has it: relative to the current directory, with ``/`` (GitLab wants it
+relative to the repository: the job runs at its top), an undecodable byte or a control
+character in a file name escaped.
 
 Fingerprints: GitLab tells a finding in the merge request from the same one on the target
 branch by its fingerprint, and shows findings with equal fingerprints as one. So the
@@ -61,7 +62,7 @@ def issues(result: Any) -> list[dict]:
                 "check_name": f.code,
                 "fingerprint": fingerprint(identity, seen[identity]),
                 "severity": severity(f.severity),
-                "location": {"path": f.path.replace("\\", "/"), "lines": {"begin": max(f.line, 1)}},
+                "location": {"path": f.path, "lines": {"begin": max(f.line, 1)}},
             }
         )
         seen[identity] += 1
