@@ -409,7 +409,7 @@ def build() -> list[Case]:
 
     # -- top level, rules, schema, explain, --help
     top = project(WORK / "top")
-    add("version", Step(["--version"], top))
+    add("version", Step(["--version"], top, rules=((r" \(commit [0-9a-f]{40}\)", ""),)))
     add("help", Step(["--help"], top))
     for command in (
         "lint",

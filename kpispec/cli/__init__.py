@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from kpispec import __version__
+from kpispec import version_text
 from kpispec.cli.guard import EXIT_OK, EXIT_USAGE
 from kpispec.cli.lazy import LazyGroup
 
@@ -35,12 +35,26 @@ COMMANDS = {
 }
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: :func:`kpispec.version_text`, asked only when given (it may run git)."""
+    if value and not ctx.resilient_parsing:
+        click.echo(version_text())
+        ctx.exit()
+
+
 @click.group(
     cls=LazyGroup,
     lazy_subcommands=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.version_option(__version__, prog_name="kpispec")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """Lint KPI definitions: tell real KPIs from mere metrics."""
 
