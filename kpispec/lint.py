@@ -179,12 +179,14 @@ def _rule_failure(catalog: Catalog, code: str, name: str, exc: Exception) -> Fin
 
 @dataclass
 class Base:
-    """What ``--base REF`` compares with: the catalog files at REF, loaded (see
-    :func:`kpispec.git.revision.catalog_at`), and REF's config."""
+    """The catalog at a git revision the user named, as :func:`kpispec.git.revision.
+    catalog_at` reads it: its files, loaded, and that revision's config. What ``--base
+    REF`` compares with, what ``--new-from REF`` and ``kpispec diff REF`` read."""
 
-    ref: str
+    ref: str  # as the user wrote it, for messages
     sources: list[SourceFile]
     config: Config
+    commit: str = ""  # the commit ``ref`` names
 
 
 @dataclass(frozen=True)

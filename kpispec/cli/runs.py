@@ -36,12 +36,10 @@ def run_lint(opts: Options, staged: bool = False, base: str | None = None) -> Li
     base_at = None
     if base is not None:  # the catalog at REF, for the rules that compare with it
         from kpispec.git.revision import catalog_at
-        from kpispec.lint import Base
 
         def base_at(files: list) -> Base:  # once the work tree is loaded: reused
             reuse = {os.fspath(source.path): source.loaded for source in files}
-            at = catalog_at(base, Path.cwd(), opts.start, opts.config_file, options.cache, reuse)
-            return Base(base, at.sources, at.revision.config)
+            return catalog_at(base, Path.cwd(), opts.start, opts.config_file, options.cache, reuse)
 
     return lint(list(opts.paths), config, replace(options, selection=selection, base=base_at))
 

@@ -26,7 +26,7 @@ from kpispec.config import Config, load_config
 from kpispec.errors import PathError
 from kpispec.findings import Finding, Selection
 from kpispec.git.reader import Repo
-from kpispec.lint import Base, LintOptions, check_files, load_catalog, make_selection
+from kpispec.lint import LintOptions, check_files, load_catalog, make_selection
 from kpispec.load.files import display_path, named_files, project_files
 from kpispec.rules import registry
 from kpispec.rules.base import unreadable
@@ -358,8 +358,7 @@ def run_diff(
 
     selection = verdict_selection(config)
     if selection is not None:
-        base = Base(ref, at.sources, at.revision.config)
-        options = LintOptions(selection=selection, today=today, debug=debug, cache=cache, base=base)
+        options = LintOptions(selection=selection, today=today, debug=debug, cache=cache, base=at)
         linted = check_files(files, config, options)
         result.verdicts = [
             f for f in linted.findings if f.code.startswith("KS5") or f.code == "KS900"

@@ -21,7 +21,7 @@ from kpispec.config import Config, config_from_bytes, load_config
 from kpispec.errors import ConfigError, GitError, UsageError
 from kpispec.findings import Finding
 from kpispec.git.reader import BlobReader, Repo
-from kpispec.lint import LintOptions, check_files, load_raw, make_selection
+from kpispec.lint import Base, LintOptions, check_files, load_raw, make_selection
 from kpispec.load.files import catalog_spec, display_path
 from kpispec.load.loader import LoadedFile, Oversized
 
@@ -149,16 +149,6 @@ def sources(
     )
 
 
-@dataclass
-class RefCatalog:
-    """The catalog at a commit the user named (``--base REF``, ``diff REF``)."""
-
-    ref: str  # as the user wrote it, for messages
-    commit: str
-    revision: Revision
-    sources: list[SourceFile]
-
-
 def catalog_at(
     ref: str,
     cwd: Path,
@@ -166,7 +156,7 @@ def catalog_at(
     config_file: str | None = None,
     cache: FileCache | None = None,
     reuse: dict[str, LoadedFile] | None = None,
-) -> RefCatalog:
+) -> Base:
     """Read the catalog at ``ref``: a handful of git processes (rev-parse, ls-tree,
     cat-file) whatever its size. ``reuse``: files already loaded from the work tree, by
     absolute path; one whose bytes are the ones ``ref`` holds (``git diff-index`` says
@@ -194,13 +184,13 @@ def catalog_at(
                         same[sha] = found
         loaded = load_blobs(blobs, set(revision.catalog.values()) - same.keys(), cache)
         loaded.update(same)
-    return RefCatalog(ref, commit, revision, sources(repo, revision, loaded, cwd))
+    return Base(ref, sources(repo, revision, loaded, cwd), revision.config, commit)
 
 
-def findings_at(at: RefCatalog, options: LintOptions) -> list[Finding]:
+def findings_at(at: Base, options: LintOptions) -> list[Finding]:
     """Every finding of the catalog at ``at``, with its own config, the same --select,
     --ignore and today as the run it is compared with (``--new-from``)."""
-    config = at.revision.config
+    config = at.config
     try:
         selection = make_selection(config, options.select, options.ignore)
     except UsageError as exc:
