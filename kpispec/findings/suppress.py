@@ -178,7 +178,8 @@ def apply(
 def _reason(
     finding: Finding, whole: list[Directive], by_line: dict[int, list[Directive]]
 ) -> str | None:
-    groups = [by_line.get(finding.line, []), by_line.get(finding.entry_line, []), whole]
+    on_entry = by_line.get(finding.entry_line, []) if finding.entry_line is not None else []
+    groups = [by_line.get(finding.line, []), on_entry, whole]
     return next((d.reason for group in groups for d in group if d.reason is not None), None)
 
 

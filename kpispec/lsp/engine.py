@@ -192,15 +192,12 @@ class Project:
         with self._lock:
             if self._order is not None:
                 return self._order
-            for key, buffer in self.buffers.items():
-                if buffer.kpi_file and buffer.source is None:
-                    buffer.source = self._parse(key, buffer)
-            merged = dict(self.disk)
+            merged = dict(self.disk)  # an open file that is not linted: as saved
             for key, buffer in self.buffers.items():
                 if buffer.kpi_file:
+                    if buffer.source is None:
+                        buffer.source = self._parse(key, buffer)
                     merged[key] = buffer.source
-                elif key in merged:  # open, but not linted: its text as saved stays in
-                    pass
             self._order = sorted(merged.values(), key=lambda f: f.display)
             return self._order
 

@@ -107,6 +107,8 @@ def _name(entry: Entry) -> str:
 
 
 def describe(catalog: Catalog, entry_id: str, want: str | None) -> str:
+    """The hover of an id: each entry that has it (class, owner, scope, where it is
+    defined, what links to it), or that none has, with a near miss."""
     entries = catalog.by_id.get(entry_id, [])
     if not entries:
         message = f"`{entry_id}`: no entry in the catalog has this id"
@@ -115,51 +117,62 @@ def describe(catalog: Catalog, entry_id: str, want: str | None) -> str:
             if close:
                 message += f"; did you mean `{close}`?"
         return message
-    parts = []
-    for entry in entries:
-        head = f"**{KIND_LABEL[entry.kind]}** `{entry.id}`"
-        name = _name(entry)
-        if name:
-            head += f" — {name}"
-        lines = [head, ""]
-        if entry.kind == "kpi":
-            if entry.is_kpi:
-                lines.append("class: **a KPI** (goal, target and timeframe)")
-            else:
-                lines.append(f"class: **merely a metric** — lacks {', '.join(entry.lacks)}")
-        elif entry.kind == "metric":
-            lines.append("class: metric")
-        else:
-            due = entry.data.get("due")
-            if isinstance(due, str):
-                lines.append(f"due: {due}")
-        for key in ("owner", "scope"):
-            value = entry.data.get(key) if key != "scope" else entry.scope
-            if isinstance(value, str) and value:
-                lines.append(f"{key}: {value}")
-        if want and entry.kind != want:
-            lines.append(
-                f"⚠ a {KIND_LABEL[entry.kind]}, not a {KIND_LABEL[want]}: this link "
-                "does not resolve (KS005)"
-            )
-        lines.append(f"defined in `{entry.file.display}:{entry.line}`")
-        links = [ref for ref in catalog.references if ref.target is entry]
-        if links:
-            lines.append("")
-            lines.append(f"linked from ({len(links)}):")
-            for ref in links[:MAX_LINKS]:
-                lines.append(
-                    f"- {KIND_LABEL[ref.source.kind]} `{ref.source.id}` ({ref.key}) "
-                    f"in `{ref.source.file.display}:{ref.source.line}`"
-                )
-            if len(links) > MAX_LINKS:
-                lines.append(f"- and {len(links) - MAX_LINKS} more")
-        else:
-            lines.append("nothing links to it")
-        parts.append("\n".join(lines))
+    parts = [_describe_entry(catalog, entry, want) for entry in entries]
     if len(entries) > 1:
         parts.insert(0, f"⚠ `{entry_id}` is defined {len(entries)} times (KS004)")
     return "\n\n---\n\n".join(parts)
+
+
+def _describe_entry(catalog: Catalog, entry: Entry, want: str | None) -> str:
+    head = f"**{KIND_LABEL[entry.kind]}** `{entry.id}`"
+    name = _name(entry)
+    if name:
+        head += f" — {name}"
+    lines = [head, "", *_facts(entry)]
+    if want and entry.kind != want:
+        lines.append(
+            f"⚠ a {KIND_LABEL[entry.kind]}, not a {KIND_LABEL[want]}: this link "
+            "does not resolve (KS005)"
+        )
+    lines.append(f"defined in `{entry.file.display}:{entry.line}`")
+    lines += _linked_from(catalog, entry)
+    return "\n".join(lines)
+
+
+def _facts(entry: Entry) -> list[str]:
+    """Its class (a goal: its due date), owner and scope."""
+    lines = []
+    if entry.kind == "kpi":
+        if entry.is_kpi:
+            lines.append("class: **a KPI** (goal, target and timeframe)")
+        else:
+            lines.append(f"class: **merely a metric** — lacks {', '.join(entry.lacks)}")
+    elif entry.kind == "metric":
+        lines.append("class: metric")
+    else:
+        due = entry.data.get("due")
+        if isinstance(due, str):
+            lines.append(f"due: {due}")
+    for key in ("owner", "scope"):
+        value = entry.data.get(key) if key != "scope" else entry.scope
+        if isinstance(value, str) and value:
+            lines.append(f"{key}: {value}")
+    return lines
+
+
+def _linked_from(catalog: Catalog, entry: Entry) -> list[str]:
+    links = [ref for ref in catalog.references if ref.target is entry]
+    if not links:
+        return ["nothing links to it"]
+    lines = ["", f"linked from ({len(links)}):"]
+    for ref in links[:MAX_LINKS]:
+        lines.append(
+            f"- {KIND_LABEL[ref.source.kind]} `{ref.source.id}` ({ref.key}) "
+            f"in `{ref.source.file.display}:{ref.source.line}`"
+        )
+    if len(links) > MAX_LINKS:
+        lines.append(f"- and {len(links) - MAX_LINKS} more")
+    return lines
 
 
 def _rules(project: Any) -> dict:
@@ -356,7 +369,7 @@ def register(server: KpispecServer, guarded: Callable) -> None:
         kind = _kind_of(ctx.path)
         catalog = project.catalog if isinstance(project, Project) else None
         if ctx.in_value and ctx.key is not None:
-            want = REFERENCE_FIELDS.get((kind, ctx.key)) if len(ctx.path) == 2 else None
+            want = REFERENCE_FIELDS.get((kind, ctx.key)) if kind and len(ctx.path) == 2 else None
             if want is not None and catalog is not None:
                 label_kind = {
                     "goal": T.CompletionItemKind.Module,
@@ -477,7 +490,9 @@ def _short(sub: dict) -> str:
         return " or ".join(kind)
     if sub.get("format") == "date":
         return "date YYYY-MM-DD"
-    return {"object": "mapping", "array": "list"}.get(kind, kind or "")
+    if not isinstance(kind, str):
+        return ""
+    return {"object": "mapping", "array": "list"}.get(kind, kind)
 
 
 def _siblings(lines: list[str], line: int, ctx: tx.Context) -> set[str]:
@@ -562,10 +577,13 @@ def fixes(
     from kpispec.findings import fix as fixer
 
     path = server_path(uri)
-    project = server.where.get(path) if path else None
-    if not isinstance(project, Project) or project.catalog is None:
+    project = server.where.get(path) if path is not None else None
+    code = diagnostic.code
+    if path is None or not isinstance(project, Project) or project.catalog is None:
         return []
-    rule = project.rules.get(diagnostic.code)
+    if not isinstance(code, str):  # code_action passes kpispec's diagnostics only
+        return []
+    rule = project.rules.get(code)
     if rule is None or not fixer.fixable(rule):
         return []
     text = project.texts.get(path)
@@ -573,9 +591,7 @@ def fixes(
     if text is None or source is None or "\n".join(lines) != "\n".join(tx.split_lines(text)):
         return []  # the buffer changed since the check: the next check offers them
     found = [
-        f
-        for f in project.findings.get(path, ())
-        if f.code == diagnostic.code and f.line == data.get("line")
+        f for f in project.findings.get(path, ()) if f.code == code and f.line == data.get("line")
     ]
     if not found:
         return []
@@ -599,7 +615,7 @@ def fixes(
         ]
         actions.append(
             T.CodeAction(
-                title=f"Fix {diagnostic.code}: {fix.description}" + (" (unsafe)" if unsafe else ""),
+                title=f"Fix {code}: {fix.description}" + (" (unsafe)" if unsafe else ""),
                 kind=T.CodeActionKind.QuickFix,
                 diagnostics=[diagnostic],
                 is_preferred=not unsafe,

@@ -23,9 +23,9 @@ import os
 import re
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any
 
@@ -336,7 +336,7 @@ class KpispecServer(LanguageServer):
             self.job(lambda: project.reload(path))  # the file as saved joins again
             self.touch(project, now=True)
 
-    def watched(self, changes: list[T.FileEvent]) -> None:
+    def watched(self, changes: Sequence[T.FileEvent]) -> None:
         """Files changed on disk (a checkout, a save by another program)."""
         for change in changes:
             path = _path(change.uri)
@@ -350,7 +350,7 @@ class KpispecServer(LanguageServer):
                     if path.suffix == ".json":
                         project.dbt_changed()
                     elif real(path) not in project.buffers:
-                        self.job(lambda p=project, f=path: p.reload(f))
+                        self.job(partial(project.reload, path))
                     self.touch(project, now=True)
 
     def rebuild(self) -> None:
