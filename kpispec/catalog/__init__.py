@@ -195,16 +195,20 @@ class Catalog:
         entries_of: dict[SourceFile, list[Entry]] | None,
         refs_of: dict[Entry, list[Reference]] | None,
     ) -> None:
+        """Entries, by id and kind, then the references between them (see :meth:`build`
+        for ``entries_of`` and ``refs_of``; None: nothing kept, nothing to keep)."""
         self.files = files
         self.entries: list[Entry] = []
+        if entries_of is None:
+            for source in files:
+                self.entries.extend(_entries(source))
+        else:
+            for source in files:
+                mine = entries_of.get(source)
+                if mine is None:
+                    mine = entries_of[source] = list(_entries(source))
+                self.entries.extend(mine)
         self.by_id: dict[str, list[Entry]] = {}
-        for source in files:
-            mine = entries_of.get(source) if entries_of is not None else None
-            if mine is None:
-                mine = list(_entries(source))
-                if entries_of is not None:
-                    entries_of[source] = mine
-            self.entries.extend(mine)
         # the first entry of each id and kind, for references (the first of the kind wanted,
         # else the first of any kind): two look-ups per reference, not a scan
         self._first: dict[tuple[str, str], Entry] = {}
@@ -214,23 +218,32 @@ class Catalog:
         self.goals = [e for e in self.entries if e.kind == "goal"]
         self.kpis = [e for e in self.entries if e.kind == "kpi"]
         self.metrics = [e for e in self.entries if e.kind == "metric"]
-        self.references: list[Reference] = []
-        self._refs: dict[Entry, list[Reference]] = {}
         self._near: dict[str, _NearMiss] = {}
         self._suggested: dict[tuple[str, str], str | None] = {}
         self._children: dict[str, list[str]] | None = None  # goal id -> sub-goal ids
-        for entry in self.entries:
-            refs = refs_of.get(entry) if refs_of is not None else None
-            if refs is None:
+        self._link(refs_of)
+
+    def _link(self, refs_of: dict[Entry, list[Reference]] | None) -> None:
+        """Every entry's references, each resolved against this catalog."""
+        self.references: list[Reference] = []
+        self._refs: dict[Entry, list[Reference]] = {}
+        if refs_of is None:
+            for entry in self.entries:
                 refs = self._references(entry)
-                if refs_of is not None:
-                    refs_of[entry] = refs
+                if refs:
+                    self._refs[entry] = refs
+                    self.references.extend(refs)
+            return
+        for entry in self.entries:
+            kept = refs_of.get(entry)
+            if kept is None:
+                kept = refs_of[entry] = self._references(entry)
             else:  # kept from an earlier build: what each names may have changed
-                for ref in refs:
+                for ref in kept:
                     ref.target = self._target(ref.target_id, ref.want)
-            if refs:
-                self._refs[entry] = refs
-                self.references.extend(refs)
+            if kept:
+                self._refs[entry] = kept
+                self.references.extend(kept)
 
     def _reuse_near_misses(self, before: Catalog) -> None:
         """Take ``before``'s "did you mean" index of each kind whose ids are the same."""
@@ -272,18 +285,22 @@ class Catalog:
             )
             for index, target_id in items:
                 if isinstance(target_id, str) and ID_RE.match(target_id):
-                    target = self._target(target_id, want)
+                    # inline, not self._target(): this runs for every reference
+                    target = self._first.get((target_id, want))
+                    if target is None:  # none of the kind wanted: the first of any kind
+                        named = self.by_id.get(target_id)
+                        target = named[0] if named else None
                     refs.append(Reference(entry, key, index, target_id, want, target))
         return refs
 
     def _target(self, target_id: str, want: str) -> Entry | None:
-        """The entry a reference names: the first of the kind wanted, else the first of
-        any kind (None: no entry has the id)."""
-        target = self._first.get((target_id, want))
-        if target is None:  # none of the kind wanted: the first of any kind
-            named = self.by_id.get(target_id)
-            target = named[0] if named else None
-        return target
+        """The entry a reference names, as :meth:`_references` finds it: the first of the
+        kind wanted, else the first of any kind (None: no entry has the id)."""
+        found = self._first.get((target_id, want))
+        if found is not None:
+            return found
+        named = self.by_id.get(target_id)
+        return named[0] if named else None
 
     def subtree(self, goal_id: str) -> set[str]:
         """The goal and every goal below it (whose ``parent`` chain leads to it), by id;
