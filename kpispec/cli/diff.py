@@ -3,7 +3,6 @@ goalpost verdicts."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import click
@@ -21,7 +20,6 @@ from kpispec.cli.options import (
 )
 
 
-@dataclasses.dataclass(frozen=True)
 class Diff(Options):
     ref: str = "HEAD"
 

@@ -3,8 +3,6 @@ what is left."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import click
 
 from kpispec.cli.guard import guard, notes
@@ -23,7 +21,6 @@ from kpispec.cli.runs import fix_exit, lint_exit, run_fix, run_lint
 from kpispec.formats import render
 
 
-@dataclasses.dataclass(frozen=True)
 class Fix(Options):
     show_diff: bool = False
     unsafe_fixes: bool = False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import click
@@ -18,7 +17,6 @@ from kpispec.cli.options import (
 )
 
 
-@dataclasses.dataclass(frozen=True)
 class History(Options):
     entry_id: str = ""
 

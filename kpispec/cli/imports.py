@@ -3,7 +3,6 @@ turned into kpispec files."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import click
@@ -24,7 +23,6 @@ def import_group() -> None:
     """Turn KPI lists kept elsewhere into kpispec files."""
 
 
-@dataclasses.dataclass(frozen=True)
 class CsvImport(Options):
     file: str = "-"
     output: str | None = None
@@ -112,7 +110,6 @@ def _import_csv(opts: CsvImport) -> int:
     return EXIT_FINDINGS if result.problems else EXIT_OK
 
 
-@dataclasses.dataclass(frozen=True)
 class DbtImport(Options):
     manifest: str | None = None
     output: str | None = None

@@ -4,7 +4,6 @@ read; the commit gate (--staged), goalposts (--base), what is new (--new-from,
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -30,7 +29,6 @@ from kpispec.formats import render
 LINT_FORMATS = ["text", "json", "sarif", "github", "junit", "gitlab"]
 
 
-@dataclasses.dataclass(frozen=True)
 class Lint(Options):
     exit_zero: bool = False
     quiet: bool = False

@@ -9,12 +9,11 @@ the option itself -- its name, type, environment variable -- is declared here on
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import functools
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -182,21 +181,54 @@ lint_options = compose(
 # --- the options object -------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
 class Options:
-    """What the command line asked, built once (:meth:`from_params`) and passed down.
-    A command with options of its own extends it (``cli.lint.Lint``, ...)."""
+    """What the command line asked, built once (:meth:`from_params`) and passed down;
+    read-only. A command with options of its own extends it with class attributes, the
+    defaults (``cli.lint.Lint``, ...). A plain class, not a dataclass: a dataclass is
+    generated code compiled at import, a millisecond of every run's start-up per class."""
 
     paths: tuple[str, ...] = ()
     fmt: str = "text"
     select: list[str] | None = None  # None: the config's select
-    ignore: list[str] = dataclasses.field(default_factory=list)
+    ignore: Sequence[str] = ()
     today: _dt.date | None = None
     config_file: str | None = None
     no_cache: bool = False
     cache_dir: str | None = None
     debug: bool = False
     jobs: int | None = None
+
+    def __init__(self, **values: Any) -> None:
+        names = self._names()
+        for name, value in values.items():
+            if name not in names:
+                raise TypeError(f"{type(self).__name__} has no option {name!r}")
+            self.__dict__[name] = value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{name}={value!r}" for name, value in self._values().items())
+        return f"{type(self).__name__}({values})"
+
+    @classmethod
+    def _names(cls) -> dict[str, None]:
+        """The options (the annotated class attributes), in order, the base's first."""
+        return dict.fromkeys(
+            name
+            for klass in reversed(cls.__mro__)
+            for name in vars(klass).get("__annotations__", {})
+        )
+
+    def _values(self) -> dict[str, Any]:
+        """Every option, given or default (not what is computed from them)."""
+        return {name: getattr(self, name) for name in self._names()}
 
     @classmethod
     def from_params(cls: type[OptionsT], params: dict[str, Any]) -> OptionsT:
@@ -241,7 +273,7 @@ class Options:
 
         return LintOptions(
             select=self.select,
-            ignore=self.ignore,
+            ignore=list(self.ignore),
             today=self.today,
             cwd=Path.cwd(),
             debug=self.debug,

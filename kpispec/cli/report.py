@@ -3,8 +3,6 @@ findings) in text, Markdown, Mermaid, HTML or JSON."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import click
 
 from kpispec.cli.guard import EXIT_OK, fail, guard, notes
@@ -12,7 +10,6 @@ from kpispec.cli.options import Options, format_option, lint_options, pass_optio
 from kpispec.cli.runs import run_lint
 
 
-@dataclasses.dataclass(frozen=True)
 class Report(Options):
     output: str | None = None
     goal: str | None = None
