@@ -396,7 +396,8 @@ def test_without_pygls_it_says_how_to_install(tmp_path):
     assert proc.stdout == ""
     assert (
         proc.stderr == "kpispec: kpispec lsp needs pygls 2 and lsprotocol: "
-        "pip install 'kpispec[lsp]'\n"
+        "pip install 'pygls>=2,<3' lsprotocol (or install kpispec with its lsp extra: "
+        "pip install '.[lsp]' in a clone)\n"
     )
 
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-INSTALL = "kpispec lsp needs pygls 2 and lsprotocol: pip install 'kpispec[lsp]'"
+INSTALL = (  # kpispec is not on PyPI yet: its lsp extra is installed from a clone or git
+    "kpispec lsp needs pygls 2 and lsprotocol: pip install 'pygls>=2,<3' lsprotocol "
+    "(or install kpispec with its lsp extra: pip install '.[lsp]' in a clone)"
+)
 
 
 def missing() -> str | None:
