@@ -212,8 +212,13 @@ class Catalog:
         # the first entry of each id and kind, for references (the first of the kind wanted,
         # else the first of any kind): two look-ups per reference, not a scan
         self._first: dict[tuple[str, str], Entry] = {}
+        by_id = self.by_id
         for entry in self.entries:
-            self.by_id.setdefault(entry.id, []).append(entry)
+            named = by_id.get(entry.id)
+            if named is None:
+                by_id[entry.id] = [entry]
+            else:
+                named.append(entry)
             self._first.setdefault((entry.id, entry.kind), entry)
         self.goals = [e for e in self.entries if e.kind == "goal"]
         self.kpis = [e for e in self.entries if e.kind == "kpi"]
@@ -234,13 +239,18 @@ class Catalog:
                     self._refs[entry] = refs
                     self.references.extend(refs)
             return
+        first, by_id = self._first, self.by_id
         for entry in self.entries:
             kept = refs_of.get(entry)
             if kept is None:
                 kept = refs_of[entry] = self._references(entry)
             else:  # kept from an earlier build: what each names may have changed
-                for ref in kept:
-                    ref.target = self._target(ref.target_id, ref.want)
+                for ref in kept:  # resolved as _references resolves them
+                    found = first.get((ref.target_id, ref.want))
+                    if found is None:
+                        named = by_id.get(ref.target_id)
+                        found = named[0] if named else None
+                    ref.target = found
             if kept:
                 self._refs[entry] = kept
                 self.references.extend(kept)
@@ -285,22 +295,12 @@ class Catalog:
             )
             for index, target_id in items:
                 if isinstance(target_id, str) and ID_RE.match(target_id):
-                    # inline, not self._target(): this runs for every reference
                     target = self._first.get((target_id, want))
                     if target is None:  # none of the kind wanted: the first of any kind
                         named = self.by_id.get(target_id)
                         target = named[0] if named else None
                     refs.append(Reference(entry, key, index, target_id, want, target))
         return refs
-
-    def _target(self, target_id: str, want: str) -> Entry | None:
-        """The entry a reference names, as :meth:`_references` finds it: the first of the
-        kind wanted, else the first of any kind (None: no entry has the id)."""
-        found = self._first.get((target_id, want))
-        if found is not None:
-            return found
-        named = self.by_id.get(target_id)
-        return named[0] if named else None
 
     def subtree(self, goal_id: str) -> set[str]:
         """The goal and every goal below it (whose ``parent`` chain leads to it), by id;
