@@ -1,7 +1,9 @@
 """The pipeline, without click and without printing: paths in, a :class:`LintResult` out.
 
 files -> load (YAML with positions) -> schema (KS002) -> catalog (every file, by id)
--> classify -> rules -> severity, selection, reported files, suppression -> sorted.
+-> classify -> rules -> finalize (:mod:`kpispec.findings.finalize`: reported files,
+selection, suppression, names and severities, order). How a run goes (selection, today,
+jobs, cache, ``--base``) is one :class:`LintOptions`.
 """
 
 from __future__ import annotations

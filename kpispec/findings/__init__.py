@@ -1,8 +1,9 @@
-"""Findings and severities: what every stage produces and the one place that filters them.
+"""Findings and severities: what every stage produces.
 
 Rules yield :class:`Finding` objects with a code, a location and a message. The linter,
 not the rule, stamps the rule's name and severity (after config overrides), applies
-``--select``/``--ignore`` and inline suppression, all after the rules have run.
+``--select``/``--ignore`` and inline suppression, all after the rules have run, in one
+stage every surface calls (:mod:`kpispec.findings.finalize`).
 """
 
 from __future__ import annotations

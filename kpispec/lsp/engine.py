@@ -8,13 +8,14 @@ memory: an edit parses only the buffer that changed. A check then
 
 * rebuilds the :class:`~kpispec.catalog.Catalog` from the entries of each file, kept
   from the last check for every file that did not change (building the entries of
-  20,000 KPIs again is most of what a check would cost);
+  20,000 KPIs again is most of what a check would cost): :meth:`Catalog.build`, then
+  :func:`~kpispec.catalog.classify.reclassify`;
 * runs the rules that read the whole catalog on all of it, and the rules marked
   ``FILE_LOCAL`` (their findings in a file follow from that file alone) on the open
   files only, since only those are reported;
-* and filters, suppresses, names and sorts the findings exactly as
-  :func:`kpispec.lint.check_files` does (``tests/test_lsp.py`` checks that the two
-  agree, finding for finding).
+* and finalizes the findings through the stage :func:`kpispec.lint.check_files` calls
+  (:func:`kpispec.findings.finalize.finalize`; ``tests/test_lsp.py`` checks that the
+  two agree, finding for finding).
 
 The model is used from one worker thread (the server's); ``set_buffer`` and
 ``close_buffer`` only record text and may be called from any thread.
