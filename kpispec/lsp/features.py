@@ -578,12 +578,10 @@ def fixes(
 
     path = server_path(uri)
     project = server.where.get(path) if path is not None else None
-    code = diagnostic.code
+    code = diagnostic.code  # a str: code_action passes kpispec's diagnostics only
     if path is None or not isinstance(project, Project) or project.catalog is None:
         return []
-    if not isinstance(code, str):  # code_action passes kpispec's diagnostics only
-        return []
-    rule = project.rules.get(code)
+    rule = project.rules.get(code) if isinstance(code, str) else None
     if rule is None or not fixer.fixable(rule):
         return []
     text = project.texts.get(path)
@@ -597,32 +595,40 @@ def fixes(
         return []
     doc = fixer.Document(text)
     doc.catalog = project.catalog
-    actions = []
-    for fix in list(rule.fix(source, found, doc) or ()):
-        if fix is None or not fix.edits:
-            continue
-        unsafe = bool(getattr(rule, "FIX_UNSAFE", False))
-        if not _sound(fixer, source, text, fix):
-            continue
-        edits = [
-            T.TextEdit(
-                range=T.Range(
-                    start=_offset(server, lines, text, start), end=_offset(server, lines, text, end)
-                ),
-                new_text=new,
-            )
-            for start, end, new in fix.edits
-        ]
-        actions.append(
-            T.CodeAction(
-                title=f"Fix {code}: {fix.description}" + (" (unsafe)" if unsafe else ""),
-                kind=T.CodeActionKind.QuickFix,
-                diagnostics=[diagnostic],
-                is_preferred=not unsafe,
-                edit=T.WorkspaceEdit(changes={uri: edits}),
-            )
+    unsafe = bool(getattr(rule, "FIX_UNSAFE", False))
+    return [
+        _fix_action(server, uri, lines, text, diagnostic, fix, unsafe)
+        for fix in list(rule.fix(source, found, doc) or ())
+        if fix is not None and fix.edits and _sound(fixer, source, text, fix)
+    ]
+
+
+def _fix_action(
+    server: KpispecServer,
+    uri: str,
+    lines: list[str],
+    text: str,
+    diagnostic: T.Diagnostic,
+    fix: Any,
+    unsafe: bool,
+) -> T.CodeAction:
+    """A fix as a quick fix: its edits of the buffer (``text``, split into ``lines``)."""
+    edits = [
+        T.TextEdit(
+            range=T.Range(
+                start=_offset(server, lines, text, start), end=_offset(server, lines, text, end)
+            ),
+            new_text=new,
         )
-    return actions
+        for start, end, new in fix.edits
+    ]
+    return T.CodeAction(
+        title=f"Fix {diagnostic.code}: {fix.description}" + (" (unsafe)" if unsafe else ""),
+        kind=T.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        is_preferred=not unsafe,
+        edit=T.WorkspaceEdit(changes={uri: edits}),
+    )
 
 
 def server_path(uri: str) -> str | None:
