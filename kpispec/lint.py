@@ -23,7 +23,7 @@ from kpispec.findings import Finding, Selection
 from kpispec.findings.finalize import Finalized, finalize
 from kpispec.findings.result import LintResult, summarize
 from kpispec.load.file import gc_paused, load_file, load_raw  # noqa: F401 (load_file: the API)
-from kpispec.load.files import display_path, named_files, project_files
+from kpispec.load.files import display_path, named_files, outside_include, project_files
 from kpispec.load.loader import LoadedFile
 from kpispec.load.pool import auto_jobs, load_files
 from kpispec.rules import RULES, Context, registry
@@ -245,11 +245,25 @@ def _lint(paths: list[str], config: Config, options: LintOptions) -> LintResult:
         for folder, exc in folder_errors
     ]
     result = check_files(files, config, options, extra)
+    named_files_only = [Path(cwd, name) for name in paths if not Path(cwd, name).is_dir()]
+    for path, pattern in outside_include(named_files_only, config):
+        result.notes.append(not_included(display_path(path, cwd), pattern, config))
     if not result.files and not folder_errors:
         # a CI job pointed at the wrong folder must not pass in silence
         where = f"in {', '.join(paths)}" if paths else f"under {config.root}"
         result.notes.append(no_kpi_files(config, where))
     return result
+
+
+def not_included(shown: str, pattern: str, config: Config) -> str:
+    """The notice for a KPI file no include pattern matches (issue 25: it was skipped
+    without a word by the gate and by runs that name no file)."""
+    where = config.source.name if config.source else "the config ([tool.kpispec] in pyproject.toml)"
+    return (
+        f"{shown} declares 'kpispec:' but no include pattern matches it, so the catalog "
+        f"(the commit gate, 'kpispec lint' with no path) leaves it out; add '{pattern}' "
+        f"to include in {where}"
+    )
 
 
 def no_kpi_files(config: Config, where: str) -> str:

@@ -4,9 +4,10 @@ file the include patterns match under the project root)."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import pathspec
@@ -191,6 +192,52 @@ def catalog_spec(config: Config) -> Callable[[str], bool]:
         )
 
     return matches
+
+
+_DECLARES = re.compile(rb"^(?:\xef\xbb\xbf)?kpispec[ \t]*:", re.MULTILINE)
+_SNIFF_BYTES = 64 * 1024  # where a KPI file says what it is: its top-level keys come first
+
+
+def declares_kpispec(path: Path) -> bool:
+    """Whether a regular file says ``kpispec:`` at its top level within its first 64 KiB
+    (a device or FIFO is never read)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError:
+        return False
+    return bool(_DECLARES.search(head))
+
+
+def include_pattern_for(rel: str) -> str:
+    """A glob that would take the file at ``rel`` (from the project root) into the
+    catalog: its compound suffix anywhere (``team.kpis.yaml`` -> ``**/*.kpis.yaml``), else
+    its folder's YAML files (``kpi/growth.yaml`` -> ``kpi/**/*.yaml``), else the file."""
+    path = PurePosixPath(rel)
+    if len(path.suffixes) >= 2:
+        return "**/*" + "".join(path.suffixes[-2:])
+    if str(path.parent) not in ("", "."):
+        return f"{path.parent}/**/*{path.suffix}"
+    return rel
+
+
+def outside_include(files: Iterable[Path], config: Config) -> list[tuple[Path, str]]:
+    """The files named explicitly that declare ``kpispec:`` but that no include pattern
+    matches: linted when named, yet left out of the catalog every other run builds (the
+    gate, a run with no path). Each with a pattern that would take it in."""
+    in_catalog = catalog_spec(config)
+    root = config.root.resolve()
+    found = []
+    for path in files:
+        try:
+            rel = path.resolve().relative_to(root).as_posix()
+        except (OSError, ValueError):
+            continue  # outside the project: no pattern of its config can name it
+        if not in_catalog(rel) and declares_kpispec(path):
+            found.append((path, include_pattern_for(rel)))
+    return found
 
 
 def _lintable(path: Path) -> bool:
