@@ -1,12 +1,19 @@
-"""Regenerate ``tests/dbt/manifest.json`` with the real dbt: ``dbt parse`` of this
-project (it touches no database), the manifest copied next to this script.
+"""Regenerate the committed dbt artifacts with the real dbt: ``manifest.json`` from ``dbt
+parse`` of this project (it touches no database), and ``run_results.json`` and
+``sources.json`` from ``dbt seed``, ``dbt build`` and ``dbt source freshness`` run
+against a DuckDB file in a temporary folder; each copied next to this script.
 
     python tests/dbt/regenerate.py            # dbt from $KPISPEC_DBT, else 'dbt' on PATH
 
 dbt-core 1.10.x with dbt-duckdb 1.10.x (what ``.ci/run`` installs into ``.ci-dbt``;
 1.11 and later download a parser binary while installing). The fast tests read the
-committed manifest; ``tests/test_dbt.py`` also runs :func:`parse` into a temporary
-folder and lints against that fresh manifest.
+committed files; ``tests/test_dbt.py`` also runs :func:`parse` into a temporary folder
+and lints against that fresh manifest, and ``tests/test_dbt_health.py`` runs
+:func:`run` and lints against what it wrote.
+
+The run fails on purpose: ``broken_orders`` does not build (``broken_orders_daily``,
+built on it, is skipped), the ``unique`` test of ``customer_orders`` fails, the data of
+the sources ``raw.events`` (freshness error) and ``raw.visits`` (warn) is years old.
 """
 
 from __future__ import annotations
@@ -20,6 +27,10 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent
 MANIFEST = PROJECT / "manifest.json"
+RUN_RESULTS = PROJECT / "run_results.json"
+SOURCES = PROJECT / "sources.json"
+# what is not part of the dbt project when it is copied to run
+_NOT_PROJECT = ("target", "logs", "dbt_packages", "*.json", "*.py", "__pycache__", "*.duckdb")
 
 
 def dbt_executable() -> str | None:
@@ -30,27 +41,26 @@ def dbt_executable() -> str | None:
     return shutil.which("dbt")
 
 
-def parse(dbt: str, out: Path) -> Path:
-    """Copy the project to ``out``/project, run ``dbt parse`` there (its target, logs and
-    partial-parse file stay in ``out``) and return the manifest it wrote."""
+def _copy_project(out: Path) -> Path:
     project = out / "project"
-    shutil.copytree(
-        PROJECT,
-        project,
-        ignore=shutil.ignore_patterns(
-            "target", "logs", "dbt_packages", "manifest.json", "*.py", "__pycache__"
-        ),
-    )
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns(*_NOT_PROJECT))
+    return project
+
+
+def _dbt(dbt: str, command: list[str], project: Path, out: Path) -> subprocess.CompletedProcess:
+    """``dbt COMMAND`` on the copy of the project at ``project``, its target and logs in
+    ``out``, its DuckDB database ``out``/jaffle_shop.duckdb."""
     env = dict(
         os.environ,
         DO_NOT_TRACK="1",
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DBT_PROFILES_DIR=str(project),
+        KPISPEC_DUCKDB=str(out / "jaffle_shop.duckdb"),
     )
-    proc = subprocess.run(
+    return subprocess.run(
         [
             dbt,
-            "parse",
+            *command,
             "--project-dir",
             str(project),
             "--profiles-dir",
@@ -59,7 +69,6 @@ def parse(dbt: str, out: Path) -> Path:
             str(out / "target"),
             "--log-path",
             str(out / "logs"),
-            "--no-partial-parse",
         ],
         cwd=project,
         env=env,
@@ -67,12 +76,49 @@ def parse(dbt: str, out: Path) -> Path:
         text=True,
         timeout=300,
     )
+
+
+def parse(dbt: str, out: Path) -> Path:
+    """Copy the project to ``out``/project, run ``dbt parse`` there (its target, logs and
+    partial-parse file stay in ``out``) and return the manifest it wrote."""
+    project = _copy_project(out)
+    proc = _dbt(dbt, ["parse", "--no-partial-parse"], project, out)
     manifest = out / "target" / "manifest.json"
     if proc.returncode != 0 or not manifest.is_file():
         raise RuntimeError(
             f"dbt parse failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
         )
     return manifest
+
+
+def run(dbt: str, out: Path) -> dict[str, Path]:
+    """Copy the project to ``out``/project and run ``dbt seed``, ``dbt build`` and ``dbt
+    source freshness`` there (a DuckDB file in ``out``): the paths of the ``manifest``,
+    ``run_results`` and ``sources`` they left in ``out``/target. ``dbt build`` and the
+    freshness check exit 1: they find what the project breaks on purpose."""
+    project = _copy_project(out)
+    steps = (
+        (["seed"], (0,)),
+        (["build"], (1,)),  # broken_orders fails, a test fails
+        (["source", "freshness"], (1,)),  # raw.events: error
+    )
+    for command, expected in steps:
+        proc = _dbt(dbt, command, project, out)
+        if proc.returncode not in expected:
+            raise RuntimeError(
+                f"dbt {' '.join(command)} exited {proc.returncode} (expected "
+                f"{expected}):\n{proc.stdout}\n{proc.stderr}"
+            )
+    target = out / "target"
+    found = {
+        "manifest": target / "manifest.json",
+        "run_results": target / "run_results.json",
+        "sources": target / "sources.json",
+    }
+    missing = [name for name, path in found.items() if not path.is_file()]
+    if missing:
+        raise RuntimeError(f"dbt wrote no {', '.join(missing)} in {target}")
+    return found
 
 
 def pad_manifest(source: Path, target: Path, size: int = 50 * 1024 * 1024) -> int:
@@ -127,10 +173,12 @@ def main() -> int:
         )
         return 2
     with tempfile.TemporaryDirectory(prefix="kpispec-dbt-") as tmp:
-        shutil.copyfile(parse(dbt, Path(tmp)), MANIFEST)
-    print(
-        f"wrote {MANIFEST.relative_to(Path.cwd()) if MANIFEST.is_relative_to(Path.cwd()) else MANIFEST}"
-    )
+        shutil.copyfile(parse(dbt, Path(tmp) / "parse"), MANIFEST)
+        wrote = run(dbt, Path(tmp) / "run")
+        shutil.copyfile(wrote["run_results"], RUN_RESULTS)
+        shutil.copyfile(wrote["sources"], SOURCES)
+    for path in (MANIFEST, RUN_RESULTS, SOURCES):
+        print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     return 0
 
 
