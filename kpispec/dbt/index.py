@@ -2,7 +2,7 @@
 
 The manifest (written by ``dbt parse``, ``dbt compile``, ``dbt build``...) is read with
 the standard library's :mod:`json`; kpispec never imports dbt-core. Of it the index keeps
-only what the dbt rules (KS601-KS605) and ``kpispec import dbt`` need:
+only what the dbt rules (KS601-KS608) and ``kpispec import dbt`` need:
 
 - metrics, semantic models, models and sources by name (a source as
   ``SOURCE_NAME.TABLE_NAME``), each with its package; a model with its ``version``,
@@ -11,26 +11,29 @@ only what the dbt rules (KS601-KS605) and ``kpispec import dbt`` need:
 - ``depends_on.nodes`` of metrics and semantic models, to follow a metric or semantic
   model to the model it is built on (KS603);
 - for metrics: label, description, group, and whether it is private (``access:
-  private`` or ``is_private: true`` in its config or meta); groups with their owners.
+  private`` or ``is_private: true`` in its config or meta); groups with their owners;
+- the graph: every enabled node's ``depends_on.nodes`` (a data test's ``attached_node``),
+  packed in one string that only the join with the last run's results unpacks
+  (:mod:`kpispec.dbt.health`: KS606-KS608).
 
 Known ``metadata.dbt_schema_version`` values: :data:`SCHEMA_VERSIONS` (v12 is what dbt
 1.8 to 1.10 write, the versions tested here with the real dbt). Any other version, a
-missing file, one that is not JSON (truncated by an interrupted run, say) or not a dbt
-manifest is a :class:`UnusableManifest`: one KS604 finding, and no KS601-KS603.
+missing file, one that is not JSON (truncated by an interrupted run, say), over
+:data:`MAX_BYTES` or not a dbt manifest is a :class:`UnusableManifest`: one KS604
+finding, and no KS601-KS608.
 
 Cost: a large dbt project has a 50 MB manifest, which ``json`` parses in about half a
 second -- too slow for a pre-commit run on one file. The index (a few names per node)
 is kept in the content cache (:class:`kpispec.load.cache.FileCache`) under a key made of the
 manifest's bytes (BLAKE2b), and the file's identity (path, size, modification and
 change times, inode) points at that key, so a warm run neither parses nor even reads the
-manifest: one ``stat`` and two small queries. Measured on 50 MB here: reading 24 ms,
+manifest: one ``stat`` and two small queries (:mod:`kpispec.dbt.store`, which reads the
+run results and freshness results the same way). Measured on 50 MB here: reading 24 ms,
 BLAKE2b 58 ms (OpenSSL's; CPython's own 83 ms), CRC-32 23 ms, Adler-32 29 ms -- the bytes
 are hashed only when the file's identity changed (after a ``dbt parse``, whose own run
 took seconds), so the strong hash costs nothing that matters and never serves a stale
-index. A file modified less than :data:`RACY_SECONDS` ago is not remembered by identity
-(as git treats a "racily clean" file): a rewrite within the same clock tick and of the
-same size would otherwise go unseen. Within one process an index is built once per
-manifest (the commit gate lints two catalogs with it).
+index. Within one process an index is built once per manifest (the commit gate lints
+two catalogs with it).
 """
 
 from __future__ import annotations
@@ -38,27 +41,26 @@ from __future__ import annotations
 import marshal
 import os
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FORMAT = 2  # of the cached index; bumped when its layout changes
+from kpispec.dbt import store
+from kpispec.dbt.names import KIND_WORDS
+
+FORMAT = 3  # of the cached index; bumped when its layout changes
 SCHEMA_VERSIONS = ("v12",)
 KINDS = ("metric", "semantic_model", "model", "source")  # the data_source keys, in order
-KIND_WORDS = {
-    "metric": "metric",
-    "semantic_model": "semantic model",
-    "model": "model",
-    "source": "source",
-}
-RACY_SECONDS = 2.0
+# the manifest's sections of enabled nodes that a dbt command runs or reads: the graph
+# the run's results are followed through (kpispec.dbt.health)
+GRAPH_SECTIONS = ("nodes", "sources", "metrics", "semantic_models", "unit_tests")
+MAX_BYTES = 1 << 30  # a manifest over 1 GiB is refused before it is read
 _VERSION_RE = re.compile(r"/manifest/(v[0-9]+)\.json\Z")
 _PRIVATE = "private"
 
 
-class UnusableManifest(Exception):
+class UnusableManifest(store.Unusable):
     """The manifest cannot be used; the message says why (KS604 adds what to do)."""
 
 
@@ -88,6 +90,20 @@ class Index:
         self.schema_version: str = data.get("schema") or ""
         self._lookups: dict[tuple, Lookup] = {}
         self._nodes: dict[str, dict] = {}
+        self._graph: dict[str, tuple] | None = None
+        self.key = ""  # the content key it is cached under ("" without a cache)
+
+    def graph(self) -> dict[str, tuple]:
+        """Every enabled node's unique id -> what it is built on (``depends_on.nodes``;
+        for a data test, the node it is attached to): unpacked on first use."""
+        if self._graph is None:
+            packed = self.data.get("graph")
+            try:
+                graph = marshal.loads(packed) if isinstance(packed, bytes) else {}
+            except (EOFError, ValueError, TypeError):
+                graph = {}
+            self._graph = graph if isinstance(graph, dict) else {}
+        return self._graph
 
     def node(self, uid: str) -> dict | None:
         """The record of a node by unique id (unpacked on first use: a warm run loads
@@ -325,6 +341,13 @@ def build(manifest: Any) -> dict:
                         nodes[uid]["enabled"] = False
                         if isinstance(raw.get("original_file_path"), str):
                             nodes[uid]["file"] = raw["original_file_path"]
+    graph: dict[str, tuple] = {}
+    for section in GRAPH_SECTIONS:
+        items = manifest.get(section)
+        if isinstance(items, dict):
+            for uid, raw in items.items():
+                if isinstance(uid, str) and isinstance(raw, dict):
+                    graph[uid] = _upstream(raw)
     groups = {}
     items = manifest.get("groups")
     if isinstance(items, dict):
@@ -356,7 +379,20 @@ def build(manifest: Any) -> dict:
             if slim
         },
         "groups": groups,
+        # one string, unpacked only when the run's results are joined with it
+        "graph": marshal.dumps(graph),
     }
+
+
+def _upstream(raw: dict) -> tuple:
+    """What a node is built on (``depends_on.nodes``); for a data test, the node it is
+    attached to (``attached_node``), else what it reads."""
+    attached = raw.get("attached_node")
+    if isinstance(attached, str) and attached:
+        return (attached,)
+    depends = raw.get("depends_on") if isinstance(raw.get("depends_on"), dict) else {}
+    deps = depends.get("nodes")
+    return tuple(d for d in deps if isinstance(d, str)) if isinstance(deps, list) else ()
 
 
 def _pack(kind: str, name: str, cands: list) -> Any:
@@ -458,89 +494,34 @@ _MEMO: dict[tuple, Any] = {}  # this process: file identity -> Index or Unusable
 def load(path: Path, cache: Any = None) -> Index:
     """The index of the manifest at ``path``: from this process's memo, else the cache,
     else parsed (and cached). Raises :class:`UnusableManifest`."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise UnusableManifest("it does not exist") from None
-    except OSError as exc:
-        raise UnusableManifest(f"it cannot be read ({exc.strerror or exc})") from None
-    if not _is_regular(info):
-        raise UnusableManifest("it is not a file")
-    ident = (
-        os.path.realpath(path),
-        info.st_size,
-        info.st_mtime_ns,
-        info.st_ctime_ns,
-        info.st_ino,
-        info.st_dev,
+    return store.load(
+        path,
+        cache,
+        salt=_salt,
+        parse=lambda raw: _parse(raw),  # looked up when called: a test counts the parses
+        encode=_encode,
+        decode=_decode,
+        memo=_MEMO,
+        read=_read,
+        unusable=UnusableManifest,
+        max_bytes=MAX_BYTES,
+        what="a dbt manifest",
     )
-    known = _MEMO.get(ident)
-    if known is None:
-        known = _MEMO[ident] = _load(path, ident, info, cache)
-    if isinstance(known, UnusableManifest):
-        raise known
-    return known
 
 
-def _is_regular(info: os.stat_result) -> bool:
-    import stat
-
-    return stat.S_ISREG(info.st_mode)
+def _read(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def _salt() -> bytes:
-    return b"dbt-index\0%d\0" % FORMAT + Path(__file__).read_bytes()
-
-
-def _load(path: Path, ident: tuple, info: os.stat_result, cache: Any) -> Any:
-    salt = _salt() if cache is not None else b""
-    ident_key = cache.blob_key(salt, repr(ident).encode()) if cache is not None else ""
-    if cache is not None:
-        content_key = cache.get_blob(ident_key)
-        if content_key:
-            outcome = _decode(cache.get_blob(content_key.decode("ascii", "replace")))
-            if outcome is not None:
-                return outcome
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        return UnusableManifest(f"it cannot be read ({exc.strerror or exc})")
-    content_key = None
-    if cache is not None:
-        import hashlib  # here: a warm run does not hash at all
-
-        digest = hashlib.blake2b(raw, digest_size=32).digest()
-        content_key = cache.blob_key(salt, b"content", digest, b"%d" % len(raw))
-        outcome = _decode(cache.get_blob(content_key))
-        if outcome is None:
-            outcome = _parse(raw)
-            cache.put_blob(content_key, _encode(outcome))
-    else:
-        outcome = _parse(raw)
-    if cache is not None and time.time() - info.st_mtime_ns / 1e9 >= RACY_SECONDS:
-        cache.put_blob(ident_key, content_key.encode("ascii"))
-    return outcome
+    return store.source_salt(b"dbt-index", b"%d" % FORMAT, files=("index.py",))
 
 
 def _parse(raw: bytes) -> Any:
-    import json
-
-    if not raw.strip():
-        return UnusableManifest("it is empty")
-    try:
-        manifest = json.loads(raw)
-    except RecursionError:
-        return UnusableManifest("it is not valid JSON (nested too deeply)")
-    except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
-        if raw.lstrip()[:1] == b"{" and not raw.rstrip().endswith(b"}"):  # cut short
-            return UnusableManifest(
-                "it is not valid JSON: it ends in the middle "
-                f"({len(raw):,} bytes; a dbt run interrupted?)"
-            )
-        detail = exc.msg if hasattr(exc, "msg") else str(exc)
-        where = f", line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
-        return UnusableManifest(f"it is not valid JSON ({detail}{where})")
+    manifest = store.parse_json(raw, UnusableManifest)
+    if isinstance(manifest, UnusableManifest):
+        return manifest
     try:
         return Index(build(manifest))
     except UnusableManifest as problem:
@@ -572,10 +553,13 @@ def _decode(blob: bytes | None) -> Any:
 
 
 class DbtLink:
-    """The configured manifest, loaded on first use (a run whose files name no dbt
-    data source never reads it) and then kept: ``ctx.dbt`` of the rules. ``index`` is
-    the :class:`Index`, or None when the manifest cannot be used; ``problem`` then says
-    why."""
+    """dbt's artifacts as the rules see them (``ctx.dbt``), each loaded on first use (a
+    run whose files name no dbt data source reads none) and then kept.
+
+    ``index`` is the manifest's :class:`Index`, or None when the manifest cannot be used
+    (``problem`` then says why: KS604). :meth:`evidence` joins it with the last run's
+    results and freshness checks (``run_results.json``, ``sources.json``): what KS606 to
+    KS608 report and :meth:`health` says of one KPI's data."""
 
     def __init__(self, settings: Any, cache: Any = None):
         self.settings = settings
@@ -583,6 +567,7 @@ class DbtLink:
         self._loaded = False
         self._index: Index | None = None
         self._problem: str | None = None
+        self._evidence: dict[Any, Any] = {}
 
     @property
     def written(self) -> str:
@@ -606,6 +591,54 @@ class DbtLink:
     def problem(self) -> str | None:
         self._load()
         return self._problem
+
+    def evidence(self, today: Any) -> Any:
+        """What the run results and freshness checks say as of ``today`` (a
+        :class:`kpispec.dbt.health.Evidence`); None when the manifest cannot be used."""
+        if self.index is None:
+            return None
+        found = self._evidence.get(today)
+        if found is None:
+            from kpispec.dbt import health  # only a run with dbt data sources gets here
+
+            found = self._evidence[today] = health.evaluate(
+                self.index,
+                self.settings,
+                self._artifact("run-results"),
+                self._artifact("sources"),
+                today,
+                self.cache,
+            )
+        return found
+
+    def _artifact(self, key: str) -> Any:
+        """The index of an artifact; its :class:`~kpispec.dbt.artifacts.UnusableArtifact`
+        when it cannot be used; None when it is not there and the config does not name
+        it (a project that does not run dbt here)."""
+        from kpispec.dbt import artifacts
+
+        spec = self.settings.artifact(key)
+        try:
+            return artifacts.load(key, spec.path, self.cache)
+        except artifacts.UnusableArtifact as problem:
+            if not spec.named and not os.path.lexists(spec.path):
+                return None
+            return problem
+
+    def health(self, kind: str, name: str, version: Any = None, today: Any = None) -> Any:
+        """The data health of what a ``data_source`` names (a
+        :class:`kpispec.dbt.health.Health`): ``unknown`` with the reason when the
+        manifest cannot be used or does not have it."""
+        from kpispec.dbt import health
+
+        if self.index is None:
+            return health.unknown(f"the dbt manifest cannot be used: {self.problem}")
+        found = self.index.lookup(kind, name, version)
+        if found.status != "found":
+            return health.unknown(f"the dbt manifest has no enabled {KIND_WORDS[kind]} '{name}'")
+        import datetime as _dt
+
+        return self.evidence(today or _dt.date.today()).health(found.node)
 
 
 def link(config: Any, cache: Any = None) -> DbtLink | None:

@@ -1,0 +1,151 @@
+"""Reading a dbt artifact once: by file identity, then by content, through the cache.
+
+Every dbt artifact kpispec reads (``manifest.json``, ``run_results.json``,
+``sources.json``) is JSON that dbt rewrote at some point, of which kpispec keeps a small
+index. :func:`load` is how each is read: a ``stat`` first (a missing file, a folder, a
+FIFO or a file over the kind's size cap is refused before a byte is read), then this
+process's memo by file identity, then the content cache
+(:class:`kpispec.load.cache.FileCache`): the identity (path, size, modification and
+change times, inode) points at a key made of the bytes (BLAKE2b), which holds the index.
+A warm run neither reads nor parses the file: one ``stat`` and two small queries. A file
+modified less than :data:`RACY_SECONDS` ago is not remembered by identity (a rewrite
+within the same clock tick and of the same size would otherwise go unseen, as git treats
+a "racily clean" file).
+
+What an artifact's index is, and how it is stored, is the caller's (``parse``, ``encode``
+and ``decode``); a file that cannot be used is an :class:`Unusable` (its message says
+why, in words a finding can quote). The outcome carries the content key it was stored
+under (``key``), so that what is derived from several artifacts together can be cached
+under their keys in turn (:mod:`kpispec.dbt.health`).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+RACY_SECONDS = 2.0
+
+
+class Unusable(Exception):
+    """The artifact cannot be used; the message says why ("it is empty", "it is not
+    valid JSON (...)")."""
+
+
+def load(
+    path: Path,
+    cache: Any,
+    *,
+    salt: Callable[[], bytes],
+    parse: Callable[[bytes], Any],
+    encode: Callable[[Any], bytes],
+    decode: Callable[[bytes | None], Any],
+    memo: dict,
+    read: Callable[[Path], bytes],
+    unusable: type[Unusable] = Unusable,
+    max_bytes: int | None = None,
+    what: str = "",
+) -> Any:
+    """The index of the artifact at ``path`` (what ``parse`` made of its bytes, or an
+    ``unusable`` instance, raised). ``salt``: what the cached index depends on besides
+    the bytes (the format and the code that builds it); ``memo``: this process's
+    identity -> outcome; ``read``: how the bytes are read; ``max_bytes``: the size cap
+    (``what`` names the kind in its message)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise unusable("it does not exist") from None
+    except OSError as exc:
+        raise unusable(f"it cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise unusable("it is not a file")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise unusable(
+            f"it is {info.st_size:,} bytes, over kpispec's cap of {max_bytes // (1 << 20):,} MiB "
+            f"for {what or 'a dbt artifact'}"
+        )
+    ident = (
+        os.path.realpath(path),
+        info.st_size,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+        info.st_ino,
+        info.st_dev,
+    )
+    known = memo.get(ident)
+    if known is None:
+        known = memo[ident] = _load(
+            path, ident, info, cache, salt, parse, encode, decode, read, unusable
+        )
+    if isinstance(known, Unusable):
+        raise known
+    return known
+
+
+def _load(path, ident, info, cache, salt, parse, encode, decode, read, unusable) -> Any:
+    salted = salt() if cache is not None else b""
+    ident_key = cache.blob_key(salted, repr(ident).encode()) if cache is not None else ""
+    if cache is not None:
+        content_key = cache.get_blob(ident_key)
+        if content_key:
+            key = content_key.decode("ascii", "replace")
+            outcome = decode(cache.get_blob(key))
+            if outcome is not None:
+                return _keyed(outcome, key)
+    try:
+        raw = read(path)
+    except OSError as exc:
+        return unusable(f"it cannot be read ({exc.strerror or exc})")
+    if cache is None:
+        return _keyed(parse(raw), "")
+    import hashlib  # here: a warm run does not hash at all
+
+    digest = hashlib.blake2b(raw, digest_size=32).digest()
+    key = cache.blob_key(salted, b"content", digest, b"%d" % len(raw))
+    outcome = decode(cache.get_blob(key))
+    if outcome is None:
+        outcome = parse(raw)
+        cache.put_blob(key, encode(outcome))
+    if time.time() - info.st_mtime_ns / 1e9 >= RACY_SECONDS:
+        cache.put_blob(ident_key, key.encode("ascii"))
+    return _keyed(outcome, key)
+
+
+def _keyed(outcome: Any, key: str) -> Any:
+    if not isinstance(outcome, Unusable):
+        outcome.key = key
+    return outcome
+
+
+def parse_json(raw: bytes, unusable: type[Unusable] = Unusable) -> Any:
+    """The JSON value of ``raw``, or an ``unusable`` saying what is wrong with it: empty,
+    cut short (a dbt run interrupted while writing), not JSON, nested too deeply."""
+    import json
+
+    if not raw.strip():
+        return unusable("it is empty")
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        return unusable("it is not valid JSON (nested too deeply)")
+    except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
+        if raw.lstrip()[:1] == b"{" and not raw.rstrip().endswith(b"}"):  # cut short
+            return unusable(
+                "it is not valid JSON: it ends in the middle "
+                f"({len(raw):,} bytes; a dbt run interrupted?)"
+            )
+        detail = exc.msg if hasattr(exc, "msg") else str(exc)
+        line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+        where = f", line {line} column {column}" if line is not None else ""
+        return unusable(f"it is not valid JSON ({detail}{where})")
+
+
+def source_salt(*parts: bytes, files: tuple[str, ...] = ()) -> bytes:
+    """``parts`` and the source of ``files`` (modules of this package by name): a
+    cached index is never read by code that would build it otherwise."""
+    here = Path(__file__).resolve().parent
+    return b"\0".join(parts) + b"".join((here / name).read_bytes() for name in files)
