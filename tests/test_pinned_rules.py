@@ -65,6 +65,9 @@ DBT_RULES: dict[str, tuple[str, str]] = {
     "KS603": ("dbt-deprecated", "warning"),
     "KS604": ("dbt-manifest", "warning"),
     "KS605": ("dbt-not-configured", "warning"),
+    "KS606": ("dbt-run-failed", "error"),
+    "KS607": ("dbt-source-stale", "warning"),  # an error when dbt's freshness says error
+    "KS608": ("dbt-results-stale", "warning"),
 }
 # the other built-in rules, as the README's tables give them (team policy, rule failure,
 # unused suppression)

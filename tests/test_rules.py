@@ -220,6 +220,27 @@ EXPECTED: dict[str, Case] = {
     ),  # a deprecated version
     "KS604": Case((("revenue.yaml", "revenue", 16, 19),), 0),  # one, at the first system: dbt
     "KS605": Case((("revenue.yaml", "revenue", 15, 19), ("revenue.yaml", "aov", 29, 19)), 0),
+    # the last dbt run (contract section 10): the folders link tests/dbt/'s manifest and,
+    # beside it, the run_results.json and sources.json the real dbt build and dbt source
+    # freshness wrote; at the data source's kind key
+    "KS606": Case(
+        (
+            ("revenue.yaml", "broken", 16, 32),  # model: broken_orders, status error
+            ("revenue.yaml", "broken-daily", 23, 32),  # built on it (skipped: not named)
+            ("revenue.yaml", "broken-sm", 30, 32),  # a semantic model built on it
+            ("revenue.yaml", "customer-orders", 37, 32),  # its unique test fails
+        ),
+        1,
+    ),
+    "KS607": Case(
+        (
+            ("revenue.yaml", "visits", 16, 32),  # model: visits_daily, on raw.visits (warn)
+            ("revenue.yaml", "raw-visits", 23, 32),  # source: raw.visits
+        ),
+        0,
+    ),
+    # one, at the first system: dbt: run results older than max-age (no KS606 from them)
+    "KS608": Case((("revenue.yaml", "orders", 17, 19),), 0),
     # KS900 needs a crashing rule: see test_ks900_* below
     "KS900": Case((("revenue.yaml", "arr", 9, 5),), 1),
     # at the code inside the comment

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kpispec.findings import Finding, Selection, suppress
+from kpispec.findings import SEVERITIES, Finding, Selection, suppress
 
 
 class RuleInfo(Protocol):
@@ -72,8 +72,10 @@ def suppress_inline(
 
 def stamp(findings: Iterable[Finding], selection: Selection, rules: Mapping[str, RuleInfo]) -> None:
     """Each finding's rule name, and its severity: the selection's (the config's
-    ``severity`` table) else the rule's default."""
+    ``severity`` table), else the one its rule gave it (KS607's follows what dbt found:
+    ``warn`` or ``error``), else the rule's default."""
     for finding in findings:
         rule = rules[finding.code]
         finding.name = rule.NAME
-        finding.severity = selection.severity.get(finding.code, rule.SEVERITY)
+        own = finding.severity if finding.severity in SEVERITIES else ""
+        finding.severity = selection.severity.get(finding.code) or own or rule.SEVERITY

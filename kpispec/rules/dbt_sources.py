@@ -1,5 +1,6 @@
-"""What the dbt rules (KS601-KS605) share: the ``data_source`` entries that say
-``system: dbt``, in the files reported on, and how to name what they read.
+"""What the dbt rules (KS601-KS608) share: the ``data_source`` entries that say
+``system: dbt``, in the files reported on, and how to name what they read; and the data
+health record of one entry (:func:`health_of`), which reports show.
 
 A dbt data source names exactly one of ``metric``, ``semantic_model``, ``model`` or
 ``source`` (``SOURCE_NAME.TABLE_NAME``), a name optionally qualified by its package
@@ -51,19 +52,24 @@ def dbt_entries(catalog: Catalog) -> Iterator[Entry]:
 def dbt_refs(catalog: Catalog) -> Iterator[DbtRef]:
     """The well-formed dbt data sources of the files reported on."""
     for entry in dbt_entries(catalog):
-        source = entry.data["data_source"]
-        kinds = [kind for kind in KINDS if kind in source]
-        if len(kinds) != 1:
-            continue
-        name = source[kinds[0]]
-        version = source.get("version")
-        if not isinstance(name, str) or not name.strip():
-            continue
-        if version is not None and (
-            kinds[0] != "model" or isinstance(version, bool) or not isinstance(version, (int, str))
-        ):
-            continue
-        yield DbtRef(entry, kinds[0], name.strip(), version)
+        yield from _refs_of(entry)
+
+
+def _refs_of(entry: Entry) -> Iterator[DbtRef]:
+    """The entry's dbt data source, when it is well-formed (at most one)."""
+    source = entry.data["data_source"]
+    kinds = [kind for kind in KINDS if kind in source]
+    if len(kinds) != 1:
+        return
+    name = source[kinds[0]]
+    version = source.get("version")
+    if not isinstance(name, str) or not name.strip():
+        return
+    if version is not None and (
+        kinds[0] != "model" or isinstance(version, bool) or not isinstance(version, (int, str))
+    ):
+        return
+    yield DbtRef(entry, kinds[0], name.strip(), version)
 
 
 def index_of(ctx: Any) -> Any:
@@ -87,3 +93,64 @@ def looked_up(catalog: Catalog, ctx: Any, status: str) -> Iterator[tuple[DbtRef,
         found = index.lookup(ref.kind, ref.name, ref.version)
         if found.status == status:
             yield ref, found, index
+
+
+# -- the last dbt run (KS606-KS608) and the data health record ----------------------
+
+
+def evidence_of(ctx: Any) -> Any:
+    """What the last dbt run and freshness check say (a
+    :class:`kpispec.dbt.health.Evidence`), or None: no manifest configured (KS605) or
+    usable (KS604)."""
+    link = getattr(ctx, "dbt", None)
+    return link.evidence(ctx.today) if link is not None else None
+
+
+def with_evidence(catalog: Catalog, ctx: Any) -> Iterator[tuple[DbtRef, dict, Any]]:
+    """(reference, the manifest node it names, the evidence) of each dbt data source
+    the manifest has; nothing when no dbt data source is reported on (no artifact is
+    read) or the manifest cannot be used."""
+    evidence = None
+    for ref, found, _ in looked_up(catalog, ctx, "found"):
+        if evidence is None:
+            evidence = evidence_of(ctx)
+            if evidence is None:
+                return
+        yield ref, found.node, evidence
+
+
+def built_on(node: dict, upstream: str) -> str:
+    """``, built on model 'stg_orders'``: the node upstream a message is about, when it
+    is not the node the data source names ("" then)."""
+    from kpispec.dbt.names import describe
+
+    return "" if upstream == node["id"] else f", built on {describe(upstream)}"
+
+
+def health_of(entry: Entry, ctx: Any) -> Any:
+    """The data health of an entry whose ``data_source`` is a well-formed dbt one (a
+    :class:`kpispec.dbt.health.Health`: state, what it reads and their last status and
+    when, failures, freshness); None for any other entry, or when no dbt manifest is
+    configured. What a report shows per KPI, and counts by state (``health.STATES``)."""
+    link = getattr(ctx, "dbt", None)
+    if link is None:
+        return None
+    source = entry.dict_field("data_source")
+    if source is None or source.get("system") != "dbt":
+        return None
+    for ref in _refs_of(entry):
+        return link.health(ref.kind, ref.name, ref.version, ctx.today)
+    return None
+
+
+def health_counts(entries: Any, ctx: Any) -> dict[str, int]:
+    """How many of ``entries`` (KPIs, say) read healthy, failing, stale and unknown dbt
+    data: the scorecard's counts (entries not backed by dbt are not counted)."""
+    from kpispec.dbt.health import STATES
+
+    counts = dict.fromkeys(STATES, 0)
+    for entry in entries:
+        found = health_of(entry, ctx)
+        if found is not None:
+            counts[found.state] += 1
+    return counts
