@@ -55,4 +55,4 @@ def serve(debounce_ms: int | None = None) -> int:
     server.start_io()
     if sys.stdout is None or sys.stdout.closed:  # pygls closed it on exit: the CLI flushes
         sys.stdout = open(os.devnull, "w")
-    return 0
+    return server.exit_code

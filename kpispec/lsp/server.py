@@ -18,9 +18,12 @@ links in the others at once.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -37,7 +40,9 @@ from kpispec import __version__
 from kpispec.catalog import Entry, Reference
 from kpispec.findings import Finding
 from kpispec.lsp import text as tx
+from kpispec.lsp import wire
 from kpispec.lsp.engine import Project, real
+from kpispec.text import shorten
 
 log = logging.getLogger("kpispec.lsp")
 
@@ -51,6 +56,8 @@ ID_KEYS = {"id": None, "goal": "goal", "parent": "goal", "inputs": "metric", "fe
 KIND_LABEL = {"goal": "goal", "kpi": "KPI", "metric": "metric"}
 CODE_RE = re.compile(r"[A-Za-z]{2}[0-9]{3}\Z")
 CONFIG_NAMES = ("kpispec.toml", "pyproject.toml")
+# JSON-RPC's error codes
+PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32602, -32603
 
 
 class Broken:
@@ -85,6 +92,128 @@ class KpispecServer(LanguageServer):
         self._loop_task: asyncio.Task | None = None
         self._published: dict[str, tuple] = {}  # uri -> (version, diagnostics as data)
         self.trace = bool(os.environ.get("KPISPEC_LSP_TRACE"))  # log each check's time
+        self.exit_code = 0  # 2: the stream could not be read (one line on stderr)
+
+    # -- the stream ------------------------------------------------------------------
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """Serve on stdin and stdout until the client says exit or the stream ends.
+
+        Messages are read by :class:`kpispec.lsp.wire.Reader` (bounded; a header it
+        cannot use does not stop the server) on a thread of their own, and handled on
+        the loop by :meth:`receive`, which answers every request: with its result, or
+        with a JSON-RPC error when the message is not JSON or its params are not what
+        the method takes (pygls would drop it and log a traceback). When the stream
+        itself cannot be read any further (a ``Content-Length`` no message may have),
+        one line goes to stderr and :attr:`exit_code` is 2."""
+        for name in ("pygls", "asyncio"):  # what goes wrong is answered or logged to
+            quiet = logging.getLogger(name)  # the client, not dumped on stderr
+            quiet.addHandler(logging.NullHandler())
+            quiet.propagate = False
+        self._stop_event = threading.Event()
+        source = stdin or sys.stdin.buffer
+        self.protocol.set_writer(_Writer(stdout or sys.stdout.buffer))
+        read: Callable[[int], bytes]
+        try:
+            read = partial(os.read, source.fileno())
+        except (AttributeError, OSError, ValueError):  # no file descriptor (a test's stream)
+            read = source.read1 if hasattr(source, "read1") else source.read
+        try:
+            asyncio.run(self._serve(wire.Reader(read)))
+        except BrokenPipeError:
+            pass  # the client is gone
+        except KeyboardInterrupt:
+            pass
+        except SystemExit as exc:  # pygls's exit notification: 1 when shutdown did not come
+            if not self.exit_code and isinstance(exc.code, int):
+                self.exit_code = exc.code
+        finally:
+            self.shutdown()
+
+    async def _serve(self, reader: wire.Reader) -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(self._loop_error)
+        done = loop.create_future()
+
+        def finish(problem: str | None) -> None:
+            if problem is not None:
+                print(f"kpispec lsp: {problem}", file=sys.stderr, flush=True)
+                self.exit_code = 2
+            if not done.done():
+                done.set_result(None)
+
+        def pump() -> None:  # on a thread of its own: os.read blocks
+            try:
+                while (frame := reader.next()) is not None:
+                    loop.call_soon_threadsafe(self.receive, frame)
+                problem = None
+            except wire.StreamError as exc:
+                problem = str(exc)
+            except OSError as exc:
+                problem = f"cannot read the stream: {exc.strerror or exc}"
+            try:
+                loop.call_soon_threadsafe(finish, problem)
+            except RuntimeError:
+                pass  # the loop is closed: the client said exit
+
+        threading.Thread(target=pump, name="kpispec-lsp-read", daemon=True).start()
+        await done
+
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        error = context.get("exception")
+        if isinstance(error, (SystemExit, KeyboardInterrupt)):
+            raise error
+        self.log(f"kpispec lsp: {context.get('message', 'error')}: {error!r}", T.MessageType.Error)
+
+    def receive(self, frame: wire.Frame) -> None:
+        """One message from the stream (see :meth:`start_io`)."""
+        if frame.body is None:
+            self.refuse(None, PARSE_ERROR, f"{frame.problem}, and what followed was no message")
+            return
+        try:
+            data = json.loads(frame.body)
+        except (ValueError, RecursionError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+            self.refuse(None, PARSE_ERROR, f"the message is not JSON ({reason})")
+            return
+        if not isinstance(data, dict):
+            self.refuse(None, INVALID_REQUEST, "a message is a JSON object")
+            return
+        raw_id = data.get("id")
+        ident = raw_id if isinstance(raw_id, (int, str)) and not isinstance(raw_id, bool) else None
+        request = "id" in data and "method" in data
+        method = data.get("method")
+        if data.get("jsonrpc") != "2.0":
+            self.refuse(ident, INVALID_REQUEST, 'a message says "jsonrpc": "2.0"', "id" in data)
+            return
+        if frame.problem is not None:
+            self.refuse(ident, INVALID_REQUEST, f"{frame.problem}: not handled", request)
+            return
+        if request and getattr(self.protocol, "_shutdown", False):
+            self.refuse(ident, INVALID_REQUEST, "the server is shutting down (shutdown came)")
+            return
+        try:
+            message = self.protocol.structure_message(data)
+        except Exception as exc:
+            code = INVALID_PARAMS if request and isinstance(method, str) else INVALID_REQUEST
+            self.refuse(ident, code, _invalid(method, exc), request)
+            return
+        try:
+            self.protocol.handle_message(message)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            self.refuse(ident, INTERNAL_ERROR, f"{type(exc).__name__}: {exc}", request)
+
+    def refuse(self, ident: Any, code: int, message: str, answer: bool = True) -> None:
+        """A JSON-RPC error for the request ``ident`` (None: one that could not be read),
+        and the same in the client's log; a notification (``answer`` False) is only
+        logged, since nothing may answer it."""
+        self.log(f"kpispec lsp: {message}", T.MessageType.Error)
+        if answer:
+            self.protocol._send_data(
+                {"jsonrpc": "2.0", "id": ident, "error": {"code": code, "message": message}}
+            )
 
     # -- logging -------------------------------------------------------------------
 
@@ -404,6 +533,35 @@ class KpispecServer(LanguageServer):
             if text[start : start + 1] in "\"'":
                 start, end = start + 1, end - 1
         return self.location(source, line, start, end, lines)
+
+
+class _Writer:
+    """stdout as pygls writes to it (its StdoutWriter, kept small)."""
+
+    def __init__(self, stdout: Any):
+        self._stdout = stdout
+
+    def close(self) -> None:
+        self._stdout.close()
+
+    def write(self, data: bytes) -> None:
+        self._stdout.write(data)
+        self._stdout.flush()
+
+
+def _invalid(method: Any, exc: Exception) -> str:
+    """Why a message's params were refused, in one line (cattrs says where)."""
+    where = ""
+    cause = exc.__cause__
+    if cause is not None:
+        try:
+            import cattrs
+
+            where = "; ".join(cattrs.transform_error(cause)[:3])
+        except Exception:
+            where = type(cause).__name__
+    name = method if isinstance(method, str) else "the message"
+    return f"invalid params for {shorten(name, 80)}" + (f": {where}" if where else "")
 
 
 def _mtime(path: Path | None) -> int | None:
