@@ -1,5 +1,5 @@
 """Text helpers every stage shares: text from a file quoted in a message, a count with
-its noun, an id made from a name."""
+its noun, an id made from a name, text from a file shown in markdown."""
 
 from __future__ import annotations
 
@@ -37,3 +37,39 @@ def slug(text: str, empty: str = "unnamed") -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     text = re.sub(r"[^a-z0-9.]+", "-", text).strip("-.")
     return text[:200].rstrip("-.") or empty
+
+
+_PUNCTUATION = re.compile(r"""([!-/:-@\[-`{-~])""")  # every ASCII punctuation character
+_BACKTICKS = re.compile(r"`+")
+
+
+def markdown_text(text: str, code: bool = False) -> str:
+    """Text from a file (a name, an owner, a reason) as markdown that shows it and
+    nothing else: never HTML, an image, a link (``[x](command:...)``, ``<https://...>``,
+    a bare URL or e-mail address a GitHub-flavoured renderer would link) nor an
+    ``@mention``. One line: runs of blanks and line breaks are one space, characters
+    that do not print are shown escaped (as :func:`shorten` shows them).
+
+    As prose, every ASCII punctuation character is backslash-escaped (CommonMark lets
+    each be), which also keeps ``https\\://`` and ``www\\.`` from being linked; a word
+    with an ``@`` in it is a code span, since escaping does not stop a renderer from
+    linking an e-mail address or GitHub from reading a mention. ``code``: the whole
+    text as one code span (an id, a path), its fence longer than any run of backticks
+    in it."""
+    text = " ".join(str(text).split())
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    if code:
+        return _code_span(text)
+    return " ".join(
+        _code_span(word) if "@" in word else _PUNCTUATION.sub(r"\\\1", word)
+        for word in text.split(" ")
+    )
+
+
+def _code_span(text: str) -> str:
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if "`" in (text[0], text[-1]) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

@@ -18,8 +18,10 @@ from kpispec.lsp.engine import Project, real
 from kpispec.lsp.server import ID_KEYS, KIND_LABEL, KpispecServer, _path
 from kpispec.rules import doc as rule_doc
 from kpispec.rules import registry
+from kpispec.text import markdown_text, shorten
 
 MAX_LINKS = 20  # entries listed in a hover before "and N more"
+MAX_SHOWN = 200  # characters of a name, an owner, a reason shown in a hover
 SECTION_KIND = {"goals": "goal", "kpis": "kpi", "metrics": "metric"}
 
 
@@ -106,35 +108,54 @@ def _name(entry: Entry) -> str:
     return ""
 
 
+def md(text: object) -> str:
+    """Text from the catalog as hover markdown: shown, never markup (contract section 16)."""
+    return markdown_text(shorten(str(text), MAX_SHOWN))
+
+
+def md_code(text: object) -> str:
+    """An id, a path, a value from the catalog as a code span."""
+    return markdown_text(shorten(str(text), MAX_SHOWN), code=True)
+
+
+def fenced(text: str) -> str:
+    """Text in a fenced block (a rule's doc, a plugin's too): its fence longer than any
+    run of backticks in it, so nothing in it closes the block early."""
+    runs = re.findall(r"`{3,}", text)
+    fence = "`" * max([3] + [len(run) + 1 for run in runs])
+    return f"{fence}text\n{text.rstrip()}\n{fence}"
+
+
 def describe(catalog: Catalog, entry_id: str, want: str | None) -> str:
     """The hover of an id: each entry that has it (class, owner, scope, where it is
-    defined, what links to it), or that none has, with a near miss."""
+    defined, what links to it), or that none has, with a near miss. Everything taken
+    from the catalog is escaped (:func:`md`, :func:`md_code`)."""
     entries = catalog.by_id.get(entry_id, [])
     if not entries:
-        message = f"`{entry_id}`: no entry in the catalog has this id"
+        message = f"{md_code(entry_id)}: no entry in the catalog has this id"
         if want:
             close = catalog.suggest(entry_id, want)
             if close:
-                message += f"; did you mean `{close}`?"
+                message += f"; did you mean {md_code(close)}?"
         return message
     parts = [_describe_entry(catalog, entry, want) for entry in entries]
     if len(entries) > 1:
-        parts.insert(0, f"⚠ `{entry_id}` is defined {len(entries)} times (KS004)")
+        parts.insert(0, f"⚠ {md_code(entry_id)} is defined {len(entries)} times (KS004)")
     return "\n\n---\n\n".join(parts)
 
 
 def _describe_entry(catalog: Catalog, entry: Entry, want: str | None) -> str:
-    head = f"**{KIND_LABEL[entry.kind]}** `{entry.id}`"
+    head = f"**{KIND_LABEL[entry.kind]}** {md_code(entry.id)}"
     name = _name(entry)
     if name:
-        head += f" — {name}"
+        head += f" — {md(name)}"
     lines = [head, "", *_facts(entry)]
     if want and entry.kind != want:
         lines.append(
             f"⚠ a {KIND_LABEL[entry.kind]}, not a {KIND_LABEL[want]}: this link "
             "does not resolve (KS005)"
         )
-    lines.append(f"defined in `{entry.file.display}:{entry.line}`")
+    lines.append(f"defined in {md_code(f'{entry.file.display}:{entry.line}')}")
     lines += _linked_from(catalog, entry)
     return "\n".join(lines)
 
@@ -152,11 +173,11 @@ def _facts(entry: Entry) -> list[str]:
     else:
         due = entry.data.get("due")
         if isinstance(due, str):
-            lines.append(f"due: {due}")
+            lines.append(f"due: {md(due)}")
     for key in ("owner", "scope"):
         value = entry.data.get(key) if key != "scope" else entry.scope
         if isinstance(value, str) and value:
-            lines.append(f"{key}: {value}")
+            lines.append(f"{key}: {md_code(value)}")
     return lines
 
 
@@ -167,8 +188,8 @@ def _linked_from(catalog: Catalog, entry: Entry) -> list[str]:
     lines = ["", f"linked from ({len(links)}):"]
     for ref in links[:MAX_LINKS]:
         lines.append(
-            f"- {KIND_LABEL[ref.source.kind]} `{ref.source.id}` ({ref.key}) "
-            f"in `{ref.source.file.display}:{ref.source.line}`"
+            f"- {KIND_LABEL[ref.source.kind]} {md_code(ref.source.id)} ({ref.key}) "
+            f"in {md_code(f'{ref.source.file.display}:{ref.source.line}')}"
         )
     if len(links) > MAX_LINKS:
         lines.append(f"- and {len(links) - MAX_LINKS} more")
@@ -276,7 +297,7 @@ def register(server: KpispecServer, guarded: Callable) -> None:
             return T.Hover(
                 contents=T.MarkupContent(
                     kind=T.MarkupKind.Markdown,
-                    value=f"```text\n{rule_doc(code, _rules(project))}```",
+                    value=fenced(rule_doc(code, _rules(project))),
                 ),
                 range=server.range_of(lines, line, start, end),
             )
@@ -285,7 +306,7 @@ def register(server: KpispecServer, guarded: Callable) -> None:
             return None
         entry_id, want, start, end = found
         if project.catalog is None:
-            value = f"`{entry_id}`: kpispec is still reading the catalog"
+            value = f"{md_code(entry_id)}: kpispec is still reading the catalog"
         else:
             value = describe(project.catalog, entry_id, want)
         return T.Hover(
@@ -389,7 +410,7 @@ def register(server: KpispecServer, guarded: Callable) -> None:
                         entry.id,
                         label_kind,
                         _name(entry),
-                        f"{KIND_LABEL[entry.kind]} in `{entry.file.display}:{entry.line}`",
+                        f"{KIND_LABEL[entry.kind]} in {md_code(f'{entry.file.display}:{entry.line}')}",
                     )
             elif ctx.key == "owner" and isinstance(project, Project):
                 for owner in project.owners():
