@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from kpispec.catalog import Catalog, Entry, SourceFile
 from kpispec.catalog.classify import classify
 from kpispec.config import Config
+from kpispec.config.waivers import waivers_of
 from kpispec.errors import UsageError
 from kpispec.findings import Finding, Selection
 from kpispec.findings.finalize import Finalized, finalize
@@ -189,6 +190,9 @@ class Base:
     sources: list[SourceFile]
     config: Config
     commit: str = ""  # the commit ``ref`` names
+    # its files already built into a classified Catalog (the commit gate's HEAD check
+    # built it): not built again
+    catalog: Catalog | None = None
 
 
 @dataclass(frozen=True)
@@ -305,7 +309,12 @@ def check_files(
     findings.extend(extra)
     reported = {f.path: "" for f in extra}
     reported.update((f.display, f.loaded.text) for f in files if f.reported)
-    final = finalize(findings, reported, selection, rules)
+    # a finding about a file outside the catalog (KS504: a KPI deleted with its file) is
+    # kept; until= is compared with the run's today; [waivers] rules apply
+    catalog_paths = {f.display for f in files}
+    final = finalize(
+        findings, reported, selection, rules, ctx.today, waivers_of(config), catalog_paths
+    )
     return _result(catalog, ctx, final, extra)
 
 
@@ -315,8 +324,10 @@ def _context(config: Config, options: LintOptions, base: Base | None) -> Context
     manifest (read once for the run, on first use)."""
     base_catalog = None
     if base is not None:
-        base_catalog = Catalog(base.sources)
-        classify(base_catalog)
+        base_catalog = base.catalog
+        if base_catalog is None:
+            base_catalog = Catalog(base.sources)
+            classify(base_catalog)
     dbt = None
     if "dbt" in config.extra:
         from kpispec.dbt.index import link

@@ -348,7 +348,8 @@ def test_unknown_key_lists_every_known_key_policy_too(project, run_cli):
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == (
         f"kpispec: {path}: [tool.kpispec] 'max_kpis': unknown key; did you mean 'max-kpis'? "
-        "known keys: include, exclude, select, ignore, severity, max-kpis, today, policy, dbt\n"
+        "known keys: include, exclude, select, ignore, severity, max-kpis, today, policy, dbt, "
+        "waivers\n"
     )
     write(project / "pyproject.toml", "[tool.kpispec]\npolicies = {}\n")
     result = run_cli(["lint", "--today", TODAY], project)

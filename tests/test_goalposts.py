@@ -604,10 +604,10 @@ GOALS = "kpispec: 1\ngoals:\n" + CATALOG.split("goals:\n")[1].split("kpis:\n")[0
 KPIS = "kpispec: 1\nkpis:\n" + CATALOG.split("kpis:\n")[1]
 
 
-def test_kpi_deleted_with_its_file_is_reported_at_its_goal(tmp_path):
+def test_kpi_deleted_with_its_file_is_reported_at_the_path_it_had(tmp_path):
     """kpis/revenue.yaml (the KPIs) is deleted; the goal stays in kpis/goals.yaml: the
-    findings go to the goal they measured (findings are only kept for files reported
-    on, and a deleted file is none)."""
+    findings point at the deleted file, line 1 (contract section 13: a finding may point
+    at a file that no longer exists), whatever files the run names."""
     repo = Repo(tmp_path)
     repo.commit({"kpis/goals.yaml": GOALS, REVENUE: KPIS}, "plan")
     repo.commit({REVENUE: None}, "drop them all")
@@ -615,11 +615,12 @@ def test_kpi_deleted_with_its_file_is_reported_at_its_goal(tmp_path):
         "since HEAD~1 while its timeframe runs (until 2026-12-31): no entry has this "
         "id now (at HEAD~1 it was in kpis/revenue.yaml, a file no longer in the "
         "catalog); a KPI dropped mid-period hides how it ended. Keep it until its "
-        "timeframe ends (renamed? keep the old id), or if dropping it is agreed, say "
-        'so: # kpispec: disable=KS504 reason="..."'
+        "timeframe ends (renamed? keep the old id), or if dropping it is agreed, keep "
+        "that file with its first line 'kpispec: 1  # kpispec: disable=KS504 "
+        'reason="..."\''
     )
     expected = [
-        ("KS504", "kpis/goals.yaml", 3, 5, kpi_id, f"KPI '{kpi_id}' is gone {gone}")
+        ("KS504", REVENUE, 1, 1, kpi_id, f"KPI '{kpi_id}' is gone {gone}")
         for kpi_id in ("arr", "churn", "uptime")
     ]
     _, doc = repo.lint("--base", "HEAD~1")  # the whole project
@@ -628,16 +629,31 @@ def test_kpi_deleted_with_its_file_is_reported_at_its_goal(tmp_path):
     assert goalposts(doc) == expected
 
 
-def test_kpi_deleted_with_its_file_and_its_goal_is_reported_in_the_first_file(tmp_path):
+def test_every_catalog_file_deleted_still_reports_each_running_kpi(tmp_path):
+    """No catalog file left at all: each running KPI of REF is KS504 at the path it had."""
     other = "kpispec: 1\nmetrics:\n  - id: visits\n    name: Visits\n"
-    _, doc = history(tmp_path, {REVENUE: CATALOG, "kpis/web.yaml": other}, {REVENUE: None})
-    assert [hit[:5] for hit in goalposts(doc)] == [
-        ("KS504", "kpis/web.yaml", 1, 1, kpi_id) for kpi_id in ("arr", "churn", "uptime")
-    ]
-    assert (
-        "at HEAD~1 it was in kpis/revenue.yaml, a file no longer in the catalog"
-        in goalposts(doc)[0][5]
+    repo = Repo(tmp_path)
+    repo.commit({REVENUE: CATALOG, "kpis/web.yaml": other}, "plan")
+    repo.commit({REVENUE: None, "kpis/web.yaml": None}, "drop everything")
+    proc = run_kpispec(
+        ["lint", "--format", "json", "--today", TODAY, "--base", "HEAD~1"], repo.top, repo.env
     )
+    assert proc.returncode == 1, proc.stderr  # an error: running KPIs dropped
+    assert [hit[:5] for hit in goalposts(json.loads(proc.stdout))] == [
+        ("KS504", REVENUE, 1, 1, kpi_id) for kpi_id in ("arr", "churn", "uptime")
+    ]
+    assert proc.stderr.startswith("kpispec: no KPI file found under "), proc.stderr
+
+
+def test_waiving_the_drop_of_a_deleted_file_keeps_the_file_with_one_line(tmp_path):
+    """What KS504's message says to do when the file is gone: the file kept with its
+    first line waiving KS504, with a reason, silences it (and is listed as suppressed)."""
+    waiver = 'kpispec: 1  # kpispec: disable=KS504 reason="product line sold"\n'
+    code, doc = history(tmp_path, {REVENUE: CATALOG}, {REVENUE: waiver})
+    assert goalposts(doc) == [] and code == 0, doc["findings"]
+    assert [(s["code"], s["path"], s["entry"], s["reason"]) for s in doc["suppressed"]] == [
+        ("KS504", REVENUE, kpi_id, "product line sold") for kpi_id in ("arr", "churn", "uptime")
+    ]
 
 
 def test_kpi_gone_while_a_file_cannot_be_read_names_that_file(tmp_path):

@@ -79,6 +79,7 @@ OTHER_RULES: dict[str, tuple[str, str]] = {
     "KS900": ("rule-failure", "error"),
     "KS901": ("unused-suppression", "info"),
     "KS902": ("stale-baseline", "info"),  # contract section 9: "reported (info)"
+    "KS903": ("expired-waiver", "warning"),  # contract section 13
 }
 # what a fail example needs beyond `kpispec lint` to make its rule fire
 EXTRA_ARGS = {"KS902": ("--baseline", "baseline.json")}
@@ -544,6 +545,21 @@ def test_messages_on_the_fail_example(code, tmp_path, run_cli):
         if f["code"] == code
     ]
     assert got == MESSAGES[code]
+
+
+def test_ks903_message_on_its_fail_example(tmp_path, run_cli):
+    """At the until= of the waiver (line 9, column 74), with the date it expired."""
+    _, doc = run_lint(run_cli, fail_example("KS903", tmp_path))
+    assert [(f["path"], f["line"], f["column"], f["message"]) for f in doc["findings"]] == [
+        (
+            "revenue.yaml",
+            9,
+            74,
+            "waiver '# kpispec: disable=KS107' expired on 2026-04-30 (32 days ago), so it "
+            "silences nothing: its findings stand. Fix what it waived, or agree a new until= "
+            "and say why in reason=",
+        )
+    ]
 
 
 # -- the order of findings (contract section 5: by file, then line) ------------------------

@@ -47,6 +47,7 @@ def ks107(kpi_id: str, line: int, reason: str | None) -> dict:
         "message": f"KPI '{kpi_id}' has a target without a baseline. "
         "Add baseline: <the figure today> under target:",
         "reason": reason,
+        "until": None,  # the waiver's last day (contract section 13): none given here
     }
 
 
@@ -107,6 +108,7 @@ def test_reason_on_the_entry_first_line(lint):
         "entry",
         "message",
         "reason",
+        "until",
     ]
 
 

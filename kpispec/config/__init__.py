@@ -31,7 +31,8 @@ DEFAULT_MAX_KPIS = 7
 # YYYY-MM-DD only: Python 3.11's fromisoformat also takes 20260601 and 2026-W01-1
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 KEYS = ("include", "exclude", "select", "ignore", "severity", "max-kpis", "today")
-RESERVED = ("policy", "dbt")  # sub-tables parsed by their own modules, kept in Config.extra
+# sub-tables parsed by their own modules, kept in Config.extra
+RESERVED = ("policy", "dbt", "waivers")
 LEVELS = ("error", "warning", "info")
 
 
@@ -174,6 +175,10 @@ def parse_table(
             from kpispec.config.dbt import parse_dbt
 
             config.extra[key] = parse_dbt(value, path, root, where)
+        elif key == "waivers":  # team rules for waivers (contract section 13)
+            from kpispec.config.waivers import parse_waivers
+
+            config.extra[key] = parse_waivers(value, path, where)
         elif key in RESERVED:
             config.extra[key] = value
         elif key not in KEYS:

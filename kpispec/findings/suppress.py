@@ -1,21 +1,31 @@
-"""Inline suppression (contract section 7), applied once after every rule has run.
+"""Inline suppression (contract sections 7 and 13), applied once after every rule has run.
 
 ``# kpispec: disable=KS107,KS202`` on a finding's line, or on the first line of the entry
 the finding is about, silences those codes there; ``# kpispec: disable-file=KS204``
 anywhere in a file silences them in the whole file. Codes or rule names are accepted.
 A code in such a comment that silences nothing is itself reported, as KS901 (like
-ruff's RUF100) — unless that code did not run this time (``--select``/``--ignore``), since
+ruff's RUF100) -- unless that code did not run this time (``--select``/``--ignore``), since
 then nothing could tell whether it is still needed.
 
-Either may end with ``reason="..."`` (contract section 9): the reason is kept with what
-the directive silenced (:class:`Suppressed`: ``LintResult.suppressed``, the JSON
-``"suppressed"`` list, SARIF ``suppressions[].justification``). Inside the quotes ``\\"``
-is a quote and ``\\\\`` a backslash; any other backslash is kept as written; an empty
-reason is no reason. A ``reason=`` that cannot be read -- no double quotes
-(``reason=board``, ``reason='board'``), or no closing quote -- makes the whole directive
-malformed: it silences nothing and is reported as KS901 (at ``reason``), so a re-plan is
-never accepted on a reason that was not recorded. Other text after the codes is ignored,
-as before.
+A directive is a *waiver* when it says why and for how long: after the codes, in either
+order, ``reason="..."`` (contract section 9) and ``until=YYYY-MM-DD`` (section 13; the
+last day it silences, compared with the run's ``today``; ``until="2027-03-31"`` reads
+the same). Both are kept with what the directive silenced (:class:`Suppressed`:
+``LintResult.suppressed``, the JSON ``"suppressed"`` list, SARIF
+``suppressions[].justification``). Inside the reason's quotes ``\\"`` is a quote and
+``\\\\`` a backslash; any other backslash is kept as written; an empty reason is no
+reason. A ``reason=`` that cannot be read -- no double quotes (``reason=board``,
+``reason='board'``), or no closing quote -- or an ``until=`` that is not a date
+``YYYY-MM-DD`` makes the whole directive malformed: it silences nothing and is reported
+as KS901 (at ``reason`` or ``until``), so a re-plan is never accepted on a reason or a
+date that was not recorded. Other text after them is ignored, as before.
+
+An *expired* waiver (``until`` before today) silences nothing: the findings stand, and
+KS903 points at its ``until`` with the date. A team's rules for waivers
+(``[tool.kpispec.waivers]``, :mod:`kpispec.config.waivers`, given here as a
+:class:`Policy`) make a directive silence nothing for a code, with a KS901 saying why:
+a code of ``require-reason`` silenced without a reason, a code of ``unsuppressible``,
+an ``until`` more than ``max-days`` after today.
 
 The comments are found in the raw text, not through the YAML parser (which drops
 comments): a ``#`` that starts a line or follows a blank, as YAML comments do.
@@ -23,6 +33,7 @@ comments): a ``#`` that starts a line or follows a blank, as YAML comments do.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,21 +43,25 @@ from kpispec.text import shorten
 
 COMMENT = re.compile(
     r"(?:^|(?<=\s))#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
-    r"([A-Za-z0-9_\-]+(?:\s*,\s*(?!reason\s*=)[A-Za-z0-9_\-]+)*)"
+    r"([A-Za-z0-9_\-]+(?:\s*,\s*(?!(?:reason|until)\s*=)[A-Za-z0-9_\-]+)*)"
 )
 CODE_RE = re.compile(r"[A-Za-z0-9_\-]+")
-# what may follow the codes: reason= (after a blank, or a comma), then "..." (REASON);
-# any other text after the codes is ignored, as it always was
-REASON_START = re.compile(r"\s*,?\s*reason\s*=")
-REASON = re.compile(r'\s*,?\s*reason\s*=\s*"((?:[^"\\]|\\.)*)"')
+# what may follow the codes, in either order, each after a blank or a comma: reason=
+# then "..." (REASON), until= then a date (UNTIL); any other text after them is ignored,
+# as it always was
+ATTRIBUTE = re.compile(r"\s*,?\s*(reason|until)\s*=")
+REASON = re.compile(r'\s*"((?:[^"\\]|\\.)*)"')
+UNTIL = re.compile(r'\s*(?:"([^"]*)"|([^\s,"]*))')
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _ESCAPE = re.compile(r'\\(["\\])')
 ANY_DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*kpispec:")  # what a directive starts with
 UNUSED_CODE = "KS901"
+EXPIRED_CODE = "KS903"
 
 
 @dataclass
 class Directive:
-    code: str  # as written (a code or a rule name)
+    code: str  # as written (a code or a rule name); a malformed one: its whole text
     line: int
     column: int
     whole_file: bool
@@ -54,19 +69,59 @@ class Directive:
     malformed: bool = False  # "# kpispec: disable KS101" and the like: silences nothing
     reason: str | None = None  # reason="..." as written, unescaped; None: none given
     bad_reason: bool = False  # malformed because its reason= cannot be read
+    until: _dt.date | None = None  # until=YYYY-MM-DD: the last day it silences
+    bad_until: str | None = None  # malformed because of its until=: the value written
+    until_column: int = 0  # where its until= is (1-based), for KS901 and KS903
+    text: str = ""  # the directive as written, for messages
+    # why the team's rules (Policy) keep it from silencing its code; set by apply()
+    refused: str | None = None
 
 
 @dataclass
 class Suppressed:
     """A finding a directive silenced (name and severity stamped as a reported one's
-    would be), with the directive's reason (None: the directive gave none)."""
+    would be), with the directive's reason and until (None: the directive gave none)."""
 
     finding: Finding
     reason: str | None = None
+    until: _dt.date | None = None
 
     def to_json(self) -> dict:
-        """The finding's JSON, then ``"reason"``."""
-        return {**self.finding.to_json(), "reason": self.reason}
+        """The finding's JSON, then ``"reason"`` and ``"until"``."""
+        return {
+            **self.finding.to_json(),
+            "reason": self.reason,
+            "until": self.until.isoformat() if self.until else None,
+        }
+
+    def justification(self) -> str | None:
+        """The reason and the last day, in one line (SARIF's ``justification``)."""
+        if self.until is None:
+            return self.reason
+        until = f"until {self.until.isoformat()}"
+        return f"{self.reason} ({until})" if self.reason else until
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a run asks of a directive (contract section 13): ``today`` to compare
+    ``until`` with, and the team's rules, as codes (:func:`kpispec.config.waivers.resolve`)."""
+
+    today: _dt.date | None = None  # None: no until expires (nothing to compare with)
+    require_reason: frozenset[str] = frozenset()
+    unsuppressible: frozenset[str] = frozenset()
+    max_days: int | None = None
+    source: str = "the config"  # where the rules are written, for messages
+    table: str = "[tool.kpispec.waivers]"
+
+
+def _date(value: str) -> _dt.date | None:
+    if not _DATE.match(value):
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def parse(text: str) -> list[Directive]:
@@ -82,32 +137,63 @@ def parse(text: str) -> list[Directive]:
         for match in COMMENT.finditer(line):
             good.add(match.start())
             end = match.end()
-            reason = None
-            if REASON_START.match(line, end):
-                quoted = REASON.match(line, end)
-                if quoted is None:  # reason= that cannot be read: malformed, say where
-                    column = line.index("reason", end) + 1
-                    directives.append(
-                        Directive(
-                            line[match.start() :].strip(),
-                            number,
-                            column,
-                            False,
-                            malformed=True,
-                            bad_reason=True,
-                        )
+            reason, until, until_column = None, None, 0
+            bad: tuple[int, bool, str | None] | None = None  # column, bad reason, bad until
+            seen = set()
+            while (attribute := ATTRIBUTE.match(line, end)) is not None:
+                name = attribute.group(1)
+                if name in seen:  # said twice: the rest is text, ignored
+                    break
+                seen.add(name)
+                if name == "reason":
+                    quoted = REASON.match(line, attribute.end())
+                    if quoted is None:  # reason= that cannot be read
+                        bad = (attribute.start(1) + 1, True, None)
+                        break
+                    end = quoted.end()
+                    reason = _ESCAPE.sub(r"\1", quoted.group(1)) or None
+                else:
+                    value = UNTIL.match(line, attribute.end())
+                    assert value is not None  # it matches the empty string
+                    written = value.group(1) if value.group(1) is not None else value.group(2)
+                    until_column = attribute.start(1) + 1
+                    until = _date(written)
+                    if until is None:
+                        bad = (until_column, False, written)
+                        break
+                    end = value.end()
+            written_text = line[match.start() : end].strip()
+            if bad is not None:  # malformed: the whole directive silences nothing
+                column, bad_reason, bad_until = bad
+                directives.append(
+                    Directive(
+                        line[match.start() :].strip(),
+                        number,
+                        column,
+                        False,
+                        malformed=True,
+                        bad_reason=bad_reason,
+                        bad_until=bad_until,
+                        until_column=column,
+                        text=line[match.start() :].strip(),
                     )
-                    spans.append((match.start(), len(line)))
-                    continue
-                end = quoted.end()
-                reason = _ESCAPE.sub(r"\1", quoted.group(1)) or None
+                )
+                spans.append((match.start(), len(line)))
+                continue
             spans.append((match.start(), end))
             whole_file = match.group(1) == "disable-file"
             start = match.start(2)
             for part in CODE_RE.finditer(match.group(2)):  # column of each code, for KS901
                 directives.append(
                     Directive(
-                        part.group(), number, start + part.start() + 1, whole_file, reason=reason
+                        part.group(),
+                        number,
+                        start + part.start() + 1,
+                        whole_file,
+                        reason=reason,
+                        until=until,
+                        until_column=until_column,
+                        text=written_text,
                     )
                 )
         for match in ANY_DIRECTIVE.finditer(line):  # one that reads as none: say so
@@ -127,23 +213,38 @@ def apply(
     to_code: dict[str, str],
     enabled: Callable[[str], bool],
     silenced: list[Suppressed] | None = None,
+    policy: Policy | None = None,
 ) -> list[Finding]:
     """Drop suppressed findings; add a KS901 finding for every directive that silenced
-    nothing. ``directives`` is keyed by display path; ``to_code`` maps names to codes;
-    a directive for a code that did not run this time (``enabled``) is not reported.
-    ``silenced``: where each dropped finding goes, with its reason -- the first reason
-    among the directives that matched it, the most specific first: on the finding's own
-    line, on its entry's first line, then ``disable-file``."""
+    nothing, or that the team's rules (``policy``) keep from silencing, and a KS903 for
+    every waiver expired (``policy.today`` after its ``until``). ``directives`` is keyed
+    by display path; ``to_code`` maps names to codes; a directive for a code that did not
+    run this time (``enabled``) is not reported unused. ``silenced``: where each dropped
+    finding goes, with its reason and until -- the first reason among the directives
+    that matched it, the most specific first: on the finding's own line, on its entry's
+    first line, then ``disable-file``."""
+    policy = policy or Policy()
     known = set(to_code.values())
     # (path, code) -> (whole-file directives, {line: directives}): a look-up per finding,
     # not a scan of the file's directives (20,000 KPIs each with its own directive and
     # finding took 80 s that way)
     table: dict[tuple[str, str], tuple[list, dict[int, list]]] = {}
+    # one KS903 per directive comment, naming each of its codes
+    expired: dict[tuple[str, int, int], list[Directive]] = {}
     for path, items in directives.items():
         for directive in items:
             if directive.malformed:
                 continue
-            whole, by_line = table.setdefault((path, _code(directive, to_code)), ([], {}))
+            code = _code(directive, to_code)
+            if policy.today is not None and directive.until is not None:
+                if directive.until < policy.today:
+                    key = (path, directive.line, directive.until_column)
+                    expired.setdefault(key, []).append(directive)
+                    continue
+            directive.refused = _refused(directive, code, policy)
+            if directive.refused is not None:
+                continue
+            whole, by_line = table.setdefault((path, code), ([], {}))
             if directive.whole_file:
                 whole.append(directive)
             else:
@@ -165,22 +266,48 @@ def apply(
         if not matched:
             kept.append(finding)
         elif silenced is not None:
-            silenced.append(Suppressed(finding, _reason(finding, whole, by_line)))
+            chosen = _chosen(finding, whole, by_line)
+            silenced.append(Suppressed(finding, chosen.reason, chosen.until))
     for path, items in directives.items():
         kept.extend(
             _unused(path, directive, to_code, known)
             for directive in items
-            if not directive.used and _reportable(directive, to_code, known, enabled)
+            if not directive.used
+            and (path, directive.line, directive.until_column) not in expired
+            and _reportable(directive, to_code, known, enabled)
         )
+    kept.extend(_expired(path, group, policy) for (path, _, _), group in expired.items())
     return kept
 
 
-def _reason(
+def _refused(directive: Directive, code: str, policy: Policy) -> str | None:
+    """Why the team's rules keep a directive from silencing ``code`` (None: they do not)."""
+    where = f"{policy.table} in {policy.source}"
+    if code in policy.unsuppressible:
+        return f"{code} cannot be suppressed ('unsuppressible' in {where})"
+    if code in policy.require_reason and directive.reason is None:
+        return f"a suppression of {code} needs a reason ('require-reason' in {where}): add reason=\"...\""
+    if policy.max_days is not None and directive.until is not None and policy.today is not None:
+        days = (directive.until - policy.today).days
+        if days > policy.max_days:
+            latest = policy.today + _dt.timedelta(days=policy.max_days)
+            return (
+                f"until={directive.until.isoformat()} is {days} days ahead, more than "
+                f"{policy.max_days} ('max-days' in {where}): write until={latest.isoformat()} "
+                "or earlier"
+            )
+    return None
+
+
+def _chosen(
     finding: Finding, whole: list[Directive], by_line: dict[int, list[Directive]]
-) -> str | None:
+) -> Directive:
+    """The directive a silenced finding is listed with: the first with a reason, the most
+    specific first (its line, its entry's first line, the whole file), else the first."""
     on_entry = by_line.get(finding.entry_line, []) if finding.entry_line is not None else []
     groups = [by_line.get(finding.line, []), on_entry, whole]
-    return next((d.reason for group in groups for d in group if d.reason is not None), None)
+    matched = [d for group in groups for d in group]
+    return next((d for d in matched if d.reason is not None), matched[0])
 
 
 def _code(directive: Directive, to_code: dict[str, str]) -> str:
@@ -191,7 +318,7 @@ def _code(directive: Directive, to_code: dict[str, str]) -> str:
 def _reportable(
     directive: Directive, to_code: dict[str, str], known: set[str], enabled: Callable[[str], bool]
 ) -> bool:
-    if directive.malformed:
+    if directive.malformed or directive.refused is not None:
         return True
     code = _code(directive, to_code)
     return code not in known or enabled(code)
@@ -208,6 +335,20 @@ def _unused(path: str, directive: Directive, to_code: dict[str, str], known: set
             'it silences nothing; write reason="..." in double quotes, with '
             '\\" for a quote inside',
         )
+    if directive.bad_until is not None:
+        from kpispec.load.dates import iso_date  # only on this error path
+
+        meant = iso_date(directive.bad_until)
+        hint = f" (until={meant}?)" if meant else ""
+        return Finding(
+            UNUSED_CODE,
+            path,
+            directive.line,
+            directive.column,
+            f"'{shorten(directive.code)}' has an until kpispec cannot read "
+            f"('{shorten(directive.bad_until)}'), so it silences nothing; write "
+            f"until=YYYY-MM-DD, the last day it silences{hint}",
+        )
     if directive.malformed:
         return Finding(
             UNUSED_CODE,
@@ -219,6 +360,14 @@ def _unused(path: str, directive: Directive, to_code: dict[str, str], known: set
             "'# kpispec: disable-file=CODE'",
         )
     kind = "disable-file" if directive.whole_file else "disable"
+    if directive.refused is not None:
+        return Finding(
+            UNUSED_CODE,
+            path,
+            directive.line,
+            directive.column,
+            f"'# kpispec: {kind}={directive.code}' silences nothing: {directive.refused}",
+        )
     if _code(directive, to_code) in known:
         why, fix = "no finding with this code here", "remove it"
     else:
@@ -229,4 +378,22 @@ def _unused(path: str, directive: Directive, to_code: dict[str, str], known: set
         directive.line,
         directive.column,
         f"'# kpispec: {kind}={directive.code}' silences nothing ({why}); {fix}",
+    )
+
+
+def _expired(path: str, group: list[Directive], policy: Policy) -> Finding:
+    """KS903 at the ``until`` of a waiver (its codes: ``group``) whose last day is past."""
+    directive = group[0]
+    assert directive.until is not None and policy.today is not None
+    days = (policy.today - directive.until).days
+    kind = "disable-file" if directive.whole_file else "disable"
+    codes = shorten(",".join(d.code for d in group))
+    return Finding(
+        EXPIRED_CODE,
+        path,
+        directive.line,
+        directive.until_column,
+        f"waiver '# kpispec: {kind}={codes}' expired on {directive.until.isoformat()} "
+        f"({days} day{'s' if days != 1 else ''} ago), so it silences nothing: its findings "
+        "stand. Fix what it waived, or agree a new until= and say why in reason=",
     )

@@ -2,7 +2,9 @@
 
 Beside ``"findings"``, ``"suppressed"`` (contract section 9) lists the findings inline
 directives silenced, each as a finding's record plus ``"reason"`` (the directive's
-``reason="..."``, or null): always present, an empty list when nothing was silenced.
+``reason="..."``, or null) and ``"until"`` (its ``until=``, the waiver's last day, as
+``YYYY-MM-DD``, or null; contract section 13): always present, an empty list when
+nothing was silenced.
 """
 
 from __future__ import annotations
@@ -88,12 +90,14 @@ def _finding(finding: Any) -> str:
 
 
 def _suppressed(item: Any) -> str:
-    """A finding's record, with ``"reason"`` after ``"message"``."""
-    reason = item.reason
+    """A finding's record, with ``"reason"`` and ``"until"`` after ``"message"``."""
+    reason, until = item.reason, getattr(item, "until", None)
     return (
         _finding(item.finding)[: -len("\n    }")]
         + ',\n      "reason": '
         + ("null" if reason is None else encode_basestring(reason))
+        + ',\n      "until": '
+        + ("null" if until is None else encode_basestring(until.isoformat()))
         + "\n    }"
     )
 

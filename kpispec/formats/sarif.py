@@ -16,7 +16,9 @@ code, path, entry id and message, for consumers that track results generically.
 
 Findings an inline directive silenced are results too, marked
 ``suppressions: [{"kind": "inSource", "justification": "<reason>"}]`` (contract section
-9): SARIF viewers hide them or show them as suppressed, and the reason travels with them.
+9): SARIF viewers hide them or show them as suppressed, and the reason travels with them
+-- with the waiver's last day when it gives one (``"<reason> (until 2027-03-31)"``,
+contract section 13).
 """
 
 from __future__ import annotations
@@ -156,12 +158,13 @@ def results(
 ) -> list[dict]:
     """One result per finding; with ``suppressed`` (what inline directives silenced, see
     :class:`kpispec.findings.suppress.Suppressed`), those too, in line order among the others,
-    each with ``suppressions: [{"kind": "inSource", "justification": reason}]`` (no
-    justification when the directive gave no reason)."""
+    each with ``suppressions: [{"kind": "inSource", "justification": reason}]``: the
+    reason, and ``(until YYYY-MM-DD)`` when the directive gives its last day (no
+    justification when it gave neither)."""
     reasons: dict[int, str | None] = {}
     if suppressed:
         for item in suppressed:
-            reasons[id(item.finding)] = item.reason
+            reasons[id(item.finding)] = item.justification()
         findings = sorted(
             [*findings, *(item.finding for item in suppressed)], key=lambda f: f.sort_key()
         )

@@ -59,6 +59,7 @@ from kpispec.rules import (
     ks900_rule_failure,
     ks901_unused_suppression,
     ks902_stale_baseline,
+    ks903_expired_waiver,
 )
 from kpispec.rules.base import Context
 from kpispec.rules.plugins import BUILTIN, PluginError, load_plugins
@@ -108,6 +109,7 @@ RULES: dict[str, ModuleType] = {
         ks900_rule_failure,
         ks901_unused_suppression,
         ks902_stale_baseline,
+        ks903_expired_waiver,
     )
 }
 BY_NAME: dict[str, str] = {mod.NAME: code for code, mod in RULES.items()}

@@ -7,12 +7,12 @@ an entry's identity), moved under ``metrics:`` (or ``goals:``), or still under `
 but no longer classed KPI (it lost its goal link or its target value). A KPI moved to
 another file keeps its id and is not dropped. Without ``--base`` it reports nothing.
 
-Where: at the entry when one with the id still exists. Otherwise at the file the KPI was
-in at REF (line 1). When that file is no longer in the catalog either (deleted, say), at
-the goal the KPI measured, if that goal is in a file reported on, else at line 1 of the
-first file reported on: findings are only kept for files reported on, and a KPI deleted
-together with its file must not pass unseen. A KPI whose only loss is its timeframe is
-KS502's finding (timeframe removed), not this one.
+Where: at the entry when one with the id still exists. Otherwise at line 1 of the file
+the KPI was in at REF -- also when that file is no longer in the catalog (deleted,
+renamed, or no longer matched by ``include``): such a finding points at a file that no
+longer exists, and is reported whatever files the run names, so a KPI deleted together
+with its file never passes unseen (even when every catalog file was deleted). A KPI
+whose only loss is its timeframe is KS502's finding (timeframe removed), not this one.
 
 A file that could not be read (KS001, or a top level that is not a mapping) may still
 hold the KPI: the finding stays, at its severity, and names that file.
@@ -30,8 +30,11 @@ finding points, with the reason:
     kpis:                           kpis:
       - id: arr                       - id: annual-recurring-revenue
 
-    # accepted
+    # accepted: on line 1 of the file it was in
     kpispec: 1  # kpispec: disable=KS504 reason="product line sold, KPI retired early"
+
+A file deleted with its running KPIs has no line to hold the waiver: keep the file, with
+that line alone, in the commit that drops them (delete it once their timeframes end).
 """
 
 from __future__ import annotations
@@ -78,34 +81,20 @@ def check(catalog, ctx):
         if unread is None:
             unread = unread_files(catalog)
         where = old.file.display
-        now = files.get(where)
-        gone = "" if now is not None else ", a file no longer in the catalog"
+        if where in files:
+            keep = agreed
+        else:  # deleted (or no longer in the catalog): the waiver needs the file back
+            keep = (
+                "or if dropping it is agreed, keep that file with its first line "
+                f"'kpispec: 1  {SUPPRESS}'"
+            )
+        gone = "" if where in files else ", a file no longer in the catalog"
         text = (
             f"KPI '{old.id}' is gone {since}: no entry has this id now (at "
             f"{ctx.base_ref} it was in {where}{gone})"
             f"{unread_note('it may still be in', unread)}; {why}. Keep it until its "
-            f"timeframe ends (renamed? keep the old id), {agreed}"
+            f"timeframe ends (renamed? keep the old id), {keep}"
         )
-        yield _at(catalog, ctx, old, now, text)
-
-
-def _at(catalog, ctx, old, source, text) -> Finding:
-    """Where a finding about a KPI that no longer exists goes: the file it was in, else
-    the goal it measured, else the first file reported on."""
-    if source is None:
-        for ref in ctx.base.references_from(old, "goal"):
-            goal = catalog.get(ref.target_id, "goal")
-            if goal is not None and goal.file.reported:
-                return Finding(
-                    CODE,
-                    goal.file.display,
-                    goal.line,
-                    goal.column,
-                    text,
-                    entry=old.id,
-                    key=("goal", ref.target_id),
-                )
-        source = next((f for f in catalog.files if f.reported), None)
-        if source is None:  # nothing is reported on: the finding could not be shown
-            return Finding(CODE, old.file.display, 1, 1, text, entry=old.id)
-    return Finding(CODE, source.display, 1, 1, text, entry=old.id)
+        # at line 1 of the file it was in at REF, even one that no longer exists: the
+        # finalize stage keeps a finding about a file outside the catalog
+        yield Finding(CODE, where, 1, 1, text, entry=old.id)

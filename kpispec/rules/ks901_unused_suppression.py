@@ -4,19 +4,26 @@ What: an inline ``# kpispec: disable=CODE`` (on a finding's line or an entry's f
 line) or ``# kpispec: disable-file=CODE`` names a code that has no finding there, or a
 code that does not exist. Like ruff's RUF100. Also a comment that reads as a directive
 but is not one (``# kpispec: disable KS101``), or one whose ``reason=`` is not in double
-quotes or has no closing quote: it silences nothing.
+quotes or has no closing quote, or whose ``until=`` is not a date ``YYYY-MM-DD``: it
+silences nothing. And a directive the team's waiver rules (``[tool.kpispec.waivers]``,
+contract section 13) keep from silencing a code: one of ``unsuppressible``; one of
+``require-reason`` without a ``reason``; an ``until`` more than ``max-days`` after today.
+The finding it meant to silence stands. (A waiver whose ``until`` is past is KS903.)
 
 Why: suppressions outlive the problems they hid. A stale one will silently hide the next,
 real finding on that line.
 
 Fix: remove the code from the comment (or the whole comment); write a reason in double
-quotes, ``\\"`` for a quote inside. ``kpispec fix`` removes a code that exists but
-silences nothing there (the whole comment when it was the only one, the line when nothing
-else is on it); a directive it cannot read, or a code no rule has (a typo?), is left for
+quotes, ``\\"`` for a quote inside, and ``until`` as ``YYYY-MM-DD``; give the reason the
+team requires, an ``until`` within ``max-days``, or fix what an unsuppressible code
+finds. ``kpispec fix`` removes a code that exists but silences nothing there (the whole
+comment when it was the only one, the line when nothing else is on it); a directive it
+cannot read, a code no rule has (a typo?), or one the waiver rules refuse, is left for
 you to correct.
 
     - id: arr   # kpispec: disable=KS107   <- remove once the baseline is there
     - id: nrr   # kpispec: disable=KS501 reason="board approved the Q3 re-plan"
+    - id: cac   # kpispec: disable=KS501 reason="Q3 re-plan" until=2026-09-30
 """
 
 from __future__ import annotations
