@@ -299,7 +299,12 @@ mermaid.initialize({startOnLoad: false, securityLevel: 'strict', maxTextSize: 50
       results.push({ok: !error, error: error ? 'mermaid drew its error diagram' : null,
                     nodes: div.querySelectorAll('g.node').length,
                     edges: div.querySelectorAll('path.flowchart-link, .edgePaths path').length,
-                    labels: [...div.querySelectorAll('g.node .nodeLabel')].map(e => e.textContent)});
+                    labels: [...div.querySelectorAll('g.node .nodeLabel')].map(e => e.textContent),
+                    tasks: [...div.querySelectorAll('text.taskText, text.taskTextOutsideRight, '
+                                                    + 'text.taskTextOutsideLeft')].map(e => e.textContent),
+                    sections: [...div.querySelectorAll('text.sectionTitle')].map(e => e.textContent),
+                    width: div.querySelector('svg').viewBox.baseVal.width,
+                    height: div.querySelector('svg').viewBox.baseVal.height});
     } catch (e) {
       results.push({ok: false, error: String((e && e.message) || e).slice(0, 2000)});
     }

@@ -216,10 +216,12 @@ def test_text_draws_the_tree_and_ends_with_the_totals():
     out = report(["examples/"], REPO)
     lines = out.splitlines()
     assert lines[0].startswith("KPI report: ") and "Goal tree" in lines
-    assert "arr-40m-2030  [goal; 8 KPIs]" in lines
-    assert "|-- arr  [KPI]" in lines
+    # each goal with its due date, each KPI with what it promises and by when (issue 26)
+    assert "arr-40m-2030  [goal; 8 KPIs]  due 2030-12-31" in lines
+    assert "|-- arr  [KPI]  \u2265 40,000,000 USD by 2030-12-31" in lines
     assert any(line.startswith("|   |-- new-mrr  [metric]") for line in lines)
-    assert "soc2-type2-2030  [goal without KPI; no KPI, nor below]" in lines
+    assert "soc2-type2-2030  [goal without KPI; no KPI, nor below]  due 2030-03-31" in lines
+    assert "`-- eu-bookings-2025  [KPI]  \u2265 1,500,000 EUR by 2025-09-30 (ended)" in lines
     assert re.fullmatch(r"\d+ entries: \d+ KPIs, \d+ metrics", lines[-2])
 
 
@@ -242,12 +244,21 @@ def test_markdown_structure(examples_json):
     lines = md.splitlines()
     assert lines[0] == f"## KPI report: {examples_json['headline']}"
     assert re.fullmatch(r"## KPI report: \d+ KPIs, \d+ merely metrics, \d+ errors", lines[0])
-    assert md.count("```mermaid\n") == 1 and md.count("```") == 2
-    block = md.split("```mermaid\n", 1)[1].split("```", 1)[0]
-    assert block.startswith("flowchart LR\n")
+    # two diagrams (issue 26): the timeline (a gantt) and the tree
+    assert md.count("```mermaid\n") == 2 and md.count("```") == 4
+    gantt, block = [b.split("```", 1)[0] for b in md.split("```mermaid\n")[1:]]
+    assert gantt.startswith("gantt\n")
+    assert block.startswith("flowchart TB\n")
     assert block == report(["examples/", "--format", "mermaid"], REPO)
-    for title in ("### Goal tree", "### Scopes", "### Entries", "### Findings"):
-        assert title in lines
+    titles = [line for line in lines if line.startswith("### ")]
+    assert titles == [
+        "### Scorecard",
+        "### Timeline",
+        "### Goal tree",
+        "### Entries",
+        "### Goals",
+        "### Findings",
+    ]
     entries = table_rows(md, "| entry | declared | class |")
     assert [row[0].strip("`") for row in entries] == [e["id"] for e in examples_json["entries"]]
     assert {(row[0].strip("`"), row[2]) for row in entries} == {
@@ -270,8 +281,8 @@ def test_markdown_escapes_what_the_catalog_says(tmp_path):
     assert "`@org/finance-team`" not in md  # goals are not in the entries table...
     assert "`@team \\| x`" in md  # ...and an owner is a code span: it mentions nobody
     for row in table_rows(md, "| entry | declared |"):
-        assert len(row) == 8, row  # no cell was split by a | of the catalog
-    assert md.count("```") == 2
+        assert len(row) == 13, row  # no cell was split by a | of the catalog
+    assert md.count("```") == 4
 
 
 # -- mermaid ----------------------------------------------------------------------------
@@ -281,15 +292,24 @@ def test_mermaid_uses_generated_ids_and_entity_escapes(tmp_path):
     root = hostile_catalog(tmp_path)
     text = report(["kpis", "--format", "mermaid"], root)
     lines = text.splitlines()
-    assert lines[0] == "flowchart LR"
+    assert lines[0] == "flowchart TB"
     for line in lines[1:]:
         line = line.strip()
-        if line.startswith(("classDef ", "class ", "%%")):
+        if line.startswith(("classDef ", "class ", "%%")) or line in ("end", "direction LR"):
             continue
-        # a node: nN, a shape, one quoted label; or an edge between two nNs
-        assert re.fullmatch(
-            r'n\d+(\(\["[^"]*"\]\)|\["[^"]*"\]|\("[^"]*"\)|\[\["[^"]*"\]\])', line
-        ) or re.fullmatch(r"n\d+ (-->|-\.-) n\d+", line), line
+        # a subgraph (generated name); a node: a generated key (nN, nNxM for an entry drawn
+        # a second time, lgN in the legend), a shape, one quoted label; an edge between two
+        # keys (a thick one to a sub-goal, dotted to a metric); an invisible link placing
+        # the subgraphs
+        assert (
+            re.fullmatch(r'subgraph (t\d+|legend)\["[^"]*"\]', line)
+            or re.fullmatch(
+                r'(n\d+(x\d+)?|lg\d)(\(\["[^"]*"\]\)|\["[^"]*"\]|\("[^"]*"\)|\[\["[^"]*"\]\])',
+                line,
+            )
+            or re.fullmatch(r"(n\d+|lg\d) (-->|==>|-\.->) (n\d+(x\d+)?|lg\d)", line)
+            or re.fullmatch(r"(t\d+|legend) ~~~ t\d+", line)
+        ), line
     labels = "".join(re.findall(r'"([^"]*)"', text))
     assert not set(labels) & set('"[]{}|`\n%')  # and # ; < > only in entities, <br/>
     assert "#34;" in labels and "#35;" in labels and "#59;" in labels and "#60;" in labels
@@ -363,7 +383,7 @@ def test_markdown_cut_says_what_was_left_out(tmp_path):
     md = report(["kpis", "--format", "markdown", "--max-chars", "20000"], root)
     assert len(md.encode()) <= 20_000
     assert re.search(r"\*\*[\d,]+ entries of 800 left out\*\* to stay under the size limit", md)
-    assert md.count("```mermaid\n") == 1
+    assert md.count("```mermaid\n") == 2
 
 
 @pytest.mark.slow
@@ -387,7 +407,10 @@ def test_the_20000_entry_bench_catalog_in_every_format_in_seconds(tmp_path):
             size = len(proc.stdout.encode())
             assert 50_000 < size <= 65_536
             assert "left out** to stay under the size limit" in proc.stdout
-            assert "The tree has 22,201 nodes, more than 300, so it is folded" in proc.stdout
+            assert re.search(
+                r"The tree has 22,201 nodes, more than [\d,]+, so it is folded", proc.stdout
+            )
+            assert "The timeline is folded" in proc.stdout
             summary = run_kpispec(
                 ["report", "--today", TODAY, "--format", "markdown", "--max-chars", "1048576"],
                 folder,

@@ -1,21 +1,41 @@
 """``kpispec report --format html``: one self-contained page that works offline.
 
-Styles and the little script (the filter box, the state filters, sorting a table by a
-column) are inline; the tree is drawn with nested lists and CSS lines, no diagram library;
-nothing is fetched: no CDN, no font, no image, and a Content-Security-Policy that allows
-no request at all says so to the browser. The page explains itself (what a KPI is, a
-legend of the states) for someone who has never heard of kpispec.
+What it shows (contract sections 11 and 14): the headline; the scorecard per scope (KPIs
+against the 3-7 band, merely metrics, goals without KPI or with one, the coverage of
+each trait); the timeline, an SVG drawn here (:mod:`kpispec.report.timeline_svg`); the
+goal tree, each KPI with what it promises and by when, each goal with its due date; the
+entries table (each KPI's target, baseline, timeframe, review cadence, owner, data
+source); the goals (due date, owner); the findings, errors first.
 
-Every text from the catalog is HTML-escaped. The output is deterministic (no date, no
-random id), so the page of a commit can be compared with the page of the next.
+Usable at any size: the tree, the entries, the goals and the findings are data in the
+page (one ``application/json`` script) that the page's own script draws -- every row at
+once up to :data:`EAGER_ROWS` rows, beyond that a first slice and the next ones as they
+scroll into view; a subtree when it is opened (a small tree opens whole). The filter box,
+the state filters and sorting by a column work on the data, not on what is drawn. So a
+20,000-entry catalog is a page of a few megabytes that opens in a second or two.
+
+Nothing is fetched: styles and script are inline, no CDN, no font, no image, and a
+Content-Security-Policy that allows no request at all says so to the browser. No table
+cell breaks a word: ids, dates, targets and locations never wrap, other text wraps at
+blanks only, and a table wider than the window scrolls in its own box. The page explains
+itself (what a KPI is, a legend of the states) for someone who has never heard of
+kpispec.
+
+Every text from the catalog is HTML-escaped here or set as text by the script (never as
+markup), and the data script cannot be closed early (``<``, ``>``, ``&`` are written as
+JSON escapes). The output is deterministic (no date but ``--today``, no random id), so
+the page of a commit can be compared with the page of the next.
 """
 
 from __future__ import annotations
 
+import json
 from html import escape
 from typing import Any
 
-from kpispec.report.model import STATES, Node, Report, plural
+from kpispec.report.model import BANDS, STATES, TRAITS, GoalPromise, Node, Report, plural
+from kpispec.report.text import TRAIT_NAMES, band_text
+from kpispec.report.timeline_svg import svg as timeline_svg
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
@@ -31,6 +51,10 @@ COLORS = {  # state -> (fill, border)
     "orphan-metric": ("#f3f3f3", "#8a8a8a"),
     "group": ("#fafafa", "#9e9e9e"),
 }
+BAND_COLORS = {"none": "#5b6b82", "below": "#8a5a00", "within": "#2e7d32", "over": "#b02a1c"}
+NBSP = "\u00a0"
+EAGER_ROWS = 2000  # a table of this many rows or fewer is drawn whole at once
+OPEN_TREE = 400  # a tree of this many nodes or fewer is drawn open
 
 STYLE = """
 *{box-sizing:border-box}
@@ -43,8 +67,8 @@ h2{font-size:17px;margin:26px 0 8px;border-bottom:1px solid #ddd;padding-bottom:
 .headline{font-size:18px;font-weight:600;margin:4px 0}
 .muted{color:#555}
 .intro{max-width:75ch}
-.legend{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:6px 18px;
- padding:0;list-style:none;margin:8px 0}
+.legend{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(330px,100%),1fr));
+ gap:6px 18px;padding:0;list-style:none;margin:8px 0}
 .legend li{display:flex;gap:8px;align-items:flex-start}
 .chip{display:inline-block;border:1.5px solid;border-radius:4px;padding:0 6px;
  white-space:nowrap;font-size:12px;font-weight:600}
@@ -70,58 +94,141 @@ summary{cursor:pointer;list-style-position:outside}
 .node .id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-weight:600}
 .node .state{font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.02em}
 .node .note{font-size:12px;color:#444}
-.badge{font-size:11px;border-radius:8px;padding:0 6px;color:#fff;background:#c0392b}
+.node .commit{font-size:12px;font-weight:600;color:#143d1c;white-space:nowrap}
+.node .commit.late{color:#b02a1c}
+.badge{font-size:11px;border-radius:8px;padding:0 6px;color:#fff;background:#c0392b;
+ white-space:nowrap}
 .badge.warning{background:#b7791f}.badge.info{background:#5b6b82}
 .again{font-size:12px;color:#666;font-style:italic}
-table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:13px}
+.scroll{overflow-x:auto;margin:6px 0 10px}
+table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top;
- overflow-wrap:anywhere}
-th{background:#f4f5f7;cursor:pointer;user-select:none;position:sticky;top:46px}
+ overflow-wrap:normal;word-break:normal;hyphens:manual}
+th{background:#f4f5f7;white-space:nowrap}
+table.sortable th{cursor:pointer;user-select:none}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
 tbody tr:nth-child(even){background:#fafbfc}
 td.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+td.mono,td.nw{white-space:nowrap}
+td.num{text-align:right;white-space:nowrap}
+td.prose{min-width:11em}
+td .sub{font-size:12px;color:#555;white-space:normal;font-family:system-ui,sans-serif}
+td.mono .sub{font:11px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:nowrap}
 .sev-error{color:#b02a1c;font-weight:600}.sev-warning{color:#8a5a00;font-weight:600}
-.over{color:#b02a1c;font-weight:600}
+.late{color:#b02a1c;font-weight:600}
+.band{font-weight:600;white-space:nowrap}
+.bar{display:inline-block;width:36px;height:8px;background:#eceff3;border-radius:4px;
+ margin-right:6px;vertical-align:middle;overflow:hidden}
+.bar i{display:block;height:100%;background:#2e7d32}
+.more{color:#555;font-size:12px;margin:4px 0}
 .note-line{background:#fff8e6;border:1px solid #f0d9a0;padding:6px 10px;border-radius:4px}
+.timeline{overflow-x:auto;border:1px solid #e3e6eb;border-radius:4px}
+.timeline svg{display:block}
 [hidden]{display:none!important}
 footer{max-width:1200px;margin:30px auto;padding:0 20px;color:#777;font-size:12px}
 """
 
+# The page's script: draws the tree, the tables, filters and sorts them from the data.
+# Catalog text is only ever set with textContent.
 SCRIPT = """
 (function(){
+var D=JSON.parse(document.getElementById('report-data').textContent),S=D.states;
+var EAGER=D.eager,FIRST=200,STEP=500;
+function el(t,c,x){var e=document.createElement(t);if(c)e.className=c;if(x!=null)e.textContent=x;return e;}
+function chip(s){var v=S[s],c=el('span','chip',v[0]);c.style.background=v[1];c.style.borderColor=v[2];return c;}
 var q=document.getElementById('q'),boxes=[].slice.call(document.querySelectorAll('.toolbar input[data-state]'));
-var nodes=[].slice.call(document.querySelectorAll('ul.tree li')).reverse();
-var rows=[].slice.call(document.querySelectorAll('table.filterable tbody tr'));
-var count=document.getElementById('count');
+var on={},text='',filtered=false;
+function ok(state,hay){return(!state||on[state]!==false)&&(!text||hay.indexOf(text)>=0);}
+/* the tree: nodes [key,kind,id,title,state,note,commitment,late,children,location,badges] */
+var N={};D.tree.nodes.forEach(function(n){N[n[0]]=n;});
+var first={};(function(){var st=D.tree.roots.slice().reverse().map(function(k){return[k,null];});
+ while(st.length){var it=st.pop(),k=it[0];if(k in first)continue;first[k]=it[1];
+  var ch=N[k][8];for(var i=ch.length-1;i>=0;i--)st.push([ch[i],k]);}})();
+function hay(n){return n.h||(n.h=[n[2],n[3],S[n[4]][0],n[5],n[6],n[9]].join(' ').toLowerCase());}
+function box(n,again){
+ var d=el('div','node k-'+n[1]+' s-'+n[4]),v=S[n[4]];d.style.background=v[1];d.style.borderColor=v[2];
+ if(n[9])d.title=n[9];
+ if(n[1]!=='group')d.appendChild(el('span','state',v[0]));
+ if(n[2])d.appendChild(el('span','id',n[2]));
+ if(n[3])d.appendChild(el('span','title',n[3]));
+ if(n[6])d.appendChild(el('span','commit'+(n[7]?' late':''),n[6]));
+ if(n[5])d.appendChild(el('span','note',n[5]));
+ n[10].forEach(function(b){d.appendChild(el('span','badge '+b[0],b[1]));});
+ if(again)d.appendChild(el('span','again','(shown above)'));
+ return d;}
+function item(key,parent,show){
+ var n=N[key],li=el('li');li.dataset.node=key;li.dataset.kind=n[1];li.dataset.state=n[4];
+ if(n[2])li.dataset.id=n[2];
+ var again=first[key]!==parent&&n[8].length>0;
+ var kids=again?[]:n[8].filter(function(c){return!show||show.has(c);});
+ if(!kids.length){li.appendChild(box(n,again));return li;}
+ var det=el('details'),sum=el('summary');sum.appendChild(box(n,false));det.appendChild(sum);li.appendChild(det);
+ function fill(){if(det.filled)return;det.filled=1;var ul=el('ul');
+  kids.forEach(function(c){ul.appendChild(item(c,key,show));});det.appendChild(ul);}
+ if(show||D.tree.open){det.open=true;fill();}else det.addEventListener('toggle',function(){if(det.open)fill();});
+ return li;}
+var treeList=document.getElementById('tree-list');
+function drawTree(){
+ var show=null;
+ if(filtered){show=new Set();D.tree.nodes.forEach(function(n){if(ok(n[4],hay(n))){
+  var k=n[0];while(k!=null&&!show.has(k)){show.add(k);k=first[k];}}});}
+ var f=document.createDocumentFragment();
+ D.tree.roots.forEach(function(k){if(!show||show.has(k))f.appendChild(item(k,null,show));});
+ treeList.textContent='';treeList.appendChild(f);}
+/* the tables: columns [name,kind]; a row its cells; a cell a text or [text, sort key or
+   null, line below]; spec.state and spec.key: the columns holding the row's state, its id */
+function Table(id,spec){
+ var t=this,sec=document.getElementById(id);t.spec=spec;t.rows=spec.rows;t.view=t.rows;t.shown=0;
+ t.word=spec.word;t.hays=[];
+ var wrap=el('div','scroll'),table=el('table','sortable'),head=el('thead'),tr=el('tr');
+ table.id=id+'-table';
+ spec.cols.forEach(function(c,i){var th=el('th',null,c[0]);th.addEventListener('click',function(){t.sort(i,th);});tr.appendChild(th);});
+ head.appendChild(tr);table.appendChild(head);t.body=el('tbody');table.appendChild(t.body);
+ wrap.appendChild(table);sec.appendChild(wrap);t.more=el('p','more');sec.appendChild(t.more);
+ if('IntersectionObserver' in window){t.io=new IntersectionObserver(function(es){
+  if(es.some(function(e){return e.isIntersecting;}))t.next();},{rootMargin:'1200px 0px'});t.io.observe(t.more);}}
+function txt(c){return Array.isArray(c)?c[0]+(c[2]?' '+c[2]:''):c;}
+Table.prototype.hay=function(i){var r=this.rows[i];return this.hays[i]||(this.hays[i]=r.map(txt).join(' ').toLowerCase());};
+Table.prototype.state=function(r){var i=this.spec.state;if(i<0)return'';var c=r[i];return Array.isArray(c)?c[0]:c;};
+Table.prototype.draw=function(){this.body.textContent='';this.shown=0;this.next();};
+Table.prototype.next=function(){var t=this,cols=t.spec.cols,n=t.view.length;
+ if(t.shown>=n&&t.shown){return;}
+ var end=Math.min(n,t.shown?t.shown+STEP:(n<=EAGER?n:FIRST)),f=document.createDocumentFragment();
+ for(var i=t.shown;i<end;i++){var r=t.view[i],tr=el('tr'),st=t.state(r),id=r[t.spec.key];
+  if(st)tr.dataset.state=st;id=Array.isArray(id)?id[0]:id;if(id)tr.dataset.id=id;
+  for(var j=0;j<cols.length;j++){var c=r[j],kind=cols[j][1],td;
+   var x=Array.isArray(c)?c[0]:c;
+   if(kind==='chip'){td=el('td');td.appendChild(chip(x));}
+   else if(kind==='sev'){td=el('td','sev-'+x,x);}
+   else if(kind==='late'){td=el('td','nw'+(/ended|overdue/.test(x)?' late':''),x);}
+   else td=el('td',kind==='text'?null:kind,x);
+   if(Array.isArray(c)&&c[2])td.appendChild(el('div','sub',c[2]));
+   tr.appendChild(td);}
+  f.appendChild(tr);}
+ t.body.appendChild(f);t.shown=end;
+ t.more.textContent=end<n?('showing '+end.toLocaleString('en')+' of '+n.toLocaleString('en')+' '+t.word+'; more as you scroll'):'';
+ if(end<n&&t.io){requestAnimationFrame(function(){var r=t.more.getBoundingClientRect();if(r.top<innerHeight+1200)t.next();});}};
+Table.prototype.sort=function(col,th){var t=this,dir=th.getAttribute('aria-sort')==='ascending'?-1:1;
+ th.parentNode.querySelectorAll('th').forEach(function(h){h.removeAttribute('aria-sort');});
+ th.setAttribute('aria-sort',dir>0?'ascending':'descending');
+ function key(r){var c=r[col];return Array.isArray(c)?(c[1]!=null?c[1]:c[0]):c;}
+ t.order=t.rows.slice().sort(function(a,b){var x=key(a),y=key(b);
+  if(typeof x==='number'&&typeof y==='number')return dir*(x-y);return dir*String(x).localeCompare(String(y));});
+ t.filter();};
+Table.prototype.filter=function(){var t=this;
+ if(!filtered)t.view=t.order||t.rows;
+ else t.view=(t.order||t.rows).filter(function(r){return ok(t.state(r),t.hay(r.i));});
+ t.draw();};
+var tables=D.tables.filter(function(s){
+ if(s.rows.length)return true;document.getElementById(s.id).appendChild(el('p','muted','No '+s.word+'.'));return false;
+}).map(function(s){var t=new Table(s.id,s);t.rows.forEach(function(r,i){r.i=i;});return t;});
+var count=document.getElementById('count'),entries=tables.filter(function(t){return t.spec.id==='entries';})[0];
 function apply(){
- var text=q.value.trim().toLowerCase(),on={},filtered=!!text;
+ text=q.value.trim().toLowerCase();filtered=!!text;on={};
  boxes.forEach(function(b){on[b.dataset.state]=b.checked;if(!b.checked)filtered=true;});
- function ok(el){var s=el.dataset.state;return(!s||on[s]!==false)&&(!text||(el.dataset.text||el.textContent).toLowerCase().indexOf(text)>=0);}
- nodes.forEach(function(li){
-  var own=ok(li),kid=false,c=li.querySelectorAll(':scope>ul>li,:scope>details>ul>li');
-  for(var i=0;i<c.length;i++){if(!c[i].hidden){kid=true;break;}}
-  li.hidden=!(own||kid);
-  if(filtered&&kid){var d=li.querySelector(':scope>details');if(d)d.open=true;}
- });
- var shown=0,entries=0;
- rows.forEach(function(tr){var v=ok(tr);tr.hidden=!v;if(tr.closest('#entries')){entries++;if(v)shown++;}});
- count.textContent=filtered?('showing '+shown+' of '+entries+' entries'):(entries+' entries');
-}
+ drawTree();tables.forEach(function(t){t.filter();});
+ if(entries){var m=entries.rows.length;count.textContent=filtered?('showing '+entries.view.length+' of '+m+' entries'):(m+' entries');}}
 q.addEventListener('input',apply);boxes.forEach(function(b){b.addEventListener('change',apply);});
-document.querySelectorAll('table.sortable th').forEach(function(th,index){
- th.addEventListener('click',function(){
-  var table=th.closest('table'),body=table.tBodies[0],col=[].indexOf.call(th.parentNode.children,th);
-  var dir=th.getAttribute('aria-sort')==='ascending'?-1:1;
-  table.querySelectorAll('th').forEach(function(h){h.removeAttribute('aria-sort');});
-  th.setAttribute('aria-sort',dir>0?'ascending':'descending');
-  var list=[].slice.call(body.rows);
-  list.sort(function(a,b){var x=a.cells[col].dataset.sort||a.cells[col].textContent,y=b.cells[col].dataset.sort||b.cells[col].textContent;
-   var nx=parseFloat(x),ny=parseFloat(y);
-   if(!isNaN(nx)&&!isNaN(ny)&&String(nx)===x.trim()&&String(ny)===y.trim())return dir*(nx-ny);
-   return dir*x.localeCompare(y);});
-  list.forEach(function(r){body.appendChild(r);});
- });
-});
 apply();
 document.documentElement.dataset.ready='1';
 })();
@@ -140,74 +247,241 @@ def _chip(state: str) -> str:
     )
 
 
-def _badges(node: Node) -> str:
+def _badges(node: Node) -> list[list[str]]:
+    """[[severity, "1 error: KS102"], ...] for the node's findings."""
     out = []
-    for level, word in (("error", "error"), ("warning", "warning"), ("info", "info")):
+    for level in ("error", "warning", "info"):
         count = node.findings.get(level, 0)
         if count:
-            out.append(f'<span class="badge {level}">{_e(plural(count, word))}</span>')
-    return "".join(out)
+            codes = ", ".join(node.codes.get(level, []))
+            out.append([level, plural(count, level) + (f": {codes}" if codes else "")])
+    return out
 
 
-def _node(node: Node, again: bool) -> str:
-    fill, border = COLORS[node.state]
-    parts = []
-    if node.kind != "group":
-        parts.append(f'<span class="state">{_e(STATES[node.state][0])}</span>')
-    if node.id:
-        parts.append(f'<span class="id">{_e(node.id)}</span>')
-    if node.title:
-        parts.append(f'<span class="title">{_e(node.title)}</span>')
-    if node.note:
-        parts.append(f'<span class="note">{_e(node.note)}</span>')
-    where = f' title="{_e(node.location)}"' if node.entry is not None else ""
-    body = "".join(parts) + _badges(node)
-    if again:
-        body += '<span class="again">(shown above)</span>'
+def _late(node: Node) -> bool:
+    return node.promise is not None and node.promise.status in ("ended", "overdue")
+
+
+def tree_data(report: Report) -> dict:
+    tree = report.tree
+    nodes = [
+        [
+            node.key,
+            node.kind,
+            node.id,
+            node.title,
+            node.state,
+            node.note,
+            node.commitment,
+            1 if _late(node) and node.commitment else 0,
+            list(node.children),
+            node.location,
+            _badges(node),
+        ]
+        for node in tree.nodes.values()
+    ]
+    return {"nodes": nodes, "roots": list(tree.roots), "open": len(nodes) <= OPEN_TREE}
+
+
+def entry_table(report: Report) -> dict:
+    """The entries: a KPI's target with its baseline below, its deadline with the start
+    and review cadence below (a cell ``[text, sort key, line below]``)."""
+    rows = []
+    for r in report.entries:
+        c = r.commitment
+        kpi = r.declared == "kpi" and c is not None
+        target: Any = ""
+        deadline: Any = ""
+        if kpi and c is not None:
+            # a number and its unit kept together on the line below (a no-break space)
+            below = f"baseline {c.baseline_text.replace(' ', NBSP)}" if c.baseline_text else ""
+            target = [c.target_text, None, below] if below else c.target_text
+            when = (c.end or "") + (" (ended)" if c.status == "ended" else "")
+            below = ", ".join(
+                p for p in (f"from {c.start}" if c.start else "", c.review or "") if p
+            )
+            deadline = [when, c.end or "", below] if below else when
+        lacks = "lacks " + ", ".join(r.lacks) if r.lacks else ""
+        rows.append(
+            [
+                [r.id, None, f"{r.entry.file.display}:{r.entry.line}"],
+                r.name,
+                [r.state, None, lacks] if lacks else r.state,
+                target,
+                deadline,
+                r.owner,
+                ", ".join(r.goals),
+                c.source_text if c is not None else "",
+                r.scope,
+            ]
+        )
+    cols = [
+        ["id", "mono"],
+        ["name", "prose"],
+        ["state", "chip"],
+        ["target", "nw"],
+        ["deadline", "late"],
+        ["owner", "nw"],
+        ["goal", "mono"],
+        ["data source", "prose"],
+        ["scope", "mono"],
+    ]
+    return {"id": "entries", "word": "entries", "cols": cols, "rows": rows, "state": 2, "key": 0}
+
+
+def goal_table(report: Report) -> dict:
+    rows = []
+    for node in report.goals:
+        promise = node.promise if isinstance(node.promise, GoalPromise) else None
+        location = f"{node.entry.file.display}:{node.entry.line}" if node.entry else ""
+        rows.append(
+            [
+                [node.id, None, location],
+                node.title,
+                node.state,
+                (promise.due or "") if promise else "",
+                (promise.status or "") if promise else "",
+                (promise.owner or "") if promise else "",
+                node.note,
+            ]
+        )
+    cols = [
+        ["id", "mono"],
+        ["title", "prose"],
+        ["state", "chip"],
+        ["due", "nw"],
+        ["status", "late"],
+        ["owner", "nw"],
+        ["KPIs", "text"],
+    ]
+    return {"id": "goals", "word": "goals", "cols": cols, "rows": rows, "state": 2, "key": 0}
+
+
+def finding_table(report: Report) -> dict:
+    order = sorted(range(len(report.findings)), key=lambda i: report.findings[i].sort_key())
+    where = {index: rank for rank, index in enumerate(order)}  # the location column's order
+    rows = [
+        [
+            [f.severity, rank],
+            f.code,
+            f.name,
+            [f"{f.path}:{f.line}:{f.column}", where[rank]],
+            f.entry or "",
+            f.message,
+        ]
+        for rank, f in enumerate(report.findings)
+    ]
+    cols = [
+        ["severity", "sev"],
+        ["code", "mono"],
+        ["rule", "text"],
+        ["location", "mono"],
+        ["entry", "mono"],
+        ["message", "prose"],
+    ]
+    return {"id": "findings", "word": "findings", "cols": cols, "rows": rows, "state": -1, "key": 4}
+
+
+def data(report: Report) -> dict:
+    return {
+        "states": {key: [label, *COLORS[key]] for key, (label, _) in STATES.items()},
+        "eager": EAGER_ROWS,
+        "tree": tree_data(report),
+        "tables": [entry_table(report), goal_table(report), finding_table(report)],
+    }
+
+
+def data_script(report: Report) -> str:
+    """The data as JSON inside a script element: nothing in it can end the element."""
+    text = json.dumps(data(report), ensure_ascii=False, separators=(",", ":"))
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, code)
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f'<script id="report-data" type="application/json">{text}</script>'
+
+
+def scorecard_html(report: Report) -> str:
+    if not report.scopes:
+        return '<p class="muted">No scope.</p>'
+    head = "".join(
+        f"<th>{_e(h)}</th>"
+        for h in (
+            "scope",
+            "KPIs",
+            "band",
+            "declared KPIs",
+            "merely metrics",
+            "metrics",
+            "goals",
+            "without KPI",
+            "with one KPI",
+        )
+    )
+    rows = []
+    for r in report.scopes:
+        color = BAND_COLORS[r.band]
+        rows.append(
+            f'<tr data-scope="{_e(r.scope)}"><td class="mono">{_e(r.scope)}</td>'
+            f'<td class="num">{r.kpis:,}</td>'
+            f'<td><span class="band" style="color:{color}" title="{_e(BANDS[r.band])}">'
+            f"{_e(band_text(r))}</span></td>"
+            f'<td class="num">{r.declared:,}</td><td class="num">{r.merely:,}</td>'
+            f'<td class="num">{r.metrics:,}</td><td class="num">{r.goals:,}</td>'
+            f'<td class="num{" late" if r.goals_without_kpi else ""}">{r.goals_without_kpi:,}</td>'
+            f'<td class="num">{r.goals_single_kpi:,}</td></tr>'
+        )
+    card = (
+        f'<div class="scroll"><table id="scorecard-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+    head = "<th>scope</th>" + "".join(f"<th>{_e(TRAIT_NAMES[t])}</th>" for t in TRAITS)
+    rows = []
+    for r in report.scopes:
+        cells = []
+        for trait in TRAITS:
+            share = r.share(trait)
+            if share is None:
+                cells.append('<td class="nw muted">-</td>')
+                continue
+            cells.append(
+                f'<td class="nw" data-trait="{trait}"><span class="bar"><i style="width:'
+                f'{share * 100:.0f}%"></i></span>{_e(r.coverage_text(trait))}</td>'
+            )
+        rows.append(f'<tr><td class="mono">{_e(r.scope)}</td>{"".join(cells)}</tr>')
+    cover = (
+        f'<div class="scroll"><table id="coverage-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
     return (
-        f'<div class="node k-{node.kind} s-{node.state}" '
-        f'style="background:{fill};border-color:{border}"{where}>{body}</div>'
+        '<p class="muted">KPIs per scope (entries classed KPI) against the band of 3 up to '
+        "the scope's <code>max-kpis</code>: a team should keep only a few. Goals without "
+        "KPI are measured by nobody (KS203); a goal with one KPI invites gaming it (KS202)."
+        f"</p>{card}<h3>Coverage</h3>"
+        '<p class="muted">Of the KPIs declared in each scope, how many have each trait: '
+        + "; ".join(f"<strong>{_e(TRAIT_NAMES[t])}</strong>: {_e(m)}" for t, m in TRAITS.items())
+        + f".</p>{cover}"
     )
 
 
-def tree_html(report: Report) -> str:
-    tree = report.tree
-    expanded: set[str] = set()
-    out: list[str] = []
-
-    def item(key: str) -> None:
-        node = tree.nodes[key]
-        again = key in expanded and bool(node.children)
-        attrs = f' data-node="{node.key}" data-kind="{node.kind}" data-state="{node.state}"' + (
-            f' data-id="{_e(node.id)}"' if node.id else ""
+def timeline_html(report: Report) -> str:
+    timeline = report.timeline()
+    if not timeline.groups:
+        return '<p class="muted">No goal or KPI has a date to draw.</p>'
+    notes = []
+    if timeline.folded:
+        notes.append(f'<p class="note-line">{_e(timeline.folded)}</p>')
+    if timeline.undated:
+        notes.append(
+            f'<p class="muted">{_e(plural(timeline.undated, "declared KPI"))} without an '
+            "end date, not drawn (see the entries table).</p>"
         )
-        text = " ".join(
-            part
-            for part in (node.id, node.title, STATES[node.state][0], node.note, node.location)
-            if part
-        )
-        attrs += f' data-text="{_e(text)}"'
-        if not node.children or again:
-            out.append(f"<li{attrs}>{_node(node, again)}</li>")
-            return
-        expanded.add(key)
-        out.append(f"<li{attrs}><details open><summary>{_node(node, False)}</summary><ul>")
-        for child in node.children:
-            item(child)
-        out.append("</ul></details></li>")
-
-    for root in tree.roots:
-        item(root)
-    return '<ul class="tree">' + "".join(out) + "</ul>"
-
-
-def _table(cid: str, header: list[str], rows: list[str], empty: str) -> str:
-    if not rows:
-        return f'<p class="muted">{_e(empty)}</p>'
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
     return (
-        f'<table id="{cid}-table" class="sortable filterable"><thead><tr>{head}</tr>'
-        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+        '<p class="muted">Each goal with its due date (a diamond) and, below it, its KPIs '
+        "from the start of their timeframe to its end (a diamond at the end when there is no "
+        f"start). The red line is today, {_e(report.today)}; red marks what has ended or "
+        "is overdue; a dashed bar is a declared KPI that is merely a metric.</p>"
+        + "".join(notes)
+        + f'<div class="timeline">{timeline_svg(timeline)}</div>'
     )
 
 
@@ -242,43 +516,14 @@ def render(report: Report, **options: Any) -> str:
         if report.tree.folded
         else ""
     )
-
-    scope_rows = [
-        f'<tr data-text="{_e(r.scope)}"><td class="mono">{_e(r.scope)}</td>'
-        f"<td>{r.kpis}</td><td>{r.max_kpis}{' (policy)' if r.limit_from == 'policy' else ''}"
-        f"</td><td{' class=over' if r.over else ''}>"
-        f"{'over the limit (KS201)' if r.over else 'ok'}</td><td>{r.declared}</td>"
-        f"<td>{r.merely}</td><td>{r.metrics}</td></tr>"
-        for r in report.scopes
-    ]
-    entry_rows = []
-    for r in report.entries:
-        entry_rows.append(
-            f'<tr data-state="{r.state}" data-id="{_e(r.id)}">'
-            f'<td class="mono">{_e(r.id)}</td><td>{_e(r.name)}</td><td>{r.declared}</td>'
-            f"<td>{_chip(r.state)}</td><td>{_e(', '.join(r.lacks))}</td>"
-            f'<td class="mono">{_e(", ".join(r.goals))}</td><td>{_e(r.owner)}</td>'
-            f'<td class="mono">{_e(r.scope)}</td>'
-            f'<td class="mono" data-sort="{_e(r.entry.file.display)}:{r.entry.line:09d}">'
-            f"{_e(r.location)}</td></tr>"
-        )
-    finding_rows = []
-    for rank, f in enumerate(report.findings):
-        finding_rows.append(
-            f'<tr data-severity="{f.severity}"><td class="sev-{f.severity}" '
-            f'data-sort="{rank:09d}">{f.severity}</td><td class="mono">{_e(f.code)}</td>'
-            f"<td>{_e(f.name)}</td>"
-            f'<td class="mono" data-sort="{_e(f.path)}:{f.line:09d}">'
-            f"{_e(f.path)}:{f.line}:{f.column}</td>"
-            f'<td class="mono">{_e(f.entry or "")}</td><td>{_e(f.message)}</td></tr>'
-        )
     detail = (
         f"{plural(s['entries'], 'entry', 'entries')} in {plural(s['files'], 'file')}: "
         f"{plural(s['kpis'], 'KPI')}, {plural(s['merely_metrics'], 'declared KPI')} "
         f"merely {'a metric' if s['merely_metrics'] == 1 else 'metrics'}, "
         f"{plural(s['metrics'] - s['merely_metrics'], 'metric')}; "
         f"{plural(s['goals'], 'goal')}; {plural(s['errors'], 'error')}, "
-        f"{plural(s['warnings'], 'warning')}, {plural(s['infos'], 'info')}."
+        f"{plural(s['warnings'], 'warning')}, {plural(s['infos'], 'info')}. "
+        f"As of {report.today}."
     )
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -300,11 +545,12 @@ def render(report: Report, **options: Any) -> str:
 <p class="intro">A <strong>KPI</strong> (key performance indicator) is a number linked to a
 <strong>goal</strong>, with a <strong>target</strong> to reach and a <strong>deadline</strong>;
 someone owns it. A number without those is <strong>merely a metric</strong>: useful to explain
-a KPI, but not a measure of success. The tree below shows each goal (under its parent goal),
-the KPIs that say whether it is reached, and the metrics that feed them. A goal measured by a
-single KPI invites gaming that one number; a goal with no KPI is measured by nobody. This page
-was written by <code>kpispec report</code> from KPI definitions kept in git; the findings at
-the end say what to fix.</p>
+a KPI, but not a measure of success. The scorecard says how each team's KPIs measure up; the
+timeline when each goal and KPI is due; the tree shows each goal (under its parent goal), the
+KPIs that say whether it is reached with what they promise, and the metrics that feed them. A
+goal measured by a single KPI invites gaming that one number; a goal with no KPI is measured by
+nobody. This page was written by <code>kpispec report</code> from KPI definitions kept in git;
+the findings at the end say what to fix.</p>
 <ul class="legend" id="legend">{legend}</ul>
 </details>
 </header>
@@ -312,38 +558,15 @@ the end say what to fix.</p>
 <div class="toolbar" role="search"><input id="q" type="search"
  placeholder="Filter by id, name, owner, scope, state..." aria-label="Filter">
 {boxes}<span id="count" class="muted"></span></div>
-<section id="tree"><h2>Goal tree</h2>{folded}{tree_html(report)}</section>
-<section id="scopes"><h2>Scopes</h2>
-<p class="muted">KPIs per scope (entries classed KPI, against the scope's limit,
-<code>max-kpis</code>): a team should keep only a few.</p>
-{
-        _table(
-            "scopes",
-            ["scope", "KPIs", "max-kpis", "status", "declared KPIs", "merely metrics", "metrics"],
-            scope_rows,
-            "No scope.",
-        )
-    }</section>
-<section id="entries"><h2>Entries</h2>
-{
-        _table(
-            "entries",
-            ["id", "name", "declared", "state", "lacks", "goal", "owner", "scope", "location"],
-            entry_rows,
-            "No entries.",
-        )
-    }</section>
-<section id="findings"><h2>Findings (errors first)</h2>
-{
-        _table(
-            "findings",
-            ["severity", "code", "rule", "location", "entry", "message"],
-            finding_rows,
-            "No findings.",
-        )
-    }</section>
+<section id="scorecard"><h2>Scorecard</h2>{scorecard_html(report)}</section>
+<section id="timeline"><h2>Timeline</h2>{timeline_html(report)}</section>
+<section id="tree"><h2>Goal tree</h2>{folded}<ul class="tree" id="tree-list"></ul></section>
+<section id="entries"><h2>Entries</h2></section>
+<section id="goals"><h2>Goals</h2></section>
+<section id="findings"><h2>Findings (errors first)</h2></section>
 </main>
 <footer>Written by kpispec. Self-contained: this page loads nothing from the network.</footer>
+{data_script(report)}
 <script>{SCRIPT}</script>
 </body>
 </html>

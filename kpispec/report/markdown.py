@@ -1,10 +1,11 @@
 """``kpispec report --format markdown``: GitHub-flavoured markdown for a pull-request
 comment or a CI job summary (``>> "$GITHUB_STEP_SUMMARY"``).
 
-A short headline first ("12 KPIs, 9 merely metrics, 3 errors"), the goal tree as one
-fenced ```` ```mermaid ```` flowchart (GitHub draws it), then the tables: scopes,
-entries, findings (errors first); a table longer than :data:`OPEN_ROWS` rows is folded
-in ``<details>``.
+A short headline first ("12 KPIs, 9 merely metrics, 3 errors"), the scorecard per scope
+and its coverage of traits, the timeline as a fenced ```` ```mermaid ```` ``gantt``
+block, the goal tree as a ```` ```mermaid ```` flowchart (GitHub draws both), then the
+tables: entries (each KPI with what it promises), goals (due date, owner), findings
+(errors first); a table longer than :data:`OPEN_ROWS` rows is folded in ``<details>``.
 
 Size: GitHub refuses a comment over 65,536 characters and a job summary over 1 MiB. The
 output stays under ``max_chars`` (default :data:`COMMENT_LIMIT`; ``--max-chars 1048576``
@@ -22,11 +23,19 @@ import re
 from typing import Any
 
 from kpispec.report import mermaid as report_mermaid
-from kpispec.report.model import STATES, Report, plural
+from kpispec.report.model import BAND_LOW, STATES, TRAITS, EntryRow, Report, plural
+from kpispec.report.text import (
+    SCORECARD_HEADER,
+    TRAIT_NAMES,
+    band_text,
+    timeframe_text,
+)
+from kpispec.report.text import goal_rows as text_goal_rows
 
 COMMENT_LIMIT = 65_536  # GitHub: the most characters a comment (or PR description) holds
 OPEN_ROWS = 20  # longer tables are folded in <details>
-TREE_SHARE = 0.45  # of the budget, at most, for the diagram
+TIMELINE_SHARE = 0.15  # of the budget, at most, for the gantt block
+TREE_SHARE = 0.45  # of what is left, at most, for the tree
 
 _MARKUP = re.compile(r"([\\`*_\[\]<>&|#~])")
 _ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
@@ -93,78 +102,137 @@ def table(
 
 def render(report: Report, max_chars: int | None = None, **options: Any) -> str:
     limit = max_chars or COMMENT_LIMIT
+    parts = [f"## KPI report: {report.headline}\n", _intro(report)]
+    used = size("\n".join(parts))
+    parts.append(_scorecard(report, max(0, (limit - used) // 5)))
+    used = size("\n".join(parts))
+    parts.append(_timeline(report, max(0, int((limit - used) * TIMELINE_SHARE))))
+    used = size("\n".join(parts))
+    parts.append(_tree(report, min(report_mermaid.MAX_TEXT, int((limit - used) * TREE_SHARE))))
+    used = size("\n".join(parts))
+    parts += _tables(report, limit - used - 300)
+    out = "\n".join(parts)
+    if size(out) > limit:  # a limit too small even for the headline: the headline alone
+        out = parts[0]
+    return out
+
+
+def _intro(report: Report) -> str:
     s = report.summary
-    parts = [f"## KPI report: {report.headline}\n"]
-    detail = (
+    lines = [
         f"{plural(s['entries'], 'entry', 'entries')} in {plural(s['files'], 'file')}: "
         f"{plural(s['kpis'], 'KPI')}, "
         f"{plural(s['merely_metrics'], 'declared KPI')} merely "
         f"{'a metric' if s['merely_metrics'] == 1 else 'metrics'}, "
         f"{plural(s['metrics'] - s['merely_metrics'], 'metric')}; "
         f"{plural(s['goals'], 'goal')}; {plural(s['errors'], 'error')}, "
-        f"{plural(s['warnings'], 'warning')}, {plural(s['infos'], 'info')}."
-    )
-    parts.append(detail + "\n")
+        f"{plural(s['warnings'], 'warning')}, {plural(s['infos'], 'info')}. "
+        f"As of {report.today}.\n"
+    ]
     if report.filters.get("goal"):
-        parts.append(f"Cut to goal {code(report.filters['goal'])} and the goals below it.\n")
+        lines.append(f"Cut to goal {code(report.filters['goal'])} and the goals below it.\n")
     if report.filters.get("scope"):
-        parts.append(f"Cut to scope {code(report.filters['scope'])}.\n")
+        lines.append(f"Cut to scope {code(report.filters['scope'])}.\n")
     if report.unreadable:
         files = ", ".join(code(path) for path in report.unreadable)
-        parts.append(
+        lines.append(
             f"**{plural(len(report.unreadable), 'file')} could not be read**, so "
             f"{'its' if len(report.unreadable) == 1 else 'their'} entries are "
             f"missing: {files} (`kpispec lint` says why).\n"
         )
-    used = size("\n".join(parts))
+    return "\n".join(lines)
 
-    # the tree: a share of the budget, and never more than Mermaid itself accepts
-    share = min(report_mermaid.MAX_TEXT, int((limit - used) * TREE_SHARE))
-    tree, diagram = report_mermaid.fitting(report, max(share - 400, 0))
-    tree_part = "### Goal tree\n\n"
-    if tree.folded:
-        tree_part += f"{cell_escape(tree.folded)}\n\n"
-    if size(diagram) + 400 <= share:
-        tree_part += "```mermaid\n" + diagram + "```\n\n"
-        tree_part += (
-            "Legend: "
-            + "; ".join(
-                f"**{label}**: {meaning}"
-                for key, (label, meaning) in STATES.items()
-                if key != "group"
-            )
-            + ".\n"
-        )
-    else:
-        tree_part += (
-            "The tree is left out: even folded it would pass the size limit "
-            "(`--max-chars`, `--goal ID`, `--scope NAME`).\n"
-        )
-    parts.append(tree_part)
-    used = size("\n".join(parts))
 
-    # the tables: scopes, then entries and findings sharing what is left
-    scope_rows = [
+def _scorecard(report: Report, budget: int) -> str:
+    """The scorecard per scope and the coverage of traits, as two tables."""
+    rows = [
         [
             code(r.scope),
             f"{r.kpis:,}",
-            f"{r.max_kpis}" + (" (policy)" if r.limit_from == "policy" else ""),
-            "**over the limit** (KS201)" if r.over else "ok",
+            ("**" + band_text(r) + "**") if r.band in ("over", "below") else band_text(r),
+            f"{r.declared:,}",
             f"{r.merely:,}",
             f"{r.metrics:,}",
+            f"{r.goals:,}",
+            f"{r.goals_without_kpi:,}",
+            f"{r.goals_single_kpi:,}",
         ]
         for r in report.scopes
     ]
-    scopes, _ = table(
-        ["scope", "KPIs", "max-kpis", "", "merely metrics", "metrics"],
-        scope_rows,
-        f"Scopes ({len(scope_rows):,})",
-        max(0, (limit - used) // 4),
+    card, _ = table(
+        list(SCORECARD_HEADER),
+        rows,
+        f"Scopes ({len(rows):,})",
+        budget // 2,
         "scope",
     )
-    parts.append("### Scopes\n\n" + scopes)
-    used = size("\n".join(parts))
-    room = limit - used - 300
+    cover, _ = table(
+        ["scope", *(TRAIT_NAMES[t] for t in TRAITS)],
+        [[code(r.scope), *(r.coverage_text(t) for t in TRAITS)] for r in report.scopes],
+        f"Coverage ({len(rows):,} scopes)",
+        budget // 2,
+        "scope",
+    )
+    return (
+        "### Scorecard\n\n"
+        f"KPIs per scope against the band of {BAND_LOW} up to `max-kpis`; goals without "
+        "KPI (KS203) and with one KPI (KS202).\n\n"
+        + card
+        + "\nCoverage: how many of the KPIs declared in each scope have each trait.\n\n"
+        + cover
+    )
+
+
+def _timeline(report: Report, share: int) -> str:
+    """The timeline as a Mermaid gantt block, within ``share`` bytes."""
+    timeline, diagram = report_mermaid.gantt_fitting(report, max(share - 400, 0))
+    part = "### Timeline\n\n"
+    if not timeline.groups:
+        return part + "No goal or KPI has a date to draw.\n"
+    if timeline.folded:
+        part += f"{cell_escape(timeline.folded)}\n\n"
+    if size(diagram) + 400 > share:
+        return part + (
+            "The timeline is left out: even folded it would pass the size limit "
+            "(`--max-chars`, `--goal ID`, `--scope NAME`).\n"
+        )
+    part += "```mermaid\n" + diagram + "```\n\n"
+    part += (
+        f"Each goal a section: its due date a milestone, its KPIs bars from start to end "
+        f"(a milestone at the end when there is no start); red: ended or overdue as of "
+        f"{report.today}; grey: declared KPIs that are merely metrics."
+    )
+    if timeline.undated:
+        part += f" {plural(timeline.undated, 'declared KPI')} without an end date not drawn."
+    return part + "\n"
+
+
+def _tree(report: Report, share: int) -> str:
+    """The goal tree as a Mermaid flowchart block, within ``share`` bytes."""
+    tree, diagram = report_mermaid.fitting(report, max(share - 400, 0))
+    part = "### Goal tree\n\n"
+    if tree.folded:
+        part += f"{cell_escape(tree.folded)}\n\n"
+    if size(diagram) + 400 > share:
+        return part + (
+            "The tree is left out: even folded it would pass the size limit "
+            "(`--max-chars`, `--goal ID`, `--scope NAME`).\n"
+        )
+    part += "```mermaid\n" + diagram + "```\n\n"
+    return part + (
+        "Legend: "
+        + "; ".join(
+            f"**{label}**: {meaning}" for key, (label, meaning) in STATES.items() if key != "group"
+        )
+        + ". A sub-goal hangs from its goal by a thick link, a KPI by an arrow, a metric "
+        "by a dotted one; an entry linked twice is drawn twice.\n"
+    )
+
+
+def _tables(report: Report, room: int) -> list[str]:
+    """Entries (with what each KPI promises), goals, findings: findings first in the
+    budget (they say what to fix), entries after; each at least half of the room when
+    both need it."""
     finding_rows = [
         [
             f.severity,
@@ -176,21 +244,20 @@ def render(report: Report, max_chars: int | None = None, **options: Any) -> str:
         ]
         for f in report.findings
     ]
-    entry_rows = [
-        [
-            code(r.id),
-            r.declared,
-            "KPI" if r.klass == "kpi" else "metric",
-            cell(", ".join(r.lacks)),
-            code(", ".join(r.goals)),
-            code(r.owner),
-            code(r.scope),
-            code(r.location),
-        ]
-        for r in report.entries
-    ]
-    # findings first in the budget (they say what to fix), entries after; each at least
-    # half of the room when both need it
+    goal_rows = [[code(row[0]), *(cell(c) for c in row[1:])] for row in text_goal_rows(report)]
+    goals, _ = (
+        table(
+            ["goal", "due", "status", "owner", "title"],
+            goal_rows,
+            f"Goals ({len(goal_rows):,})",
+            max(room // 8, 600),
+            "goal",
+        )
+        if goal_rows
+        else ("No goals.\n", 0)
+    )
+    room -= size(goals)
+    entry_rows = [_entry_row(r) for r in report.entries]
     finding_need = sum(size("| " + " | ".join(r) + " |\n") for r in finding_rows) + 600
     finding_budget = min(finding_need, max(room // 2, room - _need(entry_rows)))
     findings, _ = (
@@ -206,7 +273,7 @@ def render(report: Report, max_chars: int | None = None, **options: Any) -> str:
     )
     entries, _ = (
         table(
-            ["entry", "declared", "class", "lacks", "goal", "owner", "scope", "location"],
+            list(ENTRY_HEADER),
             entry_rows,
             f"Entries ({len(entry_rows):,})",
             room - size(findings),
@@ -216,12 +283,46 @@ def render(report: Report, max_chars: int | None = None, **options: Any) -> str:
         if entry_rows
         else ("No entries.\n", 0)
     )
-    parts.append("### Entries\n\n" + entries)
-    parts.append("### Findings\n\n" + findings)
-    out = "\n".join(parts)
-    if size(out) > limit:  # a limit too small even for the headline: the headline alone
-        out = parts[0]
-    return out
+    return ["### Entries\n\n" + entries, "### Goals\n\n" + goals, "### Findings\n\n" + findings]
+
+
+ENTRY_HEADER = (
+    "entry",
+    "declared",
+    "class",
+    "lacks",
+    "goal",
+    "target",
+    "baseline",
+    "timeframe",
+    "review",
+    "owner",
+    "data source",
+    "scope",
+    "location",
+)
+
+
+def _entry_row(r: EntryRow) -> list[str]:
+    c = r.commitment
+    kpi = r.declared == "kpi"
+    if c is None:
+        return [code(r.id), r.declared, "metric", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"]
+    return [
+        code(r.id),
+        r.declared,
+        "KPI" if r.klass == "kpi" else "metric",
+        cell(", ".join(r.lacks)),
+        code(", ".join(r.goals)),
+        cell(c.target_text) if kpi else "-",
+        cell(c.baseline_text) if kpi else "-",
+        cell(timeframe_text(r)) if kpi else "-",
+        cell(c.review or "") if kpi else "-",
+        code(r.owner),
+        cell(c.source_text),
+        code(r.scope),
+        code(r.location),
+    ]
 
 
 def _need(rows: list[list[str]]) -> int:

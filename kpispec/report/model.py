@@ -6,8 +6,14 @@ or json by the modules ``kpispec.report.text*``.
   the goals they link to, the metrics under the KPIs they feed (``inputs:``/``feeds:``),
   each node with its state (:data:`STATES`); KPIs that link to no goal and metrics that
   feed no KPI shown hang under two groups of their own;
-- a row per scope: entries classed KPI against the scope's ``max-kpis``;
-- the entries table and the findings, errors first.
+- a row per scope, its scorecard: entries classed KPI against the 3-7 band (``max-kpis``),
+  declared KPIs that are merely metrics, the scope's goals without KPI or with one KPI (as
+  KS203 and KS202 judge them: the rules themselves are asked), and how many declared KPIs
+  have each trait (:data:`TRAITS`);
+- the entries table, each KPI with what it promises (:mod:`kpispec.report.commitment`:
+  target, baseline, timeframe, review cadence, owner, data source), each goal with its
+  due date and owner; the timeline of those dates (:mod:`kpispec.report.timeline`);
+- the findings, errors first.
 
 ``--goal ID`` cuts the report to that goal and the goals below it (their KPIs and the
 metrics feeding those), ``--scope NAME`` to one scope. Beyond ``max_nodes`` nodes the tree
@@ -20,6 +26,7 @@ then line), node keys ``n1, n2, ...`` in depth-first order.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +35,10 @@ from kpispec import text
 from kpispec.catalog import DEFAULT_SCOPE, Catalog, Entry, id_list
 from kpispec.errors import ReportError
 from kpispec.findings import SEVERITIES, Finding
+from kpispec.report import timeline as _timeline
+from kpispec.report.commitment import Commitment, GoalPromise, of_entry, of_goal
+from kpispec.rules import ks202_single_kpi_goal, ks203_goal_without_kpi
+from kpispec.rules.base import Context
 
 DEFAULT_MAX_NODES = 300  # a few hundred: a tree one can still read (and Mermaid draw)
 DEFAULT_MAX_EDGES = 450  # Mermaid refuses more than 500 edges by default (maxEdges)
@@ -57,6 +68,24 @@ STATES: dict[str, tuple[str, str]] = {
     ),
 }
 SEVERITY_RANK = {level: rank for rank, level in enumerate(SEVERITIES)}
+BAND_LOW = 3  # the common advice: 3 to 7 KPIs per scope; the top of the band is max-kpis
+# trait -> what a declared KPI has when it has it (the scorecard's coverage, in this order)
+TRAITS: dict[str, str] = {
+    "goal": "a goal link that resolves",
+    "target": "a numeric target value",
+    "timeframe": "a timeframe end",
+    "owner": "an owner",
+    "data_source": "a data source",
+    "baseline": "a baseline",
+    "review": "a review cadence",
+}
+# band -> what it means (the scorecard's first column)
+BANDS: dict[str, str] = {
+    "none": "no KPI declared in this scope",
+    "below": f"fewer than {BAND_LOW} KPIs: too few to steer by",
+    "within": f"within the band: {BAND_LOW} KPIs up to max-kpis",
+    "over": "more KPIs than max-kpis: none of them is key (KS201)",
+}
 
 
 @dataclass
@@ -70,10 +99,20 @@ class Node:
     children: list[str] = field(default_factory=list)  # node keys
     entry: Entry | None = None
     findings: dict[str, int] = field(default_factory=dict)  # severity -> count
+    codes: dict[str, list[str]] = field(default_factory=dict)  # severity -> codes, sorted
+    promise: Commitment | GoalPromise | None = None  # what the entry promises
 
     @property
     def location(self) -> str:
         return f"{self.entry.file.display}:{self.entry.line}" if self.entry else ""
+
+    @property
+    def commitment(self) -> str:
+        """What the node promises, in short: ``≥ 40,000,000 USD by 2030-12-31`` for a
+        KPI, ``due 2030-12-31`` for a goal; "" for a metric, a group, or no promise."""
+        if self.promise is None or self.kind == "metric":
+            return ""
+        return self.promise.short
 
 
 @dataclass
@@ -95,10 +134,34 @@ class ScopeRow:
     declared: int  # declared under kpis: (whatever their class)
     merely: int  # declared KPIs classed metric
     metrics: int  # entries under metrics:
+    goals: int = 0  # goals of the scope
+    goals_without_kpi: int = 0  # of them, those KS203 reports
+    goals_single_kpi: int = 0  # of them, those KS202 reports
+    coverage: dict[str, int] = field(default_factory=dict)  # trait -> declared KPIs with it
 
     @property
     def over(self) -> bool:
         return self.kpis > self.max_kpis
+
+    @property
+    def band(self) -> str:
+        """none | below | within | over (:data:`BANDS`)."""
+        if self.over:
+            return "over"
+        if not self.declared:
+            return "none"
+        return "below" if self.kpis < min(BAND_LOW, self.max_kpis) else "within"
+
+    def share(self, trait: str) -> float | None:
+        """The share of declared KPIs that have ``trait`` (None without declared KPIs)."""
+        return self.coverage.get(trait, 0) / self.declared if self.declared else None
+
+    def coverage_text(self, trait: str) -> str:
+        """``7/9 (78%)``; ``-`` without declared KPIs."""
+        share = self.share(trait)
+        if share is None:
+            return "-"
+        return f"{self.coverage.get(trait, 0):,}/{self.declared:,} ({share:.0%})"
 
 
 @dataclass
@@ -113,6 +176,7 @@ class EntryRow:
     scope: str
     state: str
     feeds: list[str]  # ids of the KPIs a metric feeds (both directions), or a KPI's inputs
+    commitment: Commitment | None = None  # what it promises (read for every entry)
 
     @property
     def id(self) -> str:
@@ -139,10 +203,17 @@ class Report:
     filters: dict  # {"goal": ID or None, "scope": NAME or None}
     max_nodes: int
     builder: Any = None
+    today: str = ""  # YYYY-MM-DD: what "ended" and "overdue" are judged against
+    dates: _timeline.Timeline | None = None  # the whole timeline, unfolded
 
     def refold(self, max_nodes: int, max_edges: int = DEFAULT_MAX_EDGES) -> Tree:
         """The same tree folded to fewer nodes (a format with a size limit asks)."""
         return fold(self.builder, max_nodes, max_edges)
+
+    def timeline(self, max_rows: int = _timeline.DEFAULT_ROWS) -> _timeline.Timeline:
+        """The timeline with at most ``max_rows`` rows (folded as it must be)."""
+        assert self.dates is not None
+        return _timeline.fold(self.dates, max_rows)
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -199,23 +270,33 @@ def _add(table: dict, key: Entry, value: Entry) -> None:
     table.setdefault(id(key), {}).setdefault(id(value), value)
 
 
-def _goal_states(catalog: Catalog, links: _Links) -> dict[int, tuple[str, str]]:
-    """State and note of every goal, as KS202 and KS203 judge it (catalog-wide)."""
+def _goal_states(catalog: Catalog, links: _Links, ctx: Any) -> dict[int, tuple[str, str]]:
+    """State and note of every goal: what KS202 and KS203 say of it, asked of the rules
+    themselves (so the report never disagrees with lint, whatever --select and --ignore
+    keep of their findings)."""
+    flagged: dict[tuple[str, int], str] = {}
+    for rule, state in (
+        (ks203_goal_without_kpi, "goal-without-kpi"),
+        (ks202_single_kpi_goal, "single-kpi-goal"),
+    ):
+        for finding in rule.check(catalog, ctx):
+            flagged.setdefault((finding.path, finding.entry_line or finding.line), state)
     states = {}
-    linked = {g.id for g in catalog.goals if links.kpis_of.get(id(g))}
     for goal in catalog.goals:
         declared = links.kpis_of.get(id(goal), [])
-        classed = [k for k in declared if k.is_kpi]
-        merely = len(declared) - len(classed)
-        note = plural(len(classed), "KPI") + (
+        classed = sum(1 for k in declared if k.is_kpi)
+        merely = len(declared) - classed
+        note = plural(classed, "KPI") + (
             f", {merely} merely metric{'s' if merely != 1 else ''}" if merely else ""
         )
-        if len(classed) == 1 and catalog.get(goal.id, "goal") is goal:
-            states[id(goal)] = ("single-kpi-goal", note)
-        elif not catalog.subtree(goal.id) & linked:
-            states[id(goal)] = ("goal-without-kpi", "no KPI, nor below")
-        else:
-            states[id(goal)] = ("goal", note if declared else "KPIs below")
+        state = flagged.get((goal.file.display, goal.line), "goal")
+        if state == "goal-without-kpi":
+            note = "no KPI, nor below"
+        elif state == "single-kpi-goal" and not classed:
+            note = "1 KPI, through a goal below"
+        elif state == "goal" and not declared:
+            note = "KPIs below"
+        states[id(goal)] = (state, note)
     return states
 
 
@@ -248,28 +329,87 @@ def build(
     else:
         goals_shown = _goals_needed(catalog, links, entries, scope, order)
     findings = _findings(result, entries, goals_shown, goal is not None or scope is not None)
-    per_entry: dict[tuple[str, str], Counter] = {}
-    for f in findings:
-        if f.entry is not None:
-            per_entry.setdefault((f.path, f.entry), Counter())[f.severity] += 1
-    shown = {id(e) for e in entries}
-    builder = _TreeBuilder(
-        links, _goal_states(catalog, links), per_entry, goals_shown, entries, shown, order
-    )
+    ctx = getattr(result, "context", None)
+    today = getattr(ctx, "today", None) or _dt.date.today()
+    if ctx is None:
+        ctx = Context(today=today)
+    goal_state = _goal_states(catalog, links, ctx)
+    promises: dict[int, Commitment | GoalPromise] = {id(e): of_entry(e, today) for e in entries}
+    promises.update((id(g), of_goal(g, today)) for g in goals_shown)
+    builder = _TreeBuilder(links, goal_state, _codes(findings), goals_shown, entries, order)
+    builder.promises = promises
     summary, headline = _summary(result, entries, goals_shown, findings, goal, scope)
+    names = {e.scope for e in entries}
+    if scope is None:  # and the scopes of the goals shown: a scope may hold goals only
+        names.update(g.scope for g in goals_shown if g.file.reported)
+    goal_nodes = [builder.goal_node(g) for g in goals_shown]
+    rows = [_row(e, links, promises[id(e)]) for e in entries]  # type: ignore[arg-type]
     return Report(
         summary,
         headline,
         fold(builder, max_nodes, max_edges),
-        _scopes(result, catalog, {e.scope for e in entries}),
-        [_row(e, links) for e in entries],
-        [builder.goal_node(g) for g in goals_shown],
+        _scopes(ctx, catalog, names, goal_state, today),
+        rows,
+        goal_nodes,
         findings,
         list(result.unreadable),
         {"goal": goal, "scope": scope},
         max_nodes,
         builder,
+        today.isoformat(),
+        _dates(goal_nodes, rows, builder, today.isoformat()),
     )
+
+
+def _codes(findings: list[Finding]) -> dict[tuple[str, str], dict[str, list[str]]]:
+    """(path, entry id) -> severity -> the codes of its findings (one per finding)."""
+    out: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for f in findings:
+        if f.entry is not None:
+            out.setdefault((f.path, f.entry), {}).setdefault(f.severity, []).append(f.code)
+    return out
+
+
+def _dates(
+    goals: list[Node], rows: list[EntryRow], builder: _TreeBuilder, today: str
+) -> _timeline.Timeline:
+    """The timeline: a group per goal shown (its due date, the KPIs naming it first among
+    the goals shown), then the KPIs linked to no goal shown."""
+    groups = {}
+    for node in goals:
+        promise = node.promise
+        due = promise.due if isinstance(promise, GoalPromise) else None
+        item = None
+        if due and isinstance(promise, GoalPromise) and promise.status:
+            status = promise.status
+            item = _timeline.Item("goal", node.id, node.title, None, due, status, node.state)
+        groups[node.id] = _timeline.Group(node.id, node.title, item)
+    loose = _timeline.Group("", "KPIs not linked to a goal shown here", None)
+    undated = 0
+    for row in rows:
+        promise = row.commitment
+        if row.declared != "kpi" or promise is None:
+            continue
+        if promise.end is None or promise.status is None:
+            undated += 1
+            continue
+        start = promise.start if promise.start and promise.start <= promise.end else None
+        item = _timeline.Item(
+            "kpi",
+            row.id,
+            row.name,
+            start,
+            promise.end,
+            promise.status,
+            row.state,
+            promise.target_text,
+        )
+        group = next((groups[g] for g in row.goals if g in groups), loose)
+        group.items.append(item)
+    kept = [g for g in groups.values() if g.goal or g.items]
+    if loose.items:
+        kept.append(loose)
+    return _timeline.Timeline(today, kept, undated)
 
 
 def _catalog_of(result: Any) -> tuple[Catalog, list[Entry]]:
@@ -358,7 +498,7 @@ def _findings(
     return findings
 
 
-def _row(e: Entry, links: _Links) -> EntryRow:
+def _row(e: Entry, links: _Links, commitment: Commitment) -> EntryRow:
     state, _ = _entry_state(e, links)
     if e.kind == "kpi":
         related = [m.id for m in links.fed_by.get(id(e), ())]
@@ -375,6 +515,7 @@ def _row(e: Entry, links: _Links) -> EntryRow:
         e.scope,
         state,
         related,
+        commitment,
     )
 
 
@@ -425,29 +566,56 @@ def fold(builder: _TreeBuilder, max_nodes: int, max_edges: int = DEFAULT_MAX_EDG
     return tree
 
 
-def _scopes(result: Any, catalog: Catalog, names: set[str]) -> list[ScopeRow]:
+def _scopes(
+    ctx: Any, catalog: Catalog, names: set[str], goal_state: dict, today: _dt.date
+) -> list[ScopeRow]:
+    """A row per scope in ``names``, its scorecard: the whole catalog's entries and goals
+    of the scope counted (what KS201, KS202 and KS203 count)."""
     from kpispec.config.policy import max_kpis_for, policy_of
 
-    ctx = getattr(result, "context", None)
-    policy = policy_of(ctx) if ctx is not None else None
-    default = getattr(ctx, "max_kpis", 7) if ctx is not None else 7
-    counts: dict[str, list[int]] = {name: [0, 0, 0, 0] for name in names}
+    policy = policy_of(ctx) if ctx.config is not None else None
+    rows = {
+        name: ScopeRow(name, 0, 0, "max-kpis", 0, 0, 0, 0, 0, 0, dict.fromkeys(TRAITS, 0))
+        for name in names
+    }
     for e in catalog.entries:
-        row = counts.get(e.scope) if e.kind != "goal" else None
+        row = rows.get(e.scope)
         if row is None:
             continue
-        if e.kind == "kpi":
-            row[1] += 1
-            row[0 if e.is_kpi else 2] += 1
+        if e.kind == "goal":
+            row.goals += 1
+            state = goal_state[id(e)][0]
+            row.goals_without_kpi += state == "goal-without-kpi"
+            row.goals_single_kpi += state == "single-kpi-goal"
+        elif e.kind == "kpi":
+            row.declared += 1
+            row.kpis += e.is_kpi
+            row.merely += not e.is_kpi
+            for trait in _traits(e, today):
+                row.coverage[trait] += 1
         else:
-            row[3] += 1
-    rows = []
-    for name in sorted(counts):
-        limit = max_kpis_for(ctx, name) if ctx is not None else default
-        origin = "policy" if policy is not None and name in policy.max_kpis else "max-kpis"
-        kpis, declared, merely, metrics = counts[name]
-        rows.append(ScopeRow(name, kpis, limit, origin, declared, merely, metrics))
-    return rows
+            row.metrics += 1
+    for row in rows.values():
+        row.max_kpis = max_kpis_for(ctx, row.scope) if ctx.config is not None else ctx.max_kpis
+        if policy is not None and row.scope in policy.max_kpis:
+            row.limit_from = "policy"
+    return [rows[name] for name in sorted(rows)]
+
+
+def _traits(kpi: Entry, today: _dt.date) -> list[str]:
+    """The traits of :data:`TRAITS` a declared KPI has (its class's three from ``lacks``,
+    as lint classed it)."""
+    have = [trait for trait in ("goal", "target", "timeframe") if trait not in kpi.lacks]
+    promise = of_entry(kpi, today)
+    if promise.owner is not None:
+        have.append("owner")
+    if promise.source is not None:
+        have.append("data_source")
+    if promise.baseline is not None:
+        have.append("baseline")
+    if promise.review is not None:
+        have.append("review")
+    return have
 
 
 class _TreeBuilder:
@@ -455,14 +623,15 @@ class _TreeBuilder:
         self,
         links: _Links,
         goal_state: dict,
-        per_entry: dict,
+        codes: dict,
         goals: list[Entry],
         entries: list[Entry],
-        shown: set[int],
         order: dict,
     ):
-        self.links, self.goal_state, self.per_entry = links, goal_state, per_entry
-        self.goals, self.entries, self.shown, self.order = goals, entries, shown, order
+        self.links, self.goal_state, self.codes = links, goal_state, codes
+        self.goals, self.entries, self.order = goals, entries, order
+        self.shown = shown = {id(e) for e in entries}
+        self.promises: dict[int, Commitment | GoalPromise] = {}
         self.goal_ids = {id(g) for g in goals}
         self.unlinked_kpis = [
             e
@@ -470,7 +639,7 @@ class _TreeBuilder:
             if e.kind == "kpi"
             and not any(id(g) in self.goal_ids for g in links.goals_of.get(id(e), ()))
         ]
-        placed = set()
+        placed: set[int] = set()
         for e in entries:
             if e.kind == "kpi":
                 placed.update(id(m) for m in links.fed_by.get(id(e), ()) if id(m) in shown)
@@ -491,7 +660,8 @@ class _TreeBuilder:
             note,
             [],
             goal,
-            dict(self.per_entry.get((goal.file.display, goal.id), {})),
+            *self._findings(goal),
+            self.promises.get(id(goal)),
         )
 
     def entry_node(self, entry: Entry) -> Node:
@@ -505,7 +675,16 @@ class _TreeBuilder:
             note,
             [],
             entry,
-            dict(self.per_entry.get((entry.file.display, entry.id), {})),
+            *self._findings(entry),
+            self.promises.get(id(entry)),
+        )
+
+    def _findings(self, entry: Entry) -> tuple[dict[str, int], dict[str, list[str]]]:
+        """Severity -> how many findings the entry has, and severity -> their codes."""
+        codes = self.codes.get((entry.file.display, entry.id), {})
+        return (
+            {level: len(found) for level, found in codes.items()},
+            {level: sorted(set(found)) for level, found in codes.items()},
         )
 
     def _sub_goals(self, goal: Entry) -> list[Entry]:
@@ -740,11 +919,12 @@ def entry_json(row: EntryRow) -> dict:
         "scope": row.scope,
         "state": row.state,
         "links": row.feeds,
+        "commitment": row.commitment.to_json() if row.commitment is not None else None,
     }
 
 
 def node_json(node: Node) -> dict:
-    out = {
+    out: dict[str, Any] = {
         "node": node.key,
         "kind": node.kind,
         "id": node.id or None,
@@ -753,6 +933,8 @@ def node_json(node: Node) -> dict:
         "note": node.note,
         "children": list(node.children),
         "findings": {level: node.findings.get(level, 0) for level in SEVERITIES},
+        "codes": {level: node.codes[level] for level in SEVERITIES if level in node.codes},
+        "commitment": node.commitment or None,
     }
     if node.entry is not None:
         out["path"], out["line"] = node.entry.file.display, node.entry.line
@@ -769,7 +951,23 @@ def scope_json(row: ScopeRow) -> dict:
         "declared": row.declared,
         "merely_metrics": row.merely,
         "metrics": row.metrics,
+        "scorecard": {
+            "band": row.band,
+            "band_low": BAND_LOW,
+            "band_high": row.max_kpis,
+            "goals": row.goals,
+            "goals_without_kpi": row.goals_without_kpi,
+            "goals_single_kpi": row.goals_single_kpi,
+            "coverage": {
+                trait: {"count": row.coverage.get(trait, 0), "share": _share(row.share(trait))}
+                for trait in TRAITS
+            },
+        },
     }
+
+
+def _share(share: float | None) -> float | None:
+    return None if share is None else round(share, 4)
 
 
 def document(report: Report) -> dict:
@@ -778,6 +976,7 @@ def document(report: Report) -> dict:
     return {
         "version": 1,
         "headline": report.headline,
+        "today": report.today,
         "summary": dict(report.summary),
         "filters": dict(report.filters),
         "states": {
@@ -799,10 +998,14 @@ def document(report: Report) -> dict:
                 "path": g.entry.file.display,
                 "line": g.entry.line,
                 "parent": [p for p in id_list(g.entry.data.get("parent"))],
+                **(g.promise.to_json() if isinstance(g.promise, GoalPromise) else {}),
             }
             for g in report.goals
         ],
         "scopes": [scope_json(row) for row in report.scopes],
+        "traits": dict(TRAITS),
+        "bands": dict(BANDS),
+        "timeline": report.dates.to_json() if report.dates is not None else None,
         "entries": [entry_json(row) for row in report.entries],
         "findings": [f.to_json() for f in report.findings],
         "unreadable": list(report.unreadable),

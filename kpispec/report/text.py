@@ -3,10 +3,12 @@ findings (contract section 11). :func:`render` builds the report once
 (:mod:`kpispec.report.model`) and writes it in the style asked: ``text`` and ``json``
 here, ``markdown``, ``mermaid`` and ``html`` in their own modules.
 
-text: the tree drawn with lines, the scopes, the entries table (entry, location,
-declared, class, lacks, goal, owner, scope), the findings errors first, then the totals
-(the last lines, as before: "4 entries: 2 KPIs, 2 metrics", and the files that could not
-be read).
+text: the tree drawn with lines (each KPI with what it promises and by when, each goal
+with its due date), the scorecard per scope and its coverage of traits, the commitments
+of the KPIs (target, baseline, timeframe, review, owner, data source), the goals (due
+date, owner), the entries table (entry, location, declared, class, lacks, goal, owner,
+scope), the findings errors first, then the totals (the last lines, as before: "4
+entries: 2 KPIs, 2 metrics", and the files that could not be read).
 
 json (``version: 1``): everything the other formats show, see
 :func:`kpispec.report.model.document`; ``summary`` keeps the keys ``files``, ``entries``,
@@ -20,7 +22,17 @@ import json
 from typing import Any
 
 from kpispec.formats.text import finding_line, plural
-from kpispec.report.model import DEFAULT_MAX_NODES, STATES, Report, build, document
+from kpispec.report.model import (
+    BAND_LOW,
+    DEFAULT_MAX_NODES,
+    STATES,
+    TRAITS,
+    GoalPromise,
+    Report,
+    ScopeRow,
+    build,
+    document,
+)
 
 STYLES = {
     "text": "kpispec.report.text",
@@ -35,7 +47,7 @@ HEADER = ("entry", "location", "declared", "class", "lacks", "goal", "owner", "s
 
 
 def rows(report: Report) -> list[tuple[str, ...]]:
-    out = []
+    out: list[tuple[str, ...]] = []
     for row in report.entries:
         e = row.entry
         out.append(
@@ -116,6 +128,7 @@ def tree_lines(report: Report) -> list[str]:
         lines.append(
             f"{prefix}{branch}{_one_line(name)}"
             + (f"  [{_one_line(detail)}]" if detail else "")
+            + (f"  {_one_line(node.commitment)}" if node.commitment else "")
             + ("  (see above)" if again else "")
         )
         if again:
@@ -137,24 +150,114 @@ def _columns(header: tuple[str, ...], table: list[tuple[str, ...]]) -> list[str]
     return lines
 
 
+def band_text(row: ScopeRow) -> str:
+    """``within 3-7``, ``below 3``, ``over 7 (KS201)``, ``no KPI declared``; ``(policy)``
+    when a team policy sets the limit."""
+    policy = " (policy)" if row.limit_from == "policy" else ""
+    low = min(BAND_LOW, row.max_kpis)
+    return {
+        "none": "no KPI declared",
+        "below": f"below {low}-{row.max_kpis}{policy}",
+        "within": f"within {low}-{row.max_kpis}{policy}",
+        "over": f"over {row.max_kpis}{policy} (KS201)",
+    }[row.band]
+
+
+SCORECARD_HEADER = (
+    "scope",
+    "KPIs",
+    "band",
+    "declared",
+    "merely metrics",
+    "metrics",
+    "goals",
+    "without KPI",
+    "with one KPI",
+)
+TRAIT_NAMES = {trait: trait.replace("_", " ") for trait in TRAITS}
+COMMITMENT_HEADER = ("KPI", "target", "baseline", "timeframe", "review", "owner", "data source")
+
+
+def scorecard_rows(report: Report) -> list[tuple[str, ...]]:
+    return [
+        (
+            r.scope,
+            f"{r.kpis:,}",
+            band_text(r),
+            f"{r.declared:,}",
+            f"{r.merely:,}",
+            f"{r.metrics:,}",
+            f"{r.goals:,}",
+            f"{r.goals_without_kpi:,}",
+            f"{r.goals_single_kpi:,}",
+        )
+        for r in report.scopes
+    ]
+
+
+def coverage_rows(report: Report) -> list[tuple[str, ...]]:
+    return [(r.scope, *(r.coverage_text(t) for t in TRAITS)) for r in report.scopes]
+
+
+def timeframe_text(row: Any) -> str:
+    """``2026-01-01 -> 2030-12-31``, ``(ended)`` after a timeframe whose end has passed."""
+    promise = row.commitment
+    text = promise.timeframe_text if promise is not None else ""
+    if promise is not None and promise.status == "ended":
+        text += " (ended)"
+    return text
+
+
+def commitment_rows(report: Report) -> list[tuple[str, ...]]:
+    """A row per entry declared under ``kpis:``: what it promises ("-" where it is silent)."""
+    out = []
+    for row in report.entries:
+        c = row.commitment
+        if row.declared != "kpi" or c is None:
+            continue
+        cells = (c.target_text, c.baseline_text, timeframe_text(row), c.review, c.owner)
+        out.append(
+            (
+                row.id,
+                *(_one_line(cell or "") or "-" for cell in cells),
+                _one_line(c.source_text) or "-",
+            )
+        )
+    return out
+
+
+def goal_rows(report: Report) -> list[tuple[str, ...]]:
+    """A row per goal shown: due date, overdue or open, owner, title ("-" where silent)."""
+    out = []
+    for node in report.goals:
+        promise = node.promise if isinstance(node.promise, GoalPromise) else None
+        due = promise.due if promise else None
+        cells = (
+            due,
+            promise.status if promise else None,
+            promise.owner if promise else None,
+            node.title,
+        )
+        out.append((node.id, *(_one_line(cell or "") or "-" for cell in cells)))
+    return out
+
+
 def text(report: Report) -> str:
-    out = [f"KPI report: {report.headline}", "", "Goal tree"]
+    out = [f"KPI report: {report.headline}", f"As of {report.today}", "", "Goal tree"]
     if report.tree.folded:
         out.append(report.tree.folded)
     out += tree_lines(report) or ["(no goal, KPI or metric)"]
-    out += ["", "Scopes"]
-    out += _columns(
-        ("scope", "KPIs", "max-kpis", "status"),
-        [
-            (
-                r.scope,
-                str(r.kpis),
-                str(r.max_kpis) + (" (policy)" if r.limit_from == "policy" else ""),
-                "over the limit (KS201)" if r.over else "ok",
-            )
-            for r in report.scopes
-        ],
-    )
+    out += ["", "Scorecard (per scope; the band: 3 KPIs up to max-kpis)"]
+    out += _columns(SCORECARD_HEADER, scorecard_rows(report))
+    out += ["", "Coverage (of the KPIs declared in each scope: how many have each trait)"]
+    out += _columns(("scope", *TRAIT_NAMES.values()), coverage_rows(report))
+    commitments = commitment_rows(report)
+    if commitments:
+        out += ["", "Commitments (what each declared KPI promises, by whom, by when)"]
+        out += _columns(COMMITMENT_HEADER, commitments)
+    if report.goals:
+        out += ["", "Goals"]
+        out += _columns(("goal", "due", "status", "owner", "title"), goal_rows(report))
     out += ["", "Entries"]
     out += _columns(HEADER, rows(report))
     if report.findings:
