@@ -144,9 +144,9 @@ def schema_version(doc: Any, kind: str, known: tuple[str, ...]) -> str:
         raise UnusableArtifact(f"it has no metadata.dbt_schema_version: not dbt {KINDS[kind]}")
     match = _SCHEMA_RE.search(url)
     if match and match.group(1) != kind:
-        other = KINDS.get(match.group(1), f"a dbt {match.group(1)} file")
-        other = other if other.startswith("a dbt") else f"dbt {other}"
-        raise UnusableArtifact(f"it is {other} ({url}), not dbt {KINDS[kind]}")
+        other = match.group(1)
+        what = f"dbt {KINDS[other]}" if other in KINDS else f"a dbt {other.replace('-', ' ')}"
+        raise UnusableArtifact(f"it is {what} ({url}), not dbt {KINDS[kind]}")
     version = match.group(2) if match else url
     if version not in known:
         raise UnusableArtifact(
@@ -326,11 +326,15 @@ def load(kind: str, path: Path, cache: Any = None) -> Any:
         encode=_encode,
         decode=decode,
         memo=_MEMO[kind],
-        read=Path.read_bytes,
+        read=lambda path: _read(path),  # looked up when called: a test sees what is read
         unusable=UnusableArtifact,
         max_bytes=MAX_BYTES,
         what=f"dbt {KINDS[kind]}",
     )
+
+
+def _read(path: Path) -> bytes:
+    return path.read_bytes()
 
 
 def _encode(outcome: Any) -> bytes:

@@ -77,6 +77,7 @@ class Failure:
         return {
             "node": self.node,
             "test": self.test,
+            "name": self.subject,
             "status": self.status,
             "message": self.message,
             "at": self.at,
@@ -118,6 +119,7 @@ class SourceCheck:
     def to_json(self) -> dict:
         return {
             "source": self.source,
+            "name": describe(self.source),
             "status": self.status,
             "max_loaded_at": self.max_loaded_at,
             "snapshotted_at": self.snapshotted_at,
@@ -138,7 +140,12 @@ class NodeRun:
     at: str | None
 
     def to_json(self) -> dict:
-        return {"node": self.node, "status": self.status, "at": self.at}
+        return {
+            "node": self.node,
+            "name": describe(self.node),
+            "status": self.status,
+            "at": self.at,
+        }
 
 
 @dataclass(frozen=True)

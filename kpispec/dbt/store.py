@@ -65,7 +65,7 @@ def load(
         raise unusable("it is not a file")
     if max_bytes is not None and info.st_size > max_bytes:
         raise unusable(
-            f"it is {info.st_size:,} bytes, over kpispec's cap of {max_bytes // (1 << 20):,} MiB "
+            f"it is {info.st_size:,} bytes, over kpispec's cap of {_size(max_bytes)} "
             f"for {what or 'a dbt artifact'}"
         )
     ident = (
@@ -113,6 +113,14 @@ def _load(path, ident, info, cache, salt, parse, encode, decode, read, unusable)
     if time.time() - info.st_mtime_ns / 1e9 >= RACY_SECONDS:
         cache.put_blob(ident_key, key.encode("ascii"))
     return _keyed(outcome, key)
+
+
+def _size(count: int) -> str:
+    """``256 MiB``, ``1 GiB``, ``1 KiB``, ``512 bytes``."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift and count % (1 << shift) == 0:
+            return f"{count >> shift:,} {unit}"
+    return f"{count:,} bytes"
 
 
 def _keyed(outcome: Any, key: str) -> Any:

@@ -58,7 +58,7 @@ def check(catalog, ctx):
     unknown = [
         what
         for k, what in (
-            ("run-results", "whether the data of the KPIs failed to build (KS606)"),
+            ("run-results", "whether the data KPIs read failed to build (KS606)"),
             ("sources", "whether their sources are stale (KS607)"),
         )
         if k in keys
