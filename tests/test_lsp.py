@@ -59,18 +59,32 @@ def catalog(tmp_path: Path) -> Path:
     return tmp_path
 
 
-async def start(debounce: int = 20):
+async def start(
+    debounce: int = 20,
+    capabilities: T.ClientCapabilities | None = None,
+    options: dict | None = None,
+    env: dict | None = None,
+):
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "kpispec", "lsp"],
-        server_env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        server_env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     client = await config.start()
     await client.initialize_session(
         T.InitializeParams(
-            capabilities=T.ClientCapabilities(), initialization_options={"debounceMs": debounce}
+            capabilities=capabilities or T.ClientCapabilities(),
+            initialization_options={"debounceMs": debounce, **(options or {})},
         )
     )
     return client
+
+
+# a client that shows a diagnostic's codeDescription (VS Code, Neovim 0.10+)
+LINKS = T.ClientCapabilities(
+    text_document=T.TextDocumentClientCapabilities(
+        publish_diagnostics=T.PublishDiagnosticsClientCapabilities(code_description_support=True)
+    )
+)
 
 
 @pytest_asyncio.fixture
@@ -427,3 +441,92 @@ async def test_code_action_applies_the_rules_fix(client, catalog):
         start=T.Position(line=line, character=4), end=T.Position(line=line, character=10)
     )
     assert sales.read_text(encoding="utf-8") == SALES.lstrip("\n")  # the server wrote nothing
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "capabilities, options, expected",
+    [
+        (LINKS, {}, "https://your-org.github.io/kpispec/rules/{code}/"),  # the default
+        (None, {}, None),  # a client that would not show it gets none
+        (
+            LINKS,
+            {"ruleDocsUrl": "https://docs.example/{code}.html"},
+            "https://docs.example/{code}.html",
+        ),
+        (LINKS, {"ruleDocsUrl": False}, None),  # turned off
+    ],
+)
+async def test_diagnostics_link_to_their_rules_page(catalog, capabilities, options, expected):
+    from kpispec.rules.docs import rule_url
+
+    client = await start(capabilities=capabilities, options=options)
+    try:
+        doc = open_file(client, catalog / "kpis" / "sales.yaml")
+        found = await until(lambda: client.diagnostics.get(doc))
+        assert [d.code for d in found] == ["KS102", "KS901"]
+        for diagnostic in found:
+            if expected is None:
+                assert diagnostic.code_description is None
+            else:
+                href = expected.replace("{code}", diagnostic.code)
+                assert diagnostic.code_description == T.CodeDescription(href=href)
+                if "your-org" in expected:
+                    assert href == rule_url(diagnostic.code)
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+def test_a_plugin_rule_without_a_template_has_no_page():
+    """Only built-in rules have a page on the documentation site."""
+    from kpispec.lsp.server import KpispecServer
+
+    class Project:
+        rules = {"ACME001": type("Rule", (), {"SOURCE": "acme"}), "KS102": object()}
+
+    server = KpispecServer()
+    server.protocol.client_capabilities = LINKS
+    server.rule_docs = None
+    project = Project()
+    assert server.href("ACME001", project) is None
+    assert server.href("KS102", project) == "https://your-org.github.io/kpispec/rules/KS102/"
+    server.rule_docs = "https://docs.example/{code}"
+    server._hrefs.clear()
+    assert server.href("ACME001", project) == "https://docs.example/ACME001"
+
+
+@pytest.mark.asyncio
+async def test_the_fixes_come_first_and_are_preferred(client, catalog):
+    """Two findings with a fix each: both fixes before any "Disable" action, each marked
+    isPreferred (the one an editor applies with its quick-fix key); "Disable" never is."""
+    sales = catalog / "kpis" / "sales.yaml"
+    text = (
+        SALES.lstrip("\n")
+        .replace("    timeframe:\n", "    traget: {value: 10, direction: up}\n    timeframe:\n")
+        .replace("      review: monthly", "      review: Monthly")
+    )
+    doc = open_file(client, sales, text)
+
+    def schema_findings():
+        found = [d for d in client.diagnostics.get(doc, ()) if d.code == "KS002"]
+        return found if len(found) == 2 else None
+
+    found = await until(schema_findings)
+    actions = await client.text_document_code_action_async(
+        T.CodeActionParams(
+            text_document=T.TextDocumentIdentifier(uri=doc),
+            range=T.Range(
+                start=T.Position(line=0, character=0), end=T.Position(line=20, character=0)
+            ),
+            context=T.CodeActionContext(diagnostics=found),
+        )
+    )
+    titles = [a.title for a in actions]
+    fixes = [i for i, t in enumerate(titles) if t.startswith("Fix ")]
+    disables = [i for i, t in enumerate(titles) if t.startswith("Disable ")]
+    assert len(fixes) == 2 and disables, titles
+    assert max(fixes) < min(disables), titles
+    assert all(actions[i].is_preferred for i in fixes)
+    assert not any(actions[i].is_preferred for i in disables)
+    assert {actions[i].edit.changes[doc][0].new_text for i in fixes} == {"target", "monthly"}

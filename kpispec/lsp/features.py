@@ -231,8 +231,10 @@ def register(server: KpispecServer, guarded: Callable) -> None:
             if isinstance(debounce, (int, float)) and debounce >= 0:
                 server.debounce = debounce / 1000
             docs = options.get("ruleDocsUrl")
-            if isinstance(docs, str) and docs:
-                server.rule_docs = docs
+            if isinstance(docs, str):
+                server.rule_docs = docs  # a template with {code}; "" turns links off
+            elif docs is False:
+                server.rule_docs = ""
 
     @feature(T.INITIALIZED)
     def initialized(params: T.InitializedParams) -> None:
@@ -467,7 +469,8 @@ def register(server: KpispecServer, guarded: Callable) -> None:
         uri = params.text_document.uri
         doc = server.workspace.get_text_document(uri)
         lines = tx.split_lines(doc.source)
-        actions: list[T.CodeAction] = []
+        actions: list[T.CodeAction] = []  # the fixes first (preferred), then "Disable"
+        disable: list[T.CodeAction] = []
         for diagnostic in params.context.diagnostics:
             if (
                 diagnostic.source != "kpispec"
@@ -482,7 +485,7 @@ def register(server: KpispecServer, guarded: Callable) -> None:
             edit = suppression_edit(server, lines, int(target) - 1, code, whole_file=False)
             if edit is not None:
                 where = "this entry" if data.get("entry_line") else "this line"
-                actions.append(
+                disable.append(
                     T.CodeAction(
                         title=f"Disable {code} for {where} (# kpispec: disable={code})",
                         kind=T.CodeActionKind.QuickFix,
@@ -492,7 +495,7 @@ def register(server: KpispecServer, guarded: Callable) -> None:
                 )
             edit = suppression_edit(server, lines, 0, code, whole_file=True)
             if edit is not None:
-                actions.append(
+                disable.append(
                     T.CodeAction(
                         title=f"Disable {code} for this file (# kpispec: disable-file={code})",
                         kind=T.CodeActionKind.QuickFix,
@@ -500,7 +503,7 @@ def register(server: KpispecServer, guarded: Callable) -> None:
                         edit=T.WorkspaceEdit(changes={uri: [edit]}),
                     )
                 )
-        return actions
+        return actions + disable
 
 
 def _short(sub: dict) -> str:

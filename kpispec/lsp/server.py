@@ -73,7 +73,11 @@ class KpispecServer(LanguageServer):
             "kpispec", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Incremental
         )
         self.debounce = (debounce_ms if debounce_ms is not None else DEBOUNCE_MS) / 1000
-        self.rule_docs: str | None = os.environ.get("KPISPEC_RULE_DOCS_URL") or None
+        # a rule's page for codeDescription.href: None, each built-in rule's page on the
+        # documentation site (kpispec.rules.docs.rule_url); a template with {code}, that
+        # page for every rule; "" none (initializationOptions ruleDocsUrl, or the env)
+        self.rule_docs: str | None = os.environ.get("KPISPEC_RULE_DOCS_URL")
+        self._hrefs: dict[tuple[Project | None, str], str | None] = {}
         self.projects: dict[tuple, Project] = {}
         self.where: dict[str, Project | Broken] = {}  # realpath of an open file -> its project
         self.uris: dict[str, str] = {}  # realpath -> uri, for open files
@@ -345,7 +349,7 @@ class KpispecServer(LanguageServer):
             if uri is None or self.where.get(key) is not project:
                 continue  # closed meanwhile
             lines = tx.split_lines(project.texts.get(key, ""))
-            diagnostics = [self.diagnostic(f, lines) for f in findings]
+            diagnostics = [self.diagnostic(f, lines, project) for f in findings]
             version = project.versions.get(key)
             self.send(uri, diagnostics, version)
 
@@ -383,13 +387,41 @@ class KpispecServer(LanguageServer):
             start=self.to_client(lines, line, start), end=self.to_client(lines, line, end)
         )
 
-    def diagnostic(self, finding: Finding, lines: list[str]) -> T.Diagnostic:
+    def href(self, code: str, project: Project | None = None) -> str | None:
+        """The page of the rule ``code`` for a diagnostic's ``codeDescription``, when the
+        client shows one (``codeDescriptionSupport``): a built-in rule's page on the
+        documentation site, or the ``ruleDocsUrl`` template's; None for a plugin's rule
+        without a template, or when links are turned off."""
+        key = (project, code)
+        if key in self._hrefs:
+            return self._hrefs[key]
+        href = None
+        caps = self.client_capabilities.text_document if self.client_capabilities else None
+        publish = caps.publish_diagnostics if caps else None
+        if publish is not None and publish.code_description_support:
+            if self.rule_docs:
+                href = self.rule_docs.replace("{code}", code)
+            elif self.rule_docs is None:
+                from kpispec.rules import source
+                from kpispec.rules.docs import rule_url
+                from kpispec.rules.plugins import BUILTIN
+
+                rules = project.rules if project is not None else {}
+                rule = rules.get(code)
+                if rule is not None and source(rule) == BUILTIN:
+                    href = rule_url(code)
+        self._hrefs[key] = href
+        return href
+
+    def diagnostic(
+        self, finding: Finding, lines: list[str], project: Project | None = None
+    ) -> T.Diagnostic:
         line = max(finding.line - 1, 0)
         if line < len(lines):
             start, end = tx.token_range(lines[line], max(finding.column - 1, 0))
         else:
             line, start, end = max(len(lines) - 1, 0), 0, 0
-        href = self.rule_docs.replace("{code}", finding.code) if self.rule_docs else None
+        href = self.href(finding.code, project)
         return T.Diagnostic(
             range=self.range_of(lines, line, start, end),
             severity=SEVERITY.get(finding.severity, T.DiagnosticSeverity.Error),
@@ -485,6 +517,7 @@ class KpispecServer(LanguageServer):
     def rebuild(self) -> None:
         """The config changed: every open file's project is set up again."""
         self.projects.clear()
+        self._hrefs.clear()
         for key, uri in list(self.uris.items()):
             doc = self.workspace.text_documents.get(uri)
             if doc is not None:
