@@ -288,3 +288,78 @@ def test_a_result_without_its_catalog_gives_the_same_report(result):
     assert [r.klass for r in model.build(bare).entries] == [
         r.klass for r in model.build(result).entries
     ]
+
+
+def test_the_scorecard_rows(result):
+    rows = {r.scope: r for r in model.build(result).scopes}
+    sales, support = rows["sales"], rows["support"]
+    assert (sales.band, sales.goals, sales.goals_without_kpi, sales.goals_single_kpi) == (
+        "within",
+        4,
+        1,
+        2,
+    )
+    assert sales.coverage == {
+        "goal": 4,
+        "target": 4,
+        "timeframe": 5,
+        "owner": 5,
+        "data_source": 5,
+        "baseline": 4,
+        "review": 5,
+    }
+    assert sales.coverage_text("goal") == "4/5 (80%)" and sales.share("review") == 1.0
+    assert (support.band, support.goals, support.coverage_text("owner")) == (
+        "below",
+        0,
+        "1/1 (100%)",
+    )
+    # the band: none without declared KPIs, over past max-kpis
+    empty = model.ScopeRow("x", 0, 7, "max-kpis", 0, 0, 0)
+    assert (empty.band, empty.share("goal"), empty.coverage_text("goal")) == ("none", None, "-")
+    assert model.ScopeRow("x", 8, 7, "max-kpis", 8, 0, 0).band == "over"
+    assert model.ScopeRow("x", 2, 2, "policy", 2, 0, 0).band == "within"  # a limit under 3
+
+
+def test_nodes_and_rows_say_what_they_promise(result):
+    report = model.build(result)
+    nodes = {n.id: n for n in report.tree.nodes.values() if n.id}
+    assert nodes["arr"].commitment == "\u2265 5,000,000 USD by 2030-12-31"
+    assert nodes["churn"].commitment == "\u2264 2 % by 2029-06-30"
+    assert nodes["visits"].commitment == "by 2030-12-31"  # no target: the deadline alone
+    assert nodes["loose"].commitment == "\u2265 3 by 2025-12-31 (ended)"
+    assert nodes["secure"].commitment == "due 2027-03-31"
+    assert nodes["leads"].commitment == ""  # a metric promises nothing
+    assert nodes["visits"].codes == {"error": ["KS102"]}
+    row = next(r for r in report.entries if r.id == "arr")
+    c = row.commitment
+    assert (c.target_text, c.baseline_text, c.timeframe_text, c.review, c.owner, c.source_text) == (
+        "\u2265 5,000,000 USD",
+        "1,200,000 USD",
+        "2026-01-01 \u2192 2030-12-31",
+        "quarterly",
+        "vp-sales@example.com",
+        "stripe: arr_monthly",
+    )
+    assert report.today == "2026-06-01"
+
+
+def test_the_timeline_folds_kpis_then_groups(result):
+    report = model.build(result)
+    full = report.timeline()
+    assert full.rows == 10 and full.folded == ""  # 4 goals, 6 KPIs (one group has no goal row)
+    folded = report.timeline(8)
+    assert folded.folded == (
+        "The timeline is folded: the KPIs of each goal are drawn as one bar (their count "
+        "and span): 10 rows would be drawn, more than 8. --goal ID or --scope NAME draws a "
+        "part of it in full."
+    )
+    grow = folded.groups[0]
+    assert [(i.kind, i.label, i.start, i.end) for i in grow.items] == [
+        ("kpis", "3 KPIs", "2026-01-01", "2030-12-31")
+    ]
+    cut = report.timeline(3)
+    assert [g.goal_id for g in cut.groups] == ["grow"]
+    assert cut.folded.endswith(
+        "; 4 more groups left out. --goal ID or --scope NAME draws a part of it in full."
+    )
