@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from typing import Any
 from kpispec.catalog import SourceFile
 from kpispec.findings import Finding, Selection
 from kpispec.findings.fix import Document, Fix, Unexpected, apply_edits, fixable
-from kpispec.safefile import write_atomic
+from kpispec.safefile import Snapshot, WriteError, snapshot, write_atomic
 
 BOM = b"\xef\xbb\xbf"
 MAX_ROUNDS = 4
@@ -80,11 +79,15 @@ def _touch(start: int, end: int, s: int, e: int) -> bool:
 @dataclass
 class FileFix:
     source: SourceFile
-    raw: bytes  # the bytes read
+    seen: Snapshot  # the file as read: its identity and bytes
     bom: bool
     text: str  # the text now (fixes applied so far)
     applied: list[Fix] = field(default_factory=list)
     skipped: list[tuple[Fix, str]] = field(default_factory=list)
+
+    @property
+    def raw(self) -> bytes:
+        return self.seen.data
 
     @property
     def original(self) -> str:
@@ -105,6 +108,7 @@ class FixRun:
     # the findings left once the fixes are applied (the files reported on, the run's
     # selection): what `lint` will say after `fix`, and what --diff's exit code is from
     remaining: list[Finding] = field(default_factory=list)
+    unwritten: list[str] = field(default_factory=list)  # files left as they were
 
     @property
     def applied(self) -> list[Fix]:
@@ -152,9 +156,10 @@ class Fixer:
             if not source.reported or not source.loaded.ok:
                 continue  # never touch a file that does not parse
             try:
-                raw = Path(source.path).read_bytes()
-            except OSError:
+                seen = snapshot(source.path)
+            except (OSError, WriteError):
                 continue
+            raw = seen.data
             bom = raw.startswith(BOM)
             try:
                 text = raw[3 if bom else 0 :].decode("utf-8")
@@ -162,7 +167,7 @@ class Fixer:
                 continue
             if text != source.loaded.text:
                 continue  # changed since it was read
-            self.files[source.display] = FileFix(source, raw, bom, text)
+            self.files[source.display] = FileFix(source, seen, bom, text)
         self._loaded: dict[str, Any] = {}
 
     # -- evaluating a candidate catalog ----------------------------------------------
@@ -397,24 +402,19 @@ def diff(run: FixRun) -> str:
 
 
 def write(run: FixRun) -> list[str]:
-    """Write every changed file atomically; the display paths of those that could not be
-    written (changed on disk meanwhile, or an error), with why."""
+    """Write every changed file through :func:`kpispec.safefile.write_atomic` (a link is
+    written through; a read-only file is left alone; a file is replaced only while it
+    still holds the bytes that were read); one line for each that was not written, with
+    why (:attr:`FixRun.unwritten` names them)."""
     problems = []
     for one in run.files:
         if not one.changed:
             continue
-        target = os.path.realpath(one.source.path)  # a link stays a link
         try:
-            with open(target, "rb") as handle:
-                if handle.read() != one.raw:
-                    problems.append(
-                        f"{one.source.display}: changed while it was being fixed; left as it is"
-                    )
-                    one.applied = []
-                    continue
-            write_atomic(target, one.encoded())
-        except OSError as exc:
-            problems.append(f"{one.source.display}: cannot write: {exc.strerror or exc}")
+            write_atomic(one.source.path, one.encoded(), name=one.source.display, expect=one.seen)
+        except WriteError as exc:
+            problems.append(str(exc))
+            run.unwritten.append(one.source.display)
             one.applied = []
     return problems
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpispec.authoring.emit import verify_yaml
 from kpispec.errors import InputError
 from kpispec.load.dates import readings
 from kpispec.safefile import write_atomic
@@ -1087,30 +1088,17 @@ def _render(document: dict, header: str, flow: bool) -> str:
 
 
 def write_output(path: Path, text: str, force: bool) -> None:
-    """Write ``text`` to a new file; an existing one only with ``force`` (atomically: a
-    temporary file renamed over it, its mode kept)."""
-    data = text.encode("utf-8")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CsvImportError(
-            f"--output: cannot create {path.parent}: {exc.strerror or exc}"
-        ) from None
-    if not force:
-        try:
-            with open(path, "xb") as handle:
-                handle.write(data)
-        except FileExistsError:
-            raise CsvImportError(
-                f"--output: {path} exists; kpispec does not overwrite it (--force does)"
-            ) from None
-        except OSError as exc:
-            raise CsvImportError(f"--output: cannot write {path}: {exc.strerror or exc}") from None
-        return
-    try:
-        write_atomic(path, data)
-    except OSError as exc:
-        raise CsvImportError(f"--output: cannot write {path}: {exc.strerror or exc}") from None
+    """Write ``text`` to ``path`` through the one writer: a new file, an existing one only
+    with ``force`` (a regular file, not read-only; a link written through), atomically,
+    and only YAML that reads back."""
+    write_atomic(
+        path,
+        text.encode("utf-8"),
+        name=f"--output: {path}",
+        force=force,
+        verify=verify_yaml,
+        parents=True,
+    )
 
 
 def catalog_ids(start: Path, exclude: Path | None) -> dict[str, tuple[str, str]]:

@@ -35,11 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpispec.authoring.emit import verify_yaml
 from kpispec.config.dbt import DEFAULT_MANIFEST, dbt_of
 from kpispec.dbt.index import Index, UnusableManifest
 from kpispec.dbt.index import load as load_index
 from kpispec.errors import InputError
-from kpispec.safefile import write_atomic
+from kpispec.safefile import check_target, write_atomic
 from kpispec.text import plural, slug
 
 SECTIONS = ("goals", "kpis", "metrics")
@@ -416,8 +417,7 @@ def run_import(
     target = None
     if output:
         target = Path(output) if Path(output).is_absolute() else cwd / output
-        if target.is_dir():
-            raise DbtImportError(f"--output: {output} is a folder; name a file")
+        check_target(target, f"--output: {output}")  # a regular file, not read-only
     start = target.parent if target is not None and target.parent.is_dir() else cwd
     config = load_config(Path(config_file) if config_file else None, cwd=cwd, start=start)
     path, written, configured = manifest_path(manifest, config, cwd)
@@ -484,9 +484,11 @@ def run_import(
 
 
 def write(path: Path, text: str) -> None:
-    """Atomically: a temporary file renamed over the old one, its mode kept."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text.encode("utf-8"))
+    """Through the one writer: atomically (a temporary file renamed over the old one, its
+    mode kept), a link written through, only YAML that reads back."""
+    write_atomic(
+        path, text.encode("utf-8"), name=f"--output: {path}", verify=verify_yaml, parents=True
+    )
 
 
 def summary(outcome: Outcome, output: str | None) -> list[str]:

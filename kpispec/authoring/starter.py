@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpispec import __version__
+from kpispec.authoring.emit import verify_yaml
 from kpispec.errors import InitError
+from kpispec.safefile import Exists, Snapshot, WriteError, snapshot, verify_toml, write_atomic
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -123,13 +127,6 @@ repos:
       - id: kpispec       # runs 'kpispec lint --staged': the catalog as it will be committed"""
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Create ``path``; never replace a file (``x``: fails if it appeared meanwhile)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "xb") as handle:
-        handle.write(data)
-
-
 def _show(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -147,84 +144,170 @@ def _catalog_files(folder: Path, config_path: Path | None) -> list[Path]:
     return project_files(config)
 
 
+@dataclass
+class _Found:
+    """What DIR holds that ``init`` looks at."""
+
+    pyproject: Snapshot | None = None  # pyproject.toml as read, when there is one
+    has_table: bool = False  # ... with a [tool.kpispec] table
+    kpispec_toml: bool = False
+
+
+@dataclass
+class _Action:
+    path: Path
+    data: bytes
+    how: str  # "create" | "append"
+    verify: Callable[[bytes], object]
+    expect: Snapshot | None = None  # append: the file as read
+
+
+@dataclass
+class _Plan:
+    lines: list[str] = field(default_factory=list)  # what was found
+    actions: list[_Action] = field(default_factory=list)  # what to write
+
+
 def init(folder: Path, today: _dt.date | None = None) -> list[str]:
     """Start a catalog in ``folder``; returns the lines to print. Everything is checked
     before the first byte is written."""
-    from kpispec.errors import ConfigError
-
-    today = today or _dt.date.today()
-    shown = folder.as_posix()
     if folder.exists() and not folder.is_dir():
-        raise InitError(f"{shown}: not a folder")
-    pyproject, kpispec_toml = folder / "pyproject.toml", folder / "kpispec.toml"
-    has_table = False
-    raw = b""
-    if pyproject.is_file():
-        try:
-            raw = pyproject.read_bytes()
-            tool = tomllib.loads(raw.decode("utf-8")).get("tool")
-        except OSError as exc:
-            raise InitError(
-                f"{_show(pyproject, folder)}: cannot read: {exc.strerror or exc}"
-            ) from None
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise InitError(
-                f"{shown}/pyproject.toml is not valid TOML ({exc}); nothing "
-                "written: fix it, then run kpispec init again"
-            ) from None
-        has_table = isinstance(tool, dict) and "kpispec" in tool
-    config_path = kpispec_toml if kpispec_toml.is_file() else (pyproject if has_table else None)
-    lines: list[str] = []
-    actions: list[tuple[Path, bytes, str]] = []  # (path, bytes, "create" | "append")
+        raise InitError(f"{folder.as_posix()}: not a folder")
+    found = _look(folder)
+    plan = _Plan()
+    _plan_config(folder, found, plan)
+    _plan_starter(folder, found, today or _dt.date.today(), plan)
+    _write(folder, plan)
+    return _report(folder, plan)
 
-    if kpispec_toml.is_file():
-        lines.append("kpispec.toml exists: left as it is (it is the config)")
-    elif has_table:
-        lines.append("pyproject.toml already has [tool.kpispec]: left as it is")
-    elif pyproject.is_file():
+
+def _look(folder: Path) -> _Found:
+    """Read what is there: the config files, pyproject.toml parsed."""
+    pyproject = folder / "pyproject.toml"
+    found = _Found(kpispec_toml=(folder / "kpispec.toml").is_file())
+    if not pyproject.is_file():
+        return found
+    try:
+        found.pyproject = snapshot(pyproject, _show(pyproject, folder))
+        tool = tomllib.loads(found.pyproject.data.decode("utf-8")).get("tool")
+    except OSError as exc:
+        raise InitError(f"{_show(pyproject, folder)}: cannot read: {exc.strerror or exc}") from None
+    except WriteError as exc:
+        raise InitError(str(exc)) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InitError(
+            f"{folder.as_posix()}/pyproject.toml is not valid TOML ({exc}); nothing "
+            "written: fix it, then run kpispec init again"
+        ) from None
+    found.has_table = isinstance(tool, dict) and "kpispec" in tool
+    return found
+
+
+def _plan_config(folder: Path, found: _Found, plan: _Plan) -> None:
+    """The config: kept when there is one, else appended to pyproject.toml, else
+    kpispec.toml created."""
+    if found.kpispec_toml:
+        plan.lines.append("kpispec.toml exists: left as it is (it is the config)")
+    elif found.has_table:
+        plan.lines.append("pyproject.toml already has [tool.kpispec]: left as it is")
+    elif found.pyproject is not None:
+        raw = found.pyproject.data
         newline = "\r\n" if b"\r\n" in raw else "\n"
         lead = "" if not raw or raw.endswith(b"\n") else newline
         gap = newline if raw.strip() else ""
         table = ("[tool.kpispec]\n" + CONFIG_BODY).replace("\n", newline)
-        actions.append((pyproject, (lead + gap + table).encode("utf-8"), "append"))
+        data = raw + (lead + gap + table).encode("utf-8")
+        _appendable(folder, data)
+        plan.actions.append(
+            _Action(folder / "pyproject.toml", data, "append", verify_toml, found.pyproject)
+        )
     else:
-        actions.append((kpispec_toml, CONFIG_BODY.encode("utf-8"), "create"))
+        plan.actions.append(
+            _Action(folder / "kpispec.toml", CONFIG_BODY.encode("utf-8"), "create", verify_toml)
+        )
+
+
+def _appendable(folder: Path, data: bytes) -> None:
+    """pyproject.toml with [tool.kpispec] appended is still TOML (not when it writes its
+    tool table inline, ``tool = {black = {...}}``): else one line saying what to add by
+    hand."""
+    try:
+        verify_toml(data)
+    except ValueError as exc:
+        raise InitError(
+            f"{folder.as_posix()}/pyproject.toml: appending [tool.kpispec] would make it "
+            f"invalid ({exc}; is its tool table written inline, tool = {{...}}?); nothing "
+            "written: add kpispec = {max-kpis = 7} to that table by hand, or create "
+            "kpispec.toml"
+        ) from None
+
+
+def _plan_starter(folder: Path, found: _Found, today: _dt.date, plan: _Plan) -> None:
+    """The starter file, unless it exists or DIR already holds KPI files."""
+    from kpispec.errors import ConfigError
 
     starter = folder / STARTER
     if starter.exists():
-        lines.append(f"{STARTER.as_posix()} exists: left as it is")
+        plan.lines.append(f"{STARTER.as_posix()} exists: left as it is")
+        return
+    config_path = (
+        folder / "kpispec.toml"
+        if found.kpispec_toml
+        else (folder / "pyproject.toml" if found.has_table else None)
+    )
+    try:
+        existing = _catalog_files(folder, config_path) if folder.is_dir() else []
+    except ConfigError as exc:
+        raise InitError(str(exc)) from None
+    if existing:
+        names = ", ".join(_show(p, folder) for p in existing[:3])
+        more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+        plan.lines.append(
+            f"KPI files exist ({names}{more}): no starter written, the catalog is started"
+        )
     else:
-        try:
-            existing = _catalog_files(folder, config_path) if folder.is_dir() else []
-        except ConfigError as exc:
-            raise InitError(str(exc)) from None
-        if existing:
-            names = ", ".join(_show(p, folder) for p in existing[:3])
-            more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
-            lines.append(
-                f"KPI files exist ({names}{more}): no starter written, the catalog is started"
-            )
-        else:
-            actions.append((starter, starter_text(today).encode("utf-8"), "create"))
+        plan.actions.append(
+            _Action(starter, starter_text(today).encode("utf-8"), "create", verify_yaml)
+        )
 
+
+def _write(folder: Path, plan: _Plan) -> None:
+    """Every action through the one writer: a new file never replaces one (one that
+    appeared since it was checked is left as it is), an append only replaces the file
+    it was read from."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for path, data, how in actions:
-            if how == "append":
-                with open(path, "ab") as handle:
-                    handle.write(data)
-                lines.append(f"appended [tool.kpispec] to {_show(path, folder)}")
-            else:
-                _write_new(path, data)
-                lines.append(f"created {_show(path, folder)}")
-    except FileExistsError as exc:  # appeared since it was checked: still not replaced
-        raise InitError(f"{exc.filename}: exists; not overwritten") from None
     except OSError as exc:
-        raise InitError(f"{exc.filename or shown}: cannot write: {exc.strerror or exc}") from None
+        raise InitError(f"{folder.as_posix()}: cannot write: {exc.strerror or exc}") from None
+    for action in plan.actions:
+        shown = _show(action.path, folder)
+        try:
+            write_atomic(
+                action.path,
+                action.data,
+                name=shown,
+                force=False if action.how == "create" else None,
+                verify=action.verify,
+                expect=action.expect,
+                parents=True,
+            )
+        except Exists:  # appeared since it was checked: still not replaced
+            raise InitError(f"{shown}: exists; not overwritten") from None
+        except WriteError as exc:
+            raise InitError(str(exc)) from None
+        plan.lines.append(
+            f"appended [tool.kpispec] to {shown}" if action.how == "append" else f"created {shown}"
+        )
 
-    if not actions:
+
+def _report(folder: Path, plan: _Plan) -> list[str]:
+    """What was found and written, the pre-commit snippet and what to do next."""
+    shown = folder.as_posix()
+    here = folder.resolve() == Path.cwd().resolve()
+    lines = list(plan.lines)
+    if not plan.actions:
         lines.append("nothing written: the catalog is already started")
-    if folder.resolve() != Path.cwd().resolve():
+    if not here:
         lines = [f"in {shown}:"] + [f"  {line}" for line in lines]
     lines.append("")
     hooks = folder / ".pre-commit-config.yaml"
@@ -235,7 +318,7 @@ def init(folder: Path, today: _dt.date | None = None) -> list[str]:
         lines.append("")
         lines.extend(f"  {line}" for line in precommit_snippet().splitlines())
     lines.append("")
-    cd = "" if folder.resolve() == Path.cwd().resolve() else f"cd {shown} && "
+    cd = "" if here else f"cd {shown} && "
     lines.append("Next:")
     lines.append(
         f"  1. Edit {STARTER.as_posix()}: your goals, your KPIs (two or more per goal, "

@@ -19,6 +19,7 @@ from kpispec.errors import BaselineError
 from kpispec.findings import Finding, Selection, subtract
 from kpispec.findings.finalize import RuleInfo, finalize
 from kpispec.findings.result import LintResult, summarize
+from kpispec.safefile import verify_json, write_atomic
 
 VERSION = 1
 STALE = "KS902"
@@ -47,7 +48,9 @@ def write_baseline(path: Path, findings: list[Finding]) -> int:
         else f'{{"version": {VERSION}, "tool": "kpispec", "findings": []}}\n'
     )
     try:
-        path.write_text(text, encoding="utf-8")
+        write_atomic(
+            path, text.encode("utf-8"), name=f"--write-baseline: {path}", verify=verify_json
+        )
     except OSError as exc:
         raise BaselineError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None
     return len(rows)

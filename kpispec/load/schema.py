@@ -388,19 +388,12 @@ def write_schema(path: Path, force: bool = False) -> bool:
     """Write the packaged schema to ``path`` (``kpispec schema --output``): a new file, or
     an existing one only with ``force``, atomically (a temporary file in its folder renamed
     over it, its mode kept). A file that already holds this schema is left untouched.
-    True when written, False when it was already up to date; FileExistsError when it
-    exists, differs and ``force`` is off."""
-    data = schema_text().encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except (FileNotFoundError, NotADirectoryError):
-        pass
-    else:
-        if not force:
-            raise FileExistsError(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from kpispec.safefile import write_atomic
+    True when written, False when it was already up to date; a one-line WriteError when
+    it exists, differs and ``force`` is off, or is not a regular file (kpispec.safefile)."""
+    from kpispec.safefile import verify_json, write_atomic
 
-    write_atomic(path, data)
-    return True
+    data = schema_text().encode("utf-8")
+    name = f"--output: {path}"
+    return write_atomic(
+        path, data, name=name, force=force, verify=verify_json, skip_same=True, parents=True
+    )
