@@ -530,3 +530,54 @@ async def test_the_fixes_come_first_and_are_preferred(client, catalog):
     assert all(actions[i].is_preferred for i in fixes)
     assert not any(actions[i].is_preferred for i in disables)
     assert {actions[i].edit.changes[doc][0].new_text for i in fixes} == {"target", "monthly"}
+
+
+@pytest.mark.asyncio
+async def test_completion_inside_flow_collections(client, catalog):
+    """``target: {value: 5, direction: }``: what Neovim got 0 items for (issue 25 item
+    9a) -- the values of ``direction``, the keys left in ``target``, ``review`` in a flow
+    ``timeframe``, metric ids in a flow ``inputs`` list."""
+    write(
+        catalog / "kpis" / "metrics.yaml",
+        "kpispec: 1\nmetrics:\n  - id: m1\n    feeds: [arr]\n  - id: m2\n",
+    )
+    sales = catalog / "kpis" / "sales.yaml"
+    text = (
+        SALES.lstrip("\n")
+        .replace("    timeframe:\n      end: 2026-12-31\n      review: monthly\n", "")
+        .replace(
+            "    data_source: {system: stripe}\n",
+            "    data_source: {system: stripe}\n"
+            "    target: {value: 5, direction: }\n"
+            "    timeframe: {end: 2026-12-31, review: }\n"
+            "    inputs: [m1, ]\n",
+        )
+    )
+    doc = open_file(client, sales, text)
+    await until(lambda: client.diagnostics.get(doc))
+    lines = text.split("\n")
+
+    async def complete(line: int, character: int) -> dict:
+        result = await client.text_document_completion_async(
+            T.CompletionParams(
+                text_document=T.TextDocumentIdentifier(uri=doc),
+                position=T.Position(line=line, character=character),
+            )
+        )
+        return {item.label: item for item in result.items}
+
+    target = next(i for i, line in enumerate(lines) if "target:" in line)
+    column = lines[target].index("direction: ") + len("direction: ")
+    items = await complete(target, column)
+    assert list(items) == ["increase", "decrease", "maintain"]
+    edit = items["maintain"].text_edit
+    assert (edit.range.start.character, edit.range.end.character) == (column, column)
+    keys = await complete(target, lines[target].index("value: 5, ") + len("value: 5, "))
+    assert "unit" in keys and "baseline" in keys and "tolerance" in keys
+    assert "value" not in keys and "goal" not in keys  # written already; not a target key
+    timeframe = next(i for i, line in enumerate(lines) if "timeframe:" in line)
+    items = await complete(timeframe, lines[timeframe].index("review: ") + len("review: "))
+    assert {"weekly", "monthly", "quarterly"} <= set(items)
+    inputs = next(i for i, line in enumerate(lines) if "inputs:" in line)
+    items = await complete(inputs, lines[inputs].index("m1, ") + len("m1, "))
+    assert set(items) == {"m1", "m2"}

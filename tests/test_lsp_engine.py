@@ -80,3 +80,54 @@ def test_cursor_context():
     assert (ctx.path, ctx.key, ctx.in_value, ctx.word) == (("kpis", "-"), "inputs", True, "m1")
     ctx = tx.context_at(lines, 7, 2)
     assert (ctx.path, ctx.key, ctx.in_value) == (("kpis", "-"), None, False)
+
+
+def _at(text: str) -> tx.Context:
+    """The context at the ``|`` in ``text``."""
+    lines = text.split("\n")
+    number = next(i for i, line in enumerate(lines) if "|" in line)
+    column = lines[number].index("|")
+    lines[number] = lines[number].replace("|", "", 1)
+    return tx.context_at(lines, number, column)
+
+
+def _where(ctx: tx.Context) -> tuple:
+    return (ctx.path, ctx.key, ctx.in_value, ctx.flow_keys)
+
+
+def test_cursor_context_in_flow_collections():
+    """Inside ``{...}`` and ``[...]`` keys and values are told apart as in block style
+    (issue 25 item 9a: every target: of the examples is flow style)."""
+    kpi = "kpispec: 1\nkpis:\n  - id: a\n"
+    target = ("kpis", "-", "target")
+    assert _where(_at(kpi + "    target: {value: 5, direction: |}")) == (
+        target,
+        "direction",
+        True,
+        ("value", "direction"),
+    )
+    assert _where(_at(kpi + "    target: {value: 5, |}")) == (target, None, False, ("value",))
+    assert _where(_at(kpi + "    target: {value: 5, dir|}")) == (target, None, False, ("value",))
+    assert _where(_at(kpi + "    target: {|}")) == (target, None, False, ())
+    assert _where(_at(kpi + "    target: {value: 5, |, direction: up, 'unit': x}")) == (
+        target,
+        None,
+        False,
+        ("value", "direction", "unit"),
+    )
+    assert _where(_at(kpi + "    inputs: [m1, |]")) == (("kpis", "-"), "inputs", True, None)
+    assert _where(_at(kpi + "    timeframe: {end: 2026-12-31, review: |}"))[:3] == (
+        ("kpis", "-", "timeframe"),
+        "review",
+        True,
+    )
+    assert _where(_at("kpispec: 1\nkpis:\n  - {id: a, goal: |}"))[:3] == (
+        ("kpis", "-"),
+        "goal",
+        True,
+    )
+    assert _where(_at("kpispec: 1\nkpis: [{id: a, |}]")) == (("kpis", "-"), None, False, ("id",))
+    # not inside one: closed before the cursor, in a quoted scalar, in a comment
+    assert _where(_at(kpi + "    target: {value: 5} |")) == (("kpis", "-"), "target", True, None)
+    assert _at(kpi + '    target: {value: "a, b: |}').flow_keys is None
+    assert _at(kpi + "    target: {value: 5}  # {x: |").flow_keys is None

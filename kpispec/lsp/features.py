@@ -445,7 +445,7 @@ def register(server: KpispecServer, guarded: Callable) -> None:
                     )
             return T.CompletionList(is_incomplete=False, items=items)
         # a key: those the schema allows here, less those already written
-        present = _siblings(lines, line, ctx)
+        present = set(ctx.flow_keys) if ctx.flow_keys is not None else _siblings(lines, line, ctx)
         for name, sub in properties_at(ctx.path).items():
             if name in present:
                 continue

@@ -152,6 +152,8 @@ class Context:
     prefix: str
     in_comment: bool = False
     indent: int = 0  # the column keys of this mapping start at
+    # in a flow mapping ({value: 5, direction: up}): the keys written in it; None outside
+    flow_keys: tuple | None = None
 
 
 def _layout(line: str) -> tuple[int, int | None]:
@@ -230,6 +232,29 @@ def enclosing(lines: list[str], number: int, limit: int, dash: int | None) -> tu
     return tuple(reversed(path))
 
 
+def _in_flow_value(
+    lines: list[str], number: int, line: str, column: int, content: int, dash: int | None
+) -> tuple[list[_Open], tuple, str | None] | None:
+    """The flow collections open at ``column``, the path of the block mapping they sit
+    in and the key they are the value of (None: a list item); None outside any."""
+    found = _key_at(line, content)
+    if found is not None:
+        key, after = found
+        value = after
+        while value < len(line) and line[value] in " \t":
+            value += 1
+        opened = _flow(line, value, column) if column > value else None
+        if opened is None:
+            return None
+        return opened, enclosing(lines, number, content, dash), key
+    if dash is not None and line[content : content + 1] in ("{", "["):
+        opened = _flow(line, content, column) if column > content else None
+        if opened is None:
+            return None
+        return opened, enclosing(lines, number, content, dash), None
+    return None
+
+
 def word_at(line: str, column: int, chars: re.Pattern = WORD_CHARS) -> tuple[str, int, int]:
     for match in chars.finditer(line):
         if match.start() <= column <= match.end():
@@ -237,8 +262,146 @@ def word_at(line: str, column: int, chars: re.Pattern = WORD_CHARS) -> tuple[str
     return "", column, column
 
 
+@dataclass
+class _Open:
+    """A flow collection open before the cursor, as :func:`_flow` reads it."""
+
+    bracket: str  # "{" or "["
+    step: str  # its key in the collection around it ("-" for an item of a sequence)
+    key: str | None = None  # a mapping: the key whose value the cursor is in
+    keys: list[str] | None = None  # a mapping: the keys written in it
+    segment: int = 0  # where the current key or item starts
+
+
+def _flow(line: str, start: int, column: int) -> list[_Open] | None:
+    """The flow collections that the value starting at ``start`` has open at ``column``
+    (outermost first), or None when the cursor is not inside one (a closed one, a
+    quoted scalar, a comment, or no flow at all). One line: a KPI file's flow style is
+    ``target: {value: 5, direction: up}`` and ``inputs: [m1, m2]``."""
+    if start >= len(line) or line[start] not in "[{":
+        return None
+    opened: list[_Open] = []
+    index = start
+    while index < column:
+        char = line[index]
+        top = opened[-1] if opened else None
+        if char in "\"'":
+            close = index + 1
+            while close < len(line):
+                if line[close] == "\\" and char == '"':
+                    close += 2
+                    continue
+                if line[close] == char:
+                    break
+                close += 1
+            if close >= column:
+                return None  # in a quoted scalar: a value being typed, no completion here
+            index = close + 1
+            continue
+        if char == "#" and index > 0 and line[index - 1] in " \t":
+            return None  # a comment
+        if char in "[{":
+            if top is None:
+                step = ""
+            elif top.bracket == "[":
+                step = "-"
+            else:
+                step = top.key or ""
+            opened.append(_Open(char, step, keys=[] if char == "{" else None))
+            opened[-1].segment = index + 1
+        elif char in "]}":
+            if opened:
+                opened.pop()
+            if not opened:
+                return None  # closed before the cursor
+        elif char == "," and top is not None:
+            top.key = None
+            top.segment = index + 1
+        elif (
+            char == ":"
+            and top is not None
+            and top.bracket == "{"
+            and top.key is None
+            and line[index + 1 : index + 2] in ("", " ", "\t", ",", "}", "]")
+        ):
+            key = line[top.segment : index].strip()
+            if key[:1] in "\"'" and len(key) >= 2:
+                key = key[1:-1]
+            top.key = key
+            if top.keys is not None:
+                top.keys.append(key)
+        index += 1
+    if opened and opened[-1].keys is not None:
+        opened[-1].keys += _keys_after(line, column)
+    return opened or None
+
+
+def _keys_after(line: str, column: int) -> list[str]:
+    """The keys of the flow mapping the cursor is in written after the cursor's own
+    key or value (``{value: 5, |, direction: up}``: ``direction``)."""
+    keys: list[str] = []
+    depth, segment, index = 0, None, column
+    while index < len(line):
+        char = line[index]
+        if char in "\"'":
+            close = line.find(char, index + 1)
+            index = len(line) if close < 0 else close + 1
+            continue
+        if char == "#" and line[index - 1 : index] in (" ", "\t"):
+            break
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif char == "," and depth == 0:
+            segment = index + 1
+        elif char == ":" and depth == 0 and segment is not None:
+            if line[index + 1 : index + 2] in ("", " ", "\t", ",", "}", "]"):
+                key = line[segment:index].strip()
+                keys.append(key[1:-1] if key[:1] in "\"'" and len(key) >= 2 else key)
+                segment = None
+        index += 1
+    return keys
+
+
+def _flow_context(
+    opened: list[_Open], path: tuple, base: str | None, word: tuple, in_comment: bool
+) -> Context:
+    """The context inside flow collections that belong to the key ``base`` of the
+    mapping at ``path`` (None: a list item that is itself a flow collection)."""
+    steps = list(path) + ([base] if base is not None else [])
+    for container in opened[1:]:
+        steps.append(container.step)
+    inner = opened[-1]
+    found, start, end, prefix = word
+    if inner.bracket == "[":  # an item of a list: a value of the list's key
+        if steps and steps[-1] not in ("-", ""):
+            return Context(
+                tuple(steps[:-1]), steps[-1], True, found, start, end, prefix, in_comment
+            )
+        return Context(tuple(steps), None, True, found, start, end, prefix, in_comment)
+    if inner.key is not None:  # after "key:": its value
+        return Context(
+            tuple(steps),
+            inner.key,
+            True,
+            found,
+            start,
+            end,
+            prefix,
+            in_comment,
+            flow_keys=tuple(inner.keys or ()),
+        )
+    keys = tuple(inner.keys or ())
+    return Context(tuple(steps), None, False, found, start, end, prefix, in_comment, flow_keys=keys)
+
+
 def context_at(lines: list[str], number: int, column: int) -> Context:
-    """What is at (``number``, ``column``): see :class:`Context`."""
+    """What is at (``number``, ``column``): see :class:`Context`. Inside a flow mapping
+    or sequence on the line (``target: {value: 5, direction: }``), the mapping's keys
+    and values (and the list's items) are told apart as in block style."""
     line = lines[number] if 0 <= number < len(lines) else ""
     column = max(0, min(column, len(line)))
     word, start, end = word_at(line, column)
@@ -246,6 +409,11 @@ def context_at(lines: list[str], number: int, column: int) -> Context:
     hash_at = comment_start(line)
     in_comment = column > hash_at
     content, dash = _layout(line)
+    if not in_comment:
+        flow = _in_flow_value(lines, number, line, column, content, dash)
+        if flow is not None:
+            opened, path, base = flow
+            return _flow_context(opened, path, base, (word, start, end, prefix), in_comment)
     if not line[:column].strip() or (content >= column and not line[content:].strip()):
         # a blank (or dash-only) line up to the cursor: a key about to be typed here
         indent = column if not line.strip() else content
