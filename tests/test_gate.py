@@ -358,6 +358,9 @@ def test_the_gate_uses_four_git_processes_whatever_the_catalog_size(tmp_path, mo
         ("kpis/goals.yaml", 7, "KS203"),  # the goal renamed: no KPI
         ("kpis/platform.yaml", 5, "KS005"),
         ("kpis/platform.yaml", 12, "KS005"),
+        # compared with HEAD (contract section 13): its running KPIs lost their goal
+        ("kpis/platform.yaml", 3, "KS504"),
+        ("kpis/platform.yaml", 10, "KS504"),
     }
 
 
@@ -368,13 +371,20 @@ def test_json_output_stays_json_and_the_count_goes_to_stderr(tmp_path):
     proc = run_kpispec(["lint", "--staged", "--format", "json"], gate.root, gate.env)
     doc = json.loads(proc.stdout)
     assert proc.returncode == 1
-    # the link broken, and what it causes in the goals' file: one KPI left for the goal
+    # the link broken, and what it causes in the goals' file: one KPI left for the goal;
+    # compared with HEAD, 'arr' is no longer a KPI (KS504, contract section 13)
     assert [(f["path"], f["line"], f["code"], f["entry"]) for f in doc["findings"]] == [
         ("kpis/goals.yaml", 3, "KS202", "revenue"),
+        ("kpis/sales.yaml", 3, "KS504", "arr"),
         ("kpis/sales.yaml", 5, "KS005", "arr"),
     ]
-    assert doc["summary"]["files"] == 2 and doc["summary"]["errors"] == 1
-    assert proc.stderr == f"kpispec: 1 finding (1 error) {OLD_NOTE}\n"
+    assert doc["summary"]["files"] == 2 and doc["summary"]["errors"] == 2
+    assert proc.stderr == (
+        f"kpispec: 1 finding (1 error) {OLD_NOTE}\n"
+        "kpispec: goalposts moved since HEAD (KS504): if the re-plan is agreed, waive it "
+        'where the finding points, with a reason: # kpispec: disable=KS504 reason="..." '
+        "until=YYYY-MM-DD\n"
+    )
 
 
 def test_a_repository_without_kpi_files_says_so(tmp_path):

@@ -47,10 +47,9 @@ class Lint(Options):
         """The options that cannot go together: one line, exit 2, before any work."""
         if self.statistics and self.fmt != "text":
             fail(f"--statistics works with --format text only, not --format {self.fmt}")
-        if self.staged and (self.base or self.new_from or self.baseline):
+        if self.staged and (self.new_from or self.baseline):
             fail(
-                "--staged compares the index with HEAD; it cannot take --base, --new-from "
-                "or --baseline too"
+                "--staged compares the index with HEAD; it cannot take --new-from or --baseline too"
             )
         fixing = self.fix or self.show_diff
         if self.unsafe_fixes and not fixing:
@@ -111,7 +110,8 @@ def use_color(choice: str) -> bool:
     "--base",
     "base",
     metavar="REF",
-    help="Compare each entry with the catalog at git REF: goalposts moved (KS501-KS505).",
+    help="Compare each entry with the catalog at git REF: goalposts moved (KS501-KS506). "
+    "With --staged: the staged catalog with REF instead of HEAD.",
 )
 @click.option(
     "--new-from",

@@ -23,14 +23,14 @@ if TYPE_CHECKING:
 def run_lint(opts: Options, staged: bool = False, base: str | None = None) -> LintResult:
     """Lint the paths; with ``staged`` the commit gate (the index against HEAD, see
     :mod:`kpispec.git.gate`); with ``base`` the rules that compare with the catalog at
-    that git ref run too."""
+    that git ref run too (with ``staged``: against the index, instead of HEAD)."""
     from kpispec.lint import lint
 
     options = opts.lint_options
     if staged:
         from kpispec.git.gate import lint_staged
 
-        return lint_staged(list(opts.paths), options, opts.config_file, opts.start)
+        return lint_staged(list(opts.paths), options, opts.config_file, opts.start, base)
     config = opts.load_config()
     selection = options.selection_for(config)
     base_at = None

@@ -19,12 +19,25 @@ Findings already at ``HEAD`` in files the commit does not touch do not block it;
 line (:attr:`~kpispec.findings.result.LintResult.notes`) counts them. Before the first commit
 every staged file is checked.
 
+Goalposts (contract section 13): the staged catalog is also compared with ``HEAD`` by the
+rules KS501-KS506, exactly as ``kpispec lint --base HEAD`` would compare the staged tree
+(the same pairs: entries matched by id, ``HEAD`` read with its own config, the same
+``today``), so a commit that eases a running target is blocked at commit time. Every
+KS5xx finding is shown (``HEAD`` has none of its own), KS504 included when it points at a
+file the commit deletes. ``--staged --base REF`` compares with ``REF`` instead. Before
+the first commit there is nothing to compare with: none of them. When a KS5xx error
+blocks, a last line on stderr says how to accept a deliberate re-plan: a waiver with a
+reason (and a last day).
+
 Cost: four git processes whatever the size of the catalog (``rev-parse``, ``ls-files``,
-``ls-tree`` and one ``cat-file --batch`` for every blob), a file whose bytes did not
-change is loaded once for both revisions (and from the content cache when it was
-loaded before), and ``HEAD`` is checked only when the commit changes the catalog or
-its config at all -- with the rules that read the whole catalog only, unless the config
-changed (a ``FILE_LOCAL`` rule finds the same in an untouched file at both revisions).
+``ls-tree`` and one ``cat-file --batch`` for every blob; ``--base REF`` adds a
+``rev-parse`` and an ``ls-tree`` of ``REF``), a file whose bytes did not change is loaded
+once for both revisions (and from the content cache when it was loaded before), and
+``HEAD`` is checked only when the commit changes the catalog or its config at all --
+with the rules that read the whole catalog only, unless the config changed (a
+``FILE_LOCAL`` rule finds the same in an untouched file at both revisions). The
+goalposts reuse ``HEAD``'s catalog as that check built it, and only the entries of
+changed files are compared (an unchanged file's entries are the very same data).
 """
 
 from __future__ import annotations
@@ -32,7 +45,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kpispec.errors import ConfigError, UsageError
+from kpispec.errors import ConfigError, GitError, UsageError
 from kpispec.findings import Finding, subtract
 from kpispec.findings.result import LintResult, summarize
 from kpispec.formats.text import plural
@@ -45,9 +58,18 @@ from kpispec.git.revision import (
     rel_path,
     sources,
 )
-from kpispec.lint import LintOptions, check_files, gc_paused, make_selection, no_kpi_files
+from kpispec.lint import (
+    Base,
+    LintOptions,
+    check_files,
+    gc_paused,
+    make_selection,
+    no_kpi_files,
+)
 from kpispec.load.loader import LoadedFile
 from kpispec.rules import registry
+
+GOALPOSTS = "KS5"  # the codes that compare with a revision (KS501-KS506)
 
 
 def lint_staged(
@@ -55,15 +77,17 @@ def lint_staged(
     options: LintOptions,
     config_file: str | None = None,
     start: Path | None = None,
+    base: str | None = None,
 ) -> LintResult:
     """The gate's result: findings in touched files and findings caused elsewhere, in
     the usual :class:`LintResult` (``notes`` holds the count of old findings). Each
     revision's selection is ``options.select`` and ``options.ignore`` over its own
-    config; ``start``: where the config is looked for (None: ``options.cwd``)."""
+    config; ``start``: where the config is looked for (None: ``options.cwd``); ``base``:
+    the revision the goalposts rules compare with (None: ``HEAD``)."""
     cwd = options.cwd or Path.cwd()
-    options = replace(options, cwd=cwd)
+    options = replace(options, cwd=cwd, base=None)
     with gc_paused():  # as lint() runs: two catalogs of small objects, no cycles
-        return _lint_staged(paths, options, config_file, start or cwd)
+        return _lint_staged(paths, options, config_file, start or cwd, base)
 
 
 @dataclass
@@ -79,31 +103,48 @@ class _Commit:
     touched: set[str]  # catalog files the commit adds, changes or renames, and those named
     changed: bool  # whether the commit changes the catalog or its config at all
     loaded: dict[str, LoadedFile]  # blob -> the file loaded
+    # what the goalposts rules compare with: HEAD's revision, or --base REF's; None
+    # before the first commit (or when HEAD's config cannot be read)
+    base: Revision | None = None
+    base_ref: str = "HEAD"  # as the user wrote it, for messages
+    base_commit: str = ""
 
 
 def _lint_staged(
-    paths: list[str], options: LintOptions, config_file: str | None, start: Path
+    paths: list[str], options: LintOptions, config_file: str | None, start: Path, ref: str | None
 ) -> LintResult:
-    commit = _read(paths, options, config_file, start)
-    staged_result = _check(commit.repo, commit.staged, commit.loaded, options)
+    commit = _read(paths, options, config_file, start, ref)
+    head_check = None
+    if commit.head is not None and commit.changed:  # HEAD first: its catalog is the base
+        head_check = _check_head(commit, commit.head, options)
+    goalposts = _goalposts(commit, head_check, options)
+    staged_result = _check(
+        commit.repo, commit.staged, commit.loaded, replace(options, base=goalposts)
+    )
     if not commit.staged.catalog:
         staged_result.notes.append(no_kpi_files(commit.staged.config, "in the git index"))
     if commit.head is None:  # first commit, or no HEAD config to compare with: all of it
         if commit.head_note:
             staged_result.notes.append(commit.head_note)
-        return staged_result
-    touched, before, local = _at_head(commit, commit.head, staged_result, options)
+        return _replan(staged_result, commit)
+    touched, before, local = _at_head(commit, commit.head, staged_result, head_check, options)
     shown, old = _caused(staged_result.findings, touched, before, local)
-    return _result(staged_result, touched, shown, old)
+    return _replan(_result(staged_result, touched, shown, old), commit)
 
 
-def _read(paths: list[str], options: LintOptions, config_file: str | None, start: Path) -> _Commit:
+def _read(
+    paths: list[str], options: LintOptions, config_file: str | None, start: Path, ref: str | None
+) -> _Commit:
     """Both revisions, their configs and the catalog files the check needs: four git
-    processes whatever the size of the catalog."""
+    processes whatever the size of the catalog (two more for ``--base REF``)."""
     assert options.cwd is not None
     repo = Repo.discover(start)
     index = repo.index()
     head_files = repo.tree(repo.head) if repo.head else None
+    ref_commit = repo.resolve(ref) if ref is not None else repo.head
+    ref_files = None
+    if ref_commit is not None and ref_commit != repo.head:  # --base REF, not HEAD
+        ref_files = repo.tree(ref_commit)
     explicit = Path(config_file) if config_file else None
     if explicit is not None and not explicit.is_absolute():
         explicit = options.cwd / explicit
@@ -115,6 +156,14 @@ def _read(paths: list[str], options: LintOptions, config_file: str | None, start
                 head = read_revision(repo, head_files, blobs, start, explicit)
             except ConfigError as exc:  # nothing to compare with: every file is checked
                 head_note = f"the config at HEAD cannot be read ({exc}); every file is checked"
+                if ref is not None and ref_commit == repo.head:
+                    raise GitError(f"the config at {ref} cannot be read: {exc}") from None
+        base = head
+        if ref_files is not None:  # --base REF, another commit than HEAD
+            try:
+                base = read_revision(repo, ref_files, blobs, start, explicit)
+            except ConfigError as exc:
+                raise GitError(f"the config at {ref} cannot be read: {exc}") from None
         touched = _touched(staged, head, _named(paths, options.cwd, repo.top))
         changed = (
             head is None
@@ -125,12 +174,55 @@ def _read(paths: list[str], options: LintOptions, config_file: str | None, start
         wanted = set(staged.catalog.values())
         if changed and head is not None:
             wanted |= set(head.catalog.values())
+        if base is not None and base is not head:
+            wanted |= set(base.catalog.values())
         loaded = load_blobs(blobs, wanted, options.cache)
-    return _Commit(repo, staged, head, head_note, touched, changed, loaded)
+    return _Commit(
+        repo,
+        staged,
+        head,
+        head_note,
+        touched,
+        changed,
+        loaded,
+        base,
+        ref or "HEAD",
+        ref_commit or "",
+    )
+
+
+def _check_head(commit: _Commit, head: Revision, options: LintOptions) -> LintResult | None:
+    """HEAD's findings (None when HEAD's config names a rule no longer here): with the
+    config unchanged, the rules that read the whole catalog only -- a file-local rule
+    finds in an untouched file (the same bytes) at HEAD what it finds staged."""
+    same_config = commit.staged.config_blobs == head.config_blobs
+    try:
+        return _check(commit.repo, head, commit.loaded, options, catalog_wide_only=same_config)
+    except (UsageError, ConfigError):
+        return None
+
+
+def _goalposts(commit: _Commit, head_check: LintResult | None, options: LintOptions) -> Base | None:
+    """The catalog the goalposts rules compare the staged one with, as ``--base REF``
+    reads it (its own config, its files loaded): None before the first commit, and when
+    nothing could have moved (the catalog and config are HEAD's)."""
+    base = commit.base
+    if base is None or (base is commit.head and not commit.changed):
+        return None
+    assert options.cwd is not None
+    ref, config, sha = commit.base_ref, base.config, commit.base_commit
+    if base is commit.head and head_check is not None and head_check.catalog is not None:
+        built = head_check.catalog  # classified by HEAD's check: not built twice
+        return Base(ref, built.files, config, sha, catalog=built)
+    return Base(ref, sources(commit.repo, base, commit.loaded, options.cwd), config, sha)
 
 
 def _at_head(
-    commit: _Commit, head: Revision, staged_result: LintResult, options: LintOptions
+    commit: _Commit,
+    head: Revision,
+    staged_result: LintResult,
+    head_result: LintResult | None,
+    options: LintOptions,
 ) -> tuple[set[str], list[tuple], set[str]]:
     """What ``HEAD`` already had: the display paths of the files the commit touches
     (every catalog file, when HEAD cannot be checked), the identities of HEAD's
@@ -139,7 +231,7 @@ def _at_head(
     repo, staged = commit.repo, commit.staged
     touched = {display(repo, path, options.cwd) for path in commit.touched}
     # with the config unchanged, a file-local rule finds in an untouched file (the same
-    # bytes) at HEAD what it finds staged: HEAD runs the catalog-wide rules only
+    # bytes) at HEAD what it finds staged: HEAD ran the catalog-wide rules only
     same_config = staged.config_blobs == head.config_blobs
     local = set()
     if same_config:
@@ -147,9 +239,7 @@ def _at_head(
         local = {code for code, rule in rules.items() if getattr(rule, "FILE_LOCAL", False)}
     if not commit.changed:  # the same catalog and config as HEAD: nothing new can be found
         return touched, [f.identity() for f in staged_result.findings], local
-    try:
-        head_result = _check(repo, head, commit.loaded, options, catalog_wide_only=same_config)
-    except (UsageError, ConfigError):  # HEAD's config names a rule no longer here
+    if head_result is None:  # HEAD's config names a rule no longer here
         return {display(repo, path, options.cwd) for path in staged.catalog}, [], set()
     return touched, [f.identity() for f in head_result.findings], local
 
@@ -169,11 +259,16 @@ def _caused(
 
 
 def _result(
-    staged: LintResult, touched: set[str], shown: list[Finding], old: list[Finding]
+    staged: LintResult,
+    touched: set[str],
+    shown: list[Finding],
+    old: list[Finding],
 ) -> LintResult:
     """The gate's :class:`LintResult`: the files touched and those with a finding
-    shown, and one note counting the old findings."""
-    files = sorted(touched | {f.path for f in shown})
+    shown (a file the commit deletes is not one, though KS504 may point at it), and
+    one note counting the old findings."""
+    in_catalog = {source.display for source in staged.catalog.files} if staged.catalog else set()
+    files = sorted(touched | {f.path for f in shown if f.path in in_catalog})
     entries = [e for e in staged.entries if e.file.display in files]
     result = LintResult(
         shown,
@@ -189,6 +284,22 @@ def _result(
         result.notes.append(
             f"{plural(len(old), 'finding')} ({plural(errors, 'error')}) already at HEAD in "
             "files this commit does not touch do not block it; 'kpispec lint' lists them"
+        )
+    return result
+
+
+def _replan(result: LintResult, commit: _Commit) -> LintResult:
+    """When a goalposts error blocks the commit, a last line says how to accept a
+    deliberate re-plan: a waiver, with a reason, where the finding points."""
+    codes = sorted(
+        {f.code for f in result.findings if f.code.startswith(GOALPOSTS) and f.severity == "error"}
+    )
+    if codes:
+        ref = commit.base_ref
+        result.notes.append(
+            f"goalposts moved since {ref} ({', '.join(codes)}): if the re-plan is agreed, "
+            f"waive it where the finding points, with a reason: # kpispec: disable={codes[0]} "
+            'reason="..." until=YYYY-MM-DD'
         )
     return result
 
