@@ -4,18 +4,23 @@ open buffers over it, and the findings ``kpispec lint`` would give for each open
 One :class:`Project` per project root (found from a file as the CLI finds it: the
 config walking up from the file's folder, else the nearest ``.git``). It indexes every
 catalog file under the root once (through the content cache), then keeps the catalog in
-memory: an edit parses only the buffer that changed. A check then
+memory: an edit parses only the buffer that changed. A check re-checks only what the
+edit can change (issue 28 item 2):
 
-* rebuilds the :class:`~kpispec.catalog.Catalog` from the entries of each file, kept
-  from the last check for every file that did not change (building the entries of
-  20,000 KPIs again is most of what a check would cost): :meth:`Catalog.build`, then
-  :func:`~kpispec.catalog.classify.reclassify`;
-* runs the rules that read the whole catalog on all of it, and the rules marked
-  ``FILE_LOCAL`` (their findings in a file follow from that file alone) on the open
-  files only, since only those are reported;
-* and finalizes the findings through the stage :func:`kpispec.lint.check_files` calls
-  (:func:`kpispec.findings.finalize.finalize`; ``tests/test_lsp.py`` checks that the
-  two agree, finding for finding).
+* the rules marked ``FILE_LOCAL`` (their findings in a file follow from that file
+  alone) run on the open files only, since only those are reported;
+* the catalog-wide rules' findings are kept from the last run when the files that
+  changed since keep their entries' ids, kinds, links, classes and every key those
+  rules read (:mod:`kpispec.lsp.incremental`): typing a name, a description, a URL.
+  Their entries are then updated in place (the catalog stays as it was otherwise) and
+  the kept findings of the edited file follow its lines;
+* otherwise the :class:`~kpispec.catalog.Catalog` is built again from the entries of
+  each file, kept from the last check for every file that did not change
+  (:meth:`Catalog.build`, then :func:`~kpispec.catalog.classify.reclassify`), and the
+  catalog-wide rules run on all of it, noting what they read;
+* and the findings are finalized through the stage :func:`kpispec.lint.check_files`
+  calls (:func:`kpispec.findings.finalize.finalize`; ``tests/test_lsp_engine.py``
+  checks that the two agree, finding for finding, after each kind of edit).
 
 The model is used from one worker thread (the server's); ``set_buffer`` and
 ``close_buffer`` only record text and may be called from any thread.
@@ -23,6 +28,7 @@ The model is used from one worker thread (the server's); ``set_buffer`` and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import re
@@ -33,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from kpispec.catalog import Catalog, Entry, Reference, SourceFile
-from kpispec.catalog.classify import reclassify
+from kpispec.catalog.classify import lacks, reclassify
 from kpispec.config import Config
 from kpispec.findings import Finding
 from kpispec.findings.finalize import finalize
@@ -46,9 +52,11 @@ from kpispec.lint import (
     run_rules,
 )
 from kpispec.load.files import catalog_spec, display_path, project_files
+from kpispec.lsp import incremental
 from kpispec.rules import Context, registry
 
 _KPISPEC_KEY = re.compile(r"^kpispec\s*:", re.MULTILINE)
+MAX_KEPT = 50  # files changed since the last check, at most, for its findings to be kept
 
 
 def real(path: str | os.PathLike) -> str:
@@ -90,6 +98,16 @@ class Project:
         self._refs: dict[Entry, list[Reference]] = {}  # entry -> its references, kept likewise
         self._linked: dict[Entry, bool | None] = {}  # entry -> whether its goal links resolved
         self._order: list[SourceFile] | None = None  # the catalog's files, by display path
+        self._merged: dict[str, SourceFile] = {}  # realpath -> each file of _order
+        # the last check: its files (realpath -> file), its today, what the catalog-wide
+        # rules found (display path -> raw findings) and read (incremental.tracing)
+        self._last: dict[str, SourceFile] | None = None
+        self._today: _dt.date | None = None
+        self._wide: dict[str, list[Finding]] = {}
+        self._read: set[str] = set()
+        self._tracked: set[SourceFile] = set()  # files whose entries' data is Tracked
+        self.stale = True  # something else than the files changed (dbt, the base)
+        self.runs = {"kept": 0, "full": 0}  # checks that kept the wide findings, that did not
         self._lock = threading.Lock()
         self._dbt: Any = None
         self.indexed = False
@@ -135,10 +153,8 @@ class Project:
         if exists and not self.is_catalog_path(path):
             return False
         with self._lock:
-            old = self.disk.pop(key, None)
+            old = self.disk.pop(key, None)  # its entries go after the next check
             self._order = None
-            if old is not None:
-                self._forget(old)
         if exists:
             source = SourceFile(
                 Path(path),
@@ -160,17 +176,14 @@ class Project:
             if old is not None and old.text == text and old.kpi_file == kpi_file:
                 old.version = version
                 return
-            if old is not None and old.source is not None:
-                self._forget(old.source)
+            # the old text's entries are kept until the next check compares them
             self.buffers[key] = Buffer(Path(path), text, version, None, kpi_file)
             self._order = None
 
     def close_buffer(self, path: Path) -> None:
         key = real(path)
         with self._lock:
-            old = self.buffers.pop(key, None)
-            if old is not None and old.source is not None:
-                self._forget(old.source)
+            self.buffers.pop(key, None)
             self._order = None
             self.findings.pop(key, None)
             self.versions.pop(key, None)
@@ -199,6 +212,7 @@ class Project:
                     if buffer.source is None:
                         buffer.source = self._parse(key, buffer)
                     merged[key] = buffer.source
+            self._merged = merged
             self._order = sorted(merged.values(), key=lambda f: f.display)
             return self._order
 
@@ -225,6 +239,7 @@ class Project:
 
     def dbt_changed(self) -> None:
         self._dbt = None
+        self.stale = True
 
     def check(self) -> dict[str, list[Finding]]:
         """The findings of every open KPI file (realpath -> sorted findings), as
@@ -235,6 +250,7 @@ class Project:
     def _check(self) -> dict[str, list[Finding]]:
         files = self.files()
         with self._lock:
+            merged = self._merged
             opened = {
                 key: buffer.source
                 for key, buffer in self.buffers.items()
@@ -242,13 +258,22 @@ class Project:
             }
             versions = {key: self.buffers[key].version for key in opened}
             texts = {key: source.loaded.text or "" for key, source in opened.items()}
-        catalog = Catalog.build(files, self._entries, self._refs, self.catalog)
-        self._linked = reclassify(catalog, self._linked)
         ctx = self.context()
-        findings = run_rules(catalog, ctx, self.selection, self.wide_rules)
-        reported = [source for source in opened.values()]
+        if self._keep(merged, files, ctx.today):
+            self.runs["kept"] += 1
+        else:
+            self._run_wide(files, ctx)
+            self.runs["full"] += 1
+        self._last, self._today, self.stale = merged, ctx.today, False
+        reported = sorted(opened.values(), key=lambda f: f.display)
+        # the catalog-wide findings of the open files (copies: finalize stamps them)
+        findings = [
+            dataclasses.replace(finding)
+            for source in reported
+            for finding in self._wide.get(source.display, ())
+        ]
         if reported:  # their findings follow from the file alone: the open files only
-            small = Catalog.build(sorted(reported, key=lambda f: f.display), self._entries)
+            small = Catalog.build(reported, self._entries)
             findings.extend(run_rules(small, ctx, self.selection, self.local_rules))
         result = self.finish(findings, reported)
         by_display = {source.display: key for key, source in opened.items()}
@@ -257,7 +282,6 @@ class Project:
             key = by_display.get(finding.path)
             if key is not None:
                 out[key].append(finding)
-        self.catalog = catalog
         self.findings = out
         self.versions = versions
         self.texts = texts
@@ -265,7 +289,104 @@ class Project:
         live = set(files) | set(reported)
         for source in [s for s in self._entries if s not in live]:
             self._forget(source)
+        self._tracked &= live
         return out
+
+    def _run_wide(self, files: list[SourceFile], ctx: Context) -> None:
+        """The catalog built again and every catalog-wide rule run on it, what they read
+        noted."""
+        catalog = Catalog.build(files, self._entries, self._refs, self.catalog)
+        for source in files:
+            if source not in self._tracked:
+                incremental.track(self._entries[source])
+                self._tracked.add(source)
+        self._linked = reclassify(catalog, self._linked)
+        with incremental.tracing() as read:
+            found = run_rules(catalog, ctx, self.selection, self.wide_rules)
+        wide: dict[str, list[Finding]] = {}
+        for finding in found:
+            wide.setdefault(finding.path, []).append(finding)
+        self.catalog, self._wide, self._read = catalog, wide, read
+
+    def _keep(self, merged: dict[str, SourceFile], files: list[SourceFile], today: Any) -> bool:
+        """Keep the catalog-wide findings of the last run, when no file that changed
+        since can change them (see :mod:`kpispec.lsp.incremental`): the entries of each
+        such file are then updated in place, and its kept findings moved with its
+        lines. False: they must be found again (the entries of the changed files may
+        have been updated, consistently, all the same)."""
+        last, catalog = self._last, self.catalog
+        if last is None or catalog is None or self.stale or today != self._today:
+            return False
+        if merged.keys() != last.keys():
+            return False  # a file came or went
+        changed = [(last[key], source) for key, source in merged.items() if source is not last[key]]
+        if len(changed) > MAX_KEPT:
+            return False
+        plans: list[tuple[SourceFile, SourceFile, list[Entry], list[Entry] | None]] = []
+        for old, new in changed:
+            were = self._entries.get(old)
+            if were is None:
+                return False
+            if new.loaded is old.loaded:  # the same text: opened or closed
+                plans.append((old, new, were, None))
+                continue
+            now = Catalog.build([new], self._entries).entries  # kept for a full run
+            if not incremental.same_shape(old, new, were, now, self._read):
+                return False
+            plans.append((old, new, were, now))
+        # where the kept findings of each edited file point, by entry, as they were
+        lookups: dict[str, dict[tuple, Entry]] = {}
+        for old, _, before, after in plans:
+            if after is None:
+                continue
+            lines_moved = any(
+                (a.line, a.column) != (b.line, b.column) for a, b in zip(before, after)
+            )
+            if lines_moved and (
+                any(f.entry is None or f.key is None for f in self._wide.get(old.display, ()))
+                or self._quoted(old.display)
+            ):
+                return False  # a finding that cannot be moved, or a message naming a line
+            lookups[old.display] = {(entry.id, entry.line): entry for entry in before}
+        for old, new, before, after in plans:  # the entries updated in place
+            if after is not None:
+                for entry, fresh in zip(before, after):
+                    entry.data = incremental.Tracked(fresh.data)
+                    entry.path, entry.line, entry.column = fresh.path, fresh.line, fresh.column
+            for entry in before:
+                entry.file = new
+            self._entries[new] = before
+            self._entries.pop(old, None)
+            self._tracked.add(new)
+        catalog.files = files
+        classes_same = True
+        for _, _, before, after in plans:
+            if after is None:
+                continue
+            for entry in before:
+                if entry.kind == "kpi":
+                    was = entry.lacks
+                    entry.lacks = lacks(catalog, entry)
+                    entry.is_kpi = not entry.lacks
+                    classes_same = classes_same and entry.lacks == was
+        if not classes_same:
+            return False
+        for display, lookup in lookups.items():
+            kept = self._wide.get(display)
+            if kept is not None:
+                self._wide[display] = [
+                    incremental.moved(f, lookup[(f.entry, f.entry_line)])
+                    if (f.entry, f.entry_line) in lookup and f.key is not None
+                    else f
+                    for f in kept
+                ]
+        return True
+
+    def _quoted(self, display: str) -> bool:
+        """Whether a kept catalog-wide finding's message names a line of ``display``
+        (KS004's "also at", KS005's "which is a goal (path:line)")."""
+        needle = display + ":"
+        return any(needle in f.message for found in self._wide.values() for f in found)
 
     def finish(self, findings: list[Finding], reported: Iterable[SourceFile]) -> list[Finding]:
         """The finalize stage, as :func:`kpispec.lint.check_files` runs it: the findings
