@@ -24,10 +24,8 @@ config error: a laptop that has not run dbt must still lint).
 from __future__ import annotations
 
 import datetime as _dt
-import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kpispec.errors import ConfigError
 
@@ -37,11 +35,9 @@ DEFAULT_MAX_AGE = "7d"
 # beside the manifest unless the config names them: key -> file name
 ARTIFACTS = {"run-results": "run_results.json", "sources": "sources.json"}
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_AGE_RE = re.compile(r"\A\s*([0-9]{1,6})\s*([A-Za-z]+)\s*\Z")
 
 
-@dataclass(frozen=True)
-class Artifact:
+class Artifact(NamedTuple):
     """Where one of dbt's run artifacts is: ``path`` (absolute), ``written`` (as the
     config wrote it, or as a path beside the manifest), ``named`` (the config names it:
     then its absence is reported)."""
@@ -51,8 +47,7 @@ class Artifact:
     named: bool = False
 
 
-@dataclass(frozen=True)
-class DbtConfig:
+class DbtConfig(NamedTuple):
     manifest: Path  # absolute: the root joined with what the config says
     written: str  # as the config wrote it, for messages
     source: Path | None = None  # the config file
@@ -131,12 +126,14 @@ def parse_age(value: Any) -> _dt.timedelta:
     """``"36h"`` -> 36 hours: a whole number and a unit (m, h, d, w). Raises ValueError
     with what to write instead ("7 days": did you mean "7d"?)."""
     usage = 'must be a duration: a whole number and a unit (m, h, d or w), e.g. "36h" or "7d"'
-    match = _AGE_RE.match(value) if isinstance(value, str) else None
-    if match is None:
+    text = value.strip() if isinstance(value, str) else ""
+    digits = len(text) - len(text.lstrip("0123456789"))
+    unit = text[digits:].strip()
+    if not 0 < digits <= 6 or not unit.isascii() or not unit.isalpha():
         if isinstance(value, int) and not isinstance(value, bool):
             raise ValueError(f'{usage}; not {value!r} (did you mean "{value}d"?)')
         raise ValueError(f"{usage}; not {value!r}")
-    count, unit = int(match.group(1)), match.group(2)
+    count = int(text[:digits])
     if unit not in UNITS:
         from kpispec.spelling import close  # only on this error path
 

@@ -90,6 +90,16 @@ class RunResults(Artifact):
     def __init__(self, data: dict):
         super().__init__(data)
         self._all: dict | None = None
+        self._fetch: Any = None
+
+    def detach(self) -> dict[str, bytes]:
+        """Every result's status, taken out to be cached apart (see
+        :mod:`kpispec.dbt.store`): only a health record and the join read them."""
+        packed = self.data.pop("all", None)
+        return {"all": packed} if isinstance(packed, bytes) else {}
+
+    def attach(self, fetch: Any) -> None:
+        self._fetch = fetch
 
     @property
     def command(self) -> str:
@@ -110,6 +120,8 @@ class RunResults(Artifact):
         """(status, when) of a node in this run; None when the run did not include it."""
         if self._all is None:
             packed = self.data.get("all")
+            if packed is None and self._fetch is not None:
+                packed = self._fetch("all")
             try:
                 self._all = marshal.loads(packed) if isinstance(packed, bytes) else {}
             except (EOFError, ValueError, TypeError):

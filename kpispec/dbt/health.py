@@ -33,8 +33,7 @@ report's) also walks the manifest's graph; the rules never do.
 from __future__ import annotations
 
 import marshal
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kpispec.dbt import artifacts, store, when
 from kpispec.dbt.names import TESTS, describe, kind_of
@@ -54,8 +53,7 @@ _FAILURE_ORDER = {"error": 0, "partial success": 1, "fail": 2, "skipped": 3}
 _DATA_KINDS = ("model", "seed", "snapshot", "source")  # what data is read from
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(NamedTuple):
     """A node the KPI's data depends on that did not build, or a test on it that
     failed: ``node`` (unique id), ``test`` (the test's unique id, or None), ``status``,
     dbt's ``message`` (one line) and ``at`` (ISO instant the result was written)."""
@@ -84,8 +82,7 @@ class Failure:
         }
 
 
-@dataclass(frozen=True)
-class SourceCheck:
+class SourceCheck(NamedTuple):
     """A source's freshness as ``dbt source freshness`` found it."""
 
     source: str  # unique id
@@ -130,8 +127,7 @@ class SourceCheck:
         }
 
 
-@dataclass(frozen=True)
-class NodeRun:
+class NodeRun(NamedTuple):
     """A node a KPI reads, and what the last run says of it (``status`` None: it was
     not part of the run)."""
 
@@ -148,8 +144,7 @@ class NodeRun:
         }
 
 
-@dataclass(frozen=True)
-class Health:
+class Health(NamedTuple):
     """One KPI's data health (see the module's docstring): ``state`` one of
     :data:`STATES`; ``reads``: the nodes it reads and their last status; ``failures``
     (KS606) and ``stale`` (KS607, the stale sources upstream) as the rules report them;
@@ -186,19 +181,19 @@ def unknown(why: str) -> Health:
 # -- the evidence of one run --------------------------------------------------------
 
 
-@dataclass
 class Evidence:
     """What the artifacts say, once usable ones are told from the others (``problems``:
     ``(key, sentence)`` for each artifact that is not evidence, ``run-results`` or
     ``sources``: KS608). ``run`` and ``checks`` are None when there is no usable run
     results / sources file."""
 
-    index: Any  # the manifest's Index
-    run: RunResults | None
-    checks: Freshness | None
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    no_run: str = "no dbt run results (run dbt build)"  # why health is unknown without `run`
-    joined: dict = field(default_factory=dict)
+    def __init__(self, index: Any, run: RunResults | None = None, checks: Freshness | None = None):
+        self.index = index  # the manifest's Index
+        self.run = run
+        self.checks = checks
+        self.problems: list[tuple[str, str]] = []
+        self.no_run = "no dbt run results (run dbt build)"  # why health is unknown without `run`
+        self.joined: dict = {}
 
     def failures(self, uid: str) -> list[Failure]:
         """What fails upstream of ``uid`` (itself included), causes first: a node
@@ -336,7 +331,7 @@ def evaluate(
     """The evidence of the artifacts: ``run`` and ``checks`` are the loaded run results
     and sources (an index, an :class:`~kpispec.dbt.artifacts.UnusableArtifact`, or None
     when there is none)."""
-    evidence = Evidence(index, None, None)
+    evidence = Evidence(index)
     usable = {}
     for key, loaded in (("run-results", run), ("sources", checks)):
         spec = settings.artifact(key)

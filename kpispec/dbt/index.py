@@ -6,7 +6,8 @@ only what the dbt rules (KS601-KS608) and ``kpispec import dbt`` need:
 
 - metrics, semantic models, models and sources by name (a source as
   ``SOURCE_NAME.TABLE_NAME``), each with its package; a model with its ``version``,
-  ``latest_version``, ``deprecation_date``, ``access`` and ``group``;
+  ``latest_version`` and ``deprecation_date`` (nothing else: most models of a large
+  project then store nothing beyond their name);
 - the ``disabled`` map (nodes switched off with ``enabled: false``), by the same names;
 - ``depends_on.nodes`` of metrics and semantic models, to follow a metric or semantic
   model to the model it is built on (KS603);
@@ -91,13 +92,24 @@ class Index:
         self._lookups: dict[tuple, Lookup] = {}
         self._nodes: dict[str, dict] = {}
         self._graph: dict[str, tuple] | None = None
+        self._fetch: Any = None
         self.key = ""  # the content key it is cached under ("" without a cache)
+
+    def detach(self) -> dict[str, bytes]:
+        """The graph, taken out to be cached apart (see :mod:`kpispec.dbt.store`)."""
+        graph = self.data.pop("graph", None)
+        return {"graph": graph} if isinstance(graph, bytes) else {}
+
+    def attach(self, fetch: Any) -> None:
+        self._fetch = fetch
 
     def graph(self) -> dict[str, tuple]:
         """Every enabled node's unique id -> what it is built on (``depends_on.nodes``;
-        for a data test, the node it is attached to): unpacked on first use."""
+        for a data test, the node it is attached to): read and unpacked on first use."""
         if self._graph is None:
             packed = self.data.get("graph")
+            if packed is None and self._fetch is not None:
+                packed = self._fetch("graph")
             try:
                 graph = marshal.loads(packed) if isinstance(packed, bytes) else {}
             except (EOFError, ValueError, TypeError):
@@ -459,10 +471,6 @@ def _record(raw: Any, uid: str) -> dict | None:
         date = raw.get("deprecation_date")
         if isinstance(date, str) and len(date) >= 10:
             record["deprecation"] = date[:10]
-        if isinstance(raw.get("group"), str):
-            record["group"] = raw["group"]
-        if raw.get("access") == _PRIVATE:
-            record["private"] = True
     else:  # metric, semantic model: what they are built on
         depends = raw.get("depends_on") if isinstance(raw.get("depends_on"), dict) else {}
         deps = depends.get("nodes")
