@@ -8,11 +8,13 @@ and the buffer's current text, so they never wait for a check, nor for indexing.
 
 Diagnostics are scheduled by :meth:`KpispecServer.touch`: a change that comes after a
 quiet spell (no change for the debounce interval, 200 ms by default) is checked at
-once; changes that follow it closely are gathered until the typing pauses for that
-interval. A fast typist so gets one check when they start and one when they pause, never
-one per key, and a single edit is not delayed at all. After a check every open file
-whose diagnostics changed is published, so renaming a goal in one file shows the broken
-links in the others at once.
+once; changes that follow it closely are gathered until the typing pauses -- for the
+debounce interval at most, and for twice what the last check took when that is less:
+most edits keep the catalog-wide findings (:mod:`kpispec.lsp.engine`) and are checked in
+a few milliseconds, so each key gets its check, while edits that make every rule run on
+a large catalog are gathered. A single edit is not delayed at all. After a check every
+open file whose diagnostics changed is published, so renaming a goal in one file shows
+the broken links in the others at once.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class KpispecServer(LanguageServer):
         self._indexing: set[Project] = set()
         self._due = 0.0
         self._last_change = -1e9
+        self._cost = self.debounce  # what the last check took (s); none yet: the interval
         self._wake: asyncio.Event | None = None
         self._loop_task: asyncio.Task | None = None
         self._published: dict[str, tuple] = {}  # uri -> (version, diagnostics as data)
@@ -269,7 +272,8 @@ class KpispecServer(LanguageServer):
         moment = loop.time()
         quiet = moment - self._last_change >= self.debounce
         self._last_change = moment
-        self._due = moment if (now or quiet) else moment + self.debounce
+        wait = min(self.debounce, 2 * self._cost)
+        self._due = moment if (now or quiet) else moment + wait
         self._wake.set()
 
     def job(self, work: Callable[[], Any]) -> None:
@@ -304,12 +308,14 @@ class KpispecServer(LanguageServer):
             except Exception:
                 self.log("kpispec lsp: " + traceback.format_exc(), T.MessageType.Error)
         results = []
+        cost = 0.0
         for project in dirty:
             if not project.indexed:
                 continue  # its index job is queued: it touches the project when done
             try:
                 started = time.perf_counter()
                 results.append((project, project.check()))
+                cost += time.perf_counter() - started
                 if self.trace:
                     self.log(
                         f"kpispec: checked {project.root} in "
@@ -320,6 +326,8 @@ class KpispecServer(LanguageServer):
                     "kpispec lsp: check failed (the server goes on):\n" + traceback.format_exc(),
                     T.MessageType.Error,
                 )
+        if results:
+            self._cost = cost
         return results
 
     def ensure_indexed(self, project: Project) -> None:
