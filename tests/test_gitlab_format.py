@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -187,9 +188,10 @@ def test_the_fingerprint_hashes_path_entry_code_and_key_never_the_line():
         assert gitlab.issues(_Result([_finding(**change)]))[0]["fingerprint"] != base, change
 
 
-def test_the_documented_gitlab_job_uploads_code_quality_beside_junit():
+def test_the_documented_gitlab_job_uploads_code_quality_beside_junit(tmp_path):
     """docs/integrations/ci.md: a GitLab CI job whose artifacts:reports has the Code
-    Quality report, written by --format gitlab, beside the JUnit report."""
+    Quality report, written by --format gitlab, beside the JUnit report: one lint run
+    writes both and fails the job (run here as the job would, on examples/)."""
     page = (REPO / "docs" / "integrations" / "ci.md").read_text(encoding="utf-8")
     jobs = []
     for block in re.findall(r"^```yaml\n(.*?)^```", page, re.M | re.S):
@@ -198,9 +200,15 @@ def test_the_documented_gitlab_job_uploads_code_quality_beside_junit():
     [job] = [j for j in jobs if "codequality" in j.get("artifacts", {}).get("reports", {})]
     reports = job["artifacts"]["reports"]
     assert job["artifacts"]["when"] == "always"
-    assert f"kpispec lint --format gitlab --exit-zero > {reports['codequality']}" in job["script"]
-    assert f"kpispec lint --format junit --exit-zero > {reports['junit']}" in job["script"]
-    assert job["script"][-1] == "kpispec lint"  # the gate fails the job
+    run = f"kpispec lint --format gitlab:{reports['codequality']} --format junit:{reports['junit']}"
+    assert job["script"][-1] == run  # the gate fails the job
+    examples = tmp_path / "repo"
+    shutil.copytree(REPO / "examples", examples / "examples")
+    done = run_kpispec([*run.split()[1:], "--today", TODAY, "examples"], examples)
+    assert done.returncode == 1 and "errors" in done.stdout.splitlines()[-1]  # the log
+    report = json.loads((examples / reports["codequality"]).read_text(encoding="utf-8"))
+    jsonschema.validate(report, GITLAB_REQUIRED)
+    assert (examples / reports["junit"]).read_text(encoding="utf-8").startswith("<?xml")
 
 
 def test_odd_file_names_are_the_paths_every_format_shows(tmp_path):

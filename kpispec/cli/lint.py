@@ -7,16 +7,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kpispec.cli.guard import EXIT_OK, fail, guard, notes
 from kpispec.cli.options import (
     Options,
+    OptionsT,
     exit_zero_option,
-    format_option,
     jobs_option,
     lint_options,
+    outputs_option,
+    parse_outputs,
     pass_options,
     paths_argument,
     quiet_option,
@@ -26,10 +29,16 @@ from kpispec.cli.options import (
 from kpispec.cli.runs import fix_exit, hide_known, lint_exit, run_fix, run_lint
 from kpispec.formats import render
 
+if TYPE_CHECKING:
+    from kpispec.findings.result import LintResult
+
 LINT_FORMATS = ["text", "json", "sarif", "github", "junit", "gitlab"]
 
 
 class Lint(Options):
+    #: the formats written to files (``--format FORMAT:FILE``): (format, file); ``fmt`` is
+    #: the one on standard output
+    outputs: tuple[tuple[str, str], ...] = ()
     exit_zero: bool = False
     quiet: bool = False
     statistics: bool = False
@@ -43,9 +52,19 @@ class Lint(Options):
     unsafe_fixes: bool = False
     show_diff: bool = False
 
+    @classmethod
+    def from_params(cls: type[OptionsT], params: dict) -> OptionsT:
+        """As :meth:`Options.from_params`, ``--format`` split into the one output on
+        standard output (``fmt``, text unless another is given there) and the files."""
+        params = dict(params)
+        outputs = parse_outputs(params.pop("fmt", ()), LINT_FORMATS)
+        fmt = next((fmt for fmt, file in outputs if file is None), "text")
+        files = tuple((fmt, file) for fmt, file in outputs if file is not None)
+        return super().from_params({**params, "fmt": fmt, "outputs": files})  # type: ignore[misc]
+
     def check(self) -> None:
         """The options that cannot go together: one line, exit 2, before any work."""
-        if self.statistics and self.fmt != "text":
+        if self.statistics and "text" not in (self.fmt, *(fmt for fmt, _ in self.outputs)):
             fail(f"--statistics works with --format text only, not --format {self.fmt}")
         if self.staged and (self.new_from or self.baseline):
             fail(
@@ -58,6 +77,16 @@ class Lint(Options):
             fail(
                 "--fix and --diff change the working tree's files; they cannot take "
                 + ("--staged" if self.staged else "--write-baseline")
+            )
+        if self.outputs and (self.write_baseline or self.show_diff):
+            fmt, file = self.outputs[0]
+            fail(
+                f"--format {fmt}:{file}: "
+                + (
+                    "--write-baseline writes the baseline and no report"
+                    if self.write_baseline
+                    else "--diff prints the fixes and lints nothing"
+                )
             )
 
 
@@ -79,7 +108,12 @@ def use_color(choice: str) -> bool:
 
 @click.command()
 @paths_argument
-@format_option(LINT_FORMATS)
+@outputs_option(
+    LINT_FORMATS,
+    "Output format: FORMAT (text, json, sarif, github, junit, gitlab) or FORMAT:FILE. "
+    "Repeat it for several outputs of one run: at most one on standard output "
+    "(default: text), the others written to their files.",
+)
 @lint_options
 @exit_zero_option("Exit 0 even when there are errors.")
 @quiet_option("Print the findings only, no summary.")
@@ -171,8 +205,21 @@ def _lint(opts: Lint) -> int:
         notes(result)
         return EXIT_OK
     hide_known(result, opts, opts.new_from, opts.baseline)
+    if opts.outputs:
+        write_outputs(opts, result)
     colored = opts.fmt == "text" and use_color(opts.color)
     output = render(opts.fmt, result, quiet=opts.quiet, color=colored, statistics=opts.statistics)
     click.echo(output, nl=False, color=colored if opts.fmt == "text" else None)
     notes(result)
     return lint_exit(result, opts.exit_zero)
+
+
+def write_outputs(opts: Lint, result: LintResult) -> None:
+    """The formats given a file (``--format FORMAT:FILE``), each rendered from the one
+    result and written atomically by the one writer (:mod:`kpispec.safefile`); never
+    coloured."""
+    from kpispec.safefile import write_atomic
+
+    for fmt, file in opts.outputs:
+        text = render(fmt, result, quiet=opts.quiet, color=False, statistics=opts.statistics)
+        write_atomic(file, text.encode("utf-8"), name=f"--format {fmt}:{file}")

@@ -88,6 +88,88 @@ def format_option(choices: list[str], help: str = "Output format.") -> Decorator
     )
 
 
+class FormatTarget(click.ParamType):
+    """``FORMAT`` or ``FORMAT:FILE`` (``--format``, given once or more), kept as written:
+    :func:`parse_outputs` checks them all together, each problem one line."""
+
+    name = "format"
+
+    def __init__(self, choices: Sequence[str]) -> None:
+        self.choices = list(choices)
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(choice) for choice in self.choices if choice.startswith(incomplete)]
+
+
+#: One output of a run: its format and the file it goes to (None: standard output).
+Output = tuple[str, "str | None"]
+
+
+def parse_outputs(specs: Sequence[str], choices: Sequence[str]) -> tuple[Output, ...]:
+    """``--format`` as given, each ``FORMAT`` (standard output), ``FORMAT:FILE`` or
+    ``FORMAT:-`` (standard output too), checked before any work: an unknown format, an
+    empty file name, two outputs to standard output, one file named twice, and a file
+    the one writer would refuse (a folder, a FIFO, a device, a read-only file: see
+    :func:`kpispec.safefile.check_target`) or whose folder does not exist are each one
+    line, exit 2."""
+    outputs: list[Output] = []
+    for spec in specs:
+        fmt, colon, file = spec.partition(":")
+        if fmt not in choices:
+            from kpispec.spelling import did_you_mean
+
+            hint = did_you_mean(fmt, choices)
+            fail(f"--format {spec}: unknown format '{fmt}'; {hint}known: {', '.join(choices)}")
+        if colon and not file:
+            fail(f"--format {spec}: no file name after ':' (FORMAT:FILE)")
+        outputs.append((fmt, file if file and file != "-" else None))
+    shown = [fmt for fmt, file in outputs if file is None]
+    if len(shown) > 1:
+        fail(
+            f"--format: {' and '.join(shown)} would both go to standard output; at most one "
+            "may, give the others a file (FORMAT:FILE)"
+        )
+    seen: dict[str, str] = {}
+    for fmt, file in outputs:
+        if file is None:
+            continue
+        where = os.path.realpath(file)
+        if where in seen:
+            fail(f"--format: {seen[where]} and {fmt}:{file} name the same file")
+        seen[where] = f"{fmt}:{file}"
+        _check_output(f"--format {fmt}:{file}", file)
+    return tuple(outputs)
+
+
+def _check_output(name: str, file: str) -> None:
+    """A file an output will be written to, looked at before the run (the write itself
+    checks again)."""
+    from kpispec.errors import UserError
+    from kpispec.safefile import check_target, resolve
+
+    try:
+        check_target(file, name)
+    except UserError as exc:
+        fail(str(exc))
+    folder = os.path.dirname(resolve(file))
+    if folder and not os.path.isdir(folder):
+        fail(f"{name}: no folder {folder} to write it in")
+
+
+def outputs_option(choices: Sequence[str], help: str) -> Decorator:
+    """--format FORMAT[:FILE], repeatable: the outputs of one run (see :func:`parse_outputs`)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=FormatTarget(choices),
+        multiple=True,
+        metavar="FORMAT[:FILE]",
+        help=help,
+    )
+
+
 def today_option(
     help: str = "The date deadlines are checked against (default: config, else the local date).",
 ) -> Decorator:
