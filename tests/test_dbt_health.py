@@ -225,6 +225,11 @@ def _shown(name: str, uid: str) -> str:
     return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def test_the_same_without_the_cache(tmp_path):
+    root = project(tmp_path)
+    assert lint(root, "--no-cache")[1] == lint(root)[1] == lint(root, "--no-cache")[1]
+
+
 def test_the_config_can_raise_ks607_and_lower_ks606(tmp_path):
     root = project(
         tmp_path,
@@ -728,6 +733,38 @@ def test_artifacts_and_their_join_are_cached(tmp_path, monkeypatch):
     monkeypatch.setattr(health, "join", lambda *a: joins.append(1) or real_join(*a))
     changed = link(config, cache).health("model", "broken_orders_daily", today=today)
     assert changed.state == "healthy" and joins == [1]
+
+
+def test_a_lost_part_is_read_again_from_the_file(tmp_path, monkeypatch):
+    """The graph is cached apart from the manifest's index (a warm lint does not read it);
+    one lost from the cache is made again from the manifest, and kept again."""
+    import sqlite3
+
+    from kpispec.dbt import store
+
+    cache = FileCache(tmp_path / "cache")
+    manifest = tmp_path / "manifest.json"
+    shutil.copyfile(ARTIFACTS["manifest"], manifest)
+    old = time.time() - 60
+    os.utime(manifest, (old, old))
+    monkeypatch.setattr(dbt_index, "_MEMO", {})
+    graph = dbt_index.load(manifest, cache).graph()
+    assert graph["model.jaffle_shop.broken_orders_daily"] == ("model.jaffle_shop.broken_orders",)
+    assert graph["test.jaffle_shop.unique_customer_orders_customer_id.0e9f6da4ce"] == (
+        "model.jaffle_shop.customer_orders",
+    )
+    monkeypatch.setattr(dbt_index, "_MEMO", {})
+    warm = dbt_index.load(manifest, cache)
+    assert "graph" not in warm.data  # not read with the index
+    part = store._part_key(cache, dbt_index._salt(), warm.key, "graph")
+    assert cache.get_blob(part) is not None
+    db = sqlite3.connect(cache.path)
+    db.execute("DELETE FROM entries WHERE key = ?", (part,))
+    db.commit()
+    db.close()
+    assert cache.get_blob(part) is None
+    assert warm.graph() == graph
+    assert cache.get_blob(part) is not None
 
 
 def test_kpispec_never_imports_dbt():
