@@ -805,6 +805,14 @@ def test_language_server_reports_the_same(tmp_path):
         (f["line"], f["code"], f["severity"], f["message"]) for f in doc["findings"]
     )
     assert {f.code for f in found} == {"KS606", "KS607"}
+    # dbt runs again (the editor reports the file changed): the findings follow
+    doc = json.loads(ARTIFACTS["run_results"].read_bytes())
+    for uid in ("model.jaffle_shop.broken_orders", "model.jaffle_shop.broken_orders_daily"):
+        result(uid)(doc)["status"] = "success"
+    (root / "target" / "run_results.json").write_text(json.dumps(doc))
+    server.dbt_changed()
+    again = [f for findings in server.check().values() for f in findings]
+    assert sorted(f.entry for f in again if f.code == "KS606") == ["customer-orders"]
 
 
 def test_the_commit_gate_blocks_a_kpi_on_failing_data(tmp_path):
