@@ -268,6 +268,8 @@ def register(server: KpispecServer, guarded: Callable) -> None:
                         "**/manifest.json",
                         "**/run_results.json",  # dbt's last run (KS606-KS608)
                         "**/sources.json",
+                        "**/run_results.json",  # dbt's last run (KS606-KS608)
+                        "**/sources.json",
                     )
                 ]
             )
