@@ -64,12 +64,17 @@ async def start(
     capabilities: T.ClientCapabilities | None = None,
     options: dict | None = None,
     env: dict | None = None,
+    handlers: dict | None = None,
 ):
+    """The real server and a client (``handlers``: method -> what the client answers
+    to the server's requests of that method, set before initialize)."""
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "kpispec", "lsp"],
         server_env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     client = await config.start()
+    for method, handler in (handlers or {}).items():
+        client.feature(method)(handler)
     await client.initialize_session(
         T.InitializeParams(
             capabilities=capabilities or T.ClientCapabilities(),

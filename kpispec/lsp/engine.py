@@ -168,6 +168,15 @@ class Project:
                 self.disk[key] = source
         return exists or old is not None
 
+    def watched_files(self) -> list[Path]:
+        """The files whose changes matter: the catalog's and the config (for a watcher
+        that polls them)."""
+        with self._lock:
+            found = [source.path for source in self.disk.values()]
+        if self.config.source is not None:
+            found.append(Path(self.config.source))
+        return found
+
     def set_buffer(self, path: Path, text: str, version: int | None) -> None:
         key = real(path)
         kpi_file = self.is_catalog_path(path) or bool(_KPISPEC_KEY.search(text))

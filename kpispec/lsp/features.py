@@ -230,6 +230,9 @@ def register(server: KpispecServer, guarded: Callable) -> None:
             debounce = options.get("debounceMs")
             if isinstance(debounce, (int, float)) and debounce >= 0:
                 server.debounce = debounce / 1000
+            watch = options.get("watchFiles")
+            if watch in (True, False, "auto"):
+                server.watch_files = watch
             docs = options.get("ruleDocsUrl")
             if isinstance(docs, str):
                 server.rule_docs = docs  # a template with {code}; "" turns links off
@@ -238,9 +241,22 @@ def register(server: KpispecServer, guarded: Callable) -> None:
 
     @feature(T.INITIALIZED)
     def initialized(params: T.InitializedParams) -> None:
+        """Who watches the files on disk: the client when it offers to (dynamic
+        registration of didChangeWatchedFiles) and watchFiles is "auto" (the default),
+        else the server itself (watchFiles true, or a client that does not offer:
+        Neovim on Linux), or nobody (watchFiles false)."""
         caps = server.client_capabilities
         watch = caps.workspace.did_change_watched_files if caps.workspace else None
-        if watch is not None and watch.dynamic_registration:
+        offered = watch is not None and bool(watch.dynamic_registration)
+        if server.watch_files is False:
+            server.watching = "off"
+        elif server.watch_files is True or not offered:
+            server.watching = "self"
+            for project in list(server.projects.values()):
+                server.watch(project.root)
+        else:
+            server.watching = "client"
+        if server.watching == "client":
             options = T.DidChangeWatchedFilesRegistrationOptions(
                 watchers=[
                     T.FileSystemWatcher(glob_pattern=pattern)

@@ -100,6 +100,11 @@ class KpispecServer(LanguageServer):
         self._published: dict[str, tuple] = {}  # uri -> (version, diagnostics as data)
         self.trace = bool(os.environ.get("KPISPEC_LSP_TRACE"))  # log each check's time
         self.exit_code = 0  # 2: the stream could not be read (one line on stderr)
+        # files changed on disk: "client" (it watches for the server), "self" (the server
+        # watches its project roots: kpispec.lsp.watch), "off"; set once initialized
+        self.watch_files: bool | str = "auto"  # initializationOptions watchFiles
+        self.watching = "off"
+        self.watcher: Any = None
 
     # -- the stream ------------------------------------------------------------------
 
@@ -135,6 +140,8 @@ class KpispecServer(LanguageServer):
             if not self.exit_code and isinstance(exc.code, int):
                 self.exit_code = exc.code
         finally:
+            if self.watcher is not None:
+                self.watcher.stop()
             self.shutdown()
 
     async def _serve(self, reader: wire.Reader) -> None:
@@ -251,6 +258,8 @@ class KpispecServer(LanguageServer):
             project = self.projects.get(key)
             if project is None:
                 project = self.projects[key] = Project(config, self.cache)
+                if self.watching == "self":
+                    self.watch(project.root)
             return project
         except (ConfigError, Exception) as exc:  # a bad config or plugin: say it, go on
             if not isinstance(exc, ConfigError):
@@ -259,6 +268,45 @@ class KpispecServer(LanguageServer):
                     T.MessageType.Error,
                 )
             return Broken(str(exc))
+
+    def watch(self, root: Path) -> None:
+        """Watch ``root`` for files changed on disk (the client does not)."""
+        from kpispec.lsp.watch import Watcher
+
+        if self.watcher is None:
+            loop = asyncio.get_running_loop()
+
+            def notify(changes: list[tuple[str, str]]) -> None:  # on the watching thread
+                try:
+                    loop.call_soon_threadsafe(self.disk_changed, changes)
+                except RuntimeError:
+                    pass  # the loop is closed: the server is stopping
+
+            poll = os.environ.get("KPISPEC_LSP_WATCH") == "poll"
+            self.watcher = Watcher(notify, poll=poll)
+        if root not in self.watcher.roots:
+            how = self.watcher.watch(root, partial(self.files_under, root))
+            self.log(f"kpispec: watching {root} for files changed on disk ({how})")
+
+    def files_under(self, root: Path) -> list[Path]:
+        """What the poller stats under ``root``: each project's catalog files and config."""
+        found: list[Path] = []
+        for project in list(self.projects.values()):
+            if project.root == root:
+                found += project.watched_files()
+        return found
+
+    def disk_changed(self, changes: list[tuple[str, str]]) -> None:
+        kinds = {
+            "created": T.FileChangeType.Created,
+            "changed": T.FileChangeType.Changed,
+            "deleted": T.FileChangeType.Deleted,
+        }
+        if self.trace:
+            self.log(f"kpispec: changed on disk: {changes}")
+        self.watched(
+            [T.FileEvent(uri=from_fs_path(path), type=kinds[kind]) for kind, path in changes]
+        )
 
     def touch(self, project: Project | None = None, now: bool = False) -> None:
         """Schedule a check (see the module's docstring)."""
@@ -511,7 +559,7 @@ class KpispecServer(LanguageServer):
             path = _path(change.uri)
             if path is None:
                 continue
-            if path.name in CONFIG_NAMES:
+            if path.name in CONFIG_NAMES and self._config_of_open_files(path):
                 self.rebuild()
                 return
             for project in list(self.projects.values()):
@@ -521,6 +569,18 @@ class KpispecServer(LanguageServer):
                     elif real(path) not in project.buffers:
                         self.job(partial(project.reload, path))
                     self.touch(project, now=True)
+
+    def _config_of_open_files(self, path: Path) -> bool:
+        """Whether ``path`` is, or could become, the config of an open file: a project's
+        config file, or a config file in a folder above one of them (a pyproject.toml
+        of some other package in the tree is not)."""
+        configs = {
+            os.path.abspath(p.config.source) for p in self.projects.values() if p.config.source
+        }
+        if os.path.abspath(path) in configs:
+            return True
+        folder = Path(os.path.abspath(path.parent))
+        return any(Path(key).is_relative_to(folder) for key in self.uris)
 
     def rebuild(self) -> None:
         """The config changed: every open file's project is set up again."""
