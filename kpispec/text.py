@@ -55,7 +55,8 @@ def markdown_text(text: str, code: bool = False) -> str:
     with an ``@`` in it is a code span, since escaping does not stop a renderer from
     linking an e-mail address or GitHub from reading a mention. ``code``: the whole
     text as one code span (an id, a path), its fence longer than any run of backticks
-    in it."""
+    in it. Prose and table cells alike: a ``|`` is always escaped, never inside a span
+    (the reports' markdown tables use this function too)."""
     text = " ".join(str(text).split())
     if not text.isprintable():
         text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
@@ -68,8 +69,16 @@ def markdown_text(text: str, code: bool = False) -> str:
 
 
 def _code_span(text: str) -> str:
+    """``text`` as a code span; a ``|`` in it written as ``\\|`` between spans, since a
+    GFM table cell ends at a bare ``|`` even inside a code span, and a backslash inside
+    one would show."""
+    if "|" in text:
+        return "\\|".join(_code_span(part) for part in text.split("|"))
     if not text:
         return ""
     fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
-    pad = " " if "`" in (text[0], text[-1]) else ""
+    # CommonMark strips one blank at both ends of a span that begins and ends with one
+    # (or would otherwise merge a backtick at an end into the fence): a blank put there
+    ends = text[0] + text[-1]
+    pad = " " if "`" in ends or (ends == "  " and text.strip(" ")) else ""
     return f"{fence}{pad}{text}{pad}{fence}"

@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+import gfm
 import pytest
 from conftest import git, hermetic_env, run_kpispec, write
 
@@ -153,18 +154,41 @@ def test_text_lists_changed_added_dropped_with_fields_and_class(project):
 def test_markdown_headline_then_table(project):
     proc = project.diff("HEAD", "--format", "markdown")
     assert proc.returncode == 0, proc.stderr
+    # every text through kpispec.text.markdown_text: ids and paths code spans, the rest
+    # with its punctuation escaped (contract section 16)
     assert proc.stdout == (
-        "**kpispec diff** against `HEAD`: 2 KPIs changed, 1 added, 1 dropped\n"
+        "**kpispec diff** against `HEAD`: 2 KPIs changed\\, 1 added\\, 1 dropped\n"
         "\n"
         "| entry | change | class at `HEAD` → now | what changed |\n"
         "|---|---|---|---|\n"
-        "| nrr | changed | KPI | moved: kpis/sales.yaml → kpis/retention.yaml"
-        "<br>owner: finance-team → cs-team |\n"
-        "| arr | changed | KPI → merely a metric, lacks timeframe | target.value: 5000000 → "
-        "4000000<br>timeframe.end: 2026-12-31 → (none) |\n"
-        "| ltv | added | - → KPI | in kpis/sales.yaml |\n"
-        "| churn | dropped | KPI → - | was in kpis/sales.yaml |\n"
+        "| `nrr` | changed | KPI | moved: kpis\\/sales\\.yaml → kpis\\/retention\\.yaml"
+        "<br>owner: finance\\-team → cs\\-team |\n"
+        "| `arr` | changed | KPI → merely a metric\\, lacks timeframe | target\\.value: "
+        "5000000 → 4000000<br>timeframe\\.end: 2026\\-12\\-31 → \\(none\\) |\n"
+        "| `ltv` | added | - → KPI | in `kpis/sales.yaml` |\n"
+        "| `churn` | dropped | KPI → - | was in `kpis/sales.yaml` |\n"
     )
+    # and GitHub shows what the diff says, the text as it was before the escaping
+    assert gfm.render(proc.stdout.split("\n", 1)[0]) == (
+        "<p><strong>kpispec diff</strong> against <code>HEAD</code>: "
+        "2 KPIs changed, 1 added, 1 dropped</p>\n"
+    )
+    assert gfm.table(proc.stdout, "entry") == [
+        [
+            "nrr",
+            "changed",
+            "KPI",
+            "moved: kpis/sales.yaml → kpis/retention.yaml\nowner: finance-team → cs-team",
+        ],
+        [
+            "arr",
+            "changed",
+            "KPI → merely a metric, lacks timeframe",
+            "target.value: 5000000 → 4000000\ntimeframe.end: 2026-12-31 → (none)",
+        ],
+        ["ltv", "added", "- → KPI", "in kpis/sales.yaml"],
+        ["churn", "dropped", "KPI → -", "was in kpis/sales.yaml"],
+    ]
 
 
 def test_json_shape_and_values(project):
@@ -244,7 +268,9 @@ def test_verdicts_while_the_timeframes_run(project):
     assert "goalposts moved, 1 owner changed (against HEAD)" in text[-1]
     markdown = project.diff("HEAD", "--format", "markdown", today=RUNNING).stdout
     assert "\n\n**Verdicts**\n\n- " in markdown
-    assert "\n- KS501 error target-eased at kpis/sales.yaml:" in markdown
+    assert "\n- KS501 error target\\-eased at `kpis/sales.yaml:7`: KPI \\'arr\\'" in markdown
+    shown = gfm.shown(gfm.assert_plain(markdown))
+    assert "KS501 error target-eased at kpis/sales.yaml:7: KPI 'arr': target.value" in shown
 
 
 def test_nothing_changed_is_empty_markdown(tmp_path):

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import gfm
 import pytest
 import yaml
 from conftest import REPO, TODAY, run_kpispec, write
@@ -133,24 +134,28 @@ def test_markdown_entries_table_holds_the_commitments(project):
         "| owner | data source | scope | location |"
     )
     assert header in md
-    row = next(line for line in md.splitlines() if line.startswith("| `arr` |"))
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells == [
-        "`arr`",
+    # the cells as GitHub shows them (the markdown escapes every punctuation character)
+    rows = {row[0]: row for row in gfm.table(md, "entry")}
+    assert rows["arr"] == [
+        "arr",
         "kpi",
         "KPI",
         "-",
-        "`grow`",
+        "grow",
         "\u2265 5,000,000 USD",
         "1,200,000 USD",
         "2026-01-01 \u2192 2030-12-31",
         "quarterly",
-        "`vp-sales@example.com`",
-        "stripe: arr\\_monthly",
-        "`sales`",
-        "`kpis/sales.yaml:22`",
+        "vp-sales@example.com",
+        "stripe: arr_monthly",
+        "sales",
+        "kpis/sales.yaml:22",
     ]
-    assert "| `secure` | 2027-03-31 | open | cto@example.com | Pass the audit |" in md
+    assert "| `arr` | kpi | KPI | - | `grow` | \u2265 5\\,000\\,000 USD |" in md
+    assert "| `vp-sales@example.com` | stripe\\: arr\\_monthly | `sales` |" in md
+    goals = {row[0]: row for row in gfm.table(md, "goal")}
+    assert goals["secure"] == ["secure", "2027-03-31", "open", "cto@example.com", "Pass the audit"]
+    gfm.assert_plain(md)
 
 
 def test_html_data_holds_every_commitment(project):

@@ -11,8 +11,11 @@ import re
 import time
 from pathlib import Path
 
+import gfm
 import pytest
 from conftest import REPO, TODAY, run_kpispec, write
+
+from kpispec.text import markdown_text
 
 # a catalog whose ids, names and owners try to break every format: ids are slugs, so
 # the keywords are there; names and titles carry the punctuation
@@ -242,8 +245,11 @@ def table_rows(text: str, header_start: str) -> list[list[str]]:
 def test_markdown_structure(examples_json):
     md = report(["examples/", "--format", "markdown"], REPO)
     lines = md.splitlines()
-    assert lines[0] == f"## KPI report: {examples_json['headline']}"
-    assert re.fullmatch(r"## KPI report: \d+ KPIs, \d+ merely metrics, \d+ errors", lines[0])
+    # the headline, through the one escaping function as every text is (its commas
+    # escaped); GitHub shows it as the json says it
+    assert lines[0] == f"## KPI report: {markdown_text(examples_json['headline'])}"
+    assert gfm.render(lines[0]) == f"<h2>KPI report: {examples_json['headline']}</h2>\n"
+    assert re.fullmatch(r"## KPI report: \d+ KPIs\\, \d+ merely metrics\\, \d+ errors", lines[0])
     # two diagrams (issue 26): the timeline (a gantt) and the tree
     assert md.count("```mermaid\n") == 2 and md.count("```") == 4
     gantt, block = [b.split("```", 1)[0] for b in md.split("```mermaid\n")[1:]]
@@ -278,10 +284,17 @@ def test_markdown_escapes_what_the_catalog_says(tmp_path):
     root = hostile_catalog(tmp_path)
     md = report(["kpis", "--format", "markdown"], root)
     assert "<script>" not in md and "<b>bold</b>" not in md
-    assert "`@org/finance-team`" not in md  # goals are not in the entries table...
-    assert "`@team \\| x`" in md  # ...and an owner is a code span: it mentions nobody
-    for row in table_rows(md, "| entry | declared |"):
-        assert len(row) == 13, row  # no cell was split by a | of the catalog
+    gfm.assert_plain(md)  # no link, image, tag or mention once GitHub renders it
+    # an owner is a code span: it mentions nobody, and its | splits no cell
+    assert "`@team `\\|` x`" in md and "`@org/finance-team`" in md
+    entries = gfm.table(md, "entry")
+    assert all(len(row) == 13 for row in entries), entries
+    assert {row[9] for row in entries} >= {"@team | x"}
+    goals = {row[0]: row for row in gfm.table(md, "goal")}
+    assert goals["end"][3] == "@org/finance-team"
+    assert goals["end"][4] == (
+        'Quote " bracket ] [ paren ) ( hash # semi ; lt < gt > amp & pipe | back `tick`'
+    )
     assert md.count("```") == 4
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from kpispec.formats.text import finding_line, plural
 from kpispec.git.diff import GOALPOST_CODES, MISSING, OWNER_CODE, DiffResult
-from kpispec.text import shorten
+from kpispec.text import markdown_text, shorten
 
 ARROW = "→"
 
@@ -112,48 +112,60 @@ def render_text(result: DiffResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+def _md(text: str) -> str:
+    """Text (a value, a field, a message, a label) as markdown prose or a table cell."""
+    return markdown_text(text) or "-"
+
+
+def _md_code(text: str) -> str:
+    """An id, a path, a ref as a code span."""
+    return markdown_text(text, code=True) or "-"
 
 
 def render_markdown(result: DiffResult) -> str:
+    """The markdown of a pull-request comment. Every text from the catalog, git or the
+    command line goes through :func:`kpispec.text.markdown_text` (contract section 16):
+    a KPI renamed to ``NPS @octocat <img src=...>`` is shown as that text, never as an
+    image, a link or a mention."""
     if result.empty:
         return ""
-    ref = _cell(result.ref)
+    ref = _md_code(result.ref)
     lines = [
-        f"**kpispec diff** against `{ref}`: {headline(result)}",
+        f"**kpispec diff** against {ref}: {_md(headline(result))}",
         "",
-        f"| entry | change | class at `{ref}` {ARROW} now | what changed |",
+        f"| entry | change | class at {ref} {ARROW} now | what changed |",
         "|---|---|---|---|",
     ]
     for item in result.changed:
-        what = "<br>".join(f"{_cell(label)}: {_cell(text)}" for label, text in _changes(item))
+        what = "<br>".join(f"{_md(label)}: {_md(text)}" for label, text in _changes(item))
         cls = (
             f"{item.before.label} {ARROW} {item.after.label}"
             if item.class_changed
             else item.after.label
         )
-        lines.append(f"| {_cell(item.id)} | changed | {_cell(cls)} | {what or '-'} |")
+        lines.append(f"| {_md_code(item.id)} | changed | {_md(cls)} | {what or '-'} |")
     for snap in result.added:
         lines.append(
-            f"| {_cell(snap.id)} | added | - {ARROW} {_cell(snap.label)} | in {_cell(snap.path)} |"
+            f"| {_md_code(snap.id)} | added | - {ARROW} {_md(snap.label)} | "
+            f"in {_md_code(snap.path)} |"
         )
     for snap in result.removed:
         lines.append(
-            f"| {_cell(snap.id)} | dropped | {_cell(snap.label)} {ARROW} - | "
-            f"was in {_cell(snap.path)} |"
+            f"| {_md_code(snap.id)} | dropped | {_md(snap.label)} {ARROW} - | "
+            f"was in {_md_code(snap.path)} |"
         )
     if result.verdicts:
         lines += ["", "**Verdicts**", ""]
         for f in result.verdicts:
             lines.append(
-                f"- {f.code} {f.severity} {f.name} at {_cell(f.path)}:{f.line}: {_cell(f.message)}"
+                f"- {_md(f.code)} {_md(f.severity)} {_md(f.name)} at "
+                f"{_md_code(f'{f.path}:{f.line}')}: {_md(f.message)}"
             )
-    unread = [f"{path} (at {result.ref})" for path in result.unreadable_ref] + [
-        f"{path} (now)" for path in result.unreadable_now
+    unread = [f"{_md_code(path)} (at {ref})" for path in result.unreadable_ref] + [
+        f"{_md_code(path)} (now)" for path in result.unreadable_now
     ]
     if unread:
-        lines += ["", f"Left out, could not be read: {_cell(', '.join(unread))}"]
+        lines += ["", f"Left out, could not be read: {', '.join(unread)}"]
     return "\n".join(lines) + "\n"
 
 

@@ -12,14 +12,17 @@ output stays under ``max_chars`` (default :data:`COMMENT_LIMIT`; ``--max-chars 1
 for a job summary), counted as UTF-8 bytes so that a byte limit holds as well: the
 tree is folded further, and the tables are cut, with a line saying what was left out.
 
-Text from the catalog never becomes markup: in table cells ``|``, backslash, ``<``,
-``>``, ``&``, backticks and markdown punctuation are escaped, and ids, owners and
-locations are code spans (an owner ``@finance-team`` mentions nobody).
+Text from the catalog never becomes markup (contract section 16): every name, title,
+owner, message, reason, scope, id and path goes through the one escaping function,
+:func:`kpispec.text.markdown_text` -- prose with every ASCII punctuation character
+backslash-escaped (no HTML, image, link or autolink: ``https\\://`` is not linked) and
+each word holding an ``@`` a code span (``@acme/security-team`` mentions nobody); ids,
+owners and locations code spans whole. Checked against cmark-gfm with GitHub's
+extensions (``tests/test_report_injection.py``).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from kpispec.report import mermaid as report_mermaid
@@ -31,32 +34,23 @@ from kpispec.report.text import (
     timeframe_text,
 )
 from kpispec.report.text import goal_rows as text_goal_rows
+from kpispec.text import markdown_text
 
 COMMENT_LIMIT = 65_536  # GitHub: the most characters a comment (or PR description) holds
 OPEN_ROWS = 20  # longer tables are folded in <details>
 TIMELINE_SHARE = 0.15  # of the budget, at most, for the gantt block
 TREE_SHARE = 0.45  # of what is left, at most, for the tree
 
-_MARKUP = re.compile(r"([\\`*_\[\]<>&|#~])")
-_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
-
 
 def cell(text: str) -> str:
-    """Plain text as a table cell: one line, nothing in it read as markup."""
-    text = " ".join(str(text).split())
-    return cell_escape(text) or "-"
-
-
-def cell_escape(text: str) -> str:
-    return _MARKUP.sub(lambda m: _ENTITY.get(m.group(1), "\\" + m.group(1)), text)
+    """Text as a table cell or prose: one line, nothing in it read as markup; ``-``
+    for nothing."""
+    return markdown_text(text) or "-"
 
 
 def code(text: str) -> str:
-    """A code span in a table cell (``|`` still needs its backslash there)."""
-    text = " ".join(str(text).split()).replace("`", "'")
-    if not text:
-        return "-"
-    return "`" + text.replace("|", "\\|") + "`"
+    """Text (an id, an owner, a path) as a code span, in a table cell or prose."""
+    return markdown_text(text, code=True) or "-"
 
 
 def size(text: str) -> int:
@@ -102,7 +96,7 @@ def table(
 
 def render(report: Report, max_chars: int | None = None, **options: Any) -> str:
     limit = max_chars or COMMENT_LIMIT
-    parts = [f"## KPI report: {report.headline}\n", _intro(report)]
+    parts = [f"## KPI report: {cell(report.headline)}\n", _intro(report)]
     used = size("\n".join(parts))
     parts.append(_scorecard(report, max(0, (limit - used) // 5)))
     used = size("\n".join(parts))
@@ -190,7 +184,7 @@ def _timeline(report: Report, share: int) -> str:
     if not timeline.groups:
         return part + "No goal or KPI has a date to draw.\n"
     if timeline.folded:
-        part += f"{cell_escape(timeline.folded)}\n\n"
+        part += f"{cell(timeline.folded)}\n\n"
     if size(diagram) + 400 > share:
         return part + (
             "The timeline is left out: even folded it would pass the size limit "
@@ -212,7 +206,7 @@ def _tree(report: Report, share: int) -> str:
     tree, diagram = report_mermaid.fitting(report, max(share - 400, 0))
     part = "### Goal tree\n\n"
     if tree.folded:
-        part += f"{cell_escape(tree.folded)}\n\n"
+        part += f"{cell(tree.folded)}\n\n"
     if size(diagram) + 400 > share:
         return part + (
             "The tree is left out: even folded it would pass the size limit "
