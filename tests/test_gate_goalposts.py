@@ -371,3 +371,48 @@ def test_the_first_commit_has_no_goalposts(tmp_path):
     proc = run_kpispec(["lint", "--staged"], project.root, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert ks5(proc.stdout) == [] and proc.stderr == "", proc.stderr
+
+
+def test_formats_that_need_a_location_point_at_the_deleted_file(tmp_path):
+    """KS504 at a file the commit deletes: every machine format still gives its path and
+    line 1 (SARIF valid against the official schema; no file to read, no crash)."""
+    from xml.etree import ElementTree
+
+    from test_formats_pinned import assert_valid_sarif
+
+    env = hermetic_env(tmp_path)
+    project = Gate("staged", tmp_path / "project", env, None)
+    project.commit_base(BASE)
+    project.stage({"kpis/sales.yaml": None})
+
+    def run(fmt: str) -> str:
+        proc = run_kpispec(["lint", "--staged", "--format", fmt], project.root, env)
+        assert proc.returncode == 1, proc.stderr
+        return proc.stdout
+
+    sarif = json.loads(run("sarif"))
+    assert_valid_sarif(sarif)
+    located = [
+        (
+            r["ruleId"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in sarif["runs"][0]["results"]
+    ]
+    assert located.count(("KS504", "kpis/sales.yaml", 1)) == 2, located
+
+    github = [line for line in run("github").splitlines() if "KS504" in line]
+    assert [line.split("::")[1] for line in github] == [
+        "error file=kpis/sales.yaml,line=1,col=1,title=KS504 kpi-dropped"
+    ] * 2
+
+    gitlab = [i for i in json.loads(run("gitlab")) if i["check_name"] == "KS504"]
+    assert [(i["location"]["path"], i["location"]["lines"]["begin"]) for i in gitlab] == [
+        ("kpis/sales.yaml", 1)
+    ] * 2
+
+    junit = ElementTree.fromstring(run("junit"))
+    cases = {case.get("file"): case for case in junit.iter("testcase")}
+    failures = cases["kpis/sales.yaml"].findall("failure")
+    assert [f.get("type") for f in failures] == ["KS504", "KS504"]
