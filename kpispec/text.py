@@ -10,12 +10,7 @@ import unicodedata
 def shorten(text: str, limit: int = 60) -> str:
     """Text from a file (a key, a tag) as a message quotes it: a 2 MB key is not echoed
     in full, and a newline in it does not split the finding's line."""
-    text = text if len(text) <= limit else text[: limit - 3] + "..."
-    return (
-        text
-        if text.isprintable()
-        else "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
-    )
+    return _escaped(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 def plural(count: int, word: str, many: str | None = None, grouped: bool = False) -> str:
@@ -82,3 +77,19 @@ def _code_span(text: str) -> str:
     ends = text[0] + text[-1]
     pad = " " if "`" in ends or (ends == "  " and text.strip(" ")) else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def yaml_comment(text: str) -> str:
+    """Text (a file name, a CSV cell, a manifest's project name) as one line of a YAML
+    comment: every line break YAML knows -- ``\\r``, ``\\n``, NEL, LS, PS -- and every
+    other character that is not printable written as its escape (``\\r``, ``\\x85``,
+    ``\\u2028``), so that nothing after it leaves the comment."""
+    return _escaped(text)
+
+
+def _escaped(text: str) -> str:
+    """Every character that is not printable (line breaks of every kind, tabs, control
+    characters) as its Python escape."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

@@ -109,3 +109,16 @@ def test_csv_links_to_an_id_slugged_from_underscores(tmp_path):
     assert doc["kpis"][0]["id"] == "arr-total"
     assert doc["kpis"][0]["inputs"] == ["mrr-new"] and doc["kpis"][0]["goal"] == "q4-growth"
     assert [m["id"] for m in doc["metrics"]] == ["mrr-new"]
+
+
+# -- yaml_comment ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("brk", ["\r", "\n", "\r\n", "\x85", "\u2028", "\u2029", "\x0b", "\x0c"])
+def test_yaml_comment_keeps_text_on_its_line(brk):
+    from kpispec.text import yaml_comment
+
+    made = yaml_comment(f"a{brk}kpis: [x]")
+    assert made.isprintable() and made.endswith("kpis: [x]")
+    assert made.isascii() and made.startswith("a\\")  # the break written as its escape
+    assert yaml_comment("Café: 95% — ok") == "Café: 95% — ok"

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpispec.authoring.emit import verify_yaml
+from kpispec.authoring.emit import OFFSET, SECTIONS, SEQUENCE, dump, verify_yaml
 from kpispec.errors import InputError
 from kpispec.load.dates import readings
 from kpispec.safefile import write_atomic
@@ -697,12 +697,12 @@ def import_csv(
     counts["stubs"] = len(builder.stubs)
     counts["rows"] = len(records) - blank
     skipped = counts["rows"] - len(rows)
-    header = (
+    header = [
         f"Imported from {source_name} ({used_encoding}, "
         f"{_delimiter_name(getattr(dialect, 'delimiter', ','))}-separated) by "
-        "kpispec import csv.\n'kpispec lint' says which entries are KPIs and which are "
-        "merely metrics."
-    )
+        "kpispec import csv.",
+        "'kpispec lint' says which entries are KPIs and which are merely metrics.",
+    ]
     yaml_text = _dump(document, header)
     summary = (
         f"{plural(counts['rows'], 'row')}: "
@@ -1015,24 +1015,31 @@ def _flowable(value: Any) -> bool:
     )
 
 
-def _dump(document: dict, header: str) -> str:
-    """The YAML; read back, it must give the same data (else, as a safety net, every
-    collection in block style and no line folded)."""
+def _dump(document: dict, header: list[str]) -> str:
+    """The YAML, through the one emitter (:func:`kpispec.authoring.emit.dump`); read back,
+    it must give the same data (else, as a safety net, every collection in block style
+    and no line folded)."""
     from ruamel.yaml import YAML
 
-    text = _render(document, header, flow=True)
-    plain = {
-        k: ([e for e, _ in v] if k in ("goals", "kpis", "metrics") else v)
+    data = _plain({k: ([e for e, _ in v] if k in SECTIONS else v) for k, v in document.items()})
+    comments = {
+        (k, i): lines
         for k, v in document.items()
+        if k in SECTIONS
+        for i, (_, lines) in enumerate(v)
     }
+    text = dump(data, header=header, comments=comments, flow=_flowable)
     try:
-        same = YAML(typ="safe").load(text) == _plain(plain)
+        same = YAML(typ="safe").load(text) == data
     except Exception:  # noqa: BLE001 (any failure to read back: the safe rendering)
         same = False
-    return text if same else _render(document, header, flow=False)
+    if same:
+        return text
+    return dump(data, header=header, comments=comments, layout=(SEQUENCE, OFFSET, 1 << 20))
 
 
 def _plain(value: Any) -> Any:
+    """Text of several lines as it is written: ``\n`` line ends, one at the end."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -1040,51 +1047,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, str) and "\n" in value:
         return value.replace("\r\n", "\n").rstrip("\n") + "\n"
     return value
-
-
-def _render(document: dict, header: str, flow: bool) -> str:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.scalarstring import LiteralScalarString
-
-    def node(value: Any) -> Any:
-        if isinstance(value, dict):
-            mapping = CommentedMap((k, node(v)) for k, v in value.items())
-            if flow and _flowable(value):
-                mapping.fa.set_flow_style()
-            return mapping
-        if isinstance(value, list):
-            seq = CommentedSeq(node(v) for v in value)
-            if flow and _flowable(value):
-                seq.fa.set_flow_style()
-            return seq
-        if isinstance(value, str) and "\n" in value:
-            return LiteralScalarString(value.replace("\r\n", "\n").rstrip("\n") + "\n")
-        return value
-
-    root = CommentedMap()
-    root.yaml_set_start_comment(header)
-    for key, value in document.items():
-        if key in ("goals", "kpis", "metrics"):
-            seq = CommentedSeq()
-            for index, (entry, comments) in enumerate(value):
-                mapping = CommentedMap()
-                for k, v in entry.items():
-                    mapping[k] = node(v)
-                seq.append(mapping)
-                if comments:
-                    seq.yaml_set_comment_before_after_key(
-                        index, before="\n".join(comments), indent=2
-                    )
-            root[key] = seq
-        else:
-            root[key] = value
-    yaml = YAML()
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100 if flow else 1 << 20
-    out = io.StringIO()
-    yaml.dump(root, out)
-    return out.getvalue()
 
 
 def write_output(path: Path, text: str, force: bool) -> None:

@@ -17,35 +17,36 @@ added back. A metric of another package whose plain name would resolve to a diff
 metric is written qualified (``package.name``).
 
 An existing output file is updated, never rewritten: every byte of it stays, and the new
-entries are inserted as one contiguous block (at the end of its ``metrics:`` list). The
-update is made with ruamel.yaml's round trip when that reproduces every byte of the file;
-when it does not (ruamel normalises indentation, quoting, line ends and some comment
-placements), the entries are inserted as text after the last line of the ``metrics:``
-block, which the loader's positions give. Either way the result is checked before it is
-written: the old bytes with one block inserted, and, loaded again, the old data plus the
-new entries. Re-running with nothing new leaves the file untouched.
+entries are inserted as one contiguous block, as text, after the last line of the
+``metrics:`` list's content -- its closing comments and blank lines stay after them --
+in the file's own indentation and line ends. Where that is, is what the YAML edit model
+of ``kpispec fix`` says (:class:`~kpispec.findings.fix.Document`: the span of every key
+and value). The result is checked before it is written: the old bytes with one block
+inserted, and, loaded again, the old data plus the new entries. Re-running with nothing
+new leaves the file untouched.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpispec.authoring.emit import verify_yaml
+from kpispec.authoring.emit import comment_block, dump, verify_yaml
 from kpispec.config.dbt import DEFAULT_MANIFEST, dbt_of
 from kpispec.dbt.index import Index, UnusableManifest
 from kpispec.dbt.index import load as load_index
 from kpispec.errors import InputError
+from kpispec.findings.fix import Document, apply
 from kpispec.safefile import check_target, write_atomic
 from kpispec.text import plural, slug
 
 SECTIONS = ("goals", "kpis", "metrics")
 # the block style of kpispec's own examples (and of `kpispec import csv`)
 DEFAULT_OFFSET, DEFAULT_SEQUENCE = 2, 4
+WIDTH = 4096  # a long description stays on its line
 LISTED = 20  # names per stderr line
 _EMPTY_VALUE = re.compile(r"(metrics:)[ \t]*(\[[ \t]*\]|~|null|Null|NULL)([ \t]*(#.*)?)\Z")
 
@@ -62,7 +63,7 @@ class Outcome:
     left_out: list[tuple[str, str]] = field(default_factory=list)  # (metric, why)
     notes: list[str] = field(default_factory=list)
     changed: bool = False  # the output file is to be (re)written
-    how: str = ""  # "new", "round trip", "text"
+    how: str = ""  # "new", "text" (inserted into the file's text)
 
 
 # -- the catalog: which dbt metrics it names, which ids it takes ----------------------
@@ -167,51 +168,29 @@ def new_entries(
 # -- writing YAML ---------------------------------------------------------------------
 
 
-def _yaml(sequence: int = DEFAULT_SEQUENCE, offset: int = DEFAULT_OFFSET) -> Any:
-    from ruamel.yaml import YAML
-
-    yaml = YAML()
-    yaml.indent(mapping=2, sequence=sequence, offset=offset)
-    yaml.width = 4096  # a long description stays on its line
-    return yaml
-
-
-def _node(entry: dict) -> Any:
-    from ruamel.yaml.comments import CommentedMap
-    from ruamel.yaml.scalarstring import LiteralScalarString
-
-    mapping = CommentedMap()
-    for key, value in entry.items():
-        if isinstance(value, dict):
-            value = CommentedMap(value)
-            value.fa.set_flow_style()
-        elif isinstance(value, str) and "\n" in value:
-            value = LiteralScalarString(value)
-        mapping[key] = value
-    return mapping
+def _is_mapping(value: Any) -> bool:
+    return isinstance(value, dict)  # data_source on one line, as in kpispec's examples
 
 
 def render_items(
     entries: list[dict], sequence: int = DEFAULT_SEQUENCE, offset: int = DEFAULT_OFFSET
 ) -> str:
     """The entries as the lines of a block list under a top-level ``metrics:`` key."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    out = io.StringIO()
-    _yaml(sequence, offset).dump(CommentedMap(metrics=CommentedSeq(map(_node, entries))), out)
-    text = out.getvalue()
+    text = dump({"metrics": entries}, flow=_is_mapping, layout=(sequence, offset, WIDTH))
     assert text.startswith("metrics:\n")
     return text[len("metrics:\n") :]
 
 
 def header(manifest: str, project: str) -> str:
     of = f", dbt project '{project}'" if project else ""
-    return (
-        f"# dbt metrics, imported by `kpispec import dbt`\n# (from {manifest}{of}).\n"
-        "# Run it again to add the metrics dbt gains: what is written here stays as it "
-        "is.\n"
-        "# Move an entry under kpis: (with a goal, target and timeframe) to make it a "
-        "KPI;\n# it is not imported again.\n"
+    return comment_block(
+        [
+            "dbt metrics, imported by `kpispec import dbt`",
+            f"(from {manifest}{of}).",
+            "Run it again to add the metrics dbt gains: what is written here stays as it is.",
+            "Move an entry under kpis: (with a goal, target and timeframe) to make it a KPI;",
+            "it is not imported again.",
+        ]
     )
 
 
@@ -247,58 +226,30 @@ def _checked(old: str, new: str | None, expected: Any) -> str | None:
     return new if loaded is not None and loaded.data == expected else None
 
 
-def _round_trip(text: str, entries: list[dict], style: tuple[int, int]) -> str | None:
-    """The file with the entries appended by ruamel.yaml's round trip (None: ruamel
-    cannot do it without touching what is there, which :func:`_checked` tells)."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    yaml = _yaml(style[0], style[1])
-    yaml.preserve_quotes = True
-    try:
-        doc = yaml.load(text)
-    except Exception:  # whatever ruamel cannot take, the text way may
-        return None
-    if not isinstance(doc, CommentedMap):
-        return None
-    seq = doc.get("metrics")
-    if isinstance(seq, CommentedSeq) and seq and not seq.fa.flow_style():
-        seq.extend(_node(e) for e in entries)
-    else:  # absent, empty or flow style: the text way decides what to do
-        return None
-    out = io.StringIO()
-    try:
-        yaml.dump(doc, out)
-    except Exception:
-        return None
-    return out.getvalue()
-
-
-def _style(loaded: Any, lines: list[str], section: str) -> tuple[int, int] | None:
-    """(sequence indent, dash offset) of a top-level block list, from the positions the
-    loader knows: the column of the first item's first key and of its dash."""
-    data = loaded.data
+def _style(doc: Document, data: Any, section: str) -> tuple[int, int] | None:
+    """(sequence indent, dash offset) of a top-level block list: the column of its first
+    item's first key and of that item's dash."""
     items = data.get(section) if isinstance(data, dict) else None
+    first, whole = doc.nodes.get((section, 0)), doc.nodes.get((section,))
     if not isinstance(items, list) or not items or not isinstance(items[0], dict):
         return None
-    key_line, _ = loaded.position((section,))
-    line, column = loaded.position((section, 0))
-    if line <= key_line or line > len(lines):
-        return None  # flow style: on the key's line
-    before = lines[line - 1][: column - 1]
-    match = re.fullmatch(r"( *)- +", before)
+    if first is None or whole is None or whole.value.flow:
+        return None
+    line_start = doc.line_start(doc.line_of(first.value.start))
+    match = re.fullmatch(r"( *)- +", doc.text[line_start : first.value.start])
     if match is None:
         return None
-    return column - 1, len(match.group(1))
+    return first.value.start - line_start, len(match.group(1))
 
 
 def _text_insert(
-    loaded: Any, text: str, entries: list[dict], style: tuple[int, int], notes: list[str]
+    doc: Document, data: Any, entries: list[dict], style: tuple[int, int], notes: list[str]
 ) -> str | None:
-    """The entries inserted as text after the last line of the ``metrics:`` block (at
-    the end of the file when there is none)."""
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines(keepends=True)
-    data = loaded.data if isinstance(loaded.data, dict) else {}
+    """The entries inserted as text (the YAML edit model, :class:`Document`) after the
+    last line of the ``metrics:`` block's content -- its closing comments and blank lines
+    stay after them -- or at the end of the file when there is none."""
+    text, newline = doc.text, doc.newline
+    data = data if isinstance(data, dict) else {}
     items = render_items(entries, *style)
     if newline != "\n":
         items = items.replace("\n", newline)
@@ -306,42 +257,34 @@ def _text_insert(
         ending = "" if not text or text.endswith(("\n", "\r")) else newline
         top = "" if "kpispec" in data else f"kpispec: 1{newline}"
         return text + ending + top + f"metrics:{newline}" + items
-    metrics = data["metrics"]
-    key_line, _ = loaded.position(("metrics",))
-    if metrics is None or metrics == []:  # `metrics:`, `metrics: []`, `metrics: ~`
-        head = lines[key_line - 1]
-        body = head.rstrip("\r\n")
-        match = _EMPTY_VALUE.fullmatch(body)
+    node = doc.nodes.get(("metrics",))
+    if node is None or node.key is None:
+        return None
+    edits = []
+    if data["metrics"] in (None, []):  # `metrics:`, `metrics: []`, `metrics: ~`
+        start, at = doc.line_start(doc.line_of(node.key.start)), doc.line_after(node.key.start)
+        line = text[start:at].rstrip("\r\n")
+        match = _EMPTY_VALUE.fullmatch(line)
         if match is not None:
-            lines[key_line - 1] = match.group(1) + match.group(3) + head[len(body) :]
-            notes.append(f"line {key_line}: 'metrics: {match.group(2)}' became a block list")
-    elif not isinstance(metrics, list) or loaded.position(("metrics", 0))[0] <= key_line:
-        return None  # a flow list (on the key's line): no block to add to
-    # the block ends before the next top-level key; the comments and blank lines at its
-    # end stay after the new entries (where ruamel's round trip leaves them too)
-    after = [loaded.position((key,))[0] for key in data]
-    end = min((line for line in after if line > key_line), default=len(lines) + 1)
-    for number in range(key_line + 1, end):  # or at the document's end marker
-        if lines[number - 1].startswith(("...", "---")):
-            end = number
-            break
-    last = key_line
-    for number in range(end - 1, key_line, -1):
-        content = lines[number - 1].strip()
-        if not content or content.startswith("#"):
-            continue
-        last = number
-        break
-    if lines and last == len(lines) and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += newline
-    lines.insert(last, items)
-    return "".join(lines)
+            edits.append((start, start + len(line), match.group(1) + match.group(3)))
+            notes.append(
+                f"line {doc.line_of(start)}: 'metrics: {match.group(2)}' became a block list"
+            )
+    elif not isinstance(data["metrics"], list) or node.value.flow:
+        return None  # a flow list: no block to add to
+    else:
+        at = doc.line_after(doc.content_end(("metrics",)) - 1)
+    if at == len(text) and text and not text.endswith(("\n", "\r")):
+        items = newline + items
+    edits.append((at, at, items))
+    return apply(text, edits)
 
 
 def update(
     text: str, loaded: Any, entries: list[dict], where: str, notes: list[str]
 ) -> tuple[str, str]:
-    """The file's new text and how it was made (``round trip`` or ``text``)."""
+    """The file's new text and how it was made (``text``: inserted through the YAML edit
+    model, :class:`~kpispec.findings.fix.Document`)."""
     data = loaded.data
     if data is not None and not isinstance(data, dict):
         raise DbtImportError(
@@ -357,20 +300,17 @@ def update(
     if "metrics" not in data and "kpispec" not in data:  # _text_insert adds both
         expected["kpispec"] = 1
     expected["metrics"] = list(existing or []) + entries
-    lines = text.splitlines()
+    doc = Document(text)
     style = (
-        _style(loaded, lines, "metrics")
-        or _style(loaded, lines, "kpis")
-        or _style(loaded, lines, "goals")
+        _style(doc, data, "metrics")
+        or _style(doc, data, "kpis")
+        or _style(doc, data, "goals")
         or (DEFAULT_SEQUENCE, DEFAULT_OFFSET)
     )
-    made = _checked(text, _round_trip(text, entries, style), expected)
-    if made is not None:
-        return made, "round trip"
     tried: list[str] = []
-    made = _checked(text, _text_insert(loaded, text, entries, style, tried), expected)
+    made = _checked(text, _text_insert(doc, data, entries, style, tried), expected)
     if made is None and tried:  # `metrics: []` rewritten: not an insertion, check data
-        candidate = _text_insert(loaded, text, entries, style, [])
+        candidate = _text_insert(doc, data, entries, style, [])
         again = _loads(candidate) if candidate is not None else None
         if again is not None and again.data == expected:
             made = candidate

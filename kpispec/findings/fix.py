@@ -2,8 +2,9 @@
 
 A :class:`Fix` is text edits at character offsets of one file, applied together or not
 at all, with what the file's data must be afterwards. A :class:`Document` is the file's
-text with the exact span of every key and value: the YAML edit model every fix is
-computed against (``kpispec fix``, the language server's code actions). Rules import
+text with the exact span of every key and value: the YAML edit model every edit of a
+user's file is computed against (``kpispec fix``, the language server's code actions,
+``kpispec import dbt`` adding entries to a file). Rules import
 this module, never the engine that applies the fixes (:mod:`kpispec.authoring.fixer`).
 """
 
@@ -182,6 +183,29 @@ class Document:
         assert self._lines is not None
         return self._lines[min(number, len(self._lines)) - 1]
 
+    def line_after(self, offset: int) -> int:
+        """Where the line after the one holding ``offset`` starts (the end of the text on
+        its last line)."""
+        self.line_of(0)
+        assert self._lines is not None
+        return self._lines[min(self.line_of(offset), len(self._lines) - 1)]
+
+    def content_end(self, path: tuple) -> int:
+        """Where the value at ``path`` ends: past its last scalar, flow collection, alias
+        or key. (A block collection's own end is where the next token starts, past
+        comments that may belong to what follows; the blank lines a block scalar takes
+        in are not its content.)"""
+        node = self.nodes[path]
+        inside = [(p, n) for p, n in self.nodes.items() if p[: len(path)] == path]
+        ends = [
+            n.value.end for _, n in inside if n.value.kind in ("scalar", "alias") or n.value.flow
+        ]
+        ends += [n.key.end for _, n in inside if n.key]
+        end = max(ends or [node.value.end])
+        while end > node.value.start and self.text[end - 1] in " \t\r\n":
+            end -= 1
+        return end
+
     @property
     def newline(self) -> str:
         return "\r\n" if "\r\n" in self.text else "\n"
@@ -311,7 +335,13 @@ def marker(rule: Any) -> str:
 
 
 def apply_edits(text: str, fixes: Iterable[Fix]) -> str:
-    edits = sorted((edit for fix in fixes for edit in fix.edits), key=lambda e: (e[0], e[1]))
+    return apply(text, (edit for fix in fixes for edit in fix.edits))
+
+
+def apply(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
+    """``text`` with the edits (start, end, replacement) made: disjoint, at character
+    offsets of the text as it is; insertions at one place in the order given."""
+    edits = sorted(edits, key=lambda e: (e[0], e[1]))
     out, at = [], 0
     for start, end, replacement in edits:
         out.append(text[at:start])

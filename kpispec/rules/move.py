@@ -36,17 +36,7 @@ def _item_block(doc: Document, path: tuple) -> tuple[int, int, int] | None:
     top = first
     while top > 1 and _COMMENT_LINE.match(lines[top - 2]) and _indent(lines[top - 2]) >= indent:
         top -= 1
-    # where its last scalar (or flow collection) ends: a block collection's own end is
-    # where the next token starts, past comments that may be the next item's
-    ends = [
-        n.value.end
-        for p, n in doc.nodes.items()
-        if p[: len(path)] == path and (n.value.kind in ("scalar", "alias") or n.value.flow)
-    ]
-    ends += [n.key.end for p, n in doc.nodes.items() if p[: len(path)] == path and n.key]
-    end = max(ends or [node.value.end])
-    while end > node.value.start and text[end - 1] in " \t\r\n":
-        end -= 1  # a block scalar's end takes the blank lines after it
+    end = doc.content_end(path)  # not past comments that may be the next item's
     last = doc.line_of(max(end - 1, 0))
     line_end = doc.line_start(last) + len(lines[last - 1].rstrip("\r\n"))
     rest = text[end:line_end].strip()
