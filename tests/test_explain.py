@@ -84,3 +84,48 @@ def test_explain_unknown_rule_is_one_line_exit_2(unknown, tmp_path):
     assert len(proc.stderr.splitlines()) == 1
     assert proc.stderr.startswith(f"kpispec: unknown rule '{unknown}'")
     assert "Traceback" not in proc.stderr
+
+
+# --- plain text in the terminal, and the page of each rule (issue 25 item 3, issue 27 item 3)
+
+MARKUP = re.compile(r"``|:[a-z]+:`|`_")
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_explain_prints_plain_text_and_the_rules_page(code, run_cli, tmp_path):
+    """The docstring's reStructuredText markup is gone from the prose; the indented
+    examples are printed as written; the rule's documentation URL follows the severity."""
+    from kpispec.rules import doc
+    from kpispec.rules.docs import rule_url
+
+    out = run_cli(["explain", code], cwd=tmp_path).stdout
+    assert not MARKUP.search(out), MARKUP.search(out)
+    lines = out.splitlines()
+    head = lines[: lines.index("", 2)]  # the block under the title
+    assert head[-1] == f"Documentation: {rule_url(code)}"
+    assert head[2] == f"Default severity: {RULES[code].SEVERITY}"
+    examples = [line for line in doc(code).splitlines() if line.startswith("    ")]
+    assert [line for line in lines if line.startswith("    ")] == examples
+
+
+def test_explain_reads_as_prose_where_the_docstring_has_markup(tmp_path):
+    proc = run_kpispec(["explain", "KS201"], tmp_path)
+    assert proc.returncode == 0 and proc.stderr == ""
+    first = proc.stdout.splitlines()[0]
+    assert first == "KS201 too-many-kpis: a scope holds more KPIs than max-kpis (default 7)."
+    text = " ".join(proc.stdout.split())
+    assert "move the rest under metrics: (they can still feed the KPIs through inputs:/feeds:)" in (
+        text
+    )
+    assert "https://your-org.github.io/kpispec/rules/KS201/" in proc.stdout
+    # a literal that runs over two lines of the docstring (KS903)
+    waiver = " ".join(run_kpispec(["explain", "KS903"], tmp_path).stdout.split())
+    assert 'until=YYYY-MM-DD (# kpispec: disable=KS501 reason="board approved' in waiver
+
+
+def test_rules_lists_plain_summaries(run_cli, tmp_path):
+    result = run_cli(["rules"], cwd=tmp_path)
+    assert result.exit_code == 0
+    assert not MARKUP.search(result.stdout)
+    [ks201] = [line for line in result.stdout.splitlines() if line.startswith("KS201")]
+    assert ks201.endswith("a scope holds more KPIs than max-kpis (default 7).")

@@ -242,6 +242,7 @@ def test_explain_a_plugin_rule(venvs, tmp_path):
     assert "Default severity: warning" in lines
     assert "From plugin: kpispec-acme 0.1.0 (entry point 'acme')" in lines
     assert any(line.startswith("Fix:") for line in lines)
+    assert not any(line.startswith("Documentation:") for line in lines)  # not on kpispec's site
 
 
 def test_broken_plugin_is_one_line_exit_2(venvs, project):

@@ -4,6 +4,7 @@ cleanly. Every command runs its work through :func:`guard`."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -17,6 +18,19 @@ def fail(message: str) -> NoReturn:
     """One line on stderr, exit 2: a usage error, a bad config, a failure of kpispec."""
     click.echo(f"kpispec: {message}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+def need_cwd() -> None:
+    """Every command reads the current folder (the config, the catalog, relative paths):
+    one that is gone -- deleted, or deleted and made again under the same name, which
+    is another folder -- is one line, exit 2, before anything else asks for it."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        fail(
+            "the current folder no longer exists (deleted, or replaced by a new folder of "
+            'the same name): cd into it again (cd "$PWD")'
+        )
 
 
 def notes(result: Any) -> None:
@@ -34,6 +48,7 @@ def guard(debug: bool, work: Callable[[], int]) -> None:
 
     from kpispec.errors import UserError
 
+    need_cwd()
     sigterm = _sigterm_unwinds(signal)
     try:
         code = work()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from kpispec.cli.guard import EXIT_OK, fail
+from kpispec.cli.guard import EXIT_OK, guard
 
 
 @click.command("init")
@@ -18,12 +17,11 @@ def init_command(directory: str) -> None:
     """Start a catalog in DIR (default: here): a kpis/ starter file, a [tool.kpispec]
     table (in pyproject.toml when there is one, else kpispec.toml), and the pre-commit
     snippet. Never overwrites a file: run again, it says what exists (exit 0)."""
-    from kpispec.authoring.starter import init
-    from kpispec.errors import InitError
+    guard(False, lambda: _init(directory))
 
-    try:
-        lines = init(Path(directory))
-    except InitError as exc:
-        fail(str(exc))
-    click.echo("\n".join(lines))
-    sys.exit(EXIT_OK)
+
+def _init(directory: str) -> int:
+    from kpispec.authoring.starter import init
+
+    click.echo("\n".join(init(Path(directory))))
+    return EXIT_OK

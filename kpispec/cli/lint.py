@@ -63,7 +63,16 @@ class Lint(Options):
         return super().from_params({**params, "fmt": fmt, "outputs": files})  # type: ignore[misc]
 
     def check(self) -> None:
-        """The options that cannot go together: one line, exit 2, before any work."""
+        """The options that cannot go together, or are given empty: one line, exit 2,
+        before any work."""
+        for option, value, names in (
+            ("--base", self.base, "a git revision (a branch, tag or commit)"),
+            ("--new-from", self.new_from, "a git revision (a branch, tag or commit)"),
+            ("--baseline", self.baseline, "a file"),
+            ("--write-baseline", self.write_baseline, "a file"),
+        ):
+            if value is not None and not value.strip():
+                fail(f"{option} {value!r}: empty; it takes {names}")
         if self.statistics and "text" not in (self.fmt, *(fmt for fmt, _ in self.outputs)):
             fail(f"--statistics works with --format text only, not --format {self.fmt}")
         if self.staged and (self.new_from or self.baseline):

@@ -26,6 +26,9 @@ def lsp_command(stdio: bool, debounce_ms: int | None) -> None:
     """The language server (stdio) for editors: the findings of the whole catalog as you
     type, hover, go to definition, references, completion and code actions. Needs
     pygls: pip install 'kpispec[lsp]'."""
+    from kpispec.cli.guard import need_cwd
     from kpispec.lsp import main as serve
+
+    need_cwd()
 
     sys.exit(serve(debounce_ms))

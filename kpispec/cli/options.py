@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from kpispec.cli.guard import fail
+from kpispec.cli.guard import fail, need_cwd
 
 if TYPE_CHECKING:
     from kpispec.config import Config
@@ -43,8 +43,35 @@ class Codes(click.ParamType):
             return value
         return [part for part in str(value).split(",") if part.strip()]
 
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+        """The rule codes and names the part after the last comma starts with, each
+        offered with the parts before it (``KS1,ks3<TAB>`` -> ``KS1,KS301`` ...)."""
+        from click.shell_completion import CompletionItem
+
+        done, comma, part = incomplete.rpartition(",")
+        return [CompletionItem(done + comma + item.value) for item in complete_rules(part)]
+
 
 CODES = Codes()
+
+
+def complete_rules(incomplete: str) -> list:
+    """Shell completion of a rule: the codes and names starting with what is typed (a
+    code in any case), plugins' rules included when they load."""
+    from click.shell_completion import CompletionItem
+
+    from kpispec.rules import RULES
+
+    rules = RULES
+    try:
+        from kpispec.rules import registry
+
+        rules = registry()
+    except Exception:  # noqa: BLE001 (a broken plugin: complete the built-in rules)
+        pass
+    words = [*rules, *(mod.NAME for mod in rules.values())]
+    typed = incomplete.upper() if incomplete[:2].upper() == "KS" else incomplete
+    return [CompletionItem(word) for word in words if word.startswith(typed)]
 
 
 def compose(*decorators: Decorator) -> Decorator:
@@ -375,6 +402,7 @@ def pass_options(cls: type[Options]) -> Decorator:
     def decorator(func: Callable[[Any], None]) -> Callable[..., None]:
         @functools.wraps(func)
         def command(**params: Any) -> None:
+            need_cwd()  # before the options are read: relative paths need it
             func(cls.from_params(params))
 
         return command

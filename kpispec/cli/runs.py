@@ -59,7 +59,9 @@ def hide_known(
     if new_from:
         from kpispec.git.revision import catalog_at, findings_at
 
-        at = catalog_at(new_from, Path.cwd(), opts.start, opts.config_file, options.cache)
+        at = catalog_at(
+            new_from, Path.cwd(), opts.start, opts.config_file, options.cache, needs="--new-from"
+        )
         hide(result, [f.identity() for f in findings_at(at, options)])
     if baseline:
         config = opts.load_config()

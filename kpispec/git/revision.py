@@ -156,14 +156,16 @@ def catalog_at(
     config_file: str | None = None,
     cache: FileCache | None = None,
     reuse: dict[str, LoadedFile] | None = None,
+    needs: str = "--base",
 ) -> Base:
     """Read the catalog at ``ref``: a handful of git processes (rev-parse, ls-tree,
     cat-file) whatever its size. ``reuse``: files already loaded from the work tree, by
     absolute path; one whose bytes are the ones ``ref`` holds (``git diff-index`` says
     which are not) is taken as it is, neither read from git nor looked up again. A ref
     git does not know, or a config at ``ref`` that this version cannot read, is a
-    :class:`GitError` (one line, exit 2)."""
-    repo = Repo.discover(start or cwd)
+    :class:`GitError` (one line, exit 2); so is a folder outside git, the message naming
+    what ``needs`` the repository (``--base``, ``--new-from``)."""
+    repo = Repo.discover(start or cwd, needs)
     commit = repo.resolve(ref)
     files = repo.tree(commit)
     explicit = Path(config_file) if config_file else None
