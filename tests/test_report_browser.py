@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 from browser import Browser, find_chromium, find_mermaid, mermaid_page, missing
-from conftest import REPO, TODAY, run_kpispec
+from conftest import REPO, TODAY, run_kpispec, write
 from test_reports import HOSTILE, big_catalog, hostile_catalog
 
 DOCS = REPO / "docs"
@@ -271,6 +271,110 @@ def test_html_of_hostile_names_runs_no_script_of_theirs(browser, tmp_path):
     assert 'Revenue "net" [EUR] {x} (y) #1; <b>bold</b> & co | a\\b *not* _em_' in titles
     assert browser.requests() == [page.as_uri()]
     assert HOSTILE  # the catalog the page was made from
+
+
+# text that tries to leave every context of the page: the data script, an attribute, a
+# comment, a style, the SVG of the timeline
+SCRIPT_BREAKERS = [
+    "</script><script>window.pwned=1</script>",
+    '"><img src=x onerror="window.pwned=2">',
+    "'><svg onload='window.pwned=3'>",
+    "<!-- <script>window.pwned=4</script> -->",
+    "</style><style>body{display:none}</style>",
+    "\u2028\u2029 <![CDATA[ ]]> </svg><script>window.pwned=5</script>",
+]
+
+
+def test_html_of_a_catalog_that_tries_to_close_the_script_runs_nothing(browser, tmp_path):
+    """Names, titles, owners, units, reviews, data sources, scopes and a waiver's reason
+    written to close the data script, an attribute or the SVG: the page runs only its
+    own script and shows each text as text (issue 23)."""
+    import yaml
+
+    root = tmp_path / "project"
+    (root / ".git").mkdir(parents=True)
+    goals, kpis = [], []
+    for index, text in enumerate(SCRIPT_BREAKERS):
+        goals.append({"id": f"g{index}", "title": text, "owner": text, "due": "2030-12-31"})
+        kpis.append(
+            {
+                "id": f"k{index}",
+                "name": text,
+                "goal": f"g{index}",
+                "owner": text,
+                "target": {"value": 5, "unit": text, "direction": "increase", "baseline": 1},
+                "timeframe": {"start": "2026-01-01", "end": "2030-12-31", "review": text},
+                "data_source": {"system": text, "query": text},
+            }
+        )
+    body = yaml.safe_dump(
+        {"kpispec": 1, "scope": SCRIPT_BREAKERS[0], "goals": goals, "kpis": kpis},
+        allow_unicode=True,
+        width=10_000,
+        sort_keys=False,
+    )
+    # a waiver whose reason tries the same (its table is drawn from the data too)
+    body = body.replace(
+        "- id: k0\n",
+        '- id: k0  # kpispec: disable=KS401 reason="</script><b>x</b>" until=2030-01-31\n',
+        1,
+    )
+    write(root / "kpis" / "evil.yaml", body)
+    write(root / "kpispec.toml", '[policy]\nowners = ["finance"]\n')
+    page = tmp_path / "evil.html"
+    report(["kpis", "--format", "html", "--output", str(page)], root)
+    browser.open(page.as_uri())
+    assert browser.wait_for("document.documentElement.dataset.ready === '1'")
+    assert browser.evaluate("typeof window.pwned") == "undefined"
+    assert browser.evaluate("document.querySelectorAll('script').length") == 2
+    assert browser.evaluate("document.querySelectorAll('main img, main b').length") == 0
+    # the page's style and the timeline SVG's own, no other
+    assert browser.evaluate(
+        "[...document.querySelectorAll('style')].map(e => e.closest('svg') ? 'svg' : "
+        "e.parentElement.tagName)"
+    ) == ["HEAD", "svg"]
+    assert browser.evaluate("getComputedStyle(document.body).display") == "block"
+    assert (
+        browser.evaluate(
+            "[...document.querySelectorAll('*')].filter(e => [...e.attributes]"
+            ".some(a => a.name.startsWith('on'))).length"
+        )
+        == 0
+    )
+    # every text shown as itself: in the tree, the tables, the timeline's SVG
+    titles = browser.evaluate(
+        "[...document.querySelectorAll('ul.tree .title')].map(e => e.textContent)"
+    )
+    names = browser.evaluate(
+        "[...document.querySelectorAll('#entries tbody tr td:nth-child(2)')].map(e => e.textContent)"
+    )
+    svg = browser.evaluate("document.querySelector('#timeline svg').textContent")
+    for text in SCRIPT_BREAKERS:
+        assert text in titles and text in names, text
+    # the timeline's labels (cut at a blank when long) are text in the SVG too
+    assert SCRIPT_BREAKERS[0] in svg and "</svg><script>window.pwned=5</script>" in svg
+    waived = browser.evaluate(
+        "[...document.querySelectorAll('#waivers tbody td')].map(e => e.textContent)"
+    )
+    assert "</script><b>x</b>" in waived and "2030-01-31" in waived
+    assert browser.requests() == [page.as_uri()]
+
+
+def test_mermaid_draws_the_blocks_of_a_hostile_markdown_report(browser, mermaid_dir, tmp_path):
+    """The two ```mermaid blocks of the markdown report of test_report_injection's
+    hostile catalog parse and draw with the real Mermaid, every label as the catalog
+    says it."""
+    from test_report_injection import NAME, hostile_project
+
+    md = report(["kpis", "--format", "markdown"], hostile_project(tmp_path / "hostile"))
+    gantt, tree = blocks(md)
+    results = render_all(browser, mermaid_dir, tmp_path, [gantt, tree])
+    for result in results:
+        assert result["ok"], result["error"]
+    assert sorted(results[1]["labels"]) == sorted(decoded_labels(tree))
+    drawn = " ".join(label.replace(" ", "") for label in results[1]["labels"])
+    assert NAME.replace(" ", "") in drawn
+    assert browser.evaluate("typeof window.alert_called") == "undefined"
 
 
 def test_html_of_the_gitlab_catalogue_lists_every_entry(browser, tmp_path, gitlab_project):

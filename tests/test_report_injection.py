@@ -9,6 +9,7 @@ stay whole. (Mermaid itself drawing those blocks: tests/test_report_browser.py.)
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 from pathlib import Path
@@ -109,6 +110,64 @@ def test_the_headline_and_the_scorecard_go_through_the_escaping(tmp_path):
     assert scopes[0][0] == "@scope-team"
     assert "`@scope-team`" in md  # a code span: the scope mentions nobody
     assert md.startswith("## KPI report: 2 KPIs\\, 0 merely metrics\\, ")
+
+
+def test_waivers_show_reason_and_until_and_stay_text(tmp_path):
+    md = report(hostile_project(tmp_path))
+    rendered = gfm.assert_plain(md)
+    waivers = gfm.table(md, "waived")
+    assert waivers == [
+        [
+            "KS401",
+            "unknown-owner",
+            "kpis/hostile.yaml:19",
+            "csat",
+            REASON,
+            "2030-01-31",
+            f"KPI 'csat' has owner '{OWNER}', who is not listed in the policy's owners; "
+            f"use a listed owner, or add '{OWNER}' to the policy's owners",
+        ]
+    ]
+    assert "### Waivers" in md and "<code>@acme/cfo,</code>" in rendered
+
+
+def test_waivers_in_every_format(tmp_path):
+    """text, json and html list the waiver with its reason and until as well."""
+    root = hostile_project(tmp_path)
+    base = ["report", "--today", TODAY, "--format"]
+    out = run_kpispec([*base, "text"], root).stdout
+    section = out.split(
+        "\nWaivers (findings silenced by an inline directive: why, and until when)\n"
+    )
+    lines = section[1].split("\n\n")[0].splitlines()
+    assert (
+        lines[0].startswith("kpis/hostile.yaml:19:") and " KS401 error unknown-owner: " in lines[0]
+    )
+    assert lines[1] == f"    reason: {REASON}; until 2030-01-31"
+    doc = json.loads(run_kpispec([*base, "json"], root).stdout)
+    assert [(w["code"], w["entry"], w["reason"], w["until"]) for w in doc["waivers"]] == [
+        ("KS401", "csat", REASON, "2030-01-31")
+    ]
+    assert all(f["entry"] != "csat" or f["code"] != "KS401" for f in doc["findings"])
+    page = run_kpispec([*base, "html"], root).stdout
+    data = json.loads(
+        page.split('<script id="report-data" type="application/json">', 1)[1].split("</script>")[0]
+    )
+    waivers = next(t for t in data["tables"] if t["id"] == "waivers")
+    assert [row[:6] for row in waivers["rows"]] == [
+        ["KS401", "unknown-owner", "kpis/hostile.yaml:19:5", "csat", REASON, "2030-01-31"]
+    ]
+    assert '<section id="waivers">' in page
+
+
+def test_no_waiver_no_waivers_section(tmp_path):
+    root = hostile_project(tmp_path)
+    text = (root / "kpis" / "hostile.yaml").read_text()
+    write(root / "kpis" / "hostile.yaml", text.replace("  # kpispec: disable", "  # was"))
+    assert "### Waivers" not in report(root)
+    base = ["report", "--today", TODAY, "--format"]
+    assert '<section id="waivers">' not in run_kpispec([*base, "html"], root).stdout
+    assert json.loads(run_kpispec([*base, "json"], root).stdout)["waivers"] == []
 
 
 @settings(max_examples=300, deadline=None)

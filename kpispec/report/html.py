@@ -5,7 +5,8 @@ against the 3-7 band, merely metrics, goals without KPI or with one, the coverag
 each trait); the timeline, an SVG drawn here (:mod:`kpispec.report.timeline_svg`); the
 goal tree, each KPI with what it promises and by when, each goal with its due date; the
 entries table (each KPI's target, baseline, timeframe, review cadence, owner, data
-source); the goals (due date, owner); the findings, errors first.
+source); the goals (due date, owner); the findings, errors first; the waivers (findings
+an inline directive silenced, with its reason and until), when there are any.
 
 Usable at any size: the tree, the entries, the goals and the findings are data in the
 page (one ``application/json`` script) that the page's own script draws -- every row at
@@ -33,7 +34,16 @@ import json
 from html import escape
 from typing import Any
 
-from kpispec.report.model import BANDS, STATES, TRAITS, GoalPromise, Node, Report, plural
+from kpispec.report.model import (
+    BANDS,
+    STATES,
+    TRAITS,
+    GoalPromise,
+    Node,
+    Report,
+    plural,
+    waiver_until,
+)
 from kpispec.report.text import TRAIT_NAMES, band_text
 from kpispec.report.timeline_svg import svg as timeline_svg
 
@@ -382,12 +392,41 @@ def finding_table(report: Report) -> dict:
     return {"id": "findings", "word": "findings", "cols": cols, "rows": rows, "state": -1, "key": 4}
 
 
+def waiver_table(report: Report) -> dict:
+    """The findings an inline directive silenced, with its reason and until."""
+    rows = [
+        [
+            w.finding.code,
+            w.finding.name,
+            f"{w.finding.path}:{w.finding.line}:{w.finding.column}",
+            w.finding.entry or "",
+            w.reason or "(no reason given)",
+            waiver_until(w) or "no end",
+            w.finding.message,
+        ]
+        for w in report.waivers
+    ]
+    cols = [
+        ["waived", "mono"],
+        ["rule", "text"],
+        ["location", "mono"],
+        ["entry", "mono"],
+        ["reason", "prose"],
+        ["until", "nw"],
+        ["message", "prose"],
+    ]
+    return {"id": "waivers", "word": "waivers", "cols": cols, "rows": rows, "state": -1, "key": 3}
+
+
 def data(report: Report) -> dict:
+    tables = [entry_table(report), goal_table(report), finding_table(report)]
+    if report.waivers:
+        tables.append(waiver_table(report))
     return {
         "states": {key: [label, *COLORS[key]] for key, (label, _) in STATES.items()},
         "eager": EAGER_ROWS,
         "tree": tree_data(report),
-        "tables": [entry_table(report), goal_table(report), finding_table(report)],
+        "tables": tables,
     }
 
 
@@ -525,6 +564,13 @@ def render(report: Report, **options: Any) -> str:
         f"{plural(s['warnings'], 'warning')}, {plural(s['infos'], 'info')}. "
         f"As of {report.today}."
     )
+    waivers = (
+        '<section id="waivers"><h2>Waivers</h2><p class="muted">Findings silenced by an '
+        "inline directive (<code># kpispec: disable=CODE reason=&quot;...&quot; "
+        "until=YYYY-MM-DD</code>): what was waived, why, and until when.</p></section>\n"
+        if report.waivers
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -564,7 +610,7 @@ the findings at the end say what to fix.</p>
 <section id="entries"><h2>Entries</h2></section>
 <section id="goals"><h2>Goals</h2></section>
 <section id="findings"><h2>Findings (errors first)</h2></section>
-</main>
+{waivers}</main>
 <footer>Written by kpispec. Self-contained: this page loads nothing from the network.</footer>
 {data_script(report)}
 <script>{SCRIPT}</script>

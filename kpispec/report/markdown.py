@@ -5,7 +5,9 @@ A short headline first ("12 KPIs, 9 merely metrics, 3 errors"), the scorecard pe
 and its coverage of traits, the timeline as a fenced ```` ```mermaid ```` ``gantt``
 block, the goal tree as a ```` ```mermaid ```` flowchart (GitHub draws both), then the
 tables: entries (each KPI with what it promises), goals (due date, owner), findings
-(errors first); a table longer than :data:`OPEN_ROWS` rows is folded in ``<details>``.
+(errors first), and the waivers -- the findings an inline directive silenced, with its
+reason and ``until`` -- when there are any; a table longer than :data:`OPEN_ROWS` rows is
+folded in ``<details>``.
 
 Size: GitHub refuses a comment over 65,536 characters and a job summary over 1 MiB. The
 output stays under ``max_chars`` (default :data:`COMMENT_LIMIT`; ``--max-chars 1048576``
@@ -26,7 +28,15 @@ from __future__ import annotations
 from typing import Any
 
 from kpispec.report import mermaid as report_mermaid
-from kpispec.report.model import BAND_LOW, STATES, TRAITS, EntryRow, Report, plural
+from kpispec.report.model import (
+    BAND_LOW,
+    STATES,
+    TRAITS,
+    EntryRow,
+    Report,
+    plural,
+    waiver_until,
+)
 from kpispec.report.text import (
     SCORECARD_HEADER,
     TRAIT_NAMES,
@@ -251,6 +261,8 @@ def _tables(report: Report, room: int) -> list[str]:
         else ("No goals.\n", 0)
     )
     room -= size(goals)
+    waivers = _waivers(report, max(room // 8, 600)) if report.waivers else ""
+    room -= size(waivers)
     entry_rows = [_entry_row(r) for r in report.entries]
     finding_need = sum(size("| " + " | ".join(r) + " |\n") for r in finding_rows) + 600
     finding_budget = min(finding_need, max(room // 2, room - _need(entry_rows)))
@@ -277,7 +289,37 @@ def _tables(report: Report, room: int) -> list[str]:
         if entry_rows
         else ("No entries.\n", 0)
     )
-    return ["### Entries\n\n" + entries, "### Goals\n\n" + goals, "### Findings\n\n" + findings]
+    parts = ["### Entries\n\n" + entries, "### Goals\n\n" + goals, "### Findings\n\n" + findings]
+    return parts + ([waivers] if waivers else [])
+
+
+def _waivers(report: Report, budget: int) -> str:
+    """The findings a directive silenced, each with the directive's reason and its
+    last day (``until``), so a reviewer sees what was waived, why and until when."""
+    rows = [
+        [
+            code(w.finding.code),
+            cell(w.finding.name),
+            code(f"{w.finding.path}:{w.finding.line}"),
+            code(w.finding.entry or ""),
+            cell(w.reason) if w.reason else "**no reason given**",
+            cell(waiver_until(w)) if waiver_until(w) else "no end",
+            cell(w.finding.message),
+        ]
+        for w in report.waivers
+    ]
+    found, _ = table(
+        ["waived", "rule", "location", "entry", "reason", "until", "message"],
+        rows,
+        f"Waivers ({len(rows):,})",
+        budget,
+        "waiver",
+    )
+    return (
+        "### Waivers\n\n"
+        "Findings silenced by an inline directive (`# kpispec: disable=CODE "
+        'reason="..." until=YYYY-MM-DD`): what was waived, why, and until when.\n\n' + found
+    )
 
 
 ENTRY_HEADER = (

@@ -13,7 +13,8 @@ or json by the modules ``kpispec.report.text*``.
 - the entries table, each KPI with what it promises (:mod:`kpispec.report.commitment`:
   target, baseline, timeframe, review cadence, owner, data source), each goal with its
   due date and owner; the timeline of those dates (:mod:`kpispec.report.timeline`);
-- the findings, errors first.
+- the findings, errors first; the waivers: the findings an inline directive silenced,
+  each with the directive's reason and ``until`` (:attr:`Report.waivers`).
 
 ``--goal ID`` cuts the report to that goal and the goals below it (their KPIs and the
 metrics feeding those), ``--scope NAME`` to one scope. Beyond ``max_nodes`` nodes the tree
@@ -205,6 +206,9 @@ class Report:
     builder: Any = None
     today: str = ""  # YYYY-MM-DD: what "ended" and "overdue" are judged against
     dates: _timeline.Timeline | None = None  # the whole timeline, unfolded
+    # the findings an inline directive silenced (kpispec.findings.suppress.Suppressed:
+    # the finding, the directive's reason and until), about what is shown
+    waivers: list[Any] = field(default_factory=list)
 
     def refold(self, max_nodes: int, max_edges: int = DEFAULT_MAX_EDGES) -> Tree:
         """The same tree folded to fewer nodes (a format with a size limit asks)."""
@@ -358,6 +362,7 @@ def build(
         builder,
         today.isoformat(),
         _dates(goal_nodes, rows, builder, today.isoformat()),
+        _waivers(result, entries, goals_shown, goal is not None or scope is not None),
     )
 
 
@@ -496,6 +501,33 @@ def _findings(
         findings = [f for f in findings if f.entry in ids]
     findings.sort(key=lambda f: (SEVERITY_RANK.get(f.severity, 9),) + f.sort_key())
     return findings
+
+
+def _waivers(result: Any, entries: list[Entry], goals_shown: list[Entry], cut: bool) -> list[Any]:
+    """The findings a directive silenced (as the findings: about what is shown), in
+    location order."""
+    waived = list(getattr(result, "suppressed", None) or [])
+    if cut:
+        ids = {e.id for e in entries} | {g.id for g in goals_shown}
+        waived = [w for w in waived if w.finding.entry in ids]
+    waived.sort(key=lambda w: w.finding.sort_key())
+    return waived
+
+
+def waiver_until(waiver: Any) -> str:
+    """A waiver's last day (``YYYY-MM-DD``), "" when its directive gives none."""
+    until = getattr(waiver, "until", None)
+    return until.isoformat() if until is not None else ""
+
+
+def waiver_json(waiver: Any) -> dict:
+    """The silenced finding's JSON, then ``reason`` and ``until`` (as lint's JSON
+    ``suppressed`` has them)."""
+    return {
+        **waiver.finding.to_json(),
+        "reason": waiver.reason,
+        "until": waiver_until(waiver) or None,
+    }
 
 
 def _row(e: Entry, links: _Links, commitment: Commitment) -> EntryRow:
@@ -1008,6 +1040,7 @@ def document(report: Report) -> dict:
         "timeline": report.dates.to_json() if report.dates is not None else None,
         "entries": [entry_json(row) for row in report.entries],
         "findings": [f.to_json() for f in report.findings],
+        "waivers": [waiver_json(w) for w in report.waivers],
         "unreadable": list(report.unreadable),
     }
 

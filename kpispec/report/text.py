@@ -7,7 +7,8 @@ text: the tree drawn with lines (each KPI with what it promises and by when, eac
 with its due date), the scorecard per scope and its coverage of traits, the commitments
 of the KPIs (target, baseline, timeframe, review, owner, data source), the goals (due
 date, owner), the entries table (entry, location, declared, class, lacks, goal, owner,
-scope), the findings errors first, then the totals (the last lines, as before: "4
+scope), the findings errors first, the waivers (findings an inline directive silenced,
+with its reason and until), then the totals (the last lines, as before: "4
 entries: 2 KPIs, 2 metrics", and the files that could not be read).
 
 json (``version: 1``): everything the other formats show, see
@@ -32,6 +33,7 @@ from kpispec.report.model import (
     ScopeRow,
     build,
     document,
+    waiver_until,
 )
 
 STYLES = {
@@ -263,4 +265,13 @@ def text(report: Report) -> str:
     if report.findings:
         out += ["", "Findings (errors first)"]
         out += [finding_line(f) for f in report.findings]
+    if report.waivers:
+        out += ["", "Waivers (findings silenced by an inline directive: why, and until when)"]
+        for w in report.waivers:
+            until = waiver_until(w)
+            out.append(finding_line(w.finding))
+            out.append(
+                f"    reason: {_one_line(w.reason) if w.reason else '(none given)'}; "
+                + (f"until {until}" if until else "no end date")
+            )
     return "\n".join(out) + f"\n\n{totals(report)}\n"
