@@ -243,7 +243,7 @@ class _Links:
             source, target = ref.source, ref.target
             if ref.key == "feeds":
                 self.has_feeds.add(id(source))
-            if not ref.resolves:
+            if not ref.resolves or target is None:  # resolves: a target of the kind wanted
                 continue
             if ref.key == "parent":
                 _add(self.parent, source, target)
@@ -338,7 +338,8 @@ def build(
     if ctx is None:
         ctx = Context(today=today)
     goal_state = _goal_states(catalog, links, ctx)
-    promises: dict[int, Commitment | GoalPromise] = {id(e): of_entry(e, today) for e in entries}
+    commitments = {id(e): of_entry(e, today) for e in entries}
+    promises: dict[int, Commitment | GoalPromise] = dict(commitments)
     promises.update((id(g), of_goal(g, today)) for g in goals_shown)
     builder = _TreeBuilder(links, goal_state, _codes(findings), goals_shown, entries, order)
     builder.promises = promises
@@ -347,7 +348,7 @@ def build(
     if scope is None:  # and the scopes of the goals shown: a scope may hold goals only
         names.update(g.scope for g in goals_shown if g.file.reported)
     goal_nodes = [builder.goal_node(g) for g in goals_shown]
-    rows = [_row(e, links, promises[id(e)]) for e in entries]  # type: ignore[arg-type]
+    rows = [_row(e, links, commitments[id(e)]) for e in entries]
     return Report(
         summary,
         headline,
@@ -1002,6 +1003,21 @@ def _share(share: float | None) -> float | None:
     return None if share is None else round(share, 4)
 
 
+def _goal_json(goal: Node) -> dict:
+    entry = goal.entry
+    assert entry is not None  # a goal node is made from its entry (goal_node)
+    return {
+        "id": goal.id,
+        "title": goal.title,
+        "state": goal.state,
+        "note": goal.note,
+        "path": entry.file.display,
+        "line": entry.line,
+        "parent": id_list(entry.data.get("parent")),
+        **(goal.promise.to_json() if isinstance(goal.promise, GoalPromise) else {}),
+    }
+
+
 def document(report: Report) -> dict:
     """The data behind every format (``--format json``), ``version: 1``."""
     tree = report.tree
@@ -1021,19 +1037,7 @@ def document(report: Report) -> dict:
             "total_nodes": tree.total,
             "folded": tree.folded or None,
         },
-        "goals": [
-            {
-                "id": g.id,
-                "title": g.title,
-                "state": g.state,
-                "note": g.note,
-                "path": g.entry.file.display,
-                "line": g.entry.line,
-                "parent": [p for p in id_list(g.entry.data.get("parent"))],
-                **(g.promise.to_json() if isinstance(g.promise, GoalPromise) else {}),
-            }
-            for g in report.goals
-        ],
+        "goals": [_goal_json(g) for g in report.goals],
         "scopes": [scope_json(row) for row in report.scopes],
         "traits": dict(TRAITS),
         "bands": dict(BANDS),
