@@ -27,496 +27,33 @@ so that the link resolves, and the report says so: give it an owner and a due da
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as _dt
-import io
-import math
 import os
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpispec.authoring.emit import OFFSET, SECTIONS, SEQUENCE, dump, verify_yaml
-from kpispec.errors import InputError
-from kpispec.load.dates import readings
-from kpispec.safefile import write_atomic
-from kpispec.spelling import best
-from kpispec.text import plural, slug
-
-ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
-KINDS = {
-    "kpi": "kpi",
-    "kpis": "kpi",
-    "key": "kpi",
-    "key performance indicator": "kpi",
-    "yes": "kpi",
-    "y": "kpi",
-    "true": "kpi",
-    "1": "kpi",
-    "x": "kpi",
-    "metric": "metric",
-    "metrics": "metric",
-    "measure": "metric",
-    "pi": "metric",
-    "performance indicator": "metric",
-    "indicator": "metric",
-    "no": "metric",
-    "n": "metric",
-    "false": "metric",
-    "0": "metric",
-    "goal": "goal",
-    "goals": "goal",
-    "objective": "goal",
-    "okr": "goal",
-}
-DIRECTIONS = {
-    "increase": "increase",
-    "up": "increase",
-    "higher": "increase",
-    "raise": "increase",
-    "more": "increase",
-    "grow": "increase",
-    "maximize": "increase",
-    "maximise": "increase",
-    "higher is better": "increase",
-    "increasing": "increase",
-    "at least": "increase",
-    "decrease": "decrease",
-    "down": "decrease",
-    "lower": "decrease",
-    "reduce": "decrease",
-    "less": "decrease",
-    "minimize": "decrease",
-    "minimise": "decrease",
-    "fewer": "decrease",
-    "lower is better": "decrease",
-    "decreasing": "decrease",
-    "at most": "decrease",
-    "maintain": "maintain",
-    "keep": "maintain",
-    "stable": "maintain",
-    "flat": "maintain",
-    "hold": "maintain",
-    "stay": "maintain",
-    "steady": "maintain",
-}
-ARROWS = {
-    "↑": "increase",
-    "↗": "increase",
-    "+": "increase",
-    "↓": "decrease",
-    "↘": "decrease",
-    "-": "decrease",
-    "=": "maintain",
-    "→": "maintain",
-    "↔": "maintain",
-}
-REVIEWS = {
-    "daily": "daily",
-    "day": "daily",
-    "every day": "daily",
-    "per day": "daily",
-    "weekly": "weekly",
-    "week": "weekly",
-    "every week": "weekly",
-    "per week": "weekly",
-    "monthly": "monthly",
-    "month": "monthly",
-    "every month": "monthly",
-    "per month": "monthly",
-    "quarterly": "quarterly",
-    "quarter": "quarterly",
-    "every quarter": "quarterly",
-    "per quarter": "quarterly",
-    "q": "quarterly",
-    "qbr": "quarterly",
-    "annually": "annually",
-    "annual": "annually",
-    "yearly": "annually",
-    "year": "annually",
-    "every year": "annually",
-    "per year": "annually",
-}
-# cells that mean "nothing here yet": no value, and no complaint
-PLACEHOLDERS = {
-    "",
-    "tbd",
-    "tbc",
-    "tba",
-    "n/a",
-    "n.a.",
-    "na",
-    "-",
-    "--",
-    "—",
-    "–",
-    "?",
-    "none",
-    "null",
-    "nil",
-    "unknown",
-    "pending",
-    "to be defined",
-    "to be determined",
-    "to be confirmed",
-    "not set",
-    "#n/a",
-}
-CURRENCIES = {
-    "$": "USD",
-    "us$": "USD",
-    "€": "EUR",
-    "£": "GBP",
-    "¥": "JPY",
-    "₹": "INR",
-    "chf": "CHF",
-    "usd": "USD",
-    "eur": "EUR",
-    "gbp": "GBP",
-}
-MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-
-# field -> header names that mean it (normalized: lowercase words, see _norm); a field's
-# own name and its key path in the file format (target value, timeframe end) count too
-FIELDS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "slug", "identifier", "kpi id", "metric id", "code"),
-    "name": (
-        "name",
-        "title",
-        "kpi",
-        "kpi name",
-        "metric",
-        "metric name",
-        "indicator",
-        "indicator name",
-        "measure",
-        "performance indicator",
-    ),
-    "description": (
-        "description",
-        "definition",
-        "desc",
-        "details",
-        "explanation",
-        "what it measures",
-    ),
-    "kind": ("kind", "type", "class", "entry type", "kpi or metric", "is key", "is kpi", "key"),
-    "goal": ("goal", "goal id", "goal name", "objective", "okr", "parent goal", "goals"),
-    "owner": (
-        "owner",
-        "dri",
-        "responsible",
-        "accountable",
-        "owned by",
-        "kpi owner",
-        "metric owner",
-        "lead",
-        "directly responsible individual",
-    ),
-    "scope": (
-        "scope",
-        "team",
-        "department",
-        "dept",
-        "org",
-        "organization",
-        "organisation",
-        "function",
-        "area",
-    ),
-    "target": ("target", "target value", "goal value", "objective value", "target number"),
-    "unit": ("unit", "units", "uom", "unit of measure", "target unit"),
-    "direction": (
-        "direction",
-        "target direction",
-        "trend",
-        "polarity",
-        "better",
-        "good direction",
-        "desired direction",
-    ),
-    "baseline": (
-        "baseline",
-        "baseline value",
-        "target baseline",
-        "current value",
-        "starting value",
-        "start value",
-    ),
-    "tolerance": ("tolerance", "target tolerance"),
-    "start": ("start", "start date", "timeframe start", "from", "begin", "period start", "starts"),
-    "end": (
-        "end",
-        "end date",
-        "timeframe end",
-        "deadline",
-        "due",
-        "due date",
-        "by",
-        "target date",
-        "period end",
-        "ends",
-        "due by",
-    ),
-    "review": (
-        "review",
-        "timeframe review",
-        "frequency",
-        "cadence",
-        "review frequency",
-        "review cadence",
-        "reporting frequency",
-        "measurement frequency",
-    ),
-    "system": (
-        "system",
-        "source",
-        "data source",
-        "data source system",
-        "source system",
-        "datasource",
-        "tool",
-    ),
-    "table": ("table", "data source table", "source table"),
-    "query": ("query", "data source query", "sql"),
-    "url": ("url", "data source url", "link", "dashboard", "dashboard url", "report url"),
-    "tags": ("tags", "labels", "tag", "category", "categories"),
-    "inputs": ("inputs", "fed by", "input metrics"),
-    "feeds": ("feeds", "feeds kpi", "feeds kpis", "used by"),
-}
-IGNORE = "ignore"  # --map 'Notes=ignore': a column left out on purpose, not reported
-# which fields each kind of entry holds (the others are reported when a row fills them)
-APPLIES = {
-    "kpi": set(FIELDS) - {"feeds"},
-    "metric": {
-        "id",
-        "name",
-        "description",
-        "kind",
-        "owner",
-        "scope",
-        "unit",
-        "system",
-        "table",
-        "query",
-        "url",
-        "tags",
-        "feeds",
-    },
-    "goal": {"id", "name", "description", "kind", "owner", "end", "goal", "url"},
-}
-
-
-class CsvImportError(InputError):
-    """A usage error: exit 2 with this one-line message."""
-
-
-class _NoColumn(CsvImportError):
-    """``--map`` names a column this row does not have (it may not be the header)."""
-
-
-def _norm(text: str) -> str:
-    """A header as compared: lowercase, accents, ``(...)`` and punctuation dropped, words
-    separated by one space (``"Due  Date (UTC)"`` -> ``"due date"``)."""
-    text = unicodedata.normalize("NFKC", text).strip().lower()
-    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
-    return " ".join(re.sub(r"[^\w]+|_", " ", text).split())
-
-
-_LOOKUP = {syn: name for name, syns in FIELDS.items() for syn in (name, *syns)}
-_LOOKUP.update(
-    {"timeframe end": "end", "target value": "target", "data source": "system", "source": "system"}
+from kpispec.authoring.csv_cells import (
+    APPLIES,
+    ARROWS,
+    DIRECTIONS,
+    ID_RE,
+    KINDS,
+    REVIEWS,
+    TARGET_FIELDS,
+    cell_list,
+    is_blank,
+    norm,
+    parse_date,
+    parse_number,
+    words_of,
 )
-
-
-def field_for(header: str) -> str | None:
-    return _LOOKUP.get(_norm(header))
-
-
-# --- reading the file ---
-
-
-def decode(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """The text and the encoding it was read with."""
-    if encoding:
-        try:
-            return raw.decode(encoding), encoding
-        except LookupError:
-            raise CsvImportError(f"--encoding: unknown encoding {encoding!r}") from None
-        except UnicodeDecodeError as exc:
-            raise CsvImportError(
-                f"not {encoding} text (byte {exc.start}); try another --encoding"
-            ) from None
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", "replace"), "utf-8-sig"
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16"), "utf-16"
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise CsvImportError(
-            f"neither UTF-8 nor cp1252 text (byte {exc.start}); name the encoding with --encoding"
-        ) from None
-
-
-def sniff(text: str, delimiter: str | None = None) -> type[csv.Dialect] | csv.Dialect:
-    """The dialect: ``delimiter`` when given, else what :class:`csv.Sniffer` makes of the
-    first lines (``,``, ``;`` or tab), else Excel's (a file of one column has none)."""
-    if delimiter:
-        delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
-        if len(delimiter) != 1:
-            raise CsvImportError(f"--delimiter must be one character (or 'tab'), not {delimiter!r}")
-
-        class Given(csv.excel):
-            pass
-
-        Given.delimiter = delimiter
-        return Given
-    lines = text[:65536].splitlines(keepends=True)
-    sample = "".join(lines[:-1] if len(lines) > 1 else lines)  # no cut-off last line
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
-
-
-# --- cells ---
-
-
-def _blank(cell: str) -> bool:
-    return cell.strip().lower() in PLACEHOLDERS
-
-
-NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z")
-
-
-def parse_number(cell: str, decimal_comma: bool) -> tuple[float | int, str | None]:
-    """A number as a spreadsheet shows it (``95%``, ``$1,200,000``, ``1.234,5 €``,
-    ``12,5`` in a ``;`` file) and the unit its symbol says (``%``, ``USD``, ``EUR``), or
-    ValueError. A lone ``,`` or ``.`` before exactly three digits is a thousands separator
-    (``,`` in a ``,`` file, ``.`` in a ``;`` file, where Excel writes decimal commas)."""
-    text = unicodedata.normalize("NFKC", cell).strip().replace("\u2212", "-")
-    unit = None
-    if text.endswith("%"):
-        unit, text = "%", text[:-1].strip()
-    else:
-        low = text.lower()
-        for symbol, code in CURRENCIES.items():
-            if low.startswith(symbol) or low.endswith(symbol):
-                unit = code
-                text = (
-                    text[len(symbol) :] if low.startswith(symbol) else text[: -len(symbol)]
-                ).strip()
-                break
-        if text.startswith(("-$", "-€", "-£")):  # -$5
-            unit, text = CURRENCIES[text[1]], "-" + text[2:]
-    text = text.replace(" ", "").replace("'", "").replace("\u202f", "")
-    if "," in text and "." in text:  # the last one is the decimal separator
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif "," in text:
-        grouped = re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", text)
-        text = text.replace(",", "" if grouped and not decimal_comma else ".")
-        if text.count(".") > 1:
-            raise ValueError(cell)
-    elif "." in text and decimal_comma and re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", text):
-        text = text.replace(".", "")
-    if not NUMBER.match(text):
-        raise ValueError(cell)
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(cell)
-    if "." not in text and "e" not in text.lower():
-        return int(text), unit
-    return number, unit
-
-
-def parse_date(cell: str, end: bool) -> _dt.date:
-    """A date as spreadsheets write it, when it says one day unambiguously: ISO
-    (``2026-12-31``, with a time after it too), ``2026/12/31``, ``2026.12.31``,
-    ``31.12.2026`` (day first, as dotted dates are), ``31/12/2026`` or ``12/31/2026``
-    only when the day is above 12, month names (``Dec 31, 2026``, ``31 December 2026``).
-    A period stands for its last day (``end``) or its first: ``2026``, ``2026-12``,
-    ``Q4 2026``, ``Dec 2026``. Anything else is a ValueError (``12/11/2026``)."""
-    text = " ".join(cell.strip().split())
-    text = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[AaPp][Mm])?\Z", "", text)
-    low = text.lower().replace(",", " ")
-    low = " ".join(low.split())
-
-    def day(y: int, m: int, d: int) -> _dt.date:
-        return _dt.date(y, m, d)
-
-    def period(y: int, first: int, last: int) -> _dt.date:
-        if end:
-            following = _dt.date(y + (last == 12), last % 12 + 1, 1)
-            return following - _dt.timedelta(days=1)
-        return _dt.date(y, first, 1)
-
-    if re.fullmatch(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", low):  # read as lint and fix do
-        found = readings(low)
-        if len(found) == 1:
-            return found[0]
-        raise ValueError(cell)  # 12/11/2026: November or December? (or no such day)
-    if m := re.fullmatch(r"(\d{4})", low):
-        return period(int(m[1]), 1, 12)
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", low):
-        return period(int(m[1]), int(m[2]), int(m[2]))
-    if m := re.fullmatch(r"q([1-4]) ?(?:fy ?)?(\d{4})|(\d{4}) ?q([1-4])|(\d{4})-q([1-4])", low):
-        quarter, year = (m[1], m[2]) if m[1] else ((m[4], m[3]) if m[3] else (m[6], m[5]))
-        q = int(quarter)
-        return period(int(year), 3 * q - 2, 3 * q)
-    words = low.replace(".", " ").split()
-    months = [w for w in words if w in MONTHS]
-    numbers = [w for w in words if w.rstrip("stndrh").isdigit()]
-    if len(months) == 1 and len(words) == len(numbers) + 1:
-        month = MONTHS[months[0]]
-        values = [int(w.rstrip("stndrh")) for w in numbers]
-        years = [v for v in values if v > 31]
-        days = [v for v in values if v <= 31]
-        if len(years) == 1 and len(days) == 1:
-            return day(years[0], month, days[0])
-        if len(years) == 1 and not days:
-            return period(years[0], month, month)
-    raise ValueError(cell)
-
-
-def _words(cell: str) -> str:
-    return " ".join(re.sub(r"[^\w+=↑↓↗↘→↔-]+", " ", cell.strip().lower()).split())
-
-
-def _list(cell: str) -> list[str]:
-    return [part.strip() for part in re.split(r"[,;|\n]", cell) if not _blank(part)]
-
+from kpispec.authoring.csv_read import CsvImportError as CsvImportError  # the CLI catches it
+from kpispec.authoring.csv_read import decode, is_blank_row, read_rows, sniff
+from kpispec.authoring.emit import OFFSET, SECTIONS, SEQUENCE, dump, verify_yaml
+from kpispec.safefile import write_atomic
+from kpispec.text import plural, slug
 
 # --- rows ---
 
@@ -538,113 +75,6 @@ class Imported:
     counts: dict[str, int]
 
 
-class Columns:
-    """Which column holds which field: the header matched, ``--map`` applied."""
-
-    def __init__(self, header: list[str], mapping: list[str]):
-        self.header = header
-        self.fields: dict[int, str] = {}
-        self.unused: list[str] = []
-        explicit: dict[int, str | None] = {}
-        by_norm = {}
-        for index, name in enumerate(header):
-            by_norm.setdefault(_norm(name), index)
-        for item in mapping:
-            column, sep, target = item.partition("=")
-            if not sep or not column.strip() or not target.strip():
-                raise CsvImportError(f"--map {item!r}: write COLUMN=FIELD (Owner=owner)")
-            index = by_norm.get(_norm(column))
-            if index is not None or _norm(target) in (IGNORE, "skip", "none"):
-                pass
-            elif field_for(target) is None:
-                index = -1  # an unknown field is said first, whatever the header
-            if index is None:
-                raise _NoColumn(
-                    f"--map {item!r}: no column {column.strip()!r}; the "
-                    f"header has {', '.join(repr(h) for h in header)}"
-                )
-            if _norm(target) in (IGNORE, "skip", "none"):
-                explicit[index] = None
-                continue
-            name = field_for(target)
-            if name is None or index < 0:
-                close = best(_norm(target), list(_LOOKUP))
-                hint = f"did you mean '{_LOOKUP[close]}'? " if close else ""
-                raise CsvImportError(
-                    f"--map {item!r}: unknown field {target.strip()!r}; "
-                    f"{hint}fields: {', '.join(FIELDS)} (or ignore)"
-                )
-            explicit[index] = name
-        taken = {name for name in explicit.values() if name}
-        for index, name in enumerate(header):
-            if index in explicit:
-                if explicit[index]:
-                    self.fields[index] = explicit[index]  # type: ignore[assignment]
-                continue
-            if not name.strip():
-                continue  # a column with no header: its cells are reported if filled
-            found = field_for(name)
-            if found and found not in taken:
-                self.fields[index] = found
-                taken.add(found)
-            elif found:
-                first = next(header[i] for i, f in self.fields.items() if f == found)
-                self.unused.append(
-                    f"column {index + 1} {name!r} also means '{found}' "
-                    f"(column {first!r} is used); not imported: "
-                    f"--map '{name}=FIELD' or '{name}=ignore'"
-                )
-            else:
-                self.unused.append(
-                    f"column {index + 1} {name!r} matches no field; not "
-                    f"imported: --map '{name}=FIELD' (fields: "
-                    f"{', '.join(FIELDS)}) or '{name}=ignore'"
-                )
-        self.blank_header = [
-            i for i, name in enumerate(header) if not name.strip() and i not in explicit
-        ]
-
-    def has_name(self) -> bool:
-        return bool({"name", "id"} & set(self.fields.values()))
-
-
-def _is_blank_row(record: list[str]) -> bool:
-    return all(not cell.strip() for cell in record)
-
-
-def read_rows(
-    text: str, dialect: Any, mapping: list[str]
-) -> tuple[Columns, list[tuple[int, list[str]]], list[str]]:
-    """The header (the first row that names a name or id column, within the first ten)
-    and the data rows with their numbers."""
-    try:
-        records = list(csv.reader(io.StringIO(text), dialect))
-    except csv.Error as exc:
-        raise CsvImportError(f"not CSV: {exc}") from None
-    notes = []
-    for at, record in enumerate(records[:10]):
-        if _is_blank_row(record):
-            continue
-        try:
-            columns = Columns([cell.strip() for cell in record], mapping)
-        except _NoColumn:
-            continue
-        if columns.has_name():
-            if at:
-                above = "row 1" if at == 1 else f"rows 1-{at}"
-                notes.append(f"{above} above the header (row {at + 1}) ignored")
-            return columns, [(n + 1, r) for n, r in enumerate(records) if n > at], notes
-    first = next((r for r in records if not _is_blank_row(r)), None)
-    if first is None:
-        raise CsvImportError("the file has no rows")
-    Columns([cell.strip() for cell in first], mapping)  # a bad --map says so first
-    header = ", ".join(repr(c.strip()) for c in first)
-    raise CsvImportError(
-        f"no column for the name or id of an entry in the header ({header});"
-        " name one with --map COLUMN=name"
-    )
-
-
 def import_csv(
     raw: bytes,
     source_name: str,
@@ -663,7 +93,7 @@ def import_csv(
     blank = 0
     rows: list[Row] = []
     for number, record in records:
-        if _is_blank_row(record):
+        if is_blank_row(record):
             blank += 1
             continue
         cells = {}
@@ -676,10 +106,10 @@ def import_csv(
                         "outside the header's columns; not imported"
                     )
                 continue
-            if not _blank(cell):
+            if not is_blank(cell):
                 cells[name] = cell.strip()
         kind_cell = cells.pop("kind", "")
-        kind = KINDS.get(_words(kind_cell), None) if kind_cell else "kpi"
+        kind = KINDS.get(words_of(kind_cell), None) if kind_cell else "kpi"
         if kind is None:
             problems.append(
                 f"row {number}: kind {kind_cell!r} is neither kpi, metric nor goal; row skipped"
@@ -751,14 +181,14 @@ class _Builder:
         self._ids()
         self.by_name = {}
         for row in self.rows:
-            self.by_name.setdefault(_norm(row.entry["name"]), row.entry["id"])
+            self.by_name.setdefault(norm(row.entry["name"]), row.entry["id"])
         self.ids = {row.entry["id"] for row in self.rows} | set(self.catalog)
         self.goal_titles = {
-            _norm(title): gid for gid, (kind, title) in self.catalog.items() if kind == "goal"
+            norm(title): gid for gid, (kind, title) in self.catalog.items() if kind == "goal"
         }
         for row in self.rows:
             if row.kind == "goal":
-                self.goal_titles.setdefault(_norm(row.entry["name"]), row.entry["id"])
+                self.goal_titles.setdefault(norm(row.entry["name"]), row.entry["id"])
         for row in self.rows:
             self._fill(row)
         document: dict[str, Any] = {"kpispec": 1}
@@ -819,7 +249,7 @@ class _Builder:
     def _goal_id(self, cell: str) -> str:
         if cell in self.catalog and self.catalog[cell][0] == "goal":
             return cell
-        found = self.goal_titles.get(_norm(cell))
+        found = self.goal_titles.get(norm(cell))
         if found:
             return found
         for row in self.rows:
@@ -839,11 +269,11 @@ class _Builder:
                 new = f"{base}-{n}"
             self.stubs.append(new)
             self.goal_entries.append({"id": new, "title": " ".join(cell.split())})
-        self.goal_titles[_norm(cell)] = new
+        self.goal_titles[norm(cell)] = new
         return new
 
     def _ref(self, cell: str) -> str:
-        found = self.by_name.get(_norm(cell))
+        found = self.by_name.get(norm(cell))
         if found:
             return found
         made = slug(cell)  # an id written as the Id column's slug made it (MRR_New)
@@ -852,35 +282,56 @@ class _Builder:
         return cell if ID_RE.match(cell) else made
 
     def _fill(self, row: Row) -> None:
-        cells, entry, kind = row.cells, row.entry, row.kind
-        for name in cells:
-            if name not in APPLIES[kind]:
-                where = {"kpi": "kpis:", "metric": "metrics:", "goal": "goals:"}[kind]
-                self._report(
-                    row,
-                    f"{name} {cells[name]!r} does not apply to an entry under "
-                    f"{where}; left out"
-                    + (
-                        " (a metric has no target: make the row kind kpi)"
-                        if kind == "metric"
-                        and name
-                        in ("target", "baseline", "direction", "end", "start", "review", "goal")
-                        else ""
-                    ),
-                )
-        get = {k: v for k, v in cells.items() if k in APPLIES[kind]}
-        if kind == "goal":
+        """The row's entry from its cells, in the order of kpispec's examples; every cell
+        that cannot be used is reported."""
+        get = self._applying(row)
+        if row.kind == "goal":
             self._fill_goal(row, get)
             return
+        entry = row.entry
         if "description" in get:
             entry["description"] = get["description"]
         if "goal" in get:
-            goals = [self._goal_id(part) for part in _list(get["goal"])]
+            goals = [self._goal_id(part) for part in cell_list(get["goal"])]
             entry["goal"] = goals[0] if len(goals) == 1 else goals
         if "owner" in get:
             entry["owner"] = get["owner"]
         if "scope" in get:
             entry["scope"] = get["scope"] if ID_RE.match(get["scope"]) else slug(get["scope"])
+        target, unit = self._numbers(row, get)
+        if row.kind == "kpi":
+            self._fill_kpi(row, get, target, unit)
+        elif unit:
+            entry["unit"] = unit
+        source = self._source(get)
+        if source:
+            entry["data_source"] = source
+        for key in ("inputs", "feeds"):
+            if key in get:
+                entry[key] = [self._ref(part) for part in cell_list(get[key])]
+        if "tags" in get:
+            entry["tags"] = cell_list(get["tags"])
+
+    def _applying(self, row: Row) -> dict[str, str]:
+        """The cells that apply to the row's kind of entry; the others reported."""
+        kind = row.kind
+        for name, cell in row.cells.items():
+            if name in APPLIES[kind]:
+                continue
+            where = {"kpi": "kpis:", "metric": "metrics:", "goal": "goals:"}[kind]
+            hint = (
+                " (a metric has no target: make the row kind kpi)"
+                if kind == "metric" and name in TARGET_FIELDS
+                else ""
+            )
+            self._report(
+                row, f"{name} {cell!r} does not apply to an entry under {where}; left out{hint}"
+            )
+        return {k: v for k, v in row.cells.items() if k in APPLIES[kind]}
+
+    def _numbers(self, row: Row, get: dict[str, str]) -> tuple[dict[str, Any], str | None]:
+        """target.value, .baseline, .tolerance from their cells, and the unit (the unit
+        cell, else the symbol a number carries: ``95%``, ``$1,200``)."""
         target: dict[str, Any] = {}
         unit = get.get("unit")
         for key in ("target", "baseline", "tolerance"):
@@ -899,58 +350,55 @@ class _Builder:
             target["value" if key == "target" else key] = number
             if symbol and not unit:
                 unit = symbol
-        if kind == "kpi":
-            if unit:
-                target["unit"] = unit
-            if "direction" in get:
-                direction = DIRECTIONS.get(_words(get["direction"])) or ARROWS.get(
-                    get["direction"].strip()
+        return target, unit
+
+    def _fill_kpi(
+        self, row: Row, get: dict[str, str], target: dict[str, Any], unit: str | None
+    ) -> None:
+        """A KPI's target (with its unit and direction) and timeframe."""
+        if unit:
+            target["unit"] = unit
+        if "direction" in get:
+            cell = get["direction"]
+            direction = DIRECTIONS.get(words_of(cell)) or ARROWS.get(cell.strip())
+            if direction:
+                target["direction"] = direction
+            else:
+                self._report(
+                    row, f"direction {cell!r} is not increase, decrease or maintain; left out"
                 )
-                if direction:
-                    target["direction"] = direction
-                else:
-                    self._report(
-                        row,
-                        f"direction {get['direction']!r} is not increase, "
-                        "decrease or maintain; left out",
-                    )
-            if target:
-                entry["target"] = _ordered(
-                    target, ("value", "unit", "direction", "baseline", "tolerance")
+        if target:
+            row.entry["target"] = _ordered(
+                target, ("value", "unit", "direction", "baseline", "tolerance")
+            )
+        timeframe = self._timeframe(row, get)
+        if timeframe:
+            row.entry["timeframe"] = timeframe
+
+    def _timeframe(self, row: Row, get: dict[str, str]) -> dict[str, Any]:
+        timeframe: dict[str, Any] = {}
+        for key in ("start", "end"):
+            if key not in get:
+                continue
+            try:
+                timeframe[key] = parse_date(get[key], end=key == "end")
+            except ValueError:
+                self._report(
+                    row,
+                    f"{_label(key)} {get[key]!r} is not a date "
+                    "that says one day (write YYYY-MM-DD); left out",
                 )
-            timeframe: dict[str, Any] = {}
-            for key in ("start", "end"):
-                if key in get:
-                    try:
-                        timeframe[key] = parse_date(get[key], end=key == "end")
-                    except ValueError:
-                        self._report(
-                            row,
-                            f"{_label(key)} {get[key]!r} is not a date "
-                            "that says one day (write YYYY-MM-DD); left out",
-                        )
-            if "review" in get:
-                review = REVIEWS.get(_words(get["review"]))
-                if review:
-                    timeframe["review"] = review
-                else:
-                    self._report(
-                        row,
-                        f"review {get['review']!r} is not daily, weekly, "
-                        "monthly, quarterly or annually; left out",
-                    )
-            if timeframe:
-                entry["timeframe"] = timeframe
-        elif unit:
-            entry["unit"] = unit
-        source = self._source(get)
-        if source:
-            entry["data_source"] = source
-        for key in ("inputs", "feeds"):
-            if key in get:
-                entry[key] = [self._ref(part) for part in _list(get[key])]
-        if "tags" in get:
-            entry["tags"] = _list(get["tags"])
+        if "review" in get:
+            review = REVIEWS.get(words_of(get["review"]))
+            if review:
+                timeframe["review"] = review
+            else:
+                self._report(
+                    row,
+                    f"review {get['review']!r} is not daily, weekly, "
+                    "monthly, quarterly or annually; left out",
+                )
+        return timeframe
 
     def _fill_goal(self, row: Row, get: dict[str, str]) -> None:
         entry = row.entry = {"id": row.entry["id"], "title": row.entry["name"]}

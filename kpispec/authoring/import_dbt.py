@@ -350,9 +350,9 @@ def manifest_path(manifest: str | None, config: Any, cwd: Path) -> tuple[Path, s
 def run_import(
     manifest: str | None, output: str | None, config_file: str | None, cwd: Path
 ) -> Outcome:
+    """What ``kpispec import dbt`` adds (nothing is written: see :func:`write`): the
+    manifest and the catalog read, the new entries decided, what to say reported."""
     from kpispec.config import load_config
-    from kpispec.lint import load_file
-    from kpispec.load.files import catalog_spec, display_path, project_files
 
     target = None
     if output:
@@ -361,66 +361,96 @@ def run_import(
     start = target.parent if target is not None and target.parent.is_dir() else cwd
     config = load_config(Path(config_file) if config_file else None, cwd=cwd, start=start)
     path, written, configured = manifest_path(manifest, config, cwd)
-    try:
-        index = load_index(path)
-    except UnusableManifest as problem:
-        hint = (
-            ""
-            if configured
-            else (" (no [tool.kpispec.dbt] manifest is configured; --manifest names one)")
-        )
-        raise DbtImportError(
-            f"dbt manifest {written} cannot be used: {problem}{hint}. "
-            "Run dbt parse (it writes target/manifest.json) first"
-        ) from None
-
-    paths = project_files(config)
-    real_target = os.path.realpath(target) if target is not None else None
-    if target is not None and target.exists():
-        paths = [p for p in paths if os.path.realpath(p) != real_target]
-    files = [(display_path(p, cwd), load_file(p)) for p in paths]
-    own = None
-    if target is not None and target.exists():
-        own = load_file(target)
-        if not own.ok or any(p.code in ("KS001", "KS003") for p in own.problems):
-            first = next((p for p in own.problems if p.code in ("KS001", "KS003")), None)
-            why = f" ({first.line}:{first.column}: {first.message})" if first else ""
-            raise DbtImportError(
-                f"--output: {output} cannot be read as YAML{why}; fix it "
-                "first, or import into a new file"
-            )
-        files.append((output, own))
+    index = _read_manifest(path, written, configured)
+    files, own = _read_catalog(config, target, output, cwd)
     known = scan(files, index)
     entries, added, skipped = new_entries(index, known)
     outcome = Outcome("", added, skipped, left_out(index))
-    for display in known.unreadable:
-        outcome.notes.append(
-            f"{display} cannot be read: a dbt metric it names may be imported again"
-        )
-    if not configured:
-        outcome.notes.append(
-            "[tool.kpispec.dbt] is not set: kpispec lint warns KS605 on "
-            f'dbt data sources until it is (manifest = "{written}")'
-        )
+    outcome.notes.extend(_notes(known, configured, written))
     if target is not None:
-        rel = _display(target.resolve(), config.root.resolve())
-        if rel != target.resolve().as_posix() and not catalog_spec(config)(rel):
-            outcome.notes.append(
-                f"{output} is not matched by the include patterns "
-                f"({', '.join(config.include)}): kpispec lint sees it only "
-                "when it is named"
-            )
+        outcome.notes.extend(_outside_include(config, target, output))
     if not entries:
         return outcome
     if own is None or not own.text.strip():  # the manifest named as the user named it
         outcome.text, outcome.how = new_file(entries, written, index.project), "new"
     else:
         # the loader's text is the file's, line ends and all, but for a BOM
+        assert target is not None and output is not None
         bom = "\ufeff" if target.read_bytes().startswith(b"\xef\xbb\xbf") else ""
         text, outcome.how = update(own.text, own, entries, output, outcome.notes)
         outcome.text = bom + text
     outcome.changed = target is not None
     return outcome
+
+
+def _read_manifest(path: Path, written: str, configured: bool) -> Index:
+    """The manifest's index, or one line saying why it cannot be used."""
+    try:
+        return load_index(path)
+    except UnusableManifest as problem:
+        hint = (
+            ""
+            if configured
+            else " (no [tool.kpispec.dbt] manifest is configured; --manifest names one)"
+        )
+        raise DbtImportError(
+            f"dbt manifest {written} cannot be used: {problem}{hint}. "
+            "Run dbt parse (it writes target/manifest.json) first"
+        ) from None
+
+
+def _read_catalog(
+    config: Any, target: Path | None, output: str | None, cwd: Path
+) -> tuple[list[tuple[str, Any]], Any]:
+    """Every catalog file, loaded, and the output file's own (None when it is new), which
+    must read as YAML."""
+    from kpispec.lint import load_file
+    from kpispec.load.files import display_path, project_files
+
+    paths = project_files(config)
+    exists = target is not None and target.exists()
+    if exists:
+        real_target = os.path.realpath(target)
+        paths = [p for p in paths if os.path.realpath(p) != real_target]
+    files = [(display_path(p, cwd), load_file(p)) for p in paths]
+    if not exists:
+        return files, None
+    own = load_file(target)
+    if not own.ok or any(p.code in ("KS001", "KS003") for p in own.problems):
+        first = next((p for p in own.problems if p.code in ("KS001", "KS003")), None)
+        why = f" ({first.line}:{first.column}: {first.message})" if first else ""
+        raise DbtImportError(
+            f"--output: {output} cannot be read as YAML{why}; fix it "
+            "first, or import into a new file"
+        )
+    files.append((output, own))
+    return files, own
+
+
+def _notes(known: Known, configured: bool, written: str) -> list[str]:
+    notes = [
+        f"{display} cannot be read: a dbt metric it names may be imported again"
+        for display in known.unreadable
+    ]
+    if not configured:
+        notes.append(
+            "[tool.kpispec.dbt] is not set: kpispec lint warns KS605 on "
+            f'dbt data sources until it is (manifest = "{written}")'
+        )
+    return notes
+
+
+def _outside_include(config: Any, target: Path, output: str | None) -> list[str]:
+    """A note when the output file is in the project but no include pattern takes it."""
+    from kpispec.load.files import catalog_spec
+
+    rel = _display(target.resolve(), config.root.resolve())
+    if rel == target.resolve().as_posix() or catalog_spec(config)(rel):
+        return []
+    return [
+        f"{output} is not matched by the include patterns "
+        f"({', '.join(config.include)}): kpispec lint sees it only when it is named"
+    ]
 
 
 def write(path: Path, text: str) -> None:

@@ -266,10 +266,6 @@ class Index:
                 )
         return iter(sorted(found, key=lambda m: (m["package"], m["name"])))
 
-    def group_owner(self, group: str | None) -> dict | None:
-        """``{"name": ..., "email": ...}`` of a dbt group's owner (None: no such group)."""
-        return self.data.get("groups", {}).get(group or "")
-
 
 def _version_order(version: str) -> tuple:
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from kpispec.catalog import SourceFile
@@ -68,91 +70,116 @@ def move_to_metrics(
     merely a metric, and holds only keys a metric may have, moves to the end of
     ``metrics:`` (made at the end of the file if there is none), with the comment lines
     above it, re-indented to the metrics' own indentation."""
-    from kpispec.load.schema import schema
-
-    catalog = doc.catalog
-    if catalog is None:
+    target = _destination(source, doc)
+    if doc.catalog is None or target is None:
         return
-    metric_keys = set(schema()["$defs"]["metric"]["properties"])
-    named = {f.entry for f in findings if f.entry}
+    for entry in _movable(source, findings, doc):
+        fix = _move(code, entry, doc, target)
+        if fix is None:
+            continue
+        yield fix
+        if target.section:
+            return  # one at a time while there is no metrics: yet
+
+
+@dataclass
+class _Target:
+    """Where moved entries go: an offset, the metrics' dash indentation (None: a new
+    ``metrics:`` section, whose text is ``section``)."""
+
+    at: int
+    indent: int | None
+    section: str = ""
+
+
+def _destination(source: SourceFile, doc: Document) -> _Target | None:
+    """After the last item of a block ``metrics:`` list, else a new ``metrics:`` at the
+    end of the file; None when the entries cannot be moved (``kpis:`` or ``metrics:``
+    in flow style, an empty ``metrics:``)."""
     kpis_node, metrics_node = doc.nodes.get(("kpis",)), doc.nodes.get(("metrics",))
     if kpis_node is None or kpis_node.value.kind != "sequence" or kpis_node.value.flow:
-        return
-    data = source.loaded.data
-    ids = [item.get("id") if isinstance(item, dict) else None for item in data["kpis"]]
+        return None
+    if metrics_node is None:
+        text = doc.text
+        lead = "" if text.endswith(("\n", "\r")) else doc.newline
+        return _Target(len(text), None, lead + "metrics:" + doc.newline)
+    items = source.loaded.data.get("metrics")
+    if (
+        metrics_node.value.kind != "sequence"
+        or metrics_node.value.flow
+        or not isinstance(items, list)
+        or not items
+    ):
+        return None
+    where = _item_block(doc, ("metrics", len(items) - 1))
+    return None if where is None else _Target(where[1], where[2])
+
+
+def _movable(source: SourceFile, findings: list[Finding], doc: Document) -> list[Any]:
+    """The entries of this file the findings name that are merely metrics, declared once,
+    and hold only keys a metric may have."""
+    from kpispec.load.schema import schema
+
+    metric_keys = set(schema()["$defs"]["metric"]["properties"])
+    named = {f.entry for f in findings if f.entry}
+    kpis = source.loaded.data["kpis"]
+    ids = [item.get("id") if isinstance(item, dict) else None for item in kpis]
+    return [
+        entry
+        for entry in doc.catalog.entries
+        if entry.file is source
+        and entry.kind == "kpi"
+        and not entry.is_kpi
+        and entry.id in named
+        and ids.count(entry.id) == 1
+        and set(entry.data) <= metric_keys
+    ]
+
+
+def _move(code: str, entry: Any, doc: Document, target: _Target) -> Fix | None:
+    """The fix moving one entry's lines (with the comments above it) to ``target``."""
+    where = _item_block(doc, entry.path)
+    if where is None:
+        return None
+    start, end, indent = where
     text, newline = doc.text, doc.newline
-    section = None
-    if metrics_node is not None:
-        items = data.get("metrics")
-        if (
-            metrics_node.value.kind != "sequence"
-            or metrics_node.value.flow
-            or not isinstance(items, list)
-            or not items
-        ):
-            return
-        where = _item_block(doc, ("metrics", len(items) - 1))
-        if where is None:
-            return
-        insert_at, metrics_indent = where[1], where[2]
-    else:
-        insert_at, metrics_indent = len(text), None
-        section = ("" if text.endswith(("\n", "\r")) else newline) + "metrics:" + newline
-    for entry in catalog.entries:
-        if (
-            entry.file is not source
-            or entry.kind != "kpi"
-            or entry.is_kpi
-            or entry.id not in named
-            or ids.count(entry.id) != 1
-            or not set(entry.data) <= metric_keys
-        ):
-            continue
-        where = _item_block(doc, entry.path)
-        if where is None:
-            continue
-        start, end, indent = where
-        block = text[start:end]
-        if not block.endswith(("\n", "\r")):
-            block += newline
-        if metrics_indent is not None:
-            block = _reindent(block, metrics_indent - indent)
-            if block is None:
-                continue
-        edits = [(start, end, "")]
-        if len(data["kpis"]) == 1:  # the last one: kpis: stays a list
-            key = kpis_node.key
-            colon = re.match(r"[ \t]*:", text[key.end :]) if key else None
-            if colon is None:
-                continue
-            edits.append((key.end + colon.end(), key.end + colon.end(), " []"))
-        edits.append((insert_at, insert_at, (section or "") + block))
-        moved = entry.id
+    block = text[start:end]
+    if not block.endswith(("\n", "\r")):
+        block += newline
+    if target.indent is not None:
+        block = _reindent(block, target.indent - indent)
+        if block is None:
+            return None
+    edits = [(start, end, "")]
+    if len(entry.file.loaded.data["kpis"]) == 1:  # the last one: kpis: stays a list
+        key = doc.nodes[("kpis",)].key
+        colon = re.match(r"[ \t]*:", text[key.end :]) if key else None
+        if key is None or colon is None:
+            return None
+        edits.append((key.end + colon.end(), key.end + colon.end(), " []"))
+    edits.append((target.at, target.at, target.section + block))
+    return Fix(
+        code,
+        entry.line,
+        f"moved '{entry.id}' (merely a metric) from kpis: to metrics:",
+        tuple(sorted(edits)),
+        partial(_expect_moved, entry.id),
+        unsafe=True,
+        key=("move", "new-section") if target.section else ("move", entry.id),
+    )
 
-        def expect(old: Any, moved: str = moved) -> Any:
-            kpis = old.get("kpis") if isinstance(old, dict) else None
-            found = [
-                i
-                for i, item in enumerate(kpis or ())
-                if isinstance(item, dict) and item.get("id") == moved
-            ]
-            if len(found) != 1:
-                raise Unexpected
-            item = kpis.pop(found[0])
-            metrics = old.setdefault("metrics", [])
-            if not isinstance(metrics, list):
-                raise Unexpected
-            metrics.append(item)
-            return old
 
-        yield Fix(
-            code,
-            entry.line,
-            f"moved '{moved}' (merely a metric) from kpis: to metrics:",
-            tuple(sorted(edits)),
-            expect,
-            unsafe=True,
-            key=("move", "new-section") if section else ("move", moved),
-        )
-        if section:
-            return  # one at a time while there is no metrics: yet
+def _expect_moved(moved: str, old: Any) -> Any:
+    """The data once ``moved`` went from the end of kpis: to the end of metrics:."""
+    kpis = old.get("kpis") if isinstance(old, dict) else None
+    found = [
+        i for i, item in enumerate(kpis or ()) if isinstance(item, dict) and item.get("id") == moved
+    ]
+    if len(found) != 1:
+        raise Unexpected
+    item = kpis.pop(found[0])
+    metrics = old.setdefault("metrics", [])
+    if not isinstance(metrics, list):
+        raise Unexpected
+    metrics.append(item)
+    return old
