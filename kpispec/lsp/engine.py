@@ -28,6 +28,7 @@ The model is used from one worker thread (the server's); ``set_buffer`` and
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as _dt
 import os
@@ -41,8 +42,9 @@ from typing import Any
 from kpispec.catalog import Catalog, Entry, Reference, SourceFile
 from kpispec.catalog.classify import lacks, reclassify
 from kpispec.config import Config
+from kpispec.config.waivers import waivers_of
 from kpispec.findings import Finding
-from kpispec.findings.finalize import finalize
+from kpispec.findings.finalize import finalize, waiver_policy
 from kpispec.lint import (
     gc_paused,
     load_catalog,
@@ -53,6 +55,7 @@ from kpispec.lint import (
 )
 from kpispec.load.files import catalog_spec, display_path, project_files
 from kpispec.lsp import incremental
+from kpispec.lsp.head import REF, Head
 from kpispec.rules import Context, registry
 
 _KPISPEC_KEY = re.compile(r"^kpispec\s*:", re.MULTILINE)
@@ -77,12 +80,17 @@ class Buffer:
 class Project:
     """One project root: its config, its catalog files and the open buffers in it."""
 
-    def __init__(self, config: Config, cache: Any = None):
+    def __init__(self, config: Config, cache: Any = None, goalposts: bool = False):
         self.config = config
         self.root = Path(config.root)
         self.cache = cache
         self.rules = registry(config)
         self.selection = make_selection(config, rules=self.rules)
+        self.waivers = waivers_of(config)
+        waiver_policy(None, self.waivers, self.rules)  # a code no rule has: ConfigError now
+        # the catalog at HEAD for KS501-KS506, as lint --base HEAD compares (None: off)
+        self.head: Head | None = Head(self.root, cache) if goalposts else None
+        self._aligned: Catalog | None = None  # the catalog at HEAD whose data was aligned
         self.local_rules = {
             code: rule for code, rule in self.rules.items() if getattr(rule, "FILE_LOCAL", False)
         }
@@ -93,6 +101,7 @@ class Project:
         }
         self._spec = catalog_spec(config)
         self.disk: dict[str, SourceFile] = {}  # realpath -> a catalog file as on disk
+        self._stats: dict[str, tuple | None] = {}  # realpath -> its stat data when read
         self.buffers: dict[str, Buffer] = {}  # realpath -> an open file
         self._entries: dict[SourceFile, list[Entry]] = {}  # kept for Catalog.build
         self._refs: dict[Entry, list[Reference]] = {}  # entry -> its references, kept likewise
@@ -105,6 +114,11 @@ class Project:
         self._today: _dt.date | None = None
         self._wide: dict[str, list[Finding]] = {}
         self._read: set[str] = set()
+        # the rules that compare with the catalog at HEAD (they asked for ctx.base): run
+        # again at every check, kept or not (cheap: they pair few entries), and their
+        # findings (display path -> raw findings)
+        self._readers: dict[str, Any] = {}
+        self._based: dict[str, list[Finding]] = {}
         self._tracked: set[SourceFile] = set()  # files whose entries' data is Tracked
         self.stale = True  # something else than the files changed (dbt, the base)
         self.runs = {"kept": 0, "full": 0}  # checks that kept the wide findings, that did not
@@ -133,6 +147,7 @@ class Project:
         """Load every catalog file under the root (the cache spares the parse of any
         file loaded before, by this server or the CLI). Returns how many."""
         paths = project_files(self.config)
+        stats = {real(path): _stat(path) for path in paths}  # before reading: see read_head
         with gc_paused():
             sources = load_catalog([], paths, self.root, jobs=1, cache=self.cache)
         disk = {}
@@ -141,9 +156,28 @@ class Project:
             disk[real(source.path)] = source
         with self._lock:
             self.disk = disk
+            self._stats = stats
             self._order = None
             self.indexed = True
+        self.read_head()
         return len(disk)
+
+    def read_head(self) -> bool:
+        """Read the catalog at ``HEAD`` again when ``HEAD`` moved (goalposts on).
+        Returns whether it changed; then the next check runs every rule."""
+        if self.head is None:
+            return False
+        with self._lock:  # the files as loaded, where the disk still has them so
+            disk = list(self.disk.items())
+            stats = dict(self._stats)
+        reuse = {key: source.loaded for key, source in disk if _stat(key) == stats.get(key)}
+        try:
+            changed = self.head.load(reuse)
+        except Exception as exc:  # a broken config at HEAD, git failing: no goalposts
+            self.head.catalog, self.head.problem, changed = None, f"{exc}", True
+        if changed:
+            self.stale = True
+        return changed
 
     def reload(self, path: Path) -> bool:
         """A catalog file changed on disk (or was created or deleted): read it again.
@@ -154,6 +188,7 @@ class Project:
             return False
         with self._lock:
             old = self.disk.pop(key, None)  # its entries go after the next check
+            self._stats[key] = _stat(path)  # before reading: see read_head
             self._order = None
         if exists:
             source = SourceFile(
@@ -239,10 +274,14 @@ class Project:
             from kpispec.dbt.index import link
 
             self._dbt = link(config, self.cache)
+        head = self.head.catalog if self.head is not None else None
         return Context(
             today=config.today or _dt.date.today(),
             max_kpis=config.max_kpis,
             config=config,
+            # a copy for each run: the goalposts rules keep what they work out on it
+            base=copy.copy(head) if head is not None else None,
+            base_ref=REF if head is not None else "",
             dbt=self._dbt,
         )
 
@@ -257,6 +296,8 @@ class Project:
             return self._check()
 
     def _check(self) -> dict[str, list[Finding]]:
+        if self.head is not None and self.head.moved():
+            self.read_head()
         files = self.files()
         with self._lock:
             merged = self._merged
@@ -270,6 +311,9 @@ class Project:
         ctx = self.context()
         if self._keep(merged, files, ctx.today):
             self.runs["kept"] += 1
+            if self._readers and self.catalog is not None:
+                found = run_rules(self.catalog, ctx, self.selection, self._readers)
+                self._based = _by_path(found)
         else:
             self._run_wide(files, ctx)
             self.runs["full"] += 1
@@ -279,12 +323,13 @@ class Project:
         findings = [
             dataclasses.replace(finding)
             for source in reported
-            for finding in self._wide.get(source.display, ())
+            for kept in (self._wide, self._based)
+            for finding in kept.get(source.display, ())
         ]
         if reported:  # their findings follow from the file alone: the open files only
             small = Catalog.build(reported, self._entries)
             findings.extend(run_rules(small, ctx, self.selection, self.local_rules))
-        result = self.finish(findings, reported)
+        result = self.finish(findings, reported, ctx.today)
         by_display = {source.display: key for key, source in opened.items()}
         out: dict[str, list[Finding]] = {key: [] for key in opened}
         for finding in result:
@@ -302,20 +347,35 @@ class Project:
         return out
 
     def _run_wide(self, files: list[SourceFile], ctx: Context) -> None:
-        """The catalog built again and every catalog-wide rule run on it, what they read
-        noted."""
+        """The catalog built again and every catalog-wide rule run on it: what each read
+        noted, and whether it compared with the catalog at HEAD (a reader of
+        ``ctx.base``, run again at every check)."""
         catalog = Catalog.build(files, self._entries, self._refs, self.catalog)
         for source in files:
             if source not in self._tracked:
                 incremental.track(self._entries[source])
                 self._tracked.add(source)
         self._linked = reclassify(catalog, self._linked)
-        with incremental.tracing() as read:
-            found = run_rules(catalog, ctx, self.selection, self.wide_rules)
-        wide: dict[str, list[Finding]] = {}
-        for finding in found:
-            wide.setdefault(finding.path, []).append(finding)
-        self.catalog, self._wide, self._read = catalog, wide, read
+        head = self.head.catalog if self.head is not None else None
+        if ctx.base is not None and head is not None and self._aligned is not head:
+            _align(head, catalog)
+            self._aligned = head
+        found: list[Finding] = []
+        based: list[Finding] = []
+        read: set[str] = set()
+        readers = {}
+        for code, rule in self.wide_rules.items():
+            noting = _Noting(ctx)
+            with incremental.tracing() as keys:
+                some = run_rules(catalog, noting, self.selection, {code: rule})  # type: ignore[arg-type]
+            if noting.asked and ctx.base is not None:
+                readers[code] = rule
+                based += some
+            else:
+                read |= keys
+                found += some
+        self.catalog, self._read, self._readers = catalog, read, readers
+        self._wide, self._based = _by_path(found), _by_path(based)
 
     def _keep(self, merged: dict[str, SourceFile], files: list[SourceFile], today: Any) -> bool:
         """Keep the catalog-wide findings of the last run, when no file that changed
@@ -397,11 +457,14 @@ class Project:
         needle = display + ":"
         return any(needle in f.message for found in self._wide.values() for f in found)
 
-    def finish(self, findings: list[Finding], reported: Iterable[SourceFile]) -> list[Finding]:
+    def finish(
+        self, findings: list[Finding], reported: Iterable[SourceFile], today: _dt.date | None
+    ) -> list[Finding]:
         """The finalize stage, as :func:`kpispec.lint.check_files` runs it: the findings
-        of the reported files, selected, suppressed, named and sorted."""
+        of the reported files, selected, suppressed (waivers expiring on ``today``, the
+        team's rules for them), named and sorted."""
         texts = {source.display: source.loaded.text for source in reported}
-        return finalize(findings, texts, self.selection, self.rules).findings
+        return finalize(findings, texts, self.selection, self.rules, today, self.waivers).findings
 
     # -- what the editor asks about -------------------------------------------------
 
@@ -417,3 +480,46 @@ class Project:
         for scoped in policy.scopes.values():
             found += [s for s in scoped.data_sources or () if s not in found]
         return found
+
+
+def _align(base: Catalog, catalog: Catalog) -> None:
+    """Give each entry at ``HEAD`` whose entry now (same file, same place) holds equal
+    data that very data object. The goalposts rules compare an entry with its entry at
+    ``HEAD`` field by field only when the two data differ as objects -- as ``lint --base``
+    reuses the loaded file of a file whose bytes did not change -- and equal data give
+    no finding either way: what this spares is the comparing, of every running KPI at
+    each check."""
+    now = {(entry.file.display, entry.path): entry.data for entry in catalog.entries}
+    for entry in base.entries:
+        same = now.get((entry.file.display, entry.path))
+        if same is not None and dict.__eq__(same, entry.data):
+            entry.data = same
+
+
+def _stat(path: str | os.PathLike) -> tuple | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _by_path(findings: list[Finding]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {}
+    for finding in findings:
+        out.setdefault(finding.path, []).append(finding)
+    return out
+
+
+class _Noting:
+    """The context as one rule sees it, noting whether the rule looked at the catalog at
+    ``HEAD`` (``ctx.base``)."""
+
+    def __init__(self, ctx: Context):
+        self._ctx = ctx
+        self.asked = False
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("base", "base_ref"):
+            self.asked = True
+        return getattr(self._ctx, name)

@@ -4,6 +4,7 @@ buffer's current text and the last check's catalog (see :mod:`kpispec.lsp.server
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Callable
 from functools import cache
@@ -196,6 +197,72 @@ def _linked_from(catalog: Catalog, entry: Entry) -> list[str]:
     return lines
 
 
+def directive_at(line: str, column: int) -> tuple[int, int, list[suppress.Directive]] | None:
+    """The suppression directive under the cursor: its columns (start, end) and what
+    :func:`kpispec.findings.suppress.parse` reads from it (one Directive per code)."""
+    if "kpispec:" not in line:
+        return None
+    parsed = suppress.parse(line)
+    for match in suppress.ANY_DIRECTIVE.finditer(line):
+        start = match.start()
+        mine = [
+            d
+            for d in parsed
+            if start < d.column <= start + len(d.text or d.code) + 1 or d.column == start + 1
+        ]
+        if not mine:
+            continue
+        end = start + max(len(d.text or d.code) for d in mine)
+        if start <= column <= end:
+            return start, end, mine
+    return None
+
+
+def _today(project: Any) -> _dt.date:
+    config = project.config if isinstance(project, Project) else None
+    return (config.today if config is not None else None) or _dt.date.today()
+
+
+def describe_directive(directives: list[suppress.Directive], rules: dict, today: _dt.date) -> str:
+    """A directive's hover: what it silences, where, why (its reason) and until when
+    (contract section 13), or why it silences nothing. Its reason is shown, escaped."""
+    first = directives[0]
+    if first.malformed:
+        lines = ["**kpispec directive**, malformed: it silences nothing (KS901)"]
+        if first.bad_until is not None:
+            lines.append(f"until {md_code(first.bad_until)} is not a date: write until=YYYY-MM-DD")
+        elif first.bad_reason:
+            lines.append("its reason cannot be read: write " + md_code('reason="..."'))
+        else:
+            lines.append("write it as " + md_code('# kpispec: disable=CODE reason="..."'))
+        return "\n\n".join(lines)
+    where = "in the whole file" if first.whole_file else "on this line and in the entry it starts"
+    names = {mod.NAME: code for code, mod in rules.items()}
+    shown = []
+    for directive in directives:
+        code = names.get(directive.code, directive.code.upper())
+        rule = rules.get(code)
+        shown.append(md_code(code) + (f" {rule.NAME}" if rule is not None else " (no such rule)"))
+    lines = [f"**kpispec directive**: silences {', '.join(shown)} {where}"]
+    lines.append(f"reason: {md(first.reason)}" if first.reason else "reason: none given")
+    until = first.until
+    if until is None:
+        lines.append("until: none given: it does not expire")
+    elif until < today:
+        days = (today - until).days
+        lines.append(
+            f"until: {until.isoformat()}: **expired** {days} day{'s' if days != 1 else ''} "
+            "ago, so it silences nothing (KS903)"
+        )
+    else:
+        days = (until - today).days
+        lines.append(
+            f"until: {until.isoformat()}, the last day it silences "
+            f"({days} day{'s' if days != 1 else ''} left)"
+        )
+    return "\n\n".join(lines)
+
+
 def _rules(project: Any) -> dict:
     return project.rules if isinstance(project, Project) else registry()
 
@@ -230,6 +297,9 @@ def register(server: KpispecServer, guarded: Callable) -> None:
             debounce = options.get("debounceMs")
             if isinstance(debounce, (int, float)) and debounce >= 0:
                 server.debounce = debounce / 1000
+            goalposts = options.get("goalposts")
+            if isinstance(goalposts, bool):
+                server.goalposts = goalposts
             watch = options.get("watchFiles")
             if watch in (True, False, "auto"):
                 server.watch_files = watch
@@ -312,12 +382,24 @@ def register(server: KpispecServer, guarded: Callable) -> None:
         project, lines, line, column = server.at(params.text_document.uri, params.position)
         text = lines[line] if line < len(lines) else ""
         code = code_at(project, text, column)
+        waiver = directive_at(text, column)
         if code is not None:
             word, start, end = tx.word_at(text, column)
+            value = fenced(rule_doc(code, _rules(project)))
+            if waiver is not None:  # a code of a directive: what the directive says too
+                value = describe_directive(waiver[2], _rules(project), _today(project)) + (
+                    "\n\n---\n\n" + value
+                )
+            return T.Hover(
+                contents=T.MarkupContent(kind=T.MarkupKind.Markdown, value=value),
+                range=server.range_of(lines, line, start, end),
+            )
+        if waiver is not None:
+            start, end, directives = waiver
             return T.Hover(
                 contents=T.MarkupContent(
                     kind=T.MarkupKind.Markdown,
-                    value=fenced(rule_doc(code, _rules(project))),
+                    value=describe_directive(directives, _rules(project), _today(project)),
                 ),
                 range=server.range_of(lines, line, start, end),
             )
@@ -430,7 +512,8 @@ def register(server: KpispecServer, guarded: Callable) -> None:
                         entry.id,
                         label_kind,
                         _name(entry),
-                        f"{KIND_LABEL[entry.kind]} in {md_code(f'{entry.file.display}:{entry.line}')}",
+                        f"{KIND_LABEL[entry.kind]} in "
+                        + md_code(f"{entry.file.display}:{entry.line}"),
                     )
             elif ctx.key == "owner" and isinstance(project, Project):
                 for owner in project.owners():

@@ -58,6 +58,7 @@ ID_KEYS = {"id": None, "goal": "goal", "parent": "goal", "inputs": "metric", "fe
 KIND_LABEL = {"goal": "goal", "kpi": "KPI", "metric": "metric"}
 CODE_RE = re.compile(r"[A-Za-z]{2}[0-9]{3}\Z")
 CONFIG_NAMES = ("kpispec.toml", "pyproject.toml")
+HEAD_POLL_S = 2.0  # how often whether HEAD moved is looked at (a few stat calls)
 # JSON-RPC's error codes
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32602, -32603
 
@@ -103,6 +104,9 @@ class KpispecServer(LanguageServer):
         # files changed on disk: "client" (it watches for the server), "self" (the server
         # watches its project roots: kpispec.lsp.watch), "off"; set once initialized
         self.watch_files: bool | str = "auto"  # initializationOptions watchFiles
+        # KS501-KS506 against HEAD for the open files of a git work tree (goalposts)
+        self.goalposts = True
+        self._head_task: asyncio.Task | None = None
         self.watching = "off"
         self.watcher: Any = None
 
@@ -257,7 +261,7 @@ class KpispecServer(LanguageServer):
             )
             project = self.projects.get(key)
             if project is None:
-                project = self.projects[key] = Project(config, self.cache)
+                project = self.projects[key] = Project(config, self.cache, self.goalposts)
                 if self.watching == "self":
                     self.watch(project.root)
             return project
@@ -315,6 +319,8 @@ class KpispecServer(LanguageServer):
             self._wake = asyncio.Event()
         if self._loop_task is None or self._loop_task.done():
             self._loop_task = loop.create_task(self._lint_loop())
+        if self.goalposts and (self._head_task is None or self._head_task.done()):
+            self._head_task = loop.create_task(self._head_loop())
         if project is not None:
             self._dirty.add(project)
         moment = loop.time()
@@ -323,6 +329,26 @@ class KpispecServer(LanguageServer):
         wait = min(self.debounce, 2 * self._cost)
         self._due = moment if (now or quiet) else moment + wait
         self._wake.set()
+
+    async def _head_loop(self) -> None:
+        """Every :data:`HEAD_POLL_S` seconds, whether ``HEAD`` moved in a project (a
+        commit made in a terminal changes no open file): then its catalog at ``HEAD``
+        is read again and its files checked."""
+        while True:
+            await asyncio.sleep(HEAD_POLL_S)
+            for project in list(self.projects.values()):
+                head = project.head
+                if head is None or not project.indexed or project in self._dirty:
+                    continue
+                try:
+                    moved = head.moved()
+                except Exception:
+                    moved = False
+                if moved:
+                    if self.trace:
+                        self.log(f"kpispec: HEAD moved under {project.root}")
+                    self.job(project.read_head)
+                    self.touch(project, now=True)
 
     def job(self, work: Callable[[], Any]) -> None:
         self._jobs.append(work)
