@@ -205,3 +205,29 @@ def test_nothing_but_the_emitter_builds_ruamel_nodes():
     for module in ("import_csv.py", "import_dbt.py"):
         source = (REPO / "kpispec" / "authoring" / module).read_text()
         assert "ScalarString" not in source and "yaml_set_start_comment" not in source, module
+
+
+# -- what lint would refuse is not written -------------------------------------------------
+
+
+def test_csv_refuses_a_value_lint_refuses_naming_the_row(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "in.csv").write_text("Name,Target,Tolerance\nCost,5,1\nRevenue,5,-2\n")
+    proc = run_kpispec(["import", "csv", "in.csv", "--output", "out.yaml"], tmp_path, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    (line,) = proc.stderr.splitlines()
+    assert line == (
+        "kpispec: in.csv: row 3: kpis[1].target.tolerance must be 0 or more, not -2; "
+        "kpispec lint would refuse the file (KS002): nothing written"
+    )
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_dbt_refuses_an_added_entry_lint_refuses_but_not_what_was_there():
+    entries = [{"id": "m", "name": "", "data_source": {"system": "dbt", "metric": "rev"}}]
+    old = "kpispec: 1\nmetrics:\n  - id: o\n    name: ''\n"  # the user's own KS002: kept
+    import_dbt._refuse_what_lint_would(old, entries, 1)
+    text = old + "  - id: m\n    name: ''\n    data_source: {system: dbt, metric: rev}\n"
+    with pytest.raises(import_dbt.DbtImportError, match=r"^dbt metric rev: metrics\[1\]\.name"):
+        import_dbt._refuse_what_lint_would(text, entries, 1)
+    assert emit.refused("a: [\n")  # and KS001 anywhere

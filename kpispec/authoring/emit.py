@@ -122,6 +122,21 @@ def dump(
     return comment_block(header) + out.getvalue()
 
 
+def refused(text: str, new: Callable[[tuple], bool] = lambda path: True) -> list[tuple]:
+    """What ``kpispec lint`` would refuse in YAML about to be written, as (path, message):
+    a KS001 or KS003 problem anywhere, a schema violation (KS002) at a path ``new`` says
+    was just written. Empty: it may be written."""
+    from kpispec.load.loader import LoadedFile
+    from kpispec.load.parse import load_text
+    from kpispec.load.schema import validate
+
+    loaded = load_text(text, LoadedFile())
+    bad = [((), p.message) for p in loaded.problems if p.code in ("KS001", "KS003")]
+    if bad or not loaded.ok:
+        return bad or [((), "not YAML kpispec reads")]
+    return [(v.path, v.message) for v in validate(loaded.data) if new(v.path)]
+
+
 def verify_yaml(data: bytes) -> None:
     """``verify`` for :func:`kpispec.safefile.write_atomic`: ValueError when the bytes are
     not YAML kpispec reads (KS001, or a key given twice, KS003)."""

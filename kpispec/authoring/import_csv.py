@@ -51,7 +51,7 @@ from kpispec.authoring.csv_cells import (
 )
 from kpispec.authoring.csv_read import CsvImportError as CsvImportError  # the CLI catches it
 from kpispec.authoring.csv_read import decode, is_blank_row, read_rows, sniff
-from kpispec.authoring.emit import OFFSET, SECTIONS, SEQUENCE, dump, verify_yaml
+from kpispec.authoring.emit import OFFSET, SECTIONS, SEQUENCE, dump, refused, verify_yaml
 from kpispec.safefile import write_atomic
 from kpispec.text import plural, slug
 
@@ -134,6 +134,7 @@ def import_csv(
         "'kpispec lint' says which entries are KPIs and which are merely metrics.",
     ]
     yaml_text = _dump(document, header)
+    _refuse_what_lint_would(yaml_text, document, builder)
     summary = (
         f"{plural(counts['rows'], 'row')}: "
         f"{counts['kpi']} under kpis:, {counts['metric']} under metrics:, "
@@ -152,6 +153,27 @@ def import_csv(
             "an owner and a due date"
         )
     return Imported(yaml_text, problems, notes, counts)
+
+
+def _refuse_what_lint_would(text: str, document: dict, builder: _Builder) -> None:
+    """Nothing is written that ``kpispec lint`` refuses (KS001, KS002): one line naming
+    the row whose value cannot be written, exit 2."""
+    found = refused(text)
+    if not found:
+        return
+    path, message = found[0]
+    where = "the file"
+    if len(path) >= 2 and path[0] in SECTIONS and isinstance(path[1], int):
+        entry = document[path[0]][path[1]][0]
+        rows = {id(row.entry): row.number for row in builder.rows}
+        where = (
+            f"row {rows[id(entry)]}"
+            if id(entry) in rows
+            else f"goal '{entry.get('id')}' (made from the goal column)"
+        )
+    raise CsvImportError(
+        f"{where}: {message}; kpispec lint would refuse the file (KS002): nothing written"
+    )
 
 
 def _delimiter_name(delimiter: str) -> str:

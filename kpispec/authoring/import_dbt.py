@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpispec.authoring.emit import comment_block, dump, verify_yaml
+from kpispec.authoring.emit import comment_block, dump, refused, verify_yaml
 from kpispec.config.dbt import DEFAULT_MANIFEST, dbt_of
 from kpispec.dbt.index import Index, UnusableManifest
 from kpispec.dbt.index import load as load_index
@@ -373,14 +373,38 @@ def run_import(
         return outcome
     if own is None or not own.text.strip():  # the manifest named as the user named it
         outcome.text, outcome.how = new_file(entries, written, index.project), "new"
+        _refuse_what_lint_would(outcome.text, entries, 0)
     else:
         # the loader's text is the file's, line ends and all, but for a BOM
         assert target is not None and output is not None
         bom = "\ufeff" if target.read_bytes().startswith(b"\xef\xbb\xbf") else ""
         text, outcome.how = update(own.text, own, entries, output, outcome.notes)
+        before = own.data.get("metrics") if isinstance(own.data, dict) else None
+        _refuse_what_lint_would(text, entries, len(before or []))
         outcome.text = bom + text
     outcome.changed = target is not None
     return outcome
+
+
+def _refuse_what_lint_would(text: str, entries: list[dict], before: int) -> None:
+    """Nothing is written that ``kpispec lint`` refuses (KS001, or KS002 in an entry
+    added): one line naming the dbt metric whose value cannot be written, exit 2."""
+
+    def added(path: tuple) -> bool:
+        return len(path) >= 2 and path[0] == "metrics" and path[1] >= before
+
+    found = refused(text, added)
+    if not found:
+        return
+    path, message = found[0]
+    where = (
+        f"dbt metric {entries[path[1] - before]['data_source']['metric']}"
+        if added(path) and 0 <= path[1] - before < len(entries)
+        else "the file"
+    )
+    raise DbtImportError(
+        f"{where}: {message}; kpispec lint would refuse what import dbt writes: nothing written"
+    )
 
 
 def _read_manifest(path: Path, written: str, configured: bool) -> Index:
