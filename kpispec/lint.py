@@ -249,7 +249,7 @@ def _lint(paths: list[str], config: Config, options: LintOptions) -> LintResult:
         for folder, exc in folder_errors
     ]
     result = check_files(files, config, options, extra)
-    named_files_only = [Path(cwd, name) for name in paths if not Path(cwd, name).is_dir()]
+    named_files_only = [Path(cwd, name) for name in paths if not os.path.isdir(Path(cwd, name))]
     for path, pattern in outside_include(named_files_only, config):
         result.notes.append(not_included(display_path(path, cwd), pattern, config))
     if not result.files and not folder_errors:

@@ -76,6 +76,19 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def catalog_folder(folder: Path) -> list[str]:
+    """Make ``folder`` a project whose include patterns take in the YAML files at its
+    top (as a team that keeps its KPI files there configures it) and return their names,
+    so the rule examples are linted as a catalog: a KPI file named on the command line
+    that no include pattern matches gets a notice on stderr (issue 25)."""
+    (folder / ".git").mkdir(exist_ok=True)
+    config = folder / "kpispec.toml"
+    text = config.read_text(encoding="utf-8") if config.exists() else ""
+    if not any(line.startswith("include") for line in text.splitlines()):
+        config.write_text('include = ["*.yaml", "*.yml"]\n' + text, encoding="utf-8")
+    return sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+
+
 def lint_json(args, cwd: Path) -> dict:
     proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, *args], cwd)
     assert proc.returncode in (0, 1), proc.stderr

@@ -523,6 +523,8 @@ FOLDER_COUNTS = {"name": "kpispec", "tests": "2", "failures": "1", "errors": "0"
 
 def unreadable_project(tmp_path: Path) -> Path:
     (tmp_path / ".git").mkdir()
+    # other/ is in the catalog too (a KPI file outside it would get a notice on stderr)
+    write(tmp_path / "kpispec.toml", 'include = ["**/kpis/**/*.yaml", "other/*.yaml"]\n')
     write(tmp_path / "other" / "good.yaml", "kpispec: 1\n")
     write(tmp_path / "kpis" / "closed" / "inside.yaml", "kpispec: 1\n")
     return tmp_path / "kpis" / "closed"

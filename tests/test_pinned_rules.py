@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TODAY, run_kpispec, write
+from conftest import TODAY, catalog_folder, run_kpispec, write
 
 from kpispec.rules import RULES
 
@@ -90,8 +90,7 @@ def run_lint(run_cli, folder: Path, *extra: str, fmt: str = "json") -> tuple[int
     """``kpispec lint --format FMT --today TODAY EXTRA... <every YAML file of folder>``,
     run in ``folder`` (a project root thanks to its ``.git``): (exit code, parsed JSON or
     the text)."""
-    (folder / ".git").mkdir(exist_ok=True)
-    files = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    files = catalog_folder(folder)
     result = run_cli(["lint", "--format", fmt, "--today", TODAY, *extra, *files], cwd=folder)
     assert result.exit_code in (0, 1), f"exit {result.exit_code}: {result.output}"
     assert result.stderr == ""

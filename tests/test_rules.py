@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TODAY, git, hermetic_env, run_kpispec, write
+from conftest import TODAY, catalog_folder, git, hermetic_env, run_kpispec, write
 
 from kpispec.rules import RULES
 
@@ -296,8 +296,7 @@ def lint_in(tmp_path, run_cli) -> Callable[..., Run]:
     def run(folder: Path, *extra: str, subprocess: bool = False) -> Run:
         if all((folder / side).is_dir() for side in REVISION_SIDES):
             return lint_revision(folder, *extra)
-        (folder / ".git").mkdir(exist_ok=True)
-        files = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+        files = catalog_folder(folder)
         args = ["lint", "--format", "json", "--today", TODAY, *extra, *files]
         if subprocess:
             proc = run_kpispec(args, folder)

@@ -233,8 +233,8 @@ def outside_include(files: Iterable[Path], config: Config) -> list[tuple[Path, s
     for path in files:
         try:
             rel = path.resolve().relative_to(root).as_posix()
-        except (OSError, ValueError):
-            continue  # outside the project: no pattern of its config can name it
+        except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop
+            continue  # outside the project (or unresolvable): no pattern can name it
         if not in_catalog(rel) and declares_kpispec(path):
             found.append((path, include_pattern_for(rel)))
     return found
