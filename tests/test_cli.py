@@ -326,6 +326,16 @@ def test_a_one_file_lint_imports_no_other_command_and_no_surface(tmp_path):
     assert "kpispec.load.cache" not in modules  # --no-cache: the cache is never opened
 
 
+def test_a_one_file_lint_without_dbt_loads_no_dbt_index(tmp_path):
+    """The dbt rules (KS601-KS608) are registered, and with no manifest configured they
+    say nothing: the manifest index and its store are never imported for them."""
+    file = REPO / "examples" / "clean" / "kpis" / "growth.yaml"
+    code, modules, output = _modules_after(["lint", str(file), "--no-cache"], tmp_path)
+    assert code == 0, output
+    assert "kpispec.rules.ks601_dbt_unresolved" in modules  # the rule itself is there
+    assert not {"kpispec.dbt.index", "kpispec.dbt.store"} & modules
+
+
 def test_an_unknown_command_suggests_commands_not_loaded_yet():
     result = CliRunner().invoke(main, ["lin"])
     assert result.exit_code == 2

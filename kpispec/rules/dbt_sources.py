@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kpispec.catalog import Catalog, Entry
-from kpispec.dbt.index import KIND_WORDS, KINDS
+from kpispec.dbt.names import KIND_WORDS
 
 CONFIG_HINT = (
     'add [tool.kpispec.dbt] manifest = "target/manifest.json" to pyproject.toml '
@@ -57,6 +57,8 @@ def dbt_refs(catalog: Catalog) -> Iterator[DbtRef]:
 
 def _refs_of(entry: Entry) -> Iterator[DbtRef]:
     """The entry's dbt data source, when it is well-formed (at most one)."""
+    from kpispec.dbt.index import KINDS  # here: a run without dbt never loads the index
+
     source = entry.data["data_source"]
     kinds = [kind for kind in KINDS if kind in source]
     if len(kinds) != 1:

@@ -21,7 +21,7 @@ manifest was written).
 
 from __future__ import annotations
 
-from kpispec.dbt.index import KIND_WORDS
+from kpispec.dbt.names import KIND_WORDS
 from kpispec.rules.dbt_sources import looked_up, manifest_name
 
 CODE = "KS601"

@@ -19,7 +19,7 @@ Fix: read from the model's replacement (or its newer version).
 
 from __future__ import annotations
 
-from kpispec.dbt.index import KIND_WORDS
+from kpispec.dbt.names import KIND_WORDS
 from kpispec.rules.dbt_sources import looked_up
 
 CODE = "KS603"
