@@ -377,6 +377,48 @@ def test_mermaid_draws_the_blocks_of_a_hostile_markdown_report(browser, mermaid_
     assert browser.evaluate("typeof window.alert_called") == "undefined"
 
 
+def test_html_draws_the_data_health_of_each_kpi(browser, tmp_path):
+    """The page of a project whose KPIs read dbt data: the data health table drawn from
+    the data, coloured by state, the scorecard's counts, each KPI's state in the tree."""
+    from test_dbt_health import SOURCES, project
+
+    root = project(tmp_path)
+    page = tmp_path / "health.html"
+    report(["kpis", "--format", "html", "--output", str(page)], root)
+    browser.open(page.as_uri())
+    assert browser.wait_for("document.documentElement.dataset.ready === '1'")
+    rows = browser.evaluate(
+        "[...document.querySelectorAll('#data tbody tr')].map(r => [r.dataset.id, "
+        "r.cells[1].textContent, r.cells[1].className])"
+    )
+    assert {r[0]: r[1] for r in rows} == {i: state for i, (_, state, _) in SOURCES.items()}
+    assert all(r[2] == f"nw health-{r[1]}" for r in rows)
+    assert (
+        browser.evaluate(
+            "getComputedStyle(document.querySelector('#data td.health-failing')).color"
+        )
+        == "rgb(176, 42, 28)"
+    )
+    spans = browser.evaluate(
+        "[...document.querySelectorAll('ul.tree .node .data')].map(e => e.textContent)"
+    )
+    assert sorted(spans) == sorted(f"dbt data {state}" for _, state, _ in SOURCES.values())
+    cells = browser.evaluate(
+        "[...document.querySelectorAll('#scorecard-table tbody td')].map(e => e.textContent)"
+    )
+    assert cells[-4:] == ["5", "4", "3", "1"]
+    # the filter box finds KPIs by their data health too
+    browser.evaluate(
+        "(() => { const q = document.getElementById('q'); q.value = 'dbt data stale';"
+        " q.dispatchEvent(new Event('input')); })()"
+    )
+    shown = browser.evaluate(
+        "[...document.querySelectorAll('ul.tree li[data-kind=kpi]')].map(e => e.dataset.id)"
+    )
+    assert sorted(shown) == sorted(i for i, (_, state, _) in SOURCES.items() if state == "stale")
+    assert browser.requests() == [page.as_uri()]
+
+
 def test_html_of_the_gitlab_catalogue_lists_every_entry(browser, tmp_path, gitlab_project):
     page = tmp_path / "gitlab.html"
     report(["kpis", "--format", "html", "--output", str(page)], gitlab_project)

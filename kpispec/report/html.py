@@ -5,7 +5,8 @@ against the 3-7 band, merely metrics, goals without KPI or with one, the coverag
 each trait); the timeline, an SVG drawn here (:mod:`kpispec.report.timeline_svg`); the
 goal tree, each KPI with what it promises and by when, each goal with its due date; the
 entries table (each KPI's target, baseline, timeframe, review cadence, owner, data
-source); the goals (due date, owner); the findings, errors first; the waivers (findings
+source); the data health of each KPI backed by dbt (the last dbt run's status and when,
+freshness), counted per scope in the scorecard; the goals (due date, owner); the findings, errors first; the waivers (findings
 an inline directive silenced, with its reason and until), when there are any.
 
 Usable at any size: the tree, the entries, the goals and the findings are data in the
@@ -34,6 +35,7 @@ import json
 from html import escape
 from typing import Any
 
+from kpispec.report import health
 from kpispec.report.model import (
     BANDS,
     STATES,
@@ -44,7 +46,14 @@ from kpispec.report.model import (
     plural,
     waiver_until,
 )
-from kpispec.report.text import TRAIT_NAMES, band_text
+from kpispec.report.text import (
+    HEALTH_HEADER,
+    TRAIT_NAMES,
+    band_text,
+    health_cells,
+    health_counts_text,
+    health_rows,
+)
 from kpispec.report.timeline_svg import svg as timeline_svg
 
 CSP = (
@@ -126,6 +135,9 @@ td .sub{font-size:12px;color:#555;white-space:normal;font-family:system-ui,sans-
 td.mono .sub{font:11px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:nowrap}
 .sev-error{color:#b02a1c;font-weight:600}.sev-warning{color:#8a5a00;font-weight:600}
 .late{color:#b02a1c;font-weight:600}
+.health-failing{color:#b02a1c;font-weight:600}.health-stale{color:#8a5a00;font-weight:600}
+.health-healthy{color:#2e7d32;font-weight:600}.health-unknown{color:#5b6b82;font-weight:600}
+.node .data{font-size:12px;white-space:nowrap}
 .band{font-weight:600;white-space:nowrap}
 .bar{display:inline-block;width:36px;height:8px;background:#eceff3;border-radius:4px;
  margin-right:6px;vertical-align:middle;overflow:hidden}
@@ -149,12 +161,13 @@ function chip(s){var v=S[s],c=el('span','chip',v[0]);c.style.background=v[1];c.s
 var q=document.getElementById('q'),boxes=[].slice.call(document.querySelectorAll('.toolbar input[data-state]'));
 var on={},text='',filtered=false;
 function ok(state,hay){return(!state||on[state]!==false)&&(!text||hay.indexOf(text)>=0);}
-/* the tree: nodes [key,kind,id,title,state,note,commitment,late,children,location,badges] */
+/* the tree: nodes [key,kind,id,title,state,note,commitment,late,children,location,badges,
+   data health] */
 var N={};D.tree.nodes.forEach(function(n){N[n[0]]=n;});
 var first={};(function(){var st=D.tree.roots.slice().reverse().map(function(k){return[k,null];});
  while(st.length){var it=st.pop(),k=it[0];if(k in first)continue;first[k]=it[1];
   var ch=N[k][8];for(var i=ch.length-1;i>=0;i--)st.push([ch[i],k]);}})();
-function hay(n){return n.h||(n.h=[n[2],n[3],S[n[4]][0],n[5],n[6],n[9]].join(' ').toLowerCase());}
+function hay(n){return n.h||(n.h=[n[2],n[3],S[n[4]][0],n[5],n[6],n[9],n[11]?'dbt data '+n[11]:''].join(' ').toLowerCase());}
 function box(n,again){
  var d=el('div','node k-'+n[1]+' s-'+n[4]),v=S[n[4]];d.style.background=v[1];d.style.borderColor=v[2];
  if(n[9])d.title=n[9];
@@ -163,6 +176,7 @@ function box(n,again){
  if(n[3])d.appendChild(el('span','title',n[3]));
  if(n[6])d.appendChild(el('span','commit'+(n[7]?' late':''),n[6]));
  if(n[5])d.appendChild(el('span','note',n[5]));
+ if(n[11])d.appendChild(el('span','data health-'+n[11],'dbt data '+n[11]));
  n[10].forEach(function(b){d.appendChild(el('span','badge '+b[0],b[1]));});
  if(again)d.appendChild(el('span','again','(shown above)'));
  return d;}
@@ -211,6 +225,7 @@ Table.prototype.next=function(){var t=this,cols=t.spec.cols,n=t.view.length;
    if(kind==='chip'){td=el('td');td.appendChild(chip(x));}
    else if(kind==='sev'){td=el('td','sev-'+x,x);}
    else if(kind==='late'){td=el('td','nw'+(/ended|overdue/.test(x)?' late':''),x);}
+   else if(kind==='health'){td=el('td','nw health-'+x,x);}
    else td=el('td',kind==='text'?null:kind,x);
    if(Array.isArray(c)&&c[2])td.appendChild(el('div','sub',c[2]));
    tr.appendChild(td);}
@@ -287,6 +302,7 @@ def tree_data(report: Report) -> dict:
             list(node.children),
             node.location,
             _badges(node),
+            node.health,
         ]
         for node in tree.nodes.values()
     ]
@@ -392,6 +408,29 @@ def finding_table(report: Report) -> dict:
     return {"id": "findings", "word": "findings", "cols": cols, "rows": rows, "state": -1, "key": 4}
 
 
+def health_table(report: Report) -> dict:
+    """Each declared KPI backed by dbt: its data health, the last status of what it
+    reads and when, the freshness of its sources, its data source."""
+    rows = [
+        [[cells[0], None, f"{r.entry.file.display}:{r.entry.line}"], *cells[1:], r.scope]
+        for cells, r in zip(health_rows(report), _dbt_kpis(report))
+    ]
+    cols = [
+        ["id", "mono"],
+        ["data", "health"],
+        ["last dbt run", "prose"],
+        ["freshness", "prose"],
+        ["data source", "prose"],
+        ["scope", "mono"],
+    ]
+    return {"id": "data", "word": "KPIs", "cols": cols, "rows": rows, "state": -1, "key": 0}
+
+
+def _dbt_kpis(report: Report) -> list:
+    """The entry rows :func:`kpispec.report.text.health_rows` lists, in its order."""
+    return [r for r in report.entries if r.declared == "kpi" and r.health is not None]
+
+
 def waiver_table(report: Report) -> dict:
     """The findings an inline directive silenced, with its reason and until."""
     rows = [
@@ -420,6 +459,8 @@ def waiver_table(report: Report) -> dict:
 
 def data(report: Report) -> dict:
     tables = [entry_table(report), goal_table(report), finding_table(report)]
+    if report.data_health is not None:
+        tables.insert(0, health_table(report))
     if report.waivers:
         tables.append(waiver_table(report))
     return {
@@ -454,6 +495,7 @@ def scorecard_html(report: Report) -> str:
             "goals",
             "without KPI",
             "with one KPI",
+            *(HEALTH_HEADER if report.data_health is not None else ()),
         )
     )
     rows = []
@@ -467,7 +509,13 @@ def scorecard_html(report: Report) -> str:
             f'<td class="num">{r.declared:,}</td><td class="num">{r.merely:,}</td>'
             f'<td class="num">{r.metrics:,}</td><td class="num">{r.goals:,}</td>'
             f'<td class="num{" late" if r.goals_without_kpi else ""}">{r.goals_without_kpi:,}</td>'
-            f'<td class="num">{r.goals_single_kpi:,}</td></tr>'
+            f'<td class="num">{r.goals_single_kpi:,}</td>'
+            + "".join(
+                f'<td class="num{" health-" + state if r.data.get(state) and state != "healthy" else ""}">'
+                f"{count}</td>"
+                for state, count in zip(health.STATES, health_cells(report, r))
+            )
+            + "</tr>"
         )
     card = (
         f'<div class="scroll"><table id="scorecard-table"><thead><tr>{head}</tr></thead>'
@@ -495,7 +543,13 @@ def scorecard_html(report: Report) -> str:
         '<p class="muted">KPIs per scope (entries classed KPI) against the band of 3 up to '
         "the scope's <code>max-kpis</code>: a team should keep only a few. Goals without "
         "KPI are measured by nobody (KS203); a goal with one KPI invites gaming it (KS202)."
-        f"</p>{card}<h3>Coverage</h3>"
+        + (
+            " Healthy, failing, stale and unknown data: the declared KPIs backed by dbt whose "
+            "data the last dbt run found in that state."
+            if report.data_health is not None
+            else ""
+        )
+        + f"</p>{card}<h3>Coverage</h3>"
         '<p class="muted">Of the KPIs declared in each scope, how many have each trait: '
         + "; ".join(f"<strong>{_e(TRAIT_NAMES[t])}</strong>: {_e(m)}" for t, m in TRAITS.items())
         + f".</p>{cover}"
@@ -564,6 +618,18 @@ def render(report: Report, **options: Any) -> str:
         f"{plural(s['warnings'], 'warning')}, {plural(s['infos'], 'info')}. "
         f"As of {report.today}."
     )
+    counts = report.data_health
+    data_section = (
+        '<section id="data"><h2>Data health</h2><p class="muted">The last dbt run behind '
+        f"each KPI backed by dbt: {_e(health_counts_text(counts))}. "
+        + "; ".join(
+            f'<strong class="health-{state}">{state}</strong>: {_e(meaning)}'
+            for state, meaning in health.STATES.items()
+        )
+        + ".</p></section>\n"
+        if counts is not None
+        else ""
+    )
     waivers = (
         '<section id="waivers"><h2>Waivers</h2><p class="muted">Findings silenced by an '
         "inline directive (<code># kpispec: disable=CODE reason=&quot;...&quot; "
@@ -605,7 +671,7 @@ the findings at the end say what to fix.</p>
  placeholder="Filter by id, name, owner, scope, state..." aria-label="Filter">
 {boxes}<span id="count" class="muted"></span></div>
 <section id="scorecard"><h2>Scorecard</h2>{scorecard_html(report)}</section>
-<section id="timeline"><h2>Timeline</h2>{timeline_html(report)}</section>
+{data_section}<section id="timeline"><h2>Timeline</h2>{timeline_html(report)}</section>
 <section id="tree"><h2>Goal tree</h2>{folded}<ul class="tree" id="tree-list"></ul></section>
 <section id="entries"><h2>Entries</h2></section>
 <section id="goals"><h2>Goals</h2></section>

@@ -2,7 +2,8 @@
 comment or a CI job summary (``>> "$GITHUB_STEP_SUMMARY"``).
 
 A short headline first ("12 KPIs, 9 merely metrics, 3 errors"), the scorecard per scope
-and its coverage of traits, the timeline as a fenced ```` ```mermaid ```` ``gantt``
+and its coverage of traits (with the KPIs on healthy, failing, stale and unknown dbt data
+when dbt backs any), the data health of each KPI backed by dbt, the timeline as a fenced ```` ```mermaid ```` ``gantt``
 block, the goal tree as a ```` ```mermaid ```` flowchart (GitHub draws both), then the
 tables: entries (each KPI with what it promises), goals (due date, owner), findings
 (errors first), and the waivers -- the findings an inline directive silenced, with its
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kpispec.report import health
 from kpispec.report import mermaid as report_mermaid
 from kpispec.report.model import (
     BAND_LOW,
@@ -38,9 +40,13 @@ from kpispec.report.model import (
     waiver_until,
 )
 from kpispec.report.text import (
-    SCORECARD_HEADER,
+    HEALTH_TABLE,
     TRAIT_NAMES,
     band_text,
+    health_cells,
+    health_counts_text,
+    health_rows,
+    scorecard_header,
     timeframe_text,
 )
 from kpispec.report.text import goal_rows as text_goal_rows
@@ -110,6 +116,9 @@ def render(report: Report, max_chars: int | None = None, **options: Any) -> str:
     used = size("\n".join(parts))
     parts.append(_scorecard(report, max(0, (limit - used) // 5)))
     used = size("\n".join(parts))
+    if report.data_health is not None:
+        parts.append(_health(report, max(0, (limit - used) // 5)))
+        used = size("\n".join(parts))
     parts.append(_timeline(report, max(0, int((limit - used) * TIMELINE_SHARE))))
     used = size("\n".join(parts))
     parts.append(_tree(report, min(report_mermaid.MAX_TEXT, int((limit - used) * TREE_SHARE))))
@@ -160,11 +169,12 @@ def _scorecard(report: Report, budget: int) -> str:
             f"{r.goals:,}",
             f"{r.goals_without_kpi:,}",
             f"{r.goals_single_kpi:,}",
+            *health_cells(report, r),
         ]
         for r in report.scopes
     ]
     card, _ = table(
-        list(SCORECARD_HEADER),
+        list(scorecard_header(report)),
         rows,
         f"Scopes ({len(rows):,})",
         budget // 2,
@@ -177,13 +187,40 @@ def _scorecard(report: Report, budget: int) -> str:
         budget // 2,
         "scope",
     )
+    data = (
+        " Healthy, failing, stale and unknown data: the declared KPIs backed by dbt whose "
+        "data the last dbt run found in that state."
+        if report.data_health is not None
+        else ""
+    )
     return (
         "### Scorecard\n\n"
         f"KPIs per scope against the band of {BAND_LOW} up to `max-kpis`; goals without "
-        "KPI (KS203) and with one KPI (KS202).\n\n"
+        f"KPI (KS203) and with one KPI (KS202).{data}\n\n"
         + card
         + "\nCoverage: how many of the KPIs declared in each scope have each trait.\n\n"
         + cover
+    )
+
+
+def _health(report: Report, budget: int) -> str:
+    """Each declared KPI backed by dbt: its data health, the last status of what it
+    reads and when, the freshness of its sources."""
+    rows = [
+        [
+            code(row[0]),
+            f"**{row[1]}**" if row[1] in ("failing", "stale") else row[1],
+            *(cell(c) for c in row[2:]),
+        ]
+        for row in health_rows(report)
+    ]
+    found, _ = table(list(HEALTH_TABLE), rows, f"Data health ({len(rows):,} KPIs)", budget, "KPI")
+    counts = report.data_health or {}
+    legend = "; ".join(f"**{state}**: {meaning}" for state, meaning in health.STATES.items())
+    return (
+        "### Data health\n\n"
+        f"The last dbt run behind each KPI backed by dbt: {cell(health_counts_text(counts))}. "
+        f"{legend}.\n\n" + found
     )
 
 

@@ -6,7 +6,8 @@ Readable (contract section 14): every top goal (and each group of loose entries)
 subgraph of its own, the subgraphs set out in a few columns rather than one tall column;
 labels wrap at word boundaries, never cut inside a word, and a title too long to show
 whole keeps its numbers (``… 99.95%``); a KPI's label says what it promises and by when,
-a goal's its due date; "(1 error: KS102)" names the codes; a sub-goal hangs from its
+a goal's its due date; a KPI backed by dbt its data health ("dbt data failing");
+"(1 error: KS102)" names the codes; a sub-goal hangs from its
 parent by a thick link, a KPI by a plain arrow, a metric by a dotted one; a legend
 subgraph shows every shape, colour and line style used.
 
@@ -134,7 +135,8 @@ def label_lines(node: Node) -> list[str]:
     elif node.commitment:
         lines += wrap(node.commitment)
     state = STATES[node.state][0] if node.kind != "group" else ""
-    detail = " - ".join(part for part in (state, node.note) if part)
+    data = f"dbt data {node.health}" if node.health else ""
+    detail = " - ".join(part for part in (state, node.note, data) if part)
     errors = findings_text(node)
     if detail or errors:
         lines += wrap(shorten(" ".join(p for p in (detail, errors) if p), 2 * TITLE))

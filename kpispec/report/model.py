@@ -13,6 +13,9 @@ or json by the modules ``kpispec.report.text*``.
 - the entries table, each KPI with what it promises (:mod:`kpispec.report.commitment`:
   target, baseline, timeframe, review cadence, owner, data source), each goal with its
   due date and owner; the timeline of those dates (:mod:`kpispec.report.timeline`);
+- for each KPI backed by dbt, its data health (healthy, failing, stale, unknown: the last
+  status of what it reads and when, the freshness of its sources; :mod:`kpispec.report.health`),
+  and per scope how many KPIs read data in each state;
 - the findings, errors first; the waivers: the findings an inline directive silenced,
   each with the directive's reason and ``until`` (:attr:`Report.waivers`).
 
@@ -36,6 +39,7 @@ from kpispec import text
 from kpispec.catalog import DEFAULT_SCOPE, Catalog, Entry, id_list
 from kpispec.errors import ReportError
 from kpispec.findings import SEVERITIES, Finding
+from kpispec.report import health as _health
 from kpispec.report import timeline as _timeline
 from kpispec.report.commitment import Commitment, GoalPromise, of_entry, of_goal
 from kpispec.rules import ks202_single_kpi_goal, ks203_goal_without_kpi
@@ -102,6 +106,7 @@ class Node:
     findings: dict[str, int] = field(default_factory=dict)  # severity -> count
     codes: dict[str, list[str]] = field(default_factory=dict)  # severity -> codes, sorted
     promise: Commitment | GoalPromise | None = None  # what the entry promises
+    health: str = ""  # a KPI's data health when dbt backs it (report.health.STATES), else ""
 
     @property
     def location(self) -> str:
@@ -139,6 +144,8 @@ class ScopeRow:
     goals_without_kpi: int = 0  # of them, those KS203 reports
     goals_single_kpi: int = 0  # of them, those KS202 reports
     coverage: dict[str, int] = field(default_factory=dict)  # trait -> declared KPIs with it
+    # data health -> declared KPIs backed by dbt in that state (report.health.STATES)
+    data: dict[str, int] = field(default_factory=dict)
 
     @property
     def over(self) -> bool:
@@ -178,6 +185,7 @@ class EntryRow:
     state: str
     feeds: list[str]  # ids of the KPIs a metric feeds (both directions), or a KPI's inputs
     commitment: Commitment | None = None  # what it promises (read for every entry)
+    health: Any = None  # the dbt data health record (kpispec.dbt.health.Health), or None
 
     @property
     def id(self) -> str:
@@ -209,6 +217,14 @@ class Report:
     # the findings an inline directive silenced (kpispec.findings.suppress.Suppressed:
     # the finding, the directive's reason and until), about what is shown
     waivers: list[Any] = field(default_factory=list)
+
+    @property
+    def data_health(self) -> dict[str, int] | None:
+        """How many declared KPIs shown read healthy, failing, stale and unknown dbt
+        data; None when no KPI shown is backed by dbt (the formats then say nothing of
+        data health)."""
+        kpis = [row.health for row in self.entries if row.declared == "kpi" and row.health]
+        return _health.counts(kpis) if kpis else None
 
     def refold(self, max_nodes: int, max_edges: int = DEFAULT_MAX_EDGES) -> Tree:
         """The same tree folded to fewer nodes (a format with a size limit asks)."""
@@ -341,19 +357,21 @@ def build(
     commitments = {id(e): of_entry(e, today) for e in entries}
     promises: dict[int, Commitment | GoalPromise] = dict(commitments)
     promises.update((id(g), of_goal(g, today)) for g in goals_shown)
+    health = _Health(ctx)
     builder = _TreeBuilder(links, goal_state, _codes(findings), goals_shown, entries, order)
     builder.promises = promises
+    builder.health = health
     summary, headline = _summary(result, entries, goals_shown, findings, goal, scope)
     names = {e.scope for e in entries}
     if scope is None:  # and the scopes of the goals shown: a scope may hold goals only
         names.update(g.scope for g in goals_shown if g.file.reported)
     goal_nodes = [builder.goal_node(g) for g in goals_shown]
-    rows = [_row(e, links, commitments[id(e)]) for e in entries]
+    rows = [_row(e, links, commitments[id(e)], health.of(e)) for e in entries]
     return Report(
         summary,
         headline,
         fold(builder, max_nodes, max_edges),
-        _scopes(ctx, catalog, names, goal_state, today),
+        _scopes(ctx, catalog, names, goal_state, today, health),
         rows,
         goal_nodes,
         findings,
@@ -531,7 +549,27 @@ def waiver_json(waiver: Any) -> dict:
     }
 
 
-def _row(e: Entry, links: _Links, commitment: Commitment) -> EntryRow:
+class _Health:
+    """The data health of entries backed by dbt (the rules' own record, asked once per
+    entry); None for every entry when no dbt manifest is configured."""
+
+    def __init__(self, ctx: Any):
+        self.ctx = ctx
+        self.on = getattr(ctx, "dbt", None) is not None
+        self.found: dict[int, Any] = {}
+
+    def of(self, entry: Entry) -> Any:
+        if not self.on or entry.kind == "goal":
+            return None
+        key = id(entry)
+        if key not in self.found:
+            from kpispec.rules.dbt_sources import health_of
+
+            self.found[key] = health_of(entry, self.ctx)
+        return self.found[key]
+
+
+def _row(e: Entry, links: _Links, commitment: Commitment, health: Any = None) -> EntryRow:
     state, _ = _entry_state(e, links)
     if e.kind == "kpi":
         related = [m.id for m in links.fed_by.get(id(e), ())]
@@ -549,6 +587,7 @@ def _row(e: Entry, links: _Links, commitment: Commitment) -> EntryRow:
         state,
         related,
         commitment,
+        health,
     )
 
 
@@ -600,7 +639,12 @@ def fold(builder: _TreeBuilder, max_nodes: int, max_edges: int = DEFAULT_MAX_EDG
 
 
 def _scopes(
-    ctx: Any, catalog: Catalog, names: set[str], goal_state: dict, today: _dt.date
+    ctx: Any,
+    catalog: Catalog,
+    names: set[str],
+    goal_state: dict,
+    today: _dt.date,
+    health: _Health | None = None,
 ) -> list[ScopeRow]:
     """A row per scope in ``names``, its scorecard: the whole catalog's entries and goals
     of the scope counted (what KS201, KS202 and KS203 count)."""
@@ -608,7 +652,20 @@ def _scopes(
 
     policy = policy_of(ctx) if ctx.config is not None else None
     rows = {
-        name: ScopeRow(name, 0, 0, "max-kpis", 0, 0, 0, 0, 0, 0, dict.fromkeys(TRAITS, 0))
+        name: ScopeRow(
+            name,
+            0,
+            0,
+            "max-kpis",
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            dict.fromkeys(TRAITS, 0),
+            dict.fromkeys(_health.STATES, 0),
+        )
         for name in names
     }
     for e in catalog.entries:
@@ -626,6 +683,9 @@ def _scopes(
             row.merely += not e.is_kpi
             for trait in _traits(e, today):
                 row.coverage[trait] += 1
+            found = health.of(e) if health is not None else None
+            if found is not None:
+                row.data[found.state] = row.data.get(found.state, 0) + 1
         else:
             row.metrics += 1
     for row in rows.values():
@@ -665,6 +725,7 @@ class _TreeBuilder:
         self.goals, self.entries, self.order = goals, entries, order
         self.shown = shown = {id(e) for e in entries}
         self.promises: dict[int, Commitment | GoalPromise] = {}
+        self.health: _Health | None = None
         self.goal_ids = {id(g) for g in goals}
         self.unlinked_kpis = [
             e
@@ -699,6 +760,7 @@ class _TreeBuilder:
 
     def entry_node(self, entry: Entry) -> Node:
         state, note = _entry_state(entry, self.links)
+        health = self.health.of(entry) if self.health is not None else None
         return Node(
             "",
             entry.kind,
@@ -710,6 +772,7 @@ class _TreeBuilder:
             entry,
             *self._findings(entry),
             self.promises.get(id(entry)),
+            health.state if health is not None else "",
         )
 
     def _findings(self, entry: Entry) -> tuple[dict[str, int], dict[str, list[str]]]:
@@ -953,6 +1016,7 @@ def entry_json(row: EntryRow) -> dict:
         "state": row.state,
         "links": row.feeds,
         "commitment": row.commitment.to_json() if row.commitment is not None else None,
+        "data_health": row.health.to_json() if row.health is not None else None,
     }
 
 
@@ -968,6 +1032,7 @@ def node_json(node: Node) -> dict:
         "findings": {level: node.findings.get(level, 0) for level in SEVERITIES},
         "codes": {level: node.codes[level] for level in SEVERITIES if level in node.codes},
         "commitment": node.commitment or None,
+        "data_health": node.health or None,
     }
     if node.entry is not None:
         out["path"], out["line"] = node.entry.file.display, node.entry.line
@@ -995,6 +1060,7 @@ def scope_json(row: ScopeRow) -> dict:
                 trait: {"count": row.coverage.get(trait, 0), "share": _share(row.share(trait))}
                 for trait in TRAITS
             },
+            "data_health": dict(row.data),
         },
     }
 
@@ -1045,6 +1111,11 @@ def document(report: Report) -> dict:
         "entries": [entry_json(row) for row in report.entries],
         "findings": [f.to_json() for f in report.findings],
         "waivers": [waiver_json(w) for w in report.waivers],
+        "data_health": (
+            {"counts": report.data_health, "states": dict(_health.STATES)}
+            if report.data_health is not None
+            else None
+        ),
         "unreadable": list(report.unreadable),
     }
 

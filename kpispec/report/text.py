@@ -4,8 +4,10 @@ findings (contract section 11). :func:`render` builds the report once
 here, ``markdown``, ``mermaid`` and ``html`` in their own modules.
 
 text: the tree drawn with lines (each KPI with what it promises and by when, each goal
-with its due date), the scorecard per scope and its coverage of traits, the commitments
-of the KPIs (target, baseline, timeframe, review, owner, data source), the goals (due
+with its due date), the scorecard per scope and its coverage of traits, the data health
+of each KPI backed by dbt (the last run's status and when, freshness; counted per scope
+in the scorecard), the commitments of the KPIs (target, baseline, timeframe, review,
+owner, data source), the goals (due
 date, owner), the entries table (entry, location, declared, class, lacks, goal, owner,
 scope), the findings errors first, the waivers (findings an inline directive silenced,
 with its reason and until), then the totals (the last lines, as before: "4
@@ -23,6 +25,7 @@ import json
 from typing import Any
 
 from kpispec.formats.text import finding_line, plural
+from kpispec.report import health
 from kpispec.report.model import (
     BAND_LOW,
     DEFAULT_MAX_NODES,
@@ -125,7 +128,8 @@ def tree_lines(report: Report) -> list[str]:
         branch = "" if top else ("`-- " if last else "|-- ")
         name = node.id or node.title
         state = STATES[node.state][0] if node.kind != "group" else ""
-        detail = "; ".join(part for part in (state, node.note) if part)
+        data = f"dbt data {node.health}" if node.health else ""
+        detail = "; ".join(part for part in (state, node.note, data) if part)
         again = key in expanded and node.children
         lines.append(
             f"{prefix}{branch}{_one_line(name)}"
@@ -176,8 +180,22 @@ SCORECARD_HEADER = (
     "without KPI",
     "with one KPI",
 )
+# the scorecard's columns of data health, when a KPI shown is backed by dbt
+HEALTH_HEADER = tuple(f"{state} data" for state in health.STATES)
 TRAIT_NAMES = {trait: trait.replace("_", " ") for trait in TRAITS}
 COMMITMENT_HEADER = ("KPI", "target", "baseline", "timeframe", "review", "owner", "data source")
+
+
+def scorecard_header(report: Report) -> tuple[str, ...]:
+    """The scorecard's columns: the data health counts too when dbt backs a KPI shown."""
+    return SCORECARD_HEADER + (HEALTH_HEADER if report.data_health is not None else ())
+
+
+def health_cells(report: Report, row: ScopeRow) -> tuple[str, ...]:
+    """The scope's KPIs on healthy, failing, stale and unknown data (none without dbt)."""
+    if report.data_health is None:
+        return ()
+    return tuple(f"{row.data.get(state, 0):,}" for state in health.STATES)
 
 
 def scorecard_rows(report: Report) -> list[tuple[str, ...]]:
@@ -192,9 +210,36 @@ def scorecard_rows(report: Report) -> list[tuple[str, ...]]:
             f"{r.goals:,}",
             f"{r.goals_without_kpi:,}",
             f"{r.goals_single_kpi:,}",
+            *health_cells(report, r),
         )
         for r in report.scopes
     ]
+
+
+HEALTH_TABLE = ("KPI", "data", "last dbt run", "freshness", "data source")
+
+
+def health_rows(report: Report) -> list[tuple[str, ...]]:
+    """A row per declared KPI backed by dbt: its data health, the last status of what it
+    reads and when, the freshness of its sources ("-" where none is checked)."""
+    return [
+        (
+            row.id,
+            row.health.state,
+            _one_line(health.last_run(row.health)) or "-",
+            _one_line(health.freshness(row.health)) or "-",
+            _one_line(row.commitment.source_text if row.commitment else "") or "-",
+        )
+        for row in report.entries
+        if row.declared == "kpi" and row.health is not None
+    ]
+
+
+def health_counts_text(counts: dict[str, int]) -> str:
+    """``2 on healthy data, 1 failing, 0 stale, 1 unknown``."""
+    return f"{counts['healthy']:,} on healthy data, " + ", ".join(
+        f"{counts[state]:,} {state}" for state in health.STATES if state != "healthy"
+    )
 
 
 def coverage_rows(report: Report) -> list[tuple[str, ...]]:
@@ -250,9 +295,17 @@ def text(report: Report) -> str:
         out.append(report.tree.folded)
     out += tree_lines(report) or ["(no goal, KPI or metric)"]
     out += ["", "Scorecard (per scope; the band: 3 KPIs up to max-kpis)"]
-    out += _columns(SCORECARD_HEADER, scorecard_rows(report))
+    out += _columns(scorecard_header(report), scorecard_rows(report))
     out += ["", "Coverage (of the KPIs declared in each scope: how many have each trait)"]
     out += _columns(("scope", *TRAIT_NAMES.values()), coverage_rows(report))
+    counts = report.data_health
+    if counts is not None:
+        out += [
+            "",
+            "Data health (the last dbt run behind each KPI backed by dbt): "
+            + health_counts_text(counts),
+        ]
+        out += _columns(HEALTH_TABLE, health_rows(report))
     commitments = commitment_rows(report)
     if commitments:
         out += ["", "Commitments (what each declared KPI promises, by whom, by when)"]
