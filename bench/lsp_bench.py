@@ -14,6 +14,10 @@ and mended: every rule runs again), the last key of a burst typed 50 ms apart (t
 waits for the debounce interval: the typing must pause first), and the machine's load
 before and after (``os.getloadavg``: run it when the machine is quiet).
 
+The corpus is a git repository of its own (``bench/corpus/lsp-files-1000``, committed
+once), as a team's catalog is: the server then also compares with ``HEAD`` (KS501-KS506,
+on by default; ``--no-goalposts`` to time without).
+
     python bench/lsp_bench.py              # 20 edits of each kind
     python bench/lsp_bench.py --edits 50 --files 1000
 """
@@ -25,6 +29,7 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,9 +43,25 @@ from pygls.lsp.client import LanguageClient  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
 
 
-async def run(files: int, edits: int, burst: int, debounce: int) -> dict:
-    folder = HERE / "corpus" / f"files-{files}"
+def corpus(files: int) -> list[Path]:
+    """The corpus, in a git repository of its own with everything committed."""
+    folder = HERE / "corpus" / f"lsp-files-{files}"
     paths = corpus_gen.many_files(folder, files)
+    if not (folder / ".git").exists():
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": "bench",
+            "GIT_AUTHOR_EMAIL": "bench@kpispec.invalid",
+            "GIT_COMMITTER_NAME": "bench",
+            "GIT_COMMITTER_EMAIL": "bench@kpispec.invalid",
+        }
+        for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the catalog"]):
+            subprocess.run(["git", *args], cwd=folder, env=env, check=True, capture_output=True)
+    return paths
+
+
+async def run(files: int, edits: int, burst: int, debounce: int, goalposts: bool) -> dict:
+    paths = corpus(files)
     target = paths[len(paths) // 2]
     text = target.read_text(encoding="utf-8")
     uri = from_fs_path(str(target))
@@ -71,7 +92,11 @@ async def run(files: int, edits: int, burst: int, debounce: int) -> dict:
         sys.executable, "-m", "kpispec", "lsp", "--debounce", str(debounce), env=env
     )
     await client.initialize_async(
-        T.InitializeParams(capabilities=T.ClientCapabilities(), process_id=os.getpid())
+        T.InitializeParams(
+            capabilities=T.ClientCapabilities(),
+            process_id=os.getpid(),
+            initialization_options={"goalposts": goalposts},
+        )
     )
     client.initialized(T.InitializedParams())
 
@@ -178,6 +203,7 @@ async def run(files: int, edits: int, burst: int, debounce: int) -> dict:
         "open_to_first_diagnostics_s": opened,
         "index_log": indexed,
         "debounce_ms": debounce,
+        "goalposts": goalposts,
         "server_check_median_ms": statistics.median(checks[1:]) if len(checks) > 1 else None,
         "burst_last_key_median_ms": statistics.median(bursts) if bursts else None,
         "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
@@ -195,15 +221,19 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--bursts", type=int, default=5)
     parser.add_argument("--debounce", type=int, default=200)
+    parser.add_argument(
+        "--goalposts", action=argparse.BooleanOptionalAction, default=True, help="KS5xx vs HEAD"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
-    result = asyncio.run(run(args.files, args.edits, args.bursts, args.debounce))
+    result = asyncio.run(run(args.files, args.edits, args.bursts, args.debounce, args.goalposts))
     result["load_before"] = load_before
     out = HERE / "out"
     out.mkdir(exist_ok=True)
     (out / "lsp-results.json").write_text(json.dumps(result, indent=2) + "\n")
     print(
-        f"kpispec lsp, {result['files']} files ({result['cores']} cores, load before "
+        f"kpispec lsp, {result['files']} files, goalposts "
+        f"{'on' if result['goalposts'] else 'off'} ({result['cores']} cores, load before "
         f"{', '.join(f'{x:.1f}' for x in result['load_before'] or ())}, after "
         f"{', '.join(f'{x:.1f}' for x in result['load_average'] or ())})"
     )
