@@ -82,14 +82,14 @@ class Columns:
         self.fields: dict[int, str] = {}
         self.unused: list[str] = []
         explicit: dict[int, str | None] = {}
-        by_norm = {}
-        for index, name in enumerate(header):
-            by_norm.setdefault(norm(name), index)
+        by_norm: dict[str, int] = {}
+        for at, name in enumerate(header):
+            by_norm.setdefault(norm(name), at)
         for item in mapping:
             column, sep, target = item.partition("=")
             if not sep or not column.strip() or not target.strip():
                 raise CsvImportError(f"--map {item!r}: write COLUMN=FIELD (Owner=owner)")
-            index = by_norm.get(norm(column))
+            index: int | None = by_norm.get(norm(column))
             if index is not None or norm(target) in (IGNORE, "skip", "none"):
                 pass
             elif field_for(target) is None:
@@ -102,15 +102,15 @@ class Columns:
             if norm(target) in (IGNORE, "skip", "none"):
                 explicit[index] = None
                 continue
-            name = field_for(target)
-            if name is None or index < 0:
+            meant = field_for(target)
+            if meant is None or index < 0:
                 close = best(norm(target), list(LOOKUP))
                 hint = f"did you mean '{LOOKUP[close]}'? " if close else ""
                 raise CsvImportError(
                     f"--map {item!r}: unknown field {target.strip()!r}; "
                     f"{hint}fields: {', '.join(FIELDS)} (or ignore)"
                 )
-            explicit[index] = name
+            explicit[index] = meant
         taken = {name for name in explicit.values() if name}
         for index, name in enumerate(header):
             if index in explicit:

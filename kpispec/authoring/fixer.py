@@ -123,7 +123,7 @@ def _signature(finding: Finding) -> tuple:
     """A finding, wherever its line went: an entry's findings by the entry's id and the
     key inside it (a schema finding's path loses its section and index, which a moved
     entry changes)."""
-    key = finding.key
+    key: Any = finding.key
     if finding.entry is not None and key and len(key) >= 2 and key[0] in _SECTIONS:
         key = key[2:]
     if key is None and finding.entry is None:
@@ -310,7 +310,7 @@ class Fixer:
             offered = self.offered(texts)
             progress = False
             for name, fixes in offered.items():
-                start, accepted = texts[name], []
+                start, accepted = texts[name], list[Fix]()
                 for fix in fixes:
                     ident = (name, fix.code, fix.description)
                     if ident in rejected:
@@ -383,7 +383,7 @@ def run_fix(
 
 def diff(run: FixRun) -> str:
     """The unified diff of every file the run would change."""
-    out = []
+    out: list[str] = []
     for one in run.files:
         if not one.changed:
             continue

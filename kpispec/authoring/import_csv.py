@@ -201,7 +201,7 @@ class _Builder:
 
     def build(self) -> dict:
         self._ids()
-        self.by_name = {}
+        self.by_name: dict[str, str] = {}
         for row in self.rows:
             self.by_name.setdefault(norm(row.entry["name"]), row.entry["id"])
         self.ids = {row.entry["id"] for row in self.rows} | set(self.catalog)
@@ -236,7 +236,7 @@ class _Builder:
         """Ids from the id column (slugged) are kept, even twice (lint reports KS004:
         others link to them); ids made from names get -2, -3 until unique in the file
         and the catalog."""
-        explicit = {}
+        explicit: dict[str, int] = {}
         for row in self.rows:
             if "id" in row.cells:
                 cell = row.cells["id"]

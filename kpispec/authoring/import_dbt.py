@@ -362,7 +362,7 @@ def run_import(
     config = load_config(Path(config_file) if config_file else None, cwd=cwd, start=start)
     path, written, configured = manifest_path(manifest, config, cwd)
     index = _read_manifest(path, written, configured)
-    files, own = _read_catalog(config, target, output, cwd)
+    files, own = _read_catalog(config, target, output or "", cwd)
     known = scan(files, index)
     entries, added, skipped = new_entries(index, known)
     outcome = Outcome("", added, skipped, left_out(index))
@@ -424,7 +424,7 @@ def _read_manifest(path: Path, written: str, configured: bool) -> Index:
 
 
 def _read_catalog(
-    config: Any, target: Path | None, output: str | None, cwd: Path
+    config: Any, target: Path | None, output: str, cwd: Path
 ) -> tuple[list[tuple[str, Any]], Any]:
     """Every catalog file, loaded, and the output file's own (None when it is new), which
     must read as YAML."""
@@ -432,13 +432,11 @@ def _read_catalog(
     from kpispec.load.files import display_path, project_files
 
     paths = project_files(config)
-    exists = target is not None and target.exists()
-    if exists:
-        real_target = os.path.realpath(target)
-        paths = [p for p in paths if os.path.realpath(p) != real_target]
+    if target is None or not target.exists():
+        return [(display_path(p, cwd), load_file(p)) for p in paths], None
+    real_target = os.path.realpath(target)
+    paths = [p for p in paths if os.path.realpath(p) != real_target]
     files = [(display_path(p, cwd), load_file(p)) for p in paths]
-    if not exists:
-        return files, None
     own = load_file(target)
     if not own.ok or any(p.code in ("KS001", "KS003") for p in own.problems):
         first = next((p for p in own.problems if p.code in ("KS001", "KS003")), None)

@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +185,7 @@ def parse_table(
         elif key not in KEYS:
             raise fail(key, _unknown_key(key))
         else:
-            _set(config, key, value, lambda why, k=key: fail(k, why))
+            _set(config, key, value, partial(fail, key))
     return config
 
 

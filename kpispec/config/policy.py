@@ -81,7 +81,9 @@ class Policy:
 
     def required_for(self, kind: str, scope: str) -> list[tuple[str, str | None]]:
         """(field path, scope that requires it or None for every scope), in order."""
-        fields = [(path, None) for path in self.required.get(kind, ())]
+        fields: list[tuple[str, str | None]] = [
+            (path, None) for path in self.required.get(kind, ())
+        ]
         scoped = self.scopes.get(scope)
         if scoped is not None:
             fields += [

@@ -52,7 +52,7 @@ def statistics_lines(findings: list, color: bool = False) -> list[str]:
     counts = Counter(f.code for f in findings)
     if not counts:
         return []
-    first = {}
+    first: dict[str, Any] = {}
     for f in findings:
         first.setdefault(f.code, f)
     width = len(str(max(counts.values())))

@@ -146,10 +146,9 @@ def _move(code: str, entry: Any, doc: Document, target: _Target) -> Fix | None:
     block = text[start:end]
     if not block.endswith(("\n", "\r")):
         block += newline
-    if target.indent is not None:
-        block = _reindent(block, target.indent - indent)
-        if block is None:
-            return None
+    moved = block if target.indent is None else _reindent(block, target.indent - indent)
+    if moved is None:
+        return None
     edits = [(start, end, "")]
     if len(entry.file.loaded.data["kpis"]) == 1:  # the last one: kpis: stays a list
         key = doc.nodes[("kpis",)].key
@@ -157,7 +156,7 @@ def _move(code: str, entry: Any, doc: Document, target: _Target) -> Fix | None:
         if key is None or colon is None:
             return None
         edits.append((key.end + colon.end(), key.end + colon.end(), " []"))
-    edits.append((target.at, target.at, target.section + block))
+    edits.append((target.at, target.at, target.section + moved))
     return Fix(
         code,
         entry.line,
@@ -172,9 +171,9 @@ def _move(code: str, entry: Any, doc: Document, target: _Target) -> Fix | None:
 def _expect_moved(moved: str, old: Any) -> Any:
     """The data once ``moved`` went from the end of kpis: to the end of metrics:."""
     kpis = old.get("kpis") if isinstance(old, dict) else None
-    found = [
-        i for i, item in enumerate(kpis or ()) if isinstance(item, dict) and item.get("id") == moved
-    ]
+    if not isinstance(kpis, list):
+        raise Unexpected
+    found = [i for i, item in enumerate(kpis) if isinstance(item, dict) and item.get("id") == moved]
     if len(found) != 1:
         raise Unexpected
     item = kpis.pop(found[0])
