@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import click
 import pytest
 from click.testing import CliRunner
 from conftest import GOALS, REPO, TODAY, run_kpispec, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpispec.cli import COMMANDS, main
 from kpispec.cli.guard import guard
@@ -340,3 +343,203 @@ def test_an_unknown_command_suggests_commands_not_loaded_yet():
     result = CliRunner().invoke(main, ["lin"])
     assert result.exit_code == 2
     assert "No such command 'lin'. (Did you mean one of: 'explain', 'lint'?)" in result.output
+
+
+# --- the lint fast path (cli/fast.py): read as click reads it, or left to click -------
+
+FAST_LINES = [
+    [],
+    ["kpis/a.yaml", "b.yaml"],
+    ["--no-cache", "--today", "2026-06-01", "kpis/a.yaml"],
+    ["--today=2026-06-01", "-q", "--exit-zero", "--statistics", "--debug"],
+    ["--staged", "a.yaml", "--base", "origin/main"],
+    ["--select", "KS1,KS301", "--select", "unit-changed", "--ignore", "KS102,,"],
+    ["--select=", "--ignore", ""],
+    ["--format", "github", "--format", "sarif:k.sarif", "--format=junit:k.xml"],
+    ["--format", "json:-", "--color", "never", "-j", "2"],
+    ["-j3", "--jobs", "4"],  # given twice: click's
+    ["--jobs", " 7 ", "--color=always"],
+    ["--jobs", "0"],
+    ["--jobs", "x"],
+    ["--color", "sometimes"],
+    ["--new-from", "HEAD~1", "--baseline", "b.json", "--write-baseline", "w.json"],
+    ["--fix", "--unsafe-fixes", "--diff", "--config", "k.toml", "--cache-dir", "c"],
+    ["--", "--not-an-option.yaml", "-q"],
+    ["-", "--base", "-"],
+    ["--base", "-x"],  # a value that looks like an option: click's
+    ["--help"],
+    ["-h"],
+    ["--exit-zero=1"],
+    ["-qj2"],
+    ["--quiet", "--no-such-option"],
+    ["--today"],
+    ["--today", "2026-13-01"],
+    ["--today", "20260601"],
+    ["--baseline", "."],
+    ["--cache-dir", "pyproject.toml"],
+    ["--config", "."],
+    ["-j=3"],
+]
+
+
+def _click_params(args: list[str], env: dict) -> tuple[str, object]:
+    """What click's parser makes of ``lint ARGS``: ("params", dict) or ("exit", code)
+    (a usage error, or a value the callbacks refuse in one line)."""
+    from kpispec.cli.lint import lint
+
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update({key: value for key, value in env.items() if value is not None})
+    for key, value in env.items():
+        if value is None:
+            os.environ.pop(key, None)
+    try:
+        ctx = lint.make_context("lint", list(args))
+        return "params", dict(ctx.params)
+    except click.exceptions.Exit as stop:
+        return "exit", stop.exit_code
+    except click.UsageError as error:
+        return "exit", error.exit_code
+    except SystemExit as stop:
+        return "exit", stop.code
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _fast_params(args: list[str], env: dict) -> tuple[str, object] | None:
+    from kpispec.cli.fast import params
+
+    environ = {key: value for key, value in env.items() if value is not None}
+    try:
+        found = params(["lint", *args], environ)
+    except SystemExit as stop:
+        return "exit", stop.code
+    return None if found is None else ("params", found)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"KPISPEC_NO_CACHE": None, "KPISPEC_CACHE_DIR": None},
+        {"KPISPEC_NO_CACHE": "1", "KPISPEC_CACHE_DIR": "/tmp/kc"},
+        {"KPISPEC_NO_CACHE": " Yes", "KPISPEC_CACHE_DIR": ""},
+        {"KPISPEC_NO_CACHE": "off", "KPISPEC_CACHE_DIR": None},
+        {"KPISPEC_NO_CACHE": "", "KPISPEC_CACHE_DIR": None},
+        {"KPISPEC_NO_CACHE": "maybe", "KPISPEC_CACHE_DIR": None},
+    ],
+    ids=["no-env", "env-on", "env-yes-empty-dir", "env-off", "env-empty", "env-bad"],
+)
+@pytest.mark.parametrize("args", FAST_LINES, ids=" ".join)
+def test_the_fast_path_reads_a_command_line_as_click_does_or_leaves_it(
+    args, env, monkeypatch, tmp_path
+):
+    monkeypatch.chdir(REPO)  # setup.cfg, a file; "." a folder: for the Path checks
+    fast = _fast_params(args, env)
+    clicked = _click_params(args, env)
+    if fast is None:  # left to click: nothing read, nothing done
+        return
+    assert fast == clicked, (args, env)
+
+
+TOKENS = [
+    *(flag for flag in ("--exit-zero", "-q", "--quiet", "--statistics", "--staged", "--fix")),
+    *("--unsafe-fixes", "--diff", "--no-cache", "--debug", "--help", "-h", "--", "-"),
+    *("--format", "--select", "--ignore", "--today", "--config", "--cache-dir", "--color"),
+    *("--jobs", "-j", "--base", "--new-from", "--baseline", "--write-baseline", "--nope"),
+    *("json", "sarif:s.sarif", "KS1,KS2", "", "2026-06-01", "2026-6-1", "always", "auto"),
+    *("2", "0", "-1", "kpis", "a.yaml", str(REPO / "pyproject.toml"), str(REPO), "HEAD"),
+    *("-j2", "-qj2"),
+    *("--format=github", "--jobs=3", "--today=2026-06-01", "--quiet=1", "--color=never"),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=8))
+def test_any_command_line_is_read_as_click_reads_it_or_left_to_click(args):
+    env = {"KPISPEC_NO_CACHE": None, "KPISPEC_CACHE_DIR": None}
+    fast = _fast_params(args, env)
+    if fast is not None:
+        assert fast == _click_params(args, env), args
+
+
+def test_the_fast_path_takes_the_common_command_lines():
+    from kpispec.cli.fast import params
+
+    for args in FAST_LINES[:11] + [["--staged", "kpis/a.yaml", "kpis/b.yaml"]]:
+        if args not in (["-j3", "--jobs", "4"], ["--jobs", "0"], ["--jobs", "x"]):
+            assert params(["lint", *args], {}) is not None, args
+    for args in (["--help"], ["--base", "-x"], ["-j3", "--jobs", "4"], ["--color", "x"]):
+        assert params(["lint", *args], {}) is None, args
+    assert params(["report", "kpis"], {}) is None and params([], {}) is None
+
+
+def test_a_one_file_lint_through_the_program_never_imports_click(tmp_path):
+    file = REPO / "examples" / "clean" / "kpis" / "growth.yaml"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "kpispec", "lint", str(file), "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "kpispec.cli.lint_run" in imported and "kpispec.lint" in imported
+    assert not {m for m in imported if m == "click" or m.startswith("click.")}
+    assert "kpispec.cli.app" not in imported and "kpispec.cli.lint" not in imported
+    assert done.stdout.splitlines()[-1].startswith("1 file, ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--today", TODAY, "kpis"],
+        ["--today", TODAY, "--format", "json", "kpis"],
+        ["--today", TODAY, "--format", "github", "--format", "junit:j.xml", "kpis"],
+        ["--today", TODAY, "-q", "--statistics", "kpis"],
+        ["--today", TODAY, "--select", "KS1", "--exit-zero", "kpis"],
+        ["--today", TODAY, "--select", "KS9O1", "kpis"],  # an unknown code: one line
+        ["--today", TODAY, "--format", "yaml", "kpis"],
+        ["--today", TODAY, "--color", "always", "kpis"],
+        ["--today", TODAY, "nope.yaml"],
+    ],
+    ids=" ".join,
+)
+def test_the_fast_path_prints_and_exits_as_the_click_command(tmp_path, monkeypatch, args):
+    """The real program (fast path) against click's command in-process: the same
+    standard output, standard error and exit code."""
+    write(tmp_path / "kpispec.toml", "# the project\n")
+    write(tmp_path / "kpis" / "goals.yaml", GOALS)
+    write(tmp_path / "kpis" / "a.yaml", KPI_WITHOUT_ANYTHING)
+    real = run_kpispec(["lint", *args], tmp_path)
+    monkeypatch.chdir(tmp_path)
+    clicked = CliRunner().invoke(main, ["lint", *args], catch_exceptions=False)
+    assert (real.returncode, real.stdout, real.stderr) == (
+        clicked.exit_code,
+        clicked.stdout,
+        clicked.stderr,
+    )
+
+
+@pytest.mark.parametrize("color", [None, True, False])
+@pytest.mark.parametrize("err", [False, True])
+@pytest.mark.parametrize(
+    "message", ["plain", "\x1b[1mbold\x1b[0m and \x1b[31mred\x1b[0m", "", "é\x1b[2K"]
+)
+def test_echo_writes_what_click_echo_writes(message, err, color, monkeypatch):
+    import io
+
+    from kpispec.cli.guard import echo
+
+    outputs = []
+    for write_it in (echo, click.echo):
+        streams = [io.TextIOWrapper(io.BytesIO(), encoding="utf-8") for _ in range(2)]
+        monkeypatch.setattr(sys, "stdout", streams[0])
+        monkeypatch.setattr(sys, "stderr", streams[1])
+        write_it(message, err=err, color=color)
+        write_it(message, nl=False, err=err, color=color)
+        outputs.append([stream.buffer.getvalue() for stream in streams])
+    assert outputs[0] == outputs[1]

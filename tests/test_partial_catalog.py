@@ -64,7 +64,16 @@ def project(tmp_path: Path) -> Path:
 
 def found(doc: dict) -> list[tuple]:
     return [
-        (f["code"], f["severity"], f["path"], f["entry"], f["line"], f["column"], f["message"])
+        (
+            f["code"],
+            f["severity"],
+            f["path"],
+            f["entry"],
+            f["line"],
+            f["column"],
+            f["message"],
+            f.get("unread", []),
+        )
         for f in doc["findings"]
     ]
 
@@ -82,9 +91,8 @@ def test_goal_and_metric_findings_name_the_file_that_could_not_be_read(project):
             "uptime",
             3,
             5,
-            "goal 'uptime' has no KPI (nor has any goal below it); add a KPI with goal: uptime "
-            "(a KPI of it, or a goal below it, may be in sre.kpi.yaml, which could not be "
-            "read: fix that file first)",
+            "goal 'uptime' has no KPI (nor has any goal below it); add a KPI with goal: uptime",
+            ["sre.kpi.yaml"],  # issue 25: the file it may be in, as data, not in the message
         ),
         (
             "KS204",
@@ -94,20 +102,30 @@ def test_goal_and_metric_findings_name_the_file_that_could_not_be_read(project):
             7,
             5,
             "metric 'error-rate' feeds no KPI; add feeds: [<kpi id>] (or list it in a KPI's "
-            "inputs:), or remove it (a KPI's inputs: may name it in sre.kpi.yaml, which could "
-            "not be read: fix that file first)",
+            "inputs:), or remove it",
+            ["sre.kpi.yaml"],
         ),
     ]
+
+
+def test_the_text_output_says_it_once_after_the_findings(project):
+    """Issue 25: eight of 28 lines of the quick start ended with the same parenthesis; the
+    text output now says it once, naming the file and the codes it may change."""
+    proc = run_kpispec(["lint", "--today", TODAY, "goals.kpi.yaml"], project)
+    lines = proc.stdout.splitlines()
+    assert [line for line in lines if "could not be read" in line] == [
+        "sre.kpi.yaml could not be read: the KS203, KS204 findings above may change once it "
+        "is fixed (what they look for may be in it); fix it first"
+    ]
+    assert lines[0].endswith("add a KPI with goal: uptime")
 
 
 def test_several_unreadable_files_are_counted(project):
     write(project / "ops.kpi.yaml", "- id: on-call\n  goal: uptime\n")  # a list, not a mapping
     doc = lint_json(["goals.kpi.yaml", "--select", "KS203"], project)
     (finding,) = doc["findings"]
-    assert finding["message"].endswith(
-        "(a KPI of it, or a goal below it, may be in ops.kpi.yaml and 1 more, which could "
-        "not be read: fix those files first)"
-    )
+    assert finding["unread"] == ["ops.kpi.yaml", "sre.kpi.yaml"]
+    assert finding["message"].endswith("add a KPI with goal: uptime")
 
 
 def test_a_catalog_read_in_full_gets_the_plain_findings(project):
@@ -141,8 +159,8 @@ def test_too_few_kpis_name_the_file_that_could_not_be_read(project):
             3,
             5,
             "goal 'uptime' is measured by one KPI only ('latency'), which invites gaming it "
-            "(Goodhart's law); add a second KPI that balances it (another KPI of it may be in "
-            "sre.kpi.yaml, which could not be read: fix that file first)",
+            "(Goodhart's law); add a second KPI that balances it",
+            ["sre.kpi.yaml"],
         ),
         (
             "KS404",
@@ -152,8 +170,8 @@ def test_too_few_kpis_name_the_file_that_could_not_be_read(project):
             3,
             5,
             "goal 'uptime' has 1 KPI (latency); the team policy requires at least 2. Add KPIs "
-            "with goal: uptime (more KPIs of it may be in sre.kpi.yaml, which could not be "
-            "read: fix that file first)",
+            "with goal: uptime",
+            ["sre.kpi.yaml"],
         ),
     ]
 
@@ -176,6 +194,7 @@ def test_too_many_kpis_stands_as_it_is(project):
             5,
             "scope 'default' has 3 KPIs, more than 2; keep the few that matter and move the "
             "others under metrics:",
+            [],
         )
     ]
 

@@ -1,11 +1,13 @@
-"""The command line: click only. Options in, :func:`kpispec.lint.lint` called, a
-formatter chosen by name, an exit code out: 0 no error-severity finding, 1 at least one,
-2 usage error, bad config or a failure of kpispec itself (one line, no traceback unless
-``--debug``).
+"""The command line. Options in, :func:`kpispec.lint.lint` called, a formatter chosen by
+name, an exit code out: 0 no error-severity finding, 1 at least one, 2 usage error, bad
+config or a failure of kpispec itself (one line, no traceback unless ``--debug``).
 
 One module per command (``cli/lint.py``, ``cli/report.py``, ...), each imported only when
-its command runs (:class:`~kpispec.cli.lazy.LazyGroup`); the options they share are
-declared once in ``cli/options.py``; ``cli/guard.py`` turns errors into exit codes."""
+its command runs (:class:`~kpispec.cli.lazy.LazyGroup`, the group in ``cli/app.py``); the
+options they share are declared once in ``cli/options.py``, the object a command
+receives in ``cli/params.py``; ``cli/guard.py`` turns errors into exit codes. A lint
+command line of the common kind is read without click (``cli/fast.py``), the run then
+the same. ``main`` and ``COMMANDS`` are the group's, loaded when first asked for."""
 
 from __future__ import annotations
 
@@ -13,50 +15,17 @@ import os
 import sys
 from typing import Any
 
-import click
-
-from kpispec import version_text
 from kpispec.cli.guard import EXIT_OK, EXIT_USAGE
-from kpispec.cli.lazy import LazyGroup
-
-#: Every command: its name and where it is defined, loaded when it runs.
-COMMANDS = {
-    "diff": "kpispec.cli.diff:diff_command",
-    "explain": "kpispec.cli.reference:explain",
-    "fix": "kpispec.cli.fix:fix_command",
-    "history": "kpispec.cli.history:history_command",
-    "import": "kpispec.cli.imports:import_group",
-    "init": "kpispec.cli.init:init_command",
-    "lint": "kpispec.cli.lint:lint",
-    "lsp": "kpispec.cli.lsp:lsp_command",
-    "report": "kpispec.cli.report:report",
-    "rules": "kpispec.cli.reference:rules",
-    "schema": "kpispec.cli.reference:schema",
-}
 
 
-def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    """``--version``: :func:`kpispec.version_text`, asked only when given (it may run git)."""
-    if value and not ctx.resilient_parsing:
-        click.echo(version_text())
-        ctx.exit()
+def __getattr__(name: str) -> Any:
+    """``kpispec.cli.main`` (the click group) and ``COMMANDS``, from ``cli/app.py``:
+    imported on first use, so ``run()`` starts without click."""
+    if name in ("main", "COMMANDS"):
+        from kpispec.cli import app
 
-
-@click.group(
-    cls=LazyGroup,
-    lazy_subcommands=COMMANDS,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-@click.option(
-    "--version",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_print_version,
-    help="Show the version and exit.",
-)
-def main() -> None:
-    """Lint KPI definitions: tell real KPIs from mere metrics."""
+        return getattr(app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run() -> None:
@@ -67,7 +36,12 @@ def run() -> None:
     profiler, a debugger or coverage, and when click's test runner calls ``main``
     itself, the exit is the usual one."""
     try:
-        main(prog_name="kpispec")
+        from kpispec.cli.fast import fast_lint
+
+        if not fast_lint(sys.argv[1:]):  # a command line the fast path does not read
+            from kpispec.cli.app import main
+
+            main(prog_name="kpispec")
         code: Any = EXIT_OK
     except SystemExit as exc:
         code = exc.code

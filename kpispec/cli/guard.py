@@ -1,6 +1,7 @@
 """How a command ends: its exit code, one line for an error a user can fix, one line (and
 a hint to report it) for a failure of kpispec itself, and Ctrl-C or SIGTERM unwound
-cleanly. Every command runs its work through :func:`guard`."""
+cleanly. Every command runs its work through :func:`guard`. And how it prints
+(:func:`echo`), without importing click: the lint command's fast path never does."""
 
 from __future__ import annotations
 
@@ -9,14 +10,64 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-import click
-
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+# click's pattern of the ANSI escape sequences it strips (click._compat._ansi_re)
+_ANSI = r"\033\[[0-?]*[ -/]*[@-~]"
+
+
+def echo(message: str, nl: bool = True, err: bool = False, color: bool | None = None) -> None:
+    """``click.echo`` of a text, to standard output (``err``: standard error), as click
+    does it on a POSIX system whose stream is a text stream in an encoding that is not
+    ASCII (the usual case): the escape sequences stripped where click strips them
+    (``color`` False, or None and the stream not a terminal), written, flushed. Anywhere
+    else -- Windows consoles, an ASCII stream click re-wraps in UTF-8 -- click.echo
+    itself."""
+    stream = sys.stderr if err else sys.stdout
+    if os.name != "posix" or not _plain_text(stream):
+        import click
+
+        click.echo(message, nl=nl, err=err, color=color)
+        return
+    out = message + "\n" if nl else message
+    if not out:
+        stream.flush()
+        return
+    if "\x1b" in out and (not color if color is not None else not _isatty(stream)):
+        import re
+
+        out = re.sub(_ANSI, "", out)
+    stream.write(out)
+    stream.flush()
+
+
+def _plain_text(stream: Any) -> bool:
+    """A text stream click would write to as it is (not one it wraps or replaces)."""
+    import io
+
+    if not isinstance(stream, io.TextIOBase) or type(stream).__module__.startswith("ipykernel."):
+        return False
+    encoding = getattr(stream, "encoding", None)
+    if not encoding:
+        return False
+    import codecs
+
+    try:
+        return codecs.lookup(encoding).name != "ascii"
+    except LookupError:
+        return False
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except Exception:  # noqa: BLE001 (as click: a stream that cannot say is no terminal)
+        return False
 
 
 def fail(message: str) -> NoReturn:
     """One line on stderr, exit 2: a usage error, a bad config, a failure of kpispec."""
-    click.echo(f"kpispec: {message}", err=True)
+    echo(f"kpispec: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
 
@@ -36,7 +87,7 @@ def need_cwd() -> None:
 def notes(result: Any) -> None:
     """What the run wants said beside its output, on stderr (stdout stays the format's)."""
     for note in result.notes:
-        click.echo(f"kpispec: {note}", err=True)
+        echo(f"kpispec: {note}", err=True)
 
 
 def guard(debug: bool, work: Callable[[], int]) -> None:

@@ -10,9 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
-from kpispec.cli.guard import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from kpispec.cli.guard import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, echo
 
 if TYPE_CHECKING:
     from kpispec.cli.options import Options
@@ -94,12 +92,12 @@ def run_fix(opts: Options, unsafe: bool, write: bool, err: bool = False) -> Any:
     )
     if write:
         for problem in write_files(run):
-            click.echo(f"kpispec: {problem}", err=True)
+            echo(f"kpispec: {problem}", err=True)
         for line in describe(run):
-            click.echo(line, err=err)
+            echo(line, err=err)
         fixed = len(run.applied)
         files = len({fix.path for fix in run.applied})
-        click.echo(
+        echo(
             f"Fixed {fixed} finding{'s' if fixed != 1 else ''}"
             + (f" in {files} file{'s' if files != 1 else ''}" if fixed else "")
             + (f"; {len(run.skipped)} not fixed" if run.skipped else "")
@@ -109,9 +107,9 @@ def run_fix(opts: Options, unsafe: bool, write: bool, err: bool = False) -> Any:
         if run.unwritten:  # a file left as it was (read-only, changed meanwhile): exit 2
             raise SystemExit(EXIT_USAGE)
     else:
-        click.echo(diff(run), nl=False)
+        echo(diff(run), nl=False)
         for line in describe(run):
-            click.echo(f"would fix {line}" if " not fixed (" not in line else line, err=True)
+            echo(f"would fix {line}" if " not fixed (" not in line else line, err=True)
     return run
 
 
@@ -125,7 +123,7 @@ def fix_exit(run: Any, exit_zero: bool) -> int:
         if (finding.severity or rules[finding.code].SEVERITY) == "error":
             errors += 1
     left = len(run.remaining)
-    click.echo(
+    echo(
         f"kpispec: {left} finding{'s' if left != 1 else ''} would remain "
         f"({errors} error{'s' if errors != 1 else ''})",
         err=True,

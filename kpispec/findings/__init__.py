@@ -35,6 +35,10 @@ class Finding:
     # what in the entry it points at (('goal',), ('inputs', 2)); with path, entry and code
     # it tells the same finding in two revisions of a file whose lines moved (the gate)
     key: tuple | None = None
+    # catalog files that could not be read and may hold what the finding says is missing
+    # (a relational rule's hedge): kept per finding in JSON and SARIF, said once per run
+    # in text (see :func:`unread_by_file`)
+    unread: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.code, self.message)
@@ -53,7 +57,18 @@ class Finding:
             "severity": self.severity,
             "entry": self.entry,
             "message": self.message,
+            **({"unread": list(self.unread)} if self.unread else {}),
         }
+
+
+def unread_by_file(findings: Iterable[Finding]) -> dict[str, list[str]]:
+    """Each unreadable file that findings hedge on -> the codes of those findings: the
+    one line a run says about them, instead of a note in every finding (issue 25)."""
+    codes: dict[str, dict[str, None]] = {}
+    for finding in findings:
+        for path in finding.unread:
+            codes.setdefault(path, {})[finding.code] = None
+    return {path: sorted(found) for path, found in sorted(codes.items())}
 
 
 def subtract(

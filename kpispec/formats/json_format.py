@@ -77,7 +77,7 @@ _ENTRY = (
 
 def _finding(finding: Any) -> str:
     entry = finding.entry
-    return _FINDING % (
+    record = _FINDING % (
         encode_basestring(finding.path),
         _encode(finding.line, ""),
         _encode(finding.column, ""),
@@ -86,6 +86,12 @@ def _finding(finding: Any) -> str:
         encode_basestring(finding.severity),
         "null" if entry is None else encode_basestring(entry),
         encode_basestring(finding.message),
+    )
+    if not finding.unread:
+        return record
+    unread = ",\n        ".join([encode_basestring(path) for path in finding.unread])
+    return (
+        record[: -len("\n    }")] + ',\n      "unread": [\n        ' + unread + "\n      ]\n    }"
     )
 
 

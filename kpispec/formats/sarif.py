@@ -197,8 +197,11 @@ def results(
             if reason is not None:
                 suppression["justification"] = reason
             result["suppressions"] = [suppression]
-        if f.entry:
-            result["properties"] = {"entry": f.entry}
+        if f.entry or f.unread:
+            properties: dict[str, Any] = {"entry": f.entry} if f.entry else {}
+            if f.unread:  # unreadable files that may change this finding (issue 25)
+                properties["unread"] = list(f.unread)
+            result["properties"] = properties
         out.append(result)
     return out
 

@@ -12,15 +12,18 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import click
-
+from kpispec.findings import unread_by_file
 from kpispec.text import plural  # noqa: F401 (the git and report outputs import it here)
 
 SEVERITY_COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
 def _paint(text: str, color: bool, **style: Any) -> str:
-    return click.style(text, **style) if color else text
+    if not color:
+        return text
+    import click  # here: an uncoloured run (a pipe, CI, the lint fast path) never loads it
+
+    return click.style(text, **style)
 
 
 def finding_line(f: Any, color: bool = False) -> str:
@@ -65,6 +68,21 @@ def statistics_lines(findings: list, color: bool = False) -> list[str]:
     ]
 
 
+def hedge_lines(findings: list) -> list[str]:
+    """Once per run, not in every finding: the files that could not be read and the codes
+    whose findings they may change (what those rules look for may be in them)."""
+    unread = unread_by_file(findings)
+    if not unread:
+        return []
+    lines = [""]
+    for path, codes in unread.items():
+        lines.append(
+            f"{path} could not be read: the {', '.join(codes)} findings above may change "
+            "once it is fixed (what they look for may be in it); fix it first"
+        )
+    return lines
+
+
 def render(
     result: Any, quiet: bool = False, color: bool = False, statistics: bool = False, **options: Any
 ) -> str:
@@ -73,6 +91,7 @@ def render(
     else:
         lines = [finding_line(f, color) for f in result.findings]
     if not quiet:
+        lines += [] if statistics else hedge_lines(result.findings)
         merely = [e for e in result.entries if e.kind == "kpi" and not e.is_kpi]
         if merely and not statistics:
             lines.append("")

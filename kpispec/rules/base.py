@@ -53,18 +53,14 @@ def unread_files(catalog: Catalog) -> list[str]:
     return [source.display for source in catalog.files if unreadable(source)]
 
 
-def unread_note(claim: str, unread: list[str]) -> str:
-    """What a finding adds when the catalog is incomplete: ``claim`` ("it may be defined
-    in") then the unreadable files, in parentheses; nothing when every file was read.
-
-    A rule whose finding an entry of an unreadable file could make false (something not
-    found, a count too low) names those files rather than stay silent: the finding may
-    well be real, and the broken file needs fixing either way."""
-    if not unread:
-        return ""
-    more = f" and {len(unread) - 1} more" if len(unread) > 1 else ""
-    fix = "that file" if len(unread) == 1 else "those files"
-    return f" ({claim} {unread[0]}{more}, which could not be read: fix {fix} first)"
+def hedged(finding: Finding, unread: list[str]) -> Finding:
+    """``finding``, marked as one an entry of an unreadable file could make false
+    (something not found, a count too low): the rule names those files rather than stay
+    silent, since the finding may well be real and the broken file needs fixing either
+    way. The run says so once, after its findings; JSON and SARIF keep the files on each
+    finding (``unread``)."""
+    finding.unread = tuple(unread)
+    return finding
 
 
 def load_findings(catalog: Catalog, code: str) -> Iterator[Finding]:

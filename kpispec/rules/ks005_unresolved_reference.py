@@ -22,7 +22,7 @@ Fix: correct the id (the message suggests a near miss), or define the missing en
 
 from __future__ import annotations
 
-from kpispec.rules.base import unread_files, unread_note
+from kpispec.rules.base import hedged, unread_files
 
 CODE = "KS005"
 NAME = "unresolved-reference"
@@ -46,11 +46,11 @@ def check(catalog, ctx):
                 f"defined; it must name {_NOUN[ref.want]}"
             )
             message += f". Did you mean '{hint}'?" if hint else ""
-            message += unread_note("it may be defined in", unread)
         else:
             message = (
                 f"{ref.source.label}: {where} names '{ref.target_id}', which is "
                 f"{_NOUN[ref.target.kind]} ({ref.target.file.display}:"
                 f"{ref.target.line}); it must name {_NOUN[ref.want]}"
             )
-        yield ref.source.finding(CODE, message, *ref.keys)
+        finding = ref.source.finding(CODE, message, *ref.keys)
+        yield hedged(finding, unread) if ref.target is None else finding

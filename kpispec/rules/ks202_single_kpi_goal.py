@@ -23,7 +23,7 @@ gamed.
 
 from __future__ import annotations
 
-from kpispec.rules.base import goal_coverage, unread_files, unread_note
+from kpispec.rules.base import goal_coverage, hedged, unread_files
 
 CODE = "KS202"
 NAME = "single-kpi-goal"
@@ -36,17 +36,18 @@ def check(catalog, ctx):
         if ref.key == "goal" and ref.resolves and ref.source.is_kpi:
             declared.setdefault(ref.target_id, set()).add(ref.source)
     below = goal_coverage(catalog, declared, 2)  # two are enough to know it is not one
-    note = unread_note("another KPI of it may be in", unread_files(catalog))
+    unread = unread_files(catalog)  # another KPI of it may be there
     for goal in catalog.goals:
         found, _ = below[goal.id]
         if len(found) == 1 and catalog.get(goal.id, "goal") is goal:
             (kpi,) = found
             where = "" if goal.id in kpi_goals(kpi) else " (through a goal below it)"
-            yield goal.finding(
+            finding = goal.finding(
                 CODE,
                 f"goal '{goal.id}' is measured by one KPI only ('{kpi.id}'{where}), which "
-                f"invites gaming it (Goodhart's law); add a second KPI that balances it{note}",
+                "invites gaming it (Goodhart's law); add a second KPI that balances it",
             )
+            yield hedged(finding, unread)
 
 
 def kpi_goals(entry) -> set[str]:

@@ -22,7 +22,7 @@ Fix: link it (either side will do), or remove it.
 
 from __future__ import annotations
 
-from kpispec.rules.base import unread_files, unread_note
+from kpispec.rules.base import hedged, unread_files
 
 CODE = "KS204"
 NAME = "orphan-metric"
@@ -38,11 +38,12 @@ def check(catalog, ctx):
             connected.add(ref.source)
         elif ref.key == "inputs" and ref.resolves:
             connected.add(ref.target)
-    note = unread_note("a KPI's inputs: may name it in", unread_files(catalog))
+    unread = unread_files(catalog)  # a KPI's inputs: may name it there
     for metric in catalog.metrics:
         if metric not in connected:
-            yield metric.finding(
+            finding = metric.finding(
                 CODE,
                 f"metric '{metric.id}' feeds no KPI; add feeds: [<kpi id>] (or list it in a "
-                f"KPI's inputs:), or remove it{note}",
+                "KPI's inputs:), or remove it",
             )
+            yield hedged(finding, unread)

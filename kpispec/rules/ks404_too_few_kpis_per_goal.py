@@ -27,7 +27,7 @@ Fix: add KPIs for the goal until it has the minimum, or finish the incomplete on
 from __future__ import annotations
 
 from kpispec.config.policy import policy_of
-from kpispec.rules.base import goal_coverage, unread_files, unread_note
+from kpispec.rules.base import goal_coverage, hedged, unread_files
 
 CODE = "KS404"
 NAME = "too-few-kpis-per-goal"
@@ -44,7 +44,7 @@ def check(catalog, ctx):
         if ref.key == "goal" and ref.resolves:
             declared.setdefault(ref.target_id, set()).add(ref.source)
     below = goal_coverage(catalog, declared, minimum)
-    note = unread_note("more KPIs of it may be in", unread_files(catalog))
+    unread = unread_files(catalog)  # more KPIs of it may be there
     for goal in catalog.goals:
         if catalog.get(goal.id, "goal") is not goal:
             continue  # a duplicate id: KS004's finding
@@ -59,8 +59,8 @@ def check(catalog, ctx):
         fix = f"Add KPIs with goal: {goal.id}"
         if others:
             fix += ", or complete the ones that are merely metrics"
-        yield goal.finding(
+        finding = goal.finding(
             CODE,
-            f"goal '{goal.id}' has {have}; the team policy requires at least {minimum}. "
-            f"{fix}{note}",
+            f"goal '{goal.id}' has {have}; the team policy requires at least {minimum}. {fix}",
         )
+        yield hedged(finding, unread)

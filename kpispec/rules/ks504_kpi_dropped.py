@@ -40,7 +40,7 @@ that line alone, in the commit that drops them (delete it once their timeframes 
 from __future__ import annotations
 
 from kpispec.findings import Finding
-from kpispec.rules.base import unread_files, unread_note
+from kpispec.rules.base import hedged, unread_files
 from kpispec.rules.goalposts import end_of, running_at_base
 
 CODE = "KS504"
@@ -92,9 +92,9 @@ def check(catalog, ctx):
         text = (
             f"KPI '{old.id}' is gone {since}: no entry has this id now (at "
             f"{ctx.base_ref} it was in {where}{gone})"
-            f"{unread_note('it may still be in', unread)}; {why}. Keep it until its "
+            f"; {why}. Keep it until its "
             f"timeframe ends (renamed? keep the old id), {keep}"
         )
         # at line 1 of the file it was in at REF, even one that no longer exists: the
         # finalize stage keeps a finding about a file outside the catalog
-        yield Finding(CODE, where, 1, 1, text, entry=old.id)
+        yield hedged(Finding(CODE, where, 1, 1, text, entry=old.id), unread)
