@@ -14,6 +14,9 @@ edit can change (issue 28 item 2):
   rules read (:mod:`kpispec.lsp.incremental`): typing a name, a description, a URL.
   Their entries are then updated in place (the catalog stays as it was otherwise) and
   the kept findings of the edited file follow its lines;
+* the rules that compare with the catalog at ``HEAD`` (goalposts on, in a git work
+  tree: :mod:`kpispec.lsp.head`; they are those that look at ``ctx.base``) run at every
+  check, kept or not: they pair the few entries whose data differ from ``HEAD``'s;
 * otherwise the :class:`~kpispec.catalog.Catalog` is built again from the entries of
   each file, kept from the last check for every file that did not change
   (:meth:`Catalog.build`, then :func:`~kpispec.catalog.classify.reclassify`), and the
