@@ -112,7 +112,8 @@ def table(
 
 def render(report: Report, max_chars: int | None = None, **options: Any) -> str:
     limit = max_chars or COMMENT_LIMIT
-    parts = [f"## KPI report: {cell(report.headline)}\n", _intro(report)]
+    # the headline is kpispec's own words (counts): written as it is, readable raw too
+    parts = [f"## KPI report: {report.headline}\n", _intro(report)]
     used = size("\n".join(parts))
     parts.append(_scorecard(report, max(0, (limit - used) // 5)))
     used = size("\n".join(parts))
