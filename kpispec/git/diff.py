@@ -15,7 +15,7 @@ Nothing here writes anything: git is read, the files on disk are read.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -226,8 +226,8 @@ def compare(
     after: Catalog,
     ref_in_scope: Callable[[str], bool],
     now_in_scope: Callable[[str], bool],
-    skip_before: set[str] = frozenset(),
-    skip_after: set[str] = frozenset(),
+    skip_before: Set[str] = frozenset(),
+    skip_after: Set[str] = frozenset(),
 ) -> tuple[list, list, list]:
     """Added, removed and changed entries between two classified catalogs. An entry is
     in the diff when either side of it is in scope. ``skip_before``: paths whose entries
@@ -316,7 +316,8 @@ def run_diff(
     at = catalog_at(ref, cwd, start, config_file, cache)
     in_scope = _scope(paths, cwd)
 
-    present, gone = [], []
+    present: list[str] = []
+    gone: list[str] = []
     for name in paths:
         path = Path(name) if Path(name).is_absolute() else cwd / name
         (present if path.exists() or path.is_symlink() else gone).append(name)
@@ -330,13 +331,10 @@ def run_diff(
     else:
         named, folder_errors, others = project_files(config), [], []
     files: list[SourceFile] = load_catalog(named, others, cwd, None, cache)
-    now_in_scope = (
-        (lambda display: True)
-        if not paths
-        else (
-            lambda display, reported={f.display for f in files if f.reported}: display in reported
-        )
-    )
+    reported = {f.display for f in files if f.reported}
+
+    def now_in_scope(display: str) -> bool:
+        return not paths or display in reported
 
     result = DiffResult(ref, at.commit)
     result.unreadable_now = sorted(f.display for f in files if f.reported and unreadable(f))
@@ -363,13 +361,13 @@ def run_diff(
         result.verdicts = [
             f for f in linted.findings if f.code.startswith("KS5") or f.code == "KS900"
         ]
-    for path in result.unreadable_ref:
+    for shown in result.unreadable_ref:
         result.notes.append(
-            f"{path} could not be read at {ref}: its entries there are left out of the diff"
+            f"{shown} could not be read at {ref}: its entries there are left out of the diff"
         )
-    for path in result.unreadable_now:
+    for shown in result.unreadable_now:
         result.notes.append(
-            f"{path} cannot be read now: its entries are left out of the "
+            f"{shown} cannot be read now: its entries are left out of the "
             "diff ('kpispec lint' says why)"
         )
     return result

@@ -236,15 +236,17 @@ def _read(
 ) -> tuple[list[Commit], Any, dict[str, _Blob]]:
     """The commits that touched a catalog file (parents first), which paths are catalog
     files (by the config at HEAD), and what every version of those files holds."""
+    head = repo.head
+    assert head is not None  # history asks for a commit first (no commit: an error above)
     with repo.blobs() as reader:
         try:
-            revision = read_revision(repo, repo.tree(repo.head), reader, start, explicit)
+            revision = read_revision(repo, repo.tree(head), reader, start, explicit)
         except ConfigError as exc:
             raise GitError(f"the config at HEAD cannot be read: {exc}") from None
         root, is_catalog = _catalog_filter(repo, revision.config)
         if root is None:  # the catalog is outside the repository: no commit touches it
             return [], is_catalog, {}
-        commits = repo.log(repo.head, pathspecs(root, revision.config.include))
+        commits = repo.log(head, pathspecs(root, revision.config.include))
         wanted = sorted(
             {
                 c.blob
