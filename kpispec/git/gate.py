@@ -42,14 +42,15 @@ changed files are compared (an unchanged file's entries are the very same data).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kpispec.errors import ConfigError, GitError, UsageError
 from kpispec.findings import Finding, subtract
 from kpispec.findings.result import LintResult, summarize
 from kpispec.formats.text import plural
-from kpispec.git.reader import Repo
+from kpispec.git.reader import BlobReader, Repo
 from kpispec.git.revision import (
     Revision,
     display,
@@ -65,6 +66,13 @@ from kpispec.lint import (
     gc_paused,
     make_selection,
     no_kpi_files,
+    not_included,
+)
+from kpispec.load.files import (
+    YAML_SUFFIXES,
+    declares_kpispec_in,
+    display_path,
+    include_pattern_for,
 )
 from kpispec.load.loader import LoadedFile
 from kpispec.rules import registry
@@ -108,6 +116,9 @@ class _Commit:
     base: Revision | None = None
     base_ref: str = "HEAD"  # as the user wrote it, for messages
     base_commit: str = ""
+    # staged files named (pre-commit's file list) that declare kpispec: but that no
+    # include pattern takes into the catalog: (path from the top, a pattern that would)
+    outside: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _lint_staged(
@@ -118,11 +129,18 @@ def _lint_staged(
     if commit.head is not None and commit.changed:  # HEAD first: its catalog is the base
         head_check = _check_head(commit, commit.head, options)
     goalposts = _goalposts(commit, head_check, options)
+    outside = [
+        not_included(
+            display_path(commit.repo.top / rel, options.cwd), pattern, commit.staged.config
+        )
+        for rel, pattern in commit.outside
+    ]
     staged_result = _check(
         commit.repo, commit.staged, commit.loaded, replace(options, base=goalposts)
     )
     if not commit.staged.catalog:
         staged_result.notes.append(no_kpi_files(commit.staged.config, "in the git index"))
+    staged_result.notes.extend(outside)
     if commit.head is None:  # first commit, or no HEAD config to compare with: all of it
         if commit.head_note:
             staged_result.notes.append(commit.head_note)
@@ -164,7 +182,9 @@ def _read(
                 base = read_revision(repo, ref_files, blobs, start, explicit)
             except ConfigError as exc:
                 raise GitError(f"the config at {ref} cannot be read: {exc}") from None
-        touched = _touched(staged, head, _named(paths, options.cwd, repo.top))
+        named = _named(paths, options.cwd, repo.top)
+        touched = _touched(staged, head, named)
+        outside = _outside(repo, staged, named, blobs)
         changed = (
             head is None
             or bool(touched)
@@ -188,7 +208,28 @@ def _read(
         base,
         ref or "HEAD",
         ref_commit or "",
+        outside,
     )
+
+
+def _outside(repo: Repo, staged: Revision, named: list[str], blobs: BlobReader) -> list:
+    """The named staged YAML files outside the catalog that declare ``kpispec:`` (issue
+    25: the gate skipped kpi/growth.yaml without a word), each with a pattern to add."""
+    candidates = [
+        rel
+        for rel in named
+        if rel in staged.files and rel not in staged.catalog and rel.endswith(YAML_SUFFIXES)
+    ]
+    if not candidates:
+        return []
+    data = blobs.read([staged.files[rel] for rel in candidates])
+    root = staged.config.root
+    found = []
+    for rel in candidates:
+        if declares_kpispec_in(data[staged.files[rel]]):
+            from_root = os.path.relpath(repo.top / rel, root).replace(os.sep, "/")
+            found.append((rel, include_pattern_for(from_root)))
+    return found
 
 
 def _check_head(commit: _Commit, head: Revision, options: LintOptions) -> LintResult | None:

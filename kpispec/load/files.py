@@ -208,7 +208,13 @@ def declares_kpispec(path: Path) -> bool:
             head = handle.read(_SNIFF_BYTES)
     except OSError:
         return False
-    return bool(_DECLARES.search(head))
+    return declares_kpispec_in(head)
+
+
+def declares_kpispec_in(data: bytes) -> bool:
+    """Whether a file's bytes (a git blob's, say) say ``kpispec:`` at the top level within
+    the first 64 KiB."""
+    return bool(_DECLARES.search(data[:_SNIFF_BYTES]))
 
 
 def include_pattern_for(rel: str) -> str:
