@@ -44,7 +44,7 @@ class _Missing:
 
 MISSING: Any = _Missing()
 
-GOALPOST_CODES = ("KS501", "KS502", "KS503", "KS504")  # the headline's "goalposts moved"
+GOALPOST_CODES = ("KS501", "KS502", "KS503", "KS504", "KS506")  # the headline's "goalposts moved"
 OWNER_CODE = "KS505"
 
 
