@@ -131,7 +131,9 @@ def _lint_staged(
     goalposts = _goalposts(commit, head_check, options)
     outside = [
         not_included(
-            display_path(commit.repo.top / rel, options.cwd), pattern, commit.staged.config
+            display_path(commit.repo.top / rel, options.cwd or Path.cwd()),
+            pattern,
+            commit.staged.config,
         )
         for rel, pattern in commit.outside
     ]
