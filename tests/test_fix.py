@@ -131,6 +131,80 @@ def test_a_fix_that_would_add_a_finding_is_not_applied(tmp_path, run_cli):
     ) in result.output
 
 
+# a goal-less "KPI" that nothing lists as an input and that feeds nothing: merely a
+# metric, and once moved an orphan one (issue 25, item 7; contract 12 as amended)
+LONE = """\
+kpispec: 1
+goals:
+  - id: g1
+    title: Grow
+    owner: ceo@example.com
+    due: 2030-12-31
+kpis:
+  - id: arr
+    name: ARR
+    goal: g1
+    owner: cfo@example.com
+    data_source: {system: stripe}
+    target: {value: 5, direction: increase, baseline: 3}
+    timeframe: {end: 2030-12-31, review: monthly}
+  - id: nrr
+    name: NRR
+    goal: g1
+    owner: cfo@example.com
+    data_source: {system: stripe}
+    target: {value: 120, direction: increase, baseline: 100}
+    timeframe: {end: 2030-12-31, review: monthly}
+  # visits: watched, not committed to
+  - id: visits
+    name: Website visits
+    owner: growth@example.com
+    data_source: {system: ga}
+"""
+LONE_MOVED = LONE.replace(
+    "  # visits: watched", "metrics:\n  # visits: watched"
+)  # the last item of kpis: moved under a new metrics: at the end, comment and all
+
+
+def test_unsafe_move_may_leave_an_orphan_metric_and_only_that(tmp_path):
+    path = project(tmp_path, LONE)
+    proc = run_kpispec(["fix", "--unsafe-fixes", "--today", TODAY], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # what is left is one info
+    assert "not fixed" not in proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[:2] == [
+        "kpis/a.yaml:23: KS101 moved 'visits' (merely a metric) from kpis: to metrics:",
+        "Fixed 1 finding in 1 file.",
+    ], proc.stdout
+    assert path.read_text() == LONE_MOVED
+    # KS204 on the moved entry is what remains, and nothing else
+    report = lint_json_of(tmp_path)
+    assert [(f["code"], f["severity"], f["entry"], f["line"]) for f in report["findings"]] == [
+        ("KS204", "info", "visits", 24)
+    ]
+    assert [e["id"] for e in report["entries"] if e["declared"] == "metric"] == ["visits"]
+
+
+def test_unsafe_move_that_would_add_another_finding_is_still_refused(tmp_path):
+    # the team's policy requires a description on every metric: moved, 'visits' would be
+    # a metric without one (KS403, an error), on top of the orphan metric it may be
+    path = project(tmp_path, LONE)
+    (tmp_path / "kpispec.toml").write_text('[policy]\nrequired.metric = ["description"]\n')
+    proc = run_kpispec(["fix", "--unsafe-fixes", "--today", TODAY], tmp_path)
+    assert path.read_text() == LONE
+    assert (
+        "kpis/a.yaml:23: KS101 not fixed (it would add a finding: KS403): moved 'visits' "
+        "(merely a metric) from kpis: to metrics:"
+    ) in proc.stdout + proc.stderr
+    assert proc.returncode == 1  # KS101 is left, an error
+
+
+def lint_json_of(root: Path) -> dict:
+    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY], root)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
 # -- every other byte stays ----------------------------------------------------------------
 
 MESSY = (
@@ -391,8 +465,10 @@ def catalogs(draw):
     for index in range(count):
         choice = {key: draw(st.sampled_from(options)) for key, options in MISTAKES.items()}
         parts.append(KPI.format(id=f"k{index}", value=10 + index, **choice))
-    if draw(st.booleans()):  # merely a metric under kpis:, fed into k0 (--unsafe-fixes)
-        parts[2] = parts[2].replace("    goal: g1\n", "    goal: g1\n    inputs: [visits]\n", 1)
+    if draw(st.booleans()):  # merely a metric under kpis: (--unsafe-fixes), fed into k0 or
+        # feeding nothing (moved, an orphan metric: KS204, the one finding a move may leave)
+        if draw(st.booleans()):
+            parts[2] = parts[2].replace("    goal: g1\n", "    goal: g1\n    inputs: [visits]\n", 1)
         parts.insert(
             2 + draw(st.integers(0, count)),
             "  # visits: watched, not committed to\n  - id: visits\n"
@@ -415,7 +491,7 @@ def _signatures(findings):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(raw=catalogs(), unsafe=st.booleans())
-def test_fuzz_fixing_never_adds_a_finding(raw, unsafe, tmp_path_factory):
+def test_fuzz_fixing_never_adds_a_finding_but_an_orphan_metric_moved(raw, unsafe, tmp_path_factory):
     import datetime as _dt
 
     from kpispec.authoring.fixer import COUNTING, run_fix, write
@@ -438,7 +514,10 @@ def test_fuzz_fixing_never_adds_a_finding(raw, unsafe, tmp_path_factory):
         assert fixed == raw
     old = _signatures(f for f in before if f.code not in COUNTING)
     new = _signatures(f for f in after if f.code not in COUNTING)
-    assert not (new - old), new - old
+    left = {(fix.path, code, entry) for fix in run.applied for code, entry in fix.leaves}
+    added = [item for item in (new - old).elements() if item[:3] not in left]
+    assert not added, added
+    assert all(code == "KS204" for _, code, _ in left)
     assert fixed.startswith(b"\xef\xbb\xbf") == raw.startswith(b"\xef\xbb\xbf")
     assert (b"\r\n" in raw) == (b"\r\n" in fixed)
     # a second run finds nothing more to do

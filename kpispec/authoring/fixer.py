@@ -16,8 +16,9 @@ This module does the rest, so no rule can break a file: edits land on the exact 
 the parser reported (every other character stays: comments, order, quoting, flow style,
 blank lines, CRLF, a BOM); after the edits each file is parsed again and its data must
 be exactly what the fixes promised (else the fix is dropped); the whole catalog is
-linted again in memory and a fix that would add a finding is dropped (a fix may unveil
-another fixable mistake -- ``timefame:`` renamed shows ``review: Monthly`` -- so fixes
+linted again in memory and a fix that would add a finding is dropped -- but for the
+findings the fix itself says it may leave (``Fix.leaves``: a KPI moved to ``metrics:``
+may be an orphan metric, KS204) -- (a fix may unveil another fixable mistake -- ``timefame:`` renamed shows ``review: Monthly`` -- so fixes
 run in rounds, and the result is judged against the findings before the first round);
 and a file is written atomically (a temporary file in its folder, its mode, renamed
 over it), only if it still holds the bytes that were read.
@@ -272,11 +273,14 @@ class Fixer:
             return False
         return _same(expected, loaded.data)
 
-    def _new(self, texts: dict[str, str], base: Counter) -> list[tuple]:
+    def _new(self, texts: dict[str, str], base: Counter, fixes: list[Fix]) -> list[tuple]:
+        """The findings ``texts`` has that the catalog before any fix had not, but for
+        those ``fixes`` may leave (:attr:`Fix.leaves`, on the entry it names)."""
+        left = {(fix.path, code, entry) for fix in fixes for code, entry in fix.leaves}
         after = Counter(
             _signature(f) for f in self.evaluate(texts, self.guard) if f.code not in COUNTING
         )
-        return list((after - base).elements())
+        return [item for item in (after - base).elements() if item[:3] not in left]
 
     def run(self) -> None:
         base = self.baseline()
@@ -298,7 +302,8 @@ class Fixer:
                 applied.setdefault(name, []).extend(fixes)
             if not ok:
                 break
-        if ok and not self._new(quick, base):
+        everything = [fix for fixes in applied.values() for fix in fixes]
+        if ok and not self._new(quick, base, everything):
             for name, fixes in applied.items():
                 self.files[name].text = quick[name]
                 self.files[name].applied = fixes
@@ -306,6 +311,7 @@ class Fixer:
         # else fix by fix, each judged with those accepted before it against the
         # findings before any fix (offsets are the round's: the fixes are disjoint)
         rejected: set[tuple] = set()
+        kept: list[Fix] = []  # accepted so far, in every file
         for _ in range(MAX_ROUNDS):
             offered = self.offered(texts)
             progress = False
@@ -322,7 +328,7 @@ class Fixer:
                     else:
                         trial = dict(texts)
                         trial[name] = text
-                        new = self._new(trial, base)
+                        new = self._new(trial, base, kept + [fix])
                         if new:
                             codes = sorted({item[1] for item in new})
                             why = "it would add a finding: " + ", ".join(codes)
@@ -331,6 +337,7 @@ class Fixer:
                         self.files[name].skipped.append((fix, why))
                         continue
                     accepted.append(fix)
+                    kept.append(fix)
                     texts[name] = text
                     progress = True
                 self.files[name].applied.extend(accepted)

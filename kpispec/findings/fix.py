@@ -33,6 +33,10 @@ class Fix:
     # fixes of one file with the same key are one fix offered twice (by two rules): the
     # first is kept
     key: tuple | None = None
+    # (code, entry id) of the findings the fix may leave: what it makes true, not a new
+    # mistake (a KPI moved to metrics: may be an orphan metric, KS204); any other finding
+    # it would add vetoes it
+    leaves: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass

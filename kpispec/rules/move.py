@@ -14,6 +14,7 @@ from kpispec.findings import Finding
 from kpispec.findings.fix import Document, Fix, Unexpected
 
 _COMMENT_LINE = re.compile(r"([ ]*)#")
+ORPHAN_METRIC = "KS204"  # the one finding a move may leave, on the entry it moved
 
 
 def _indent(line: str) -> int:
@@ -69,7 +70,8 @@ def move_to_metrics(
     """KS101-KS103 with ``--unsafe-fixes``: an entry declared under ``kpis:`` that is
     merely a metric, and holds only keys a metric may have, moves to the end of
     ``metrics:`` (made at the end of the file if there is none), with the comment lines
-    above it, re-indented to the metrics' own indentation."""
+    above it, re-indented to the metrics' own indentation. The moved entry may then be an
+    orphan metric (KS204, info): the fix may leave that finding, and no other."""
     target = _destination(source, doc)
     if doc.catalog is None or target is None:
         return
@@ -165,6 +167,9 @@ def _move(code: str, entry: Any, doc: Document, target: _Target) -> Fix | None:
         partial(_expect_moved, entry.id),
         unsafe=True,
         key=("move", "new-section") if target.section else ("move", entry.id),
+        # a metric that feeds nothing is an orphan metric: that is what the entry is, and
+        # saying so is the point of the move (contract 12)
+        leaves=((ORPHAN_METRIC, entry.id),),
     )
 
 
