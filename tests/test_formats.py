@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -22,7 +23,7 @@ import pytest
 from conftest import REPO, TODAY, lint_json, run_kpispec, write
 
 from kpispec.findings import Finding
-from kpispec.formats import github, junit
+from kpispec.formats import github, junit, sarif
 from kpispec.rules import registry
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -551,4 +552,823 @@ def test_odd_file_name_in_every_format(catalog):
             "artifactLocation": {"uri": "kpis/50%25%20plan%2C%20v2.yaml", "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": 6, "startColumn": 5, "endLine": 6, "endColumn": 13},
         }
+    ]
+
+
+# ======================================================================================
+# Output formats pinned to literal expected values (issue 12).
+#
+# The tests above check the formats for consistency with the JSON output of the
+# same run; a behaviour that is wrong the same way in both passes there. Here every
+# expected value is written out: exact lines, attributes, regions, fingerprints and ANSI
+# sequences, so that a change to any of them (a mutant) fails a test.
+# ======================================================================================
+
+
+ROOT_USER = hasattr(os, "geteuid") and os.geteuid() == 0
+
+SMALL_GOALS = """
+kpispec: 1
+goals:
+  - id: g1
+    title: Grow
+    owner: ceo@example.com
+    due: 2030-12-31
+"""
+
+# arr is a KPI; visits is declared a KPI but lacks target and timeframe (KS102, KS103);
+# lonely and fed are declared metrics (lonely feeds nothing: KS204); g1 has one KPI (KS202)
+SMALL_SALES = """
+kpispec: 1
+kpis:
+  - id: arr
+    name: ARR
+    goal: g1
+    owner: finance
+    target: {value: 10, direction: increase, baseline: 5}
+    timeframe: {end: 2026-12-31, review: monthly}
+    data_source: {system: stripe}
+  - id: visits
+    name: Visits
+    goal: g1
+    owner: marketing
+    data_source: {system: ga}
+metrics:
+  - id: lonely
+    name: Lonely
+  - id: fed
+    name: Fed
+    feeds: [arr]
+"""
+
+KS202 = (
+    "goal 'g1' is measured by one KPI only ('arr'), which invites gaming it "
+    "(Goodhart's law); add a second KPI that balances it"
+)
+KS102 = (
+    "KPI 'visits' has no target.value; it is merely a metric. "
+    "Add target: {value: ..., direction: ...}"
+)
+KS103 = (
+    "KPI 'visits' has no timeframe.end; it is merely a metric. "
+    "Add timeframe: {end: YYYY-MM-DD, review: monthly}"
+)
+
+
+def orphan(metric: str) -> str:
+    return (
+        f"metric '{metric}' feeds no KPI; add feeds: [<kpi id>] (or list it in a "
+        "KPI's inputs:), or remove it"
+    )
+
+
+@pytest.fixture
+def small_catalog(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "kpis" / "goals.yaml", SMALL_GOALS)
+    write(tmp_path / "kpis" / "sales.yaml", SMALL_SALES)
+    write(tmp_path / "kpis" / "clean.yaml", "kpispec: 1\n")
+    return tmp_path
+
+
+@pytest.fixture
+def lint_out(run_cli):
+    """``kpispec lint --today TODAY ARGS`` in-process from ``cwd``: (exit code, stdout)."""
+
+    def run(cwd: Path, *args: str) -> tuple[int, str]:
+        result = run_cli(["lint", "--today", TODAY, *args], cwd=cwd)
+        assert result.stderr == ""
+        return result.exit_code, result.stdout
+
+    return run
+
+
+# --- the official SARIF schema -------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def official_validator() -> jsonschema.Draft4Validator:
+    """The schema from the shared folder (the official one); the vendored copy, which
+    tests/test_formats.py proves byte-identical, where the shared folder is absent."""
+    path = SHARED_SCHEMA if SHARED_SCHEMA.is_file() else VENDORED_SCHEMA
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
+    assert schema["properties"]["version"]["enum"] == ["2.1.0"]
+    return jsonschema.Draft4Validator(schema)
+
+
+def assert_valid_sarif(doc: dict) -> None:
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in official_validator().iter_errors(doc)
+    ]
+    assert errors == []
+
+
+def results_of(text: str) -> list[dict]:
+    doc = json.loads(text)
+    assert_valid_sarif(doc)
+    [run] = doc["runs"]
+    return run["results"]
+
+
+def location(result: dict) -> tuple[str, dict]:
+    [loc] = result["locations"]
+    physical = loc["physicalLocation"]
+    return physical["artifactLocation"]["uri"], physical["region"]
+
+
+def test_sarif_document_of_a_small_catalog_is_pinned(small_catalog, lint_out):
+    code, out = lint_out(small_catalog, "--format", "sarif", "kpis")
+    assert code == 1
+    doc = json.loads(out)
+    assert_valid_sarif(doc)
+    assert doc["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+    assert doc["version"] == "2.1.0"
+    [run] = doc["runs"]
+    assert run["columnKind"] == "unicodeCodePoints"
+    base = small_catalog.resolve().as_uri() + "/"
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == base
+    assert run["invocations"] == [{"executionSuccessful": True, "workingDirectory": {"uri": base}}]
+    rules = run["tool"]["driver"]["rules"]
+    got = [
+        (
+            r["ruleId"],
+            rules[r["ruleIndex"]]["id"],
+            r["level"],
+            r["message"]["text"],
+            location(r),
+            r.get("properties"),
+        )
+        for r in run["results"]
+    ]
+    assert got == [
+        (
+            "KS202",
+            "KS202",
+            "warning",
+            KS202,
+            ("kpis/goals.yaml", {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 11}),
+            {"entry": "g1"},
+        ),
+        (
+            "KS102",
+            "KS102",
+            "error",
+            KS102,
+            (
+                "kpis/sales.yaml",
+                {"startLine": 10, "startColumn": 5, "endLine": 10, "endColumn": 15},
+            ),
+            {"entry": "visits"},
+        ),
+        (
+            "KS103",
+            "KS103",
+            "error",
+            KS103,
+            (
+                "kpis/sales.yaml",
+                {"startLine": 10, "startColumn": 5, "endLine": 10, "endColumn": 15},
+            ),
+            {"entry": "visits"},
+        ),
+        (
+            "KS204",
+            "KS204",
+            "note",
+            orphan("lonely"),
+            (
+                "kpis/sales.yaml",
+                {"startLine": 16, "startColumn": 5, "endLine": 16, "endColumn": 15},
+            ),
+            {"entry": "lonely"},
+        ),
+    ]
+    for result in run["results"]:
+        assert (
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"]
+            == "%SRCROOT%"
+        )
+        [(key, value)] = result["partialFingerprints"].items()
+        assert key == "kpispec/v1" and value.endswith(":1")
+        assert len(value) == 32 + 2 and int(value[:32], 16) >= 0
+
+
+def test_sarif_region_ends_before_trailing_blanks(tmp_path, lint_out):
+    """The region runs from the finding's column to the last non-blank character of the
+    line, counted in code points (columnKind unicodeCodePoints), not bytes."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "kpis").mkdir()
+    (tmp_path / "kpis" / "t.yaml").write_text(
+        "kpispec: 1\n"
+        "metrics:\n"
+        "  - id: m2   # na\u00efve \u00fc \t  \n"  # 22 code points, then blanks
+        "    name: M  \n"
+        "    extra: x   \n",
+        encoding="utf-8",
+    )
+    (tmp_path / "kpis" / "crlf.yaml").write_bytes(
+        b"kpispec: 1\r\nmetrics:\r\n  - id: m3    \r\n    name: M\r\n"
+    )
+    code, out = lint_out(tmp_path, "--format", "sarif", "kpis")
+    assert code == 1
+    got = [(r["ruleId"], location(r)) for r in results_of(out)]
+    assert got == [
+        (
+            "KS204",
+            ("kpis/crlf.yaml", {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 11}),
+        ),
+        (
+            "KS204",
+            ("kpis/t.yaml", {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 23}),
+        ),
+        (
+            "KS002",
+            ("kpis/t.yaml", {"startLine": 5, "startColumn": 5, "endLine": 5, "endColumn": 13}),
+        ),
+    ]
+
+
+def test_sarif_region_when_the_line_cannot_be_read():
+    """No source line (the file is gone, or the line is past its end): an empty region at
+    the finding's position, never an end before the start."""
+
+    class NoLines:
+        def get(self, path, line):
+            return None
+
+    finding = Finding("KS001", "kpis/gone.yaml", 4, 7, "x", name="yaml-syntax", severity="error")
+    assert sarif.region(finding, NoLines()) == {
+        "startLine": 4,
+        "startColumn": 7,
+        "endLine": 4,
+        "endColumn": 7,
+    }
+
+    class ShortLine:
+        def get(self, path, line):
+            return "ab   "
+
+    assert sarif.region(finding, ShortLine())["endColumn"] == 7  # not 3
+
+
+def test_sarif_identical_findings_get_numbered_fingerprints(tmp_path, lint_out):
+    """Two findings with the same code, path, entry and message (the key 'scope' repeated
+    twice): one hash, numbered :1 and :2 in order, so each alert keeps its identity."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "kpis" / "d.yaml", "kpispec: 1\nscope: a\nscope: b\nscope: c\nfoo: 1\n")
+    code, out = lint_out(tmp_path, "--format", "sarif", "kpis")
+    assert code == 1
+    got = [
+        (r["ruleId"], location(r)[1]["startLine"], r["partialFingerprints"])
+        for r in results_of(out)
+    ]
+    assert got == [
+        ("KS003", 3, {"kpispec/v1": "8535bfd392acaf41bb8f488715312da2:1"}),
+        ("KS003", 4, {"kpispec/v1": "8535bfd392acaf41bb8f488715312da2:2"}),
+        ("KS002", 5, {"kpispec/v1": "0cdc804fd38808316a79c6ffcdd9419c:1"}),
+    ]
+
+
+def test_sarif_fingerprint_scheme():
+    """sha256 of code, path, entry (or "") and message joined by NUL, first 32 hex digits,
+    then ':N', N counting the identical findings before it, per hash."""
+    a = Finding("KS003", "kpis/d.yaml", 3, 1, "same", name="duplicate-key", severity="error")
+    b = Finding("KS003", "kpis/d.yaml", 9, 1, "same", name="duplicate-key", severity="error")
+    c = Finding("KS003", "kpis/d.yaml", 5, 1, "other", name="duplicate-key", severity="error")
+    d = Finding(
+        "KS003", "kpis/d.yaml", 3, 1, "same", name="duplicate-key", severity="error", entry="e1"
+    )
+    assert sarif.fingerprint(a) == "78594ee46defd357b34e150a563b608b"
+    assert sarif.fingerprint(b) == sarif.fingerprint(a)  # the line plays no part
+    assert sarif.fingerprint(c) == "50297faeb63c7461da76f204054fc0e0"
+    assert sarif.fingerprint(d) == "107081d29de4b20cd9fa13977a899046"
+
+    class NoLines:
+        def get(self, path, line):
+            return None
+
+    got = [
+        r["partialFingerprints"]["kpispec/v1"]
+        for r in sarif.results([a, c, b, d, a], {"KS003": 2}, NoLines())
+    ]
+    assert got == [
+        "78594ee46defd357b34e150a563b608b:1",
+        "50297faeb63c7461da76f204054fc0e0:1",
+        "78594ee46defd357b34e150a563b608b:2",
+        "107081d29de4b20cd9fa13977a899046:1",
+        "78594ee46defd357b34e150a563b608b:3",
+    ]
+
+
+# --- GitHub workflow commands --------------------------------------------------------
+
+
+def test_github_lines_are_pinned(small_catalog, lint_out):
+    code, out = lint_out(small_catalog, "--format", "github", "kpis")
+    assert code == 1
+    assert out == (
+        "::warning file=kpis/goals.yaml,line=3,col=5,title=KS202 single-kpi-goal::" + KS202 + "\n"
+        "::error file=kpis/sales.yaml,line=10,col=5,title=KS102 kpi-without-target::" + KS102 + "\n"
+        "::error file=kpis/sales.yaml,line=10,col=5,title=KS103 kpi-without-timeframe::"
+        + KS103
+        + "\n"
+        "::notice file=kpis/sales.yaml,line=16,col=5,title=KS204 orphan-metric::"
+        + orphan("lonely")
+        + "\n"
+    )
+
+
+def test_github_escapes_percent_comma_and_colon(tmp_path, lint_out):
+    """In the message only %, CR and LF are escaped (a colon or comma there is data);
+    in a property value also ':' and ',', which would end it."""
+    (tmp_path / ".git").mkdir()
+    write(
+        tmp_path / "kpis" / "50% plan, v2: Q3.yaml",
+        "kpispec: 1\nmetrics:\n  - id: m1\n    name: M\n    feeds: []\n    50%: x\n",
+    )
+    code, out = lint_out(tmp_path, "--format", "github", "kpis")
+    assert code == 1
+    assert out.splitlines() == [
+        (
+            "::notice file=kpis/50%25 plan%2C v2%3A Q3.yaml,line=3,col=5,"
+            "title=KS204 orphan-metric::" + orphan("m1")
+        ),
+        (
+            "::error file=kpis/50%25 plan%2C v2%3A Q3.yaml,line=6,col=5,title=KS002 schema::"
+            "unknown key '50%25' in metrics[0]; allowed keys: id, name, description, owner, "
+            "scope, unit, data_source, feeds, tags"
+        ),
+    ]
+
+
+def test_github_command_escapes_line_breaks():
+    finding = Finding(
+        "KS102",
+        "a,b:c%d\n.yaml",
+        3,
+        7,
+        "50% done\r\nnext: a, b::c",
+        name="kpi-without-target",
+        severity="warning",
+    )
+    assert github.command(finding) == (
+        "::warning file=a%2Cb%3Ac%25d%0A.yaml,line=3,col=7,title=KS102 kpi-without-target"
+        "::50%25 done%0D%0Anext: a, b::c"
+    )
+    info = Finding("KS204", "k.yaml", 1, 2, "m", name="orphan-metric", severity="info")
+    assert github.command(info) == "::notice file=k.yaml,line=1,col=2,title=KS204 orphan-metric::m"
+    odd = Finding("KS204", "k.yaml", 1, 2, "m", name="orphan-metric", severity="fatal")
+    assert github.command(odd).startswith("::warning file=k.yaml,")  # an unknown level
+
+
+# --- JUnit ---------------------------------------------------------------------------
+
+
+def junit_cases(text: str) -> tuple[dict, dict, list]:
+    """(testsuites attributes, testsuite attributes, [(name, classname, file,
+    [(type, message, text)])])."""
+    assert text.startswith("<?xml version='1.0' encoding='us-ascii'?>\n")
+    root = ET.fromstring(text.encode("ascii"))
+    assert root.tag == "testsuites"
+    [suite] = root
+    assert suite.tag == "testsuite"
+    cases = [
+        (
+            case.get("name"),
+            case.get("classname"),
+            case.get("file"),
+            [(f.get("type"), f.get("message"), f.text) for f in case],
+        )
+        for case in suite
+    ]
+    assert all(case.tag == "testcase" for case in suite)
+    assert all(f.tag == "failure" for case in suite for f in case)
+    return dict(root.attrib), dict(suite.attrib), cases
+
+
+def failure(
+    path: str,
+    line: int,
+    col: int,
+    code: str,
+    severity: str,
+    name: str,
+    message: str,
+    entry: str | None,
+) -> tuple:
+    first = f"{path}:{line}:{col}: {code} {severity} {name}: {message}"
+    text = (
+        first
+        + (f"\nentry: {entry}" if entry else "")
+        + f"\nseverity: {severity}\nmore: kpispec explain {code}"
+    )
+    return (code, first, text)
+
+
+def test_junit_is_pinned(small_catalog, lint_out):
+    """``tests`` is the number of files (3: the clean one too), ``failures`` the files
+    with a finding (2); each failure's text names the entry it is about."""
+    code, out = lint_out(small_catalog, "--format", "junit", "kpis")
+    assert code == 1
+    counts = {"name": "kpispec", "tests": "3", "failures": "2", "errors": "0", "skipped": "0"}
+    outer, suite, cases = junit_cases(out)
+    assert outer == counts and suite == counts
+    assert cases == [
+        ("kpis/clean.yaml", "kpis/clean.yaml", "kpis/clean.yaml", []),
+        (
+            "kpis/goals.yaml",
+            "kpis/goals.yaml",
+            "kpis/goals.yaml",
+            [failure("kpis/goals.yaml", 3, 5, "KS202", "warning", "single-kpi-goal", KS202, "g1")],
+        ),
+        (
+            "kpis/sales.yaml",
+            "kpis/sales.yaml",
+            "kpis/sales.yaml",
+            [
+                failure(
+                    "kpis/sales.yaml",
+                    10,
+                    5,
+                    "KS102",
+                    "error",
+                    "kpi-without-target",
+                    KS102,
+                    "visits",
+                ),
+                failure(
+                    "kpis/sales.yaml",
+                    10,
+                    5,
+                    "KS103",
+                    "error",
+                    "kpi-without-timeframe",
+                    KS103,
+                    "visits",
+                ),
+                failure(
+                    "kpis/sales.yaml",
+                    16,
+                    5,
+                    "KS204",
+                    "info",
+                    "orphan-metric",
+                    orphan("lonely"),
+                    "lonely",
+                ),
+            ],
+        ),
+    ]
+    # the entry line literally, as GitLab shows the text
+    assert cases[2][3][0][2] == (
+        "kpis/sales.yaml:10:5: KS102 error kpi-without-target: " + KS102 + "\n"
+        "entry: visits\nseverity: error\nmore: kpispec explain KS102"
+    )
+
+
+def test_junit_failure_without_an_entry_has_no_entry_line(tmp_path, lint_out):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "kpis" / "v2.yaml", "kpispec: 2\n")
+    code, out = lint_out(tmp_path, "--format", "junit", "kpis")
+    assert code == 1
+    message = (
+        "kpis/v2.yaml:1:1: KS002 error schema: kpispec must be 1, not 2 "
+        "(the format version: write 'kpispec: 1')"
+    )
+    assert junit_cases(out)[2] == [
+        (
+            "kpis/v2.yaml",
+            "kpis/v2.yaml",
+            "kpis/v2.yaml",
+            [("KS002", message, message + "\nseverity: error\nmore: kpispec explain KS002")],
+        )
+    ]
+
+
+CLOSED_MESSAGE = (
+    "kpis/closed:1:1: KS001 error yaml-syntax: cannot read the folder: Permission denied"
+)
+CLOSED_CASE = (
+    "kpis/closed",
+    "kpis/closed",
+    "kpis/closed",
+    [("KS001", CLOSED_MESSAGE, CLOSED_MESSAGE + "\nseverity: error\nmore: kpispec explain KS001")],
+)
+GOOD_CASE = ("other/good.yaml", "other/good.yaml", "other/good.yaml", [])
+FOLDER_COUNTS = {"name": "kpispec", "tests": "2", "failures": "1", "errors": "0", "skipped": "0"}
+
+
+def unreadable_project(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    # other/ is in the catalog too (a KPI file outside it would get a notice on stderr)
+    write(tmp_path / "kpispec.toml", 'include = ["**/kpis/**/*.yaml", "other/*.yaml"]\n')
+    write(tmp_path / "other" / "good.yaml", "kpispec: 1\n")
+    write(tmp_path / "kpis" / "closed" / "inside.yaml", "kpispec: 1\n")
+    return tmp_path / "kpis" / "closed"
+
+
+def test_junit_with_an_unreadable_folder_named(tmp_path, lint_out, monkeypatch):
+    """``kpispec lint --format junit good.yaml closed/``: the folder's KS001 finding is a
+    testcase of its own (its path is no file of the run), counted in tests and failures.
+    The folder is made unreadable by its listing failing with EACCES, as a chmod 000
+    folder's does for a user who is not root."""
+    import kpispec.load.files
+
+    closed = unreadable_project(tmp_path)
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.path.abspath(path) == str(closed):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(kpispec.load.files.os, "scandir", scandir)
+    code, out = lint_out(tmp_path, "--format", "junit", "other/good.yaml", "kpis/closed/")
+    assert code == 1
+    outer, suite, cases = junit_cases(out)
+    assert outer == suite == FOLDER_COUNTS
+    assert cases == [CLOSED_CASE, GOOD_CASE]
+    # and the same run in the other formats
+    code, out = lint_out(tmp_path, "--format", "json", "other/good.yaml", "kpis/closed/")
+    doc = json.loads(out)
+    assert doc["summary"]["files"] == 1 and doc["summary"]["errors"] == 1
+    assert [(f["path"], f["code"], f["entry"]) for f in doc["findings"]] == [
+        ("kpis/closed", "KS001", None)
+    ]
+    code, out = lint_out(tmp_path, "--format", "sarif", "other/good.yaml", "kpis/closed/")
+    [result] = results_of(out)
+    assert location(result) == (
+        "kpis/closed",
+        {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
+    )
+    code, out = lint_out(tmp_path, "--format", "github", "other/good.yaml", "kpis/closed/")
+    assert out == (
+        "::error file=kpis/closed,line=1,col=1,title=KS001 yaml-syntax::"
+        "cannot read the folder: Permission denied\n"
+    )
+
+
+def _without_dac_override() -> tuple:
+    """As tests/test_hostile.py: root reads a chmod 000 folder unless it drops the
+    capabilities CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH."""
+    if not ROOT_USER:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root and setpriv is missing: chmod 000 cannot deny a read")
+    return (setpriv, "--bounding-set=-dac_override,-dac_read_search")
+
+
+@pytest.fixture
+def chmod_000(tmp_path):
+    """A real chmod 000 folder kpis/closed and the command prefix that makes it
+    unreadable to this process (skipped where no prefix can)."""
+    if sys.platform == "win32":
+        pytest.skip("POSIX permissions")
+    prefix = _without_dac_override()
+    closed = unreadable_project(tmp_path)
+    closed.chmod(0)
+    try:
+        probe = subprocess.run(
+            [*prefix, sys.executable, "-c", f"import os; os.listdir({str(closed)!r})"],
+            capture_output=True,
+            check=False,
+        )
+        if probe.returncode == 0:
+            pytest.skip("this process can read a chmod 000 folder (capabilities not dropped)")
+        yield prefix
+    finally:
+        closed.chmod(0o755)
+
+
+def run_prefixed(prefix: tuple, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "kpispec", "lint", "--today", TODAY, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def test_junit_with_a_chmod_000_folder_in_the_walk(tmp_path, chmod_000):
+    proc = run_prefixed(chmod_000, tmp_path, "--format", "junit", "other/good.yaml", "kpis")
+    assert (proc.returncode, proc.stderr) == (1, "")
+    outer, suite, cases = junit_cases(proc.stdout)
+    assert outer == suite == FOLDER_COUNTS
+    assert cases == [CLOSED_CASE, GOOD_CASE]
+
+
+def test_junit_with_a_chmod_000_folder_named(tmp_path, chmod_000):
+    proc = run_prefixed(chmod_000, tmp_path, "--format", "junit", "other/good.yaml", "kpis/closed/")
+    assert (proc.returncode, proc.stderr) == (1, "")
+    outer, suite, cases = junit_cases(proc.stdout)
+    assert outer == suite == FOLDER_COUNTS
+    assert cases == [CLOSED_CASE, GOOD_CASE]
+
+
+# --- text ----------------------------------------------------------------------------
+
+BOLD, RED, YELLOW, CYAN, RESET = "\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[36m", "\x1b[0m"
+MERELY = [
+    "",
+    "Declared under kpis: but merely metrics:",
+    "  kpis/sales.yaml:10: visits (lacks target, timeframe)",
+    "",
+]
+
+
+def test_text_is_pinned(small_catalog, lint_out):
+    """Only entries declared under kpis: that fail classification are listed as merely
+    metrics: not the KPI arr, not the declared metrics lonely and fed."""
+    code, out = lint_out(small_catalog, "kpis")
+    assert code == 1
+    assert out.split("\n") == [
+        "kpis/goals.yaml:3:5: KS202 warning single-kpi-goal: " + KS202,
+        "kpis/sales.yaml:10:5: KS102 error kpi-without-target: " + KS102,
+        "kpis/sales.yaml:10:5: KS103 error kpi-without-timeframe: " + KS103,
+        "kpis/sales.yaml:16:5: KS204 info orphan-metric: " + orphan("lonely"),
+        *MERELY,
+        "3 files, 4 entries: 1 KPI, 3 metrics; 2 errors, 1 warning, 1 info",
+        "",
+    ]
+
+
+def test_text_declared_metrics_are_never_merely_metrics(tmp_path, lint_out):
+    """A metric lacking everything a KPI needs is still a metric, not 'merely' one."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "kpis" / "m.yaml", "kpispec: 1\nmetrics:\n  - id: bare\n    name: Bare\n")
+    code, out = lint_out(tmp_path, "kpis")
+    assert code == 0
+    assert out == (
+        "kpis/m.yaml:3:5: KS204 info orphan-metric: " + orphan("bare") + "\n\n"
+        "1 file, 1 entry: 0 KPIs, 1 metric; 0 errors, 0 warnings, 1 info\n"
+    )
+
+
+def test_text_colours_are_pinned(small_catalog, lint_out):
+    code, out = lint_out(small_catalog, "--color", "always", "kpis")
+    assert code == 1
+
+    def line(path, pos, code, severity, colour, rest):
+        return (
+            f"{BOLD}{path}{RESET}:{pos}: {colour}{BOLD}{code}{RESET} "
+            f"{colour}{severity}{RESET} {rest}"
+        )
+
+    assert out.split("\n") == [
+        line("kpis/goals.yaml", "3:5", "KS202", "warning", YELLOW, "single-kpi-goal: " + KS202),
+        line("kpis/sales.yaml", "10:5", "KS102", "error", RED, "kpi-without-target: " + KS102),
+        line("kpis/sales.yaml", "10:5", "KS103", "error", RED, "kpi-without-timeframe: " + KS103),
+        line(
+            "kpis/sales.yaml", "16:5", "KS204", "info", CYAN, "orphan-metric: " + orphan("lonely")
+        ),
+        *MERELY,
+        (
+            f"3 files, 4 entries: 1 KPI, 3 metrics; {RED}{BOLD}2 errors{RESET}, "
+            f"{YELLOW}{BOLD}1 warning{RESET}, {CYAN}{BOLD}1 info{RESET}"
+        ),
+        "",
+    ]
+
+
+def test_text_colours_one_error_and_no_zero_count(tmp_path, lint_out):
+    """'1 error' red and bold; '0 warnings' and '0 infos' plain."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "kpis" / "v2.yaml", "kpispec: 2\n")
+    code, out = lint_out(tmp_path, "--color", "always", "kpis")
+    assert code == 1
+    assert out == (
+        f"{BOLD}kpis/v2.yaml{RESET}:1:1: {RED}{BOLD}KS002{RESET} {RED}error{RESET} schema: "
+        "kpispec must be 1, not 2 (the format version: write 'kpispec: 1')\n\n"
+        f"1 file, 0 entries: 0 KPIs, 0 metrics; {RED}{BOLD}1 error{RESET}, 0 warnings, "
+        "0 infos\n"
+    )
+
+
+def test_text_colours_nothing_in_a_clean_run(tmp_path, lint_out):
+    """'0 errors' is not painted red: a clean run coloured is byte for byte plain."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "kpis" / "clean.yaml", "kpispec: 1\n")
+    code, out = lint_out(tmp_path, "--color", "always", "kpis")
+    assert (code, out) == (
+        0,
+        ("1 file, 0 entries: 0 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"),
+    )
+
+
+# --- odd file names, parsed back from every format -----------------------------------
+
+# spaces, non-ASCII, and each character a format must escape: % , : (workflow-command
+# properties, URIs), & < > (XML)
+ODD_PATH = "kpis/Q3 plan, 50%: \u00fc\u2013\u00e9 & <x>.yaml"
+ODD_URI = "kpis/Q3%20plan%2C%2050%25%3A%20%C3%BC%E2%80%93%C3%A9%20%26%20%3Cx%3E.yaml"
+# control characters in a name are shown escaped (one finding stays on one line)
+CONTROL = "kpis/tab\there\x1bnow.yaml"
+CONTROL_SHOWN = "kpis/tab\\there\\x1bnow.yaml"
+ODD_YAML = "kpispec: 1\nmetrics:\n  - id: {id}\n    name: M   \n    colour: red\n"
+
+
+@pytest.fixture
+def odd_names(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "kpis").mkdir()
+    (tmp_path / ODD_PATH).write_text(ODD_YAML.format(id="odd"), encoding="utf-8")
+    (tmp_path / CONTROL).write_text(ODD_YAML.format(id="ctl"), encoding="utf-8")
+    return tmp_path
+
+
+def schema_message() -> str:
+    return (
+        "unknown key 'colour' in metrics[0]; allowed keys: id, name, description, "
+        "owner, scope, unit, data_source, feeds, tags"
+    )
+
+
+def test_odd_file_names_in_json(odd_names, lint_out):
+    code, out = lint_out(odd_names, "--format", "json", "kpis")
+    assert code == 1
+    assert f'"path": "{ODD_PATH}"' in out  # not \u-escaped: ensure_ascii is off
+    doc = json.loads(out)
+    assert [(f["path"], f["line"], f["code"], f["entry"]) for f in doc["findings"]] == [
+        (ODD_PATH, 3, "KS204", "odd"),
+        (ODD_PATH, 5, "KS002", "odd"),
+        (CONTROL_SHOWN, 3, "KS204", "ctl"),
+        (CONTROL_SHOWN, 5, "KS002", "ctl"),
+    ]
+    assert [(e["id"], e["path"]) for e in doc["entries"]] == [
+        ("odd", ODD_PATH),
+        ("ctl", CONTROL_SHOWN),
+    ]
+
+
+def test_odd_file_names_in_text(odd_names, lint_out):
+    code, out = lint_out(odd_names, "kpis")
+    assert code == 1
+    assert out.splitlines()[:4] == [
+        f"{ODD_PATH}:3:5: KS204 info orphan-metric: " + orphan("odd"),
+        f"{ODD_PATH}:5:5: KS002 error schema: " + schema_message(),
+        f"{CONTROL_SHOWN}:3:5: KS204 info orphan-metric: " + orphan("ctl"),
+        f"{CONTROL_SHOWN}:5:5: KS002 error schema: " + schema_message(),
+    ]
+
+
+def test_odd_file_names_in_github(odd_names, lint_out):
+    code, out = lint_out(odd_names, "--format", "github", "kpis")
+    assert code == 1
+    odd_prop = "kpis/Q3 plan%2C 50%25%3A \u00fc\u2013\u00e9 & <x>.yaml"
+    assert out.splitlines() == [
+        f"::notice file={odd_prop},line=3,col=5,title=KS204 orphan-metric::" + orphan("odd"),
+        f"::error file={odd_prop},line=5,col=5,title=KS002 schema::" + schema_message(),
+        f"::notice file={CONTROL_SHOWN},line=3,col=5,title=KS204 orphan-metric::" + orphan("ctl"),
+        f"::error file={CONTROL_SHOWN},line=5,col=5,title=KS002 schema::" + schema_message(),
+    ]
+
+
+def test_odd_file_names_in_junit(odd_names, lint_out):
+    code, out = lint_out(odd_names, "--format", "junit", "kpis")
+    assert code == 1
+    assert out.isascii()
+    _, suite, cases = junit_cases(out)
+    assert suite["tests"] == "2" and suite["failures"] == "2"
+    assert [(name, classname, file) for name, classname, file, _ in cases] == [
+        (ODD_PATH, ODD_PATH, ODD_PATH),
+        (CONTROL_SHOWN, CONTROL_SHOWN, CONTROL_SHOWN),
+    ]
+    assert [f[1] for f in cases[0][3]] == [
+        f"{ODD_PATH}:3:5: KS204 info orphan-metric: " + orphan("odd"),
+        f"{ODD_PATH}:5:5: KS002 error schema: " + schema_message(),
+    ]
+
+
+def test_odd_file_names_in_sarif(odd_names, lint_out):
+    """The URI is the path percent-encoded (',' ':' '%' '&' '<' '>' and the spaces too),
+    relative to %SRCROOT%; the region is read from the file."""
+    code, out = lint_out(odd_names, "--format", "sarif", "kpis")
+    assert code == 1
+    results = results_of(out)
+    odd = [
+        (r["ruleId"], r["locations"][0]["physicalLocation"])
+        for r in results
+        if r["properties"]["entry"] == "odd"
+    ]
+    assert odd == [
+        (
+            "KS204",
+            {
+                "artifactLocation": {"uri": ODD_URI, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 12},
+            },
+        ),
+        (
+            "KS002",
+            {
+                "artifactLocation": {"uri": ODD_URI, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 5, "startColumn": 5, "endLine": 5, "endColumn": 16},
+            },
+        ),
     ]

@@ -378,7 +378,7 @@ def test_formats_that_need_a_location_point_at_the_deleted_file(tmp_path):
     line 1 (SARIF valid against the official schema; no file to read, no crash)."""
     from xml.etree import ElementTree
 
-    from test_formats_pinned import assert_valid_sarif
+    from test_formats import assert_valid_sarif
 
     env = hermetic_env(tmp_path)
     project = Gate("staged", tmp_path / "project", env, None)

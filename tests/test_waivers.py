@@ -223,7 +223,7 @@ def test_json_lists_reason_and_until(lint):
 
 
 def test_sarif_justification_carries_reason_and_until(tmp_path, run_cli):
-    from test_formats_pinned import assert_valid_sarif
+    from test_formats import assert_valid_sarif
 
     (tmp_path / ".git").mkdir()
     write(
