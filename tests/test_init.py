@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
+import re
+import shutil
+import subprocess
 import sys
+from importlib.metadata import PathDistribution
 from pathlib import Path
 
 import pytest
-from conftest import lint_json, run_kpispec
+from conftest import REPO, git, hermetic_env, lint_json, pre_commit, run_kpispec
 from ruamel.yaml import YAML
 
-from kpispec.authoring.starter import STARTER, starter_text
+from kpispec.authoring.origin import LOCAL, Origin, checkout_origin, installed_origin
+from kpispec.authoring.starter import STARTER, precommit_snippet, starter_text
 from kpispec.config import load_config
 
 if sys.version_info >= (3, 11):
@@ -33,23 +39,27 @@ def init(folder: Path, *args: str):
     return run_kpispec(["init", *args], folder)
 
 
+def printed_snippet(stdout: str) -> str:
+    """The .pre-commit-config.yaml snippet as ``init`` prints it, its two-space margin
+    taken off: what a user copies into the file."""
+    lines = stdout.splitlines()
+    start = lines.index("  repos:")
+    end = lines.index("", start)
+    assert all(line.startswith("  ") for line in lines[start:end])
+    return "\n".join(line[2:] for line in lines[start:end]) + "\n"
+
+
 def test_init_into_an_empty_folder(tmp_path):
     (tmp_path / ".git").mkdir()
     proc = init(tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert sorted(tree(tmp_path)) == ["kpis/starter.yaml", "kpispec.toml"]
     assert "created kpispec.toml" in proc.stdout and "created kpis/starter.yaml" in proc.stdout
-    # the pre-commit snippet, pinned, with the hook id; and what to do next
-    assert "- id: kpispec" in proc.stdout and "rev: v" in proc.stdout
-    assert "pin a release tag or a commit sha" in proc.stdout
+    # the pre-commit snippet (its forms: the tests below), with the hook id; what next
+    hooks = YAML(typ="safe").load(printed_snippet(proc.stdout))
+    assert [hook["id"] for hook in hooks["repos"][0]["hooks"]] == ["kpispec"]
     assert "Next:" in proc.stdout and "kpispec lint" in proc.stdout
     assert "kpispec import csv" in proc.stdout
-    lines = proc.stdout.splitlines()
-    start = lines.index("  repos:")
-    end = lines.index("", start)
-    snippet = "\n".join(line[2:] for line in lines[start:end])
-    hooks = YAML(typ="safe").load(snippet)
-    assert hooks["repos"][0]["hooks"] == [{"id": "kpispec"}]
     # the config is valid and is the project's
     config = load_config(start=tmp_path)
     assert config.source == (tmp_path / "kpispec.toml").resolve() and config.max_kpis == 7
@@ -193,7 +203,7 @@ def test_init_into_a_new_folder_and_existing_hook(tmp_path):
     )
     proc = init(tmp_path, "new/project")
     assert ".pre-commit-config.yaml already runs the kpispec hook" in proc.stdout
-    assert "rev: v" not in proc.stdout
+    assert "repos:" not in proc.stdout and "with the snippet above" not in proc.stdout
 
 
 @pytest.mark.parametrize("name", ["file.txt"])
@@ -201,3 +211,201 @@ def test_init_on_a_file_is_a_usage_error(tmp_path, name):
     (tmp_path / name).write_text("x")
     proc = init(tmp_path, name)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+# -- the pre-commit snippet works as printed (issue 25, item 1) ---------------------------
+
+MANIFEST = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())[0]
+
+
+def commit_with_the_printed_snippet(project: Path, stdout: str, env: dict) -> dict:
+    """Write the snippet ``init`` printed, byte for byte, as the project's
+    .pre-commit-config.yaml, stage everything; the snippet's data."""
+    snippet = printed_snippet(stdout)
+    (project / ".pre-commit-config.yaml").write_text(snippet, encoding="utf-8")
+    git(["add", "-A"], project, env)
+    return YAML(typ="safe").load(snippet)
+
+
+def passes_in_pre_commit(project: Path, env: dict) -> None:
+    """The real pre-commit, on the starter catalog: the hook runs and passes."""
+    proc = pre_commit(["run", "--all-files"], project, env)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 0, text
+    assert re.search(r"^kpispec\.+Passed$", text, re.M), text
+
+
+def fresh_project(tmp_path: Path, env: dict) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    git(["init", "-q"], project, env)
+    return project
+
+
+@pytest.mark.slow
+def test_the_snippet_printed_by_this_checkout_runs_in_pre_commit(tmp_path):
+    # kpispec as the tests run it: an editable install of a git checkout (or, outside
+    # one, a copy no revision can be pinned to)
+    env = hermetic_env(tmp_path)
+    project = fresh_project(tmp_path, env)
+    proc = run_kpispec(["init"], project, env)
+    assert proc.returncode == 0, proc.stderr
+    config = commit_with_the_printed_snippet(project, proc.stdout, env)
+    (repo,) = config["repos"]
+    if repo["repo"] == "local":  # not a git checkout, or its HEAD has no hook definitions
+        assert "to pin a release later" in proc.stdout
+    else:  # the checkout's HEAD (committed, with .pre-commit-hooks.yaml), from a clone
+        assert re.fullmatch(r"[0-9a-f]{40}", repo["rev"]), repo
+        shown = git(["cat-file", "-p", f"{repo['rev']}:.pre-commit-hooks.yaml"], REPO, env)
+        assert "id: kpispec" in shown.stdout
+        assert repo["hooks"] == [{"id": "kpispec"}]
+        if not repo["repo"].startswith(("https://", "git@", "ssh://")):
+            assert Path(repo["repo"]) == REPO  # no remote has the commit: this clone
+            assert f"# {REPO.as_posix()} is a clone on this machine" in proc.stdout
+    passes_in_pre_commit(project, env)
+
+
+@pytest.mark.slow
+def test_installed_from_git_the_snippet_pins_that_commit_and_runs(hook_repo, tmp_path):
+    # pip install git+URL@sha (into a folder of its own, no dependencies: the tests'
+    # venv has them): direct_url.json records the URL and the commit
+    hook, env = hook_repo
+    sha = git(["rev-parse", "HEAD"], hook, env).stdout.strip()
+    url = hook.as_uri()
+    target = tmp_path / "site"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+         "--target", str(target), f"git+{url}@{sha}"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    project = fresh_project(tmp_path, env)
+    proc = run_kpispec(["init"], project, {**env, "PYTHONPATH": str(target)})
+    assert proc.returncode == 0, proc.stderr
+    assert printed_snippet(proc.stdout).splitlines()[-4:] == [
+        f"  - repo: {url}",
+        f"    rev: {sha}   # the commit of kpispec installed here",
+        "    hooks:",
+        "      - id: kpispec       # runs 'kpispec lint --staged': the catalog as it will be "
+        "committed",
+    ]
+    commit_with_the_printed_snippet(project, proc.stdout, env)
+    passes_in_pre_commit(project, env)
+
+
+@pytest.mark.slow
+def test_with_no_revision_to_pin_a_local_hook_runs_the_installed_kpispec(tmp_path):
+    # kpispec run from a copy of its package that no installation describes and no git
+    # checkout holds: nothing to pin, so the hook runs the kpispec installed here
+    env = hermetic_env(tmp_path)
+    lib = tmp_path / "lib"
+    shutil.copytree(REPO / "kpispec", lib / "kpispec", ignore=shutil.ignore_patterns("__pycache__"))
+    project = fresh_project(tmp_path, env)
+    proc = run_kpispec(["init"], project, {**env, "PYTHONPATH": str(lib)})
+    assert proc.returncode == 0, proc.stderr
+    snippet = printed_snippet(proc.stdout)
+    assert snippet.splitlines()[:6] == [
+        "repos:",
+        "  # runs the kpispec installed here; to pin a release later, replace this entry with",
+        "  #   - repo: https://github.com/your-org/kpispec",
+        "  #     rev: <a release tag>",
+        "  #     hooks: [{id: kpispec}]",
+        "  - repo: local",
+    ]
+    (repo,) = commit_with_the_printed_snippet(project, proc.stdout, env)["repos"]
+    (hook,) = repo["hooks"]
+    # the hook as .pre-commit-hooks.yaml defines it, run by the installed kpispec
+    assert hook["language"] == "system" and hook["id"] == MANIFEST["id"] == "kpispec"
+    assert hook["entry"].endswith(MANIFEST["entry"])  # ... kpispec lint --staged
+    for key in ("types", "always_run", "require_serial"):
+        assert hook[key] == MANIFEST[key], key
+    assert hook.get("pass_filenames", True) == MANIFEST.get("pass_filenames", True)
+    passes_in_pre_commit(project, env)
+
+
+# where an installation came from (PEP 610 direct_url.json), as pip records it
+
+
+def distribution(tmp_path: Path, version: str, direct_url: dict | None) -> PathDistribution:
+    info = tmp_path / f"kpispec-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: kpispec\nVersion: {version}\n"
+        "Project-URL: Homepage, https://github.com/your-org/kpispec\n"
+        "Project-URL: Documentation, https://your-org.github.io/kpispec/\n"
+    )
+    if direct_url is not None:
+        (info / "direct_url.json").write_text(json.dumps(direct_url))
+    return PathDistribution(info)
+
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize(
+    ("version", "direct_url", "expected"),
+    [
+        # from an index (no direct_url.json) or a wheel file: a release, its tag
+        ("0.1.0", None, Origin("release", "https://github.com/your-org/kpispec", "v0.1.0")),
+        ("1.2.0rc1", {"url": "file:///w/k.whl", "archive_info": {}}, Origin("release", "https://github.com/your-org/kpispec", "v1.2.0rc1")),
+        # a development or local version has no tag
+        ("0.2.0.dev3", None, LOCAL),
+        ("0.1.0+g0123456", None, LOCAL),
+        # from git: that commit, from that URL (a password never printed)
+        ("0.1.0", {"url": "https://ci:s3cret@github.com/acme/kpispec.git", "vcs_info": {"vcs": "git", "commit_id": SHA, "requested_revision": "main"}}, Origin("commit", "https://github.com/acme/kpispec.git", SHA)),
+        ("0.1.0", {"url": "ssh://git@github.com/acme/kpispec.git", "vcs_info": {"vcs": "git", "commit_id": SHA}}, Origin("commit", "ssh://git@github.com/acme/kpispec.git", SHA)),
+        ("0.1.0", {"url": "file:///src/kpispec", "vcs_info": {"vcs": "git", "commit_id": SHA}}, Origin("commit", "file:///src/kpispec", SHA, shared=False)),
+        ("0.1.0", {"url": "https://hg.example/k", "vcs_info": {"vcs": "hg", "commit_id": "abc"}}, LOCAL),
+        # from a folder (pip install ., editable or not): nothing to pin
+        ("0.1.0", {"url": "file:///src/kpispec", "dir_info": {}}, LOCAL),
+        ("0.1.0", {"url": "file:///src/kpispec", "dir_info": {"editable": True}}, LOCAL),
+    ],
+)  # fmt: skip
+def test_where_an_installation_came_from(tmp_path, version, direct_url, expected):
+    assert installed_origin(distribution(tmp_path, version, direct_url), version) == expected
+
+
+def test_a_checkout_pins_its_head_with_the_remote_that_has_it(tmp_path):
+    env = hermetic_env(tmp_path)
+    top = tmp_path / "kpispec"
+    top.mkdir()
+    (top / "pyproject.toml").write_text("[project]\nname = 'kpispec'\n")
+    git(["init", "-q"], top, env)
+    git(["add", "-A"], top, env)
+    git(["commit", "-q", "-m", "no hooks yet"], top, env)
+    assert checkout_origin(top) == LOCAL  # pre-commit would find no hook at HEAD
+    (top / ".pre-commit-hooks.yaml").write_text((REPO / ".pre-commit-hooks.yaml").read_text())
+    git(["add", "-A"], top, env)
+    git(["commit", "-q", "-m", "hooks"], top, env)
+    sha = git(["rev-parse", "HEAD"], top, env).stdout.strip()
+    # a commit no remote has: this clone, by its path
+    assert checkout_origin(top) == Origin("commit", top.as_posix(), sha, shared=False)
+    # pushed (a remote-tracking branch holds it): the remote's URL
+    bare = tmp_path / "shared.git"
+    git(["init", "-q", "--bare", str(bare)], tmp_path, env)
+    git(["remote", "add", "origin", bare.as_uri()], top, env)
+    git(["push", "-q", "origin", "HEAD:main"], top, env)
+    git(["fetch", "-q", "origin"], top, env)
+    assert checkout_origin(top) == Origin("commit", bare.as_uri(), sha, shared=False)
+    git(["remote", "set-url", "origin", "https://x:tok@git.example/acme/kpispec.git"], top, env)
+    assert checkout_origin(top) == Origin("commit", "https://git.example/acme/kpispec.git", sha)
+    # a newer commit not pushed yet: this clone again
+    (top / "README.md").write_text("x\n")
+    git(["add", "-A"], top, env)
+    git(["commit", "-q", "-m", "local"], top, env)
+    head = git(["rev-parse", "HEAD"], top, env).stdout.strip()
+    assert checkout_origin(top) == Origin("commit", top.as_posix(), head, shared=False)
+
+
+def test_the_release_snippet_pins_the_tag():
+    snippet = precommit_snippet(Origin("release", "https://github.com/acme/kpispec", "v1.2.0"))
+    assert YAML(typ="safe").load(snippet) == {
+        "repos": [
+            {
+                "repo": "https://github.com/acme/kpispec",
+                "rev": "v1.2.0",
+                "hooks": [{"id": "kpispec"}],
+            }
+        ]
+    }
+    assert "# the release of kpispec installed here" in snippet

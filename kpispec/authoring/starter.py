@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpispec import __version__
 from kpispec.authoring.emit import verify_yaml
+from kpispec.authoring.origin import REPO_URL, Origin, find_origin
 from kpispec.errors import InitError
 from kpispec.safefile import Exists, Snapshot, WriteError, snapshot, verify_toml, write_atomic
 
@@ -37,7 +37,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 STARTER = Path("kpis") / "starter.yaml"
-REPO_URL = "https://github.com/your-org/kpispec"
 
 
 def starter_text(today: _dt.date) -> str:
@@ -118,13 +117,69 @@ max-kpis = 7
 """
 
 
-def precommit_snippet() -> str:
-    return f"""\
-repos:
-  - repo: {REPO_URL}
-    rev: v{__version__}   # pin a release tag or a commit sha, the one you tested
-    hooks:
-      - id: kpispec       # runs 'kpispec lint --staged': the catalog as it will be committed"""
+def precommit_snippet(origin: Origin | None = None) -> str:
+    """The ``.pre-commit-config.yaml`` snippet for the commit gate, as it works when
+    printed: pinned to the commit or the release tag this kpispec was installed from,
+    else a ``repo: local`` hook running the kpispec installed here (see
+    :mod:`kpispec.authoring.origin`)."""
+    origin = origin or find_origin()
+    hook = "      - id: kpispec       # runs 'kpispec lint --staged': the catalog as it will be committed"
+    if origin.kind == "commit":
+        lines = ["repos:"]
+        if not origin.shared:
+            lines += [
+                f"  # {origin.repo} is a clone on this machine: in a file the team shares,",
+                "  # pin a commit of a repository they can fetch, or a release tag",
+            ]
+        lines += [
+            f"  - repo: {origin.repo}",
+            f"    rev: {origin.rev}   # the commit of kpispec installed here",
+            "    hooks:",
+            hook,
+        ]
+        return "\n".join(lines)
+    if origin.kind == "release":
+        return "\n".join(
+            [
+                "repos:",
+                f"  - repo: {origin.repo}",
+                f"    rev: {origin.rev}   # the release of kpispec installed here",
+                "    hooks:",
+                hook,
+            ]
+        )
+    return "\n".join(
+        [
+            "repos:",
+            "  # runs the kpispec installed here; to pin a release later, replace this entry with",
+            f"  #   - repo: {REPO_URL}",
+            "  #     rev: <a release tag>",
+            "  #     hooks: [{id: kpispec}]",
+            "  - repo: local",
+            "    hooks:",
+            "      - id: kpispec",
+            "        name: kpispec",
+            f"        entry: {installed_command()} lint --staged   # the catalog as it will be committed",
+            "        language: system",
+            "        types: [yaml]",
+            "        always_run: true",
+            "        require_serial: true",
+        ]
+    )
+
+
+def installed_command() -> str:
+    """How a hook runs the kpispec installed here: ``kpispec`` when that is the one on
+    PATH, else this Python with ``-m kpispec``."""
+    import shlex
+    import shutil
+    import sysconfig
+
+    found = shutil.which("kpispec")
+    scripts = sysconfig.get_path("scripts")
+    if found and scripts and Path(found).resolve().parent == Path(scripts).resolve():
+        return "kpispec"
+    return f"{shlex.quote(sys.executable)} -m kpispec"
 
 
 def _show(path: Path, root: Path) -> str:
@@ -311,7 +366,10 @@ def _report(folder: Path, plan: _Plan) -> list[str]:
         lines = [f"in {shown}:"] + [f"  {line}" for line in lines]
     lines.append("")
     hooks = folder / ".pre-commit-config.yaml"
-    if hooks.is_file() and "id: kpispec" in hooks.read_text(encoding="utf-8", errors="replace"):
+    hooked = hooks.is_file() and "id: kpispec" in hooks.read_text(
+        encoding="utf-8", errors="replace"
+    )
+    if hooked:
         lines.append(".pre-commit-config.yaml already runs the kpispec hook")
     else:
         lines.append("Add the commit gate to .pre-commit-config.yaml (see https://pre-commit.com):")
@@ -328,7 +386,14 @@ def _report(folder: Path, plan: _Plan) -> list[str]:
         f"  2. {cd}kpispec lint      # say, entry by entry, what is a KPI and what "
         "is merely a metric"
     )
-    lines.append("  3. pre-commit install   # with the snippet above: every commit is checked")
+    lines.append(
+        "  3. pre-commit install   # "
+        + (
+            "every commit is checked"
+            if hooked
+            else "with the snippet above: every commit is checked"
+        )
+    )
     lines.append(
         "  A KPI list in a spreadsheet? Save it as CSV, then: kpispec import csv "
         "FILE.csv --output kpis/imported.yaml"
