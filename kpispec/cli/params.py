@@ -71,14 +71,14 @@ def parse_outputs(specs: Sequence[str], choices: Sequence[str]) -> tuple[Output,
             "may, give the others a file (FORMAT:FILE)"
         )
     seen: dict[str, str] = {}
-    for fmt, file in outputs:
-        if file is None:
+    for kind, target in outputs:
+        if target is None:
             continue
-        where = os.path.realpath(file)
+        where = os.path.realpath(target)
         if where in seen:
-            fail(f"--format: {seen[where]} and {fmt}:{file} name the same file")
-        seen[where] = f"{fmt}:{file}"
-        _check_output(f"--format {fmt}:{file}", file)
+            fail(f"--format: {seen[where]} and {kind}:{target} name the same file")
+        seen[where] = f"{kind}:{target}"
+        _check_output(f"--format {kind}:{target}", target)
     return tuple(outputs)
 
 
