@@ -7,7 +7,7 @@ prints: the version, and the commit when this copy came from git.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,15 +26,27 @@ def commit() -> str | None:
     parent folder holds ``.git`` and ``pyproject.toml``), its ``HEAD``; installed by pip
     from git (``pip install git+https://…@ref``), the commit pip recorded in the
     installation's ``direct_url.json`` (PEP 610). None when neither says."""
+    top = checkout_top()
+    if top is not None:
+        return head_of(top)
+    info = direct_url()
+    vcs = info.get("vcs_info") if isinstance(info, dict) else None
+    if not isinstance(vcs, dict) or vcs.get("vcs") != "git":
+        return None
+    sha = vcs.get("commit_id")
+    return sha if isinstance(sha, str) and _is_sha(sha) else None
+
+
+def checkout_top() -> Path | None:
+    """The source checkout this copy runs from (its top folder), or None."""
     from pathlib import Path
 
     top = Path(__file__).resolve().parent.parent
-    if (top / ".git").exists() and (top / "pyproject.toml").is_file():
-        return _head(top)
-    return _installed_commit()
+    return top if (top / ".git").exists() and (top / "pyproject.toml").is_file() else None
 
 
-def _head(top: Path) -> str | None:
+def head_of(top: Path) -> str | None:
+    """The commit ``HEAD`` names in the checkout at ``top`` (None: git cannot tell)."""
     import subprocess
 
     try:
@@ -51,20 +63,18 @@ def _head(top: Path) -> str | None:
     return sha if done.returncode == 0 and _is_sha(sha) else None
 
 
-def _installed_commit() -> str | None:
+def direct_url(dist: Any = None) -> Any:
+    """What pip recorded about where an installation came from (PEP 610's
+    ``direct_url.json``, parsed), of ``dist`` or of the installed kpispec; None when
+    there is none or it cannot be read."""
     import json
     from importlib import metadata
 
     try:
-        text = metadata.distribution("kpispec").read_text("direct_url.json")
-        info = json.loads(text or "null")
+        dist = dist if dist is not None else metadata.distribution("kpispec")
+        return json.loads(dist.read_text("direct_url.json") or "null")
     except (metadata.PackageNotFoundError, OSError, ValueError):
         return None
-    vcs = info.get("vcs_info") if isinstance(info, dict) else None
-    if not isinstance(vcs, dict) or vcs.get("vcs") != "git":
-        return None
-    sha = vcs.get("commit_id")
-    return sha if isinstance(sha, str) and _is_sha(sha) else None
 
 
 def _is_sha(text: str) -> bool:

@@ -17,12 +17,11 @@ that exists:
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import kpispec
 
@@ -52,8 +51,8 @@ LOCAL = Origin("local")
 
 def find_origin() -> Origin:
     """This copy of kpispec's origin (see the module's docstring)."""
-    top = Path(kpispec.__file__).resolve().parent.parent
-    if (top / ".git").exists() and (top / "pyproject.toml").is_file():
+    top = kpispec.checkout_top()
+    if top is not None:
         return checkout_origin(top)
     from importlib import metadata
 
@@ -78,8 +77,8 @@ def _describes_this_copy(dist: Distribution) -> bool:
 
 def checkout_origin(top: Path) -> Origin:
     """A source checkout: its ``HEAD``, when that commit has the hook definitions."""
-    sha = _git(top, "rev-parse", "--verify", "-q", "HEAD^{commit}")
-    if sha is None or not _SHA.fullmatch(sha):
+    sha = kpispec.head_of(top)
+    if sha is None:
         return LOCAL
     if _git(top, "cat-file", "-e", f"{sha}:{HOOKS_FILE}") is None:
         return LOCAL  # pre-commit would find no hook at that commit
@@ -91,10 +90,7 @@ def checkout_origin(top: Path) -> Origin:
 
 def installed_origin(dist: Distribution, version: str) -> Origin:
     """An installed distribution: what pip recorded about where it came from."""
-    try:
-        info: Any = json.loads(dist.read_text("direct_url.json") or "null")
-    except (OSError, ValueError):
-        info = None
+    info = kpispec.direct_url(dist)
     if isinstance(info, dict):
         vcs = info.get("vcs_info")
         if isinstance(vcs, dict):
