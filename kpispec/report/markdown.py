@@ -42,11 +42,10 @@ from kpispec.report.model import (
 from kpispec.report.text import (
     HEALTH_TABLE,
     TRAIT_NAMES,
-    band_text,
-    health_cells,
     health_counts_text,
     health_rows,
     scorecard_header,
+    scorecard_rows,
     timeframe_text,
 )
 from kpispec.report.text import goal_rows as text_goal_rows
@@ -159,20 +158,10 @@ def _intro(report: Report) -> str:
 
 def _scorecard(report: Report, budget: int) -> str:
     """The scorecard per scope and the coverage of traits, as two tables."""
+    # the text report's rows, the scope as code and a band out of range in bold
     rows = [
-        [
-            code(r.scope),
-            f"{r.kpis:,}",
-            ("**" + band_text(r) + "**") if r.band in ("over", "below") else band_text(r),
-            f"{r.declared:,}",
-            f"{r.merely:,}",
-            f"{r.metrics:,}",
-            f"{r.goals:,}",
-            f"{r.goals_without_kpi:,}",
-            f"{r.goals_single_kpi:,}",
-            *health_cells(report, r),
-        ]
-        for r in report.scopes
+        [code(r.scope), kpis, f"**{band}**" if r.band in ("over", "below") else band, *rest]
+        for r, (_, kpis, band, *rest) in zip(report.scopes, scorecard_rows(report))
     ]
     card, _ = table(
         list(scorecard_header(report)),
