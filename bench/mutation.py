@@ -1501,7 +1501,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant")
-    parser.add_argument("--only", default="", help="mutants of files whose path contains this")
+    parser.add_argument(
+        "--only", default="", help="mutants of files whose path contains this (a,b: either)"
+    )
     parser.add_argument("--check", action="store_true", help="only check the old texts")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--out", type=Path, default=OUT)
@@ -1527,7 +1529,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    chosen = [m for m in MUTANTS if args.only in m.file]
+    chosen = [m for m in MUTANTS if any(part in m.file for part in args.only.split(","))]
     earlier: list[dict] = []
     if args.resume is not None:  # results of mutants that are still in the list, as they are
         known = {(m.file, m.old, m.new, m.description) for m in chosen}
@@ -1608,6 +1610,7 @@ def main() -> int:
         if not canary["killed"]:
             sys.exit("mutation: the canary mutant survived: the suite does not test the copy")
         print(f"canary killed ({canary['seconds']} s)", flush=True)
+        started = time.time()  # --budget counts the mutants' time, not the baseline run's
 
         todo: queue.Queue = queue.Queue()
         for mutant in interleaved(mutants):  # every module gets its turn early
