@@ -281,59 +281,87 @@ def _flow(line: str, start: int, column: int) -> list[_Open] | None:
     if start >= len(line) or line[start] not in "[{":
         return None
     opened: list[_Open] = []
-    index = start
-    while index < column:
-        char = line[index]
-        top = opened[-1] if opened else None
-        if char in "\"'":
-            close = index + 1
-            while close < len(line):
-                if line[close] == "\\" and char == '"':
-                    close += 2
-                    continue
-                if line[close] == char:
-                    break
-                close += 1
-            if close >= column:
-                return None  # in a quoted scalar: a value being typed, no completion here
-            index = close + 1
-            continue
-        if char == "#" and index > 0 and line[index - 1] in " \t":
-            return None  # a comment
-        if char in "[{":
-            if top is None:
-                step = ""
-            elif top.bracket == "[":
-                step = "-"
-            else:
-                step = top.key or ""
-            opened.append(_Open(char, step, keys=[] if char == "{" else None))
-            opened[-1].segment = index + 1
-        elif char in "]}":
-            if opened:
-                opened.pop()
-            if not opened:
-                return None  # closed before the cursor
-        elif char == "," and top is not None:
-            top.key = None
-            top.segment = index + 1
-        elif (
-            char == ":"
-            and top is not None
-            and top.bracket == "{"
-            and top.key is None
-            and line[index + 1 : index + 2] in ("", " ", "\t", ",", "}", "]")
-        ):
-            key = line[top.segment : index].strip()
-            if key[:1] in "\"'" and len(key) >= 2:
-                key = key[1:-1]
-            top.key = key
-            if top.keys is not None:
-                top.keys.append(key)
-        index += 1
+    index: int | None = start
+    while index is not None and index < column:
+        index = _flow_step(line, index, column, opened)
+    if index is None:
+        return None
     if opened and opened[-1].keys is not None:
         opened[-1].keys += _keys_after(line, column)
     return opened or None
+
+
+def _flow_step(line: str, index: int, column: int, opened: list[_Open]) -> int | None:
+    """Read the character at ``index`` into ``opened``: where to read next, or None when
+    it shows the cursor is not inside a flow collection."""
+    char = line[index]
+    top = opened[-1] if opened else None
+    if char in "\"'":
+        close = _quote_end(line, index)
+        if close >= column:
+            return None  # in a quoted scalar: a value being typed, no completion here
+        return close + 1
+    if char == "#" and index > 0 and line[index - 1] in " \t":
+        return None  # a comment
+    if char in "[{":
+        opened.append(_nested(char, index, top))
+    elif char in "]}":
+        if opened:
+            opened.pop()
+        if not opened:
+            return None  # closed before the cursor
+    elif char == "," and top is not None:
+        top.key = None
+        top.segment = index + 1
+    elif top is not None and _ends_key(line, index, top):
+        _take_key(line, index, top)
+    return index + 1
+
+
+def _quote_end(line: str, index: int) -> int:
+    """Where the quoted scalar opening at ``index`` closes (``len(line)``: not on this
+    line); a double-quoted one skips its backslash escapes."""
+    quote = line[index]
+    close = index + 1
+    while close < len(line):
+        if line[close] == "\\" and quote == '"':
+            close += 2
+            continue
+        if line[close] == quote:
+            break
+        close += 1
+    return close
+
+
+def _nested(bracket: str, index: int, top: _Open | None) -> _Open:
+    """The collection opening at ``index``, with its key in the one around it."""
+    if top is None:
+        step = ""
+    elif top.bracket == "[":
+        step = "-"
+    else:
+        step = top.key or ""
+    return _Open(bracket, step, keys=[] if bracket == "{" else None, segment=index + 1)
+
+
+def _ends_key(line: str, index: int, top: _Open) -> bool:
+    """Whether the ``:`` at ``index`` ends the key of the flow mapping ``top``."""
+    return (
+        line[index] == ":"
+        and top.bracket == "{"
+        and top.key is None
+        and line[index + 1 : index + 2] in ("", " ", "\t", ",", "}", "]")
+    )
+
+
+def _take_key(line: str, index: int, top: _Open) -> None:
+    """Note the key of ``top`` that ends at ``index`` (unquoted)."""
+    key = line[top.segment : index].strip()
+    if key[:1] in "\"'" and len(key) >= 2:
+        key = key[1:-1]
+    top.key = key
+    if top.keys is not None:
+        top.keys.append(key)
 
 
 def _keys_after(line: str, column: int) -> list[str]:
