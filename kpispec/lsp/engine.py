@@ -64,6 +64,9 @@ from kpispec.rules import Context, registry
 _KPISPEC_KEY = re.compile(r"^kpispec\s*:", re.MULTILINE)
 MAX_KEPT = 50  # files changed since the last check, at most, for its findings to be kept
 
+# a changed file: old and new source, its entries before and after (None: same text)
+_Plan = tuple[SourceFile, SourceFile, list[Entry], list[Entry] | None]
+
 
 def real(path: str | os.PathLike) -> str:
     return os.path.realpath(os.fspath(path))
@@ -386,27 +389,59 @@ class Project:
         such file are then updated in place, and its kept findings moved with its
         lines. False: they must be found again (the entries of the changed files may
         have been updated, consistently, all the same)."""
-        last, catalog = self._last, self.catalog
-        if last is None or catalog is None or self.stale or today != self._today:
+        catalog = self.catalog
+        changed = self._changed(merged, today)
+        if changed is None or catalog is None:
             return False
+        plans = self._plans(changed)
+        if plans is None:
+            return False
+        lookups = self._lookups(plans)
+        if lookups is None:
+            return False
+        self._update(plans)
+        catalog.files = files
+        if not _classes_same(catalog, plans):
+            return False
+        self._move_kept(lookups)
+        return True
+
+    def _changed(
+        self, merged: dict[str, SourceFile], today: Any
+    ) -> list[tuple[SourceFile, SourceFile]] | None:
+        """The files that changed since the last run, as (old, new), or None when the
+        last run's findings cannot be kept whatever changed: no last run, marked stale,
+        another day, a file came or went, or too many changed."""
+        last = self._last
+        if last is None or self.catalog is None or self.stale or today != self._today:
+            return None
         if merged.keys() != last.keys():
-            return False  # a file came or went
+            return None  # a file came or went
         changed = [(last[key], source) for key, source in merged.items() if source is not last[key]]
         if len(changed) > MAX_KEPT:
-            return False
-        plans: list[tuple[SourceFile, SourceFile, list[Entry], list[Entry] | None]] = []
+            return None
+        return changed
+
+    def _plans(self, changed: list[tuple[SourceFile, SourceFile]]) -> list[_Plan] | None:
+        """For each changed file, its entries before and after (None after: the same
+        text, opened or closed), or None when one may change a catalog-wide finding."""
+        plans: list[_Plan] = []
         for old, new in changed:
             were = self._entries.get(old)
             if were is None:
-                return False
+                return None
             if new.loaded is old.loaded:  # the same text: opened or closed
                 plans.append((old, new, were, None))
                 continue
             now = Catalog.build([new], self._entries).entries  # kept for a full run
             if not incremental.same_shape(old, new, were, now, self._read):
-                return False
+                return None
             plans.append((old, new, were, now))
-        # where the kept findings of each edited file point, by entry, as they were
+        return plans
+
+    def _lookups(self, plans: list[_Plan]) -> dict[str, dict[tuple, Entry]] | None:
+        """Where the kept findings of each edited file point, by entry, as they were; None
+        when its lines moved and a finding cannot be moved or a message names a line."""
         lookups: dict[str, dict[tuple, Entry]] = {}
         for old, _, before, after in plans:
             if after is None:
@@ -418,9 +453,14 @@ class Project:
                 any(f.entry is None or f.key is None for f in self._wide.get(old.display, ()))
                 or self._quoted(old.display)
             ):
-                return False  # a finding that cannot be moved, or a message naming a line
+                return None  # a finding that cannot be moved, or a message naming a line
             lookups[old.display] = {(entry.id, entry.line): entry for entry in before}
-        for old, new, before, after in plans:  # the entries updated in place
+        return lookups
+
+    def _update(self, plans: list[_Plan]) -> None:
+        """The entries of each changed file updated in place, and filed under its new
+        source."""
+        for old, new, before, after in plans:
             if after is not None:
                 for entry, fresh in zip(before, after):
                     entry.data = incremental.Tracked(fresh.data)
@@ -430,19 +470,9 @@ class Project:
             self._entries[new] = before
             self._entries.pop(old, None)
             self._tracked.add(new)
-        catalog.files = files
-        classes_same = True
-        for _, _, before, after in plans:
-            if after is None:
-                continue
-            for entry in before:
-                if entry.kind == "kpi":
-                    was = entry.lacks
-                    entry.lacks = lacks(catalog, entry)
-                    entry.is_kpi = not entry.lacks
-                    classes_same = classes_same and entry.lacks == was
-        if not classes_same:
-            return False
+
+    def _move_kept(self, lookups: dict[str, dict[tuple, Entry]]) -> None:
+        """The kept findings of each edited file moved with its entries' lines."""
         for display, lookup in lookups.items():
             kept = self._wide.get(display)
             if kept is not None:
@@ -452,7 +482,6 @@ class Project:
                     else f
                     for f in kept
                 ]
-        return True
 
     def _quoted(self, display: str) -> bool:
         """Whether a kept catalog-wide finding's message names a line of ``display``
@@ -483,6 +512,22 @@ class Project:
         for scoped in policy.scopes.values():
             found += [s for s in scoped.data_sources or () if s not in found]
         return found
+
+
+def _classes_same(catalog: Catalog, plans: list[_Plan]) -> bool:
+    """Classify again the KPIs of each edited file (every one of them): whether each
+    kept its class."""
+    same = True
+    for _, _, before, after in plans:
+        if after is None:
+            continue
+        for entry in before:
+            if entry.kind == "kpi":
+                was = entry.lacks
+                entry.lacks = lacks(catalog, entry)
+                entry.is_kpi = not entry.lacks
+                same = same and entry.lacks == was
+    return same
 
 
 def _align(base: Catalog, catalog: Catalog) -> None:
