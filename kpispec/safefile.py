@@ -32,17 +32,40 @@ What it guarantees:
 
 Every refusal is a :class:`WriteError` (a :class:`~kpispec.errors.UserError`): one line
 naming the target, exit 2.
+
+And the one reader: every input a user names that kpispec reads whole (the config, an
+owners file, a ``--baseline``, an ``import csv`` input, dbt's manifest) goes through
+:func:`read_input` with its kind, one row of :data:`LIMITS` (contract section 16):
+
+* It looks before it reads: the path's status first (through links), and a folder, a
+  FIFO, a device or a socket is refused (:class:`NotRegular`) without being opened --
+  opening a FIFO waits for a writer, and a device may never end. The file is then opened
+  without blocking and its status checked again, so a file swapped for a FIFO in between
+  is refused too.
+* A size cap per kind, checked from that status before a byte is read, and again while
+  reading (a file that grows): :class:`TooLarge`, naming the file, its size, the cap and
+  the kind ("owners file X is 40 MiB, over the 8 MiB limit for an owners file").
+* Nesting is bounded before a parser sees the bytes (:func:`check_json`,
+  :func:`load_toml`): a cheap scan counts the depth of brackets outside strings, the
+  parts of a TOML dotted key and the keys of a TOML file (:class:`TooDeep`); Python's
+  parsers recurse on nesting, and tomllib is quadratic in the parts of a dotted key.
+
+Every refusal is a :class:`ReadError` (a :class:`~kpispec.errors.UserError`): one line,
+exit 2. Errors of the system (no such file, permission denied) stay :class:`OSError`,
+which each caller words as it always has.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from itertools import accumulate
+from typing import IO, Any
 
 from kpispec.errors import UserError
 
@@ -113,16 +136,12 @@ def snapshot(path: str | os.PathLike, name: str | None = None) -> Snapshot:
 
 
 def verify_toml(data: bytes) -> None:
-    """``verify`` for TOML: ValueError (tomllib's message) when it does not parse."""
-    import sys
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    """``verify`` for TOML: ValueError (tomllib's message) when it does not parse, or
+    when the reader would refuse it (:func:`load_toml`)."""
+    tomllib = _tomllib()
     try:
-        tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        load_toml(data, "config", "the result")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ReadError) as exc:
         raise ValueError(f"invalid TOML: {exc}") from None
 
 
@@ -469,3 +488,214 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# -- the one reader ------------------------------------------------------------------------
+
+MiB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limit:
+    """What one kind of input may be: how messages name it, and its caps."""
+
+    what: str  # the file, as a message names it: "owners file"
+    article: str  # the kind, as a message names it: "an owners file"
+    max_bytes: int
+    max_depth: int = 100  # brackets nested (JSON, TOML)
+    max_parts: int = 100  # parts of one dotted key (TOML)
+    max_keys: int = 10_000  # keys and table headers (TOML)
+
+
+# Every kind of input read whole, and its caps (docs/guarantees.md lists them, with what
+# each costs at the cap). A KPI file's cap (32 MiB, and 1,000,000 values) is the loader's:
+# kpispec.load.loader.MAX_FILE_BYTES, for files on disk and git blobs alike.
+LIMITS: dict[str, Limit] = {
+    # pyproject.toml or kpispec.toml: read before anything else, on every run
+    "config": Limit("config file", "a config file", 1 * MiB),
+    "owners": Limit("owners file", "an owners file", 8 * MiB),
+    "baseline": Limit("baseline", "a baseline", 64 * MiB),
+    "csv": Limit("CSV file", "a CSV file", 64 * MiB),
+    # a large dbt project's manifest is some 50 MB; parsed, it takes 5-6 times its size
+    "dbt manifest": Limit("dbt manifest", "a dbt manifest", 1 << 30),
+    "dbt artifact": Limit("dbt artifact", "a dbt artifact", 256 * MiB),
+}
+
+
+class ReadError(UserError):
+    """An input kpispec was given and did not read: one line, exit 2."""
+
+
+class NotRegular(ReadError):
+    """A folder, a FIFO, a device or a socket where a file is expected."""
+
+
+class TooLarge(ReadError):
+    """Over its kind's size cap."""
+
+
+class TooDeep(ReadError):
+    """Nested deeper, or with more parts or keys, than its kind's caps."""
+
+
+def read_input(path: str | os.PathLike, kind: str, name: str | None = None) -> bytes:
+    """The bytes of the regular file ``path`` (through links), an input of ``kind`` (a
+    key of :data:`LIMITS`); ``name``: how messages name it (default the path). Raises
+    :class:`ReadError` when it is not a regular file or is over the cap (nothing opened
+    for a FIFO or a device), OSError when the system cannot read it."""
+    limit = LIMITS[kind]
+    shown = name or os.fspath(path)
+    st = os.stat(path)
+    _input_regular(st, limit, shown)
+    _within(st.st_size, limit, shown)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)  # no wait: a FIFO swapped in since the look is not read
+    try:
+        st = os.fstat(fd)
+        _input_regular(st, limit, shown)
+        _within(st.st_size, limit, shown)
+        data = _read_all(fd, limit.max_bytes + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit.max_bytes:
+        raise TooLarge(
+            f"{limit.what} {shown} grew past the {size_text(limit.max_bytes)} limit for "
+            f"{limit.article} while it was read; not read"
+        )
+    return data
+
+
+def read_stream(stream: IO[bytes], kind: str, name: str = "stdin") -> bytes:
+    """What ``stream`` holds (standard input), no more than ``kind``'s cap: a stream has no
+    size to look at first, so the read stops one byte past the cap (``- < /dev/zero``)."""
+    limit = LIMITS[kind]
+    data = stream.read(limit.max_bytes + 1) or b""
+    if len(data) > limit.max_bytes:
+        raise TooLarge(
+            f"{name} holds more than the {size_text(limit.max_bytes)} limit for "
+            f"{limit.article}; not read"
+        )
+    return data
+
+
+def check_size(size: int, kind: str, name: str) -> None:
+    """TooLarge when ``size`` bytes are over ``kind``'s cap (bytes read some other way:
+    from git)."""
+    _within(size, LIMITS[kind], name)
+
+
+def size_text(count: int) -> str:
+    """``40 MiB``, ``1.5 GiB``, ``512 KiB``, ``300 bytes``."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift:
+            return f"{count / (1 << shift):.1f}".removesuffix(".0") + f" {unit}"
+    return f"{count:,} bytes"
+
+
+def _input_regular(st: os.stat_result, limit: Limit, shown: str) -> None:
+    if stat.S_ISREG(st.st_mode):
+        return
+    kind = next((what for test, what in _KINDS if test(st.st_mode)), "not a file")
+    raise NotRegular(f"{limit.what} {shown} is {kind}, not a regular file; not read")
+
+
+def _within(size: int, limit: Limit, shown: str) -> None:
+    if size > limit.max_bytes:
+        raise TooLarge(
+            f"{limit.what} {shown} is {size_text(size)}, over the "
+            f"{size_text(limit.max_bytes)} limit for {limit.article}"
+        )
+
+
+# -- nesting, before a parser sees it ----------------------------------------------------
+
+_NOT_MARKS = bytes(b for b in range(256) if b not in b'[]{}"')
+_DELTA = [0] * 256
+_DELTA[ord("[")] = _DELTA[ord("{")] = 1
+_DELTA[ord("]")] = _DELTA[ord("}")] = -1
+# what a TOML scan skips: strings of the four kinds and comments, each alternative made
+# to match to its end or to the end of the text (a scan that never fails never backtracks)
+_TOML_SKIP = re.compile(
+    r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*(?:"""|\\?\Z)'
+    r"|'''(?:[^']|'(?!''))*(?:'''|\Z)"
+    r'|"(?:[^"\\\n]|\\.)*"?'
+    r"|'[^'\n]*'?"
+    r"|#[^\n]*"
+)
+_TOML_NOT_KEY_PUNCTUATION = re.compile(r"[^.=,{}\[\]\n]+")
+_TOML_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_TOML_HEADER = re.compile(r"^[ \t]*\[", re.MULTILINE)
+_TOML_SEPARATORS = str.maketrans(dict.fromkeys("=,{}[]", "\n"))
+
+
+def _depth(brackets: Iterable[int]) -> int:
+    """The deepest nesting of a run of bracket bytes (C loops: map, accumulate, max)."""
+    return max(accumulate(map(_DELTA.__getitem__, brackets)), default=0)
+
+
+def check_json(data: bytes, kind: str, name: str) -> None:
+    """TooDeep when the JSON ``data`` nests brackets deeper than ``kind``'s cap, found by a
+    scan that skips strings (json recurses once a level: ``[`` x 100,000 is a
+    RecursionError, or worse)."""
+    limit = LIMITS[kind]
+    if data.count(b"[") + data.count(b"{") <= limit.max_depth:
+        return  # cannot be deeper than that
+    # escapes gone (an escaped backslash first, as JSON reads them left to right), every
+    # other quote opens or closes a string; of the quotes and brackets alone, two quotes
+    # side by side (a string without brackets) go without changing which bracket is in a
+    # string, so few are left to split on: all in C, a 30 MiB baseline in 0.3 s
+    unescaped = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    marks = unescaped.translate(None, _NOT_MARKS).replace(b'""', b"")
+    depth = _depth(b"".join(marks.split(b'"')[::2]))
+    if depth > limit.max_depth:
+        raise TooDeep(
+            f"{limit.what} {name} nests brackets {depth:,} deep, over the "
+            f"{limit.max_depth} limit for {limit.article}; not read"
+        )
+
+
+def check_toml(text: str, kind: str, name: str) -> None:
+    """TooDeep when the TOML ``text`` nests brackets deeper, has a dotted key of more
+    parts, or more keys and table headers, than ``kind``'s caps (tomllib recurses on
+    nesting and is quadratic in the parts of a dotted key: 100,000 parts grew past 24 GB)."""
+    limit = LIMITS[kind]
+    if len(text) <= min(limit.max_parts, limit.max_depth, limit.max_keys):
+        return  # too short to break any
+    bare = _TOML_SKIP.sub(" ", text)
+    dots = _TOML_NOT_KEY_PUNCTUATION.sub("", bare).translate(_TOML_SEPARATORS)
+    parts = max(map(len, dots.split()), default=0) + 1
+    if parts > limit.max_parts:
+        raise TooDeep(
+            f"{limit.what} {name} has a dotted key of {parts:,} parts, over the "
+            f"{limit.max_parts} limit for {limit.article}; not read"
+        )
+    depth = _depth(_TOML_NOT_BRACKETS.sub("", bare).encode("ascii"))
+    if depth > limit.max_depth:
+        raise TooDeep(
+            f"{limit.what} {name} nests brackets {depth:,} deep, over the "
+            f"{limit.max_depth} limit for {limit.article}; not read"
+        )
+    keys = bare.count("=") + len(_TOML_HEADER.findall(bare))
+    if keys > limit.max_keys:
+        raise TooDeep(
+            f"{limit.what} {name} holds {keys:,} keys and tables, over the "
+            f"{limit.max_keys:,} limit for {limit.article}; not read"
+        )
+
+
+def load_toml(data: bytes, kind: str, name: str) -> dict:
+    """The TOML ``data``, once :func:`check_toml` has let it through. Raises TooDeep,
+    UnicodeDecodeError (not UTF-8) or tomllib's TOMLDecodeError."""
+    text = data.decode("utf-8")
+    check_toml(text, kind, name)
+    return _tomllib().loads(text)
+
+
+def _tomllib() -> Any:
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib

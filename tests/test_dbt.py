@@ -299,10 +299,11 @@ def test_index_is_cached_by_content_and_identity(tmp_path, monkeypatch):
 
     # warm: neither parsed nor even read
     _fresh(monkeypatch)
-    monkeypatch.setattr(dbt_index, "open", _no_open, raising=False)
+    real_read = dbt_index.read_input  # the one reader (kpispec.safefile)
+    monkeypatch.setattr(dbt_index, "read_input", _no_open)
     warm = dbt_index.load(manifest, cache)
     assert warm.data == first.data and parsed == []
-    monkeypatch.delattr(dbt_index, "open")
+    monkeypatch.setattr(dbt_index, "read_input", real_read)
 
     # touched (same bytes, new identity): read and hashed, not parsed
     os.utime(manifest, (old + 1, old + 1))
@@ -330,7 +331,7 @@ def test_a_racily_new_manifest_is_not_remembered_by_identity(tmp_path, monkeypat
     _fresh(monkeypatch)
     dbt_index.load(manifest, cache)
     _fresh(monkeypatch)
-    monkeypatch.setattr(dbt_index, "open", _no_open, raising=False)
+    monkeypatch.setattr(dbt_index, "read_input", _no_open)
     with pytest.raises(AssertionError, match="must not read"):
         dbt_index.load(manifest, cache)  # read again (then found by content)
 

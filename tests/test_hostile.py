@@ -94,10 +94,13 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_measured(args: list, cwd: Path, timeout: float = FAST, prefix: tuple = ()) -> Run:
+def run_measured(
+    args: list, cwd: Path, timeout: float = FAST, prefix: tuple = (), stdin: str | None = None
+) -> Run:
     """``python -m kpispec ARGS`` in a fresh process: killed after ``timeout`` seconds
     (with everything it started: its own session); its peak resident memory comes from
-    ``wait4`` on that very process, in :data:`LAUNCHER`."""
+    ``wait4`` on that very process, in :data:`LAUNCHER`. ``stdin``: a file to read
+    standard input from (default: none)."""
     env = dict(os.environ, KPISPEC_NO_CACHE="1")  # the parse itself is what is measured
     env.pop("NO_COLOR", None)
     command = [*prefix, sys.executable, "-m", "kpispec", *map(str, args)]
@@ -109,10 +112,11 @@ def run_measured(args: list, cwd: Path, timeout: float = FAST, prefix: tuple = (
         tempfile.NamedTemporaryFile("r", suffix=".rss") as rss,
     ):
         start = time.monotonic()
+        feed = open(stdin, "rb") if stdin else None  # noqa: SIM115 (closed below)
         proc = subprocess.Popen(
             [sys.executable, "-c", LAUNCHER, rss.name, *command],
             cwd=cwd,
-            stdin=subprocess.DEVNULL,
+            stdin=feed if feed is not None else subprocess.DEVNULL,
             stdout=out,
             stderr=err,
             env=env,
@@ -134,6 +138,8 @@ def run_measured(args: list, cwd: Path, timeout: float = FAST, prefix: tuple = (
         finally:
             timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
+        if feed is not None:
+            feed.close()
         seconds = time.monotonic() - start
         if killed.is_set():  # the launcher died first: its command may still be going
             try:

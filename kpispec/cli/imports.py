@@ -75,15 +75,15 @@ def import_csv_command(opts: CsvImport) -> None:
 
 def _import_csv(opts: CsvImport) -> int:
     from kpispec.authoring.import_csv import CsvImportError, catalog_ids, import_csv, write_output
-    from kpispec.safefile import check_target
+    from kpispec.safefile import check_target, read_input, read_stream
 
     file, output = opts.file, opts.output
     try:
         if file == "-":
-            raw, name = click.get_binary_stream("stdin").read(), "stdin"
+            raw, name = read_stream(click.get_binary_stream("stdin"), "csv"), "stdin"
         else:
             try:
-                raw, name = Path(file).read_bytes(), Path(file).name
+                raw, name = read_input(file, "csv"), Path(file).name
             except OSError as exc:
                 raise CsvImportError(f"{file}: cannot read: {exc.strerror or exc}") from None
         target = Path(output) if output else None

@@ -20,11 +20,16 @@ from typing import Any
 
 from kpispec.errors import ConfigError
 from kpispec.load.files import glob_spec
+from kpispec.safefile import ReadError, check_size, load_toml, read_input
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+# how a file the config names is read (a policy's owners file): None, from disk through
+# the one reader (kpispec.safefile.read_input); the commit gate reads a git revision's
+Read = Callable[[Path], bytes] | None
 
 DEFAULT_INCLUDE = ["**/*.kpi.yaml", "**/*.kpi.yml", "**/kpis/**/*.yaml", "**/kpis/**/*.yml"]
 # folders never walked into, whatever the config says (as ruff and yamllint skip them)
@@ -92,11 +97,24 @@ def _is_file(path: Path) -> bool:
 
 
 def _read_toml(path: Path) -> dict:
+    """A config file through the one reader: a regular file (nothing else is opened)
+    under the config cap, its nesting bounded before tomllib sees it."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        raw = read_input(path, "config")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except ReadError as exc:
+        raise ConfigError(str(exc)) from None
+    return _parse_toml(raw, path)
+
+
+def _parse_toml(raw: bytes, path: Path) -> dict:
+    try:
+        return load_toml(raw, "config", str(path))
+    except ReadError as exc:
+        raise ConfigError(str(exc)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
@@ -114,25 +132,22 @@ def load_config(
     path = explicit if explicit is not None else find_config(start)
     if path is None:
         return Config(root=find_root(start))
-    if not path.is_file():
+    if path.is_dir() or not path.exists():  # anything else: the reader says what it is
         why = "is a folder, not a config file" if path.is_dir() else "config file not found"
         raise ConfigError(f"{path}: {why}")
     path = path.resolve()
     return _from_data(_read_toml(path), path)
 
 
-def config_from_bytes(
-    raw: bytes, path: Path, read: Callable[[Path], bytes] = Path.read_bytes
-) -> Config | None:
+def config_from_bytes(raw: bytes, path: Path, read: Read = None) -> Config | None:
     """The config in a file's bytes (a version git holds), as if read from ``path``;
     None for a pyproject.toml without a ``[tool.kpispec]`` table. ``read``: how files
     the config names (a policy's owners file) are read, from the same version."""
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: invalid TOML: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        check_size(len(raw), "config", str(path))
+    except ReadError as exc:
+        raise ConfigError(str(exc)) from None
+    data = _parse_toml(raw, path)
     if path.name == "pyproject.toml":
         tool = data.get("tool")
         if not isinstance(tool, dict) or "kpispec" not in tool:
@@ -140,7 +155,7 @@ def config_from_bytes(
     return _from_data(data, path, read)
 
 
-def _from_data(data: dict, path: Path, read: Callable[[Path], bytes] = Path.read_bytes) -> Config:
+def _from_data(data: dict, path: Path, read: Read = None) -> Config:
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         table = tool.get("kpispec", {}) if isinstance(tool, dict) else {}
@@ -157,7 +172,7 @@ def parse_table(
     path: Path,
     root: Path,
     where: str = "",
-    read: Callable[[Path], bytes] = Path.read_bytes,
+    read: Read = None,
 ) -> Config:
     """Check every key and value of a config table; the first bad one is a ConfigError
     that names the file and the key (``[tool.kpispec] 'max-kpis'`` in a pyproject.toml)."""

@@ -6,7 +6,9 @@
     sources = "analytics/target/sources.json"           # default: beside the manifest
     max-age = "36h"                                     # default: "7d"
 
-``manifest`` defaults to ``target/manifest.json`` (where ``dbt parse`` writes it when the
+Each path is relative to the project root and stays inside it (a ``..`` leading out is
+a config error, a symbolic link may lead anywhere; an absolute path names a file outside
+on purpose: :mod:`kpispec.config.paths`). ``manifest`` defaults to ``target/manifest.json`` (where ``dbt parse`` writes it when the
 dbt project sits at the root). ``run-results`` (``dbt build``'s ``run_results.json``)
 and ``sources`` (``dbt source freshness``'s ``sources.json``) default to the files of
 those names beside the manifest, used only when they are there; named here, a missing
@@ -24,9 +26,11 @@ config error: a laptop that has not run dbt must still lint).
 from __future__ import annotations
 
 import datetime as _dt
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from kpispec.config.paths import config_path
 from kpispec.errors import ConfigError
 
 KEYS = ("manifest", "run-results", "sources", "max-age")
@@ -105,14 +109,15 @@ def parse_dbt(table: Any, path: Path, root: Path, where: str = "") -> DbtConfig:
                 f"must be the path of dbt's {name} (relative to the project root), "
                 f'e.g. "target/{name}"; not {value!r}',
             )
-        named[key] = Artifact(root / value, value, named=True)
+        path = config_path(root, value, partial(fail, key), True)
+        named[key] = Artifact(path, value, named=True)
     age_written = table.get("max-age", DEFAULT_MAX_AGE)
     try:
         max_age = parse_age(age_written)
     except ValueError as problem:
         raise fail("max-age", str(problem)) from None
     return DbtConfig(
-        manifest=root / written,
+        manifest=config_path(root, written, partial(fail, "manifest"), True),
         written=written,
         source=path,
         run_results=named.get("run-results"),

@@ -25,11 +25,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
+from kpispec.config.paths import config_path
 from kpispec.errors import ConfigError
+from kpispec.safefile import ReadError, check_size, read_input
 
 KINDS = ("goal", "kpi", "metric")
 KEYS = (
@@ -46,6 +48,9 @@ YAML_SUFFIXES = (".yaml", ".yml")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 # GitLab CODEOWNERS section headers: "[Section]", "^[Optional]", "[Section][2]"
 _SECTION = re.compile(r"\^?\[[^\]]*\](\[\d+\])?")
+# what a CODEOWNERS file names after a path: @user, @org/team, GitLab's @@role, or an
+# e-mail address; a file with any other word is not a list of owners
+_OWNER_WORD = re.compile(r"@{1,2}[^\s@]+|[^\s@]+@[^\s@]+")
 
 Fail = Callable[[str, str], ConfigError]
 
@@ -142,7 +147,7 @@ def parse_policy(
     path: Path,
     root: Path,
     where: str = "",
-    read: Callable[[Path], bytes] = Path.read_bytes,
+    read: Callable[[Path], bytes] | None = None,
 ) -> Policy:
     """Validate the policy table of the config file ``path`` (project root ``root``;
     ``where``: the table it sits in, ``[tool.kpispec]`` in a pyproject.toml). ``read``
@@ -303,22 +308,30 @@ def known_fields(kind: str) -> frozenset[str]:
 
 
 def read_owners_file(
-    value: Any, root: Path, fail: Fail, read: Callable[[Path], bytes] = Path.read_bytes
+    value: Any, root: Path, fail: Fail, read: Callable[[Path], bytes] | None = None
 ) -> tuple[tuple[str, ...], str]:
-    """The owners listed in ``owners-file`` (relative to the project root): a YAML list
-    (or a mapping keyed by owner), or a CODEOWNERS-style file whose owners are every
-    word after each path pattern. Returns the owners and the file's name for messages."""
+    """The owners listed in ``owners-file`` (relative to the project root, inside it; an
+    absolute path as given: :func:`~kpispec.config.paths.config_path`): a YAML list (or a
+    mapping keyed by owner), or a CODEOWNERS-style file whose owners are every word after
+    each path pattern, each an owner (@user, @org/team, an e-mail address). Read through
+    the one reader (``read``: from a git revision instead), under the owners file's cap.
+    A file that is not a list of owners is an error that quotes none of its words: its
+    words are never offered as a did-you-mean. Returns the owners and the file's name for
+    messages."""
     if not isinstance(value, str) or not value.strip():
         raise fail("owners-file", "must be a path to a file, relative to the project root")
-    file = root / value
+    file = config_path(root, value, partial(fail, "owners-file"))
     try:
-        raw = read(file)
+        raw = read(file) if read is not None else read_input(file, "owners")
+        check_size(len(raw), "owners", str(file))
     except OSError as exc:
         raise fail("owners-file", f"cannot read {file}: {exc.strerror or exc}") from None
+    except ReadError as exc:
+        raise fail("owners-file", str(exc)) from None
     if file.suffix.lower() in YAML_SUFFIXES:
         owners = _yaml_owners(raw, file, fail)
     else:
-        owners = _codeowners(raw.decode("utf-8", errors="replace"))
+        owners = _codeowners(raw.decode("utf-8", errors="replace"), file, fail)
     if not owners:
         raise fail("owners-file", f"{file} lists no owners")
     return tuple(dict.fromkeys(owners)), value
@@ -342,9 +355,9 @@ def _yaml_owners(raw: bytes, file: Path, fail: Fail) -> list[str]:
     return [o.strip() for o in data]
 
 
-def _codeowners(text: str) -> list[str]:
+def _codeowners(text: str, file: Path, fail: Fail) -> list[str]:
     owners = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -353,5 +366,12 @@ def _codeowners(text: str) -> list[str]:
         for word in words:
             if word.startswith("#"):  # a comment runs to the end of the line
                 break
+            if not _OWNER_WORD.fullmatch(word):  # named by its place only: never quoted
+                raise fail(
+                    "owners-file",
+                    f"{file} is not a list of owners: line {number} names something that "
+                    "is neither @user, @org/team nor an e-mail address (a CODEOWNERS file "
+                    "names those after each path; a YAML file lists owners)",
+                )
             owners.append(word)
     return owners

@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from kpispec.dbt import store
+from kpispec.safefile import LIMITS
 
 FORMAT = 1  # of the cached indexes; bumped when their layout changes
-MAX_BYTES = 256 << 20  # an artifact over 256 MiB is refused before it is read
+MAX_BYTES = LIMITS["dbt artifact"].max_bytes  # over it (256 MiB), refused unread
 RUN_RESULTS_VERSIONS = ("v4", "v5", "v6")
 SOURCES_VERSIONS = ("v1", "v2", "v3")
 # what each artifact is in dbt's schema URLs (.../dbt/<kind>/vN.json), and in words

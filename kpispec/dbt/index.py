@@ -49,6 +49,7 @@ from typing import Any
 
 from kpispec.dbt import store
 from kpispec.dbt.names import KIND_WORDS
+from kpispec.safefile import LIMITS, read_input
 
 FORMAT = 3  # of the cached index; bumped when its layout changes
 SCHEMA_VERSIONS = ("v12",)
@@ -56,7 +57,7 @@ KINDS = ("metric", "semantic_model", "model", "source")  # the data_source keys,
 # the manifest's sections of enabled nodes that a dbt command runs or reads: the graph
 # the run's results are followed through (kpispec.dbt.health)
 GRAPH_SECTIONS = ("nodes", "sources", "metrics", "semantic_models", "unit_tests")
-MAX_BYTES = 1 << 30  # a manifest over 1 GiB is refused before it is read
+MAX_BYTES = LIMITS["dbt manifest"].max_bytes  # over it (1 GiB), refused before it is read
 _VERSION_RE = re.compile(r"/manifest/(v[0-9]+)\.json\Z")
 _PRIVATE = "private"
 
@@ -514,8 +515,7 @@ def load(path: Path, cache: Any = None) -> Index:
 
 
 def _read(path: Path) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    return read_input(path, "dbt manifest")
 
 
 def _salt() -> bytes:

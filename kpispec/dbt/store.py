@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kpispec.safefile import ReadError, size_text
+
 RACY_SECONDS = 2.0
 
 
@@ -54,7 +56,8 @@ def load(
     ``unusable`` instance, raised). ``salt``: what the cached index depends on besides
     the bytes (the format and the code that builds it); ``memo``: this process's
     identity -> outcome; ``read``: how the bytes are read; ``max_bytes``: the size cap
-    (``what`` names the kind in its message)."""
+    (``what`` names the kind in its message), the kind's row of the one cap table
+    (:data:`kpispec.safefile.LIMITS`)."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -65,7 +68,7 @@ def load(
         raise unusable("it is not a file")
     if max_bytes is not None and info.st_size > max_bytes:
         raise unusable(
-            f"it is {info.st_size:,} bytes, over kpispec's cap of {_size(max_bytes)} "
+            f"it is {info.st_size:,} bytes, over kpispec's cap of {size_text(max_bytes)} "
             f"for {what or 'a dbt artifact'}"
         )
     ident = (
@@ -100,6 +103,8 @@ def _load(path, ident, info, cache, salt, parse, encode, decode, read, unusable)
         raw = read(path)
     except OSError as exc:
         return unusable(f"it cannot be read ({exc.strerror or exc})")
+    except ReadError as exc:  # swapped for a FIFO, or grown past the cap, since the look
+        return unusable(f"it cannot be read ({exc})")
     if cache is None:
         return _keyed(parse(raw), "")
     import hashlib  # here: a warm run does not hash at all
@@ -163,14 +168,6 @@ def _attached(outcome: Any, key: str, cache: Any, salted: bytes, again: Callable
 
     outcome.attach(fetch)
     return _keyed(outcome, key)
-
-
-def _size(count: int) -> str:
-    """``256 MiB``, ``1 GiB``, ``1 KiB``, ``512 bytes``."""
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if count >= 1 << shift and count % (1 << shift) == 0:
-            return f"{count >> shift:,} {unit}"
-    return f"{count:,} bytes"
 
 
 def _keyed(outcome: Any, key: str) -> Any:

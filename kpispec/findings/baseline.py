@@ -19,7 +19,7 @@ from kpispec.errors import BaselineError
 from kpispec.findings import Finding, Selection, subtract
 from kpispec.findings.finalize import RuleInfo, finalize
 from kpispec.findings.result import LintResult, summarize
-from kpispec.safefile import verify_json, write_atomic
+from kpispec.safefile import ReadError, check_json, read_input, verify_json, write_atomic
 
 VERSION = 1
 STALE = "KS902"
@@ -57,9 +57,15 @@ def write_baseline(path: Path, findings: list[Finding]) -> int:
 
 
 def read_baseline(path: Path) -> list[tuple[tuple, int]]:
-    """The identities a baseline file records, each with its line in the file."""
+    """The identities a baseline file records, each with its line in the file. Read
+    through the one reader (a regular file under the baseline's cap; a FIFO or a device
+    is refused unopened), its nesting bounded before json sees it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_input(path, "baseline", str(path))
+        check_json(raw, "baseline", str(path))
+        text = raw.decode("utf-8")
+    except ReadError as exc:
+        raise BaselineError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise BaselineError(f"{path}: cannot read the baseline: {why}") from None
