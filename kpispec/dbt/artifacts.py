@@ -315,42 +315,20 @@ def load(kind: str, path: Path, cache: Any = None) -> Any:
         except UnusableArtifact as problem:
             return problem
 
-    def decode(blob: bytes | None) -> Any:
-        if not blob:
-            return None
-        if blob[:1] == b"E":
-            return UnusableArtifact(blob[1:].decode("utf-8", "replace"))
-        if blob[:1] == b"I":
-            try:
-                data = marshal.loads(blob[1:])
-            except (EOFError, ValueError, TypeError):
-                return None
-            if isinstance(data, dict) and data.get("format") == FORMAT:
-                return made(data)
-        return None
-
-    return store.load(
-        path,
-        cache,
+    kind_of = store.Kind(
+        what=f"dbt {KINDS[kind]}",
         salt=lambda: store.source_salt(
             b"dbt-artifact", kind.encode(), b"%d" % FORMAT, files=("artifacts.py", "when.py")
         ),
         parse=parse,
-        encode=_encode,
-        decode=decode,
-        memo=_MEMO[kind],
+        made=made,
+        format=FORMAT,
         read=lambda path: _read(path),  # looked up when called: a test sees what is read
         unusable=UnusableArtifact,
         max_bytes=MAX_BYTES,
-        what=f"dbt {KINDS[kind]}",
     )
+    return store.load(path, cache, _MEMO[kind], kind_of)
 
 
 def _read(path: Path) -> bytes:
     return path.read_bytes()
-
-
-def _encode(outcome: Any) -> bytes:
-    if isinstance(outcome, UnusableArtifact):
-        return b"E" + str(outcome).encode("utf-8")
-    return b"I" + marshal.dumps(outcome.data)

@@ -499,19 +499,17 @@ _MEMO: dict[tuple, Any] = {}  # this process: file identity -> Index or Unusable
 def load(path: Path, cache: Any = None) -> Index:
     """The index of the manifest at ``path``: from this process's memo, else the cache,
     else parsed (and cached). Raises :class:`UnusableManifest`."""
-    return store.load(
-        path,
-        cache,
+    kind = store.Kind(
+        what="a dbt manifest",
         salt=_salt,
         parse=lambda raw: _parse(raw),  # looked up when called: a test counts the parses
-        encode=_encode,
-        decode=_decode,
-        memo=_MEMO,
+        made=Index,
+        format=FORMAT,
         read=_read,
         unusable=UnusableManifest,
         max_bytes=MAX_BYTES,
-        what="a dbt manifest",
     )
+    return store.load(path, cache, _MEMO, kind)
 
 
 def _read(path: Path) -> bytes:
@@ -530,27 +528,6 @@ def _parse(raw: bytes) -> Any:
         return Index(build(manifest))
     except UnusableManifest as problem:
         return problem
-
-
-def _encode(outcome: Any) -> bytes:
-    if isinstance(outcome, UnusableManifest):
-        return b"E" + str(outcome).encode("utf-8")
-    return b"I" + marshal.dumps(outcome.data)
-
-
-def _decode(blob: bytes | None) -> Any:
-    if not blob:
-        return None
-    if blob[:1] == b"E":
-        return UnusableManifest(blob[1:].decode("utf-8", "replace"))
-    if blob[:1] == b"I":
-        try:
-            data = marshal.loads(blob[1:])
-        except (EOFError, ValueError, TypeError):
-            return None
-        if isinstance(data, dict) and data.get("format") == FORMAT:
-            return Index(data)
-    return None
 
 
 # -- what the pipeline hands the rules ----------------------------------------------

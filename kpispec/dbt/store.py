@@ -21,10 +21,12 @@ under their keys in turn (:mod:`kpispec.dbt.health`).
 
 from __future__ import annotations
 
+import marshal
 import os
 import stat
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,26 +40,50 @@ class Unusable(Exception):
     valid JSON (...)")."""
 
 
-def load(
-    path: Path,
-    cache: Any,
-    *,
-    salt: Callable[[], bytes],
-    parse: Callable[[bytes], Any],
-    encode: Callable[[Any], bytes],
-    decode: Callable[[bytes | None], Any],
-    memo: dict,
-    read: Callable[[Path], bytes],
-    unusable: type[Unusable] = Unusable,
-    max_bytes: int | None = None,
-    what: str = "",
-) -> Any:
-    """The index of the artifact at ``path`` (what ``parse`` made of its bytes, or an
-    ``unusable`` instance, raised). ``salt``: what the cached index depends on besides
-    the bytes (the format and the code that builds it); ``memo``: this process's
-    identity -> outcome; ``read``: how the bytes are read; ``max_bytes``: the size cap
-    (``what`` names the kind in its message), the kind's row of the one cap table
-    (:data:`kpispec.safefile.LIMITS`)."""
+@dataclass(frozen=True)
+class Kind:
+    """One kind of dbt artifact as :func:`load` reads it: ``what`` names it in messages,
+    ``salt`` is what its cached index depends on besides the bytes (the format and the
+    code that builds it), ``parse`` makes its index of the bytes (or an ``unusable``),
+    ``made`` turns the cached data back into an index, whose ``format`` it must carry,
+    ``read`` is how the bytes are read, ``max_bytes`` its size cap (the kind's row of
+    :data:`kpispec.safefile.LIMITS`)."""
+
+    what: str
+    salt: Callable[[], bytes]
+    parse: Callable[[bytes], Any]
+    made: Callable[[dict], Any]
+    format: int
+    read: Callable[[Path], bytes]
+    unusable: type[Unusable] = Unusable
+    max_bytes: int | None = None
+
+    def encode(self, outcome: Any) -> bytes:
+        """An index (``E`` and why, for an unusable file; ``I`` and its data) as cached."""
+        if isinstance(outcome, Unusable):
+            return b"E" + str(outcome).encode("utf-8")
+        return b"I" + marshal.dumps(outcome.data)
+
+    def decode(self, blob: bytes | None) -> Any:
+        """A cached index back, or None when the blob is missing or of another format."""
+        if not blob:
+            return None
+        if blob[:1] == b"E":
+            return self.unusable(blob[1:].decode("utf-8", "replace"))
+        if blob[:1] == b"I":
+            try:
+                data = marshal.loads(blob[1:])
+            except (EOFError, ValueError, TypeError):
+                return None
+            if isinstance(data, dict) and data.get("format") == self.format:
+                return self.made(data)
+        return None
+
+
+def load(path: Path, cache: Any, memo: dict, kind: Kind) -> Any:
+    """The index of the ``kind`` artifact at ``path`` (what its ``parse`` made of the
+    bytes, or its ``unusable``, raised); ``memo``: this process's identity -> outcome."""
+    unusable, max_bytes = kind.unusable, kind.max_bytes
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -69,7 +95,7 @@ def load(
     if max_bytes is not None and info.st_size > max_bytes:
         raise unusable(
             f"it is {info.st_size:,} bytes, over kpispec's cap of {size_text(max_bytes)} "
-            f"for {what or 'a dbt artifact'}"
+            f"for {kind.what or 'a dbt artifact'}"
         )
     ident = (
         os.path.realpath(path),
@@ -81,15 +107,15 @@ def load(
     )
     known = memo.get(ident)
     if known is None:
-        known = memo[ident] = _load(
-            path, ident, info, cache, salt, parse, encode, decode, read, unusable
-        )
+        known = memo[ident] = _load(path, ident, info, cache, kind)
     if isinstance(known, Unusable):
         raise known
     return known
 
 
-def _load(path, ident, info, cache, salt, parse, encode, decode, read, unusable) -> Any:
+def _load(path: Path, ident: tuple, info: os.stat_result, cache: Any, kind: Kind) -> Any:
+    salt, parse, encode, decode = kind.salt, kind.parse, kind.encode, kind.decode
+    read, unusable = kind.read, kind.unusable
     salted = salt() if cache is not None else b""
     ident_key = cache.blob_key(salted, repr(ident).encode()) if cache is not None else ""
     if cache is not None:
