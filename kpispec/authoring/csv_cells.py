@@ -302,6 +302,8 @@ APPLIES = {
 def norm(text: str) -> str:
     """A header as compared: lowercase, accents, ``(...)`` and punctuation dropped, words
     separated by one space (``"Due  Date (UTC)"`` -> ``"due date"``)."""
+    if text.isascii() and text.isalnum():  # most headers, at a tenth of the cost
+        return text.lower()
     text = unicodedata.normalize("NFKC", text).strip().lower()
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
     return " ".join(re.sub(r"[^\w]+|_", " ", text).split())
