@@ -319,54 +319,7 @@ def build(manifest: Any) -> dict:
     version = schema_version(manifest)
     metadata = manifest["metadata"]
     project = metadata.get("project_name") if isinstance(metadata.get("project_name"), str) else ""
-    names: dict[str, dict] = {kind: {} for kind in KINDS}
-    disabled: dict[str, dict] = {kind: {} for kind in KINDS}
-    nodes: dict[str, dict] = {}
-
-    def add(table: dict, raw: Any, uid: str) -> None:
-        record = _record(raw, uid)
-        if record is None:
-            return
-        nodes.setdefault(uid, record)
-        key = (
-            record["name"] if record["kind"] != "source" else f"{record['source']}.{record['name']}"
-        )
-        table[record["kind"]].setdefault(key, []).append(
-            [record["package"], record.get("version"), uid]
-        )
-
-    for section in ("nodes", "sources", "metrics", "semantic_models"):
-        items = manifest.get(section)
-        if isinstance(items, dict):
-            for uid, raw in items.items():
-                add(names, raw, uid)
-    items = manifest.get("disabled")
-    if isinstance(items, dict):
-        for uid, raws in items.items():
-            for raw in raws if isinstance(raws, list) else ():
-                if uid not in nodes or nodes[uid].get("enabled", True) is False:
-                    add(disabled, raw, uid)
-                    if uid in nodes:  # where it is switched off, for the message
-                        nodes[uid]["enabled"] = False
-                        if isinstance(raw.get("original_file_path"), str):
-                            nodes[uid]["file"] = raw["original_file_path"]
-    graph: dict[str, tuple] = {}
-    for section in GRAPH_SECTIONS:
-        items = manifest.get(section)
-        if isinstance(items, dict):
-            for uid, raw in items.items():
-                if isinstance(uid, str) and isinstance(raw, dict):
-                    graph[uid] = _upstream(raw)
-    groups = {}
-    items = manifest.get("groups")
-    if isinstance(items, dict):
-        for raw in items.values():
-            if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-                owner = raw.get("owner") if isinstance(raw.get("owner"), dict) else {}
-                groups[raw["name"]] = {
-                    "name": _text(owner.get("name")),
-                    "email": _text(owner.get("email")),
-                }
+    names, disabled, nodes = _names(manifest)
     # packed: each name's candidates and each node's record a marshal string of its
     # own, so that loading the index makes a few objects per node, not dozens (a 50 MB
     # manifest: 6 ms instead of 65), and only what a run looks up is unpacked
@@ -387,10 +340,71 @@ def build(manifest: Any) -> dict:
             for uid, slim in ((uid, _slim(uid, record)) for uid, record in nodes.items())
             if slim
         },
-        "groups": groups,
+        "groups": _groups(manifest),
         # one string, unpacked only when the run's results are joined with it
-        "graph": marshal.dumps(graph),
+        "graph": marshal.dumps(_graph(manifest)),
     }
+
+
+def _names(manifest: dict) -> tuple[dict, dict, dict]:
+    """Every enabled and disabled node by kind and name (``[package, version, uid]``
+    candidates), and each node's record by unique id."""
+    names: dict[str, dict] = {kind: {} for kind in KINDS}
+    disabled: dict[str, dict] = {kind: {} for kind in KINDS}
+    nodes: dict[str, dict] = {}
+
+    def add(table: dict, raw: Any, uid: str) -> None:
+        record = _record(raw, uid)
+        if record is None:
+            return
+        nodes.setdefault(uid, record)
+        key = (
+            record["name"] if record["kind"] != "source" else f"{record['source']}.{record['name']}"
+        )
+        table[record["kind"]].setdefault(key, []).append(
+            [record["package"], record.get("version"), uid]
+        )
+
+    for section in ("nodes", "sources", "metrics", "semantic_models"):
+        for uid, raw in _section(manifest, section).items():
+            add(names, raw, uid)
+    for uid, raws in _section(manifest, "disabled").items():
+        for raw in raws if isinstance(raws, list) else ():
+            if uid not in nodes or nodes[uid].get("enabled", True) is False:
+                add(disabled, raw, uid)
+                if uid in nodes:  # where it is switched off, for the message
+                    nodes[uid]["enabled"] = False
+                    if isinstance(raw.get("original_file_path"), str):
+                        nodes[uid]["file"] = raw["original_file_path"]
+    return names, disabled, nodes
+
+
+def _section(manifest: dict, name: str) -> dict:
+    items = manifest.get(name)
+    return items if isinstance(items, dict) else {}
+
+
+def _graph(manifest: dict) -> dict[str, tuple]:
+    """Each node of the graph sections -> what it is built on (see :func:`_upstream`)."""
+    return {
+        uid: _upstream(raw)
+        for section in GRAPH_SECTIONS
+        for uid, raw in _section(manifest, section).items()
+        if isinstance(uid, str) and isinstance(raw, dict)
+    }
+
+
+def _groups(manifest: dict) -> dict[str, dict]:
+    """Each group's owner (name, e-mail), by group name."""
+    groups = {}
+    for raw in _section(manifest, "groups").values():
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+            owner = raw.get("owner") if isinstance(raw.get("owner"), dict) else {}
+            groups[raw["name"]] = {
+                "name": _text(owner.get("name")),
+                "email": _text(owner.get("email")),
+            }
+    return groups
 
 
 def _upstream(raw: dict) -> tuple:
