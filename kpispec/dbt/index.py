@@ -130,6 +130,12 @@ class Index:
             self._nodes[uid] = found
         return found
 
+    def known(self, uid: str) -> dict:
+        """The record of a node the index lists by name (it always has one)."""
+        node = self.node(uid)
+        assert node is not None, uid  # every name's candidates were recorded as nodes
+        return node
+
     def _names(self, table: str, kind: str, name: str) -> list:
         packed = self.data[table].get(kind, {}).get(name)
         if packed is None:
@@ -174,7 +180,7 @@ class Index:
                 why=f"model '{name}' v{version}, but that model is not versioned: drop 'version'",
             )
         if version is None:
-            node = self.node(versions[0][2])
+            node = self.known(versions[0][2])
             latest = node.get("latest")
             wanted = (
                 str(latest)
@@ -249,7 +255,7 @@ class Index:
         found = []
         for name in self.data["names"].get("metric", {}):
             for package, _, uid in self._names("names", "metric", name):
-                node = self.node(uid)
+                node = self.known(uid)
                 if node.get("private"):
                     continue
                 group = groups.get(node.get("group") or "")
@@ -399,12 +405,17 @@ def _groups(manifest: dict) -> dict[str, dict]:
     groups = {}
     for raw in _section(manifest, "groups").values():
         if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-            owner = raw.get("owner") if isinstance(raw.get("owner"), dict) else {}
+            owner = _dict(raw.get("owner"))
             groups[raw["name"]] = {
                 "name": _text(owner.get("name")),
                 "email": _text(owner.get("email")),
             }
     return groups
+
+
+def _dict(value: Any) -> dict:
+    """``value`` when it is a mapping, else an empty one (JSON of an unexpected shape)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _upstream(raw: dict) -> tuple:
@@ -413,7 +424,7 @@ def _upstream(raw: dict) -> tuple:
     attached = raw.get("attached_node")
     if isinstance(attached, str) and attached:
         return (attached,)
-    depends = raw.get("depends_on") if isinstance(raw.get("depends_on"), dict) else {}
+    depends = _dict(raw.get("depends_on"))
     deps = depends.get("nodes")
     return tuple(d for d in deps if isinstance(d, str)) if isinstance(deps, list) else ()
 
@@ -464,7 +475,7 @@ def _record(raw: Any, uid: str) -> dict | None:
     if kind not in KINDS or not isinstance(name, str) or not isinstance(package, str):
         return None
     record: dict[str, Any] = {"id": uid, "kind": kind, "name": name, "package": package}
-    config = raw.get("config") if isinstance(raw.get("config"), dict) else {}
+    config = _dict(raw.get("config"))
     if config.get("enabled") is False:
         record["enabled"] = False
     if kind == "source":
@@ -483,7 +494,7 @@ def _record(raw: Any, uid: str) -> dict | None:
         if isinstance(date, str) and len(date) >= 10:
             record["deprecation"] = date[:10]
     else:  # metric, semantic model: what they are built on
-        depends = raw.get("depends_on") if isinstance(raw.get("depends_on"), dict) else {}
+        depends = _dict(raw.get("depends_on"))
         deps = depends.get("nodes")
         record["deps"] = [d for d in deps if isinstance(d, str)] if isinstance(deps, list) else []
         if kind == "metric":
