@@ -44,7 +44,8 @@ def schema_text() -> str:
     except OSError:
         from importlib import resources
 
-        return resources.files("kpispec").joinpath("data", SCHEMA_FILE).read_text(encoding="utf-8")
+        data = resources.files("kpispec") / "data" / SCHEMA_FILE
+        return data.read_text(encoding="utf-8")
 
 
 @cache
@@ -367,10 +368,12 @@ def check_structure(loaded: LoadedFile) -> None:
     if not loaded.ok or (loaded.data is None and loaded.problems):
         return  # unreadable, or empty (already reported)
     if not isinstance(loaded.data, dict):
+        line, column = loaded.root_pos
         loaded.problems.append(
             Problem(
                 "KS002",
-                *loaded.root_pos,
+                line,
+                column,
                 "the top level must be a mapping that starts with 'kpispec: 1', not "
                 + ("a list" if isinstance(loaded.data, list) else "a single value"),
                 path=(),
