@@ -3,6 +3,7 @@ turned into kpispec files."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -80,7 +81,7 @@ def _import_csv(opts: CsvImport) -> int:
     file, output = opts.file, opts.output
     try:
         if file == "-":
-            raw, name = read_stream(click.get_binary_stream("stdin"), "csv"), "stdin"
+            raw, name = read_stream(sys.stdin.buffer, "csv"), "stdin"  # as click gives it
         else:
             try:
                 raw, name = read_input(file, "csv"), Path(file).name
