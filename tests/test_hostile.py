@@ -352,7 +352,7 @@ WRONG_AT = [  # (line, text) of the KS002 findings the file above must give
     (22, "kpis[4].timeframe.review must be one of"),
     (23, "kpis[4].data_source is missing the required key 'system'"),
     (26, "kpis[5].target.value must be a number, not '-.inf'"),
-    (26, "kpis[5].target.baseline must be a number, not '1e400'"),
+    (26, "kpis[5].target.baseline is '1e400', a number out of range"),
     (30, "metrics must be a list"),
 ]
 
@@ -370,9 +370,13 @@ def test_wrong_types_at_every_level(tmp_path, digits):
         assert_finding(run, "KS002", "kpis/x.yaml", line, text)
     value = [f for f in run.findings() if f["line"] == 29 and f["code"] == "KS002"]
     if digits > 4300:
-        assert [f["message"] for f in value] == [
-            f"kpis[6].target.value must be a number, not '{huge[:36]}..."
-        ]
+        assert (
+            [f["message"] for f in value]
+            == [  # issue 25: a number out of range says so
+                f"kpis[6].target.value is '{huge[:36]}..., a number out of range (beyond "
+                "±1.8e308, which no float holds); write the value in a unit that keeps it in range"
+            ]
+        )
     else:
         assert value == []  # a 400-digit integer is a number
         # and KS301 compared it with the baseline without overflowing

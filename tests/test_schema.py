@@ -299,3 +299,36 @@ def test_schema_output_writes_a_file_and_keeps_an_existing_one(tmp_path, run_cli
     assert result.exit_code == 0 and target.read_text(encoding="utf-8") == schema_text()
     assert target.stat().st_mode & 0o777 == 0o640
     assert run_cli(["schema", "-o", "-"]).output == schema_text()
+
+
+def test_a_number_out_of_range_says_so(tmp_path):
+    """Issue 25: `value: 1e400` said "must be a number, not '1e400'"; it is a number, one
+    no float can hold (the loader keeps it as text rather than make it infinity)."""
+    from conftest import TODAY, run_kpispec, write
+
+    (tmp_path / ".git").mkdir()
+    write(
+        tmp_path / "kpis" / "a.yaml",
+        "kpispec: 1\nkpis:\n  - id: a\n    name: A\n"
+        "    target: {value: 1e400, direction: increase, baseline: -1e999}\n",
+    )
+    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY], tmp_path)
+    found = [
+        (f["line"], f["column"], f["message"])
+        for f in json.loads(proc.stdout)["findings"]
+        if f["code"] == "KS002"
+    ]
+    assert found == [
+        (
+            5,
+            14,
+            "kpis[0].target.value is '1e400', a number out of range (beyond ±1.8e308, which "
+            "no float holds); write the value in a unit that keeps it in range",
+        ),
+        (
+            5,
+            49,
+            "kpis[0].target.baseline is '-1e999', a number out of range (beyond ±1.8e308, "
+            "which no float holds); write the value in a unit that keeps it in range",
+        ),
+    ]

@@ -270,7 +270,24 @@ def _type(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
     types: Any = sub.get("type")
     types = types if isinstance(types, list) else [types]
     expected = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+    if ("number" in types or "integer" in types) and _out_of_range(instance):
+        return (
+            f"{name} is {_show(instance)}, a number out of range (beyond ±1.8e308, which no "
+            "float holds); write the value in a unit that keeps it in range",
+            None,
+        )
     return f"{name} must be {expected}, not {_show(instance)}", None
+
+
+def _out_of_range(instance: Any) -> bool:
+    """A plain number the loader kept as text because it overflows (``1e400``: a float
+    would be infinity, which JSON and the schema have no place for)."""
+    if not isinstance(instance, str) or instance.strip().lower().lstrip("+-.") in ("inf", "nan"):
+        return False
+    try:
+        return abs(float(instance)) == float("inf")
+    except ValueError:
+        return False
 
 
 def _enum(name: str, path: tuple, sub: dict, instance: Any) -> _Said:
