@@ -50,7 +50,8 @@ def test_fix_mends_a_date_read_one_way(written, tmp_path, run_cli):
     path = project(tmp_path, GOAL.replace("2030-12-31", written))
     lint = run_cli(["lint", "--format", "json", "--today", TODAY], cwd=tmp_path)
     (finding,) = [f for f in json.loads(lint.stdout)["findings"] if f["code"] != "KS203"]
-    assert (finding["code"], finding["line"], finding["column"]) == ("KS002", 6, 5)  # at the key due:
+    # at the key due:
+    assert (finding["code"], finding["line"], finding["column"]) == ("KS002", 6, 5)
     assert finding["message"].endswith(f"not '{written}'; did you mean 2030-12-31?")
     run_cli(["fix", "--today", TODAY], cwd=tmp_path)
     assert path.read_text() == GOAL
