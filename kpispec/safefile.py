@@ -122,15 +122,24 @@ class Snapshot:
         )
 
 
-def snapshot(path: str | os.PathLike, name: str | None = None) -> Snapshot:
+def snapshot(path: str | os.PathLike, name: str | None = None, kind: str | None = None) -> Snapshot:
     """Read a regular file (through a symbolic link) with its identity, from one open
-    file: NotAFile for anything else (a FIFO is opened without blocking), OSError when it
-    cannot be read."""
+    file: NotAFile for anything else (looked at first, then opened without blocking),
+    OSError when it cannot be read. ``kind``: an input kind of :data:`LIMITS`, whose size
+    cap it is read under (TooLarge over it)."""
+    shown = name or os.fspath(path)
+    _regular(os.stat(path), shown)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
         st = os.fstat(fd)
-        _regular(st, name or os.fspath(path))
-        return _snap(st, _read_all(fd))
+        _regular(st, shown)
+        if kind is None:
+            return _snap(st, _read_all(fd))
+        limit = LIMITS[kind]
+        _within(st.st_size, limit, shown)
+        data = _read_all(fd, limit.max_bytes + 1)
+        _within(len(data), limit, shown)
+        return _snap(st, data)
     finally:
         os.close(fd)
 
@@ -601,10 +610,11 @@ def _input_regular(st: os.stat_result, limit: Limit, shown: str) -> None:
 
 def _within(size: int, limit: Limit, shown: str) -> None:
     if size > limit.max_bytes:
-        raise TooLarge(
-            f"{limit.what} {shown} is {size_text(size)}, over the "
-            f"{size_text(limit.max_bytes)} limit for {limit.article}"
-        )
+        cap = size_text(limit.max_bytes)
+        said = size_text(size)
+        if said == cap:  # just over: "1 MiB, over the 1 MiB limit" would say nothing
+            said = f"{size:,} bytes"
+        raise TooLarge(f"{limit.what} {shown} is {said}, over the {cap} limit for {limit.article}")
 
 
 # -- nesting, before a parser sees it ----------------------------------------------------

@@ -188,8 +188,8 @@ def sparse(path: Path, size: int) -> Path:
     "kind, size, shown",
     [
         ("owners", 40 << 20, "40 MiB, over the 8 MiB limit for an owners file"),
-        ("baseline", (64 << 20) + 1, "64 MiB, over the 64 MiB limit for a baseline"),
-        ("config", (1 << 20) + 1, "1 MiB, over the 1 MiB limit for a config file"),
+        ("baseline", (64 << 20) + 1, "67,108,865 bytes, over the 64 MiB limit for a baseline"),
+        ("config", (1 << 20) + 1, "1,048,577 bytes, over the 1 MiB limit for a config file"),
         ("csv", 100 << 20, "100 MiB, over the 64 MiB limit for a CSV file"),
     ],
 )
@@ -418,3 +418,18 @@ def test_dbt_paths_stay_inside_the_root_but_links_may_lead_out(tmp_path):
     write(root / "kpispec.toml", '[dbt]\nmanifest = "target/manifest.json"\n')
     run = run_measured(["lint", "--format", "json"], root)
     assert run.returncode in (0, 1) and "Traceback" not in run.stderr, run.stderr
+
+
+def test_init_reads_pyproject_through_the_reader(tmp_path):
+    """kpispec init parses pyproject.toml to append [tool.kpispec]: the same caps (before:
+    a 100,000-part dotted key ran it out of memory)."""
+    root = project(tmp_path)
+    write(root / "pyproject.toml", "[tool.other]\n" + ".".join(["a"] * 100_000) + " = 1\n")
+    before = (root / "pyproject.toml").read_bytes()
+    line = refused(run_measured(["init"], root), "has a dotted key of 100,000 parts")
+    assert line.startswith("kpispec: config file pyproject.toml")
+    assert (root / "pyproject.toml").read_bytes() == before
+    sparse(root / "pyproject.toml", (1 << 20) + 1)
+    refused(
+        run_measured(["init"], root), "is 1,048,577 bytes, over the 1 MiB limit for a config file"
+    )

@@ -29,7 +29,16 @@ from pathlib import Path
 from kpispec.authoring.emit import verify_yaml
 from kpispec.authoring.origin import REPO_URL, Origin, find_origin
 from kpispec.errors import InitError
-from kpispec.safefile import Exists, Snapshot, WriteError, snapshot, verify_toml, write_atomic
+from kpispec.safefile import (
+    Exists,
+    ReadError,
+    Snapshot,
+    WriteError,
+    load_toml,
+    snapshot,
+    verify_toml,
+    write_atomic,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -243,11 +252,11 @@ def _look(folder: Path) -> _Found:
     if not pyproject.is_file():
         return found
     try:
-        found.pyproject = snapshot(pyproject, _show(pyproject, folder))
-        tool = tomllib.loads(found.pyproject.data.decode("utf-8")).get("tool")
+        found.pyproject = snapshot(pyproject, _show(pyproject, folder), "config")
+        tool = load_toml(found.pyproject.data, "config", _show(pyproject, folder)).get("tool")
     except OSError as exc:
         raise InitError(f"{_show(pyproject, folder)}: cannot read: {exc.strerror or exc}") from None
-    except WriteError as exc:
+    except (WriteError, ReadError) as exc:
         raise InitError(str(exc)) from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InitError(
