@@ -528,6 +528,8 @@ LIMITS: dict[str, Limit] = {
     # a large dbt project's manifest is some 50 MB; parsed, it takes 5-6 times its size
     "dbt manifest": Limit("dbt manifest", "a dbt manifest", 1 << 30),
     "dbt artifact": Limit("dbt artifact", "a dbt artifact", 256 * MiB),
+    # the project root's, for folder walks: over it (or not a file), passed over
+    "gitignore": Limit(".gitignore", "a .gitignore", 1 * MiB),
 }
 
 

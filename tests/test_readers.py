@@ -433,3 +433,19 @@ def test_init_reads_pyproject_through_the_reader(tmp_path):
     refused(
         run_measured(["init"], root), "is 1,048,577 bytes, over the 1 MiB limit for a config file"
     )
+
+
+def test_a_gitignore_that_is_not_a_file_is_passed_over(tmp_path):
+    """The project root's .gitignore (read for folder walks) linked to /dev/zero ran lint
+    out of memory, a FIFO there made it wait forever: passed over, the run goes on."""
+    root = project(tmp_path)
+    (root / ".gitignore").symlink_to("/dev/zero")
+    run = run_measured(["lint", "--format", "json"], root)
+    assert run.returncode == 0 and not run.timed_out, run.stderr
+    assert json.loads(run.stdout)["summary"]["files"] == 1 and run.rss_mb < SMALL_MB
+    (root / ".gitignore").unlink()
+    os.mkfifo(root / ".gitignore")
+    writer = FifoWriter(root / ".gitignore")
+    run = run_measured(["lint", "--format", "json"], root)
+    assert run.returncode == 0 and not run.timed_out, run.stderr
+    assert writer.never_opened()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pathspec
 
 from kpispec.errors import PathError
+from kpispec.safefile import ReadError, read_input
 
 if TYPE_CHECKING:
     from kpispec.config import Config
@@ -69,9 +70,9 @@ def _excludes(config: Config) -> pathspec.PathSpec:
 
 
 def _gitignore(root: Path) -> list[str]:
-    try:
-        text = (root / ".gitignore").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    try:  # through the one reader: a .gitignore that is a FIFO or /dev/zero is passed over
+        text = read_input(root / ".gitignore", "gitignore").decode("utf-8")
+    except (OSError, UnicodeDecodeError, ReadError):
         return []
     patterns = []
     for line in text.splitlines():
