@@ -119,7 +119,20 @@ def _fresh_venv(where: Path) -> Path:
 
 def _pip_install(python: Path, *args: str) -> None:
     done = _run(
-        [sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", *args],
+        # --ignore-installed: the fresh venv sees the test venv's site-packages (for the
+        # dependencies), where CI installed kpispec itself: pip would call it done
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "-q",
+            "--no-deps",
+            "--ignore-installed",
+            *args,
+        ],
         python.parents[2],
     )
     assert done.returncode == 0, done.stdout + done.stderr
