@@ -187,8 +187,26 @@ def read_table(text: str, delimiter: str | None, mapping: list[str]) -> Table:
     if not found:
         _no_header(sample, given, mapping)
     _, _, at, dialect = max(found, key=lambda item: item[:2])
-    if given is None:
-        dialect = _quoting(sample, at, dialect)
+    tries = ([_quoting(sample, at, dialect)] if given is None else []) + [dialect]
+    for number, chosen in enumerate(tries, 1):
+        try:
+            columns = _header(text, chosen, at, mapping)
+        except _NoColumn:
+            if number == len(tries):
+                raise
+            continue
+        if columns.has_name() or number == len(tries):  # the sniffed quoting, unless
+            dialect = chosen  # it loses the header
+            break
+    notes = []
+    if at:
+        above = "row 1" if at == 1 else f"rows 1-{at}"
+        notes.append(f"{above} above the header (row {at + 1}) ignored")
+    return Table(text, dialect, columns, at, notes)
+
+
+def _header(text: str, dialect: Any, at: int, mapping: list[str]) -> Columns:
+    """The header row of the whole text (the sample may have cut it) matched."""
     reader = csv.reader(lines(text), dialect)
     try:
         for _ in range(at):
@@ -196,12 +214,7 @@ def read_table(text: str, delimiter: str | None, mapping: list[str]) -> Table:
         header = next(reader)
     except (csv.Error, StopIteration) as exc:  # the sample said otherwise: cut short
         raise CsvImportError(f"row {at + 1}: not CSV: {exc}") from None
-    columns = Columns([cell.strip() for cell in header], mapping)
-    notes = []
-    if at:
-        above = "row 1" if at == 1 else f"rows 1-{at}"
-        notes.append(f"{above} above the header (row {at + 1}) ignored")
-    return Table(text, dialect, columns, at, notes)
+    return Columns([cell.strip() for cell in header], mapping)
 
 
 def _quoting(sample: str, at: int, dialect: Any) -> Any:
