@@ -13,7 +13,6 @@ import unicodedata
 
 from kpispec.load.dates import readings
 
-ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 KINDS = {
     "kpi": "kpi",
     "kpis": "kpi",

@@ -50,7 +50,6 @@ from kpispec.authoring.csv_cells import (
     APPLIES,
     ARROWS,
     DIRECTIONS,
-    ID_RE,
     KINDS,
     REVIEWS,
     TARGET_FIELDS,
@@ -65,6 +64,7 @@ from kpispec.authoring.csv_read import SHOWN, Table, decode, is_blank_row, read_
 from kpispec.authoring.csv_read import CsvImportError as CsvImportError  # the CLI catches it
 from kpispec.authoring.emit import OFFSET, SECTIONS, SEQUENCE, comment_block, dump
 from kpispec.authoring.fast_yaml import entry_text
+from kpispec.catalog import ID_RE
 from kpispec.load.loader import MAX_FILE_BYTES, MAX_VALUES
 from kpispec.safefile import size_text, write_atomic
 from kpispec.text import plural, slug
