@@ -39,7 +39,8 @@ from kpispec.load.cache import FileCache
 DBT = REPO / "tests" / "dbt"
 ARTIFACTS = {name: DBT / f"{name}.json" for name in ("manifest", "run_results", "sources")}
 sys.path.insert(0, str(DBT))
-from regenerate import dbt_executable, run  # noqa: E402
+from regenerate import run  # noqa: E402
+from test_dbt import _dbt_or_skip  # noqa: E402  (the one real-dbt gate: skip, or fail in CI)
 
 # far from any today: the timeframe and goal rules stay quiet whenever the test runs
 KPIS = """kpispec: 1
@@ -835,19 +836,6 @@ def test_the_commit_gate_blocks_a_kpi_on_failing_data(tmp_path):
 
 
 # -- the real dbt --------------------------------------------------------------------
-
-
-def _dbt_or_skip() -> str:
-    dbt = dbt_executable()
-    if dbt is None:
-        why = (
-            "no dbt: set KPISPEC_DBT to a dbt executable (dbt-core 1.10 + dbt-duckdb "
-            "1.10; .ci/run builds one in .ci-dbt) or put dbt on PATH"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {why}")
-        pytest.skip(why)
-    return dbt
 
 
 def test_real_dbt_run(tmp_path):
