@@ -133,7 +133,7 @@ def test_findings_carry_the_default_name_and_severity_of_their_rule(code, tmp_pa
     of the table above, and the exit code follows the severity (1 for an error)."""
     folder = fail_example(code, tmp_path)
     if (folder / "base").is_dir():  # a goalpost rule: REF in git, now in the work tree
-        from test_rules import lint_revision
+        from rule_harness import lint_revision
 
         run = lint_revision(folder)
         exit_code, doc = run.exit_code, run.doc

@@ -21,22 +21,28 @@ inline catalogs.
 from __future__ import annotations
 
 import json
-import shutil
-import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TODAY, catalog_folder, git, hermetic_env, run_kpispec, write
+import rule_harness
+from conftest import write
+from rule_harness import (
+    GOAL,
+    REVISION_SIDES,
+    RULES_DIR,
+    Hit,
+    _hit_key,
+    by_entry,
+    catalog,
+    copy_example,
+    kpi,
+)
 
 from kpispec.rules import RULES
 
-RULES_DIR = Path(__file__).resolve().parent / "rules"
-
-# (file, entry, line, column) of one finding
-Hit = tuple[str, str | None, int, int]
+lint_in = rule_harness.lint_in  # the fixture: the real CLI on a folder
 
 
 @dataclass(frozen=True)
@@ -262,91 +268,6 @@ EXPECTED: dict[str, Case] = {
 GENERIC = [code for code in sorted(RULES) if code != "KS900"]
 
 
-@dataclass
-class Run:
-    exit_code: int
-    doc: dict
-    stderr: str
-
-    def findings(self, code: str | None = None) -> list[dict]:
-        return [f for f in self.doc["findings"] if code is None or f["code"] == code]
-
-    def hits(self, code: str) -> list[Hit]:
-        return sorted(
-            ((f["path"], f["entry"], f["line"], f["column"]) for f in self.findings(code)),
-            key=_hit_key,
-        )
-
-    def codes(self) -> set[str]:
-        return {f["code"] for f in self.findings()}
-
-    def entry(self, entry_id: str) -> dict:
-        return next(e for e in self.doc["entries"] if e["id"] == entry_id)
-
-
-def _hit_key(hit: Hit) -> tuple:
-    return (hit[0], hit[2], hit[3], hit[1] or "")
-
-
-@pytest.fixture
-def lint_in(tmp_path, run_cli) -> Callable[..., Run]:
-    """``lint_in(folder, *extra, subprocess=False)``: lint every YAML file of ``folder``
-    (already in tmp_path, a project root thanks to its ``.git``) as JSON."""
-
-    def run(folder: Path, *extra: str, subprocess: bool = False) -> Run:
-        if all((folder / side).is_dir() for side in REVISION_SIDES):
-            return lint_revision(folder, *extra)
-        files = catalog_folder(folder)
-        args = ["lint", "--format", "json", "--today", TODAY, *extra, *files]
-        if subprocess:
-            proc = run_kpispec(args, folder)
-            code, out, err = proc.returncode, proc.stdout, proc.stderr
-        else:
-            result = run_cli(args, cwd=folder)
-            code, out, err = result.exit_code, result.stdout, result.stderr
-        assert code in (0, 1), f"exit {code}: {err}"
-        return Run(code, json.loads(out), err)
-
-    return run
-
-
-REVISION_SIDES = ("base", "now")  # the folders of an example that needs --base REF
-BASE_DATE = "2026-05-01T12:00:00+00:00"  # when the base/ commit was made
-
-
-def lint_revision(folder: Path, *extra: str) -> Run:
-    """An example with ``base/`` and ``now/``: a git repository in ``folder/repo`` whose
-    one commit holds ``base/`` as ``kpis/`` and whose working tree holds ``now/`` there
-    instead, linted as a whole project from ``kpis/`` with ``--base HEAD`` (the real CLI,
-    in a subprocess, with a hermetic git environment)."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    repo = folder / "repo"
-    env = hermetic_env(folder)
-    env.update({"GIT_AUTHOR_DATE": BASE_DATE, "GIT_COMMITTER_DATE": BASE_DATE})
-    shutil.copytree(folder / "base", repo / "kpis")
-    git(["init", "-q"], repo, env)
-    git(["add", "-A"], repo, env)
-    git(["commit", "-q", "-m", "base"], repo, env)
-    shutil.rmtree(repo / "kpis")
-    shutil.copytree(folder / "now", repo / "kpis")
-    proc = run_kpispec(
-        ["lint", "--format", "json", "--today", TODAY, "--base", "HEAD", *extra],
-        repo / "kpis",
-        env=env,
-    )
-    assert proc.returncode in (0, 1), f"exit {proc.returncode}: {proc.stderr}"
-    return Run(proc.returncode, json.loads(proc.stdout), proc.stderr)
-
-
-def copy_example(code: str, kind: str, tmp_path: Path) -> Path:
-    """The fail or pass folder of a rule, copied to tmp_path (so nothing is written
-    into the repository and this repo's config plays no part)."""
-    target = tmp_path / kind
-    shutil.copytree(RULES_DIR / code / kind, target)
-    return target
-
-
 # -- every registered rule has examples ---------------------------------------------------
 
 
@@ -474,40 +395,6 @@ def test_ks900_gone_when_the_crashing_rule_is_ignored(tmp_path, lint_in, monkeyp
 
 
 # -- no cascades (contract section 4) -------------------------------------------------------
-
-GOAL = """
-kpispec: 1
-goals:
-  - id: grow
-    title: Grow revenue
-    due: 2026-12-31
-kpis:
-"""
-
-
-def kpi(entry_id: str, goal: str = "grow", **fields: str) -> str:
-    """A complete KPI as YAML under ``kpis:``; ``fields`` replace (or, as "", drop) keys."""
-    keys = {
-        "goal": goal,
-        "owner": "finance",
-        "target": "{value: 20, direction: increase, baseline: 10}",
-        "timeframe": "{end: 2026-12-31, review: monthly}",
-        "data_source": "{system: warehouse}",
-        **fields,
-    }
-    lines = [f"  - id: {entry_id}", f"    name: {entry_id.title()}"]
-    lines += [f"    {key}: {value}" for key, value in keys.items() if value != ""]
-    return "\n".join(lines) + "\n"
-
-
-def catalog(tmp_path: Path, text: str, name: str = "catalog.yaml") -> Path:
-    folder = tmp_path / "catalog"
-    write(folder / name, textwrap.dedent(text).lstrip("\n"))
-    return folder
-
-
-def by_entry(run: Run, entry_id: str) -> set[str]:
-    return {f["code"] for f in run.findings() if f["entry"] == entry_id}
 
 
 def test_unresolved_goal_is_ks005_not_ks101(tmp_path, lint_in):

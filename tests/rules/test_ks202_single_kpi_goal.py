@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import test_rules
-from test_rules import catalog, kpi
+import rule_harness
+from rule_harness import catalog, kpi
 
-lint_in = test_rules.lint_in  # the fixture: the real CLI on a catalog folder
+lint_in = rule_harness.lint_in  # the fixture: the real CLI on a catalog folder
 
 TREE = """
 kpispec: 1
