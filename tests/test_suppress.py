@@ -881,3 +881,72 @@ def test_the_gate_lists_what_is_suppressed_in_the_files_it_reports_on(tmp_path):
     assert [
         (s["path"], s["line"], s["code"], s["entry"], s["reason"]) for s in doc["suppressed"]
     ] == [("kpis/sales.yaml", 7, "KS107", "arr", "sales")]
+
+
+# -- the directive's patterns, compiled on first use (issue 28: start-up) ---------------
+
+
+def test_a_file_without_a_directive_compiles_no_pattern_of_the_grammar():
+    """Every KPI file says ``kpispec: 1``, most have comments, few a directive: parse()
+    reads them all without compiling a pattern; the first line that may hold a directive
+    compiles them, and its directives are read as before."""
+    from kpispec.findings import suppress
+
+    suppress._pattern.cache_clear()
+    plain = kpis_file(kpi("arr", "  # the board's KPI"), head="# owned by finance\n")
+    assert parse(plain) == [] and parse("kpispec: 1\n") == [] and parse("# kpispec\n") == []
+    assert suppress._pattern.cache_info().currsize == 0
+    # "kpispec:" and "#" on different lines: still none, and nothing compiled
+    assert parse("kpispec: 1\nkpis: []  # none yet\n") == []
+    assert suppress._pattern.cache_info().currsize == 0
+    [directive] = parse("kpispec: 1  #kpispec: disable=KS107\n")
+    column = len("kpispec: 1  #kpispec: disable=") + 1
+    assert (directive.code, directive.line, directive.column) == ("KS107", 1, column)
+    assert suppress._pattern.cache_info().currsize == len(suppress._GRAMMAR)
+
+
+def test_the_patterns_are_module_attributes_for_the_language_server():
+    """lsp.features reads ``suppress.COMMENT`` and ``suppress.ANY_DIRECTIVE`` (and KS901's
+    fix ``CODE_RE``): the very patterns parse() uses, compiled once."""
+    from kpispec.findings import suppress
+    from kpispec.findings.suppress import CODE_RE, COMMENT
+
+    assert COMMENT is suppress.COMMENT is suppress._pattern("COMMENT")
+    assert CODE_RE.fullmatch("dbt-not-configured")
+    match = suppress.COMMENT.search('x: 1  # kpispec: disable-file=KS107,ks202 reason="y"')
+    assert match is not None and match.group(1, 2) == ("disable-file", "KS107,ks202")
+    assert suppress.ANY_DIRECTIVE.search("#kpispec:") is not None
+    with pytest.raises(AttributeError, match="has no attribute 'NOT_A_PATTERN'"):
+        suppress.NOT_A_PATTERN  # noqa: B018
+
+
+def test_directive_suppressed_and_policy_read_and_compare_as_the_dataclasses_did():
+    """The three classes are plain ones now (a dataclass costs generated code at import):
+    the same constructor, repr, equality; Policy stays frozen and hashable."""
+    import dataclasses
+    import datetime as dt
+
+    from kpispec.findings import Finding
+    from kpispec.findings.suppress import Directive, Policy, Suppressed
+
+    one = Directive("KS107", 3, 5, False, reason="why", until=dt.date(2027, 1, 2))
+    assert one == Directive("KS107", 3, 5, False, reason="why", until=dt.date(2027, 1, 2))
+    assert one != Directive("KS107", 3, 5, True, reason="why", until=dt.date(2027, 1, 2))
+    assert repr(one) == (
+        "Directive(code='KS107', line=3, column=5, whole_file=False, used=False, "
+        "malformed=False, reason='why', bad_reason=False, until=datetime.date(2027, 1, 2), "
+        "bad_until=None, until_column=0, text='', refused=None)"
+    )
+    with pytest.raises(TypeError):
+        hash(one)
+    finding = Finding("KS107", "kpis/a.yaml", 3, 5, "no baseline")
+    silenced = Suppressed(finding, "why", dt.date(2027, 1, 2))
+    assert silenced == Suppressed(finding, "why", dt.date(2027, 1, 2))
+    assert silenced.justification() == "why (until 2027-01-02)"
+    assert Suppressed(finding).justification() is None
+    policy = Policy(dt.date(2026, 6, 1), frozenset({"KS107"}), max_days=90)
+    assert policy == Policy(dt.date(2026, 6, 1), frozenset({"KS107"}), frozenset(), 90)
+    assert hash(policy) == hash(Policy(dt.date(2026, 6, 1), frozenset({"KS107"}), max_days=90))
+    assert (policy.source, policy.table) == ("the config", "[tool.kpispec.waivers]")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        policy.max_days = 1  # type: ignore[misc]

@@ -34,57 +34,135 @@ comments): a ``#`` that starts a line or follows a blank, as YAML comments do.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kpispec.findings import Finding
 from kpispec.text import shorten
 
-COMMENT = re.compile(
-    r"(?:^|(?<=\s))#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
-    r"([A-Za-z0-9_\-]+(?:\s*,\s*(?!(?:reason|until)\s*=)[A-Za-z0-9_\-]+)*)"
-)
-CODE_RE = re.compile(r"[A-Za-z0-9_\-]+")
-# what may follow the codes, in either order, each after a blank or a comma: reason=
-# then "..." (REASON), until= then a date (UNTIL); any other text after them is ignored,
-# as it always was
-ATTRIBUTE = re.compile(r"\s*,?\s*(reason|until)\s*=")
-REASON = re.compile(r'\s*"((?:[^"\\]|\\.)*)"')
-UNTIL = re.compile(r'\s*(?:"([^"]*)"|([^\s,"]*))')
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_ESCAPE = re.compile(r'\\(["\\])')
-ANY_DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*kpispec:")  # what a directive starts with
+# The grammar of a directive, each pattern compiled on first use -- the first directive
+# met: parse() looks for "kpispec:" (which a directive cannot be without) before using
+# any, and most files have none. Outside this module they are read as attributes
+# (``suppress.COMMENT``: the language server reads its directives with them, so the
+# syntax has one source); inside, through _pattern().
+_SOURCES = {
+    "COMMENT": (
+        r"(?:^|(?<=\s))#\s*kpispec:\s*(disable-file|disable)\s*=\s*"
+        r"([A-Za-z0-9_\-]+(?:\s*,\s*(?!(?:reason|until)\s*=)[A-Za-z0-9_\-]+)*)"
+    ),
+    "CODE_RE": r"[A-Za-z0-9_\-]+",
+    # what may follow the codes, in either order, each after a blank or a comma: reason=
+    # then "..." (REASON), until= then a date (UNTIL); any other text after them is
+    # ignored, as it always was
+    "ATTRIBUTE": r"\s*,?\s*(reason|until)\s*=",
+    "REASON": r'\s*"((?:[^"\\]|\\.)*)"',
+    "UNTIL": r'\s*(?:"([^"]*)"|([^\s,"]*))',
+    "_DATE": r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z",
+    "_ESCAPE": r'\\(["\\])',
+    "ANY_DIRECTIVE": r"(?:^|(?<=\s))#\s*kpispec:",  # what a directive starts with
+}
+
+if TYPE_CHECKING:  # what __getattr__ gives
+    COMMENT: re.Pattern[str]
+    CODE_RE: re.Pattern[str]
+    ATTRIBUTE: re.Pattern[str]
+    REASON: re.Pattern[str]
+    UNTIL: re.Pattern[str]
+    ANY_DIRECTIVE: re.Pattern[str]
+
+
+_GRAMMAR = ("COMMENT", "ATTRIBUTE", "REASON", "UNTIL", "CODE_RE", "ANY_DIRECTIVE")
+
+
+@functools.cache
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(_SOURCES[name])
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    """``COMMENT``, ``ANY_DIRECTIVE``, ...: compiled when first asked for, once."""
+    if name in _SOURCES:
+        return _pattern(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 UNUSED_CODE = "KS901"
 EXPIRED_CODE = "KS903"
 
 
-@dataclass
-class Directive:
-    code: str  # as written (a code or a rule name); a malformed one: its whole text
-    line: int
-    column: int
-    whole_file: bool
-    used: bool = False
-    malformed: bool = False  # "# kpispec: disable KS101" and the like: silences nothing
-    reason: str | None = None  # reason="..." as written, unescaped; None: none given
-    bad_reason: bool = False  # malformed because its reason= cannot be read
-    until: _dt.date | None = None  # until=YYYY-MM-DD: the last day it silences
-    bad_until: str | None = None  # malformed because of its until=: the value written
-    until_column: int = 0  # where its until= is (1-based), for KS901 and KS903
-    text: str = ""  # the directive as written, for messages
-    # why the team's rules (Policy) keep it from silencing its code; set by apply()
-    refused: str | None = None
+class _Record:
+    """What a dataclass gave the three classes below -- a repr and equality by field --
+    without making one at import (a dataclass is generated code, run when the module is
+    imported: three of them were most of this module's start-up cost)."""
+
+    FIELDS: tuple[str, ...] = ()  # (defining __eq__ makes them unhashable, as a dataclass)
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.FIELDS)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, _Record)
+        return self._values() == other._values()
 
 
-@dataclass
-class Suppressed:
+class Directive(_Record):
+    """One code of a directive comment, where it is and what it says."""
+
+    FIELDS = tuple(
+        "code line column whole_file used malformed reason bad_reason until bad_until "
+        "until_column text refused".split()
+    )
+
+    def __init__(
+        self,
+        code: str,  # as written (a code or a rule name); a malformed one: its whole text
+        line: int,
+        column: int,
+        whole_file: bool,
+        used: bool = False,
+        malformed: bool = False,  # "# kpispec: disable KS101" and the like: silences nothing
+        reason: str | None = None,  # reason="..." as written, unescaped; None: none given
+        bad_reason: bool = False,  # malformed because its reason= cannot be read
+        until: _dt.date | None = None,  # until=YYYY-MM-DD: the last day it silences
+        bad_until: str | None = None,  # malformed because of its until=: the value written
+        until_column: int = 0,  # where its until= is (1-based), for KS901 and KS903
+        text: str = "",  # the directive as written, for messages
+        # why the team's rules (Policy) keep it from silencing its code; set by apply()
+        refused: str | None = None,
+    ):
+        self.code = code
+        self.line = line
+        self.column = column
+        self.whole_file = whole_file
+        self.used = used
+        self.malformed = malformed
+        self.reason = reason
+        self.bad_reason = bad_reason
+        self.until = until
+        self.bad_until = bad_until
+        self.until_column = until_column
+        self.text = text
+        self.refused = refused
+
+
+class Suppressed(_Record):
     """A finding a directive silenced (name and severity stamped as a reported one's
     would be), with the directive's reason and until (None: the directive gave none)."""
 
-    finding: Finding
-    reason: str | None = None
-    until: _dt.date | None = None
+    FIELDS = ("finding", "reason", "until")
+
+    def __init__(self, finding: Finding, reason: str | None = None, until: _dt.date | None = None):
+        self.finding = finding
+        self.reason = reason
+        self.until = until
 
     def to_json(self) -> dict:
         """The finding's JSON, then ``"reason"`` and ``"until"``."""
@@ -102,21 +180,48 @@ class Suppressed:
         return f"{self.reason} ({until})" if self.reason else until
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(_Record):
     """What a run asks of a directive (contract section 13): ``today`` to compare
-    ``until`` with, and the team's rules, as codes (:func:`kpispec.config.waivers.resolve`)."""
+    ``until`` with, and the team's rules, as codes (:func:`kpispec.config.waivers.resolve`).
+    Frozen, as the dataclass it was."""
 
-    today: _dt.date | None = None  # None: no until expires (nothing to compare with)
-    require_reason: frozenset[str] = frozenset()
-    unsuppressible: frozenset[str] = frozenset()
-    max_days: int | None = None
-    source: str = "the config"  # where the rules are written, for messages
-    table: str = "[tool.kpispec.waivers]"
+    FIELDS = ("today", "require_reason", "unsuppressible", "max_days", "source", "table")
+    today: _dt.date | None  # None: no until expires (nothing to compare with)
+    require_reason: frozenset[str]
+    unsuppressible: frozenset[str]
+    max_days: int | None
+    source: str  # where the rules are written, for messages
+    table: str
+
+    def __init__(
+        self,
+        today: _dt.date | None = None,
+        require_reason: frozenset[str] = frozenset(),
+        unsuppressible: frozenset[str] = frozenset(),
+        max_days: int | None = None,
+        source: str = "the config",
+        table: str = "[tool.kpispec.waivers]",
+    ):
+        values = (today, require_reason, unsuppressible, max_days, source, table)
+        for name, value in zip(self.FIELDS, values):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        from dataclasses import FrozenInstanceError  # what a frozen dataclass raised
+
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __hash__(self) -> int:
+        return hash(self._values())
 
 
 def _date(value: str) -> _dt.date | None:
-    if not _DATE.match(value):
+    if not _pattern("_DATE").match(value):
         return None
     try:
         return _dt.date.fromisoformat(value)
@@ -126,34 +231,40 @@ def _date(value: str) -> _dt.date | None:
 
 def parse(text: str) -> list[Directive]:
     """Every directive in a file's text, one per code named, with its position."""
-    if "kpispec:" not in text:  # the cheap test first: most files have no directive
+    # the cheap tests first: a directive is a comment ("#") that says "kpispec:", and most
+    # files have none (a KPI file's first line says "kpispec: 1", so both are needed)
+    if "kpispec:" not in text or "#" not in text:
         return []
     directives = []
+    grammar: tuple[re.Pattern[str], ...] | None = None
     for number, line in enumerate(text.splitlines(), 1):
-        if "kpispec:" not in line:
+        if "kpispec:" not in line or "#" not in line:
             continue
+        if grammar is None:  # the first line that may hold a directive: compile them
+            grammar = tuple(map(_pattern, _GRAMMAR))
+        comment, attribute_re, reason_re, until_re, code_re, any_directive = grammar
         good = set()
         spans = []  # what the directives read, their reasons included
-        for match in COMMENT.finditer(line):
+        for match in comment.finditer(line):
             good.add(match.start())
             end = match.end()
             reason, until, until_column = None, None, 0
             bad: tuple[int, bool, str | None] | None = None  # column, bad reason, bad until
             seen = set()
-            while (attribute := ATTRIBUTE.match(line, end)) is not None:
+            while (attribute := attribute_re.match(line, end)) is not None:
                 name = attribute.group(1)
                 if name in seen:  # said twice: the rest is text, ignored
                     break
                 seen.add(name)
                 if name == "reason":
-                    quoted = REASON.match(line, attribute.end())
+                    quoted = reason_re.match(line, attribute.end())
                     if quoted is None:  # reason= that cannot be read
                         bad = (attribute.start(1) + 1, True, None)
                         break
                     end = quoted.end()
-                    reason = _ESCAPE.sub(r"\1", quoted.group(1)) or None
+                    reason = _pattern("_ESCAPE").sub(r"\1", quoted.group(1)) or None
                 else:
-                    value = UNTIL.match(line, attribute.end())
+                    value = until_re.match(line, attribute.end())
                     assert value is not None  # it matches the empty string
                     written = value.group(1) if value.group(1) is not None else value.group(2)
                     until_column = attribute.start(1) + 1
@@ -183,7 +294,7 @@ def parse(text: str) -> list[Directive]:
             spans.append((match.start(), end))
             whole_file = match.group(1) == "disable-file"
             start = match.start(2)
-            for part in CODE_RE.finditer(match.group(2)):  # column of each code, for KS901
+            for part in code_re.finditer(match.group(2)):  # column of each code, for KS901
                 directives.append(
                     Directive(
                         part.group(),
@@ -196,7 +307,7 @@ def parse(text: str) -> list[Directive]:
                         text=written_text,
                     )
                 )
-        for match in ANY_DIRECTIVE.finditer(line):  # one that reads as none: say so
+        for match in any_directive.finditer(line):  # one that reads as none: say so
             if match.start() in good or any(a < match.start() < b for a, b in spans):
                 continue  # a directive, or "# kpispec:" quoted inside a reason
             directives.append(
