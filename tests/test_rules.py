@@ -1,12 +1,17 @@
-"""Every rule, proved on example files: ``tests/rules/<CODE>/fail/`` makes the rule fire
-and ``tests/rules/<CODE>/pass/`` (its minimal fix) does not.
+"""The rules as a whole: the registry (every built-in rule's code, name and default
+severity), every rule proved on its example files, the order of findings, a rule that
+crashes, severities changed by config, selection, and how classification (contract
+section 3) decides which rule reports what (no cascades, contract section 4). What one
+rule (or a tight family) does beyond its examples is tested in ``tests/rules/test_<rule>.py``
+beside its ``tests/rules/<CODE>/`` folders; team policies in tests/test_policy.py.
 
-The expected findings below were read off the fixtures, not copied from kpispec's output:
-a finding at an entry points at its ``id`` key (column 5 under ``kpis:``), one about a
-key points at that key. Each fail folder is built so that *only* its rule fires, and each
-pass folder lints clean, so a rule that starts firing where it should not (a cascade,
-contract section 4) fails here too. A few codes run through a real subprocess, the others
-in-process through click's CliRunner.
+``tests/rules/<CODE>/fail/`` makes the rule fire and ``tests/rules/<CODE>/pass/`` (its
+minimal fix) does not. The expected findings below were read off the fixtures, not
+copied from kpispec's output: a finding at an entry points at its ``id`` key (column 5
+under ``kpis:``), one about a key points at that key. Each fail folder is built so that
+*only* its rule fires, and each pass folder lints clean, so a rule that starts firing
+where it should not (a cascade, contract section 4) fails here too. A few codes run
+through a real subprocess, the others in-process through click's CliRunner.
 
 The rules that compare with ``--base REF`` (KS5xx) have a ``base/`` and a ``now/`` folder
 in each example instead: the harness commits ``base/`` to a fresh git repository and puts
@@ -14,8 +19,11 @@ in each example instead: the harness commits ``base/`` to a fresh git repository
 match them at either revision), then lints the whole project from ``kpis/`` with
 ``--base HEAD`` through the real CLI. Their expected paths are relative to ``kpis/``.
 
-The tail of the file covers the "no cascades" reading of contract section 4 on small
-inline catalogs.
+Behaviour is pinned with literal values, so that mutants of the code die (issue 12):
+every expected value is written out by hand from the contract (sections 3 to 6) and the
+fixtures. Nothing is computed by kpispec and compared with kpispec: a test that read
+``RULES[code].SEVERITY`` would pass whatever the severity became. "Today" is fixed to
+``TODAY``.
 """
 
 from __future__ import annotations
@@ -23,13 +31,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 import rule_harness
-from conftest import write
+from conftest import TODAY, run_kpispec, write
 from rule_harness import (
     GOAL,
+    GOAL_FAR,
     REVISION_SIDES,
     RULES_DIR,
     Hit,
@@ -37,12 +47,127 @@ from rule_harness import (
     by_entry,
     catalog,
     copy_example,
+    hits,
     kpi,
+    lint_revision,
+    run_lint,
 )
 
 from kpispec.rules import RULES
 
 lint_in = rule_harness.lint_in  # the fixture: the real CLI on a folder
+
+# -- the rules: code -> (name, default severity) -------------------------------------------
+
+# contract section 4, row by row
+CONTRACT_RULES: dict[str, tuple[str, str]] = {
+    "KS001": ("yaml-syntax", "error"),
+    "KS002": ("schema", "error"),
+    "KS003": ("duplicate-key", "error"),
+    "KS004": ("duplicate-id", "error"),
+    "KS005": ("unresolved-reference", "error"),
+    "KS006": ("goal-cycle", "error"),
+    "KS101": ("kpi-without-goal", "error"),
+    "KS102": ("kpi-without-target", "error"),
+    "KS103": ("kpi-without-timeframe", "error"),
+    "KS104": ("kpi-without-owner", "error"),
+    "KS105": ("kpi-without-data-source", "error"),
+    "KS106": ("kpi-without-review", "warning"),
+    "KS107": ("kpi-without-baseline", "warning"),
+    "KS201": ("too-many-kpis", "error"),
+    "KS202": ("single-kpi-goal", "warning"),
+    "KS203": ("goal-without-kpi", "warning"),
+    "KS204": ("orphan-metric", "info"),
+    "KS301": ("target-not-beyond-baseline", "error"),
+    "KS302": ("timeframe-ended", "warning"),
+    "KS303": ("timeframe-inverted", "error"),
+    "KS304": ("kpi-outlives-goal", "warning"),
+}
+
+# contract section 9: goalposts (lint --base REF)
+GOALPOST_RULES: dict[str, tuple[str, str]] = {
+    "KS501": ("target-eased", "error"),
+    "KS502": ("deadline-moved", "warning"),
+    "KS503": ("baseline-rewritten", "warning"),
+    "KS504": ("kpi-dropped", "error"),
+    "KS505": ("owner-changed", "info"),
+    "KS506": ("unit-changed", "error"),
+}
+
+# contract section 10: the dbt bridge
+DBT_RULES: dict[str, tuple[str, str]] = {
+    "KS601": ("dbt-unresolved", "error"),
+    "KS602": ("dbt-disabled", "error"),
+    "KS603": ("dbt-deprecated", "warning"),
+    "KS604": ("dbt-manifest", "warning"),
+    "KS605": ("dbt-not-configured", "warning"),
+    "KS606": ("dbt-run-failed", "error"),
+    "KS607": ("dbt-source-stale", "warning"),  # an error when dbt's freshness says error
+    "KS608": ("dbt-results-stale", "warning"),
+}
+
+# the other built-in rules, as the README's tables give them (team policy, rule failure,
+# unused suppression)
+OTHER_RULES: dict[str, tuple[str, str]] = {
+    "KS401": ("unknown-owner", "error"),
+    "KS402": ("unknown-data-source", "error"),
+    "KS403": ("missing-required-field", "error"),
+    "KS404": ("too-few-kpis-per-goal", "error"),
+    "KS900": ("rule-failure", "error"),
+    "KS901": ("unused-suppression", "info"),
+    "KS902": ("stale-baseline", "info"),  # contract section 9: "reported (info)"
+    "KS903": ("expired-waiver", "warning"),  # contract section 13
+}
+
+# what a fail example needs beyond `kpispec lint` to make its rule fire
+EXTRA_ARGS = {"KS902": ("--baseline", "baseline.json")}
+
+BUILTIN_RULES = {**CONTRACT_RULES, **GOALPOST_RULES, **DBT_RULES, **OTHER_RULES}
+
+
+def test_the_rules_command_lists_every_builtin_rule_with_its_default_severity(run_cli):
+    result = run_cli(["rules"])
+    assert result.exit_code == 0
+    listed = {}
+    for line in result.stdout.splitlines():
+        code, name, severity, source, _summary = line.split(None, 4)
+        if source == "builtin":
+            listed[code] = (name, severity)
+    assert listed == BUILTIN_RULES
+    # and in code order
+    codes = [line.split()[0] for line in result.stdout.splitlines()]
+    assert codes[: len(BUILTIN_RULES)] == sorted(BUILTIN_RULES)
+
+
+def test_the_registry_holds_the_contract_rules():
+    for code, (name, severity) in BUILTIN_RULES.items():
+        assert (RULES[code].NAME, RULES[code].SEVERITY) == (name, severity), code
+
+
+@pytest.mark.parametrize("code", sorted(set(BUILTIN_RULES) - {"KS900"}))
+def test_findings_carry_the_default_name_and_severity_of_their_rule(code, tmp_path, run_cli):
+    """On each rule's fail example, every finding of the rule has the name and severity
+    of the table above, and the exit code follows the severity (1 for an error)."""
+    folder = copy_example(code, "fail", tmp_path)
+    if (folder / "base").is_dir():  # a goalpost rule: REF in git, now in the work tree
+        run = lint_revision(folder)
+        exit_code, doc = run.exit_code, run.doc
+    else:
+        exit_code, doc = run_lint(run_cli, folder, *EXTRA_ARGS.get(code, ()))
+    name, severity = BUILTIN_RULES[code]
+    found = [f for f in doc["findings"] if f["code"] == code]
+    assert found, f"{code} does not fire on its fail example"
+    assert {(f["name"], f["severity"]) for f in found} == {(name, severity)}
+    assert exit_code == {"error": 1, "warning": 0, "info": 0}[severity]
+    counts = {
+        "error": doc["summary"]["errors"],
+        "warning": doc["summary"]["warnings"],
+        "info": doc["summary"]["infos"],
+    }
+    assert counts[severity] == len(found)
+
+
+# -- every rule on its examples: the findings of each fail folder ---------------------------
 
 
 @dataclass(frozen=True)
@@ -347,6 +472,154 @@ def test_ks003_is_silenced_from_the_first_line_of_its_entry(tmp_path, lint_in):
     assert run.findings() == [] and run.exit_code == 0
 
 
+# -- the order of findings (contract section 5: by file, then line) ------------------------
+
+ORDER_A = """\
+kpispec: 1
+goals:
+  - id: grow
+    title: Grow revenue
+    owner: ceo@example.com
+    due: 2026-12-31
+  - id: old
+    title: Last year's goal
+    due: 2026-01-31
+kpis:
+  - id: arr
+    name: Annual recurring revenue
+    goal: grow
+    owner: finance
+    target: {value: 3000000, direction: increase, baseline: 3200000}
+    timeframe: {start: 2027-01-01, end: 2026-03-31}
+    data_source: {system: stripe}
+  - {id: nrr, name: Net revenue retention, goal: growth, target: {value: 1.1, direction: increase, baseline: 1.0}, timeframe: {end: 2026-12-31, review: monthly}}
+metrics:
+  - id: new-mrr
+    name: New MRR
+"""
+
+
+ORDER_B = """\
+kpispec: 1
+kpis:
+  - id: visits
+    name: Site visits
+    owner: marketing
+    target: {value: 100000, direction: increase, baseline: 80000}
+    timeframe: {end: 2026-12-31, review: weekly}
+    data_source: {system: analytics}
+"""
+
+
+# What the two files above give, in the order the contract wants: a.yaml before b.yaml,
+# then by line, then by column, then by code. The rules run in code order, so without
+# the final sort KS005 (line 18, column 44) would come first and b.yaml's KS101 before
+# most of a.yaml's findings.
+ORDER_TEXT = """\
+a.yaml:3:5: KS202 warning single-kpi-goal: goal 'grow' is measured by one KPI only ('arr'), which invites gaming it (Goodhart's law); add a second KPI that balances it
+a.yaml:7:5: KS203 warning goal-without-kpi: goal 'old' has no KPI (nor has any goal below it); add a KPI with goal: old
+a.yaml:9:5: KS302 warning timeframe-ended: goal 'old' was due on 2026-01-31 (today is 2026-06-01); set a new due date, or retire it
+a.yaml:15:14: KS301 error target-not-beyond-baseline: KPI 'arr': target value 3000000 is below the baseline 3200000 although direction is increase; correct the value, baseline or direction
+a.yaml:16:5: KS106 warning kpi-without-review: KPI 'arr' has no review cadence. Add review: daily|weekly|monthly|quarterly|annually under timeframe:
+a.yaml:16:36: KS302 warning timeframe-ended: KPI 'arr': timeframe ended on 2026-03-31 (today is 2026-06-01); set the next end and target, or retire it
+a.yaml:16:36: KS303 error timeframe-inverted: KPI 'arr': timeframe ends on 2026-03-31, before it starts on 2027-01-01; correct the dates
+a.yaml:18:5: KS104 error kpi-without-owner: KPI 'nrr' has no owner; nobody answers for it. Add owner: <person or team>
+a.yaml:18:5: KS105 error kpi-without-data-source: KPI 'nrr' has no data_source; nothing measures it. Add data_source: {system: ..., query: ...}
+a.yaml:18:44: KS005 error unresolved-reference: KPI 'nrr': goal names 'growth', which is not defined; it must name a goal. Did you mean 'grow'?
+a.yaml:20:5: KS204 info orphan-metric: metric 'new-mrr' feeds no KPI; add feeds: [<kpi id>] (or list it in a KPI's inputs:), or remove it
+b.yaml:3:5: KS101 error kpi-without-goal: KPI 'visits' has no goal; it is merely a metric. Add goal: <id of a goal>, or move it under metrics:
+
+Declared under kpis: but merely metrics:
+  a.yaml:18: nrr (lacks goal)
+  b.yaml:3: visits (lacks goal)
+
+2 files, 4 entries: 1 KPI, 3 metrics; 6 errors, 5 warnings, 1 info
+"""
+
+
+# (path, line, column, code, name, severity, entry), the same findings
+ORDER_JSON = [
+    ("a.yaml", 3, 5, "KS202", "single-kpi-goal", "warning", "grow"),
+    ("a.yaml", 7, 5, "KS203", "goal-without-kpi", "warning", "old"),
+    ("a.yaml", 9, 5, "KS302", "timeframe-ended", "warning", "old"),
+    ("a.yaml", 15, 14, "KS301", "target-not-beyond-baseline", "error", "arr"),
+    ("a.yaml", 16, 5, "KS106", "kpi-without-review", "warning", "arr"),
+    ("a.yaml", 16, 36, "KS302", "timeframe-ended", "warning", "arr"),
+    ("a.yaml", 16, 36, "KS303", "timeframe-inverted", "error", "arr"),
+    ("a.yaml", 18, 5, "KS104", "kpi-without-owner", "error", "nrr"),  # the flow entry
+    ("a.yaml", 18, 5, "KS105", "kpi-without-data-source", "error", "nrr"),
+    ("a.yaml", 18, 44, "KS005", "unresolved-reference", "error", "nrr"),  # its goal:
+    ("a.yaml", 20, 5, "KS204", "orphan-metric", "info", "new-mrr"),
+    ("b.yaml", 3, 5, "KS101", "kpi-without-goal", "error", "visits"),
+]
+
+
+@pytest.fixture
+def ordered_catalog(tmp_path) -> Path:
+    write(tmp_path / "cat" / "b.yaml", ORDER_B)
+    write(tmp_path / "cat" / "a.yaml", ORDER_A)
+    return tmp_path / "cat"
+
+
+def test_text_output_is_sorted_by_file_line_column_and_code(ordered_catalog, run_cli):
+    exit_code, text = run_lint(run_cli, ordered_catalog, fmt="text")
+    assert text == ORDER_TEXT
+    assert exit_code == 1
+
+
+def test_json_output_is_sorted_by_file_line_column_and_code(ordered_catalog, run_cli):
+    # the files named in the other order: the output does not follow the command line
+    (ordered_catalog / ".git").mkdir()
+    result = run_cli(
+        ["lint", "--format", "json", "--today", TODAY, "b.yaml", "a.yaml"], cwd=ordered_catalog
+    )
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert [
+        (f["path"], f["line"], f["column"], f["code"], f["name"], f["severity"], f["entry"])
+        for f in doc["findings"]
+    ] == ORDER_JSON
+    assert [f["message"] for f in doc["findings"]] == [
+        line.split(": ", 2)[2] for line in ORDER_TEXT.splitlines()[:12]
+    ]
+    assert doc["summary"] == {
+        "files": 2,
+        "entries": 4,
+        "kpis": 1,
+        "metrics": 3,
+        "errors": 6,
+        "warnings": 5,
+        "infos": 1,
+    }
+    assert doc["entries"] == [
+        {"id": "arr", "path": "a.yaml", "line": 11, "declared": "kpi", "class": "kpi", "lacks": []},
+        {
+            "id": "nrr",
+            "path": "a.yaml",
+            "line": 18,
+            "declared": "kpi",
+            "class": "metric",
+            "lacks": ["goal"],
+        },
+        {
+            "id": "new-mrr",
+            "path": "a.yaml",
+            "line": 20,
+            "declared": "metric",
+            "class": "metric",
+            "lacks": [],
+        },
+        {
+            "id": "visits",
+            "path": "b.yaml",
+            "line": 3,
+            "declared": "kpi",
+            "class": "metric",
+            "lacks": ["goal"],
+        },
+    ]
+
+
 # -- KS900: a rule that crashes -------------------------------------------------------------
 
 
@@ -392,6 +665,195 @@ def test_ks900_gone_when_the_crashing_rule_is_ignored(tmp_path, lint_in, monkeyp
     assert lint_in(folder).codes() == {"KS900"}
     run = lint_in(folder, "--ignore", "KS104")
     assert run.findings() == [] and run.exit_code == 0
+
+
+def test_a_crashed_rule_is_an_error_finding(tmp_path, run_cli, monkeypatch):
+    def crash(catalog, ctx):
+        raise RuntimeError("boom")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(RULES["KS104"], "check", crash)
+    exit_code, doc = run_lint(run_cli, copy_example("KS900", "fail", tmp_path))
+    (finding,) = [f for f in doc["findings"] if f["code"] == "KS900"]
+    assert (finding["name"], finding["severity"]) == ("rule-failure", "error")
+    assert exit_code == 1
+
+
+# -- severities changed by config (contract section 4) ------------------------------------
+
+
+def test_a_severity_override_reaches_the_findings(tmp_path, run_cli):
+    """config can change a severity (contract section 4): KS202 as an error fails."""
+    folder = copy_example("KS202", "fail", tmp_path)
+    write(folder / "kpispec.toml", 'severity = {KS202 = "error"}\n')
+    exit_code, doc = run_lint(run_cli, folder)
+    assert [(f["code"], f["severity"]) for f in doc["findings"]] == [("KS202", "error")]
+    assert exit_code == 1
+
+
+# -- selection ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_a_one_letter_prefix_is_no_rule(option, tmp_path):
+    """``KS1`` selects the KS1xx rules; ``K`` (one letter: every code starts with it)
+    is a typo, not "every rule": exit 2, one line. ``KS2O1`` (a letter O) is close to
+    KS201, so the message says so. Mutant: a one-letter prefix accepted."""
+    proc = run_kpispec(["lint", option, "K"], tmp_path)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (
+        f"kpispec: {option}: unknown rule 'K'; see 'kpispec rules' or 'kpispec explain'\n"
+    )
+    proc = run_kpispec(["lint", option, "KS2O1"], tmp_path)
+    assert proc.stderr == (
+        f"kpispec: {option}: unknown rule 'KS2O1'; did you mean 'KS201'? "
+        "see 'kpispec rules' or 'kpispec explain'\n"
+    )
+
+
+# -- classification (contract section 3) ----------------------------------------------------
+
+
+def classes(doc: dict) -> dict[str, tuple[str, list[str]]]:
+    return {e["id"]: (e["class"], e["lacks"]) for e in doc["entries"]}
+
+
+def test_a_goal_list_must_resolve_entirely(tmp_path, run_cli):
+    """A goal list holding an id that does not exist is no goal link: KS005 (not KS101),
+    and the entry is merely a metric lacking goal; one that resolves is a link. A goal
+    link naming a metric is no link either."""
+    text = (
+        GOAL_FAR
+        + "".join(
+            [
+                kpi("one-unresolved", goal="[growth]"),  # 8
+                kpi("one-of-two", goal="[grow, growth]"),  # 15
+                kpi("listed", goal="[grow]"),  # 22
+                kpi("names-a-metric", goal="signups"),  # 29
+                kpi("plain", goal="grow"),  # 36
+            ]
+        )
+        + """\
+metrics:
+  - id: signups
+    name: Signups
+    feeds: [plain]
+"""
+    )
+    exit_code, doc = run_lint(run_cli, catalog(tmp_path, text))
+    assert classes(doc) == {
+        "one-unresolved": ("metric", ["goal"]),
+        "one-of-two": ("metric", ["goal"]),
+        "listed": ("kpi", []),
+        "names-a-metric": ("metric", ["goal"]),
+        "plain": ("kpi", []),
+        "signups": ("metric", []),
+    }
+    assert hits(doc) == [
+        ("catalog.yaml", 10, 12, "KS005", "one-unresolved"),  # goal[0]
+        ("catalog.yaml", 17, 18, "KS005", "one-of-two"),  # goal[1]
+        ("catalog.yaml", 31, 5, "KS005", "names-a-metric"),
+    ]
+    assert doc["findings"][0]["message"] == (
+        "KPI 'one-unresolved': goal[0] names 'growth', which is not defined; it must name a "
+        "goal. Did you mean 'grow'?"
+    )
+    assert doc["findings"][2]["message"] == (
+        "KPI 'names-a-metric': goal names 'signups', which is an entry under metrics: "
+        "(catalog.yaml:44); it must name a goal"
+    )
+    assert doc["summary"]["kpis"] == 2
+    assert exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("true", "true"),
+        ("false", "false"),
+        (".nan", "'.nan'"),
+        (".inf", "'.inf'"),
+        ("-.inf", "'-.inf'"),
+        ("1e400", "'1e400'"),
+        ('"5"', "'5'"),
+    ],
+)
+def test_a_target_value_that_is_not_a_number_is_no_target(value, shown, tmp_path, run_cli):
+    """A boolean, NaN, an infinity or a string is not a number: the entry lacks target
+    (class metric). The schema reports it at the value (KS002); the KPI has a value, so
+    KS102 ("has a target without a value") would be a second finding on the same mistake,
+    and KS107 (no baseline) and KS301 (compared with the baseline) wait for a number."""
+    text = (
+        GOAL_FAR
+        + kpi("odd", target=f"{{value: {value}, direction: increase}}")
+        + kpi("odd-baseline", target=f"{{value: {value}, direction: increase, baseline: 1}}")
+        + kpi("arr")
+        + kpi("nrr")
+    )
+    exit_code, doc = run_lint(run_cli, catalog(tmp_path, text))
+    assert classes(doc) == {
+        "odd": ("metric", ["target"]),
+        "odd-baseline": ("metric", ["target"]),
+        "arr": ("kpi", []),
+        "nrr": ("kpi", []),
+    }
+    assert hits(doc) == [
+        ("catalog.yaml", 12, 14, "KS002", "odd"),
+        ("catalog.yaml", 19, 14, "KS002", "odd-baseline"),
+    ]
+    expected = f"kpis[0].target.value must be a number, not {shown}"
+    if value == "1e400":  # a number, one no float holds (issue 25): said so
+        expected = (
+            "kpis[0].target.value is '1e400', a number out of range (beyond ±1.8e308, which "
+            "no float holds); write the value in a unit that keeps it in range"
+        )
+    assert doc["findings"][0]["message"] == expected
+    assert exit_code == 1
+
+
+def test_a_target_value_of_zero_is_a_number(tmp_path, run_cli):
+    text = (
+        GOAL_FAR
+        + kpi("zero-defects", target="{value: 0, direction: decrease, baseline: 4}")
+        + kpi("zero-float", target="{value: 0.0, direction: decrease, baseline: 0.5}")
+    )
+    exit_code, doc = run_lint(run_cli, catalog(tmp_path, text))
+    assert classes(doc) == {"zero-defects": ("kpi", []), "zero-float": ("kpi", [])}
+    assert doc["findings"] == []
+    assert exit_code == 0
+
+
+def test_a_timeframe_end_that_is_not_a_date_is_no_timeframe(tmp_path, run_cli):
+    text = (
+        GOAL_FAR
+        + kpi("bad-end", timeframe="{end: 2026-02-30, review: monthly}")
+        + kpi("arr")
+        + kpi("nrr")
+    )
+    exit_code, doc = run_lint(run_cli, catalog(tmp_path, text))
+    assert classes(doc)["bad-end"] == ("metric", ["timeframe"])
+    assert [(f["code"], f["entry"]) for f in doc["findings"]] == [("KS002", "bad-end")]
+    assert exit_code == 1
+
+
+def test_lacks_names_every_missing_part_in_contract_order(tmp_path, run_cli):
+    text = (
+        GOAL_FAR
+        + """\
+  - id: bare
+    name: Bare
+    owner: finance
+    data_source: {system: stripe}
+"""
+    )
+    _, doc = run_lint(run_cli, catalog(tmp_path, text))
+    assert classes(doc) == {"bare": ("metric", ["goal", "target", "timeframe"])}
+    assert hits(doc) == [
+        ("catalog.yaml", 3, 5, "KS203", "grow"),
+        ("catalog.yaml", 8, 5, "KS101", "bare"),
+        ("catalog.yaml", 8, 5, "KS102", "bare"),
+        ("catalog.yaml", 8, 5, "KS103", "bare"),
+    ]
 
 
 # -- no cascades (contract section 4) -------------------------------------------------------
