@@ -128,9 +128,14 @@ def hits(doc: dict) -> list[tuple]:
     return [(f["path"], f["line"], f["column"], f["code"], f["entry"]) for f in doc["findings"]]
 
 
+# code -> (path, line, column, message) of every finding of the code on its fail example:
+# the MESSAGES table of a module of tests/rules/, written from the fixture's values
+Messages = dict[str, list[tuple[str, int, int, str]]]
+
+
 def fail_messages(code: str, tmp_path: Path, run_cli) -> list[tuple[str, int, int, str]]:
-    """(path, line, column, message) of every finding of ``code`` on its fail example: what
-    each rule module's MESSAGES table pins, written from the fixture's values."""
+    """(path, line, column, message) of every finding of ``code`` on its fail example, in
+    the order reported."""
     _, doc = run_lint(run_cli, copy_example(code, "fail", tmp_path))
     return [
         (f["path"], f["line"], f["column"], f["message"])
