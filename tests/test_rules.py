@@ -881,24 +881,6 @@ def test_lacks_names_every_missing_part_in_contract_order(tmp_path, run_cli):
 # -- no cascades (contract section 4) -------------------------------------------------------
 
 
-def test_missing_target_and_timeframe_give_no_ks106_ks107(tmp_path, lint_in):
-    """Only a timeframe that exists lacks a review, only a target value lacks a baseline."""
-    text = GOAL + kpi("arr") + kpi("nrr") + kpi("visits", target="", timeframe="")
-    run = lint_in(catalog(tmp_path, text))
-    assert by_entry(run, "visits") == {"KS102", "KS103"}
-    assert run.entry("visits")["lacks"] == ["target", "timeframe"]
-
-
-def test_declared_kpi_without_owner_gets_ks104_even_as_a_metric(tmp_path, lint_in):
-    text = (
-        GOAL + kpi("arr") + kpi("nrr") + kpi("visits", goal="", owner="", target="", data_source="")
-    )
-    run = lint_in(catalog(tmp_path, text))
-    assert by_entry(run, "visits") == {"KS101", "KS102", "KS104", "KS105"}
-    assert run.entry("visits")["class"] == "metric"
-    assert run.hits("KS104") == [("catalog.yaml", "visits", 21, 5)]
-
-
 def test_ks304_looks_at_declared_kpis_whatever_their_class(tmp_path, lint_in):
     text = (
         GOAL
@@ -960,12 +942,3 @@ metrics:
     assert run.hits("KS204") == []
     assert [hit[1] for hit in run.hits("KS005")] == ["feeds-a-metric"]
     assert run.codes() == {"KS005", "KS102"}
-
-
-def test_timeframe_without_end_is_ks103_alone(tmp_path, lint_in):
-    """No cascade: a timeframe with no end is KS103; KS106 (no review) waits for an end,
-    as KS107 waits for a target value."""
-    run = lint_in(
-        catalog(tmp_path, GOAL + kpi("arr", timeframe="{start: 2026-01-01}") + kpi("nrr"))
-    )
-    assert by_entry(run, "arr") == {"KS103"}
