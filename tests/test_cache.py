@@ -195,6 +195,7 @@ def test_every_module_that_makes_a_cached_problem_is_in_the_fingerprint(tmp_path
     assert FileCache(tmp_path).key(raw) != key
 
 
+@pytest.mark.slow  # waits out a locked database
 def test_a_locked_database_is_left_alone(tmp_path):
     """Another run holding the write lock makes this one's writes a miss after a short
     wait -- never a reason to start the database over."""

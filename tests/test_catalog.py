@@ -306,6 +306,7 @@ def _lint_big(tmp_path: Path, text: str, code: str) -> list[dict]:
     return [f for f in json.loads(proc.stdout)["findings"] if f["code"] == code]
 
 
+@pytest.mark.slow  # 20,000 goals
 @pytest.mark.parametrize("shape", ["cycle", "chain"])
 def test_ks006_is_linear_on_20000_goals(shape, tmp_path):
     """One 20,000-goal cycle (20,000 findings, each message bounded) or a 20,000-deep
@@ -333,6 +334,7 @@ def test_ks006_is_linear_on_20000_goals(shape, tmp_path):
     assert max(len(f["message"]) for f in findings) < 250
 
 
+@pytest.mark.slow  # 20,000 goals
 @pytest.mark.parametrize("with_kpi", [True, False])
 def test_ks203_on_a_20000_goal_cycle(with_kpi, tmp_path):
     """Every goal of a 20,000-goal cycle has below it what any of them has: one KPI on a

@@ -378,6 +378,7 @@ def test_kpispec_never_imports_dbt():
 # -- 50 MB ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a 50 MB manifest
 @pytest.mark.slow
 def test_50_mb_manifest(tmp_path):
     big = tmp_path / "big.json"

@@ -491,6 +491,7 @@ def test_results_of_other_code(tmp_path):
     )
 
 
+@pytest.mark.slow  # oversized and broken artifacts
 @pytest.mark.parametrize(
     "name, change, why",
     [

@@ -151,6 +151,7 @@ def without_root(output: bytes, root: Path) -> bytes:
     return output.replace(root.resolve().as_uri().encode(), b"file:///ROOT")
 
 
+@pytest.mark.slow  # three processes per format, each with its own hash seed
 @pytest.mark.parametrize("fmt", available_formats())
 def test_lint_output_is_byte_identical(copies, fmt):
     first, second, shuffled = copies

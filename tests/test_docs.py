@@ -87,6 +87,7 @@ def test_docs_base_is_the_documentation_url_of_pyproject():
     assert f"site_url: {DOCS_BASE}\n" in mkdocs
 
 
+@pytest.mark.slow  # builds the docs site
 def test_every_rule_has_its_page_at_its_url(site):
     rules = listed_rules()
     assert len(rules) >= 38

@@ -49,9 +49,12 @@ from kpispec.load.pool import SPOOL_LOCK
 sys.path.insert(0, str(REPO / "bench"))
 import corpus_gen  # bench/ is not a package
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="real signals and /proc: Linux only"
-)
+pytestmark = [
+    pytest.mark.slow,  # real signals, kill -9, full file systems and 16 concurrent runs
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux"), reason="real signals and /proc: Linux only"
+    ),
+]
 
 FILES = 300
 CONCURRENT = 16

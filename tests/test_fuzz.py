@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,6 +39,9 @@ from kpispec.lint import LintOptions, lint
 from kpispec.load.parse import load_bytes
 from kpispec.load.schema import validate
 from kpispec.rules import registry
+
+# hundreds of generated inputs per test (bench/fuzz.py runs thousands)
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = _dt.date(2026, 6, 1)

@@ -81,6 +81,7 @@ def test_an_empty_subject_keeps_the_fields_in_place():
     assert [(c.path, c.status, c.blob) for c in commit.changes] == [("f", "A", "1" * 40)]
 
 
+@pytest.mark.slow  # a blob over the size cap in a real repository
 def test_an_oversized_blob_is_judged_by_its_size_not_read(tmp_path):
     """A 100 MB file under kpis/ in git: `lint --base HEAD` and `--staged` report it as
     KS001 from the size git's header gives, and never hold its bytes (peak memory stays

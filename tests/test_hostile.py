@@ -446,6 +446,7 @@ BOMBS: dict[str, tuple[Callable[[], str], int, str]] = {
 }
 
 
+@pytest.mark.slow  # YAML bombs, each up to its cap
 @pytest.mark.parametrize("name", list(BOMBS))
 def test_bombs_are_findings_in_time(tmp_path, name):
     make, line, text = BOMBS[name]
@@ -489,6 +490,7 @@ def test_a_long_id_is_a_schema_finding_not_echoed(tmp_path):
     assert len(run.stdout) < 10_000
 
 
+@pytest.mark.slow  # a million problems
 def test_a_million_problems_are_capped(tmp_path):
     """Repeated keys, forbidden tags and unknown keys by the hundred thousand: the first
     ones are listed, then one finding says how many more there are."""
@@ -587,6 +589,7 @@ def many_kpis(count: int) -> str:
     return "\n".join(out) + "\n"
 
 
+@pytest.mark.slow  # 20,000 entries
 def test_twenty_thousand_kpis_in_one_file(tmp_path):
     """20,000 KPIs in one file: one KS201 (a scope of 20,000 KPIs), and no hang (the
     time limit is only that: whether the time grows linearly is the benchmark's to
@@ -774,6 +777,7 @@ def test_a_failure_outside_the_rules_is_exit_2_on_one_line(tmp_path, run_cli, mo
 # --- names and keys that try to break the output ------------------------------------
 
 
+@pytest.mark.slow  # every odd name through every format, as processes
 def test_odd_file_names_and_keys_stay_on_one_line(tmp_path):
     """A file name that is not UTF-8, or holds a newline, and keys with newlines: every
     format still encodes, and a text finding stays one line (no forged findings)."""

@@ -23,6 +23,9 @@ from kpispec.load import yaml_events
 from kpispec.load.loader import MAX_VALUES, LoadedFile
 from kpispec.load.parse import load_text
 
+# imports of tens of thousands of rows
+pytestmark = pytest.mark.slow
+
 HEADER = ["KPI", "Description", "DRI", "Goal", "Target", "Unit", "Direction", "Deadline"]
 HEADER += ["Cadence", "System"]
 

@@ -113,6 +113,7 @@ def catalog(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow  # a process pool, each format twice
 @pytest.mark.parametrize("fmt", ["json", "text"])
 def test_jobs_2_output_is_byte_identical_to_jobs_1(catalog, fmt):
     one = run_kpispec(["lint", "--format", fmt, "--today", TODAY, "--jobs", "1", "kpis"], catalog)
@@ -226,6 +227,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow  # thousands of generated values
 @settings(max_examples=300, deadline=None)
 @given(json_values)
 def test_json_encoder_writes_what_json_dumps_writes(value):

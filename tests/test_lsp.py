@@ -20,6 +20,9 @@ from lsprotocol import types as T  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
 from pytest_lsp import ClientServerConfig  # noqa: E402
 
+# the language server as a process (pytest-lsp)
+pytestmark = pytest.mark.slow
+
 GOALS = """
 kpispec: 1
 goals:

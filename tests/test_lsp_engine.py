@@ -7,6 +7,7 @@ import random
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import TODAY, write
 
 from kpispec.config import load_config
@@ -22,6 +23,7 @@ def _shape(findings):
     return sorted((f.path, f.line, f.column, f.code, f.severity, f.message) for f in findings)
 
 
+@pytest.mark.slow  # every edit checked against a full lint
 def test_incremental_checks_agree_with_lint_after_every_edit(tmp_path):
     paths = corpus_gen.many_files(tmp_path / "c", 30)
     root = tmp_path / "c"
@@ -68,6 +70,7 @@ def _edit_first(old: str, new: str):
     return edit
 
 
+@pytest.mark.slow  # every kind of edit, each checked against a full lint
 def test_each_kind_of_edit_checks_what_it_can_change_and_agrees_with_lint(tmp_path):
     """Issue 28 item 2: an edit that cannot change what the catalog-wide rules find (a
     name, a description that adds lines, a target value, a comment) keeps their findings

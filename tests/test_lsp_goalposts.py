@@ -17,7 +17,10 @@ from kpispec.git.revision import catalog_at
 from kpispec.lint import LintOptions, lint
 from kpispec.lsp.engine import Project
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+pytestmark = [
+    pytest.mark.slow,  # real git repositories, the editor's engine following their head
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+]
 
 TODAY = "2026-06-01"
 SALES = """\

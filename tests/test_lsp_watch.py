@@ -18,6 +18,9 @@ from conftest import TODAY, write  # noqa: E402
 from lsprotocol import types as T  # noqa: E402
 from test_lsp import GOALS, SALES, codes, open_file, start, until  # noqa: E402
 
+# the language server as a process, watching files on disk
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def catalog(tmp_path: Path) -> Path:

@@ -23,6 +23,9 @@ from conftest import TODAY, write  # noqa: E402
 
 from kpispec.lsp import wire  # noqa: E402
 
+# the language server as a process, fed raw bytes
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 30.0
 BIG = 2**63
 LARGEST = 2**31 - 1  # the largest position LSP's uinteger allows

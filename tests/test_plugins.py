@@ -172,6 +172,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow  # pip-installs the example plugin
 def test_example_plugin_rules_fire_through_the_real_cli(venvs, project):
     proc = run_in(venvs["good"], ["lint", "--format", "json", "--today", TODAY], project)
     assert proc.returncode == 1, proc.stderr  # ACME002 is an error
@@ -196,6 +197,7 @@ def _finding_codes(proc: subprocess.CompletedProcess) -> list[str]:
     ]
 
 
+@pytest.mark.slow  # a plugin installed in a real venv
 def test_plugin_rules_select_ignore_and_suppress(venvs, project):
     path = project / "kpis" / "finance.yaml"
     original = path.read_text()
@@ -224,6 +226,7 @@ def test_plugin_rules_select_ignore_and_suppress(venvs, project):
     assert proc.returncode == 0 and "ACME" not in proc.stdout, proc.stdout
 
 
+@pytest.mark.slow  # a plugin installed in a real venv
 def test_rules_lists_plugin_rules_with_their_source(venvs, tmp_path):
     proc = run_in(venvs["good"], ["rules"], tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -234,6 +237,7 @@ def test_rules_lists_plugin_rules_with_their_source(venvs, tmp_path):
     assert list(rows)[-2:] == ["ACME001", "ACME002"]  # after the built-in rules
 
 
+@pytest.mark.slow  # a plugin installed in a real venv
 def test_explain_a_plugin_rule(venvs, tmp_path):
     proc = run_in(venvs["good"], ["explain", "kpi-name-too-long"], tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -245,6 +249,7 @@ def test_explain_a_plugin_rule(venvs, tmp_path):
     assert not any(line.startswith("Documentation:") for line in lines)  # not on kpispec's site
 
 
+@pytest.mark.slow  # a plugin installed in a real venv
 def test_broken_plugin_is_one_line_exit_2(venvs, project):
     expected = (
         "kpispec: plugin 'broken' (kpispec-broken 0.2.0): cannot load "
@@ -257,6 +262,7 @@ def test_broken_plugin_is_one_line_exit_2(venvs, project):
         assert proc.stdout == "" and proc.stderr == expected, (args, proc.stderr)
 
 
+@pytest.mark.slow  # a plugin installed in a real venv
 def test_plugins_never_load_from_the_linted_folder(venvs, project):
     """`python -m kpispec` puts the current folder first on sys.path: a pull request
     that adds a fake distribution there must not get its code run."""
@@ -611,6 +617,7 @@ def test_installed_path_leaves_out_the_current_folder(tmp_path):
     ]
 
 
+@pytest.mark.slow  # pip-installs the example plugin
 def test_registry_is_the_built_in_rules_then_the_plugins(venvs, monkeypatch):
     """Real discovery, in this process, of a plugin pip really installed: the good venv's
     site-packages on sys.path, read by importlib.metadata (nothing mocked)."""

@@ -95,6 +95,7 @@ def make_socket(path: Path) -> socket.socket:
 # --- what is not a file: refused without being opened -------------------------------------
 
 
+@pytest.mark.slow  # a real FIFO given as every input, each a process
 def test_a_fifo_is_refused_unopened_as_every_input(tmp_path):
     root = project(tmp_path, '[policy]\nowners-file = "owners.fifo"\n')
     os.mkfifo(root / "owners.fifo")
@@ -116,6 +117,7 @@ def test_a_fifo_is_refused_unopened_as_every_input(tmp_path):
         assert writer.never_opened(), f"{args}: kpispec opened the FIFO ({line})"
 
 
+@pytest.mark.slow  # every input as a real process
 def test_dev_zero_is_refused_as_every_input(tmp_path):
     root = project(tmp_path, '[policy]\nowners-file = "/dev/zero"\n')  # absolute: as given
     refused(run_measured(["lint"], root), "owners file /dev/zero is a character device")
@@ -139,6 +141,7 @@ def test_dev_zero_is_refused_as_every_input(tmp_path):
     assert line.startswith("kpispec: ")
 
 
+@pytest.mark.slow  # a real device node, as every input
 def test_a_device_made_with_mknod_is_refused(tmp_path):
     root = project(tmp_path, '[policy]\nowners-file = "owners"\n')
     make_device(root / "owners")
@@ -286,6 +289,7 @@ def _random_json(rng: random.Random, depth: int):
     return {_random_json(rng, 0): _random_json(rng, depth - 1) for _ in range(rng.randrange(1, 4))}
 
 
+@pytest.mark.slow  # generated JSON documents, thousands deep
 def test_the_json_scan_finds_the_depth_json_sees():
     rng = random.Random(23)
     for _ in range(3000):

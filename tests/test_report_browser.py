@@ -30,6 +30,9 @@ from browser import Browser, find_chromium, find_mermaid, mermaid_page, missing
 from conftest import REPO, TODAY, run_kpispec, write
 from test_reports import HOSTILE, big_catalog, hostile_catalog
 
+# Mermaid and Chromium, real browsers: seconds a test
+pytestmark = pytest.mark.slow
+
 DOCS = REPO / "docs"
 UPDATE_DOCS = os.environ.get("KPISPEC_UPDATE_DOCS") == "1"
 GITLAB = REPO.parent / "shared" / "data" / "gitlab-performance-indicators"

@@ -398,6 +398,7 @@ def test_markdown_cut_says_what_was_left_out(tmp_path):
     assert md.count("```mermaid\n") == 2
 
 
+@pytest.mark.slow  # the 20,000-entry bench catalog in every format
 @pytest.mark.slow
 def test_the_20000_entry_bench_catalog_in_every_format_in_seconds(tmp_path):
     import sys

@@ -348,6 +348,7 @@ def test_every_writer_refuses_a_fifo_without_blocking(tmp_path, command):
     assert leftovers(root) == []
 
 
+@pytest.mark.slow  # a real device given to every writer
 @pytest.mark.parametrize("command", sorted(WRITERS))
 def test_every_writer_refuses_a_device(tmp_path, command):
     root = project(tmp_path)
@@ -488,6 +489,7 @@ open(out, "w").write(str(n))
 """
 
 
+@pytest.mark.slow  # real concurrent writers, seconds of appends
 def test_fix_never_loses_a_concurrent_append(tmp_path):
     """Another process appends a line every 2 ms while ``kpispec fix`` runs again and
     again on the same file (each run finds the misspelt key again: the appender puts it

@@ -29,6 +29,9 @@ from lsprotocol import types as T  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
 from pytest_lsp import ClientServerConfig  # noqa: E402
 
+# the npm yaml-language-server as a process
+pytestmark = pytest.mark.slow
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BIN = Path("node_modules") / "yaml-language-server" / "bin" / "yaml-language-server"
 _INSTALLED: list[Path] = []
