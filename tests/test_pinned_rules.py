@@ -49,61 +49,6 @@ def hits(doc: dict) -> list[tuple]:
 # (path, line, column, message) of findings of each rule on its fail example, written from
 # the fixture's values; every finding of the code is listed unless marked otherwise
 MESSAGES: dict[str, list[tuple[str, int, int, str]]] = {
-    "KS201": [  # 8 KPIs in scope 'sales' over the two files, default max-kpis 7
-        (
-            "marketing.yaml",
-            23,
-            5,
-            "scope 'sales' has 8 KPIs, more than 7; keep the few that "
-            "matter and move the others under metrics:",
-        ),
-        (
-            "sales.yaml",
-            10,
-            5,
-            "scope 'sales' has 8 KPIs, more than 7; keep the few that "
-            "matter and move the others under metrics:",
-        ),
-    ],
-    "KS202": [
-        (
-            "goals.yaml",
-            4,
-            5,
-            "goal 'grow' is measured by one KPI only ('arr'), which invites "
-            "gaming it (Goodhart's law); add a second KPI that balances it",
-        ),
-    ],
-    "KS203": [
-        (
-            "goals.yaml",
-            12,
-            5,
-            "goal 'hire' has no KPI (nor has any goal below it); add a KPI with goal: hire",
-        ),
-        (
-            "goals.yaml",
-            15,
-            5,
-            "goal 'hire-eng' has no KPI (nor has any goal below it); add a KPI with goal: hire-eng",
-        ),
-    ],
-    "KS204": [
-        (
-            "revenue.yaml",
-            23,
-            5,
-            "metric 'new-mrr' feeds no KPI; add feeds: [<kpi id>] (or "
-            "list it in a KPI's inputs:), or remove it",
-        ),
-        (
-            "revenue.yaml",
-            25,
-            5,
-            "metric 'churned-mrr' feeds no KPI; add feeds: [<kpi id>] (or "
-            "list it in a KPI's inputs:), or remove it",
-        ),
-    ],
     "KS301": [
         (
             "revenue.yaml",

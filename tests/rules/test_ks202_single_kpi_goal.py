@@ -1,12 +1,35 @@
-"""KS202 single-kpi-goal counts the KPIs of a goal's whole subtree, as KS203 does
-(issue 25: the two disagreed about sub-goals)."""
+"""KS202 single-kpi-goal: a goal measured by exactly one entry classed KPI (contract
+section 4). It counts the KPIs of a goal's whole subtree, as KS203 does (issue 25: the two
+disagreed about sub-goals). Examples: tests/rules/KS202/ (the findings of its fail
+folder: tests/test_rules.py)."""
 
 from __future__ import annotations
 
+import pytest
 import rule_harness
-from rule_harness import catalog, kpi
+from rule_harness import GOAL, Messages, catalog, fail_messages, kpi
 
 lint_in = rule_harness.lint_in  # the fixture: the real CLI on a catalog folder
+
+# (path, line, column, message) of every finding of the rule on its fail example, written
+# from the fixture's values; every finding of the code is listed unless marked otherwise
+MESSAGES: Messages = {
+    "KS202": [
+        (
+            "goals.yaml",
+            4,
+            5,
+            "goal 'grow' is measured by one KPI only ('arr'), which invites "
+            "gaming it (Goodhart's law); add a second KPI that balances it",
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("code", sorted(MESSAGES))
+def test_messages_on_the_fail_example(code, tmp_path, run_cli):
+    assert fail_messages(code, tmp_path, run_cli) == MESSAGES[code]
+
 
 TREE = """
 kpispec: 1
@@ -57,3 +80,17 @@ def test_a_parent_measured_only_through_one_sub_goal_kpi_is_single(tmp_path, lin
 def test_two_direct_kpis_are_not_single(tmp_path, lint_in):
     run = lint_in(catalog(tmp_path, TREE + kpi("arr", goal="company") + kpi("nrr", goal="company")))
     assert [entry for entry, _, _ in ks202(run)] == []
+
+
+def test_ks202_counts_only_entries_classed_kpi(tmp_path, lint_in):
+    """Two entries link to the goal but only one is a KPI: the goal has one KPI."""
+    run = lint_in(catalog(tmp_path, GOAL + kpi("arr") + kpi("visits", target="")))
+    assert run.hits("KS202") == [("catalog.yaml", "grow", 3, 5)]
+    assert run.codes() == {"KS102", "KS202"}
+
+
+def test_ks202_ks203_quiet_when_no_entry_is_classed_kpi(tmp_path, lint_in):
+    """Incomplete KPIs: not one KPI (no KS202), but somebody tried (no KS203)."""
+    text = GOAL + kpi("visits", target="") + kpi("leads", target="")
+    run = lint_in(catalog(tmp_path, text))
+    assert run.codes() == {"KS102"}
