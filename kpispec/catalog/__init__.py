@@ -23,6 +23,8 @@ ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,255}\Z")  # the schema's id, maxLengt
 DEFAULT_SCOPE = "default"
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SINGLE = ("goal", "parent")  # reference fields that may hold one id, not a list
+_ID_MATCH = ID_RE.match
+_ABSENT = object()
 
 
 _DATES: dict[str, _dt.date | None] = {}  # as_date's answers: a catalog repeats its dates
@@ -209,20 +211,26 @@ class Catalog:
                     mine = entries_of[source] = list(_entries(source))
                 self.entries.extend(mine)
         self.by_id: dict[str, list[Entry]] = {}
-        # the first entry of each id and kind, for references (the first of the kind wanted,
-        # else the first of any kind): two look-ups per reference, not a scan
-        self._first: dict[tuple[str, str], Entry] = {}
-        by_id = self.by_id
+        # the first entry of each kind and id, for references (the first of the kind
+        # wanted, else the first of any kind): two look-ups per reference, not a scan
+        self._first: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS.values()}
+        self.goals: list[Entry] = []
+        self.kpis: list[Entry] = []
+        self.metrics: list[Entry] = []
+        # one pass over the entries fills the indexes and the lists of each kind
+        by_id, first = self.by_id, self._first
+        of_kind = {"goal": self.goals, "kpi": self.kpis, "metric": self.metrics}
         for entry in self.entries:
-            named = by_id.get(entry.id)
+            entry_id, kind = entry.id, entry.kind
+            named = by_id.get(entry_id)
             if named is None:
-                by_id[entry.id] = [entry]
+                by_id[entry_id] = [entry]
             else:
                 named.append(entry)
-            self._first.setdefault((entry.id, entry.kind), entry)
-        self.goals = [e for e in self.entries if e.kind == "goal"]
-        self.kpis = [e for e in self.entries if e.kind == "kpi"]
-        self.metrics = [e for e in self.entries if e.kind == "metric"]
+            firsts = first[kind]
+            if entry_id not in firsts:
+                firsts[entry_id] = entry
+            of_kind[kind].append(entry)
         self._near: dict[str, _NearMiss] = {}
         self._suggested: dict[tuple[str, str], str | None] = {}
         self._children: dict[str, list[str]] | None = None  # goal id -> sub-goal ids
@@ -246,7 +254,7 @@ class Catalog:
                 kept = refs_of[entry] = self._references(entry)
             else:  # kept from an earlier build: what each names may have changed
                 for ref in kept:  # resolved as _references resolves them
-                    found = first.get((ref.target_id, ref.want))
+                    found = first[ref.want].get(ref.target_id)
                     if found is None:
                         named = by_id.get(ref.target_id)
                         found = named[0] if named else None
@@ -282,24 +290,33 @@ class Catalog:
         for every entry of the catalog)."""
         refs: list[Reference] = []
         data = entry.data
+        first, by_id = self._first, self.by_id
         for key, want in _FIELDS_OF_KIND.get(entry.kind, ()):
-            if key not in data:
+            value = data.get(key, _ABSENT)
+            if value is _ABSENT:
                 continue
-            value = data[key]
             # a single id where the schema allows one (goal, parent); inputs: m1 is a
             # KS002 ("must be a list"), not also a reference
-            items = (
-                [(None, value)]
-                if isinstance(value, str) and key in _SINGLE
-                else (enumerate(value) if isinstance(value, list) else ())
-            )
+            if isinstance(value, str):
+                if key not in _SINGLE:
+                    continue
+                items: Any = ((None, value),)
+            elif isinstance(value, list):
+                items = enumerate(value)
+            else:
+                continue
+            wanted = first[want]
             for index, target_id in items:
-                if isinstance(target_id, str) and ID_RE.match(target_id):
-                    target = self._first.get((target_id, want))
-                    if target is None:  # none of the kind wanted: the first of any kind
-                        named = self.by_id.get(target_id)
-                        target = named[0] if named else None
-                    refs.append(Reference(entry, key, index, target_id, want, target))
+                if not isinstance(target_id, str):
+                    continue
+                target = wanted.get(target_id)
+                if target is None:  # none of the kind wanted: the first of any kind
+                    named = by_id.get(target_id)
+                    if named is not None:
+                        target = named[0]
+                    elif not _ID_MATCH(target_id):  # an id the catalog has is well-formed
+                        continue
+                refs.append(Reference(entry, key, index, target_id, want, target))
         return refs
 
     def subtree(self, goal_id: str) -> set[str]:
@@ -451,18 +468,33 @@ def _signature(counts: dict[str, int]) -> int | None:
 
 
 def _entries(source: SourceFile) -> Iterator[Entry]:
-    data = source.loaded.data
+    loaded = source.loaded
+    data = loaded.data
     if not isinstance(data, dict):
         return
+    # positions read straight from the builder's tables (what ``loaded.position`` does
+    # for a two-step path, without the walk per entry); packed ones through position()
+    tables = loaded._pos if loaded._packed is None else None
+    top = tables.get(id(data)) if tables is not None else None
     for section, kind in KINDS.items():
         items = data.get(section)
         if not isinstance(items, list):
             continue
+        item_table = section_pos = None
+        if top is not None:
+            section_pos = top.get(section)
+            if section_pos is not None:
+                item_table = tables.get(id(items))  # type: ignore[union-attr]
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
             entry_id = item.get("id")
-            if not isinstance(entry_id, str) or not ID_RE.match(entry_id):
+            if not isinstance(entry_id, str) or not _ID_MATCH(entry_id):
                 continue
-            line, column = source.loaded.position((section, index))
+            if item_table is not None and index < len(item_table):
+                line, column = item_table[index]
+            elif section_pos is not None:
+                line, column = section_pos
+            else:
+                line, column = loaded.position((section, index))
             yield Entry(kind, entry_id, item, source, (section, index), line, column)
