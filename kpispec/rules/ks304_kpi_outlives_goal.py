@@ -25,14 +25,15 @@ SEVERITY = "warning"
 
 def check(catalog, ctx):
     for entry in catalog.kpis:
-        timeframe = entry.dict_field("timeframe")
-        end = as_date(timeframe.get("end")) if timeframe else None
+        timeframe = entry.data.get("timeframe")
+        end = as_date(timeframe.get("end")) if isinstance(timeframe, dict) and timeframe else None
         if end is None:
             continue
         for ref in catalog.references_from(entry, "goal"):
-            if not ref.resolves:
+            target = ref.target  # ref.resolves, without a property call per reference
+            if target is None or target.kind != ref.want:
                 continue
-            due = as_date(ref.target.data.get("due"))
+            due = as_date(target.data.get("due"))
             if due is not None and end > due:
                 yield entry.finding(
                     CODE,
