@@ -39,13 +39,11 @@ import pytest
 import rule_harness
 from conftest import TODAY, run_kpispec, write
 from rule_harness import (
-    GOAL,
     GOAL_FAR,
     REVISION_SIDES,
     RULES_DIR,
     Hit,
     _hit_key,
-    by_entry,
     catalog,
     copy_example,
     hits,
@@ -199,7 +197,7 @@ EXPECTED: dict[str, Case] = {
         (
             ("finance.yaml", "arr", 5, 5),
             ("sales.yaml", "arr", 5, 5),
-            # 'mrr' five times in one file (its messages: tests/test_pinned_rules.py)
+            # 'mrr' five times in one file (its messages: tests/rules/test_ks004_duplicate_id.py)
             ("metrics.yaml", "mrr", 5, 5),
             ("metrics.yaml", "mrr", 8, 5),
             ("metrics.yaml", "mrr", 11, 5),
@@ -464,6 +462,10 @@ def test_rule_is_silent_on_its_pass_example(code, tmp_path, lint_in):
 # -- messages: each contract rule's module in tests/rules/ pins those of its fail example -----
 
 
+# the modules of one rule or family, beside the examples
+PINNING = sorted(RULES_DIR.glob("test_*.py"))
+
+
 def pinned_messages() -> set[str]:
     """The codes of the MESSAGES tables of the modules in tests/rules/ that check them on
     the fail examples (test_messages_on_the_fail_example)."""
@@ -484,9 +486,6 @@ def pinned_messages() -> set[str]:
             ):
                 codes.update(key.value for key in node.value.keys if isinstance(key, ast.Constant))
     return codes
-
-
-PINNING = [*sorted(RULES_DIR.glob("test_*.py")), Path(__file__).parent / "test_pinned_rules.py"]
 
 
 def test_every_contract_rule_has_pinned_messages():
@@ -876,17 +875,3 @@ def test_lacks_names_every_missing_part_in_contract_order(tmp_path, run_cli):
         ("catalog.yaml", 8, 5, "KS102", "bare"),
         ("catalog.yaml", 8, 5, "KS103", "bare"),
     ]
-
-
-# -- no cascades (contract section 4) -------------------------------------------------------
-
-
-def test_ks304_looks_at_declared_kpis_whatever_their_class(tmp_path, lint_in):
-    text = (
-        GOAL
-        + kpi("arr")
-        + kpi("nrr")
-        + kpi("visits", target="", timeframe="{end: 2027-03-31, review: monthly}")
-    )
-    run = lint_in(catalog(tmp_path, text))
-    assert by_entry(run, "visits") == {"KS102", "KS304"}

@@ -12,6 +12,7 @@ import json
 
 import pytest
 from conftest import TODAY, run_kpispec, write
+from rule_harness import copy_example, run_lint
 
 from kpispec.findings.suppress import parse
 
@@ -130,6 +131,21 @@ def test_an_expired_waiver_silences_nothing_and_is_ks903_with_its_date(lint):
     ]
     assert doc["findings"][0]["severity"] == "warning" and doc["findings"][0]["entry"] is None
     assert doc["suppressed"] == [] and code == 0  # KS107 and KS903 are warnings
+
+
+def test_ks903_message_on_its_fail_example(tmp_path, run_cli):
+    """At the until= of the waiver (line 9, column 74), with the date it expired."""
+    _, doc = run_lint(run_cli, copy_example("KS903", "fail", tmp_path))
+    assert [(f["path"], f["line"], f["column"], f["message"]) for f in doc["findings"]] == [
+        (
+            "revenue.yaml",
+            9,
+            74,
+            "waiver '# kpispec: disable=KS107' expired on 2026-04-30 (32 days ago), so it "
+            "silences nothing: its findings stand. Fix what it waived, or agree a new until= "
+            "and say why in reason=",
+        )
+    ]
 
 
 def test_an_expired_waiver_of_two_codes_is_one_ks903(lint):

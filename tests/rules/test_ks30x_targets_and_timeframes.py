@@ -1,54 +1,35 @@
-"""Behaviour pinned with literal values, so that mutants of the code die (issue 12).
-
-Every expected value below is written out by hand from the contract (sections 3 to 6)
-and the fixtures: the order of findings, each rule's code, name and default severity,
-the messages (with their fix hints), and the boundaries of the rules that compare
-numbers or dates. Nothing is computed by kpispec and compared with kpispec: a test that
-read ``RULES[code].SEVERITY`` would pass whatever the severity became.
-
-Every run is in-process (click's CliRunner) with "today" fixed to ``TODAY``.
-"""
+"""KS301-KS304, a KPI's target against its baseline and the dates of timeframes and goals
+(kpispec/rules/ks301_target_not_beyond_baseline.py, ks302_timeframe_ended.py,
+ks303_timeframe_inverted.py, ks304_kpi_outlives_goal.py): their messages, and the
+boundaries of the comparisons, written from the contract (section 4) -- a value equal to
+the baseline, a timeframe ending today, one day long, a KPI ending on its goal's due
+date. Examples: tests/rules/KS301/ to KS304/ (the findings of their fail folders:
+tests/test_rules.py). Every run is in-process with "today" fixed to ``TODAY``."""
 
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import TODAY, catalog_folder, write
+import rule_harness
+from conftest import TODAY
+from rule_harness import (
+    GOAL,
+    GOAL_FAR,
+    Messages,
+    by_entry,
+    catalog,
+    fail_messages,
+    hits,
+    kpi,
+    run_lint,
+)
 
-RULES_DIR = Path(__file__).resolve().parent / "rules"
+lint_in = rule_harness.lint_in  # the fixture: the real CLI on a folder
 
-
-def run_lint(run_cli, folder: Path, *extra: str, fmt: str = "json") -> tuple[int, Any]:
-    """``kpispec lint --format FMT --today TODAY EXTRA... <every YAML file of folder>``,
-    run in ``folder`` (a project root thanks to its ``.git``): (exit code, parsed JSON or
-    the text)."""
-    files = catalog_folder(folder)
-    result = run_cli(["lint", "--format", fmt, "--today", TODAY, *extra, *files], cwd=folder)
-    assert result.exit_code in (0, 1), f"exit {result.exit_code}: {result.output}"
-    assert result.stderr == ""
-    return result.exit_code, (json.loads(result.stdout) if fmt == "json" else result.stdout)
-
-
-def fail_example(code: str, tmp_path: Path) -> Path:
-    target = tmp_path / code
-    shutil.copytree(RULES_DIR / code / "fail", target)
-    return target
-
-
-def hits(doc: dict) -> list[tuple]:
-    """(path, line, column, code, entry) of every finding, in the order reported."""
-    return [(f["path"], f["line"], f["column"], f["code"], f["entry"]) for f in doc["findings"]]
-
-
-# -- messages ----------------------------------------------------------------------------
-
-# (path, line, column, message) of findings of each rule on its fail example, written from
-# the fixture's values; every finding of the code is listed unless marked otherwise
-MESSAGES: dict[str, list[tuple[str, int, int, str]]] = {
+# (path, line, column, message) of every finding of each rule on its fail example, written
+# from the fixture's values; every finding of the code is listed unless marked otherwise
+MESSAGES: Messages = {
     "KS301": [
         (
             "revenue.yaml",
@@ -118,63 +99,7 @@ MESSAGES: dict[str, list[tuple[str, int, int, str]]] = {
 
 @pytest.mark.parametrize("code", sorted(MESSAGES))
 def test_messages_on_the_fail_example(code, tmp_path, run_cli):
-    _, doc = run_lint(run_cli, fail_example(code, tmp_path))
-    got = [
-        (f["path"], f["line"], f["column"], f["message"])
-        for f in doc["findings"]
-        if f["code"] == code
-    ]
-    assert got == MESSAGES[code]
-
-
-def test_ks903_message_on_its_fail_example(tmp_path, run_cli):
-    """At the until= of the waiver (line 9, column 74), with the date it expired."""
-    _, doc = run_lint(run_cli, fail_example("KS903", tmp_path))
-    assert [(f["path"], f["line"], f["column"], f["message"]) for f in doc["findings"]] == [
-        (
-            "revenue.yaml",
-            9,
-            74,
-            "waiver '# kpispec: disable=KS107' expired on 2026-04-30 (32 days ago), so it "
-            "silences nothing: its findings stand. Fix what it waived, or agree a new until= "
-            "and say why in reason=",
-        )
-    ]
-
-
-# -- boundaries ---------------------------------------------------------------------------
-
-GOAL_FAR = """\
-kpispec: 1
-goals:
-  - id: grow
-    title: Grow
-    owner: ceo@example.com
-    due: 2030-12-31
-kpis:
-"""
-
-
-def kpi(
-    entry_id: str,
-    target: str = "{value: 5, direction: increase, baseline: 1}",
-    timeframe: str = "{end: 2026-12-31, review: monthly}",
-    goal: str = "grow",
-) -> str:
-    return (
-        f"  - id: {entry_id}\n"
-        f"    name: {entry_id}\n"
-        f"    goal: {goal}\n"
-        f"    owner: finance\n"
-        f"    target: {target}\n"
-        f"    timeframe: {timeframe}\n"
-        f"    data_source: {{system: stripe}}\n"
-    )
-
-
-def catalog(tmp_path: Path, text: str) -> Path:
-    write(tmp_path / "cat" / "catalog.yaml", text)
-    return tmp_path / "cat"
+    assert fail_messages(code, tmp_path, run_cli) == MESSAGES[code]
 
 
 def test_ks301_value_equal_to_the_baseline_fires_both_ways(tmp_path, run_cli):
@@ -182,13 +107,13 @@ def test_ks301_value_equal_to_the_baseline_fires_both_ways(tmp_path, run_cli):
     KPI below takes 7 lines, the first at line 8: its target.value is at line n+4, column 14."""
     text = GOAL_FAR + "".join(
         [
-            kpi("inc-equal", "{value: 100, direction: increase, baseline: 100}"),  # 8
-            kpi("dec-equal", "{value: 0.03, direction: decrease, baseline: 0.03}"),  # 15
-            kpi("inc-above", "{value: 101, direction: increase, baseline: 100}"),  # 22
-            kpi("dec-below", "{value: 0.02, direction: decrease, baseline: 0.03}"),  # 29
-            kpi("maintain-equal", "{value: 100, direction: maintain, baseline: 100}"),  # 36
-            kpi("inc-below", "{value: 99, direction: increase, baseline: 100}"),  # 43
-            kpi("dec-above", "{value: 0.04, direction: decrease, baseline: 0.03}"),  # 50
+            kpi("inc-equal", target="{value: 100, direction: increase, baseline: 100}"),  # 8
+            kpi("dec-equal", target="{value: 0.03, direction: decrease, baseline: 0.03}"),  # 15
+            kpi("inc-above", target="{value: 101, direction: increase, baseline: 100}"),  # 22
+            kpi("dec-below", target="{value: 0.02, direction: decrease, baseline: 0.03}"),  # 29
+            kpi("maintain-equal", target="{value: 100, direction: maintain, baseline: 100}"),  # 36
+            kpi("inc-below", target="{value: 99, direction: increase, baseline: 100}"),  # 43
+            kpi("dec-above", target="{value: 0.04, direction: decrease, baseline: 0.03}"),  # 50
         ]
     )
     exit_code, doc = run_lint(run_cli, catalog(tmp_path, text), "--select", "KS301")
@@ -323,3 +248,14 @@ def test_ks304_a_kpi_may_end_on_its_goals_due_date(tmp_path, run_cli):
         "end it by then"
     )
     assert exit_code == 0
+
+
+def test_ks304_looks_at_declared_kpis_whatever_their_class(tmp_path, lint_in):
+    text = (
+        GOAL
+        + kpi("arr")
+        + kpi("nrr")
+        + kpi("visits", target="", timeframe="{end: 2027-03-31, review: monthly}")
+    )
+    run = lint_in(catalog(tmp_path, text))
+    assert by_entry(run, "visits") == {"KS102", "KS304"}
