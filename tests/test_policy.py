@@ -4,6 +4,10 @@ catalogs in tmp_path, linted through the CLI (CliRunner, and the real subprocess
 One clean catalog passes the whole policy; each test then breaks one thing and checks
 the one finding it should give, where, and what it says. The per-rule fail/pass
 examples live in tests/rules/KS40x/ (tests/test_rules.py).
+
+The sections on small inline catalogs pin what a policy changes with literal
+expectations (codes, entries, lines, columns, severities, message text); each docstring
+names the mutant the test kills (issue 12).
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import json
 from pathlib import Path
 
 import pytest
+import rule_harness
 from conftest import TODAY, run_kpispec, write
+from rule_harness import GOAL_OWNED, duplicate_goal, kpi
 
 from kpispec.config import load_config
 from kpispec.config.policy import Policy, known_fields
@@ -77,6 +83,9 @@ def project(tmp_path: Path) -> Path:
     write(tmp_path / "kpis" / "finance.yaml", FINANCE)
     write(tmp_path / "kpispec.toml", POLICY)
     return tmp_path
+
+
+lint_text = rule_harness.lint_text  # the fixture: (exit code, findings) of one catalog text
 
 
 @pytest.fixture
@@ -337,6 +346,173 @@ def test_required_fields_of_metrics_and_goals(project, lint):
     }
 
 
+# -- KS106 stands aside when the policy requires timeframe.review --------------------------
+
+NO_REVIEW = GOAL_OWNED + kpi("arr", timeframe="{end: 2026-12-31}") + kpi("nrr")
+
+
+def test_ks106_without_a_policy(lint_text):
+    assert lint_text(NO_REVIEW) == (
+        0,
+        [
+            (
+                "KS106",
+                "arr",
+                13,
+                5,
+                "warning",
+                "KPI 'arr' has no review cadence. Add review: daily|weekly|monthly|quarterly|"
+                "annually under timeframe:",
+            )
+        ],
+    )
+
+
+def test_required_review_is_ks403_instead_of_ks106(lint_text):
+    """Mutants: KS106 not standing aside (both findings), KS403 leaving timeframe.review
+    to a built-in rule (neither)."""
+    config = '[policy]\nrequired.kpi = ["timeframe.review"]\n'
+    assert lint_text(NO_REVIEW, config) == (
+        1,
+        [
+            (
+                "KS403",
+                "arr",
+                13,
+                5,
+                "error",
+                "KPI 'arr' has no timeframe.review; the team policy requires it of every KPI. "
+                "Add review: ... under timeframe:",
+            )
+        ],
+    )
+
+
+def test_ks106_stays_when_the_policy_requires_something_else(lint_text):
+    """Mutant: policy_requires true whenever a policy exists."""
+    config = '[policy]\nrequired.kpi = ["target.baseline"]\n'
+    assert [f[:2] for f in lint_text(NO_REVIEW, config)[1]] == [("KS106", "arr")]
+
+
+def test_review_required_in_one_scope_only(lint_text):
+    """A scope's required field makes KS106 stand aside in that scope only. Mutant: the
+    scope ignored in policy_requires."""
+    config = (
+        '[policy]\ndata-sources = ["warehouse"]\n'
+        '[policy.scopes.sales]\nrequired.kpi = ["timeframe.review"]\n'
+    )
+    text = NO_REVIEW.replace("kpis:\n", "kpis:\n") + kpi(
+        "churn", timeframe="{end: 2026-12-31}", scope="sales"
+    )
+    _, found = lint_text(text, config)
+    assert [(f[0], f[1], f[2], f[4]) for f in found] == [
+        ("KS106", "arr", 13, "warning"),
+        ("KS403", "churn", 27, "error"),
+    ]
+    assert found[1][5] == (
+        "KPI 'churn' has no timeframe.review; the team policy requires "
+        "it of KPIs of scope 'sales'. Add review: ... under timeframe:"
+    )
+
+
+# -- blank values --------------------------------------------------------------------------
+
+OWNERS = '[policy]\nowners = ["finance", "ceo@example.com"]\n'
+
+
+def test_blank_owner_is_ks401(lint_text):
+    """``owner: "  "`` passes the schema (minLength 1) and KS104 (the key is there): with an
+    owners list it is not a listed owner. Mutant (the defect this found): blank owners
+    skipped, so nothing at all was reported."""
+    text = (
+        GOAL_OWNED.replace("owner: finance", 'owner: "  "') + kpi("arr", owner='"  "') + kpi("nrr")
+    )
+    assert lint_text(text, OWNERS) == (
+        1,
+        [
+            (
+                "KS401",
+                "grow",
+                5,
+                5,
+                "error",
+                "goal 'grow' has a blank owner; nobody answers for it. Name an owner listed in "
+                "the policy's owners",
+            ),
+            (
+                "KS401",
+                "arr",
+                11,
+                5,
+                "error",
+                "KPI 'arr' has a blank owner; nobody answers for it. Name an owner listed in the "
+                "policy's owners",
+            ),
+        ],
+    )
+
+
+def test_blank_owner_required_is_ks403_alone(lint_text):
+    """With owner required too, the blank owner is one finding, KS403's, on a goal and on
+    a KPI alike. Mutants: KS401 as well; KS403 leaving a KPI's blank owner to KS104 (which
+    does not report it: nothing at all)."""
+    config = OWNERS + 'required.kpi = ["owner"]\nrequired.goal = ["owner"]\n'
+    text = (
+        GOAL_OWNED.replace("owner: finance", 'owner: "  "') + kpi("arr", owner='"  "') + kpi("nrr")
+    )
+    assert lint_text(text, config) == (
+        1,
+        [
+            (
+                "KS403",
+                "grow",
+                5,
+                5,
+                "error",
+                "goal 'grow' leaves owner empty; the team policy requires it of every goal. "
+                "Add owner: ...",
+            ),
+            (
+                "KS403",
+                "arr",
+                11,
+                5,
+                "error",
+                "KPI 'arr' leaves owner empty; the team policy requires it of every KPI. "
+                "Add owner: ...",
+            ),
+        ],
+    )
+
+
+def test_required_owner_absent_on_a_kpi_is_ks104_alone(lint_text):
+    """An absent owner stays KS104's. Mutant: the blank-owner change applied to an absent
+    owner (KS104 and KS403)."""
+    config = '[policy]\nrequired.kpi = ["owner"]\n'
+    _, found = lint_text(GOAL_OWNED + kpi("arr", owner="") + kpi("nrr"), config)
+    assert [f[:4] for f in found] == [("KS104", "arr", 8, 5)]
+
+
+def test_whitespace_only_required_field_is_empty(lint_text):
+    """Mutant: _empty without strip() (a blank description passes)."""
+    config = '[policy]\nrequired.kpi = ["description"]\n'
+    text = GOAL_OWNED + kpi("arr", description='"   "') + kpi("nrr", description="Kept revenue")
+    assert lint_text(text, config) == (
+        1,
+        [
+            (
+                "KS403",
+                "arr",
+                15,
+                5,
+                "error",
+                "KPI 'arr' leaves description empty; the team policy requires it of every KPI. "
+                "Add description: ...",
+            )
+        ],
+    )
+
+
 # -- KS404 too-few-kpis-per-goal and KS201 per scope ---------------------------------------
 
 
@@ -404,6 +580,108 @@ def test_max_kpis_per_scope(project, lint):
     assert code == 1
     assert where(findings) == [("KS201", "kpis/finance.yaml", "arr", 4, 5)]
     assert "scope 'finance' has 2 KPIs, more than 1" in findings[0]["message"]
+
+
+# -- KS404 on a duplicate goal id: once, at the first, as KS202 (tests/rules/) -------------
+
+
+def test_ks404_on_a_duplicate_goal_once_at_the_first(lint_text):
+    """Mutant: the duplicate check dropped in KS404 (KS404 at line 7 too)."""
+    config = "[policy]\nmin-kpis-per-goal = 2\n"
+    _, found = lint_text(duplicate_goal(), config, "--ignore", "KS202")
+    assert [f[:5] for f in found] == [
+        ("KS004", "grow", 3, 5, "error"),
+        ("KS404", "grow", 3, 5, "error"),
+        ("KS004", "grow", 7, 5, "error"),
+    ]
+    assert found[1][5] == (
+        "goal 'grow' has 1 KPI (arr); the team policy requires at least 2. Add KPIs with goal: grow"
+    )
+
+
+# -- KS404 over the goal tree: each KPI once, cycles, and in linear time -------------------
+
+MIN2 = "[policy]\nmin-kpis-per-goal = 2\n"
+
+
+def test_ks404_counts_a_kpi_linking_two_goals_of_a_subtree_once(lint_text):
+    """'arr' links 'grow' and 'sub' (below 'grow'): one KPI for 'grow', not two. Mutant:
+    the KPIs below a goal counted with repeats (no KS404 on 'grow')."""
+    text = (
+        GOAL_OWNED.replace(
+            "kpis:\n", "  - id: sub\n    title: Sub\n    due: 2026-12-31\n    parent: grow\nkpis:\n"
+        )
+        + kpi("arr", goal="[grow, sub]")
+        + kpi("visits", goal="sub", target="")
+    )
+    _, found = lint_text(text, MIN2, "--select", "KS404")
+    assert [(f[0], f[1], f[2], f[5]) for f in found] == [
+        (
+            "KS404",
+            "grow",
+            3,
+            "goal 'grow' has 1 KPI (arr); the team policy requires at "
+            "least 2. Add KPIs with goal: grow, or complete the ones that are merely metrics",
+        ),
+        (
+            "KS404",
+            "sub",
+            7,
+            "goal 'sub' has 1 KPI (arr); the team policy requires at least "
+            "2. Add KPIs with goal: sub, or complete the ones that are merely metrics",
+        ),
+    ]
+
+
+def test_ks404_sees_through_a_cycle_below_a_goal(lint_text):
+    """a <-> b <- c: the two KPIs of 'c' count for both goals of the cycle (nothing can
+    be above a cycle: each of its goals has its one parent in it). Beside it, d below
+    top2 with an entry that is merely a metric: both short, "no complete KPI". Mutants:
+    the goals of a component not sharing what is below them (KS404 on 'a' or 'b'), the
+    metric-only flag not passed up (top2 "has no KPI")."""
+    goals = (
+        "kpispec: 1\ngoals:\n"
+        "  - id: a\n    title: A\n    parent: b\n"
+        "  - id: b\n    title: B\n    parent: a\n"
+        "  - id: c\n    title: C\n    parent: b\n"
+        "  - id: top2\n    title: Top2\n"
+        "  - id: d\n    title: D\n    parent: top2\nkpis:\n"
+    )
+    text = goals + kpi("arr", goal="c") + kpi("nrr", goal="c") + kpi("visits", goal="d", target="")
+    _, found = lint_text(text, MIN2, "--select", "KS404")
+    assert [(f[1], f[5]) for f in found] == [
+        (
+            "top2",
+            "goal 'top2' has no complete KPI; the team policy requires at least 2. "
+            "Add KPIs with goal: top2, or complete the ones that are merely metrics",
+        ),
+        (
+            "d",
+            "goal 'd' has no complete KPI; the team policy requires at least 2. "
+            "Add KPIs with goal: d, or complete the ones that are merely metrics",
+        ),
+    ]
+
+
+def test_ks404_is_linear_on_a_20000_goal_cycle(lint_text):
+    """20,000 goals in one cycle, one KPI on a goal below g0: every goal of the cycle has
+    that KPI below it. A subtree walk per goal took 140 s here (a quadratic mutant: the
+    mutation round's timeout catches it; speed is measured in bench/, not asserted)."""
+    n = 20_000
+    lines = ["kpispec: 1", "goals:"]
+    for i in range(n):
+        lines += [f"  - id: g{i}", "    title: G", f"    parent: g{(i + 1) % n}"]
+    lines += ["  - id: leaf", "    title: Leaf", "    parent: g0", "kpis:"]
+    text = "\n".join(lines) + "\n" + kpi("arr", goal="leaf")
+    # in a subprocess: a 20,000-goal catalog linted in the test process would raise its
+    # peak memory, which every process it starts inherits at exec (test_hostile measures)
+    _, found = lint_text(text, MIN2, "--select", "KS404", subprocess=True)
+    assert len(found) == n + 1
+    assert found[0][:3] == ("KS404", "g0", 3)
+    assert found[0][5] == (
+        "goal 'g0' has 1 KPI (arr); the team policy requires at least 2. Add KPIs with goal: g0"
+    )
+    assert found[n][:3] == ("KS404", "leaf", 3 * n + 3)
 
 
 # -- no policy, selection, suppression, explain -------------------------------------------

@@ -40,6 +40,7 @@ import rule_harness
 from conftest import TODAY, run_kpispec, write
 from rule_harness import (
     GOAL_FAR,
+    GOAL_OWNED,
     REVISION_SIDES,
     RULES_DIR,
     Hit,
@@ -55,6 +56,7 @@ from rule_harness import (
 from kpispec.rules import RULES
 
 lint_in = rule_harness.lint_in  # the fixture: the real CLI on a folder
+lint_text = rule_harness.lint_text  # the fixture: (exit code, findings) of one catalog text
 
 # -- the rules: code -> (name, default severity) -------------------------------------------
 
@@ -166,7 +168,7 @@ def test_findings_carry_the_default_name_and_severity_of_their_rule(code, tmp_pa
     assert counts[severity] == len(found)
 
 
-# -- every rule on its examples: the findings of each fail folder ---------------------------
+# -- every rule on its examples: the findings of each fail folder --------------------------
 
 
 @dataclass(frozen=True)
@@ -459,7 +461,7 @@ def test_rule_is_silent_on_its_pass_example(code, tmp_path, lint_in):
     assert run.stderr == ""
 
 
-# -- messages: each contract rule's module in tests/rules/ pins those of its fail example -----
+# -- messages: each contract rule's module in tests/rules/ pins those of its fail example ---
 
 
 # the modules of one rule or family, beside the examples
@@ -700,7 +702,7 @@ def test_a_crashed_rule_is_an_error_finding(tmp_path, run_cli, monkeypatch):
     assert exit_code == 1
 
 
-# -- severities changed by config (contract section 4) ------------------------------------
+# -- severities changed by config (contract section 4) -------------------------------------
 
 
 def test_a_severity_override_reaches_the_findings(tmp_path, run_cli):
@@ -710,6 +712,69 @@ def test_a_severity_override_reaches_the_findings(tmp_path, run_cli):
     exit_code, doc = run_lint(run_cli, folder)
     assert [(f["code"], f["severity"]) for f in doc["findings"]] == [("KS202", "error")]
     assert exit_code == 1
+
+
+# the most specific entry of a severity table wins, whatever the order
+
+TWO_MISSING = (
+    GOAL_OWNED + kpi("arr", goal="", target="", data_source="") + kpi("nrr") + kpi("churn")
+)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        'KS1 = "info", KS10 = "warning", KS105 = "error"',
+        'KS105 = "error", KS10 = "warning", KS1 = "info"',
+    ],
+)
+def test_longer_prefix_beats_shorter_and_exact_code_beats_both(lint_text, table):
+    """KS101 and KS102 get KS10's level, KS105 its own, whichever order the table is
+    written in. Mutants: table order deciding (last entry wins), shorter prefix winning,
+    the exact code sorted before the prefixes."""
+    code, found = lint_text(TWO_MISSING, f"severity = {{{table}}}\n")
+    assert [(f[0], f[1], f[4]) for f in found] == [
+        ("KS101", "arr", "warning"),
+        ("KS102", "arr", "warning"),
+        ("KS105", "arr", "error"),
+    ]
+    assert code == 1
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        'ALL = "error", KS = "warning", KS2 = "info"',
+        'KS2 = "info", KS = "warning", ALL = "error"',
+    ],
+)
+def test_all_then_prefix_lengths(lint_text, table):
+    """ALL is the least specific, then KS, then KS2. Mutants: ALL treated as a 3-letter
+    prefix (beating KS), KS winning over KS2."""
+    text = GOAL_OWNED.replace("kpis:\n", HIRE) + kpi("arr", target="")
+    code, found = lint_text(text, f"severity = {{{table}}}\n")
+    assert [(f[0], f[1], f[2], f[4]) for f in found] == [
+        ("KS203", "hire", 7, "info"),
+        ("KS102", "arr", 11, "warning"),
+    ]
+    assert code == 0
+
+
+HIRE = "  - id: hire\n    title: Hire\n    due: 2026-12-31\nkpis:\n"  # a goal with no KPI
+
+
+def test_a_rule_name_is_as_specific_as_its_code(lint_text):
+    """``kpi-without-goal`` (a name) beats the KS10 prefix. Mutant: names ranked as
+    prefixes by their length."""
+    code, found = lint_text(
+        TWO_MISSING, '[severity]\nkpi-without-goal = "info"\nKS10 = "warning"\n'
+    )
+    assert [(f[0], f[4]) for f in found] == [
+        ("KS101", "info"),
+        ("KS102", "warning"),
+        ("KS105", "warning"),
+    ]
+    assert code == 0
 
 
 # -- selection ------------------------------------------------------------------------------

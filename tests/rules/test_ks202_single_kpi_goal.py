@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 import rule_harness
-from rule_harness import GOAL, Messages, catalog, fail_messages, kpi
+from rule_harness import GOAL, Messages, catalog, duplicate_goal, fail_messages, kpi
 
 lint_in = rule_harness.lint_in  # the fixture: the real CLI on a catalog folder
+lint_text = rule_harness.lint_text  # the fixture: (exit code, findings) of one catalog text
 
 # (path, line, column, message) of every finding of the rule on its fail example, written
 # from the fixture's values; every finding of the code is listed unless marked otherwise
@@ -94,3 +95,13 @@ def test_ks202_ks203_quiet_when_no_entry_is_classed_kpi(tmp_path, lint_in):
     text = GOAL + kpi("visits", target="") + kpi("leads", target="")
     run = lint_in(catalog(tmp_path, text))
     assert run.codes() == {"KS102"}
+
+
+def test_ks202_on_a_duplicate_goal_once_at_the_first(lint_text):
+    """Mutant: the `is goal` check dropped (KS202 at line 7 too)."""
+    _, found = lint_text(duplicate_goal())
+    assert [f[:5] for f in found] == [
+        ("KS004", "grow", 3, 5, "error"),
+        ("KS202", "grow", 3, 5, "warning"),
+        ("KS004", "grow", 7, 5, "error"),
+    ]
