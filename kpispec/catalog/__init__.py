@@ -337,7 +337,10 @@ class Catalog:
         return seen
 
     def references_from(self, entry: Entry, key: str) -> list[Reference]:
-        return [r for r in self._refs.get(entry, ()) if r.key == key]
+        refs = self._refs.get(entry)
+        if refs is None:
+            return []
+        return [r for r in refs if r.key == key]
 
     def suggest(self, wrong: str, kind: str) -> str | None:
         """A near-miss id of the right kind, for "did you mean ...?": exactly what
