@@ -331,12 +331,103 @@ def test_a_one_file_lint_imports_no_other_command_and_no_surface(tmp_path):
 
 def test_a_one_file_lint_without_dbt_loads_no_dbt_index(tmp_path):
     """The dbt rules (KS601-KS608) are registered, and with no manifest configured they
-    say nothing: the manifest index and its store are never imported for them."""
+    say nothing: the manifest index and its store are never imported for them (nor the
+    rules themselves but KS605, which says that dbt is not configured)."""
+    from kpispec.rules import RULES
+
+    assert "KS601" in RULES and RULES["KS601"].NAME == "dbt-unresolved"  # registered
     file = REPO / "examples" / "clean" / "kpis" / "growth.yaml"
     code, modules, output = _modules_after(["lint", str(file), "--no-cache"], tmp_path)
     assert code == 0, output
-    assert "kpispec.rules.ks601_dbt_unresolved" in modules  # the rule itself is there
+    assert "kpispec.rules.ks605_dbt_not_configured" in modules
+    assert "kpispec.rules.ks601_dbt_unresolved" not in modules
     assert not {"kpispec.dbt.index", "kpispec.dbt.store"} & modules
+
+
+# the program's own lint (cli/fast.py, as ``python -m kpispec`` runs it), then what it
+# imported and how many of the directive patterns (findings/suppress.py) it compiled
+FAST_LOADED = textwrap.dedent(
+    """
+    import json, sys
+    from kpispec.cli.fast import fast_lint
+    code = None
+    try:
+        fast = fast_lint(sys.argv[1:])
+    except SystemExit as stop:
+        code, fast = stop.code, True
+    suppress = sys.modules.get("kpispec.findings.suppress")
+    compiled = suppress._pattern.cache_info().currsize if suppress else None
+    print(json.dumps({"code": code, "fast": fast, "modules": sorted(sys.modules),
+                      "patterns": compiled}))
+    """
+)
+
+
+def _fast_lint(args: list[str], cwd: Path) -> tuple[dict, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", FAST_LOADED, "lint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    *printed, last = done.stdout.splitlines(keepends=True)
+    report = json.loads(last)
+    assert report["fast"], done.stdout + done.stderr
+    return report, "".join(printed) + done.stderr
+
+
+def test_a_one_file_lint_imports_only_the_rules_that_can_fire(tmp_path):
+    """No ``--base``, no dbt manifest: the goalposts (KS501-KS506) and the dbt rules
+    that need a manifest are not imported, nor KS900-KS903 (the linter's own findings,
+    none here); the other rules ran (KS104 among them). And a file without a directive
+    compiles none of the directive's patterns."""
+    file = REPO / "examples" / "clean" / "kpis" / "growth.yaml"
+    report, output = _fast_lint([str(file), "--no-cache"], tmp_path)
+    assert report["code"] == 0, output
+    modules = set(report["modules"])
+    rules = {
+        m.removeprefix("kpispec.rules.")[:5] for m in modules if m.startswith("kpispec.rules.ks")
+    }
+    assert rules == {
+        *("ks001", "ks002", "ks003", "ks004", "ks005", "ks006"),
+        *("ks101", "ks102", "ks103", "ks104", "ks105", "ks106", "ks107"),
+        *("ks201", "ks202", "ks203", "ks204", "ks301", "ks302", "ks303", "ks304"),
+        *("ks401", "ks402", "ks403", "ks404", "ks605"),
+    }
+    assert "kpispec.rules.goalposts" not in modules and "kpispec.dbt.when" not in modules
+    assert "kpispec.findings.suppress" in modules and report["patterns"] == 0
+
+
+def test_a_run_imports_a_rule_when_it_can_fire(tmp_path):
+    """A dbt manifest configured (here one that is missing: KS604 says so), a directive
+    in the file: the dbt rules are imported (KS605 not: it speaks only without dbt), the
+    directive's patterns compiled, and the rules' findings are the same as ever."""
+    write(tmp_path / "kpispec.toml", '[dbt]\nmanifest = "target/manifest.json"\n')
+    write(tmp_path / "kpis" / "goals.yaml", GOALS)
+    write(
+        tmp_path / "kpis" / "a.yaml",
+        "kpispec: 1  # kpispec: disable-file=KS999\nkpis:\n  - id: a\n    name: A\n"
+        "    goal: g1\n    owner: finance\n    target: {value: 10, direction: increase}\n"
+        "    timeframe: {end: 2030-12-31, review: monthly}\n"
+        "    data_source: {system: dbt, model: orders}\n",
+    )
+    report, output = _fast_lint(
+        ["kpis/a.yaml", "--no-cache", "--today", TODAY, "--format", "json"], tmp_path
+    )
+    findings = json.loads(output)["findings"]
+    assert sorted((f["code"], f["line"]) for f in findings) == [
+        ("KS107", 7),
+        ("KS604", 9),
+        ("KS901", 1),
+    ], output
+    modules = set(report["modules"])
+    dbt_rules = {
+        m[len("kpispec.rules.") :][:5] for m in modules if m.startswith("kpispec.rules.ks6")
+    }
+    assert dbt_rules == {"ks601", "ks602", "ks603", "ks604", "ks606", "ks607", "ks608"}
+    assert "kpispec.rules.ks901_unused_suppression" in modules  # its finding's severity
+    assert report["patterns"] == 6
 
 
 def test_an_unknown_command_suggests_commands_not_loaded_yet():
