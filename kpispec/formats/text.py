@@ -27,6 +27,8 @@ def _paint(text: str, color: bool, **style: Any) -> str:
 
 
 def finding_line(f: Any, color: bool = False) -> str:
+    if not color:  # what the painted line is without paint, with no call per part
+        return f"{f.path}:{f.line}:{f.column}: {f.code} {f.severity} {f.name}: {f.message}"
     fg = SEVERITY_COLORS.get(f.severity)
     return (
         f"{_paint(f.path, color, bold=True)}:{f.line}:{f.column}: "
@@ -88,6 +90,11 @@ def render(
 ) -> str:
     if statistics:
         lines = statistics_lines(result.findings, color)
+    elif not color:  # finding_line's plain line, inline: a run can report tens of thousands
+        lines = [
+            f"{f.path}:{f.line}:{f.column}: {f.code} {f.severity} {f.name}: {f.message}"
+            for f in result.findings
+        ]
     else:
         lines = [finding_line(f, color) for f in result.findings]
     if not quiet:
