@@ -14,17 +14,13 @@ from kpispec.catalog import Catalog, Entry, as_date, is_number
 def lacks(catalog: Catalog, entry: Entry) -> list[str]:
     missing = []
     goal_refs = catalog.references_from(entry, "goal")
-    # every goal link resolves (Reference.resolves, without a property call per link)
-    if not goal_refs or not all(
-        ref.target is not None and ref.target.kind == ref.want for ref in goal_refs
-    ):
+    if not goal_refs or not all(ref.resolves for ref in goal_refs):
         missing.append("goal")
-    data = entry.data
-    target = data.get("target")
-    if not isinstance(target, dict) or not is_number(target.get("value")):
+    target = entry.dict_field("target")
+    if target is None or not is_number(target.get("value")):
         missing.append("target")
-    timeframe = data.get("timeframe")
-    if not isinstance(timeframe, dict) or as_date(timeframe.get("end")) is None:
+    timeframe = entry.dict_field("timeframe")
+    if timeframe is None or as_date(timeframe.get("end")) is None:
         missing.append("timeframe")
     return missing
 

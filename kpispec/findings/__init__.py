@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, TypeVar
 
 SEVERITIES = ("error", "warning", "info")
@@ -19,6 +20,9 @@ SEVERITIES = ("error", "warning", "info")
 # not pass as clean because the run was narrowed to other rules
 ALWAYS_SELECTED = frozenset({"KS001", "KS900"})
 T = TypeVar("T")
+# the order of findings (contract section 5): by file, line, column, code and message; read
+# in C, so that a sort of tens of thousands of findings makes no Python call per finding
+SORT_KEY = attrgetter("path", "line", "column", "code", "message")
 
 
 @dataclass(slots=True)  # tens of thousands in a large run: slots make them cheaper
@@ -41,7 +45,7 @@ class Finding:
     unread: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.column, self.code, self.message)
+        return SORT_KEY(self)
 
     def identity(self) -> tuple:
         """Path, entry, code and key: the same finding, wherever its line went."""

@@ -17,18 +17,12 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import TYPE_CHECKING, Protocol
 
-from kpispec.findings import SEVERITIES, Finding, Selection, suppress
+from kpispec.findings import SEVERITIES, SORT_KEY, Finding, Selection, suppress
 
 if TYPE_CHECKING:
     from kpispec.config.waivers import Waivers
-
-
-# Finding.sort_key's fields, read in C: a sort of tens of thousands of findings makes no
-# Python call per finding
-_SORT_KEY = attrgetter("path", "line", "column", "code", "message")
 
 
 class RuleInfo(Protocol):
@@ -72,8 +66,8 @@ def finalize(
     kept, silenced = suppress_inline(kept, reported, selection, rules, policy)
     stamp(kept, selection, rules)
     stamp([item.finding for item in silenced], selection, rules)
-    kept.sort(key=_SORT_KEY)
-    silenced.sort(key=lambda item: _SORT_KEY(item.finding))
+    kept.sort(key=SORT_KEY)
+    silenced.sort(key=lambda item: SORT_KEY(item.finding))
     return Finalized(kept, silenced)
 
 

@@ -36,8 +36,7 @@ def check(catalog, ctx):
     # typo that is not there (in a pre-commit run the broken file may not even be shown)
     unread = unread_files(catalog)
     for ref in catalog.references:
-        target = ref.target  # ref.resolves, without a property call per reference
-        if target is not None and target.kind == ref.want:
+        if ref.resolves:
             continue
         where = f"{ref.key}" + (f"[{ref.index}]" if ref.index is not None else "")
         if ref.target is None:

@@ -26,8 +26,8 @@ FILE_LOCAL = True  # its findings in a file follow from that file, the config an
 
 def check(catalog, ctx):
     for entry in catalog.kpis:
-        target = entry.data.get("target")
-        if not isinstance(target, dict):
+        target = entry.dict_field("target")
+        if target is None:
             continue
         value, baseline, direction = (
             target.get("value"),

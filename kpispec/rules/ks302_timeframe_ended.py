@@ -24,11 +24,10 @@ FILE_LOCAL = True  # its findings in a file follow from that file, the config an
 
 
 def check(catalog, ctx):
-    today = ctx.today
     for entry in catalog.kpis:
-        timeframe = entry.data.get("timeframe")
-        end = as_date(timeframe.get("end")) if isinstance(timeframe, dict) and timeframe else None
-        if end is not None and end < today:
+        timeframe = entry.dict_field("timeframe")
+        end = as_date(timeframe.get("end")) if timeframe else None
+        if end is not None and end < ctx.today:
             yield entry.finding(
                 CODE,
                 f"KPI '{entry.id}': timeframe ended on {end.isoformat()} (today is "
@@ -38,7 +37,7 @@ def check(catalog, ctx):
             )
     for goal in catalog.goals:
         due = as_date(goal.data.get("due"))
-        if due is not None and due < today:
+        if due is not None and due < ctx.today:
             yield goal.finding(
                 CODE,
                 f"goal '{goal.id}' was due on {due.isoformat()} (today is "

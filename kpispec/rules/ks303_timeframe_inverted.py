@@ -24,8 +24,8 @@ FILE_LOCAL = True  # its findings in a file follow from that file, the config an
 
 def check(catalog, ctx):
     for entry in catalog.kpis:
-        timeframe = entry.data.get("timeframe")
-        if not isinstance(timeframe, dict):
+        timeframe = entry.dict_field("timeframe")
+        if timeframe is None:
             continue
         start, end = as_date(timeframe.get("start")), as_date(timeframe.get("end"))
         if start is not None and end is not None and end < start:

@@ -25,15 +25,14 @@ SEVERITY = "warning"
 
 def check(catalog, ctx):
     for entry in catalog.kpis:
-        timeframe = entry.data.get("timeframe")
-        end = as_date(timeframe.get("end")) if isinstance(timeframe, dict) and timeframe else None
+        timeframe = entry.dict_field("timeframe")
+        end = as_date(timeframe.get("end")) if timeframe else None
         if end is None:
             continue
         for ref in catalog.references_from(entry, "goal"):
-            target = ref.target  # ref.resolves, without a property call per reference
-            if target is None or target.kind != ref.want:
+            if not ref.resolves:
                 continue
-            due = as_date(target.data.get("due"))
+            due = as_date(ref.target.data.get("due"))
             if due is not None and end > due:
                 yield entry.finding(
                     CODE,
