@@ -475,10 +475,9 @@ def _entries(source: SourceFile) -> Iterator[Entry]:
     data = loaded.data
     if not isinstance(data, dict):
         return
-    # positions read straight from the builder's tables (what ``loaded.position`` does
+    # positions read straight from the loader's tables (what ``loaded.position`` does
     # for a two-step path, without the walk per entry); packed ones through position()
-    tables = loaded._pos if loaded._packed is None else None
-    top = tables.get(id(data)) if tables is not None else None
+    top = loaded.table(data)
     for section, kind in KINDS.items():
         items = data.get(section)
         if not isinstance(items, list):
@@ -487,7 +486,7 @@ def _entries(source: SourceFile) -> Iterator[Entry]:
         if top is not None:
             section_pos = top.get(section)
             if section_pos is not None:
-                item_table = tables.get(id(items))  # type: ignore[union-attr]
+                item_table = loaded.table(items)
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 continue

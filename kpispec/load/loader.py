@@ -83,6 +83,12 @@ class LoadedFile:
                 break
         return pos
 
+    def table(self, node: Any) -> Any:
+        """The positions of a container of ``data`` -- ``{key: (line, col)}`` for a
+        mapping, ``[(line, col), ...]`` for a sequence -- to read many at once without a
+        walk per :meth:`position`; None once packed (read those with :meth:`position`)."""
+        return self._pos.get(id(node)) if self._packed is None else None
+
     def __getstate__(self) -> dict:
         """For pickling (``--jobs`` loads files in worker processes). The position tables
         are keyed by ``id()`` of the containers, which means nothing in another process,
