@@ -242,3 +242,52 @@ def duplicate_goal() -> str:
         "    due: 2026-12-31\n  - id: grow\n    title: Grow again\n    due: 2026-12-31\n"
         "kpis:\n" + kpi("arr")
     )
+
+
+# -- goal trees (tests/test_catalog.py, tests/rules/test_ks006_goal_cycle.py) ---------------
+
+# two complete KPIs on the goals listed, so that KS202/KS203 stay quiet
+KPIS = """\
+kpis:
+  - id: arr
+    name: Arr
+    goal: [{goals}]
+    owner: finance
+    target: {{value: 20, direction: increase, baseline: 10}}
+    timeframe: {{end: 2026-12-31, review: monthly}}
+    data_source: {{system: warehouse}}
+  - id: nrr
+    name: Nrr
+    goal: [{goals}]
+    owner: finance
+    target: {{value: 20, direction: increase, baseline: 10}}
+    timeframe: {{end: 2026-12-31, review: monthly}}
+    data_source: {{system: warehouse}}
+"""
+
+
+def goal(goal_id: str, parent: str | None = None, due: str = "2026-12-31") -> str:
+    """A goal under goals: (4 lines, 3 without a parent)."""
+    text = f"  - id: {goal_id}\n    title: {goal_id.title()}\n    due: {due}\n"
+    return text + (f"    parent: {parent}\n" if parent else "")
+
+
+@pytest.fixture
+def lint_files(tmp_path, run_cli):
+    """``lint({name: text}, *args)`` -> (exit code, findings as (code, path, entry, line,
+    column, message) tuples in output order)."""
+
+    def run(files: dict[str, str], *args: str) -> tuple[int, list[tuple]]:
+        (tmp_path / ".git").mkdir(exist_ok=True)
+        for name, text in files.items():
+            write(tmp_path / name, text)
+        yaml = [name for name in files if name.endswith(".yaml")]
+        result = run_cli(["lint", "--format", "json", "--today", TODAY, *args, *yaml], cwd=tmp_path)
+        assert result.exit_code in (0, 1), result.output
+        doc = json.loads(result.stdout)
+        return result.exit_code, [
+            (f["code"], f["path"], f["entry"], f["line"], f["column"], f["message"])
+            for f in doc["findings"]
+        ]
+
+    return run
