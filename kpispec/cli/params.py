@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kpispec.cli.guard import fail
+from kpispec.record import Record
 
 if TYPE_CHECKING:
     from kpispec.config import Config
@@ -97,11 +98,12 @@ def _check_output(name: str, file: str) -> None:
         fail(f"{name}: no folder {folder} to write it in")
 
 
-class Options:
+class Options(Record):
     """What the command line asked, built once (:meth:`from_params`) and passed down;
     read-only. A command with options of its own extends it with class attributes, the
-    defaults (``cli.lint.Lint``, ...). A plain class, not a dataclass: a dataclass is
-    generated code compiled at import, a millisecond of every run's start-up per class."""
+    defaults (``cli.lint.Lint``, ...). A :class:`kpispec.record.Record`, not a dataclass:
+    a dataclass is generated code compiled at import, a millisecond of every run's
+    start-up per class."""
 
     paths: tuple[str, ...] = ()
     fmt: str = "text"
@@ -115,7 +117,7 @@ class Options:
     jobs: int | None = None
 
     def __init__(self, **values: Any) -> None:
-        names = self._names()
+        names = self.fields()
         for name, value in values.items():
             if name not in names:
                 raise TypeError(f"{type(self).__name__} has no option {name!r}")
@@ -124,27 +126,17 @@ class Options:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only")
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._values() == other._values()  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        values = ", ".join(f"{name}={value!r}" for name, value in self._values().items())
-        return f"{type(self).__name__}({values})"
-
     @classmethod
-    def _names(cls) -> dict[str, None]:
+    def fields(cls) -> tuple[str, ...]:
         """The options (the annotated class attributes), in order, the base's first."""
-        return dict.fromkeys(
-            name
-            for klass in reversed(cls.__mro__)
-            for name in vars(klass).get("__annotations__", {})
+        return tuple(
+            dict.fromkeys(
+                name
+                for klass in reversed(cls.__mro__)
+                if issubclass(klass, Options)
+                for name in vars(klass).get("__annotations__", {})
+            )
         )
-
-    def _values(self) -> dict[str, Any]:
-        """Every option, given or default (not what is computed from them)."""
-        return {name: getattr(self, name) for name in self._names()}
 
     @classmethod
     def from_params(cls: type[OptionsT], params: dict[str, Any]) -> OptionsT:

@@ -40,6 +40,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kpispec.findings import Finding
+from kpispec.record import FrozenRecord, Record
 from kpispec.text import shorten
 
 # The grammar of a directive, each pattern compiled on first use -- the first directive
@@ -92,28 +93,7 @@ UNUSED_CODE = "KS901"
 EXPIRED_CODE = "KS903"
 
 
-class _Record:
-    """What a dataclass gave the three classes below -- a repr and equality by field --
-    without making one at import (a dataclass is generated code, run when the module is
-    imported: three of them were most of this module's start-up cost)."""
-
-    FIELDS: tuple[str, ...] = ()  # (defining __eq__ makes them unhashable, as a dataclass)
-
-    def _values(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.FIELDS)
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
-        return f"{type(self).__qualname__}({shown})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, _Record)
-        return self._values() == other._values()
-
-
-class Directive(_Record):
+class Directive(Record):
     """One code of a directive comment, where it is and what it says."""
 
     FIELDS = tuple(
@@ -153,7 +133,7 @@ class Directive(_Record):
         self.refused = refused
 
 
-class Suppressed(_Record):
+class Suppressed(Record):
     """A finding a directive silenced (name and severity stamped as a reported one's
     would be), with the directive's reason and until (None: the directive gave none)."""
 
@@ -180,7 +160,7 @@ class Suppressed(_Record):
         return f"{self.reason} ({until})" if self.reason else until
 
 
-class Policy(_Record):
+class Policy(FrozenRecord):
     """What a run asks of a directive (contract section 13): ``today`` to compare
     ``until`` with, and the team's rules, as codes (:func:`kpispec.config.waivers.resolve`).
     Frozen, as the dataclass it was."""
@@ -202,22 +182,7 @@ class Policy(_Record):
         source: str = "the config",
         table: str = "[tool.kpispec.waivers]",
     ):
-        values = (today, require_reason, unsuppressible, max_days, source, table)
-        for name, value in zip(self.FIELDS, values):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        from dataclasses import FrozenInstanceError  # what a frozen dataclass raised
-
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        from dataclasses import FrozenInstanceError
-
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __hash__(self) -> int:
-        return hash(self._values())
+        self._init((today, require_reason, unsuppressible, max_days, source, table))
 
 
 def _date(value: str) -> _dt.date | None:
