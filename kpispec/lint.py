@@ -143,7 +143,7 @@ def run_rules(
 ) -> list[Finding]:
     findings: list[Finding] = []
     for code, rule in rules.items():
-        if rule.check is None or not selection.enabled(code):
+        if not selection.enabled(code) or rule.check is None:  # a rule not selected: not imported
             continue
         try:
             findings.extend(rule.check(catalog, ctx))
