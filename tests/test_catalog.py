@@ -38,6 +38,26 @@ def _catalog(text: str) -> Catalog:
     return Catalog([SourceFile(Path("/x/g.yaml"), "g.yaml", loaded)])
 
 
+def test_an_entry_scope_overrides_the_file_scope_unless_empty():
+    """An entry's own ``scope:`` is its scope; an empty or non-text one (KS002's to
+    report) leaves it in the file's scope, and a file without one is in "default".
+    Mutant: an empty entry scope overrides the file's."""
+    catalog = _catalog(
+        "kpispec: 1\nscope: sales\ngoals:\n"
+        "  - id: own\n    title: Own\n    scope: marketing\n"
+        '  - id: empty\n    title: Empty\n    scope: ""\n'
+        "  - id: number\n    title: Number\n    scope: 7\n"
+        "  - id: none\n    title: None\n"
+    )
+    assert [(goal.id, goal.scope) for goal in catalog.goals] == [
+        ("own", "marketing"),
+        ("empty", "sales"),
+        ("number", "sales"),
+        ("none", "sales"),
+    ]
+    assert _catalog("kpispec: 1\ngoals:\n  - id: g\n    title: G\n").goals[0].scope == "default"
+
+
 # -- references: the first of duplicate ids, invalid ids --------------------------------
 
 
