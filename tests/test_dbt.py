@@ -379,7 +379,6 @@ def test_kpispec_never_imports_dbt():
 
 
 @pytest.mark.slow  # a 50 MB manifest
-@pytest.mark.slow
 def test_50_mb_manifest(tmp_path):
     big = tmp_path / "big.json"
     added = pad_in_subprocess(big)
@@ -439,6 +438,7 @@ def _dbt_or_skip() -> str:
     return dbt
 
 
+@pytest.mark.slow  # runs the real dbt (parse)
 def test_real_dbt_parse(tmp_path):
     """dbt parse, for real, then every dbt rule's fail and pass folder against the
     manifest it wrote: the fast tests' committed manifest is not hiding a difference."""

@@ -839,6 +839,7 @@ def test_the_commit_gate_blocks_a_kpi_on_failing_data(tmp_path):
 # -- the real dbt --------------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs the real dbt (seed, build, source freshness)
 def test_real_dbt_run(tmp_path):
     """dbt seed, dbt build and dbt source freshness, for real, into tmp_path; lint against
     what they wrote, today being today (the artifacts are minutes old): KS606 at the KPI

@@ -357,6 +357,7 @@ def test_an_output_the_include_patterns_miss_is_said(tmp_path):
     assert "no dbt metric to add" in again.stderr
 
 
+@pytest.mark.slow  # runs the real dbt (parse)
 def test_import_from_a_fresh_real_dbt_parse(tmp_path):
     """The committed manifest is not hiding a difference: what the real dbt writes now
     imports the same (skipped without dbt, as tests/test_dbt.py's real run)."""

@@ -193,6 +193,7 @@ def test_artifacts_too_old_make_every_kpi_unknown(dbt_project):
     assert any("older than max-age" in text for text in why), why
 
 
+@pytest.mark.slow  # runs the real dbt (seed, build, source freshness)
 def test_report_on_a_real_dbt_run(tmp_path):
     """dbt seed, build and source freshness for real into tmp_path; the report of the
     KPIs against what dbt just wrote (today being today) says what the run found."""
