@@ -442,7 +442,8 @@ def _dbt_or_skip() -> str:
 def test_real_dbt_parse(tmp_path):
     """dbt parse, for real, then every dbt rule's fail and pass folder against the
     manifest it wrote: the fast tests' committed manifest is not hiding a difference."""
-    from test_rules import EXPECTED, RULES_DIR, _hit_key
+    from rule_harness import RULES_DIR, _hit_key
+    from test_rules import EXPECTED  # each rule's findings on its fail example
 
     dbt = _dbt_or_skip()
     fresh = parse(dbt, tmp_path / "dbt")

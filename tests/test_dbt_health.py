@@ -846,7 +846,8 @@ def test_real_dbt_run(tmp_path):
     on the failing model and at the one whose test fails, KS607 for the stale sources,
     nothing for the KPIs on healthy data; and the rule folders KS606-KS608 agree with the
     fresh artifacts as with the committed ones."""
-    from test_rules import EXPECTED, RULES_DIR, _hit_key
+    from rule_harness import RULES_DIR, _hit_key
+    from test_rules import EXPECTED  # each rule's findings on its fail example
 
     dbt = _dbt_or_skip()
     wrote = run(dbt, tmp_path / "dbt")
