@@ -251,6 +251,17 @@ def test_json_render_writes_what_json_dumps_writes(catalog, where, tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    "value",
+    [float("inf"), float("-inf"), float("nan"), -0.0, 0.1, 1e400, -1e-320, [float("-inf")]],
+    ids=repr,
+)
+def test_json_encoder_writes_float_edges_as_json_dumps_does(value):
+    """The edges the property test above finds by chance, every time: infinities of
+    either sign, NaN, negative zero, a subnormal."""
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
 def test_json_encoder_hands_other_values_to_json_dumps():
     assert dumps({1: (2, 3)}) == json.dumps({1: (2, 3)}, indent=2, ensure_ascii=False)
 
