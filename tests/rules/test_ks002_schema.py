@@ -71,3 +71,20 @@ def test_one_finding_per_schema_violation(tmp_path, lint_in):
     text = GOAL.replace("2026-12-31", "end of 2026") + kpi("arr") + kpi("nrr")
     run = lint_in(catalog(tmp_path, text))
     assert run.hits("KS002") == [("catalog.yaml", "grow", 5, 5)]
+
+
+lint_text = rule_harness.lint_text  # the fixture: (exit code, findings) of one catalog text
+
+
+@pytest.mark.parametrize("length", [256, 257])
+def test_an_entry_is_named_by_an_id_up_to_the_schema_s_256_characters(length, lint_text):
+    """A finding about an entry names it by its id while the id is one (the schema's
+    maxLength, 256); a longer one is itself the schema's finding and names no entry."""
+    long_id = "k" * length
+    text = f"kpispec: 1\nmetrics:\n  - id: {long_id}\n    name: Visits\n    colour: blue\n"
+    _, found = lint_text(text, "", "--select", "KS002")
+    entries = {(entry, line, column) for _, entry, line, column, _, _ in found}
+    if length == 256:
+        assert entries == {(long_id, 5, 5)}  # the unknown key 'colour', in entry k...k
+    else:
+        assert entries == {(None, 3, 5), (None, 5, 5)}  # the id too long (at id:); 'colour'
