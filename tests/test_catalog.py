@@ -38,6 +38,22 @@ def _catalog(text: str) -> Catalog:
     return Catalog([SourceFile(Path("/x/g.yaml"), "g.yaml", loaded)])
 
 
+def test_subtree_follows_only_parents_that_name_a_goal():
+    """A parent that names a metric or nothing makes no goal tree: the metric's and the
+    missing id's subtrees are themselves alone. Mutant: subtree follows unresolved
+    parents."""
+    catalog = _catalog(
+        "kpispec: 1\ngoals:\n"
+        + goal("a", "m")
+        + goal("b", "zz")
+        + goal("c", "a")
+        + "metrics:\n  - id: m\n    name: M\n"
+    )
+    assert catalog.subtree("m") == {"m"}
+    assert catalog.subtree("zz") == {"zz"}
+    assert catalog.subtree("a") == {"a", "c"}
+
+
 def test_an_entry_scope_overrides_the_file_scope_unless_empty():
     """An entry's own ``scope:`` is its scope; an empty or non-text one (KS002's to
     report) leaves it in the file's scope, and a file without one is in "default".

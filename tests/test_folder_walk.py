@@ -84,3 +84,33 @@ def test_no_kpi_file_at_all_is_said_on_stderr_naming_the_configured_patterns(tmp
         "patterns: metrics/**/*.yaml); set 'include' in the config, or "
         "name the files\n"
     )
+
+
+def test_a_folder_that_cannot_be_read_is_a_finding_not_a_run_that_found_nothing(
+    tmp_path, run_cli, monkeypatch
+):
+    """A named folder os.scandir refuses (EACCES: what a chmod 000 folder gives a user
+    without root's override) is KS001 at the folder, and the run does not also say it
+    found no KPI file: it may hold some."""
+    import os
+
+    from kpispec.load import files as files_module
+
+    (tmp_path / ".git").mkdir()
+    closed = tmp_path / "kpis" / "closed"
+    write(closed / "inside.yaml", GOALS)
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if os.fspath(path) == str(closed):
+            raise PermissionError(13, "Permission denied", str(closed))
+        return real_scandir(path)
+
+    monkeypatch.setattr(files_module.os, "scandir", scandir)
+    result = run_cli(["lint", "--format", "json", "--today", TODAY, "kpis/closed"], cwd=tmp_path)
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["code"], f["path"], f["line"], f["message"]) for f in findings] == [
+        ("KS001", "kpis/closed", 1, "cannot read the folder: Permission denied")
+    ]
+    assert "no KPI file found" not in result.stderr

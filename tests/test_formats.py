@@ -138,6 +138,17 @@ def test_sarif_validates_against_the_official_schema(catalog):
     assert schema_errors(doc)
 
 
+def test_sarif_rule_texts_are_clipped_only_past_github_s_limit():
+    """A rule description of exactly 1,024 characters is kept whole; one more is cut to
+    1,024 with an ellipsis (mutant: a text of exactly the limit is clipped)."""
+    from kpispec.formats.sarif import GITHUB_TEXT_LIMIT, _clip
+
+    assert GITHUB_TEXT_LIMIT == 1024
+    assert _clip("x" * 1024) == "x" * 1024
+    assert _clip("x" * 1025) == "x" * 1023 + "…"
+    assert _clip("word " * 300) == ("word " * 300)[:1023].rstrip() + "…"
+
+
 def test_sarif_meets_github_code_scanning_requirements(catalog):
     proc = run_format("sarif", catalog, "kpis")
     doc = json.loads(proc.stdout)

@@ -277,6 +277,17 @@ def test_old_errors_elsewhere_do_not_block_a_clean_change_and_are_counted(gate):
     assert re.search(r"^1 file, 2 entries: 2 KPIs, 0 metrics; 0 errors", text, re.M), text
 
 
+def test_the_count_of_old_findings_says_how_many_are_errors(gate):
+    """An old error and an old warning in untouched files: both counted, one of them an
+    error (mutant: every old finding counted as an error)."""
+    spare = "kpispec: 1\ngoals:\n  - id: spare\n    title: Spare\n    due: 2030-12-31\n"
+    gate.commit_base({**BASE, "kpis/legacy.yaml": LEGACY, "kpis/spare.yaml": spare})
+    gate.stage({"kpis/platform.yaml": PLATFORM.replace("name: Uptime", "name: Availability")})
+    passed, text = gate.run()
+    assert passed, text
+    assert f"kpispec: 2 findings (1 error) {OLD_NOTE}" in text, text
+
+
 def test_the_first_commit_checks_every_staged_file(gate):
     gate.stage({"kpispec.toml": CONFIG, "kpis/goals.yaml": GOALS, "kpis/legacy.yaml": LEGACY})
     passed, text = gate.run()
