@@ -117,6 +117,24 @@ def test_a_damaged_database_is_started_over(tmp_path, damage):
     assert len(entries(tmp_path / "c")) == len({p.read_bytes() for p in EXAMPLES.rglob("*.yaml")})
 
 
+def test_a_database_grown_past_its_cap_is_started_over(tmp_path, run_cli, monkeypatch):
+    """Entries nobody looks up again go when the database passes MAX_BYTES (1 GiB; here
+    lowered to what it holds): the next run starts it over with only its own files, and
+    prints the same. Mutant: an oversized database is kept."""
+    cold = json_run(EXAMPLES, tmp_path / "c")
+    path = tmp_path / "c" / f"files-v{cache_module.FORMAT}.sqlite"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("INSERT INTO entries VALUES ('stale', x'00')")
+    assert "stale" in entries(tmp_path / "c")
+    monkeypatch.setattr(cache_module, "MAX_BYTES", 0)
+    args = ["lint", "--format", "json", "--today", TODAY, "--cache-dir", tmp_path / "c"]
+    result = run_cli([*args, EXAMPLES], cwd=REPO)
+    assert result.stdout == cold
+    kept = entries(tmp_path / "c")
+    assert "stale" not in kept
+    assert len(kept) == len({p.read_bytes() for p in EXAMPLES.rglob("*.yaml")})
+
+
 def test_an_unwritable_cache_folder_changes_nothing(tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder would be\n")
