@@ -288,6 +288,23 @@ def test_the_count_of_old_findings_says_how_many_are_errors(gate):
     assert f"kpispec: 2 findings (1 error) {OLD_NOTE}" in text, text
 
 
+def test_a_named_folder_takes_the_files_below_it_not_a_sibling_sharing_its_prefix(tmp_path):
+    """`lint --staged kpis` reports every finding of the files below kpis/, and of a
+    sibling folder kpis-old/ only what the commit changes (mutant: a named folder matches
+    by string prefix, which made kpis-old/legacy.kpi.yaml's old error block)."""
+    gate = Gate("staged", tmp_path / "project", hermetic_env(tmp_path), None)
+    gate.commit_base({**BASE, "kpis-old/legacy.kpi.yaml": LEGACY})
+    gate.stage({"kpis/platform.yaml": PLATFORM.replace("name: Uptime", "name: Availability")})
+    proc = run_kpispec(["lint", "--staged", "kpis"], gate.root, gate.env)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 0, text
+    assert "kpis-old/legacy.kpi.yaml" not in text and "KS102" not in text, text
+    assert text == (
+        "3 files, 4 entries: 4 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"
+        f"kpispec: 1 finding (1 error) {OLD_NOTE}\n"
+    )
+
+
 def test_the_first_commit_checks_every_staged_file(gate):
     gate.stage({"kpispec.toml": CONFIG, "kpis/goals.yaml": GOALS, "kpis/legacy.yaml": LEGACY})
     passed, text = gate.run()
