@@ -114,6 +114,16 @@ def test_pyproject_without_table_is_passed_over(project, lint):
     assert codes(lint(["../kpis"], project / "app")) == ALL_CODES - {"KS107"}
 
 
+def test_pyproject_with_other_tools_only_is_passed_over(project):
+    """A pyproject.toml whose [tool] holds other tools' tables is not kpispec's config
+    (mutant: any pyproject.toml with [tool] is the config)."""
+    write(project / "kpispec.toml", 'ignore = ["KS107"]\n')
+    write(project / "app" / "pyproject.toml", "[tool.ruff]\nline-length = 100\n")
+    config = load_config(cwd=project / "app")
+    assert config.source == project / "kpispec.toml"
+    assert config.ignore == ["KS107"]
+
+
 def test_kpispec_toml_wins_over_pyproject_in_the_same_folder(project, lint):
     write(project / "kpispec.toml", 'ignore = ["KS107"]\n')
     write(project / "pyproject.toml", '[tool.kpispec]\nignore = ["KS202"]\n')
