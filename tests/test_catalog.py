@@ -54,6 +54,14 @@ def test_subtree_follows_only_parents_that_name_a_goal():
     assert catalog.subtree("a") == {"a", "c"}
 
 
+def test_did_you_mean_needs_three_quarters_alike():
+    """A near-miss id is suggested from difflib's ratio 0.75 up: 'revenu' (0.92) gets
+    'revenue', 'revxxe' (0.62) nothing (mutant: cutoff 0.75 -> 0.6)."""
+    catalog = _catalog("kpispec: 1\ngoals:\n" + goal("revenue"))
+    assert catalog.suggest("revenu", "goal") == "revenue"
+    assert catalog.suggest("revxxe", "goal") is None
+
+
 def test_an_entry_scope_overrides_the_file_scope_unless_empty():
     """An entry's own ``scope:`` is its scope; an empty or non-text one (KS002's to
     report) leaves it in the file's scope, and a file without one is in "default".

@@ -124,6 +124,17 @@ def test_pyproject_with_other_tools_only_is_passed_over(project):
     assert config.ignore == ["KS107"]
 
 
+def test_a_git_file_marks_the_root_as_a_git_folder_does(tmp_path):
+    """In a git worktree or submodule ``.git`` is a file ("gitdir: ..."): without a
+    config, that folder is the project root all the same (mutant: only a .git folder)."""
+    (tmp_path / "wt").mkdir()
+    write(tmp_path / "wt" / ".git", "gitdir: /elsewhere/.git/worktrees/wt\n")
+    (tmp_path / "wt" / "kpis" / "deep").mkdir(parents=True)
+    config = load_config(cwd=tmp_path / "wt" / "kpis" / "deep")
+    assert config.source is None
+    assert config.root == tmp_path / "wt"
+
+
 def test_kpispec_toml_wins_over_pyproject_in_the_same_folder(project, lint):
     write(project / "kpispec.toml", 'ignore = ["KS107"]\n')
     write(project / "pyproject.toml", '[tool.kpispec]\nignore = ["KS202"]\n')
