@@ -343,6 +343,7 @@ BAD_CONFIGS = [
     ("kpispec.toml", "max-kpis = true", "'max-kpis'"),
     ("kpispec.toml", 'max-kpis = "7"', "'max-kpis'"),
     ("kpispec.toml", 'today = "June 1st"', "'today'"),
+    ("kpispec.toml", 'today = "20260601"', "'today'"),  # ISO basic: Python reads it, we do not
     ("kpispec.toml", "today = 2026-06-01T10:00:00", "'today'"),
     ("kpispec.toml", "today = [", "invalid TOML"),
     ("pyproject.toml", '[tool.kpispec]\nselect = "KS1"', "[tool.kpispec] 'select'"),
