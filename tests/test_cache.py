@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 from conftest import REPO, TODAY, run_kpispec
@@ -133,6 +134,18 @@ def test_a_database_grown_past_its_cap_is_started_over(tmp_path, run_cli, monkey
     kept = entries(tmp_path / "c")
     assert "stale" not in kept
     assert len(kept) == len({p.read_bytes() for p in EXAMPLES.rglob("*.yaml")})
+
+
+def test_the_cache_folder_follows_xdg_only_when_it_is_absolute(tmp_path, monkeypatch):
+    """XDG_CACHE_HOME names the cache's parent when absolute; a relative one is ignored,
+    as the XDG spec says (it would put a cache in whatever folder a run starts in)."""
+    monkeypatch.delenv("KPISPEC_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_module.default_dir() == tmp_path / "xdg" / "kpispec"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert cache_module.default_dir() == Path.home() / ".cache" / "kpispec"
+    monkeypatch.setenv("KPISPEC_CACHE_DIR", str(tmp_path / "mine"))
+    assert cache_module.default_dir() == tmp_path / "mine"
 
 
 def test_an_unwritable_cache_folder_changes_nothing(tmp_path):

@@ -9,6 +9,7 @@ docstring.
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 
@@ -60,6 +61,31 @@ def test_did_you_mean_needs_three_quarters_alike():
     catalog = _catalog("kpispec: 1\ngoals:\n" + goal("revenue"))
     assert catalog.suggest("revenu", "goal") == "revenue"
     assert catalog.suggest("revxxe", "goal") is None
+
+
+def test_did_you_mean_is_what_difflib_suggests_at_its_edges():
+    """The near-miss index answers as difflib.get_close_matches on its edges: ids
+    equally alike ('abcd', 'abce', 'abcx' to 'abcf': 0.75 each) give the greatest,
+    wherever it stands in the catalog; so does a tie across lengths; repeated letters
+    count as often as written, up to the eight a signature holds (mutants: the first of
+    a tie; the search stopping at a tie; the mask counting one letter less)."""
+    for order in (["abcd", "abce", "abcx"], ["abcx", "abce", "abcd"], ["abce", "abcx", "abcd"]):
+        catalog = _catalog("kpispec: 1\ngoals:\n" + "".join(goal(i) for i in order))
+        assert catalog.suggest("abcf", "goal") == "abcx", order
+    assert difflib.get_close_matches("abcf", ["abcd", "abce", "abcx"], 1, 0.75) == ["abcx"]
+    # a tie across lengths (0.8 each): the longer, greater id, whichever is met first
+    for order in (["abcd", "abcdefxyz"], ["abcdefxyz", "abcd"]):
+        catalog = _catalog("kpispec: 1\ngoals:\n" + "".join(goal(i) for i in order))
+        assert catalog.suggest("abcdef", "goal") == "abcdefxyz", order
+    # repeated letters count as often as they are written
+    for wrong, ids in (("aabb", ["aab", "abbb", "ab"]), ("aaab", ["aaa", "aab", "aaaa"])):
+        catalog = _catalog("kpispec: 1\ngoals:\n" + "".join(goal(i) for i in ids))
+        expected = difflib.get_close_matches(wrong, ids, 1, 0.75)[0]
+        assert catalog.suggest(wrong, "goal") == expected == "aab", wrong
+    # a letter written eight times (the most a signature counts) counts eight times
+    catalog = _catalog("kpispec: 1\ngoals:\n" + goal("aaaaaaaabcd"))
+    assert difflib.get_close_matches("aaaaaaaa", ["aaaaaaaabcd"], 1, 0.75) == ["aaaaaaaabcd"]
+    assert catalog.suggest("aaaaaaaa", "goal") == "aaaaaaaabcd"
 
 
 def test_an_entry_scope_overrides_the_file_scope_unless_empty():
