@@ -49,18 +49,8 @@ def _scalar_end(line: str, start: int, flow: bool) -> int:
         return start
     char = line[start]
     if char in "\"'":
-        index = start + 1
-        while index < len(line):
-            if line[index] == "\\" and char == '"':
-                index += 2
-                continue
-            if line[index] == char:
-                if char == "'" and line[index + 1 : index + 2] == "'":
-                    index += 2
-                    continue
-                return index + 1
-            index += 1
-        return len(line.rstrip())
+        close = _quote_end(line, start)
+        return close + 1 if close < len(line) else len(line.rstrip())
     if char in "[{":  # a flow collection: to its closing bracket on this line
         depth, index = 0, start
         while index < limit:
@@ -320,7 +310,8 @@ def _flow_step(line: str, index: int, column: int, opened: list[_Open]) -> int |
 
 def _quote_end(line: str, index: int) -> int:
     """Where the quoted scalar opening at ``index`` closes (``len(line)``: not on this
-    line); a double-quoted one skips its backslash escapes."""
+    line); a double-quoted one skips its backslash escapes, a single-quoted one its
+    doubled quotes (``'it''s'``)."""
     quote = line[index]
     close = index + 1
     while close < len(line):
@@ -328,9 +319,12 @@ def _quote_end(line: str, index: int) -> int:
             close += 2
             continue
         if line[close] == quote:
+            if quote == "'" and line[close + 1 : close + 2] == "'":
+                close += 2
+                continue
             break
         close += 1
-    return close
+    return min(close, len(line))
 
 
 def _nested(bracket: str, index: int, top: _Open | None) -> _Open:
