@@ -491,7 +491,7 @@ def pinned_messages() -> set[str]:
 
 
 def test_every_contract_rule_has_pinned_messages():
-    # KS006's messages are pinned with its own tests (tests/test_catalog.py)
+    # KS006's messages are pinned with its own tests (tests/rules/test_ks006_goal_cycle.py)
     assert sorted(pinned_messages()) == sorted(set(CONTRACT_RULES) - {"KS006"})
 
 
