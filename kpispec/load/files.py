@@ -10,9 +10,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-import pathspec
-
 from kpispec.errors import PathError
+from kpispec.load.globs import Globs
 from kpispec.safefile import ReadError, read_input
 
 if TYPE_CHECKING:
@@ -34,10 +33,11 @@ ALWAYS_EXCLUDE = [
 ]
 
 
-def glob_spec(patterns: list[str]) -> pathspec.PathSpec:
+def glob_spec(patterns: Iterable[str]) -> Globs:
     """Glob patterns with .gitignore semantics (``**``, a trailing ``/`` for folders, a
-    pattern with a ``/`` anchored at the project root), as pre-commit users know them."""
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    pattern with a ``/`` anchored at the project root), as pre-commit users know them;
+    a ValueError (:class:`~kpispec.load.globs.GlobError`) for one git would not take."""
+    return Globs(patterns)
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -58,15 +58,11 @@ def printable(name: str) -> str:
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in name)
 
 
-def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
-    return glob_spec(list(patterns))
-
-
-def _excludes(config: Config) -> pathspec.PathSpec:
+def _excludes(config: Config) -> Globs:
     """What folder walks skip: version-control and tool folders, what the project root's
     ``.gitignore`` ignores (generated or vendored files are not KPI definitions: ruff
     and yamllint skip them too), and the config's ``exclude``."""
-    return _spec(ALWAYS_EXCLUDE + _gitignore(config.root) + config.exclude)
+    return glob_spec(ALWAYS_EXCLUDE + _gitignore(config.root) + config.exclude)
 
 
 def _gitignore(root: Path) -> list[str]:
@@ -85,7 +81,7 @@ def _gitignore(root: Path) -> list[str]:
     return patterns
 
 
-def _walk(folder: Path, base: Path, exclude: pathspec.PathSpec, errors: list) -> Iterable[Path]:
+def _walk(folder: Path, base: Path, exclude: Globs, errors: list) -> Iterable[Path]:
     """Every file below ``folder``; excluded folders are not entered, links to folders not
     followed (no loops). ``exclude`` matches paths relative to ``base``."""
     for dirpath, dirnames, filenames in _walk_dirs(str(folder), errors):
@@ -140,7 +136,7 @@ def named_files(paths: list[str], config: Config, cwd: Path) -> tuple[list[Path]
     match paths from the project root; below a folder outside the root, from that folder.
     Returns the files and the folders that could not be read (path, OSError)."""
     exclude = _excludes(config)
-    include = _spec(config.include)
+    include = glob_spec(config.include)
     files: list[Path] = []
     errors: list = []
     for name in paths:
@@ -184,8 +180,8 @@ def catalog_spec(config: Config) -> Callable[[str], bool]:
     """Whether a path from the project root ('/' separators) is a catalog file by its
     name: a YAML file the include patterns match and no exclude pattern (nor a tool
     folder) does -- for file lists that are not walked, such as git's index."""
-    include = _spec(config.include)
-    exclude = _spec(ALWAYS_EXCLUDE + config.exclude)
+    include = glob_spec(config.include)
+    exclude = glob_spec(ALWAYS_EXCLUDE + config.exclude)
 
     def matches(rel: str) -> bool:
         return (
@@ -261,7 +257,7 @@ def project_files(config: Config) -> list[Path]:
     """Every YAML file under the project root that the include patterns match (relative
     to the root). Only YAML files: with .gitignore semantics a pattern also matches what
     lies below a folder it names (``kpis/``, or a folder called ``x.kpi.yaml``)."""
-    include = _spec(config.include)
+    include = glob_spec(config.include)
     exclude = _excludes(config)
     root = config.root
     return [
