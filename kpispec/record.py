@@ -1,19 +1,32 @@
 """Records made without generated code: the repr and equality by field a dataclass gives,
-for the few classes a one-file run needs at start-up (a dataclass is code generated and
-compiled when its module is imported, about a millisecond of every run per class).
-Elsewhere, a dataclass."""
+for the classes a one-file run needs at start-up (a dataclass is code generated and
+compiled when its module is imported, about a millisecond of every run per class, and
+``import dataclasses`` brings inspect, ast and tokenize with it). Elsewhere, a dataclass."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+R = TypeVar("R", bound="Record")
 
 
 class Record:
     """Repr and equality over :meth:`fields`, in order; unhashable, as a dataclass with
     ``eq``. A subclass names its fields in ``FIELDS`` (or overrides :meth:`fields`) and
-    sets them in its ``__init__``."""
+    sets them in its ``__init__``, whose parameters are the fields (:meth:`replace`
+    builds a copy through it). ``class Entry(Record, eq=False)``: equal only to itself
+    and hashable by identity, as a dataclass with ``eq=False``. No ``__slots__`` of its
+    own, so a subclass that declares them has no ``__dict__``."""
 
+    __slots__ = ()
     FIELDS: ClassVar[tuple[str, ...]] = ()
+    HIDDEN: ClassVar[tuple[str, ...]] = ()  # fields its repr leaves out (``repr=False``)
+
+    def __init_subclass__(cls, eq: bool = True, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not eq:  # object's own, as a class that defines neither has
+            cls.__eq__ = object.__eq__  # type: ignore[method-assign]
+            cls.__hash__ = object.__hash__  # type: ignore[method-assign, assignment]
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
@@ -22,8 +35,17 @@ class Record:
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.fields())
 
+    def replace(self: R, **changes: Any) -> R:
+        """A new record with the same fields but ``changes`` (``dataclasses.replace``)."""
+        return type(self)(**{**dict(zip(self.fields(), self.values())), **changes})
+
+    __replace__ = replace  # copy.replace (Python 3.13)
+
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.fields())
+        hidden = self.HIDDEN
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in self.fields() if name not in hidden
+        )
         return f"{type(self).__qualname__}({shown})"
 
     def __eq__(self, other: object) -> bool:
@@ -38,6 +60,8 @@ class Record:
 class FrozenRecord(Record):
     """A :class:`Record` nothing changes after ``__init__`` (which sets its fields with
     :meth:`_init`), hashable by value: a frozen dataclass's behaviour, its error included."""
+
+    __slots__ = ()
 
     def _init(self, values: tuple[Any, ...]) -> None:
         for name, value in zip(self.fields(), values, strict=True):

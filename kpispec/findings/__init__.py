@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, TypeVar
+
+from kpispec.record import Record
 
 SEVERITIES = ("error", "warning", "info")
 # reported even when --select leaves them out (only an explicit ignore drops them), as ruff
@@ -25,24 +26,66 @@ T = TypeVar("T")
 SORT_KEY = attrgetter("path", "line", "column", "code", "message")
 
 
-@dataclass(slots=True)  # tens of thousands in a large run: slots make them cheaper
-class Finding:
+class Finding(Record):
+    """One thing a rule (or the loader) found: a code, where, and a message. A
+    :class:`~kpispec.record.Record` with ``__slots__``: tens of thousands in a large run,
+    and no dataclass generated at import (see :mod:`kpispec.record`)."""
+
+    __slots__ = FIELDS = (
+        "code",
+        "path",
+        "line",
+        "column",
+        "message",
+        "entry",
+        "name",
+        "severity",
+        "entry_line",
+        "key",
+        "unread",
+    )
     code: str
     path: str  # display path (relative to cwd when under it, '/' separators)
     line: int  # 1-based
     column: int  # 1-based
     message: str
-    entry: str | None = None
-    name: str = ""
-    severity: str = ""
-    entry_line: int | None = None  # first line of the entry, where a suppression may sit
+    entry: str | None
+    name: str
+    severity: str
+    entry_line: int | None  # first line of the entry, where a suppression may sit
     # what in the entry it points at (('goal',), ('inputs', 2)); with path, entry and code
     # it tells the same finding in two revisions of a file whose lines moved (the gate)
-    key: tuple | None = None
+    key: tuple | None
     # catalog files that could not be read and may hold what the finding says is missing
     # (a relational rule's hedge): kept per finding in JSON and SARIF, said once per run
     # in text (see :func:`unread_by_file`)
-    unread: tuple[str, ...] = ()
+    unread: tuple[str, ...]
+
+    def __init__(
+        self,
+        code: str,
+        path: str,
+        line: int,
+        column: int,
+        message: str,
+        entry: str | None = None,
+        name: str = "",
+        severity: str = "",
+        entry_line: int | None = None,
+        key: tuple | None = None,
+        unread: tuple[str, ...] = (),
+    ) -> None:
+        self.code = code
+        self.path = path
+        self.line = line
+        self.column = column
+        self.message = message
+        self.entry = entry
+        self.name = name
+        self.severity = severity
+        self.entry_line = entry_line
+        self.key = key
+        self.unread = unread
 
     def sort_key(self) -> tuple:
         return SORT_KEY(self)
@@ -94,13 +137,20 @@ def subtract(
     return new, matched
 
 
-@dataclass
-class Selection:
+class Selection(Record):
     """Which codes run and at which severity: config and CLI flags resolved to codes."""
 
-    select: set[str] | None = None  # None: every code
-    ignore: set[str] = field(default_factory=set)
-    severity: dict[str, str] = field(default_factory=dict)
+    FIELDS = ("select", "ignore", "severity")
+
+    def __init__(
+        self,
+        select: set[str] | None = None,  # None: every code
+        ignore: set[str] | None = None,  # None: none
+        severity: dict[str, str] | None = None,  # code -> severity; None: none changed
+    ) -> None:
+        self.select = select
+        self.ignore: set[str] = set() if ignore is None else ignore
+        self.severity: dict[str, str] = {} if severity is None else severity
 
     def enabled(self, code: str) -> bool:
         if code in self.ignore:

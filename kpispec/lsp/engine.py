@@ -32,7 +32,6 @@ The model is used from one worker thread (the server's); ``set_buffer`` and
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as _dt
 import os
 import re
@@ -327,7 +326,7 @@ class Project:
         reported = sorted(opened.values(), key=lambda f: f.display)
         # the catalog-wide findings of the open files (copies: finalize stamps them)
         findings = [
-            dataclasses.replace(finding)
+            finding.replace()
             for source in reported
             for kept in (self._wide, self._based)
             for finding in kept.get(source.display, ())

@@ -25,7 +25,6 @@ findings, and otherwise keeps them (moved with the lines of the edited file):
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -150,4 +149,4 @@ def moved(finding: Finding, entry: Entry) -> Finding:
     """A copy of ``finding`` (about ``entry``, kept from an earlier check) where its
     entry now puts what it points at."""
     line, column = entry.pos(*(finding.key or ()))
-    return dataclasses.replace(finding, line=line, column=column, entry_line=entry.line)
+    return finding.replace(line=line, column=column, entry_line=entry.line)
