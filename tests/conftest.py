@@ -4,10 +4,12 @@ subprocess, and write small catalogs into tmp_path."""
 from __future__ import annotations
 
 import json
+import locale
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -68,6 +70,89 @@ def run_kpispec(args, cwd: Path, env: dict | None = None, timeout: float = 120):
         env=full_env,
         timeout=timeout,
     )
+
+
+def run_kpispec_in_process(args, cwd: Path, env: dict | None = None):
+    """``run_kpispec`` without the process, for a test whose point is what a run prints,
+    returns and writes rather than the process itself: ``kpispec ARGS`` through click's
+    CliRunner in this process, from ``cwd``, with ``env`` over this process's environment
+    for the run and NO_COLOR unset (as ``run_kpispec``); the same CompletedProcess
+    (returncode, and stdout and stderr decoded as ``text=True`` decodes a pipe's). A
+    twentieth of a real run's CPU: most of a real run is the interpreter starting and
+    importing kpispec.
+
+    A lint command line runs through the click command here where ``python -m kpispec``
+    takes the fast path (kpispec/cli/fast.py); both end in the same ``run_command``.
+    ``KPISPEC_TESTS_SUBPROCESS=1`` checks that: every call is then also run as a real
+    process, on a copy of ``cwd`` when it is a temporary folder (a run may write there),
+    and the two must give the same bytes on stdout and stderr, the same exit code and the
+    same files."""
+    args = [str(a) for a in args]
+    if os.environ.get("KPISPEC_TESTS_SUBPROCESS"):
+        return _both_ways(args, Path(cwd), env)
+    return _completed(args, *_in_process(args, Path(cwd), env))
+
+
+def _in_process(args: list[str], cwd: Path, env: dict | None) -> tuple[int, bytes, bytes]:
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(
+            main,
+            args,
+            env={"NO_COLOR": None, **(env or {})},
+            catch_exceptions=False,
+            prog_name="kpispec",
+        )
+    finally:
+        os.chdir(before)
+    return result.exit_code, result.stdout_bytes, result.stderr_bytes
+
+
+def _completed(args: list[str], code: int, out: bytes, err: bytes):
+    def text(data: bytes) -> str:  # as subprocess.run(text=True) reads a pipe
+        decoded = data.decode(locale.getpreferredencoding(False))
+        return decoded.replace("\r\n", "\n").replace("\r", "\n")
+
+    return subprocess.CompletedProcess(["kpispec", *args], code, text(out), text(err))
+
+
+def _both_ways(args: list[str], cwd: Path, env: dict | None):
+    full_env = dict(os.environ)
+    full_env.pop("NO_COLOR", None)
+    full_env.update(env or {})
+    temporary = Path(tempfile.gettempdir()).resolve() in cwd.resolve().parents
+    if temporary:
+        copy = Path(tempfile.mkdtemp()) / "copy"
+        shutil.copytree(cwd, copy, symlinks=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kpispec", *args],
+        cwd=cwd,
+        capture_output=True,
+        env=full_env,
+        timeout=120,
+    )
+    if temporary:
+        after = _tree(cwd)
+        here = os.getcwd()
+        os.chdir(copy.parent)
+        shutil.rmtree(cwd)
+        shutil.copytree(copy, cwd, symlinks=True)
+        os.chdir(here)
+        shutil.rmtree(copy.parent)
+    code, out, err = _in_process(args, cwd, env)
+    assert (code, out, err) == (proc.returncode, proc.stdout, proc.stderr), args
+    if temporary:
+        assert _tree(cwd) == after, args
+    return _completed(args, code, out, err)
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() if p.is_file() and not p.is_symlink() else b""
+        for p in sorted(folder.rglob("*"))
+        if ".git" not in p.relative_to(folder).parts
+    }
 
 
 def write(path: Path, text: str) -> Path:
