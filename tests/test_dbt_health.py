@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TODAY, git, hermetic_env, run_kpispec, write
+from conftest import REPO, TODAY, git, hermetic_env, run_kpispec, run_kpispec_in_process, write
 
 from kpispec.config import load_config
 from kpispec.config.dbt import dbt_of
@@ -102,7 +102,7 @@ def project(
 
 
 def lint(root: Path, *extra: str, today: str = TODAY) -> tuple[int, dict, str]:
-    proc = run_kpispec(["lint", "--format", "json", "--today", today, *extra], root)
+    proc = run_kpispec_in_process(["lint", "--format", "json", "--today", today, *extra], root)
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
     return proc.returncode, json.loads(proc.stdout), proc.stderr
@@ -694,7 +694,7 @@ def test_config_errors_name_the_key(tmp_path, toml, message):
     with pytest.raises(ConfigError) as err:
         load_config(cwd=tmp_path)
     assert message in str(err.value)
-    proc = run_kpispec(["lint"], tmp_path)
+    proc = run_kpispec_in_process(["lint"], tmp_path)
     assert proc.returncode == 2 and message in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
@@ -830,7 +830,7 @@ def test_the_commit_gate_blocks_a_kpi_on_failing_data(tmp_path):
     text = (root / "kpis" / "data.yaml").read_text(encoding="utf-8")
     write(root / "kpis" / "data.yaml", text + kpi("broken", "model: broken_orders"))
     git(["add", "kpis/data.yaml"], root, env)
-    proc = run_kpispec(["lint", "--staged", "--today", TODAY], root, env=env)
+    proc = run_kpispec_in_process(["lint", "--staged", "--today", TODAY], root, env=env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "KS606 error dbt-run-failed: KPI 'broken' reads dbt model 'broken_orders'" in proc.stdout
     assert "KPI 'orders'" not in proc.stdout
