@@ -1,8 +1,8 @@
 """The goalposts rules KS501-KS505 (contract section 9) on real git history.
 
 Each test builds a repository in tmp_path commit by commit (fixed author and committer
-dates, no user or system git config), then runs the real CLI (``python -m kpispec``) from
-its top folder over the whole project with ``--base`` naming an older commit (``HEAD~1``,
+dates, no user or system git config), then runs the CLI (in this process:
+``run_kpispec_in_process``, the bytes ``python -m kpispec`` gives) from its top folder over the whole project with ``--base`` naming an older commit (``HEAD~1``,
 a sha or a tag) and ``--today`` fixed. The catalog lives in ``kpis/`` so that the
 default include patterns match it at every revision. Expected findings (code, path,
 line, column, entry, message) are read off the catalogs below.
@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, git, hermetic_env, run_kpispec
+from conftest import TODAY, git, hermetic_env, run_kpispec_in_process
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -130,7 +130,7 @@ class Repo:
         return git(["rev-parse", "HEAD"], self.top, env).stdout.strip()
 
     def lint(self, *args: str) -> tuple[int, dict]:
-        proc = run_kpispec(
+        proc = run_kpispec_in_process(
             ["lint", "--format", "json", "--today", TODAY, *args], self.top, env=self.env
         )
         assert proc.returncode in (0, 1), proc.stderr
@@ -635,7 +635,7 @@ def test_every_catalog_file_deleted_still_reports_each_running_kpi(tmp_path):
     repo = Repo(tmp_path)
     repo.commit({REVENUE: CATALOG, "kpis/web.yaml": other}, "plan")
     repo.commit({REVENUE: None, "kpis/web.yaml": None}, "drop everything")
-    proc = run_kpispec(
+    proc = run_kpispec_in_process(
         ["lint", "--format", "json", "--today", TODAY, "--base", "HEAD~1"], repo.top, repo.env
     )
     assert proc.returncode == 1, proc.stderr  # an error: running KPIs dropped
