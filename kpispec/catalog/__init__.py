@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kpispec.findings import Finding
 from kpispec.load.loader import LoadedFile
+from kpispec.record import Record
 
 KINDS = {"goals": "goal", "kpis": "kpi", "metrics": "metric"}
 ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,255}\Z")  # the schema's id, maxLength too
@@ -60,12 +60,23 @@ def id_list(value: Any) -> list[str]:
     return []
 
 
-@dataclass(eq=False)
-class SourceFile:
-    path: Path  # absolute
-    display: str  # relative to cwd when under it, '/' separators
-    loaded: LoadedFile
-    reported: bool = True  # False: read only to resolve references
+class SourceFile(Record, eq=False):
+    """One loaded file of the catalog (equal only to itself: a key of the language
+    server's tables)."""
+
+    FIELDS = ("path", "display", "loaded", "reported")
+
+    def __init__(
+        self,
+        path: Path,  # absolute
+        display: str,  # relative to cwd when under it, '/' separators
+        loaded: LoadedFile,
+        reported: bool = True,  # False: read only to resolve references
+    ) -> None:
+        self.path = path
+        self.display = display
+        self.loaded = loaded
+        self.reported = reported
 
     @property
     def data(self) -> Any:
@@ -78,8 +89,11 @@ class SourceFile:
         return scope if isinstance(scope, str) else DEFAULT_SCOPE
 
 
-@dataclass(eq=False, slots=True)
-class Entry:
+class Entry(Record, eq=False):
+    """One goal, KPI or metric of a file, where it starts (equal only to itself). Slots:
+    a large catalog holds tens of thousands."""
+
+    __slots__ = FIELDS = ("kind", "id", "data", "file", "path", "line", "column", "is_kpi", "lacks")
     kind: str  # goal | kpi | metric
     id: str
     data: dict
@@ -88,8 +102,30 @@ class Entry:
     line: int
     column: int
     # set by classify: for kpis, whether the entry is classed KPI and what it lacks
-    is_kpi: bool = False
-    lacks: list[str] = field(default_factory=list)
+    is_kpi: bool
+    lacks: list[str]
+
+    def __init__(
+        self,
+        kind: str,
+        id: str,
+        data: dict,
+        file: SourceFile,
+        path: tuple,
+        line: int,
+        column: int,
+        is_kpi: bool = False,
+        lacks: list[str] | None = None,  # None: a new empty list
+    ) -> None:
+        self.kind = kind
+        self.id = id
+        self.data = data
+        self.file = file
+        self.path = path
+        self.line = line
+        self.column = column
+        self.is_kpi = is_kpi
+        self.lacks = [] if lacks is None else lacks
 
     @property
     def scope(self) -> str:
@@ -124,16 +160,32 @@ class Entry:
         return {"goal": "goal", "kpi": "KPI", "metric": "metric"}[self.kind] + f" '{self.id}'"
 
 
-@dataclass(slots=True)
-class Reference:
+class Reference(Record):
     """One id named by a reference field of an entry."""
 
+    __slots__ = FIELDS = ("source", "key", "index", "target_id", "want", "target")
     source: Entry
     key: str  # goal | parent | inputs | feeds
     index: int | None  # position in a list, None for a single id
     target_id: str
     want: str  # the kind the id must name
     target: Entry | None  # the entry named, if it exists (of any kind)
+
+    def __init__(
+        self,
+        source: Entry,
+        key: str,
+        index: int | None,
+        target_id: str,
+        want: str,
+        target: Entry | None,
+    ) -> None:
+        self.source = source
+        self.key = key
+        self.index = index
+        self.target_id = target_id
+        self.want = want
+        self.target = target
 
     @property
     def keys(self) -> tuple:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from kpispec.findings import SEVERITIES, SORT_KEY, Finding, Selection, suppress
+from kpispec.record import Record
 
 if TYPE_CHECKING:
     from kpispec.config.waivers import Waivers
@@ -32,13 +32,17 @@ class RuleInfo(Protocol):
     SEVERITY: str
 
 
-@dataclass
-class Finalized:
+class Finalized(Record):
     """What is reported, sorted, and what inline directives silenced (with their
     reasons, name and severity stamped too, sorted as findings are)."""
 
-    findings: list[Finding]
-    suppressed: list[suppress.Suppressed] = field(default_factory=list)
+    FIELDS = ("findings", "suppressed")
+
+    def __init__(
+        self, findings: list[Finding], suppressed: list[suppress.Suppressed] | None = None
+    ) -> None:
+        self.findings = findings
+        self.suppressed: list[suppress.Suppressed] = [] if suppressed is None else suppressed
 
 
 def finalize(
