@@ -1,6 +1,7 @@
 """What the rule tests share (tests/test_rules.py, tests/rules/test_*.py, tests/test_policy.py):
 lint a folder -- an example of ``tests/rules/<CODE>/`` or a small inline catalog -- through
-the real CLI and read its JSON, with "today" fixed to ``conftest.TODAY``.
+the CLI (in-process; a few through the real process) and read its JSON, with "today" fixed
+to ``conftest.TODAY``.
 
 A module that uses a fixture of this one binds it by name (``lint_in =
 rule_harness.lint_in``), as pytest finds fixtures in the module's namespace.
@@ -16,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TODAY, catalog_folder, git, hermetic_env, run_kpispec, write
+from conftest import (
+    TODAY,
+    catalog_folder,
+    git,
+    hermetic_env,
+    run_kpispec,
+    run_kpispec_in_process,
+    write,
+)
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 
@@ -79,8 +88,8 @@ BASE_DATE = "2026-05-01T12:00:00+00:00"  # when the base/ commit was made
 def lint_revision(folder: Path, *extra: str) -> Run:
     """An example with ``base/`` and ``now/``: a git repository in ``folder/repo`` whose
     one commit holds ``base/`` as ``kpis/`` and whose working tree holds ``now/`` there
-    instead, linted as a whole project from ``kpis/`` with ``--base HEAD`` (the real CLI,
-    in a subprocess, with a hermetic git environment)."""
+    instead, linted as a whole project from ``kpis/`` with ``--base HEAD`` (in this
+    process, with a hermetic git environment: the git processes are the run's own)."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = folder / "repo"
@@ -92,7 +101,7 @@ def lint_revision(folder: Path, *extra: str) -> Run:
     git(["commit", "-q", "-m", "base"], repo, env)
     shutil.rmtree(repo / "kpis")
     shutil.copytree(folder / "now", repo / "kpis")
-    proc = run_kpispec(
+    proc = run_kpispec_in_process(
         ["lint", "--format", "json", "--today", TODAY, "--base", "HEAD", *extra],
         repo / "kpis",
         env=env,

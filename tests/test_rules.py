@@ -17,7 +17,8 @@ The rules that compare with ``--base REF`` (KS5xx) have a ``base/`` and a ``now/
 in each example instead: the harness commits ``base/`` to a fresh git repository and puts
 ``now/`` in its working tree (both under ``kpis/``, so the default include patterns
 match them at either revision), then lints the whole project from ``kpis/`` with
-``--base HEAD`` through the real CLI. Their expected paths are relative to ``kpis/``.
+``--base HEAD`` (in-process; git in real processes). Their expected paths are relative to
+``kpis/``.
 
 Behaviour is pinned with literal values, so that mutants of the code die (issue 12):
 every expected value is written out by hand from the contract (sections 3 to 6) and the
@@ -37,7 +38,7 @@ from typing import Any
 
 import pytest
 import rule_harness
-from conftest import TODAY, run_kpispec, write
+from conftest import TODAY, run_kpispec_in_process, write
 from rule_harness import (
     GOAL_FAR,
     GOAL_OWNED,
@@ -785,12 +786,12 @@ def test_a_one_letter_prefix_is_no_rule(option, tmp_path):
     """``KS1`` selects the KS1xx rules; ``K`` (one letter: every code starts with it)
     is a typo, not "every rule": exit 2, one line. ``KS2O1`` (a letter O) is close to
     KS201, so the message says so. Mutant: a one-letter prefix accepted."""
-    proc = run_kpispec(["lint", option, "K"], tmp_path)
+    proc = run_kpispec_in_process(["lint", option, "K"], tmp_path)
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == (
         f"kpispec: {option}: unknown rule 'K'; see 'kpispec rules' or 'kpispec explain'\n"
     )
-    proc = run_kpispec(["lint", option, "KS2O1"], tmp_path)
+    proc = run_kpispec_in_process(["lint", option, "KS2O1"], tmp_path)
     assert proc.stderr == (
         f"kpispec: {option}: unknown rule 'KS2O1'; did you mean 'KS201'? "
         "see 'kpispec rules' or 'kpispec explain'\n"
