@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import rule_harness
-from conftest import TODAY, run_kpispec, write
+from conftest import TODAY, run_kpispec_in_process, write
 from rule_harness import GOAL_OWNED, duplicate_goal, kpi
 
 from kpispec.config import load_config
@@ -744,7 +744,7 @@ def test_policy_in_pyproject_through_the_real_cli(project):
     )
     write(project / "pyproject.toml", '[project]\nname = "x"\n' + pyproject)
     edit(project / "kpis" / "finance.yaml", "owner: finance-team", "owner: finanse-team")
-    proc = run_kpispec(["lint", "--today", TODAY], project)
+    proc = run_kpispec_in_process(["lint", "--today", TODAY], project)
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.splitlines()[0] == (
         "kpis/finance.yaml:8:5: KS401 error unknown-owner: KPI 'arr' has owner "
@@ -816,7 +816,7 @@ def test_bad_policy_is_one_line_exit_2(tmp_path, run_cli, table, key, why):
 def test_bad_policy_in_pyproject_names_the_table(tmp_path):
     (tmp_path / ".git").mkdir()
     write(tmp_path / "pyproject.toml", "[tool.kpispec.policy]\nmin-kpis-per-goal = 0\n")
-    proc = run_kpispec(["lint", "--today", TODAY], tmp_path)
+    proc = run_kpispec_in_process(["lint", "--today", TODAY], tmp_path)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == (
         f"kpispec: {(tmp_path / 'pyproject.toml').resolve()}: "

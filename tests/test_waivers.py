@@ -11,7 +11,7 @@ import datetime as _dt
 import json
 
 import pytest
-from conftest import TODAY, run_kpispec, write
+from conftest import TODAY, run_kpispec_in_process, write
 from rule_harness import copy_example, run_lint
 
 from kpispec.findings.suppress import parse
@@ -170,7 +170,7 @@ def test_an_expired_waiver_on_a_goalpost_finding_fails_the_run(tmp_path):
         'value: 4000000  # kpispec: disable=KS501 reason="Q1 re-plan" until=2026-03-31',
     )
     repo.commit({REVENUE: eased}, "re-plan")
-    proc = run_kpispec(
+    proc = run_kpispec_in_process(
         ["lint", "--today", TODAY, "--base", "HEAD~1", "--quiet"], repo.top, repo.env
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -404,7 +404,7 @@ def test_config_errors_are_one_line_naming_file_and_key(tmp_path, table, error):
     (tmp_path / ".git").mkdir()
     path = write(tmp_path / "pyproject.toml", f"{WAIVERS}{table}\n")
     write(tmp_path / "c.yaml", GOALS + kpi("arr", baseline=True))
-    proc = run_kpispec(["lint", "--today", TODAY, "c.yaml"], tmp_path)
+    proc = run_kpispec_in_process(["lint", "--today", TODAY, "c.yaml"], tmp_path)
     assert proc.returncode == 2 and proc.stdout == "", proc.stdout
     assert proc.stderr == f"kpispec: {path}: [tool.kpispec] {error}\n"
 
@@ -413,7 +413,7 @@ def test_the_table_itself_must_be_a_table(tmp_path):
     (tmp_path / ".git").mkdir()
     path = write(tmp_path / "kpispec.toml", 'waivers = "strict"\n')
     write(tmp_path / "c.yaml", GOALS + kpi("arr", baseline=True))
-    proc = run_kpispec(["lint", "--today", TODAY, "c.yaml"], tmp_path)
+    proc = run_kpispec_in_process(["lint", "--today", TODAY, "c.yaml"], tmp_path)
     assert proc.returncode == 2
     assert proc.stderr == (
         f"kpispec: {path}: 'waivers': must be a table, e.g. [tool.kpispec.waivers] "
