@@ -175,7 +175,7 @@ def catalog_folder(folder: Path) -> list[str]:
 
 
 def lint_json(args, cwd: Path) -> dict:
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, *args], cwd)
+    proc = run_kpispec_in_process(["lint", "--format", "json", "--today", TODAY, *args], cwd)
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)
 

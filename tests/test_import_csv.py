@@ -1,6 +1,6 @@
 """``kpispec import csv``: spreadsheet exports as Excel and Google Sheets write them, the
 GitLab catalogue flattened to CSV, every kind of bad row (with its row number), ``--map``,
-and the output linted by the real CLI."""
+and the output linted by the CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, lint_json, run_kpispec, write
+from conftest import TODAY, lint_json, run_kpispec_in_process, write
 from ruamel.yaml import YAML
 
 from kpispec.authoring.import_csv import parse_date, parse_number, slug
@@ -96,7 +96,7 @@ def project(tmp_path: Path) -> Path:
 
 def run_import(tmp_path: Path, raw: bytes, *args: str, name: str = "export.csv"):
     (tmp_path / name).write_bytes(raw)
-    return run_kpispec(["import", "csv", name, *args], tmp_path)
+    return run_kpispec_in_process(["import", "csv", name, *args], tmp_path)
 
 
 def load(text: str) -> dict:
@@ -448,7 +448,7 @@ def test_usage_errors_exit_2_in_one_line(tmp_path, args, message):
 def test_no_name_column_and_missing_file(tmp_path):
     proc = run_import(tmp_path, csv_bytes([["Colour", "Size"], ["red", "L"]]))
     assert proc.returncode == 2 and "no column for the name or id" in proc.stderr
-    proc = run_kpispec(["import", "csv", "nope.csv"], tmp_path)
+    proc = run_kpispec_in_process(["import", "csv", "nope.csv"], tmp_path)
     assert proc.returncode == 2 and "cannot read" in proc.stderr
     assert "Traceback" not in proc.stderr
 
