@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TODAY, run_kpispec, write
+from conftest import REPO, TODAY, run_kpispec_in_process, write
 
 from kpispec.authoring import import_dbt as importer
 
@@ -68,11 +68,11 @@ def project(
 
 
 def import_dbt(root: Path, *args: str):
-    return run_kpispec(["import", "dbt", *args], root)
+    return run_kpispec_in_process(["import", "dbt", *args], root)
 
 
 def lint(root: Path, *paths: str) -> dict:
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, *paths], root)
+    proc = run_kpispec_in_process(["lint", "--format", "json", "--today", TODAY, *paths], root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(proc.stdout)
 
@@ -352,7 +352,9 @@ def test_an_output_the_include_patterns_miss_is_said(tmp_path):
     assert proc.returncode == 0
     assert "dbt-metrics.yaml is not matched by the include patterns" in proc.stderr
     # named explicitly, it is linted, and its entries count on the next run
-    assert run_kpispec(["lint", "--today", TODAY, "dbt-metrics.yaml"], root).returncode == 0
+    assert (
+        run_kpispec_in_process(["lint", "--today", TODAY, "dbt-metrics.yaml"], root).returncode == 0
+    )
     again = import_dbt(root, "--output", "dbt-metrics.yaml")
     assert "no dbt metric to add" in again.stderr
 
