@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import git, hermetic_env, pre_commit, run_kpispec, write
+from conftest import git, hermetic_env, pre_commit, run_kpispec, run_kpispec_in_process, write
 
 GOALS = """
 kpispec: 1
@@ -151,9 +151,10 @@ class Gate:
 
     def run(self, all_files: bool = False) -> tuple[bool, str]:
         """(passed, output) of the gate on what is staged: a real commit through
-        pre-commit, or kpispec lint --staged."""
+        pre-commit, or kpispec lint --staged (in-process: the real process's own tests
+        are the pre-commit door's and two below, JSON on stdout and outside a repository)."""
         if self.driver == "staged":
-            proc = run_kpispec(
+            proc = run_kpispec_in_process(
                 ["lint", "--staged", *(["."] if all_files else [])], self.root, self.env
             )
             assert proc.returncode in (0, 1), proc.stderr
@@ -195,7 +196,7 @@ def test_the_base_catalog_is_clean(tmp_path):
     """What every scenario starts from lints clean: each finding below is the change's."""
     for name, text in BASE.items():
         write(tmp_path / name, text)
-    proc = run_kpispec(["lint"], tmp_path)
+    proc = run_kpispec_in_process(["lint"], tmp_path)
     assert proc.returncode == 0 and proc.stderr == "", proc.stdout + proc.stderr
     assert proc.stdout == "3 files, 4 entries: 4 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"
 
@@ -295,7 +296,7 @@ def test_a_named_folder_takes_the_files_below_it_not_a_sibling_sharing_its_prefi
     gate = Gate("staged", tmp_path / "project", hermetic_env(tmp_path), None)
     gate.commit_base({**BASE, "kpis-old/legacy.kpi.yaml": LEGACY})
     gate.stage({"kpis/platform.yaml": PLATFORM.replace("name: Uptime", "name: Availability")})
-    proc = run_kpispec(["lint", "--staged", "kpis"], gate.root, gate.env)
+    proc = run_kpispec_in_process(["lint", "--staged", "kpis"], gate.root, gate.env)
     text = proc.stdout + proc.stderr
     assert proc.returncode == 0, text
     assert "kpis-old/legacy.kpi.yaml" not in text and "KS102" not in text, text
@@ -418,7 +419,7 @@ def test_json_output_stays_json_and_the_count_goes_to_stderr(tmp_path):
 def test_a_repository_without_kpi_files_says_so(tmp_path):
     gate = Gate("staged", tmp_path / "project", hermetic_env(tmp_path), None)
     gate.stage({"README.md": "# nothing here\n", "deploy/app.yaml": "web: {}\n"})
-    proc = run_kpispec(["lint", "--staged", "deploy/app.yaml"], gate.root, gate.env)
+    proc = run_kpispec_in_process(["lint", "--staged", "deploy/app.yaml"], gate.root, gate.env)
     assert proc.returncode == 0
     assert proc.stdout == "0 files, 0 entries: 0 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"
     assert proc.stderr.startswith(

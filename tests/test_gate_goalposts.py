@@ -17,7 +17,7 @@ import json
 import re
 
 import pytest
-from conftest import git, hermetic_env, run_kpispec
+from conftest import git, hermetic_env, run_kpispec_in_process
 from test_gate import BASE, CONFIG, SALES, Gate
 
 
@@ -77,7 +77,7 @@ def test_the_same_change_with_a_reasoned_waiver_commits(gate):
     assert passed, text
     assert ks5(text) == [] and "goalposts moved" not in text, text
     if gate.driver == "staged":  # what was waived, and why, is on record
-        proc = run_kpispec(["lint", "--staged", "--format", "json"], gate.root, gate.env)
+        proc = run_kpispec_in_process(["lint", "--staged", "--format", "json"], gate.root, gate.env)
         doc = json.loads(proc.stdout)
         assert [
             (s["path"], s["line"], s["code"], s["entry"], s["reason"], s["until"])
@@ -268,7 +268,7 @@ def test_the_gate_and_lint_base_head_give_the_same_goalpost_findings(tmp_path):
     assert all(line.startswith("M  ") for line in status.splitlines()), status
 
     def goalposts(*args: str) -> list[tuple]:
-        proc = run_kpispec(["lint", "--format", "json", *args], project.root, env)
+        proc = run_kpispec_in_process(["lint", "--format", "json", *args], project.root, env)
         assert proc.returncode == 1, proc.stderr
         return [
             (f["path"], f["line"], f["column"], f["code"], f["entry"], f["message"])
@@ -298,7 +298,7 @@ def test_a_deleted_file_gives_the_same_findings_as_lint_base_head(tmp_path):
     project.stage({"kpis/sales.yaml": None, "kpis/platform.yaml": None})
 
     def goalposts(*args: str) -> list[tuple]:
-        proc = run_kpispec(["lint", "--format", "json", *args], project.root, env)
+        proc = run_kpispec_in_process(["lint", "--format", "json", *args], project.root, env)
         assert proc.returncode == 1, proc.stderr
         return [
             (f["path"], f["line"], f["code"], f["entry"])
@@ -330,10 +330,10 @@ def test_staged_with_base_compares_with_that_revision(tmp_path):
     project.commit_base({"kpis/sales.yaml": EASED})
     project.stage({"kpis/platform.yaml": BASE["kpis/platform.yaml"] + "# a comment\n"})
 
-    proc = run_kpispec(["lint", "--staged"], project.root, env)
+    proc = run_kpispec_in_process(["lint", "--staged"], project.root, env)
     assert proc.returncode == 0 and ks5(proc.stdout) == [], proc.stdout + proc.stderr
 
-    proc = run_kpispec(["lint", "--staged", "--base", "HEAD~1"], project.root, env)
+    proc = run_kpispec_in_process(["lint", "--staged", "--base", "HEAD~1"], project.root, env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert ks5(proc.stdout) == [KS501.replace("since HEAD ", "since HEAD~1 ")], proc.stdout
     assert proc.stderr.endswith(
@@ -347,7 +347,7 @@ def test_staged_with_an_unknown_base_is_one_line_and_exit_2(tmp_path):
     env = hermetic_env(tmp_path)
     project = Gate("staged", tmp_path / "project", env, None)
     project.commit_base(BASE)
-    proc = run_kpispec(["lint", "--staged", "--base", "no-such-ref"], project.root, env)
+    proc = run_kpispec_in_process(["lint", "--staged", "--base", "no-such-ref"], project.root, env)
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == "kpispec: unknown git revision 'no-such-ref'\n"
 
@@ -357,7 +357,7 @@ def test_staged_still_refuses_new_from_and_baseline(tmp_path):
     project = Gate("staged", tmp_path / "project", env, None)
     project.commit_base(BASE)
     for extra in (["--new-from", "HEAD"], ["--baseline", "b.json"]):
-        proc = run_kpispec(["lint", "--staged", *extra], project.root, env)
+        proc = run_kpispec_in_process(["lint", "--staged", *extra], project.root, env)
         assert proc.returncode == 2 and proc.stderr == (
             "kpispec: --staged compares the index with HEAD; it cannot take --new-from or "
             "--baseline too\n"
@@ -368,7 +368,7 @@ def test_the_first_commit_has_no_goalposts(tmp_path):
     env = hermetic_env(tmp_path)
     project = Gate("staged", tmp_path / "project", env, None)
     project.stage({**BASE, "kpis/sales.yaml": EASED})
-    proc = run_kpispec(["lint", "--staged"], project.root, env)
+    proc = run_kpispec_in_process(["lint", "--staged"], project.root, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert ks5(proc.stdout) == [] and proc.stderr == "", proc.stderr
 
@@ -386,7 +386,7 @@ def test_formats_that_need_a_location_point_at_the_deleted_file(tmp_path):
     project.stage({"kpis/sales.yaml": None})
 
     def run(fmt: str) -> str:
-        proc = run_kpispec(["lint", "--staged", "--format", fmt], project.root, env)
+        proc = run_kpispec_in_process(["lint", "--staged", "--format", fmt], project.root, env)
         assert proc.returncode == 1, proc.stderr
         return proc.stdout
 
