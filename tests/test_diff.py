@@ -1,6 +1,7 @@
 """``kpispec diff REF`` (contract section 9): real git repositories built in tmp_path
-commit by commit (fixed dates, fixed identity), the real CLI in a subprocess, exact
-output in each format, and every kind of bad input (one line on stderr, exit 2, never a
+commit by commit (fixed dates, fixed identity), the CLI in-process (the bytes ``python -m
+kpispec`` gives; the run outside a repository through the real process), exact output in
+each format, and every kind of bad input (one line on stderr, exit 2, never a
 traceback). Nothing the command does may touch the work tree or the index."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import gfm
 import pytest
-from conftest import git, hermetic_env, run_kpispec, write
+from conftest import git, hermetic_env, run_kpispec, run_kpispec_in_process, write
 
 from kpispec.git.diff import MISSING, FieldChange, field_changes, flatten
 from kpispec.rules import RULES
@@ -81,7 +82,9 @@ class Project:
         git(["commit", "-q", "-m", message], self.root, env)
 
     def diff(self, *args, today: str = LATE, cwd: Path | None = None):
-        return run_kpispec(["diff", *args, "--today", today], cwd or self.root, env=self.env)
+        return run_kpispec_in_process(
+            ["diff", *args, "--today", today], cwd or self.root, env=self.env
+        )
 
 
 def one_line_error(proc, *fragments: str) -> str:
@@ -402,7 +405,7 @@ def test_shallow_clone_without_ref(project, tmp_path):
     git(
         ["clone", "-q", "--depth", "1", f"file://{project.root}", str(clone)], tmp_path, project.env
     )
-    proc = run_kpispec(["diff", "HEAD~1"], clone, env=project.env)
+    proc = run_kpispec_in_process(["diff", "HEAD~1"], clone, env=project.env)
     one_line_error(
         proc,
         "unknown git revision 'HEAD~1'",
@@ -420,7 +423,9 @@ def test_config_at_ref_this_version_cannot_read(project):
 
 
 def test_bad_today_and_missing_path(project):
-    proc = run_kpispec(["diff", "HEAD", "--today", "soon"], project.root, env=project.env)
+    proc = run_kpispec_in_process(
+        ["diff", "HEAD", "--today", "soon"], project.root, env=project.env
+    )
     one_line_error(proc, "--today")
     one_line_error(
         project.diff("HEAD", "kpis/nowhere.yaml"),
