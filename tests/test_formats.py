@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 import jsonschema
 import pytest
-from conftest import REPO, TODAY, lint_json, run_kpispec, write
+from conftest import REPO, TODAY, lint_json, run_kpispec, run_kpispec_in_process, write
 
 from kpispec.findings import Finding
 from kpispec.formats import github, junit, sarif
@@ -96,7 +96,7 @@ def catalog(tmp_path: Path) -> Path:
 
 
 def run_format(fmt: str, cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    proc = run_kpispec(["lint", "--format", fmt, "--today", TODAY, *args], cwd)
+    proc = run_kpispec_in_process(["lint", "--format", fmt, "--today", TODAY, *args], cwd)
     assert proc.returncode in (0, 1), proc.stderr
     assert proc.stderr == ""
     return proc
@@ -468,8 +468,8 @@ STAT_LINE = re.compile(r"^  +(\d+)  (KS\d{3})  ([a-z0-9-]+)$")
 
 def test_statistics_count_the_json_findings(catalog):
     doc = lint_json(["kpis"], catalog)
-    plain = run_kpispec(["lint", "kpis", "--today", TODAY], catalog)
-    proc = run_kpispec(["lint", "kpis", "--today", TODAY, "--statistics"], catalog)
+    plain = run_kpispec_in_process(["lint", "kpis", "--today", TODAY], catalog)
+    proc = run_kpispec_in_process(["lint", "kpis", "--today", TODAY, "--statistics"], catalog)
     assert proc.returncode == plain.returncode == 1 and proc.stderr == ""
     lines = proc.stdout.splitlines()
     assert lines[-2:] == ["", plain.stdout.splitlines()[-1]]  # then the summary line
@@ -494,7 +494,7 @@ def test_statistics_quiet_and_coloured(catalog, run_cli):
 
 
 def test_statistics_needs_the_text_format(catalog):
-    proc = run_kpispec(
+    proc = run_kpispec_in_process(
         ["lint", "kpis", "--today", TODAY, "--statistics", "--format", "json"], catalog
     )
     assert proc.returncode == 2 and proc.stdout == ""
