@@ -61,13 +61,12 @@ import errno
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from itertools import accumulate
 from typing import IO, Any
 
 from kpispec.errors import UserError
+from kpispec.record import FrozenRecord
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -103,15 +102,18 @@ class Invalid(WriteError):
     """What would be written does not read back."""
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """A file as it was read: its identity and its bytes."""
+class Snapshot(FrozenRecord):
+    """A file as it was read: its identity and its bytes. Frozen."""
 
+    FIELDS = ("dev", "ino", "size", "mtime_ns", "data")
     dev: int
     ino: int
     size: int
     mtime_ns: int
     data: bytes
+
+    def __init__(self, dev: int, ino: int, size: int, mtime_ns: int, data: bytes) -> None:
+        self._init((dev, ino, size, mtime_ns, data))
 
     def same(self, st: os.stat_result) -> bool:
         return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == (
@@ -258,6 +260,8 @@ class _Write:
                 _unlink(self.temp)
 
     def _temp(self) -> None:
+        import tempfile  # here: a run that writes nothing (a lint) is spared its imports
+
         self.fd, self.temp = tempfile.mkstemp(
             prefix=f".{os.path.basename(self.real)}.", suffix=".kpispec", dir=self.folder
         )
@@ -504,16 +508,27 @@ def _umask() -> int:
 MiB = 1 << 20
 
 
-@dataclass(frozen=True)
-class Limit:
-    """What one kind of input may be: how messages name it, and its caps."""
+class Limit(FrozenRecord):
+    """What one kind of input may be: how messages name it, and its caps. Frozen."""
 
+    FIELDS = ("what", "article", "max_bytes", "max_depth", "max_parts", "max_keys")
     what: str  # the file, as a message names it: "owners file"
     article: str  # the kind, as a message names it: "an owners file"
     max_bytes: int
-    max_depth: int = 100  # brackets nested (JSON, TOML)
-    max_parts: int = 100  # parts of one dotted key (TOML)
-    max_keys: int = 10_000  # keys and table headers (TOML)
+    max_depth: int  # brackets nested (JSON, TOML)
+    max_parts: int  # parts of one dotted key (TOML)
+    max_keys: int  # keys and table headers (TOML)
+
+    def __init__(
+        self,
+        what: str,
+        article: str,
+        max_bytes: int,
+        max_depth: int = 100,
+        max_parts: int = 100,
+        max_keys: int = 10_000,
+    ) -> None:
+        self._init((what, article, max_bytes, max_depth, max_parts, max_keys))
 
 
 # Every kind of input read whole, and its caps (docs/guarantees.md lists them, with what

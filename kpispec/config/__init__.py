@@ -13,13 +13,13 @@ import datetime as _dt
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from kpispec.errors import ConfigError
 from kpispec.load.files import glob_spec
+from kpispec.record import Record
 from kpispec.safefile import ReadError, check_size, load_toml, read_input
 
 if sys.version_info >= (3, 11):
@@ -42,22 +42,39 @@ RESERVED = ("policy", "dbt", "waivers")
 LEVELS = ("error", "warning", "info")
 
 
-@dataclass
-class Config:
+class Config(Record):
     """The settings of one run. Codes in select/ignore/severity stay as written (codes,
     names or prefixes): :func:`kpispec.lint.make_selection` resolves them against the rule
-    registry and reports unknown ones, naming the key and :attr:`source`."""
+    registry and reports unknown ones, naming the key and :attr:`source`. A list or
+    table left out (None) starts as its default, a new one per config."""
 
-    root: Path
-    source: Path | None = None
-    include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
-    exclude: list[str] = field(default_factory=list)
-    select: list[str] | None = None
-    ignore: list[str] = field(default_factory=list)
-    severity: dict[str, str] = field(default_factory=dict)
-    max_kpis: int = DEFAULT_MAX_KPIS
-    today: _dt.date | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # tables later issues add (policy)
+    FIELDS = tuple(
+        "root source include exclude select ignore severity max_kpis today extra".split()
+    )
+
+    def __init__(
+        self,
+        root: Path,
+        source: Path | None = None,
+        include: list[str] | None = None,  # None: DEFAULT_INCLUDE
+        exclude: list[str] | None = None,
+        select: list[str] | None = None,  # stays None: every code
+        ignore: list[str] | None = None,
+        severity: dict[str, str] | None = None,
+        max_kpis: int = DEFAULT_MAX_KPIS,
+        today: _dt.date | None = None,
+        extra: dict[str, Any] | None = None,  # tables later issues add (policy)
+    ) -> None:
+        self.root = root
+        self.source = source
+        self.include: list[str] = list(DEFAULT_INCLUDE) if include is None else include
+        self.exclude: list[str] = [] if exclude is None else exclude
+        self.select = select
+        self.ignore: list[str] = [] if ignore is None else ignore
+        self.severity: dict[str, str] = {} if severity is None else severity
+        self.max_kpis = max_kpis
+        self.today = today
+        self.extra: dict[str, Any] = {} if extra is None else extra
 
 
 def find_config(start: Path) -> Path | None:

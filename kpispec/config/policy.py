@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from kpispec.config.paths import config_path
 from kpispec.errors import ConfigError
+from kpispec.record import FrozenRecord
 from kpispec.safefile import ReadError, check_size, read_input
 
 KINDS = ("goal", "kpi", "metric")
@@ -55,25 +55,62 @@ _OWNER_WORD = re.compile(r"@{1,2}[^\s@]+|[^\s@]+@[^\s@]+")
 Fail = Callable[[str, str], ConfigError]
 
 
-@dataclass(frozen=True)
-class ScopePolicy:
+class ScopePolicy(FrozenRecord):
     """What one scope adds: its own data sources (instead of the global list) and
-    required fields (on top of the global ones)."""
+    required fields (on top of the global ones). Frozen."""
 
-    data_sources: tuple[str, ...] | None = None
-    required: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    FIELDS = ("data_sources", "required")
+    data_sources: tuple[str, ...] | None
+    required: dict[str, tuple[str, ...]]  # kind -> field paths
+
+    def __init__(
+        self,
+        data_sources: tuple[str, ...] | None = None,
+        required: dict[str, tuple[str, ...]] | None = None,  # None: none
+    ) -> None:
+        self._init((data_sources, {} if required is None else required))
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(FrozenRecord):
+    """``[tool.kpispec.policy]``, read (:func:`parse_policy`). Frozen; a table left out
+    (None) is an empty one."""
+
+    FIELDS = tuple(
+        "source owners owners_origin data_sources required scopes max_kpis "
+        "min_kpis_per_goal".split()
+    )
     source: Path  # the config file, for messages
-    owners: tuple[str, ...] | None = None  # None: any owner goes
-    owners_origin: str = ""  # where the owners were listed ("owners.yaml", "the policy")
-    data_sources: tuple[str, ...] | None = None
-    required: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    scopes: dict[str, ScopePolicy] = field(default_factory=dict)
-    max_kpis: dict[str, int] = field(default_factory=dict)
-    min_kpis_per_goal: int | None = None
+    owners: tuple[str, ...] | None  # None: any owner goes
+    owners_origin: str  # where the owners were listed ("owners.yaml", "the policy")
+    data_sources: tuple[str, ...] | None
+    required: dict[str, tuple[str, ...]]  # kind -> field paths
+    scopes: dict[str, ScopePolicy]
+    max_kpis: dict[str, int]
+    min_kpis_per_goal: int | None
+
+    def __init__(
+        self,
+        source: Path,
+        owners: tuple[str, ...] | None = None,
+        owners_origin: str = "",
+        data_sources: tuple[str, ...] | None = None,
+        required: dict[str, tuple[str, ...]] | None = None,
+        scopes: dict[str, ScopePolicy] | None = None,
+        max_kpis: dict[str, int] | None = None,
+        min_kpis_per_goal: int | None = None,
+    ) -> None:
+        self._init(
+            (
+                source,
+                owners,
+                owners_origin,
+                data_sources,
+                {} if required is None else required,
+                {} if scopes is None else scopes,
+                {} if max_kpis is None else max_kpis,
+                min_kpis_per_goal,
+            )
+        )
 
     def owner_known(self, owner: str) -> bool:
         return self.owners is None or owner_key(owner) in {owner_key(o) for o in self.owners}

@@ -21,25 +21,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kpispec.errors import ConfigError
+from kpispec.record import FrozenRecord
 
 KEYS = ("require-reason", "unsuppressible", "max-days")
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*\Z")  # a code, a prefix or a rule name
 
 
-@dataclass(frozen=True)
-class Waivers:
-    """The table as written; :func:`resolve` turns its lists into codes."""
+class Waivers(FrozenRecord):
+    """The table as written; :func:`resolve` turns its lists into codes. Frozen."""
 
-    require_reason: tuple[str, ...] = ()
-    unsuppressible: tuple[str, ...] = ()
-    max_days: int | None = None
-    source: Path | None = None  # the config file, for messages
-    where: str = ""  # "[tool.kpispec]" in a pyproject.toml, "" in kpispec.toml
+    FIELDS = ("require_reason", "unsuppressible", "max_days", "source", "where")
+    require_reason: tuple[str, ...]
+    unsuppressible: tuple[str, ...]
+    max_days: int | None
+    source: Path | None  # the config file, for messages
+    where: str  # "[tool.kpispec]" in a pyproject.toml, "" in kpispec.toml
+
+    def __init__(
+        self,
+        require_reason: tuple[str, ...] = (),
+        unsuppressible: tuple[str, ...] = (),
+        max_days: int | None = None,
+        source: Path | None = None,
+        where: str = "",
+    ) -> None:
+        self._init((require_reason, unsuppressible, max_days, source, where))
 
 
 def waivers_of(config: Any) -> Waivers | None:
