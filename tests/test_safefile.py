@@ -1,6 +1,8 @@
 """The one writer (kpispec.safefile, contract section 16, issues 22 and 23): what it
 refuses, what it writes through, what it never loses -- first the function, then every
-command that writes, through the real CLI in a subprocess (bounded by timeouts)."""
+command that writes, through the CLI: in a real process (bounded by timeouts) wherever a
+run could block (a FIFO, a device) or races another process, else in this one (the bytes,
+files and exit code ``python -m kpispec`` gives)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GOALS, REPO, TODAY, run_kpispec, write
+from conftest import GOALS, REPO, TODAY, run_kpispec, run_kpispec_in_process, write
 
 from kpispec import safefile
 from kpispec.errors import UserError
@@ -296,7 +298,7 @@ def test_snapshot_and_check_target_are_one_line_user_errors(tmp_path):
     assert safefile.check_target(tmp_path / "absent", "absent") is None
 
 
-# -- every command that writes, through the real CLI ----------------------------------------
+# -- every command that writes, through the CLI ----------------------------------------
 
 CSV = "Name,Owner\nRevenue,cfo@example.com\n"
 
@@ -322,10 +324,14 @@ WRITERS = {
 }
 
 
-def run_writer(command: str, root: Path, target: Path, force: bool = True):
+def run_writer(command: str, root: Path, target: Path, force: bool = True, process: bool = False):
+    """``command`` writing to ``target``; ``process``: in a real process, for a target
+    that could block the run (a FIFO, a device) were it opened."""
     args, has_force = WRITERS[command]
     extra = ["--force"] if force and has_force else []
-    return run_kpispec([*args, str(target), *extra], root, timeout=60)
+    if process:
+        return run_kpispec([*args, str(target), *extra], root, timeout=60)
+    return run_kpispec_in_process([*args, str(target), *extra], root)
 
 
 def one_line_exit_2(proc, *needles: str) -> str:
@@ -342,7 +348,7 @@ def test_every_writer_refuses_a_fifo_without_blocking(tmp_path, command):
     root = project(tmp_path)
     fifo = root / "out.fifo"
     os.mkfifo(fifo)
-    proc = run_writer(command, root, fifo)
+    proc = run_writer(command, root, fifo, process=True)
     one_line_exit_2(proc, "out.fifo is a FIFO, not a regular file; nothing written")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert leftovers(root) == []
@@ -353,7 +359,7 @@ def test_every_writer_refuses_a_fifo_without_blocking(tmp_path, command):
 def test_every_writer_refuses_a_device(tmp_path, command):
     root = project(tmp_path)
     for device in dict.fromkeys([char_device(root), Path("/dev/null")]):
-        proc = run_writer(command, root, device)
+        proc = run_writer(command, root, device, process=True)
         one_line_exit_2(proc, f"{device} is a character device, not a regular file")
         assert_still_a_device(device)
 
@@ -412,7 +418,7 @@ def test_fix_leaves_a_read_only_file_alone_and_fixes_the_others(tmp_path):
     other = write(root / "kpis" / "other.yaml", GOALS.replace("g1", "g3").replace("due:", "deu:"))
     locked.chmod(0o444)
     before = locked.read_bytes()
-    proc = run_kpispec(["fix", "--today", TODAY], root, timeout=60)
+    proc = run_kpispec_in_process(["fix", "--today", TODAY], root)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert "kpispec: kpis/locked.yaml is read-only; left as it is" in proc.stderr.splitlines()
     assert locked.read_bytes() == before and stat.S_IMODE(locked.stat().st_mode) == 0o444
@@ -431,7 +437,7 @@ def test_init_appends_through_a_link_and_leaves_a_read_only_pyproject(tmp_path):
     (tmp_path / ".git").mkdir()
     (tmp_path / "real.toml").write_text('[project]\nname = "x"\n')
     (tmp_path / "pyproject.toml").symlink_to("real.toml")
-    proc = run_kpispec(["init"], tmp_path, timeout=60)
+    proc = run_kpispec_in_process(["init"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "pyproject.toml").is_symlink()
     assert (
@@ -441,7 +447,7 @@ def test_init_appends_through_a_link_and_leaves_a_read_only_pyproject(tmp_path):
     (other / ".git").mkdir(parents=True)
     (other / "pyproject.toml").write_text('[project]\nname = "y"\n')
     (other / "pyproject.toml").chmod(0o444)
-    proc = run_kpispec(["init"], other, timeout=60)
+    proc = run_kpispec_in_process(["init"], other)
     one_line_exit_2(proc, "pyproject.toml is read-only; left as it is")
     assert (other / "pyproject.toml").read_text() == '[project]\nname = "y"\n'
 
@@ -452,7 +458,7 @@ def test_init_never_leaves_invalid_toml_behind(tmp_path):
     (tmp_path / ".git").mkdir()
     text = 'tool = {black = {line-length = 100}}\n\n[project]\nname = "x"\n'
     (tmp_path / "pyproject.toml").write_text(text)
-    proc = run_kpispec(["init"], tmp_path, timeout=60)
+    proc = run_kpispec_in_process(["init"], tmp_path)
     line = one_line_exit_2(proc, "pyproject.toml", "nothing written", "kpispec = {max-kpis = 7}")
     assert "by hand" in line
     assert (tmp_path / "pyproject.toml").read_text() == text
