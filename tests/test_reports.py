@@ -12,7 +12,7 @@ from pathlib import Path
 
 import gfm
 import pytest
-from conftest import REPO, TODAY, run_kpispec, write
+from conftest import REPO, TODAY, run_kpispec, run_kpispec_in_process, write
 
 # a catalog whose ids, names and owners try to break every format: ids are slugs, so
 # the keywords are there; names and titles carry the punctuation
@@ -67,7 +67,7 @@ def hostile_catalog(root: Path) -> Path:
 
 
 def report(args: list[str], cwd: Path, code: int = 0) -> str:
-    proc = run_kpispec(["report", "--today", TODAY, *args], cwd)
+    proc = run_kpispec_in_process(["report", "--today", TODAY, *args], cwd)
     assert proc.returncode == code, proc.stderr
     return proc.stdout if code == 0 else proc.stderr
 
@@ -181,7 +181,7 @@ def test_unknown_goal_or_scope_is_a_usage_error():
 
 def test_output_writes_only_that_file(tmp_path):
     out = tmp_path / "report.html"
-    proc = run_kpispec(
+    proc = run_kpispec_in_process(
         ["report", "examples/", "--today", TODAY, "--format", "html", "--output", str(out)], REPO
     )
     assert proc.returncode == 0 and proc.stdout == "", proc.stderr
@@ -191,7 +191,7 @@ def test_output_writes_only_that_file(tmp_path):
 
 @pytest.mark.parametrize("where", ["missing-folder/report.md", "."])
 def test_unwritable_output_is_one_line_exit_2(tmp_path, where):
-    proc = run_kpispec(
+    proc = run_kpispec_in_process(
         [
             "report",
             str(REPO / "examples"),
