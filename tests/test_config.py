@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import GOALS, TODAY, lint_json, run_kpispec, write
+from conftest import GOALS, TODAY, lint_json, run_kpispec, run_kpispec_in_process, write
 
 from kpispec.config import DEFAULT_INCLUDE, load_config
 
@@ -45,7 +45,8 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def lint(run_cli):
     """``kpispec lint --format json --today TODAY ARGS`` in-process from ``cwd`` (fast);
-    the tests below that need the real process use ``run_kpispec``/``lint_json``."""
+    ``lint_json`` and ``run_kpispec_in_process`` are the same with the result as
+    ``python -m kpispec`` gives it, ``run_kpispec`` the real process."""
 
     def run(args: list, cwd: Path) -> dict:
         result = run_cli(["lint", "--format", "json", "--today", TODAY, *args], cwd)
@@ -158,7 +159,7 @@ def test_explicit_config_names_the_root(project, tmp_path_factory):
     elsewhere = tmp_path_factory.mktemp("ci")
     write(elsewhere / "strict.toml", 'select = ["KS107"]\nseverity = {KS107 = "error"}\n')
     write(elsewhere / "kpis" / "other.yaml", GOALS.replace("g1", "g-other"))
-    proc = run_kpispec(
+    proc = run_kpispec_in_process(
         [
             "lint",
             "--format",
@@ -268,7 +269,7 @@ def test_severity_by_code_and_name_changes_exit_code(project):
         KS202 = "info"
     """,
     )
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY], project)
+    proc = run_kpispec_in_process(["lint", "--format", "json", "--today", TODAY], project)
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
     assert {(f["code"], f["severity"]) for f in doc["findings"]} == {
@@ -301,9 +302,9 @@ def test_max_kpis(project, lint):
 def test_today_from_config_and_the_flag_beats_it(project, setting):
     """arr's timeframe ends 2026-03-31: ended by June 2026, not by January."""
     write(project / "kpispec.toml", setting + "\n")
-    proc = run_kpispec(["lint", "--format", "json"], project)
+    proc = run_kpispec_in_process(["lint", "--format", "json"], project)
     assert "KS302" in codes(json.loads(proc.stdout))
-    proc = run_kpispec(["lint", "--format", "json", "--today", "2026-01-01"], project)
+    proc = run_kpispec_in_process(["lint", "--format", "json", "--today", "2026-01-01"], project)
     assert "KS302" not in codes(json.loads(proc.stdout))
     assert load_config(cwd=project).today == _dt.date(2026, 6, 1)
 
@@ -393,21 +394,26 @@ def test_bad_config_through_the_real_cli(project):
 
 def test_broken_pyproject_on_the_way_up_is_reported(project):
     write(project / "pyproject.toml", "[tool.kpispec\n")
-    one_line_error(run_kpispec(["lint"], project / "kpis"), "pyproject.toml", "invalid TOML")
+    one_line_error(
+        run_kpispec_in_process(["lint"], project / "kpis"), "pyproject.toml", "invalid TOML"
+    )
 
 
 def test_missing_config_file_and_path_and_unknown_code(project):
     one_line_error(
-        run_kpispec(["lint", "--config", "nope.toml"], project), "nope.toml", "not found"
+        run_kpispec_in_process(["lint", "--config", "nope.toml"], project), "nope.toml", "not found"
     )
     one_line_error(
-        run_kpispec(["lint", "--today", TODAY, "kpis/nope.yaml"], project), "kpis/nope.yaml"
+        run_kpispec_in_process(["lint", "--today", TODAY, "kpis/nope.yaml"], project),
+        "kpis/nope.yaml",
     )
     one_line_error(
-        run_kpispec(["lint", "--today", TODAY, "--select", "KS999"], project), "--select", "KS999"
+        run_kpispec_in_process(["lint", "--today", TODAY, "--select", "KS999"], project),
+        "--select",
+        "KS999",
     )
     one_line_error(
-        run_kpispec(["lint", "--today", TODAY, "--ignore", "kpi-without-gaol"], project),
+        run_kpispec_in_process(["lint", "--today", TODAY, "--ignore", "kpi-without-gaol"], project),
         "--ignore",
         "kpi-without-gaol",
     )
@@ -449,7 +455,7 @@ def test_gitignored_folders_are_not_part_of_the_catalog(tmp_path):
 def test_blank_include_pattern_is_refused(project, value, shown):
     """A blank pattern matches nothing (or, to pathspec, everything): a usage error."""
     path = write(project / "kpispec.toml", f"include = {value}\n")
-    proc = run_kpispec(["lint", "--today", TODAY], project)
+    proc = run_kpispec_in_process(["lint", "--today", TODAY], project)
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == (
         f"kpispec: {path}: 'include': must be a list of non-empty strings, not {shown}\n"
