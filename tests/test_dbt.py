@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TODAY, run_kpispec, write
+from conftest import REPO, TODAY, run_kpispec, run_kpispec_in_process, write
 
 from kpispec.config import load_config
 from kpispec.config.dbt import DEFAULT_MANIFEST, dbt_of
@@ -70,7 +70,7 @@ def project(
 
 
 def lint(root: Path, *extra: str) -> tuple[int, dict, str]:
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, *extra], root)
+    proc = run_kpispec_in_process(["lint", "--format", "json", "--today", TODAY, *extra], root)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 
@@ -266,7 +266,7 @@ def test_config_errors_name_the_key(tmp_path, toml, message):
     with pytest.raises(ConfigError, match=None) as err:
         load_config(cwd=tmp_path)
     assert message in str(err.value)
-    proc = run_kpispec(["lint"], tmp_path)
+    proc = run_kpispec_in_process(["lint"], tmp_path)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
 
 
