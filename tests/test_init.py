@@ -14,7 +14,15 @@ from importlib.metadata import PathDistribution
 from pathlib import Path
 
 import pytest
-from conftest import REPO, git, hermetic_env, lint_json, pre_commit, run_kpispec
+from conftest import (
+    REPO,
+    git,
+    hermetic_env,
+    lint_json,
+    pre_commit,
+    run_kpispec,
+    run_kpispec_in_process,
+)
 from ruamel.yaml import YAML
 
 from kpispec.authoring.origin import LOCAL, Origin, checkout_origin, installed_origin
@@ -36,7 +44,7 @@ def tree(folder: Path) -> dict[str, str]:
 
 
 def init(folder: Path, *args: str):
-    return run_kpispec(["init", *args], folder)
+    return run_kpispec_in_process(["init", *args], folder)
 
 
 def printed_snippet(stdout: str) -> str:
@@ -76,7 +84,7 @@ def test_starter_lints_clean_today_and_for_years(tmp_path):
     today = _dt.date.today()
     for days in (0, 365, 4 * 365, 5 * 365):
         when = (today + _dt.timedelta(days=days)).isoformat()
-        proc = run_kpispec(["lint", "--format", "json", "--today", when], tmp_path)
+        proc = run_kpispec_in_process(["lint", "--format", "json", "--today", when], tmp_path)
         assert proc.returncode == 0, (when, proc.stdout)
         assert '"findings": []' in proc.stdout, when
 
