@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import json
 
-from conftest import TODAY, lint_json, run_kpispec, write
+from conftest import TODAY, run_kpispec, write
+
+
+def lint_json(args, cwd) -> dict:
+    """``conftest.lint_json`` (in-process there) through the real process: this module
+    is the suite's end-to-end one."""
+    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, *args], cwd)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
 
 COMPANY = """
 kpispec: 1
