@@ -16,7 +16,7 @@ from pathlib import Path
 import gfm
 import pytest
 import yaml
-from conftest import REPO, TODAY, run_kpispec, write
+from conftest import REPO, TODAY, run_kpispec_in_process, write
 from test_report_model import SALES, SUPPORT
 from test_reports import big_catalog, hostile_catalog
 
@@ -24,7 +24,7 @@ from kpispec.report import commitment, mermaid
 
 
 def report(args: list[str], cwd: Path) -> str:
-    proc = run_kpispec(["report", "--today", TODAY, *args], cwd)
+    proc = run_kpispec_in_process(["report", "--today", TODAY, *args], cwd)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -211,7 +211,7 @@ def test_html_data_cannot_end_its_script(tmp_path):
 def lint_view(root: Path, paths: list[str]) -> tuple[dict, dict, dict]:
     """``kpispec lint --format json`` and, from the files themselves (PyYAML), the scope
     of every entry and goal by (path, line), and the goals' places."""
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, *paths], root)
+    proc = run_kpispec_in_process(["lint", "--format", "json", "--today", TODAY, *paths], root)
     assert proc.returncode in (0, 1), proc.stderr
     lint = json.loads(proc.stdout)
     scopes: dict[tuple[str, int], str] = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import gfm
 import pytest
-from conftest import TODAY, run_kpispec, write
+from conftest import TODAY, run_kpispec_in_process, write
 from test_dbt_health import SOURCES, _dbt_or_skip, project, run
 
 COUNTS = {"healthy": 5, "failing": 4, "stale": 3, "unknown": 1}
@@ -27,7 +27,7 @@ FAILING = (
 
 
 def report(root: Path, fmt: str, today: str = TODAY) -> str:
-    proc = run_kpispec(["report", "--today", today, "--format", fmt], root)
+    proc = run_kpispec_in_process(["report", "--today", today, "--format", fmt], root)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     return proc.stdout

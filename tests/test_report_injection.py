@@ -16,7 +16,7 @@ from pathlib import Path
 
 import gfm
 import pytest
-from conftest import TODAY, git, hermetic_env, run_kpispec, write
+from conftest import TODAY, git, hermetic_env, run_kpispec_in_process, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,7 +70,7 @@ def hostile_project(root: Path) -> Path:
 
 
 def report(root: Path, *args: str) -> str:
-    proc = run_kpispec(["report", "--today", TODAY, "--format", "markdown", *args], root)
+    proc = run_kpispec_in_process(["report", "--today", TODAY, "--format", "markdown", *args], root)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -136,7 +136,7 @@ def test_waivers_in_every_format(tmp_path):
     """text, json and html list the waiver with its reason and until as well."""
     root = hostile_project(tmp_path)
     base = ["report", "--today", TODAY, "--format"]
-    out = run_kpispec([*base, "text"], root).stdout
+    out = run_kpispec_in_process([*base, "text"], root).stdout
     section = out.split(
         "\nWaivers (findings silenced by an inline directive: why, and until when)\n"
     )
@@ -145,12 +145,12 @@ def test_waivers_in_every_format(tmp_path):
         lines[0].startswith("kpis/hostile.yaml:19:") and " KS401 error unknown-owner: " in lines[0]
     )
     assert lines[1] == f"    reason: {REASON}; until 2030-01-31"
-    doc = json.loads(run_kpispec([*base, "json"], root).stdout)
+    doc = json.loads(run_kpispec_in_process([*base, "json"], root).stdout)
     assert [(w["code"], w["entry"], w["reason"], w["until"]) for w in doc["waivers"]] == [
         ("KS401", "csat", REASON, "2030-01-31")
     ]
     assert all(f["entry"] != "csat" or f["code"] != "KS401" for f in doc["findings"])
-    page = run_kpispec([*base, "html"], root).stdout
+    page = run_kpispec_in_process([*base, "html"], root).stdout
     data = json.loads(
         page.split('<script id="report-data" type="application/json">', 1)[1].split("</script>")[0]
     )
@@ -167,8 +167,8 @@ def test_no_waiver_no_waivers_section(tmp_path):
     write(root / "kpis" / "hostile.yaml", text.replace("  # kpispec: disable", "  # was"))
     assert "### Waivers" not in report(root)
     base = ["report", "--today", TODAY, "--format"]
-    assert '<section id="waivers">' not in run_kpispec([*base, "html"], root).stdout
-    assert json.loads(run_kpispec([*base, "json"], root).stdout)["waivers"] == []
+    assert '<section id="waivers">' not in run_kpispec_in_process([*base, "html"], root).stdout
+    assert json.loads(run_kpispec_in_process([*base, "json"], root).stdout)["waivers"] == []
 
 
 @settings(max_examples=300, deadline=None)
@@ -221,7 +221,9 @@ def test_diff_markdown_of_a_hostile_rename_is_plain_text(tmp_path):
     # a file named to be markup, holding a KPI added since
     odd = "kpis/x @octocat [a](https:/b) <img src=y>.yaml"
     write(root / odd, KPI.format(name=repr(LINKS), owner="cx-team").replace("id: nps", "id: k2"))
-    proc = run_kpispec(["diff", "HEAD", "--format", "markdown", "--today", TODAY], root, env=env)
+    proc = run_kpispec_in_process(
+        ["diff", "HEAD", "--format", "markdown", "--today", TODAY], root, env=env
+    )
     assert proc.returncode in (0, 1), proc.stderr
     md = proc.stdout
     rendered = gfm.assert_plain(md)
