@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, run_kpispec
+from conftest import TODAY, run_kpispec_in_process
 
 FIX_DIR = Path(__file__).resolve().parent / "fix"
 CASES = sorted(p.name for p in FIX_DIR.iterdir() if (p / "before.yaml").is_file())
@@ -98,7 +98,7 @@ def test_every_fixable_rule_has_a_golden_case():
 
 def test_the_output_says_what_was_fixed_then_lints_what_is_left(tmp_path):
     project(tmp_path, (FIX_DIR / "enums" / "before.yaml").read_bytes())
-    proc = run_kpispec(["fix", "--today", TODAY], tmp_path)
+    proc = run_kpispec_in_process(["fix", "--today", TODAY], tmp_path)
     lines = proc.stdout.splitlines()
     assert lines[:5] == [
         "kpis/a.yaml:13: KS002 wrote 'up' as 'increase'",
@@ -168,7 +168,7 @@ LONE_MOVED = LONE.replace(
 
 def test_unsafe_move_may_leave_an_orphan_metric_and_only_that(tmp_path):
     path = project(tmp_path, LONE)
-    proc = run_kpispec(["fix", "--unsafe-fixes", "--today", TODAY], tmp_path)
+    proc = run_kpispec_in_process(["fix", "--unsafe-fixes", "--today", TODAY], tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr  # what is left is one info
     assert "not fixed" not in proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
@@ -190,7 +190,7 @@ def test_unsafe_move_that_would_add_another_finding_is_still_refused(tmp_path):
     # a metric without one (KS403, an error), on top of the orphan metric it may be
     path = project(tmp_path, LONE)
     (tmp_path / "kpispec.toml").write_text('[policy]\nrequired.metric = ["description"]\n')
-    proc = run_kpispec(["fix", "--unsafe-fixes", "--today", TODAY], tmp_path)
+    proc = run_kpispec_in_process(["fix", "--unsafe-fixes", "--today", TODAY], tmp_path)
     assert path.read_text() == LONE
     assert (
         "kpis/a.yaml:23: KS101 not fixed (it would add a finding: KS403): moved 'visits' "
@@ -200,7 +200,7 @@ def test_unsafe_move_that_would_add_another_finding_is_still_refused(tmp_path):
 
 
 def lint_json_of(root: Path) -> dict:
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY], root)
+    proc = run_kpispec_in_process(["lint", "--format", "json", "--today", TODAY], root)
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)
 

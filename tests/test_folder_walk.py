@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import GOALS, TODAY, run_kpispec, write
+from conftest import GOALS, TODAY, run_kpispec_in_process, write
 
 PRECOMMIT_CONFIG = """
 repos:
@@ -38,7 +38,7 @@ def project(tmp_path):
 
 def test_lint_dot_takes_the_files_the_include_patterns_match(tmp_path):
     root = project(tmp_path)
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, "."], root)
+    proc = run_kpispec_in_process(["lint", "--format", "json", "--today", TODAY, "."], root)
     doc = json.loads(proc.stdout)
     assert proc.stderr == "", proc.stderr
     assert doc["summary"]["files"] == 2
@@ -50,12 +50,12 @@ def test_a_subfolder_is_matched_from_the_project_root(tmp_path):
     """``**/kpis/**/*.yaml`` matches kpis/goals.yaml from the root: linting the folder
     ``kpis`` takes it, linting ``.github`` takes nothing."""
     root = project(tmp_path)
-    proc = run_kpispec(["lint", "--today", TODAY, "kpis"], root)
+    proc = run_kpispec_in_process(["lint", "--today", TODAY, "kpis"], root)
     assert proc.stdout.startswith("kpis/goals.yaml:3:5: KS203 warning"), proc.stdout
     assert proc.stdout.endswith(
         "1 file, 0 entries: 0 KPIs, 0 metrics; 0 errors, 1 warning, 0 infos\n"
     )
-    proc = run_kpispec(["lint", "--today", TODAY, ".github"], root)
+    proc = run_kpispec_in_process(["lint", "--today", TODAY, ".github"], root)
     assert proc.returncode == 0
     assert proc.stdout == "0 files, 0 entries: 0 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"
     assert proc.stderr == (
@@ -67,7 +67,9 @@ def test_a_subfolder_is_matched_from_the_project_root(tmp_path):
 
 def test_a_file_named_is_linted_whatever_its_name(tmp_path):
     root = project(tmp_path)
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, "docker-compose.yaml"], root)
+    proc = run_kpispec_in_process(
+        ["lint", "--format", "json", "--today", TODAY, "docker-compose.yaml"], root
+    )
     doc = json.loads(proc.stdout)
     assert proc.returncode == 1
     assert {(f["path"], f["code"]) for f in doc["findings"]} == {("docker-compose.yaml", "KS002")}
@@ -76,7 +78,7 @@ def test_a_file_named_is_linted_whatever_its_name(tmp_path):
 def test_no_kpi_file_at_all_is_said_on_stderr_naming_the_configured_patterns(tmp_path):
     write(tmp_path / "kpispec.toml", 'include = ["metrics/**/*.yaml"]\n')
     write(tmp_path / "kpis" / "goals.yaml", GOALS)  # not what the config includes
-    proc = run_kpispec(["lint"], tmp_path)
+    proc = run_kpispec_in_process(["lint"], tmp_path)
     assert proc.returncode == 0
     assert proc.stdout == "0 files, 0 entries: 0 KPIs, 0 metrics; 0 errors, 0 warnings, 0 infos\n"
     assert proc.stderr == (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import git, hermetic_env, run_kpispec, write
+from conftest import git, hermetic_env, run_kpispec_in_process, write
 
 GOALS = """
 kpispec: 1
@@ -64,7 +64,7 @@ def repo(tmp_path):
 
 
 def lint(root, env, *args):
-    proc = run_kpispec(["lint", "--format", "json", *args], root, env)
+    proc = run_kpispec_in_process(["lint", "--format", "json", *args], root, env)
     assert proc.returncode in (0, 1), proc.stderr
     return proc, json.loads(proc.stdout)
 
@@ -91,14 +91,14 @@ def test_new_from_reports_only_what_the_revision_did_not_have(tmp_path):
 
 def test_new_from_an_unknown_revision_is_one_line_and_exit_2(tmp_path):
     root, env = repo(tmp_path)
-    proc = run_kpispec(["lint", "--new-from", "no-such-branch"], root, env)
+    proc = run_kpispec_in_process(["lint", "--new-from", "no-such-branch"], root, env)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == "kpispec: unknown git revision 'no-such-branch'\n"
 
 
 def test_a_baseline_hides_what_it_records_and_reports_what_is_fixed(tmp_path):
     root, env = repo(tmp_path)
-    proc = run_kpispec(["lint", "--write-baseline", "baseline.json"], root, env)
+    proc = run_kpispec_in_process(["lint", "--write-baseline", "baseline.json"], root, env)
     assert proc.returncode == 0 and proc.stdout == ""
     assert proc.stderr == "kpispec: wrote 3 findings to baseline.json\n"
     # one a line, by path then entry; KS202: the goal has one KPI (leads)
@@ -141,7 +141,7 @@ def test_a_baseline_hides_what_it_records_and_reports_what_is_fixed(tmp_path):
 
 def test_a_new_finding_is_not_hidden_by_the_baseline(tmp_path):
     root, env = repo(tmp_path)
-    run_kpispec(["lint", "--write-baseline", "baseline.json"], root, env)
+    run_kpispec_in_process(["lint", "--write-baseline", "baseline.json"], root, env)
     write(root / "kpis" / "legacy.yaml", LEGACY.replace("    owner: web-team\n", "", 1))
     proc, doc = lint(root, env, "--baseline", "baseline.json")
     assert proc.returncode == 1
@@ -151,13 +151,13 @@ def test_a_new_finding_is_not_hidden_by_the_baseline(tmp_path):
 def test_a_file_that_is_not_a_baseline_is_one_line_and_exit_2(tmp_path):
     root, env = repo(tmp_path)
     write(root / "baseline.json", '{"version": 7, "findings": []}\n')
-    proc = run_kpispec(["lint", "--baseline", "baseline.json"], root, env)
+    proc = run_kpispec_in_process(["lint", "--baseline", "baseline.json"], root, env)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == (
         "kpispec: baseline.json: not a kpispec baseline of version 1 "
         "(write one with --write-baseline)\n"
     )
-    proc = run_kpispec(["lint", "--baseline", "missing.json"], root, env)
+    proc = run_kpispec_in_process(["lint", "--baseline", "missing.json"], root, env)
     assert proc.returncode == 2
     assert proc.stderr == (
         "kpispec: missing.json: cannot read the baseline: No such file or directory\n"

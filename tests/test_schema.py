@@ -304,7 +304,7 @@ def test_schema_output_writes_a_file_and_keeps_an_existing_one(tmp_path, run_cli
 def test_a_number_out_of_range_says_so(tmp_path):
     """Issue 25: `value: 1e400` said "must be a number, not '1e400'"; it is a number, one
     no float can hold (the loader keeps it as text rather than make it infinity)."""
-    from conftest import TODAY, run_kpispec, write
+    from conftest import TODAY, run_kpispec_in_process, write
 
     (tmp_path / ".git").mkdir()
     write(
@@ -312,7 +312,7 @@ def test_a_number_out_of_range_says_so(tmp_path):
         "kpispec: 1\nkpis:\n  - id: a\n    name: A\n"
         "    target: {value: 1e400, direction: increase, baseline: -1e999}\n",
     )
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY], tmp_path)
+    proc = run_kpispec_in_process(["lint", "--format", "json", "--today", TODAY], tmp_path)
     found = [
         (f["line"], f["column"], f["message"])
         for f in json.loads(proc.stdout)["findings"]

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import GOALS, TODAY, run_kpispec, write
+from conftest import GOALS, TODAY, run_kpispec, run_kpispec_in_process, write
 
 from kpispec.findings.suppress import parse
 
@@ -274,7 +274,7 @@ def test_a_malformed_directive_is_reported_not_silently_ignored(tmp_path):
           # kpispec: disabled=KS204
         """,
     )
-    proc = run_kpispec(["lint", "--format", "json", "--today", TODAY, "kpis"], tmp_path)
+    proc = run_kpispec_in_process(["lint", "--format", "json", "--today", TODAY, "kpis"], tmp_path)
     import json
 
     found = [(f["code"], f["line"], f["column"]) for f in json.loads(proc.stdout)["findings"]]
@@ -859,7 +859,7 @@ def test_the_gate_lists_what_is_suppressed_in_the_files_it_reports_on(tmp_path):
 
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    from conftest import hermetic_env, run_kpispec
+    from conftest import hermetic_env, run_kpispec_in_process
     from test_gate import BASE, PLATFORM, SALES, Gate
 
     def unbased(text: str, name: str, reason: str) -> str:
@@ -870,7 +870,7 @@ def test_the_gate_lists_what_is_suppressed_in_the_files_it_reports_on(tmp_path):
     gate = Gate("staged", tmp_path / "project", hermetic_env(tmp_path), None)
     gate.commit_base({**BASE, "kpis/platform.yaml": unbased(PLATFORM, "uptime", "platform")})
     gate.stage({"kpis/sales.yaml": unbased(SALES, "arr", "sales")})
-    proc = run_kpispec(["lint", "--staged", "--format", "json"], gate.root, gate.env)
+    proc = run_kpispec_in_process(["lint", "--staged", "--format", "json"], gate.root, gate.env)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     # the gate compares with HEAD too (contract section 13): the running KPI's baseline
