@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_kpispec, write
+from conftest import run_kpispec_in_process, write
 from test_formats import schema_errors
 
 from kpispec.rules.docs import DOCS_BASE, rule_url
@@ -48,7 +48,7 @@ def text_of(page: str) -> str:
 def listed_rules() -> list[tuple[str, str, str]]:
     """(code, name, severity) of every built-in rule, as ``kpispec rules`` prints them
     (a plugin installed where the tests run lists its own, with no page here)."""
-    proc = run_kpispec(["rules"], cwd=REPO, timeout=60)
+    proc = run_kpispec_in_process(["rules"], cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     rows = [line.split()[:4] for line in proc.stdout.splitlines() if line.strip()]
     rows = [row[:3] for row in rows if row[3] == "builtin"]
@@ -165,7 +165,7 @@ def test_sarif_help_uri_is_each_rules_page(tmp_path):
             target: {value: 5, direction: increase}
         """,
     )
-    proc = run_kpispec(["lint", "--format", "sarif"], cwd=tmp_path, timeout=60)
+    proc = run_kpispec_in_process(["lint", "--format", "sarif"], cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     assert schema_errors(doc) == []

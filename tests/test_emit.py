@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import REPO, run_kpispec
+from conftest import REPO, run_kpispec_in_process
 
 from kpispec.authoring import emit, import_csv, import_dbt
 from kpispec.findings.fix import Document, apply
@@ -133,7 +133,7 @@ def test_a_csv_file_name_cannot_write_entries(tmp_path, brk):
     (tmp_path / ".git").mkdir()
     name = f"x.csv{brk}{HOSTILE}{brk}#"
     (tmp_path / name).write_text("Name,Owner\nRevenue,cfo\n")
-    proc = run_kpispec(["import", "csv", name, "--output", "out.yaml"], tmp_path, timeout=60)
+    proc = run_kpispec_in_process(["import", "csv", name, "--output", "out.yaml"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     text = (tmp_path / "out.yaml").read_bytes().decode("utf-8")
     data = read_back(text).data
@@ -146,14 +146,14 @@ def test_csv_cells_with_control_characters_and_nel_read_back_as_they_were(tmp_pa
     (tmp_path / "in.csv").write_bytes(
         'Name,Description,Tags\nRevenue,"a\x1bb\nc\x00d\x7f",x\nCost,"n\x85l",why?\n'.encode()
     )
-    proc = run_kpispec(["import", "csv", "in.csv", "--output", "out.yaml"], tmp_path, timeout=60)
+    proc = run_kpispec_in_process(["import", "csv", "in.csv", "--output", "out.yaml"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     text = (tmp_path / "out.yaml").read_bytes().decode("utf-8")
     kpis = read_back(text).data["kpis"]
     assert kpis[0]["description"] == "a\x1bb\nc\x00d\x7f\n"  # a multi-line cell: one final \n
     assert kpis[1]["description"] == "n\x85l"  # NEL stays NEL, not a space
     assert kpis[1]["tags"] == ["why?"]
-    lint = run_kpispec(["lint", "--format", "json", "out.yaml"], tmp_path, timeout=60)
+    lint = run_kpispec_in_process(["lint", "--format", "json", "out.yaml"], tmp_path)
     codes = {f["code"] for f in json.loads(lint.stdout)["findings"]}
     assert not codes & {"KS001", "KS002", "KS003"}, codes
 
@@ -169,7 +169,7 @@ def test_a_manifest_cannot_write_entries_nor_yaml_kpispec_refuses(tmp_path):
     manifest["metrics"]["metric.jaffle_shop.order_count"]["description"] = "two\nlines\x1b\x85 end"
     (root / "target" / "manifest.json").write_text(json.dumps(manifest))
     (root / "kpispec.toml").write_text('[dbt]\nmanifest = "target/manifest.json"\n')
-    proc = run_kpispec(["import", "dbt", "--output", "kpis/dbt.yaml"], root, timeout=60)
+    proc = run_kpispec_in_process(["import", "dbt", "--output", "kpis/dbt.yaml"], root)
     assert proc.returncode == 0, proc.stderr
     text = (root / "kpis" / "dbt.yaml").read_bytes().decode("utf-8")
     data = read_back(text).data
@@ -180,13 +180,13 @@ def test_a_manifest_cannot_write_entries_nor_yaml_kpispec_refuses(tmp_path):
         "a-b"
     ] == "two\nlines\x1b\x85 end"
     assert "data_source: {system: dbt, metric: 'rev:x'}" in text
-    lint = run_kpispec(["lint", "--format", "json", "kpis/dbt.yaml"], root, timeout=60)
+    lint = run_kpispec_in_process(["lint", "--format", "json", "kpis/dbt.yaml"], root)
     codes = {f["code"] for f in json.loads(lint.stdout)["findings"]}
     assert not codes & {"KS001", "KS002", "KS003"}, codes
     # and into an existing file, through the edit model: the same entries, nothing else moves
     existing = "kpispec: 1\nmetrics:\n  - id: m\n    name: M  # mine\n\n# the end\n"
     (root / "kpis" / "dbt.yaml").write_text(existing)
-    proc = run_kpispec(["import", "dbt", "--output", "kpis/dbt.yaml"], root, timeout=60)
+    proc = run_kpispec_in_process(["import", "dbt", "--output", "kpis/dbt.yaml"], root)
     assert proc.returncode == 0, proc.stderr
     text = (root / "kpis" / "dbt.yaml").read_text()
     assert text.startswith("kpispec: 1\nmetrics:\n  - id: m\n    name: M  # mine\n  - id: a-b\n")
@@ -213,7 +213,7 @@ def test_nothing_but_the_emitter_builds_ruamel_nodes():
 def test_csv_refuses_a_value_lint_refuses_naming_the_row(tmp_path):
     (tmp_path / ".git").mkdir()
     (tmp_path / "in.csv").write_text("Name,Target,Tolerance\nCost,5,1\nRevenue,5,-2\n")
-    proc = run_kpispec(["import", "csv", "in.csv", "--output", "out.yaml"], tmp_path, timeout=60)
+    proc = run_kpispec_in_process(["import", "csv", "in.csv", "--output", "out.yaml"], tmp_path)
     assert proc.returncode == 2 and proc.stdout == ""
     (line,) = proc.stderr.splitlines()
     assert line == (

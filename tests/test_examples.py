@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TODAY, run_kpispec
+from conftest import REPO, TODAY, run_kpispec, run_kpispec_in_process
 
 EXAMPLES = REPO / "examples"
 CLEAN = EXAMPLES / "clean"
@@ -34,7 +34,7 @@ def core_codes() -> set[str]:
 def run_json(args: list[str], today: str | None = TODAY) -> tuple[int, dict]:
     """``kpispec ARGS --format json`` from the repo root: exit code and parsed output."""
     extra = ["--today", today] if today else []
-    proc = run_kpispec([*args, "--format", "json", *extra], REPO)
+    proc = run_kpispec_in_process([*args, "--format", "json", *extra], REPO)
     assert proc.returncode in (0, 1), proc.stderr
     assert proc.stderr == "", proc.stderr
     return proc.returncode, json.loads(proc.stdout)
@@ -113,7 +113,7 @@ def test_json_entries_match_the_summary(examples_lint):
 
 
 def test_report_markdown_lists_every_entry_with_its_class(examples_lint):
-    report = run_kpispec(["report", "examples/", "--format", "markdown"], REPO)
+    report = run_kpispec_in_process(["report", "examples/", "--format", "markdown"], REPO)
     assert report.returncode == 0, report.stderr
     # issue 15 made the report a goal tree plus tables: the entries table is the one
     # whose header starts "| entry | declared |" (id, declared, class, lacks, goal, then

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import run_kpispec
+from conftest import run_kpispec, run_kpispec_in_process
 
 from kpispec.rules import RULES
 
@@ -78,7 +78,7 @@ def test_explain_through_the_real_cli(tmp_path):
 
 @pytest.mark.parametrize("unknown", ["KS999", "not-a-rule", "KS10"])
 def test_explain_unknown_rule_is_one_line_exit_2(unknown, tmp_path):
-    proc = run_kpispec(["explain", unknown], tmp_path)
+    proc = run_kpispec_in_process(["explain", unknown], tmp_path)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert len(proc.stderr.splitlines()) == 1
@@ -109,7 +109,7 @@ def test_explain_prints_plain_text_and_the_rules_page(code, run_cli, tmp_path):
 
 
 def test_explain_reads_as_prose_where_the_docstring_has_markup(tmp_path):
-    proc = run_kpispec(["explain", "KS201"], tmp_path)
+    proc = run_kpispec_in_process(["explain", "KS201"], tmp_path)
     assert proc.returncode == 0 and proc.stderr == ""
     first = proc.stdout.splitlines()[0]
     assert first == "KS201 too-many-kpis: a scope holds more KPIs than max-kpis (default 7)."
@@ -119,7 +119,7 @@ def test_explain_reads_as_prose_where_the_docstring_has_markup(tmp_path):
     )
     assert "https://your-org.github.io/kpispec/rules/KS201/" in proc.stdout
     # a literal that runs over two lines of the docstring (KS903)
-    waiver = " ".join(run_kpispec(["explain", "KS903"], tmp_path).stdout.split())
+    waiver = " ".join(run_kpispec_in_process(["explain", "KS903"], tmp_path).stdout.split())
     assert 'until=YYYY-MM-DD (# kpispec: disable=KS501 reason="board approved' in waiver
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import REPO, TODAY, lint_json, run_kpispec, write
+from conftest import REPO, TODAY, lint_json, run_kpispec, run_kpispec_in_process, write
 from ruamel.yaml import YAML
 
 from kpispec.findings import Finding
@@ -66,7 +66,7 @@ metrics:
 
 
 def gitlab_report(args, cwd: Path) -> tuple[list, bytes]:
-    proc = run_kpispec(["lint", "--format", "gitlab", "--today", TODAY, *args], cwd)
+    proc = run_kpispec_in_process(["lint", "--format", "gitlab", "--today", TODAY, *args], cwd)
     assert proc.returncode in (0, 1), proc.stderr
     raw = proc.stdout.encode("utf-8")
     return json.loads(proc.stdout), raw
@@ -141,7 +141,9 @@ def test_fingerprints_do_not_move_with_the_lines(tmp_path):
 
 
 def test_a_clean_catalog_is_an_empty_array():
-    proc = run_kpispec(["lint", "--format", "gitlab", "--today", TODAY, "examples/clean"], REPO)
+    proc = run_kpispec_in_process(
+        ["lint", "--format", "gitlab", "--today", TODAY, "examples/clean"], REPO
+    )
     assert (proc.returncode, proc.stdout) == (0, "[]\n"), proc.stderr
 
 

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TODAY, run_kpispec
+from conftest import REPO, TODAY, run_kpispec_in_process
 from ruamel.yaml import YAML
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gitlab-performance-indicators"
@@ -55,7 +55,7 @@ def converted(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def linted(converted) -> dict:
-    proc = run_kpispec(["lint", "kpis", "--format", "json", "--today", TODAY], converted)
+    proc = run_kpispec_in_process(["lint", "kpis", "--format", "json", "--today", TODAY], converted)
     assert proc.returncode == 1, proc.stderr  # error findings, and no usage error / crash
     assert proc.stderr == ""
     return json.loads(proc.stdout)
@@ -88,7 +88,7 @@ def test_most_declared_kpis_are_merely_metrics(converted, linted):
     assert all("goal" in e["lacks"] for e in merely)
     assert linted["summary"]["kpis"] == len(declared) - len(merely)
 
-    proc = run_kpispec(["lint", "kpis", "--today", TODAY], converted)
+    proc = run_kpispec_in_process(["lint", "kpis", "--today", TODAY], converted)
     lines = proc.stdout.splitlines()
     start = lines.index("Declared under kpis: but merely metrics:")
     listed = [line for line in lines[start + 1 :] if line.startswith("  ")]

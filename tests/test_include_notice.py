@@ -5,7 +5,7 @@ runs naming no file skipped them without a word)."""
 from __future__ import annotations
 
 import pytest
-from conftest import TODAY, run_kpispec, write
+from conftest import TODAY, run_kpispec_in_process, write
 
 GROWTH = "kpispec: 1\ngoals:\n  - id: grow\n    title: Grow\n    due: 2030-12-31\n"
 
@@ -28,7 +28,7 @@ def notices(stderr: str) -> list[str]:
 def test_named_kpi_files_outside_include_get_a_notice(tmp_path):
     root = project(tmp_path)
     args = ["lint", "--today", TODAY, "kpi/growth.yaml", "team.kpis.yaml", "compose.yaml"]
-    proc = run_kpispec([*args, "kpis/sales.yaml"], root)
+    proc = run_kpispec_in_process([*args, "kpis/sales.yaml"], root)
     assert notices(proc.stderr) == [
         "kpispec: kpi/growth.yaml declares 'kpispec:' but no include pattern matches it, "
         "so the catalog (the commit gate, 'kpispec lint' with no path) leaves it out; add "
@@ -45,15 +45,17 @@ def test_the_pattern_named_takes_the_files_in(tmp_path):
     write(
         root / "pyproject.toml", '[tool.kpispec]\ninclude = ["kpi/**/*.yaml", "**/*.kpis.yaml"]\n'
     )
-    proc = run_kpispec(["lint", "--today", TODAY, "kpi/growth.yaml", "team.kpis.yaml"], root)
+    proc = run_kpispec_in_process(
+        ["lint", "--today", TODAY, "kpi/growth.yaml", "team.kpis.yaml"], root
+    )
     assert notices(proc.stderr) == []
-    whole = run_kpispec(["lint", "--today", TODAY, "--format", "json"], root)
+    whole = run_kpispec_in_process(["lint", "--today", TODAY, "--format", "json"], root)
     assert '"path": "kpi/growth.yaml"' in whole.stdout
 
 
 def test_no_notice_for_yaml_that_is_no_kpi_file_or_a_folder(tmp_path):
     root = project(tmp_path)
-    proc = run_kpispec(["lint", "--today", TODAY, "compose.yaml", "kpis"], root)
+    proc = run_kpispec_in_process(["lint", "--today", TODAY, "compose.yaml", "kpis"], root)
     assert notices(proc.stderr) == []
 
 
@@ -85,7 +87,7 @@ def test_staged_names_the_kpi_file_outside_include(tmp_path):
         "team.kpis.yaml",
         "compose.yaml",
     ]
-    proc = run_kpispec(args, root, env=env)
+    proc = run_kpispec_in_process(args, root, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "0 files" in proc.stdout  # not in the catalog: the gate does not lint them...
     found = notices(proc.stderr)  # ...and says so, with the pattern that takes each in

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, lint_json, run_kpispec, write
+from conftest import TODAY, lint_json, run_kpispec_in_process, write
 
 GOALS = """
 kpispec: 1
@@ -111,7 +111,7 @@ def test_goal_and_metric_findings_name_the_file_that_could_not_be_read(project):
 def test_the_text_output_says_it_once_after_the_findings(project):
     """Issue 25: eight of 28 lines of the quick start ended with the same parenthesis; the
     text output now says it once, naming the file and the codes it may change."""
-    proc = run_kpispec(["lint", "--today", TODAY, "goals.kpi.yaml"], project)
+    proc = run_kpispec_in_process(["lint", "--today", TODAY, "goals.kpi.yaml"], project)
     lines = proc.stdout.splitlines()
     assert [line for line in lines if "could not be read" in line] == [
         "sre.kpi.yaml could not be read: the KS203, KS204 findings above may change once it "
@@ -145,7 +145,7 @@ def test_too_few_kpis_name_the_file_that_could_not_be_read(project):
     (the policy's minimum) keep their severity and say so."""
     write(project / "latency.kpi.yaml", ONE_KPI)
     write(project / "kpispec.toml", "[policy]\nmin-kpis-per-goal = 2\n")
-    proc = run_kpispec(
+    proc = run_kpispec_in_process(
         ["lint", "--format", "json", "--today", TODAY, "--select", "KS202,KS404", "goals.kpi.yaml"],
         project,
     )
@@ -203,7 +203,7 @@ def test_too_many_kpis_stands_as_it_is(project):
 
 
 def report_tail(project: Path, *args: str) -> list[str]:
-    proc = run_kpispec(["report", "--today", TODAY, *args], project)
+    proc = run_kpispec_in_process(["report", "--today", TODAY, *args], project)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.splitlines()[-2:]
 
@@ -223,5 +223,5 @@ def test_report_says_two_files_could_not_be_read(project):
         "2 files could not be read, so their entries are missing: ops.kpi.yaml, "
         "sre.kpi.yaml ('kpispec lint' says why)"
     )
-    proc = run_kpispec(["report", "--format", "json", "--ignore", "KS001"], project)
+    proc = run_kpispec_in_process(["report", "--format", "json", "--ignore", "KS001"], project)
     assert json.loads(proc.stdout)["unreadable"] == ["ops.kpi.yaml", "sre.kpi.yaml"]
