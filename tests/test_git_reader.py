@@ -8,7 +8,7 @@ import re
 import shutil
 
 import pytest
-from conftest import git, run_kpispec
+from conftest import git, run_kpispec_in_process
 from test_diff import GOALS, SALES, Project
 
 from kpispec.errors import GitError
@@ -46,10 +46,12 @@ def test_a_subject_cannot_pose_as_another_commit(forged):
 
 
 def test_history_shows_who_eased_the_target(forged):
-    proc = run_kpispec(["history", "arr", "--format", "json"], forged.root, env=forged.env)
+    proc = run_kpispec_in_process(
+        ["history", "arr", "--format", "json"], forged.root, env=forged.env
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Ada Lovelace" not in proc.stdout.split('"subject"')[0]
-    text = run_kpispec(["history", "arr"], forged.root, env=forged.env)
+    text = run_kpispec_in_process(["history", "arr"], forged.root, env=forged.env)
     assert text.returncode == 0, text.stderr
     rows = text.stdout.splitlines()
     eased = [i for i, row in enumerate(rows) if "target.value: 5000000 → 4500000" in row]

@@ -1,6 +1,7 @@
 """``kpispec history ID`` (contract section 9): real git repositories built in tmp_path
-commit by commit (fixed dates and identity), the exact rows the real CLI prints, the
-entry followed from file to file by its id, and bad input (one line, exit 2)."""
+commit by commit (fixed dates and identity), the exact rows the CLI prints (in-process:
+the bytes ``python -m kpispec`` gives; outside a repository, the real process), the entry
+followed from file to file by its id, and bad input (one line, exit 2)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import shutil
 
 import pytest
-from conftest import git, hermetic_env, run_kpispec, write
+from conftest import git, hermetic_env, run_kpispec, run_kpispec_in_process, write
 from test_diff import GOALS, SALES, Project, one_line_error
 
 from kpispec.git.history import pathspecs
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 
 
 def history(p: Project, *args):
-    return run_kpispec(["history", *args], p.root, env=p.env)
+    return run_kpispec_in_process(["history", *args], p.root, env=p.env)
 
 
 def shas(p: Project) -> list[str]:
@@ -211,7 +212,7 @@ def test_not_a_repository_and_no_commits(tmp_path):
         "not inside a git work tree, which kpispec history needs",
     )
     git(["init", "-q"], plain, env)
-    one_line_error(run_kpispec(["history", "revenue"], plain, env=env), "no commits yet")
+    one_line_error(run_kpispec_in_process(["history", "revenue"], plain, env=env), "no commits yet")
 
 
 def test_config_at_head_this_version_cannot_read(project):
@@ -236,7 +237,7 @@ def test_shallow_clone_says_where_history_starts(project, tmp_path):
     git(
         ["clone", "-q", "--depth", "2", f"file://{project.root}", str(clone)], tmp_path, project.env
     )
-    proc = run_kpispec(["history", "nrr"], clone, env=project.env)
+    proc = run_kpispec_in_process(["history", "nrr"], clone, env=project.env)
     assert proc.returncode == 0
     assert "shallow clone" in proc.stderr and "fetch-depth: 0" in proc.stderr
 
