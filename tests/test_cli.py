@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import GOALS, REPO, TODAY, run_kpispec, write
+from conftest import GOALS, REPO, TODAY, run_kpispec, run_kpispec_in_process, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,10 +120,10 @@ def test_repeated_and_comma_separated_codes_select_exactly_those_rules(tmp_path)
     write(tmp_path / "kpis" / "goals.kpi.yaml", GOALS)
     write(tmp_path / "kpis" / "a.kpi.yaml", KPI_WITHOUT_ANYTHING)
     args = ["lint", "--format", "json", "--today", TODAY, "kpis"]
-    every = json.loads(run_kpispec(args, tmp_path).stdout)
+    every = json.loads(run_kpispec_in_process(args, tmp_path).stdout)
     assert {f["code"] for f in every["findings"]} == {"KS102", "KS103", "KS104", "KS105"}
 
-    done = run_kpispec(
+    done = run_kpispec_in_process(
         [*args, "--select", "KS102,KS103", "--select", "kpi-without-owner"], tmp_path
     )
     assert done.returncode == 1, done.stderr
@@ -133,7 +133,7 @@ def test_repeated_and_comma_separated_codes_select_exactly_those_rules(tmp_path)
         "KS104",
     ]
 
-    done = run_kpispec([*args, "--ignore", "KS102,KS103", "--ignore", "KS105"], tmp_path)
+    done = run_kpispec_in_process([*args, "--ignore", "KS102,KS103", "--ignore", "KS105"], tmp_path)
     assert [f["code"] for f in json.loads(done.stdout)["findings"]] == ["KS104"]
 
 
@@ -146,7 +146,7 @@ def test_repeated_and_comma_separated_codes_select_exactly_those_rules(tmp_path)
 )
 def test_an_unknown_code_is_one_line_naming_it_and_exit_2(tmp_path, option, value, unknown):
     write(tmp_path / "kpis" / "a.kpi.yaml", KPI_WITHOUT_ANYTHING)
-    done = run_kpispec(["lint", "kpis", option, "KS101", option, value], tmp_path)
+    done = run_kpispec_in_process(["lint", "kpis", option, "KS101", option, value], tmp_path)
     assert done.returncode == 2
     assert done.stdout == ""
     lines = done.stderr.splitlines()
