@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import difflib
-import subprocess
-import sys
 
 import pytest
+from conftest import run_kpispec_in_process
 
 from kpispec.spelling import FALLBACK, best, close, did_you_mean, only, suggestions
 
@@ -91,13 +90,7 @@ def test_dbt_index_suggests_the_close_names(tmp_path):
 
 
 def _kpispec(args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "kpispec", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_kpispec_in_process(args, cwd)
 
 
 @pytest.mark.parametrize(
