@@ -99,6 +99,36 @@ def test_frozen_records_raise_as_frozen_dataclasses_and_hash_by_value():
     assert pickle.loads(pickle.dumps(pair)) == pair
 
 
+class SlottedPair(FrozenRecord):
+    __slots__ = FIELDS = ("left", "right")
+
+    def __init__(self, left: int, right: int = 0):
+        self._init((left, right))
+
+
+def test_a_frozen_record_with_slots_is_set_and_frozen_alike():
+    pair = SlottedPair(1, 2)
+    assert not hasattr(pair, "__dict__")
+    assert (pair.left, pair.right) == (1, 2) and repr(pair) == "SlottedPair(left=1, right=2)"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pair.left = 3  # type: ignore[misc]
+    assert hash(pair) == hash((1, 2)) and pair.replace(right=5) == SlottedPair(1, 5)
+
+
+def test_loaded_file_repr_leaves_its_positions_out_and_problems_compare_by_field():
+    from kpispec.load.loader import LoadedFile, Problem
+
+    loaded = LoadedFile({"a": 1}, True, [Problem("KS002", 2, 3, "bad", ("kpis", 0))], "a: 1\n")
+    loaded._pos[id(loaded.data)] = {"a": (1, 1)}
+    assert repr(loaded) == (
+        "LoadedFile(data={'a': 1}, ok=True, problems=[Problem(code='KS002', line=2, "
+        "column=3, message='bad', path=('kpis', 0))], text='a: 1\\n', root_pos=(1, 1))"
+    )
+    assert LoadedFile().problems is not LoadedFile().problems
+    assert Problem("KS001", 1, 1, "x") == Problem("KS001", 1, 1, "x", None)
+    assert Problem.fields() == ("code", "line", "column", "message", "path")
+
+
 def test_finding_keeps_its_slots_repr_and_equality():
     finding = Finding("KS101", "kpis/a.yaml", 3, 5, "no owner", entry="arr", key=("owner",))
     assert not hasattr(finding, "__dict__")

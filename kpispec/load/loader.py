@@ -27,8 +27,9 @@ import marshal
 import os
 import stat as _stat
 from array import array
-from dataclasses import dataclass, field, fields
 from typing import Any
+
+from kpispec.record import Record
 
 MAX_DEPTH = 100
 MAX_ALIAS_NODES = 100_000
@@ -42,29 +43,53 @@ MAX_PROBLEMS = 1000  # listed per file and code; the rest are counted in one las
 Pos = tuple  # (line, column), both 1-based
 
 
-@dataclass
-class Problem:
+class Problem(Record):
     """A finding made while loading, before any rule runs (KS001, KS002, KS003)."""
 
-    code: str
-    line: int
-    column: int
-    message: str
-    path: tuple | None = None  # JSON path, for schema violations (to name the entry)
+    FIELDS = ("code", "line", "column", "message", "path")
+
+    def __init__(
+        self,
+        code: str,
+        line: int,
+        column: int,
+        message: str,
+        path: tuple | None = None,  # JSON path, for schema violations (to name the entry)
+    ) -> None:
+        self.code = code
+        self.line = line
+        self.column = column
+        self.message = message
+        self.path = path
 
 
-@dataclass
-class LoadedFile:
-    data: Any = None
-    ok: bool = False  # False: the YAML could not be read at all (KS001), data is None
-    problems: list[Problem] = field(default_factory=list)
-    text: str = ""
-    # id(container) -> {key: (line, col)} for mappings, [(line, col), ...] for sequences
-    _pos: dict[int, Any] = field(default_factory=dict, repr=False)
-    root_pos: Pos = (1, 1)
+class LoadedFile(Record):
+    """One file as the loader read it: its data, the problems met, its text and where
+    each key and item is. Its repr leaves the position tables out."""
+
+    FIELDS = ("data", "ok", "problems", "text", "_pos", "root_pos")
+    HIDDEN = ("_pos",)
 
     # after unpickling: every position packed into one array (see __getstate__)
     _packed = None
+
+    def __init__(
+        self,
+        data: Any = None,
+        ok: bool = False,  # False: the YAML could not be read at all (KS001), data is None
+        problems: list[Problem] | None = None,  # None: none yet
+        text: str = "",
+        # id(container) -> {key: (line, col)} for mappings, [(line, col), ...] for
+        # sequences; None: none yet
+        _pos: dict[int, Any] | None = None,
+        root_pos: Pos = (1, 1),
+    ) -> None:
+        self.data = data
+        self.ok = ok
+        self.problems: list[Problem] = [] if problems is None else problems
+        self.text = text
+        self._pos: dict[int, Any] = {} if _pos is None else _pos
+        self.root_pos = root_pos
 
     def position(self, path: tuple | list) -> Pos:
         """Line and column of the key (or item) at ``path``; the nearest known ancestor
@@ -194,7 +219,7 @@ def _pack(data: Any, tables: dict[int, Any]) -> array:
     return array("q", out)
 
 
-_PROBLEM_FIELDS = tuple(item.name for item in fields(Problem))
+_PROBLEM_FIELDS = Problem.fields()
 
 
 def files_to_bytes(files: list[LoadedFile], text: bool = True) -> bytes:

@@ -12,27 +12,32 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from kpispec.load.dates import iso_date, readings
 from kpispec.load.loader import LoadedFile, Problem
+from kpispec.record import FrozenRecord
 from kpispec.text import shorten
 
 SCHEMA_FILE = "kpispec-1.schema.json"
 
 
-@dataclass(frozen=True)
-class Violation:
+class Violation(FrozenRecord):
+    """One schema violation, as the KS002 finding reports it. Frozen."""
+
+    FIELDS = ("path", "keyword", "message", "fix")
     path: tuple  # JSON path of the key the finding points at
     keyword: str  # the JSON Schema keyword that failed
     message: str
     # what `kpispec fix` may write: ("key", new name) for an unknown key with exactly one
     # close allowed key not already there, ("value", new text) for an enum value with one
     # close match or an unambiguous non-ISO date; None: nothing safe to write
-    fix: tuple | None = None
+    fix: tuple | None
+
+    def __init__(self, path: tuple, keyword: str, message: str, fix: tuple | None = None) -> None:
+        self._init((path, keyword, message, fix))
 
 
 def schema_text() -> str:
