@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ from kpispec.load.file import gc_paused, load_file, load_raw  # noqa: F401 (load
 from kpispec.load.files import display_path, named_files, outside_include, project_files
 from kpispec.load.loader import LoadedFile
 from kpispec.load.pool import auto_jobs, load_files
+from kpispec.record import FrozenRecord, Record
 from kpispec.rules import RULES, Context, registry
 from kpispec.rules.base import unreadable
 
@@ -180,41 +180,77 @@ def _rule_failure(catalog: Catalog, code: str, name: str, exc: Exception) -> Fin
     return Finding("KS900", source.display if source else ".", 1, 1, message)
 
 
-@dataclass
-class Base:
+class Base(Record):
     """The catalog at a git revision the user named, as :func:`kpispec.git.revision.
     catalog_at` reads it: its files, loaded, and that revision's config. What ``--base
     REF`` compares with, what ``--new-from REF`` and ``kpispec diff REF`` read."""
 
-    ref: str  # as the user wrote it, for messages
-    sources: list[SourceFile]
-    config: Config
-    commit: str = ""  # the commit ``ref`` names
-    # its files already built into a classified Catalog (the commit gate's HEAD check
-    # built it): not built again
-    catalog: Catalog | None = None
+    FIELDS = ("ref", "sources", "config", "commit", "catalog")
+
+    def __init__(
+        self,
+        ref: str,  # as the user wrote it, for messages
+        sources: list[SourceFile],
+        config: Config,
+        commit: str = "",  # the commit ``ref`` names
+        # its files already built into a classified Catalog (the commit gate's HEAD
+        # check built it): not built again
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.ref = ref
+        self.sources = sources
+        self.config = config
+        self.commit = commit
+        self.catalog = catalog
 
 
-@dataclass(frozen=True)
-class LintOptions:
+class LintOptions(FrozenRecord):
     """How a run goes, whatever asks for it: built once by the command line from its
     options and passed down (:func:`lint`, :func:`check_files`, the commit gate,
-    ``--new-from``). Every field has the default a plain ``kpispec lint`` has."""
+    ``--new-from``). Every field has the default a plain ``kpispec lint`` has. Frozen:
+    :meth:`replace` makes a changed copy."""
 
+    FIELDS = ("selection", "select", "ignore", "today", "cwd", "debug", "jobs", "cache", "base")
     # the codes that run and their severities, resolved; None: ``select`` and ``ignore``
     # resolved against the config of the catalog linted (the gate's two revisions, the
     # catalog at ``--new-from REF``, each have their own)
-    selection: Selection | None = None
-    select: list[str] | None = None  # --select as written (None: the config's select)
-    ignore: list[str] = field(default_factory=list)  # --ignore as written
-    today: _dt.date | None = None  # None: the config's today, else the local date
-    cwd: Path | None = None  # where display paths start (None: the current folder)
-    debug: bool = False  # print the traceback of a rule that fails
-    jobs: int | None = None  # worker processes for loading (None: auto)
-    cache: FileCache | None = None  # where loaded files are kept by content (None: none)
+    selection: Selection | None
+    select: list[str] | None  # --select as written (None: the config's select)
+    ignore: list[str]  # --ignore as written
+    today: _dt.date | None  # None: the config's today, else the local date
+    cwd: Path | None  # where display paths start (None: the current folder)
+    debug: bool  # print the traceback of a rule that fails
+    jobs: int | None  # worker processes for loading (None: auto)
+    cache: FileCache | None  # where loaded files are kept by content (None: none)
     # the catalog at ``--base REF``, for the rules that compare with it; a callable is
     # called with the loaded work tree, once (its unchanged files are reused)
-    base: Base | Callable[[list[SourceFile]], Base] | None = None
+    base: Base | Callable[[list[SourceFile]], Base] | None
+
+    def __init__(
+        self,
+        selection: Selection | None = None,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,  # None: none
+        today: _dt.date | None = None,
+        cwd: Path | None = None,
+        debug: bool = False,
+        jobs: int | None = None,
+        cache: FileCache | None = None,
+        base: Base | Callable[[list[SourceFile]], Base] | None = None,
+    ) -> None:
+        self._init(
+            (
+                selection,
+                select,
+                [] if ignore is None else ignore,
+                today,
+                cwd,
+                debug,
+                jobs,
+                cache,
+                base,
+            )
+        )
 
     def selection_for(self, config: Config, rules: dict | None = None) -> Selection:
         """The selection given, else ``select`` and ``ignore`` over ``config``."""

@@ -6,7 +6,6 @@ they import is imported when they run, so a command pays only for what it does."
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +38,7 @@ def run_lint(opts: Options, staged: bool = False, base: str | None = None) -> Li
             reuse = {os.fspath(source.path): source.loaded for source in files}
             return catalog_at(base, Path.cwd(), opts.start, opts.config_file, options.cache, reuse)
 
-    return lint(list(opts.paths), config, replace(options, selection=selection, base=base_at))
+    return lint(list(opts.paths), config, options.replace(selection=selection, base=base_at))
 
 
 def hide_known(

@@ -43,7 +43,7 @@ changed files are compared (an unchanged file's entries are the very same data).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpispec.errors import ConfigError, GitError, UsageError
@@ -93,7 +93,7 @@ def lint_staged(
     config; ``start``: where the config is looked for (None: ``options.cwd``); ``base``:
     the revision the goalposts rules compare with (None: ``HEAD``)."""
     cwd = options.cwd or Path.cwd()
-    options = replace(options, cwd=cwd, base=None)
+    options = options.replace(cwd=cwd, base=None)
     with gc_paused():  # as lint() runs: two catalogs of small objects, no cycles
         return _lint_staged(paths, options, config_file, start or cwd, base)
 
@@ -138,7 +138,7 @@ def _lint_staged(
         for rel, pattern in commit.outside
     ]
     staged_result = _check(
-        commit.repo, commit.staged, commit.loaded, replace(options, base=goalposts)
+        commit.repo, commit.staged, commit.loaded, options.replace(base=goalposts)
     )
     if not commit.staged.catalog:
         staged_result.notes.append(no_kpi_files(commit.staged.config, "in the git index"))
@@ -383,6 +383,6 @@ def _check(
     return check_files(
         sources(repo, revision, loaded, options.cwd),
         revision.config,
-        replace(options, selection=selection),
+        options.replace(selection=selection),
         catalog_wide_only=catalog_wide_only,
     )

@@ -15,29 +15,42 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kpispec.catalog import KINDS, Catalog, SourceFile
 from kpispec.findings import Finding
+from kpispec.record import FrozenRecord
 
 if TYPE_CHECKING:
     from kpispec.config import Config
     from kpispec.dbt.index import DbtLink
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(FrozenRecord):
+    """What every rule of a run is given besides the catalog. Frozen."""
+
+    FIELDS = ("today", "max_kpis", "config", "base", "base_ref", "dbt")
     today: _dt.date
-    max_kpis: int = 7
-    config: Config | None = None  # for rules that read their own settings (policies)
+    max_kpis: int
+    config: Config | None  # for rules that read their own settings (policies)
     # --base REF: the catalog at REF (a Catalog, classified, read with REF's config) and
     # REF as the user wrote it; None without --base (the KS5xx rules report nothing)
-    base: Catalog | None = None
-    base_ref: str = ""
+    base: Catalog | None
+    base_ref: str
     # [tool.kpispec.dbt]: a kpispec.dbt.index.DbtLink (the manifest's index, loaded on
     # first use, or why it cannot be used); None when no manifest is configured
-    dbt: DbtLink | None = None
+    dbt: DbtLink | None
+
+    def __init__(
+        self,
+        today: _dt.date,
+        max_kpis: int = 7,
+        config: Config | None = None,
+        base: Catalog | None = None,
+        base_ref: str = "",
+        dbt: DbtLink | None = None,
+    ) -> None:
+        self._init((today, max_kpis, config, base, base_ref, dbt))
 
 
 def unreadable(source: SourceFile) -> bool:

@@ -13,11 +13,11 @@ cascades). The rules read the manifest only through ``ctx.dbt`` (see
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from kpispec.catalog import Catalog, Entry
 from kpispec.dbt.names import KIND_WORDS
+from kpispec.record import FrozenRecord
 
 CONFIG_HINT = (
     'add [tool.kpispec.dbt] manifest = "target/manifest.json" to pyproject.toml '
@@ -25,12 +25,17 @@ CONFIG_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class DbtRef:
+class DbtRef(FrozenRecord):
+    """What an entry's data_source names in the dbt project. Frozen."""
+
+    FIELDS = ("entry", "kind", "name", "version")
     entry: Entry
     kind: str  # metric | semantic_model | model | source
     name: str
-    version: Any = None
+    version: Any
+
+    def __init__(self, entry: Entry, kind: str, name: str, version: Any = None) -> None:
+        self._init((entry, kind, name, version))
 
     @property
     def what(self) -> str:
