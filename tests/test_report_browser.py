@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 from browser import Browser, find_chromium, find_mermaid, mermaid_page, missing
-from conftest import REPO, TODAY, run_kpispec, write
+from conftest import REPO, TODAY, run_kpispec, run_kpispec_in_process, write
 from test_reports import HOSTILE, big_catalog, hostile_catalog
 
 # Mermaid and Chromium, real browsers: seconds a test
@@ -64,7 +64,7 @@ def browser(chromium, tmp_path):
 
 
 def report(args: list[str], cwd: Path) -> str:
-    proc = run_kpispec(["report", "--today", TODAY, *args], cwd)
+    proc = run_kpispec_in_process(["report", "--today", TODAY, *args], cwd)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
