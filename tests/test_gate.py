@@ -142,12 +142,13 @@ class Gate:
 
     def stage(self, files: dict[str, str | None]) -> None:
         self.write(files)
-        for name, text in files.items():
-            git(
-                ["rm", "-q", "--cached", name] if text is None else ["add", name],
-                self.root,
-                self.env,
-            )
+        # one git process for the files written, one for those deleted
+        added = [name for name, text in files.items() if text is not None]
+        removed = [name for name, text in files.items() if text is None]
+        if added:
+            git(["add", "--", *added], self.root, self.env)
+        if removed:
+            git(["rm", "-q", "--cached", "--", *removed], self.root, self.env)
 
     def run(self, all_files: bool = False) -> tuple[bool, str]:
         """(passed, output) of the gate on what is staged: a real commit through
