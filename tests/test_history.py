@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import git, hermetic_env, run_kpispec, run_kpispec_in_process, write
@@ -27,8 +28,7 @@ def shas(p: Project) -> list[str]:
     return [sha[:7] for sha in out]
 
 
-@pytest.fixture
-def project(tmp_path) -> Project:
+def built(tmp_path: Path) -> Project:
     """arr: created (Jan), target eased (Feb), an unrelated commit (Mar), moved to
     another file with a new owner and without its deadline (Apr), dropped (May)."""
     p = Project(tmp_path)
@@ -57,11 +57,24 @@ def project(tmp_path) -> Project:
     return p
 
 
-def test_text_rows_oldest_first_following_the_move(project):
-    proc = history(project, "arr")
+@pytest.fixture(scope="module")
+def history_repo(tmp_path_factory) -> Project:
+    """The history of :func:`built`, made once for the tests that only read it (history
+    reads git and writes nothing: the cache is outside the repository)."""
+    return built(tmp_path_factory.mktemp("history"))
+
+
+@pytest.fixture
+def project(tmp_path) -> Project:
+    """The history of :func:`built`, of the test's own: for a test that commits to it."""
+    return built(tmp_path)
+
+
+def test_text_rows_oldest_first_following_the_move(history_repo):
+    proc = history(history_repo, "arr")
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
-    c = shas(project)
+    c = shas(history_repo)
     assert proc.stdout.splitlines() == [
         "arr: 4 commits, oldest first",
         f"2026-01-15  {c[0]}  kpispec test  first catalog",
@@ -82,11 +95,13 @@ def test_text_rows_oldest_first_following_the_move(project):
     ]
 
 
-def test_json_rows(project):
-    proc = history(project, "arr", "--format", "json")
+def test_json_rows(history_repo):
+    proc = history(history_repo, "arr", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    full = git(["log", "--reverse", "--format=%H"], project.root, project.env).stdout.split()
+    full = git(
+        ["log", "--reverse", "--format=%H"], history_repo.root, history_repo.env
+    ).stdout.split()
     assert doc["version"] == 1 and doc["id"] == "arr" and doc["order"] == "oldest-first"
     rows = doc["commits"]
     assert [(r["commit"], r["change"]) for r in rows] == [
@@ -123,13 +138,13 @@ def test_json_rows(project):
     assert all(f["old"] is None for f in rows[0]["fields"])
 
 
-def test_another_entry_and_a_goal(project):
-    c = shas(project)
-    assert history(project, "nrr").stdout.splitlines()[4:] == [
+def test_another_entry_and_a_goal(history_repo):
+    c = shas(history_repo)
+    assert history(history_repo, "nrr").stdout.splitlines()[4:] == [
         f"2026-03-15  {c[2]}  kpispec test  Raise NRR",
         "    target.value: 1.1 → 1.2",
     ]
-    assert history(project, "revenue").stdout.splitlines() == [
+    assert history(history_repo, "revenue").stdout.splitlines() == [
         "revenue: 1 commit, oldest first",
         f"2026-01-15  {c[0]}  kpispec test  first catalog",
         "    added in kpis/goals.yaml: goal",
@@ -194,11 +209,13 @@ def test_an_unparsable_version_keeps_the_entry_as_it_was(tmp_path):
     ]
 
 
-def test_unknown_id_with_a_suggestion(project):
+def test_unknown_id_with_a_suggestion(history_repo):
     one_line_error(
-        history(project, "ar"), "no entry 'ar' in the history of the catalog", "did you mean 'arr'?"
+        history(history_repo, "ar"),
+        "no entry 'ar' in the history of the catalog",
+        "did you mean 'arr'?",
     )
-    line = one_line_error(history(project, "zzzzzz"), "no entry 'zzzzzz'")
+    line = one_line_error(history(history_repo, "zzzzzz"), "no entry 'zzzzzz'")
     assert "did you mean" not in line
 
 
@@ -232,12 +249,14 @@ def test_the_config_of_head_decides_the_catalog(project):
     ]
 
 
-def test_shallow_clone_says_where_history_starts(project, tmp_path):
+def test_shallow_clone_says_where_history_starts(history_repo, tmp_path):
     clone = tmp_path / "clone"
     git(
-        ["clone", "-q", "--depth", "2", f"file://{project.root}", str(clone)], tmp_path, project.env
+        ["clone", "-q", "--depth", "2", f"file://{history_repo.root}", str(clone)],
+        tmp_path,
+        history_repo.env,
     )
-    proc = run_kpispec_in_process(["history", "nrr"], clone, env=project.env)
+    proc = run_kpispec_in_process(["history", "nrr"], clone, env=history_repo.env)
     assert proc.returncode == 0
     assert "shallow clone" in proc.stderr and "fetch-depth: 0" in proc.stderr
 
