@@ -41,6 +41,14 @@ def matches(patterns: list[str], path: str) -> bool:
         (["kpis/**"], "kpis", False),
         (["a/**/b"], "a/b", True),
         (["a/**/b"], "a/x/y/b", True),
+        # names without wildcards (compared as text, not compiled)
+        (["**/a/b"], "x/a/b", True),
+        (["**/a/b"], "a/b/c.yaml", True),
+        (["**/a/b"], "xa/b", False),
+        (["a/b"], "x/a/b", False),
+        (["node_modules/"], "web/node_modules/x/kpis.yaml", True),
+        (["node_modules/"], "web/node_modules", False),
+        (["node_modules/"], "my_node_modules/x.yaml", False),
         # a trailing '/' names folders only: what lies below them, never a file
         (["build/"], "build/out.yaml", True),
         (["build/"], "build/", True),

@@ -14,9 +14,11 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-_YEAR_FIRST = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})\Z")
-_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\Z")
-_DAY_MONTH = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4})\Z")
+# patterns as text: re compiles (and caches) one at its first use, and only a date
+# written some other way than YYYY-MM-DD needs them
+_YEAR_FIRST = r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})\Z"
+_DOTTED = r"(\d{1,2})\.(\d{1,2})\.(\d{4})\Z"
+_DAY_MONTH = r"(\d{1,2})([/-])(\d{1,2})\2(\d{4})\Z"
 
 
 def _date(year: int, month: int, day: int) -> list[_dt.date]:
@@ -30,11 +32,11 @@ def readings(text: str) -> list[_dt.date]:
     """The days ``text`` can mean: one when it says one day unambiguously, two for a
     day/month pair both 12 or below (day first, then month first), none otherwise."""
     text = text.strip()
-    if m := _YEAR_FIRST.match(text):
+    if m := re.match(_YEAR_FIRST, text):
         return _date(int(m[1]), int(m[3]), int(m[4]))
-    if m := _DOTTED.match(text):
+    if m := re.match(_DOTTED, text):
         return _date(int(m[3]), int(m[2]), int(m[1]))
-    if m := _DAY_MONTH.match(text):
+    if m := re.match(_DAY_MONTH, text):
         a, b, year = int(m[1]), int(m[3]), int(m[4])
         if a > 12 or b > 12 or a == b:
             return _date(year, b, a) if a > 12 or a == b else _date(year, a, b)

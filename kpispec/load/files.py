@@ -191,7 +191,9 @@ def catalog_spec(config: Config) -> Callable[[str], bool]:
     return matches
 
 
-_DECLARES = re.compile(rb"^(?:\xef\xbb\xbf)?kpispec[ \t]*:", re.MULTILINE)
+# as text: compiled (and cached by re) at its first use, by a run that names a file
+# outside the include patterns
+_DECLARES = rb"(?m)^(?:\xef\xbb\xbf)?kpispec[ \t]*:"
 _SNIFF_BYTES = 64 * 1024  # where a KPI file says what it is: its top-level keys come first
 
 
@@ -211,7 +213,7 @@ def declares_kpispec(path: Path) -> bool:
 def declares_kpispec_in(data: bytes) -> bool:
     """Whether a file's bytes (a git blob's, say) say ``kpispec:`` at the top level within
     the first 64 KiB."""
-    return bool(_DECLARES.search(data[:_SNIFF_BYTES]))
+    return bool(re.search(_DECLARES, data[:_SNIFF_BYTES]))
 
 
 def include_pattern_for(rel: str) -> str:

@@ -18,7 +18,7 @@ named back out of an excluded folder (``kpis/`` then ``!kpis/keep.yaml``), and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 __all__ = ["GlobError", "Globs"]
 
@@ -31,23 +31,55 @@ class GlobError(ValueError):
 
 
 class _Glob:
-    """One compiled pattern: the paths it names, whether it takes them (``!``: leaves them
-    out), and whether it names folders only (a trailing ``/``)."""
+    """One compiled pattern: whether it names a path itself (None: it names folders only,
+    a trailing ``/``) and whether it names a folder above the path, as tests of a path;
+    and whether it takes the paths it names (``!``: leaves them out)."""
 
     __slots__ = ("itself", "below", "takes")
 
-    def __init__(self, body: str, takes: bool, folder_only: bool) -> None:
-        # the path itself: the whole path is one the pattern names (never for a folder
-        # pattern: a path given with a trailing '/' is a folder below which nothing is yet)
-        self.itself = None if folder_only else re.compile(body, re.DOTALL).fullmatch
-        # below: a folder above the path (the path up to one of its '/') is named
-        self.below = re.compile(f"(?:{body})/", re.DOTALL).match
-        self.takes = takes
+    def __init__(
+        self, itself: Callable[[str], object] | None, below: Callable[[str], object], takes: bool
+    ) -> None:
+        self.itself, self.below, self.takes = itself, below, takes
 
     def how(self, path: str) -> int:
         if self.itself is not None and self.itself(path):
             return ITSELF
         return BELOW if self.below(path) else 0
+
+
+def _regex_glob(body: str, takes: bool, folder_only: bool) -> _Glob:
+    """The paths ``body`` names: the whole path (never for a folder pattern: a path given
+    with a trailing '/' is a folder below which nothing is yet), or the path up to one of
+    its '/' (a folder above it)."""
+    itself = None if folder_only else re.compile(body, re.DOTALL).fullmatch
+    return _Glob(itself, re.compile(f"(?:{body})/", re.DOTALL).match, takes)
+
+
+def _literal_glob(names: list[str], takes: bool, folder_only: bool) -> _Glob | None:
+    """The same tests as string comparisons, for a pattern without wildcards (the tool
+    folders every walk skips, most .gitignore lines): no regular expression to compile.
+    None for any other pattern."""
+    anywhere = names[0] == "**"
+    names = names[1:] if anywhere else names
+    if not names or any("**" == name or _WILD.intersection(name) for name in names):
+        return None
+    named = "/".join(names)
+    if not anywhere:
+        below = f"{named}/"
+        return _Glob(None if folder_only else named.__eq__, lambda p: p.startswith(below), takes)
+    end, inside = f"/{named}", f"/{named}/"
+
+    def itself(path: str) -> bool:  # (?:.+/)?named
+        return path == named or (path.endswith(end) and len(path) > len(end))
+
+    def below_it(path: str) -> bool:  # (?:.+/)?named/
+        return path.startswith(inside[1:]) or path.find(inside, 1) != -1
+
+    return _Glob(None if folder_only else itself, below_it, takes)
+
+
+_WILD = frozenset("*?[\\")
 
 
 class Globs:
@@ -98,13 +130,16 @@ def _compile(line: str) -> _Glob | None:
         names.pop()
     if not names:
         raise GlobError(f"{line!r} names nothing")
+    literal = _literal_glob(names, takes, folder_only)
+    if literal is not None:
+        return literal
     try:
         body = _body(names)
     except _Unclosed:  # git passes over a pattern with an unclosed '['
         return None
     except GlobError as exc:
         raise GlobError(f"{line!r} {exc}") from None
-    return _Glob(body, takes, folder_only)
+    return _regex_glob(body, takes, folder_only)
 
 
 def _strip_trailing_spaces(line: str) -> str:

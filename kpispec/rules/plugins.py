@@ -41,8 +41,9 @@ if TYPE_CHECKING:  # importlib.metadata costs ~40 ms to import: only when a plug
 
 GROUP = "kpispec.rules"
 BUILTIN = "builtin"
-CODE_RE = re.compile(r"[A-Z]{2,10}[0-9]{1,5}\Z")
-NAME_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")
+# patterns as text: re compiles (and caches) one at its first use, when a plugin is loaded
+CODE_RE = r"[A-Z]{2,10}[0-9]{1,5}\Z"
+NAME_RE = r"[a-z][a-z0-9]*(-[a-z0-9]+)*\Z"
 RESERVED_PREFIX = "KS"
 
 
@@ -242,7 +243,7 @@ def _check_shape(rule: Any, label: str, loaded: dict[str, PluginRule]) -> None:
     for attr in ("CODE", "NAME", "SEVERITY", "check"):
         if not hasattr(rule, attr):
             raise PluginError(f"{what} has no {attr}")
-    if not isinstance(code, str) or not CODE_RE.match(code):
+    if not isinstance(code, str) or not re.match(CODE_RE, code):
         raise PluginError(f"{what}: CODE must be capitals then digits, like ACME001")
     if code.startswith(RESERVED_PREFIX):
         raise PluginError(
@@ -251,7 +252,7 @@ def _check_shape(rule: Any, label: str, loaded: dict[str, PluginRule]) -> None:
         )
     if code in loaded:
         raise PluginError(f"{what}: code already used by plugin {loaded[code].ORIGIN}")
-    if not isinstance(rule.NAME, str) or not NAME_RE.match(rule.NAME):
+    if not isinstance(rule.NAME, str) or not re.match(NAME_RE, rule.NAME):
         raise PluginError(
             f"{what}: NAME must be kebab-case, like kpi-name-too-long, not {rule.NAME!r}"
         )
