@@ -5,7 +5,6 @@ tests/test_reports.py checks them through the command line)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 from pathlib import Path
 
@@ -283,7 +282,7 @@ def test_folding_counts_what_it_folds(result):
 def test_a_result_without_its_catalog_gives_the_same_report(result):
     """A LintResult made without its catalog (catalog=None): the model rebuilds one from
     the entries' files and classifies it; the report is the same."""
-    bare = dataclasses.replace(result, catalog=None, context=None)
+    bare = result.replace(catalog=None, context=None)
     assert outline(model.build(bare).tree) == outline(model.build(result).tree)
     assert [r.klass for r in model.build(bare).entries] == [
         r.klass for r in model.build(result).entries
