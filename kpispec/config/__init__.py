@@ -35,7 +35,8 @@ DEFAULT_INCLUDE = ["**/*.kpi.yaml", "**/*.kpi.yml", "**/kpis/**/*.yaml", "**/kpi
 # folders never walked into, whatever the config says (as ruff and yamllint skip them)
 DEFAULT_MAX_KPIS = 7
 # YYYY-MM-DD only: Python 3.11's fromisoformat also takes 20260601 and 2026-W01-1
-_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# as text: re compiles (and caches) it at its first use, which a plain run never makes
+_DATE_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 KEYS = ("include", "exclude", "select", "ignore", "severity", "max-kpis", "today")
 # sub-tables parsed by their own modules, kept in Config.extra
 RESERVED = ("policy", "dbt", "waivers")
@@ -267,7 +268,7 @@ def parse_date(value: Any, fail: Callable[[str], Exception]) -> _dt.date:
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
         return value
     try:
-        if isinstance(value, str) and _DATE_RE.fullmatch(value):
+        if isinstance(value, str) and re.fullmatch(_DATE_RE, value):
             return _dt.date.fromisoformat(value)
     except ValueError:
         pass

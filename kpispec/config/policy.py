@@ -45,12 +45,13 @@ KEYS = (
 )
 SCOPE_KEYS = ("data-sources", "required")
 YAML_SUFFIXES = (".yaml", ".yml")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
+# patterns as text: re compiles (and caches) each at its first use, by a run with a policy
+_SLUG = r"[a-z0-9][a-z0-9._-]*\Z"
 # GitLab CODEOWNERS section headers: "[Section]", "^[Optional]", "[Section][2]"
-_SECTION = re.compile(r"\^?\[[^\]]*\](\[\d+\])?")
+_SECTION = r"\^?\[[^\]]*\](\[\d+\])?"
 # what a CODEOWNERS file names after a path: @user, @org/team, GitLab's @@role, or an
 # e-mail address; a file with any other word is not a list of owners
-_OWNER_WORD = re.compile(r"@{1,2}[^\s@]+|[^\s@]+@[^\s@]+")
+_OWNER_WORD = r"@{1,2}[^\s@]+|[^\s@]+@[^\s@]+"
 
 Fail = Callable[[str, str], ConfigError]
 
@@ -250,7 +251,7 @@ def _count(value: Any, key: str, fail: Fail) -> int:
 
 
 def _scope_name(name: Any, key: str, fail: Fail) -> str:
-    if not isinstance(name, str) or not _SLUG.match(name):
+    if not isinstance(name, str) or not re.match(_SLUG, name):
         raise fail(
             key,
             f"names scope {name!r}, which is not a scope id (lowercase, like "
@@ -398,12 +399,12 @@ def _codeowners(text: str, file: Path, fail: Fail) -> list[str]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        section = _SECTION.match(line)
+        section = re.match(_SECTION, line)
         words = line[section.end() :].split() if section else line.split()[1:]
         for word in words:
             if word.startswith("#"):  # a comment runs to the end of the line
                 break
-            if not _OWNER_WORD.fullmatch(word):  # named by its place only: never quoted
+            if not re.fullmatch(_OWNER_WORD, word):  # named by its place only: never quoted
                 raise fail(
                     "owners-file",
                     f"{file} is not a list of owners: line {number} names something that "

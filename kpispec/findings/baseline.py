@@ -14,12 +14,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpispec.errors import BaselineError
 from kpispec.findings import Finding, Selection, subtract
-from kpispec.findings.finalize import RuleInfo, finalize
+from kpispec.findings.finalize import finalize
 from kpispec.findings.result import LintResult, summarize
 from kpispec.safefile import ReadError, check_json, read_input, verify_json, write_atomic
+
+if TYPE_CHECKING:
+    from kpispec.findings.finalize import RuleInfo
 
 VERSION = 1
 STALE = "KS902"

@@ -16,20 +16,21 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Collection, Iterable, Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from kpispec.findings import SEVERITIES, SORT_KEY, Finding, Selection, suppress
 from kpispec.record import Record
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (a Protocol class costs every run's start-up to create)
+    from typing import Protocol
+
     from kpispec.config.waivers import Waivers
 
+    class RuleInfo(Protocol):
+        """What the stage reads of a rule (a rule module is one)."""
 
-class RuleInfo(Protocol):
-    """What the stage reads of a rule (a rule module is one)."""
-
-    NAME: str
-    SEVERITY: str
+        NAME: str
+        SEVERITY: str
 
 
 class Finalized(Record):

@@ -186,7 +186,8 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+# as text: re compiles (and caches) it at its first use, for a bad date
+_DATE_SHAPE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"
 _TYPE_NAMES = {
     "object": "a mapping",
     "array": "a list",
@@ -255,7 +256,7 @@ _Said = tuple[str, tuple | None] | None
 
 
 def _bad_date(name: str, instance: Any) -> tuple[str, tuple | None]:
-    shaped = isinstance(instance, str) and _DATE_SHAPE.match(instance)
+    shaped = isinstance(instance, str) and re.match(_DATE_SHAPE, instance)
     message = (
         f"{name} {_show(instance)} is not a real date; write a date that exists"
         if shaped
