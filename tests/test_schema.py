@@ -332,3 +332,18 @@ def test_a_number_out_of_range_says_so(tmp_path):
             "which no float holds); write the value in a unit that keeps it in range",
         ),
     ]
+
+
+def test_jsonschema_rs_reads_the_schema_text_as_draft_2020_12():
+    """The validator is built from the schema's text (no json module at start-up) and
+    is the 2020-12 one the schema's "$schema" names, with formats checked."""
+    from kpispec.load.schema import _rs_validator
+
+    validator = _rs_validator()
+    if validator is None:
+        pytest.skip("jsonschema-rs is not installed (PyPy): the jsonschema package validates")
+    assert type(validator).__name__ == "Draft202012Validator"
+    goal = {"id": "g1", "title": "Grow", "owner": "ceo@example.com", "due": "2030-02-28"}
+    assert validator.is_valid({"kpispec": 1, "goals": [goal]})
+    assert not validator.is_valid({"kpispec": 1, "goals": [{**goal, "due": "2030-02-30"}]})
+    assert validator.is_valid({"kpispec": 1})
