@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpispec.cli.guard import EXIT_OK, echo, fail, guard, notes
-from kpispec.cli.params import Options, OptionsT, parse_outputs
+from kpispec.cli.params import Options, parse_outputs
 from kpispec.cli.runs import fix_exit, hide_known, lint_exit, run_fix, run_lint
 from kpispec.formats import render
 
 if TYPE_CHECKING:
+    from kpispec.cli.params import OptionsT
     from kpispec.findings.result import LintResult
 
 LINT_FORMATS = ["text", "json", "sarif", "github", "junit", "gitlab"]

@@ -18,7 +18,6 @@ import click
 
 from kpispec.cli.guard import need_cwd
 from kpispec.cli.params import Options as Options  # declared there, without click
-from kpispec.cli.params import OptionsT as OptionsT
 from kpispec.cli.params import Output as Output
 from kpispec.cli.params import parse_outputs as parse_outputs
 from kpispec.cli.params import parse_today, split_codes

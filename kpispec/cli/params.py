@@ -11,17 +11,20 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from kpispec.cli.guard import fail
 from kpispec.record import Record
 
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from kpispec.config import Config
     from kpispec.lint import LintOptions
     from kpispec.load.cache import FileCache
 
-OptionsT = TypeVar("OptionsT", bound="Options")
+    # for the type checker only: a TypeVar bound by name compiles the name at start-up
+    OptionsT = TypeVar("OptionsT", bound="Options")
 
 
 def split_codes(value: Any) -> list[str]:
