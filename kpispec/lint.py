@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from kpispec.catalog import Catalog, Entry, SourceFile
 from kpispec.catalog.classify import classify
 from kpispec.config import Config
-from kpispec.config.waivers import waivers_of
 from kpispec.errors import UsageError
 from kpispec.findings import Finding, Selection
 from kpispec.findings.finalize import Finalized, finalize
@@ -31,6 +30,7 @@ from kpispec.rules import RULES, Context, registry
 from kpispec.rules.base import unreadable
 
 if TYPE_CHECKING:
+    from kpispec.config.waivers import Waivers
     from kpispec.load.cache import FileCache
 
 
@@ -349,9 +349,19 @@ def check_files(
     # kept; until= is compared with the run's today; [waivers] rules apply
     catalog_paths = {f.display for f in files}
     final = finalize(
-        findings, reported, selection, rules, ctx.today, waivers_of(config), catalog_paths
+        findings, reported, selection, rules, ctx.today, _waivers(config), catalog_paths
     )
     return _result(catalog, ctx, final, extra)
+
+
+def _waivers(config: Config) -> Waivers | None:
+    """The config's ``[waivers]`` rules (None: not set; their module is then not imported,
+    a one-file run's start-up)."""
+    if "waivers" not in config.extra:
+        return None
+    from kpispec.config.waivers import waivers_of
+
+    return waivers_of(config)
 
 
 def _context(config: Config, options: LintOptions, base: Base | None) -> Context:

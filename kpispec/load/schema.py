@@ -15,7 +15,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from kpispec.load.dates import iso_date, readings
 from kpispec.load.loader import LoadedFile, Problem
 from kpispec.record import FrozenRecord
 from kpispec.text import shorten
@@ -265,6 +264,8 @@ def _bad_date(name: str, instance: Any) -> tuple[str, tuple | None]:
         if shaped
         else f"{name} must be a date written YYYY-MM-DD, not {_show(instance)}"
     )
+    from kpispec.load.dates import iso_date, readings  # here: only a bad date needs them
+
     found = [] if shaped or not isinstance(instance, str) else readings(instance)
     if len(found) == 2:  # 12/11/2026: both readings named, never fixed
         first, second = (day.isoformat() for day in found)

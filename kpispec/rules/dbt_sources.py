@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from kpispec.catalog import Catalog, Entry
-from kpispec.dbt.names import KIND_WORDS
 from kpispec.record import FrozenRecord
 
 CONFIG_HINT = (
@@ -40,6 +39,8 @@ class DbtRef(FrozenRecord):
     @property
     def what(self) -> str:
         """``model 'customers' v1``, as messages name it."""
+        from kpispec.dbt.names import KIND_WORDS  # here: only a run with dbt names one
+
         version = f" v{self.version}" if self.version is not None else ""
         return f"{KIND_WORDS[self.kind]} '{self.name}'{version}"
 
