@@ -397,11 +397,10 @@ def test_markdown_cut_says_what_was_left_out(tmp_path):
     assert md.count("```mermaid\n") == 2
 
 
-@pytest.mark.slow  # the 20,000-entry bench catalog in every format
-def test_the_20000_entry_bench_catalog_in_every_format(tmp_path):
-    """Every format renders the 20,000-entry bench catalog within the size limits (the
-    time it takes is the bench's to measure; a hang is the timeout's). The file is
-    parsed once: the formats after the first read it from the cache."""
+@pytest.fixture(scope="module")
+def bench_catalog(tmp_path_factory):
+    """The 20,000-entry bench catalog, generated once per test process, and a cache its
+    runs share: parsed once there, the formats after the first read it from the cache."""
     import sys
 
     sys.path.insert(0, str(REPO / "bench"))
@@ -409,28 +408,36 @@ def test_the_20000_entry_bench_catalog_in_every_format(tmp_path):
         import corpus_gen
     finally:
         sys.path.pop(0)
-    folder = tmp_path / "big"
+    folder = tmp_path_factory.mktemp("bench-catalog") / "big"
     corpus_gen.one_big_file(folder)
-    cache = ["--cache-dir", str(tmp_path / "cache")]
-    for fmt in ("text", "json", "markdown", "mermaid", "html"):
-        proc = run_kpispec(["report", "--today", TODAY, "--format", fmt, *cache], folder)
-        assert proc.returncode == 0, proc.stderr
-        if fmt == "markdown":
-            size = len(proc.stdout.encode())
-            assert 50_000 < size <= 65_536
-            assert "left out** to stay under the size limit" in proc.stdout
-            assert re.search(
-                r"The tree has 22,201 nodes, more than [\d,]+, so it is folded", proc.stdout
-            )
-            assert "The timeline is folded" in proc.stdout
-            summary = run_kpispec(
-                ["report", "--today", TODAY, "--format", "markdown", "--max-chars", "1048576"]
-                + cache,
-                folder,
-            ).stdout
-            assert 65_536 < len(summary.encode()) <= 1_048_576
-        if fmt == "mermaid":
-            assert len(proc.stdout) <= 50_000
+    return folder, ["--cache-dir", str(folder.parent / "cache")]
+
+
+# one test per format, so that the parallel suite spreads them over its workers (each
+# takes seconds: its time is the bench's to measure; a hang is the timeout's)
+@pytest.mark.slow  # the 20,000-entry bench catalog in every format
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "mermaid", "html"])
+def test_the_20000_entry_bench_catalog_in_every_format(bench_catalog, fmt):
+    """Every format renders the 20,000-entry bench catalog within the size limits."""
+    folder, cache = bench_catalog
+    proc = run_kpispec(["report", "--today", TODAY, "--format", fmt, *cache], folder)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout
+    if fmt == "markdown":
+        size = len(proc.stdout.encode())
+        assert 50_000 < size <= 65_536
+        assert "left out** to stay under the size limit" in proc.stdout
+        assert re.search(
+            r"The tree has 22,201 nodes, more than [\d,]+, so it is folded", proc.stdout
+        )
+        assert "The timeline is folded" in proc.stdout
+        summary = run_kpispec(
+            ["report", "--today", TODAY, "--format", "markdown", "--max-chars", "1048576"] + cache,
+            folder,
+        ).stdout
+        assert 65_536 < len(summary.encode()) <= 1_048_576
+    if fmt == "mermaid":
+        assert len(proc.stdout) <= 50_000
 
 
 def test_text_entries_table_rows_say_dash_for_nothing(tmp_path):
