@@ -95,9 +95,9 @@ def guard(debug: bool, work: Callable[[], int]) -> None:
     one line and exit 2; anything else too, with a hint to report it (and the traceback
     under --debug). Ctrl-C and SIGTERM stop it cleanly (see :class:`Terminated`): exit 2,
     one line, no traceback."""
-    import signal
-
     from kpispec.errors import UserError
+
+    signal = _signals()
 
     need_cwd()
     sigterm = _sigterm_unwinds(signal)
@@ -133,10 +133,24 @@ class Terminated(KeyboardInterrupt):
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
-    import signal
-
+    signal = _signals()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends it at once
     raise Terminated()
+
+
+def _signals() -> Any:
+    """The signal module's functions and numbers as CPython's C module ``_signal`` has
+    them (the ones :mod:`signal` re-exports), without the enums ``import signal`` makes
+    of every signal name: 1 % of a one-file run. ``signal`` where there is no such
+    module."""
+    try:
+        import _signal
+
+        return _signal
+    except ImportError:  # pragma: no cover - an interpreter without it (PyPy)
+        import signal
+
+        return signal
 
 
 def _sigterm_unwinds(signal: Any) -> bool:
