@@ -641,17 +641,19 @@ _DELTA = [0] * 256
 _DELTA[ord("[")] = _DELTA[ord("{")] = 1
 _DELTA[ord("]")] = _DELTA[ord("}")] = -1
 # what a TOML scan skips: strings of the four kinds and comments, each alternative made
-# to match to its end or to the end of the text (a scan that never fails never backtracks)
-_TOML_SKIP = re.compile(
+# to match to its end or to the end of the text (a scan that never fails never backtracks).
+# As text, these patterns: re compiles (and caches) them at their first use, and a config
+# too small to break a cap never makes it
+_TOML_SKIP = (
     r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*(?:"""|\\?\Z)'
     r"|'''(?:[^']|'(?!''))*(?:'''|\Z)"
     r'|"(?:[^"\\\n]|\\.)*"?'
     r"|'[^'\n]*'?"
     r"|#[^\n]*"
 )
-_TOML_NOT_KEY_PUNCTUATION = re.compile(r"[^.=,{}\[\]\n]+")
-_TOML_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
-_TOML_HEADER = re.compile(r"^[ \t]*\[", re.MULTILINE)
+_TOML_NOT_KEY_PUNCTUATION = r"[^.=,{}\[\]\n]+"
+_TOML_NOT_BRACKETS = r"[^\[\]{}]+"
+_TOML_HEADER = r"(?m)^[ \t]*\["
 _TOML_SEPARATORS = str.maketrans(dict.fromkeys("=,{}[]", "\n"))
 
 
@@ -686,23 +688,27 @@ def check_toml(text: str, kind: str, name: str) -> None:
     parts, or more keys and table headers, than ``kind``'s caps (tomllib recurses on
     nesting and is quadratic in the parts of a dotted key: 100,000 parts grew past 24 GB)."""
     limit = LIMITS[kind]
-    if len(text) <= min(limit.max_parts, limit.max_depth, limit.max_keys):
-        return  # too short to break any
-    bare = _TOML_SKIP.sub(" ", text)
-    dots = _TOML_NOT_KEY_PUNCTUATION.sub("", bare).translate(_TOML_SEPARATORS)
+    if (
+        text.count("[") + text.count("{") <= limit.max_depth
+        and text.count(".") < limit.max_parts
+        and text.count("=") + text.count("[") <= limit.max_keys
+    ):
+        return  # too few brackets, dots and keys in all to break a cap (the usual config)
+    bare = re.sub(_TOML_SKIP, " ", text)
+    dots = re.sub(_TOML_NOT_KEY_PUNCTUATION, "", bare).translate(_TOML_SEPARATORS)
     parts = max(map(len, dots.split()), default=0) + 1
     if parts > limit.max_parts:
         raise TooDeep(
             f"{limit.what} {name} has a dotted key of {parts:,} parts, over the "
             f"{limit.max_parts} limit for {limit.article}; not read"
         )
-    depth = _depth(_TOML_NOT_BRACKETS.sub("", bare).encode("ascii"))
+    depth = _depth(re.sub(_TOML_NOT_BRACKETS, "", bare).encode("ascii"))
     if depth > limit.max_depth:
         raise TooDeep(
             f"{limit.what} {name} nests brackets {depth:,} deep, over the "
             f"{limit.max_depth} limit for {limit.article}; not read"
         )
-    keys = bare.count("=") + len(_TOML_HEADER.findall(bare))
+    keys = bare.count("=") + len(re.findall(_TOML_HEADER, bare))
     if keys > limit.max_keys:
         raise TooDeep(
             f"{limit.what} {name} holds {keys:,} keys and tables, over the "
