@@ -26,7 +26,7 @@ from kpispec.load.files import display_path, named_files, outside_include, proje
 from kpispec.load.loader import LoadedFile
 from kpispec.load.pool import auto_jobs, load_files
 from kpispec.record import FrozenRecord, Record
-from kpispec.rules import RULES, Context, registry
+from kpispec.rules import RULES, Context, Rule, registry
 from kpispec.rules.base import unreadable
 
 if TYPE_CHECKING:
@@ -338,7 +338,14 @@ def check_files(
     running = (
         rules
         if not catalog_wide_only
-        else {code: rule for code, rule in rules.items() if not getattr(rule, "FILE_LOCAL", False)}
+        else {
+            code: rule
+            for code, rule in rules.items()
+            # asked only of a rule that runs: reading the flag imports the rule's module
+            if selection.enabled(code)
+            and (not isinstance(rule, Rule) or rule.runs_in(ctx))
+            and not getattr(rule, "FILE_LOCAL", False)
+        }
     )
     findings = run_rules(catalog, ctx, selection, running, options.debug)
     extra = list(extra)

@@ -78,6 +78,22 @@ def test_the_needs_are_those_of_the_modules():
     assert [prefix for prefix, _ in NEEDS] == ["KS5", "KS605", "KS6", "KS90"]  # KS605 first
 
 
+def test_whether_a_rule_runs_is_known_without_importing_it():
+    """runs_in: the gate's HEAD check asks it before a rule's FILE_LOCAL (which is its
+    module's): a run without --base or dbt imports neither the goalpost nor the dbt rules,
+    nor KS900-KS903, which have no check."""
+    plain = Context(today=_dt.date(2026, 6, 1))
+    with_base = Context(today=_dt.date(2026, 6, 1), base=Catalog([]))
+    fresh = {code: Rule(rule.module_name, code, rule.NAME) for code, rule in RULES.items()}
+    runs = {code for code, rule in fresh.items() if rule.runs_in(plain)}
+    assert not any(code.startswith(("KS5", "KS90")) for code in runs)
+    assert {code for code in runs if code.startswith("KS6")} == {"KS605"}
+    assert {c for c, r in fresh.items() if r.runs_in(with_base)} == runs | {
+        f"KS50{i}" for i in range(1, 7)
+    }
+    assert all(rule._module is None for rule in fresh.values())  # nothing imported
+
+
 def test_a_patch_through_the_registry_is_the_modules_and_is_undone(monkeypatch):
     """``monkeypatch.setattr(RULES[code], "check", ...)`` patches the module (as when
     RULES held the modules), and undoing it restores the module's own check -- also for a

@@ -43,7 +43,6 @@ changed files are compared (an unchanged file's entries are the very same data).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpispec.errors import ConfigError, GitError, UsageError
@@ -75,6 +74,7 @@ from kpispec.load.files import (
     include_pattern_for,
 )
 from kpispec.load.loader import LoadedFile
+from kpispec.record import Record
 from kpispec.rules import registry
 
 GOALPOSTS = "KS5"  # the codes that compare with a revision (KS501-KS506)
@@ -98,27 +98,48 @@ def lint_staged(
         return _lint_staged(paths, options, config_file, start or cwd, base)
 
 
-@dataclass
-class _Commit:
+class _Commit(Record):
     """The two revisions the gate compares, read from git: what is staged, what ``HEAD``
     holds (None: the first commit, or a config at HEAD that cannot be read), and their
-    catalog files loaded."""
+    catalog files loaded. (A Record: the gate is the pre-commit hook's run, where start-up
+    counts as in a one-file lint.)"""
 
-    repo: Repo
-    staged: Revision
-    head: Revision | None
-    head_note: str | None  # why HEAD is not compared with, when its config is broken
-    touched: set[str]  # catalog files the commit adds, changes or renames, and those named
-    changed: bool  # whether the commit changes the catalog or its config at all
-    loaded: dict[str, LoadedFile]  # blob -> the file loaded
-    # what the goalposts rules compare with: HEAD's revision, or --base REF's; None
-    # before the first commit (or when HEAD's config cannot be read)
-    base: Revision | None = None
-    base_ref: str = "HEAD"  # as the user wrote it, for messages
-    base_commit: str = ""
-    # staged files named (pre-commit's file list) that declare kpispec: but that no
-    # include pattern takes into the catalog: (path from the top, a pattern that would)
-    outside: list[tuple[str, str]] = field(default_factory=list)
+    FIELDS = (
+        "repo",
+        "staged",
+        "head",
+        "head_note",
+        "touched",
+        "changed",
+        "loaded",
+        "base",
+        "base_ref",
+        "base_commit",
+        "outside",
+    )
+
+    def __init__(
+        self,
+        repo: Repo,
+        staged: Revision,
+        head: Revision | None,
+        head_note: str | None,  # why HEAD is not compared with, when its config is broken
+        touched: set[str],  # catalog files the commit adds, changes or renames, and those named
+        changed: bool,  # whether the commit changes the catalog or its config at all
+        loaded: dict[str, LoadedFile],  # blob -> the file loaded
+        # what the goalposts rules compare with: HEAD's revision, or --base REF's; None
+        # before the first commit (or when HEAD's config cannot be read)
+        base: Revision | None = None,
+        base_ref: str = "HEAD",  # as the user wrote it, for messages
+        base_commit: str = "",
+        # staged files named (pre-commit's file list) that declare kpispec: but that no
+        # include pattern takes into the catalog: (path from the top, a pattern that would)
+        outside: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.repo, self.staged, self.head, self.head_note = repo, staged, head, head_note
+        self.touched, self.changed, self.loaded = touched, changed, loaded
+        self.base, self.base_ref, self.base_commit = base, base_ref, base_commit
+        self.outside = [] if outside is None else outside
 
 
 def _lint_staged(
@@ -279,7 +300,9 @@ def _at_head(
     local = set()
     if same_config:
         rules = registry(staged.config)
-        local = {code for code, rule in rules.items() if getattr(rule, "FILE_LOCAL", False)}
+        # of the codes found (their rules ran, so reading the flag imports nothing more)
+        found = {f.code for f in staged_result.findings}
+        local = {code for code in found if getattr(rules.get(code), "FILE_LOCAL", False)}
     if not commit.changed:  # the same catalog and config as HEAD: nothing new can be found
         return touched, [f.identity() for f in staged_result.findings], local
     if head_result is None:  # HEAD's config names a rule no longer here

@@ -17,18 +17,17 @@ commit). Every failure is a :class:`GitError` with one line to show the user.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import subprocess
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from kpispec.errors import GitError
 from kpispec.load.loader import MAX_FILE_BYTES, Oversized
+from kpispec.record import FrozenRecord, Record
 
 REGULAR_MODES = (b"100644", b"100755")
 
@@ -53,10 +52,13 @@ def _first_line(stderr: bytes) -> str:
     return lines[0].removeprefix("fatal: ") if lines else "failed"
 
 
-@dataclass
-class Repo:
-    top: Path  # the work tree's top folder
-    head: str | None  # HEAD's commit, None before the first commit
+class Repo(Record):
+    """A git work tree: its top folder, and ``HEAD``'s commit (None before the first)."""
+
+    FIELDS = ("top", "head")
+
+    def __init__(self, top: Path, head: str | None) -> None:
+        self.top, self.head = top, head
 
     @classmethod
     def discover(cls, cwd: Path, needs: str = "--staged") -> Repo:
@@ -173,7 +175,7 @@ class Repo:
         width = 7  # short names: 7 digits, more while two commits listed share them
         while len({c.short for c in commits}) < len(commits) and width < 40:
             width += 1
-            commits = [dataclasses.replace(c, short=c.sha[:width]) for c in commits]
+            commits = [c.replace(short=c.sha[:width]) for c in commits]
         return commits
 
 
@@ -217,20 +219,23 @@ def _parse_log(tokens: list[bytes]) -> list[Commit]:
     return commits
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(FrozenRecord):
     """One file a commit changed: its path, git's status letter (A, M, D, T) and the
     blob it holds after the commit (None: deleted, or no longer a regular file)."""
 
+    FIELDS = ("path", "status", "blob")
     path: str
     status: str
     blob: str | None
 
+    def __init__(self, path: str, status: str, blob: str | None) -> None:
+        self._init((path, status, blob))
 
-@dataclass(frozen=True)
-class Commit:
+
+class Commit(FrozenRecord):
     """One commit of :meth:`Repo.log`."""
 
+    FIELDS = ("sha", "parents", "short", "date", "author", "subject", "changes")
     sha: str
     parents: tuple[str, ...]  # as the simplified history has them
     short: str  # 7 digits (more if two commits listed would share them)
@@ -238,6 +243,18 @@ class Commit:
     author: str
     subject: str
     changes: tuple[Change, ...]
+
+    def __init__(
+        self,
+        sha: str,
+        parents: tuple[str, ...],
+        short: str,
+        date: str,
+        author: str,
+        subject: str,
+        changes: tuple[Change, ...],
+    ) -> None:
+        self._init((sha, parents, short, date, author, subject, changes))
 
 
 def _discard(out: IO[bytes], count: int, sha: str) -> None:

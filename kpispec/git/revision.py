@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from kpispec.git.reader import BlobReader, Repo
 from kpispec.lint import Base, LintOptions, check_files, load_raw, make_selection
 from kpispec.load.files import catalog_spec, display_path
 from kpispec.load.loader import LoadedFile, Oversized
+from kpispec.record import Record
 
 if TYPE_CHECKING:
     from kpispec.load.cache import FileCache
@@ -31,16 +31,26 @@ if TYPE_CHECKING:
 CONFIG_NAMES = ("kpispec.toml", "pyproject.toml")  # in a folder, the order they are looked for
 
 
-@dataclass
-class Revision:
+class Revision(Record):
     """A version of the project as git holds it: the index, or a commit."""
 
-    files: dict[str, str]  # every regular file: path from the top -> blob name
-    config: Config
-    # the blobs the config was read from (its file, a policy's owners file): the same
-    # blobs, the same config
-    config_blobs: tuple[str, ...]
-    catalog: dict[str, str]  # the catalog files among them: path -> blob name
+    FIELDS = ("files", "config", "config_blobs", "catalog")
+
+    def __init__(
+        self,
+        files: dict[str, str],  # every regular file: path from the top -> blob name
+        config: Config,
+        # the blobs the config was read from (its file, a policy's owners file): the
+        # same blobs, the same config
+        config_blobs: tuple[str, ...],
+        catalog: dict[str, str],  # the catalog files among them: path -> blob name
+    ) -> None:
+        self.files, self.config, self.config_blobs, self.catalog = (
+            files,
+            config,
+            config_blobs,
+            catalog,
+        )
 
 
 def read_revision(

@@ -102,6 +102,11 @@ class Rule:
             return None if self._needs == "no check" else self._check_if_needed
         return self.module.check
 
+    def runs_in(self, ctx: Any) -> bool:
+        """Whether the run (its ``ctx``) has what the rule needs to find anything and the
+        rule has a check at all; asked without importing the rule."""
+        return self._needs != "no check" and _has(self._needs, ctx)
+
     def _check_if_needed(self, catalog: Any, ctx: Any) -> Any:
         """The rule's check when the run has what it needs; else nothing, not imported."""
         if not _has(self._needs, ctx):
