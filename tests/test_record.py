@@ -7,11 +7,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
-import subprocess
-import sys
 
 import pytest
-from conftest import REPO
 
 from kpispec.findings import Finding, Selection
 from kpispec.record import FrozenRecord, Record
@@ -153,22 +150,3 @@ def test_selection_defaults_are_fresh_per_instance():
     assert two.ignore == set() and two.severity == {}
     assert one == Selection(None, {"KS101"}, {})
     assert repr(two) == "Selection(select=None, ignore=set(), severity={})"
-
-
-def test_a_one_file_lint_imports_neither_dataclasses_nor_tempfile(tmp_path):
-    """The start-up path defines no dataclass (each is source generated and compiled at
-    import; ``dataclasses`` brings inspect, ast and tokenize) and a lint writes nothing,
-    so neither module is imported; the run's output is the same as ever."""
-    file = REPO / "examples" / "clean" / "kpis" / "growth.yaml"
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "kpispec", "lint", str(file), "--no-cache"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
-    assert "kpispec.lint" in imported and "kpispec.catalog" in imported  # it did lint
-    assert not {"dataclasses", "tempfile", "inspect", "shutil"} & imported
-    assert done.stdout.splitlines()[-1].startswith("1 file, ")
