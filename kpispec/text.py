@@ -34,10 +34,8 @@ def slug(text: str, empty: str = "unnamed") -> str:
     return text[:200].rstrip("-.") or empty
 
 
-# patterns as text: re compiles (and caches) one at its first use, and most runs never
-# write markdown
-_PUNCTUATION = r"""([!-/:-@\[-`{-~])"""  # every ASCII punctuation character
-_BACKTICKS = r"`+"
+_PUNCTUATION = re.compile(r"""([!-/:-@\[-`{-~])""")  # every ASCII punctuation character
+_BACKTICKS = re.compile(r"`+")
 
 
 def markdown_text(text: str, code: bool = False) -> str:
@@ -60,7 +58,7 @@ def markdown_text(text: str, code: bool = False) -> str:
     if code:
         return _code_span(text)
     return " ".join(
-        _code_span(word) if "@" in word else re.sub(_PUNCTUATION, r"\\\1", word)
+        _code_span(word) if "@" in word else _PUNCTUATION.sub(r"\\\1", word)
         for word in text.split(" ")
     )
 
@@ -73,7 +71,7 @@ def _code_span(text: str) -> str:
         return "\\|".join(_code_span(part) for part in text.split("|"))
     if not text:
         return ""
-    fence = "`" * (max((len(run) for run in re.findall(_BACKTICKS, text)), default=0) + 1)
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
     # CommonMark strips one blank at both ends of a span that begins and ends with one
     # (or would otherwise merge a backtick at an end into the fence): a blank put there
     ends = text[0] + text[-1]

@@ -109,7 +109,7 @@ class Rule:
 
     def _check_if_needed(self, catalog: Any, ctx: Any) -> Any:
         """The rule's check when the run has what it needs; else nothing, not imported."""
-        if not _has(self._needs, ctx):
+        if not self.runs_in(ctx):
             return ()
         return self.module.check(catalog, ctx)
 
