@@ -36,6 +36,7 @@ from kpispec.load.loader import (
     Pos,
     Problem,
 )
+from kpispec.load.simple_yaml import load_simple
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _NULL, _BOOL, _INT, _FLOAT, _TIMESTAMP = (
@@ -126,8 +127,12 @@ def _plainly(message: str, start: tuple[int, int] | None) -> str:
 
 
 def load_into(text: str, result: LoadedFile) -> None:
-    """Parse ``text`` into ``result`` (data, positions, problems); never raises."""
+    """Parse ``text`` into ``result`` (data, positions, problems); never raises. A file
+    of the simple shape most are is read line by line (:mod:`kpispec.load.simple_yaml`),
+    to the same data and positions; any other goes through libyaml."""
     try:
+        if _simple_table() and load_simple(text, result, _MATCHERS[2], _MATCHERS[1], MAX_VALUES):
+            return
         _Builder(text, result).run()
     except _Abort as exc:
         line, col = _mark_pos(exc.mark)
@@ -173,7 +178,7 @@ def load_into(text: str, result: LoadedFile) -> None:
 
 
 # [ruamel's resolver table, its matchers by first character, the values resolved with it]
-_MATCHERS: list = [None, None, {}]
+_MATCHERS: list = [None, None, None]
 # plain scalars whose value is remembered (see _Builder.document): short ones, a bounded
 # number of them -- the keys and small numbers a catalog repeats tens of thousands of times
 MEMO_LENGTH = 64
@@ -188,9 +193,72 @@ def _matchers(implicit: dict) -> dict:
             first: tuple((tag, regexp.match) for tag, regexp in resolvers)
             for first, resolvers in implicit.items()
         }
-        _MATCHERS[2] = {}  # values resolved with another table: forget them
+        _MATCHERS[2] = _PlainValues()  # values resolved with another table: forget them
         _MATCHERS[0] = implicit
     return _MATCHERS[1]
+
+
+def _construct(loader: Any, tag: str, value: str) -> Any:
+    """A core scalar's value: None, a bool, an int or a float by ruamel's constructors;
+    any other tag (str, timestamp, merge '<<', ...) keeps the text."""
+    if tag not in _BUILT:
+        return value
+    try:
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return loader.construct_yaml_bool(ScalarNode(tag, value))
+        if tag == _INT:
+            return loader.construct_yaml_int(ScalarNode(tag, value))
+        # ruamel's float constructor warns on YAML 1.2 forms like 1e400; these are
+        # the YAML 1.2 core schema's float forms, nothing more
+        text = value.replace("_", "").lower()
+        if text.endswith((".inf", ".nan")):
+            # JSON has no NaN or infinity: kept as text, the schema reports
+            # "must be a number" once, and no rule compares against it
+            return value
+        number = float(text)
+        return number if number - number == 0 else value  # 1e400 overflows to inf
+    except Exception:
+        # an integer longer than Python converts, or a malformed explicit !!int:
+        # kept as text for the schema to report where a number is expected
+        return value
+
+
+class _PlainValues(dict):
+    """Untagged plain scalars' values as :class:`_Builder` reads them -- the text, or what
+    ruamel's resolver and constructor make of it -- by text: ``values[text]``, worked out
+    on a miss and remembered when short (see MEMO_LENGTH). The memo of both readers."""
+
+    constructor: Any = None  # a loader kept for its constructors, made on first need
+
+    def __missing__(self, value: str) -> Any:
+        tag = _STR
+        for candidate, match in _MATCHERS[1].get(value[:1], ()):
+            if match(value):
+                tag = candidate
+                break
+        if tag is not _STR and _PlainValues.constructor is None:
+            _PlainValues.constructor = _Loader("")
+        known = value if tag is _STR else _construct(_PlainValues.constructor, tag, value)
+        if len(value) <= MEMO_LENGTH and len(self) < MEMO_SIZE:
+            self[value] = known
+        return known
+
+
+def _simple_table() -> bool:
+    """Whether ruamel's implicit resolvers are the plain table the shortcuts read (see
+    :class:`_Builder`); then the line reader may try a file first."""
+    implicit = getattr(_Loader, "yaml_implicit_resolvers", None)
+    if (
+        not _CTAG
+        or not isinstance(implicit, dict)
+        or implicit.get(None)
+        or getattr(_Loader, "yaml_path_resolvers", None)
+    ):
+        return False
+    _matchers(implicit)
+    return True
 
 
 class _Builder:
@@ -288,29 +356,7 @@ class _Builder:
                     )
         else:
             return value
-        if tag not in _BUILT:  # str, timestamp (kept as text), merge '<<', ...
-            return value
-        node = ScalarNode(tag, value, start_mark=event.start_mark, end_mark=event.end_mark)
-        try:
-            if tag == _NULL:
-                return None
-            if tag == _BOOL:
-                return self.loader.construct_yaml_bool(node)
-            if tag == _INT:
-                return self.loader.construct_yaml_int(node)
-            # ruamel's float constructor warns on YAML 1.2 forms like 1e400; these are
-            # the YAML 1.2 core schema's float forms, nothing more
-            text = value.replace("_", "").lower()
-            if text.endswith((".inf", ".nan")):
-                # JSON has no NaN or infinity: kept as text, the schema reports
-                # "must be a number" once, and no rule compares against it
-                return value
-            number = float(text)
-            return number if number - number == 0 else value  # 1e400 overflows to inf
-        except Exception:
-            # an integer longer than Python converts, or a malformed explicit !!int:
-            # kept as text for the schema to report where a number is expected
-            return value
+        return _construct(self.loader, tag, value)
 
     def document(self) -> tuple[Any, Pos]:
         get = self.loader.get_event
