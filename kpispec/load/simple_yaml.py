@@ -34,14 +34,14 @@ if TYPE_CHECKING:
     from collections.abc import Container, Mapping
 
 # anything libyaml rejects, reads as a line break, or that this reader leaves to it:
-# controls (tab, CR), DEL, NEL, the BOM, U+2028/9, lone surrogates, U+FFFE/F
-_ODD = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+# controls (tab, CR), DEL, NEL and the other C1 controls, U+2028/9, lone surrogates, the
+# BOM, U+FFFE/F. In ASCII text only the first few can be; the whole class, a costly
+# compile (a millisecond), is made for the first text with more than ASCII.
+_ODD_ASCII = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+_ODD_TEXT = "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 # a key line: indent, "- " when the key opens a list item, a plain key, the rest
 # (libyaml takes a key of at most 1024 characters; longer ones are its error)
 _KEY_LINE = re.compile(r"( *)(?:(-) +)?([A-Za-z_][A-Za-z0-9_.-]{0,999}):(?: +(.*))?\Z")
-_ROOT_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,999}:(?: |\Z)")
 # after a quoted value or a [...] list: nothing, or a comment
 _REST = re.compile(r"(?: +(?:#.*)?)?\Z")
 # in a one-line [...] or {...}: a scalar -- double-quoted without escapes, single-quoted,
@@ -50,8 +50,8 @@ _FLOW_SCALAR = (
     r"""(?P<v>"(?P<d>[^"\\]*)"|'(?P<q>(?:[^']|'')*)'"""
     r"""|(?P<p>[^ ,\[\]{}#"':&*!|>%@`?][^,\[\]{}#:?]*?)) *(?P<s>[,\]}]|\Z)"""
 )
-_FLOW_ITEM = re.compile(r" *" + _FLOW_SCALAR)
-_FLOW_PAIR = re.compile(r" *(?P<k>[A-Za-z_][A-Za-z0-9_.-]{0,999}): +" + _FLOW_SCALAR)
+# (a key before it in a {...}; in a [...], a one-pair mapping: declined)
+_FLOW_ITEM = re.compile(r" *(?:(?P<k>[A-Za-z_][A-Za-z0-9_.-]{0,999}): +)?" + _FLOW_SCALAR)
 _FLOW_EMPTY = re.compile(r" *([\]}])")
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 # characters that cannot start a plain value here ('-' can, unless a space follows)
@@ -114,15 +114,16 @@ class _Reader:
         if empty is not None and empty.group(1) == close:
             at = empty.end()
         else:
-            item = _FLOW_PAIR if is_map else _FLOW_ITEM
             at = 1
             while True:
-                found = item.match(text, at)
+                found = _FLOW_ITEM.match(text, at)
                 if found is None:
                     raise _Decline
                 value = self.flow_value(found)
+                key = found.group("k")
+                if (key is None) is is_map:
+                    raise _Decline
                 if is_map:
-                    key = found.group("k")
                     if key in container:
                         raise _Decline
                     if key[0] in self.starts:
@@ -213,7 +214,8 @@ def load_simple(
     leave ``result`` as it was. ``plain[text]`` is an untagged plain scalar's value; one
     whose first character is not in ``starts`` is its text. A file of more than ``cap``
     values (keys, scalars and collections, as the event loop counts them) is declined."""
-    if _ODD.search(text) is not None:
+    odd = _ODD_ASCII if text.isascii() else re.compile(_ODD_TEXT)  # re caches it
+    if odd.search(text) is not None:
         return False
     try:
         return _read(text, result, plain, starts, cap)
@@ -239,7 +241,8 @@ def _read(
                 break
             document = True
         index += 1
-    if index == total or not _ROOT_KEY.match(lines[index]):
+    first = match_key(lines[index]) if index < total else None
+    if first is None or first.group(1) or first.group(2):
         return False  # empty, a list or a scalar at the top, or not the simple shape
     root: dict = {}
     root_table: dict = {}
