@@ -230,6 +230,20 @@ def test_other_shapes_are_left_to_libyaml(text, monkeypatch):
     assert shape(loaded) == shape(before)
 
 
+@pytest.mark.timeout(60)
+def test_long_runs_in_a_line_are_read_in_time():
+    """No pattern can match a run of spaces two ways: one that could, matched against a
+    [...] item with 200,000 spaces inside, took minutes (time with the square of the
+    run); a pytest-timeout of a minute fails it."""
+    spaces = " " * 200_000
+    text = f"k: [a{spaces}b, c]\nm: {{a: b{spaces}c}}\nn: [a{spaces}\n"
+    assert simple(text) is None  # the last list is never closed
+    fast = simple(text.rsplit("n:", 1)[0])
+    assert fast is not None
+    assert fast.data == {"k": [f"a{spaces}b", "c"], "m": {"a": f"b{spaces}c"}}
+    assert fast.position(("k", 1)) == (1, 200_009)
+
+
 def test_the_values_cap_is_the_event_loop_s(monkeypatch):
     """The line reader counts values (keys, scalars, collections) as the event loop does:
     at exactly that many it reads the file, at one fewer it leaves it to the event loop,

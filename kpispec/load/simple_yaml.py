@@ -45,10 +45,13 @@ _KEY_LINE = re.compile(r"( *)(?:(-) +)?([A-Za-z_][A-Za-z0-9_.-]{0,999}):(?: +(.*
 # after a quoted value or a [...] list: nothing, or a comment
 _REST = re.compile(r"(?: +(?:#.*)?)?\Z")
 # in a one-line [...] or {...}: a scalar -- double-quoted without escapes, single-quoted,
-# or plain without ':', '#' or flow indicators -- and what follows it
+# or plain without ':', '#' or flow indicators -- and what follows it. Each part can match
+# a given text one way only (a plain scalar's spaces are its own only before one more of
+# its characters), so a match takes time in proportion to the line, whatever is in it.
 _FLOW_SCALAR = (
     r"""(?P<v>"(?P<d>[^"\\]*)"|'(?P<q>(?:[^']|'')*)'"""
-    r"""|(?P<p>[^ ,\[\]{}#"':&*!|>%@`?][^,\[\]{}#:?]*?)) *(?P<s>[,\]}]|\Z)"""
+    r"""|(?P<p>[^ ,\[\]{}#"':&*!|>%@`?](?:[^ ,\[\]{}#:?]| +[^ ,\[\]{}#:?])*))"""
+    r""" *(?P<s>[,\]}]|\Z)"""
 )
 # (a key before it in a {...}; in a [...], a one-pair mapping: declined)
 _FLOW_ITEM = re.compile(r" *(?:(?P<k>[A-Za-z_][A-Za-z0-9_.-]{0,999}): +)?" + _FLOW_SCALAR)
