@@ -45,7 +45,8 @@ _KEY_LINE = re.compile(r"( *)(?:(-) +)?([A-Za-z_][A-Za-z0-9_.-]{0,999}):(?: +(.*
 # after a quoted value or a [...] list: nothing, or a comment
 _REST = re.compile(r"(?: +(?:#.*)?)?\Z")
 # in a one-line [...] or {...}: a scalar -- double-quoted without escapes, single-quoted,
-# or plain without ':', '#' or flow indicators -- and what follows it. Each part can match
+# or plain without ':', '?', '#' or flow indicators (libyaml's versions read ':' and '?'
+# in flow differently: ruamel.yaml.clib bundles 0.1.7) -- and what follows it. Each part can match
 # a given text one way only (a plain scalar's spaces are its own only before one more of
 # its characters), so a match takes time in proportion to the line, whatever is in it.
 _FLOW_SCALAR = (
@@ -79,7 +80,8 @@ class _Reader:
         self.values = 0
 
     def value(self, text: str, line: int, col: int) -> Any:
-        """A one-line value starting at 0-based ``col``, comment and spaces after it."""
+        """A one-line value starting at 0-based ``col``, comment and spaces after it;
+        ``text`` is not empty and does not start with a space (the callers strip it)."""
         lead = text[0]
         if lead not in _LEADS:  # plain, the most
             if lead == "-" and (len(text) == 1 or text[1] == " "):

@@ -228,7 +228,10 @@ def _construct(loader: Any, tag: str, value: str) -> Any:
 class _PlainValues(dict):
     """Untagged plain scalars' values as :class:`_Builder` reads them -- the text, or what
     ruamel's resolver and constructor make of it -- by text: ``values[text]``, worked out
-    on a miss and remembered when short (see MEMO_LENGTH). The memo of both readers."""
+    on a miss and remembered when short (see MEMO_LENGTH). The memo of both readers, and
+    of every file of a run: a plain scalar's value depends on its text only, since the
+    resolver table is the class's (not a versioned resolver's, which a ``%YAML``
+    directive could switch; :func:`_simple_table` checks the kind)."""
 
     constructor: Any = None  # a loader kept for its constructors, made on first need
 
