@@ -385,12 +385,7 @@ class _Builder:
                 if plain is None or event.ctag is not None or not event.implicit[0]:
                     value = self.scalar(event)
                 elif value[:1] in plain:
-                    known = memo.get(value, _NOKEY)
-                    if known is _NOKEY:
-                        known = self.scalar(event)  # for these: no side effect, no problem
-                        if len(value) <= MEMO_LENGTH and len(memo) < MEMO_SIZE:
-                            memo[value] = known
-                    value = known
+                    value = memo[value]  # resolved on a miss (_PlainValues)
                 anchor = event.anchor
                 mark = event.start_mark  # the parser always gives one, with line and column
                 item_pos = (mark.line + 1, mark.column + 1)
