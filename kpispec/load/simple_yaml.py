@@ -84,15 +84,13 @@ class _Reader:
         ``text`` is not empty and does not start with a space (the callers strip it)."""
         lead = text[0]
         if lead not in _LEADS:  # plain, the most
-            if lead == "-" and (len(text) == 1 or text[1] == " "):
-                raise _Decline  # a list item where a value is
             cut = text.find(" #")
             if cut >= 0:
                 text = text[:cut]
             text = text.rstrip(" ")
             if ": " in text or text[-1] == ":":
                 raise _Decline  # a key in a value: libyaml's error
-            return self.plain[text] if lead in self.starts else text
+            return self.scalar(text)
         if lead == '"':
             end = text.find('"', 1)
             if end < 0 or "\\" in text[1:end] or not _REST.match(text, end + 1):
@@ -129,12 +127,7 @@ class _Reader:
                 if (key is None) is is_map:
                     raise _Decline
                 if is_map:
-                    if key in container:
-                        raise _Decline
-                    if key[0] in self.starts:
-                        name = self.plain[key]
-                        if name.__class__ is not str or name != key:
-                            raise _Decline
+                    self.key(container, key)
                     container[key] = value
                     table[key] = (line, col + found.start("k") + 1)
                 else:
@@ -158,10 +151,24 @@ class _Reader:
         value = found.group("q")
         if value is not None:
             return value.replace("''", "'")
-        value = found.group("p")
-        if value[0] == "-" and (len(value) == 1 or value[1] == " "):
+        return self.scalar(found.group("p"))
+
+    def scalar(self, text: str) -> Any:
+        """A plain scalar's value (``text`` stripped, not empty)."""
+        lead = text[0]
+        if lead == "-" and (len(text) == 1 or text[1] == " "):
+            raise _Decline  # a list item where a value is
+        return self.plain[text] if lead in self.starts else text
+
+    def key(self, mapping: dict, key: str) -> None:
+        """Decline a key ``mapping`` has already (KS003: the event loop's message, at
+        libyaml's positions) or one that reads as null, a bool or a number."""
+        if key in mapping:
             raise _Decline
-        return self.plain[value] if value[0] in self.starts else value
+        if key[0] in self.starts:
+            name = self.plain[key]
+            if name.__class__ is not str or name != key:
+                raise _Decline
 
     def block(self, start: int, parent: int, folded: bool) -> tuple[str, int]:
         """A ``>`` or ``|`` scalar whose lines start at index ``start``, under a key at
@@ -332,12 +339,7 @@ def _read(
                 count += 1
         # a key of the open mapping, and its value ("- value" lines went on above)
         assert key is not None
-        if key in mapping:
-            return False  # KS003: the event loop's message, at libyaml's positions
-        if key[0] in starts:
-            name_value = plain[key]
-            if name_value.__class__ is not str or name_value != key:
-                return False  # a key that reads as null, a bool or a number
+        reader.key(mapping, key)
         table[key] = (index, indent + 1)
         count += 2  # the key and its value (a collection under it counts when it opens)
         if not rest:
