@@ -343,14 +343,8 @@ class _Builder:
                 )
                 return value
         elif event.implicit[0]:
-            if self.implicit is not None:
-                tag = _STR
-                for candidate, match in self.implicit.get(value[:1], ()):
-                    if match(value):
-                        tag = candidate
-                        break
-                if tag is _STR:  # most scalars: ids, names, text
-                    return value
+            if self.implicit is not None:  # the table _PlainValues resolves with
+                return _MATCHERS[2][value]
             else:
                 tag = self.resolved.get(value)
                 if tag is None:
