@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kpispec.catalog import Catalog, Entry, SourceFile
+from kpispec.catalog import Catalog, Entry, KpisAt, SourceFile
 from kpispec.catalog.classify import classify
 from kpispec.config import Config
 from kpispec.errors import UsageError
@@ -26,7 +26,7 @@ from kpispec.load.files import display_path, named_files, outside_include, proje
 from kpispec.load.loader import LoadedFile
 from kpispec.load.pool import auto_jobs, load_files
 from kpispec.record import FrozenRecord, Record
-from kpispec.rules import RULES, Context, Rule, registry
+from kpispec.rules import RULES, Context, Rule, need, registry
 from kpispec.rules.base import unreadable
 
 if TYPE_CHECKING:
@@ -194,8 +194,9 @@ class Base(Record):
         config: Config,
         commit: str = "",  # the commit ``ref`` names
         # its files already built into a classified Catalog (the commit gate's HEAD
-        # check built it): not built again
-        catalog: Catalog | None = None,
+        # check built it), or only its KPIs (what the gate remembered of HEAD): not
+        # built again
+        catalog: Catalog | KpisAt | None = None,
     ) -> None:
         self.ref = ref
         self.sources = sources
@@ -319,13 +320,17 @@ def check_files(
     options: LintOptions | None = None,
     extra: Iterable[Finding] = (),
     catalog_wide_only: bool = False,
+    without_base: list[Finding] | None = None,
 ) -> LintResult:
     """The loaded catalog -> classify -> rules -> the finalize stage (reported files,
     selection, suppression, names and severities, order) -> a :class:`LintResult`.
     ``extra``: findings made before (a folder that could not be read); their paths count
     as reported. ``catalog_wide_only``: skip the rules marked ``FILE_LOCAL`` (the gate's
     ``HEAD``). ``options.cache``: where the dbt manifest's index is kept too (see
-    :mod:`kpispec.dbt.index`)."""
+    :mod:`kpispec.dbt.index`). ``without_base``: a list to fill with the findings the
+    run would have had without ``options.base`` -- every rule's but the goalposts',
+    finalized alone (a waiver of theirs then silences nothing) -- which the commit gate
+    remembers for the next commit, whose ``HEAD`` this catalog becomes."""
     options = options or LintOptions()
     base = options.base
     if callable(base):  # read once the work tree is loaded: its unchanged files are reused
@@ -355,9 +360,15 @@ def check_files(
     # a finding about a file outside the catalog (KS504: a KPI deleted with its file) is
     # kept; until= is compared with the run's today; [waivers] rules apply
     catalog_paths = {f.display for f in files}
-    final = finalize(
-        findings, reported, selection, rules, ctx.today, _waivers(config), catalog_paths
-    )
+    waivers = _waivers(config)
+    final = finalize(findings, reported, selection, rules, ctx.today, waivers, catalog_paths)
+    if without_base is not None:
+        others = [f for f in findings if need(f.code) != "base"]
+        if len(others) < len(findings):  # else the same findings, finalized the same
+            alone = finalize(others, reported, selection, rules, ctx.today, waivers, catalog_paths)
+            without_base.extend(alone.findings)
+        else:
+            without_base.extend(final.findings)
     return _result(catalog, ctx, final, extra)
 
 
@@ -387,13 +398,18 @@ def _context(config: Config, options: LintOptions, base: Base | None) -> Context
 
         dbt = link(config, options.cache)
     return Context(
-        today=options.today or config.today or _dt.date.today(),
+        today=today_of(config, options),
         max_kpis=config.max_kpis,
         config=config,
         base=base_catalog,
         base_ref=base.ref if base else "",
         dbt=dbt,
     )
+
+
+def today_of(config: Config, options: LintOptions) -> _dt.date:
+    """The day a run takes as today: ``--today``, else the config's, else the local date."""
+    return options.today or config.today or _dt.date.today()
 
 
 def _result(catalog: Catalog, ctx: Context, final: Finalized, extra: list[Finding]) -> LintResult:

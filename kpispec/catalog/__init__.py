@@ -413,6 +413,17 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789._-"  # what ids are made of (I
 _FIELD = 8  # bits per letter in a letter-count signature: counts up to 8 fit
 
 
+class KpisAt:
+    """Of the catalog at a revision, only what the goalposts rules read of it
+    (:mod:`kpispec.rules.goalposts`): its KPIs -- for each id, the first entry declared
+    under ``kpis:``, when it is classed KPI there -- in file order. The commit gate
+    rebuilds one from what it remembered of ``HEAD`` (:mod:`kpispec.git.memo`) instead of
+    building and classifying ``HEAD``'s whole catalog again."""
+
+    def __init__(self, kpis: list[Entry]) -> None:
+        self.kpis = kpis
+
+
 class _NearMiss:
     """The closest id by difflib's ratio, as ``get_close_matches(n=1)`` picks it (the
     highest ratio at or above the cutoff; on a tie, the greater id), without computing

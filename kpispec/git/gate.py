@@ -38,6 +38,13 @@ with the rules that read the whole catalog only, unless the config changed (a
 ``FILE_LOCAL`` rule finds the same in an untouched file at both revisions). The
 goalposts reuse ``HEAD``'s catalog as that check built it, and only the entries of
 changed files are compared (an unchanged file's entries are the very same data).
+
+What it works out of ``HEAD`` -- its findings' identities, its KPIs -- it takes, when it
+can, from what an earlier gate remembered of that very catalog (:mod:`kpispec.git.memo`:
+the staged catalog of the last commit made through the gate, or ``HEAD`` checked by a
+gate run before on the same commit), and after checking a catalog it remembers it in
+turn. Then ``HEAD`` is neither built nor checked: the gate costs one catalog's check.
+The output is the same bytes either way.
 """
 
 from __future__ import annotations
@@ -45,10 +52,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kpispec.catalog import Catalog, KpisAt, SourceFile
 from kpispec.errors import ConfigError, GitError, UsageError
 from kpispec.findings import Finding, subtract
 from kpispec.findings.result import LintResult, summarize
 from kpispec.formats.text import plural
+from kpispec.git import memo
 from kpispec.git.reader import BlobReader, Repo
 from kpispec.git.revision import (
     Revision,
@@ -146,10 +155,10 @@ def _lint_staged(
     paths: list[str], options: LintOptions, config_file: str | None, start: Path, ref: str | None
 ) -> LintResult:
     commit = _read(paths, options, config_file, start, ref)
-    head_check = None
+    head = _Head(None, None, [])
     if commit.head is not None and commit.changed:  # HEAD first: its catalog is the base
-        head_check = _check_head(commit, commit.head, options)
-    goalposts = _goalposts(commit, head_check, options)
+        head = _check_head(commit, commit.head, options)
+    goalposts = _goalposts(commit, head, options)
     outside = [
         not_included(
             display_path(commit.repo.top / rel, options.cwd or Path.cwd()),
@@ -158,9 +167,21 @@ def _lint_staged(
         )
         for rel, pattern in commit.outside
     ]
+    # what this catalog's check finds without --base, for the next commit, whose HEAD
+    # it becomes: remembered (see kpispec.git.memo)
+    memo_key = _memo_key(commit, commit.staged, options)
+    without_base: list[Finding] | None = [] if memo_key is not None else None
     staged_result = _check(
-        commit.repo, commit.staged, commit.loaded, options.replace(base=goalposts)
+        commit.repo,
+        commit.staged,
+        commit.loaded,
+        options.replace(base=goalposts),
+        without_base=without_base,
     )
+    if memo_key is not None and without_base is not None and staged_result.catalog is not None:
+        assert options.cache is not None
+        kept = memo.Remembered.of(without_base, staged_result.catalog, complete=True)
+        memo.remember(options.cache, memo_key, kept, unless_kept=True)
     if not commit.staged.catalog:
         staged_result.notes.append(no_kpi_files(commit.staged.config, "in the git index"))
     staged_result.notes.extend(outside)
@@ -168,7 +189,7 @@ def _lint_staged(
         if commit.head_note:
             staged_result.notes.append(commit.head_note)
         return _replan(staged_result, commit)
-    touched, before, local = _at_head(commit, commit.head, staged_result, head_check, options)
+    touched, before, local = _at_head(commit, commit.head, staged_result, head.found, options)
     shown, old = _caused(staged_result.findings, touched, before, local)
     return _replan(_result(staged_result, touched, shown, old), commit)
 
@@ -255,18 +276,67 @@ def _outside(repo: Repo, staged: Revision, named: list[str], blobs: BlobReader) 
     return found
 
 
-def _check_head(commit: _Commit, head: Revision, options: LintOptions) -> LintResult | None:
-    """HEAD's findings (None when HEAD's config names a rule no longer here): with the
-    config unchanged, the rules that read the whole catalog only -- a file-local rule
-    finds in an untouched file (the same bytes) at HEAD what it finds staged."""
+class _Head(Record):
+    """What the gate knows of ``HEAD``: the identities of its findings (None when its
+    config names a rule no longer here), its catalog as the goalposts read it (a
+    classified :class:`Catalog`, or only its KPIs when remembered; None: not known)
+    and its files, loaded."""
+
+    FIELDS = ("found", "catalog", "files")
+
+    def __init__(
+        self,
+        found: list[tuple] | None,
+        catalog: Catalog | KpisAt | None,
+        files: list[SourceFile],
+    ) -> None:
+        self.found, self.catalog, self.files = found, catalog, files
+
+
+def _check_head(commit: _Commit, head: Revision, options: LintOptions) -> _Head:
+    """HEAD's findings and catalog: what the gate remembered of it (:mod:`kpispec.git.
+    memo`), else its check -- with the config unchanged, the rules that read the whole
+    catalog only (a file-local rule finds in an untouched file, the same bytes, at HEAD
+    what it finds staged), remembered in turn."""
+    assert options.cwd is not None
     same_config = commit.staged.config_blobs == head.config_blobs
+    memo_key = _memo_key(commit, head, options)
+    if memo_key is not None:
+        assert options.cache is not None
+        kept = memo.recall(options.cache, memo_key)
+        if kept is not None and (kept.complete or same_config):
+            if commit.base is not head:  # the goalposts compare with another revision
+                return _Head(kept.found, None, [])
+            files = sources(commit.repo, head, commit.loaded, options.cwd)
+            kpis = kept.kpis_at(files)
+            if kpis is not None:
+                return _Head(kept.found, kpis, files)
     try:
-        return _check(commit.repo, head, commit.loaded, options, catalog_wide_only=same_config)
+        result = _check(commit.repo, head, commit.loaded, options, catalog_wide_only=same_config)
     except (UsageError, ConfigError):
+        return _Head(None, None, [])
+    catalog = result.catalog
+    assert catalog is not None
+    if memo_key is not None:
+        assert options.cache is not None
+        kept = memo.Remembered.of(result.findings, catalog, complete=not same_config)
+        memo.remember(options.cache, memo_key, kept)
+    return _Head([f.identity() for f in result.findings], catalog, catalog.files)
+
+
+def _memo_key(commit: _Commit, revision: Revision, options: LintOptions) -> str | None:
+    """Where the gate remembers ``revision``'s check (None: it does not; see
+    :func:`kpispec.git.memo.key`)."""
+    if options.cache is None:
         return None
+    try:
+        rules = registry(revision.config)
+    except ConfigError:  # a broken plugin: the check says so
+        return None
+    return memo.key(options.cache, commit.repo, revision, options, rules)
 
 
-def _goalposts(commit: _Commit, head_check: LintResult | None, options: LintOptions) -> Base | None:
+def _goalposts(commit: _Commit, head: _Head, options: LintOptions) -> Base | None:
     """The catalog the goalposts rules compare the staged one with, as ``--base REF``
     reads it (its own config, its files loaded): None before the first commit, and when
     nothing could have moved (the catalog and config are HEAD's)."""
@@ -275,9 +345,9 @@ def _goalposts(commit: _Commit, head_check: LintResult | None, options: LintOpti
         return None
     assert options.cwd is not None
     ref, config, sha = commit.base_ref, base.config, commit.base_commit
-    if base is commit.head and head_check is not None and head_check.catalog is not None:
-        built = head_check.catalog  # classified by HEAD's check: not built twice
-        return Base(ref, built.files, config, sha, catalog=built)
+    if base is commit.head and head.catalog is not None:
+        # classified by HEAD's check, or its KPIs remembered: not built twice
+        return Base(ref, head.files, config, sha, catalog=head.catalog)
     return Base(ref, sources(commit.repo, base, commit.loaded, options.cwd), config, sha)
 
 
@@ -285,7 +355,7 @@ def _at_head(
     commit: _Commit,
     head: Revision,
     staged_result: LintResult,
-    head_result: LintResult | None,
+    head_found: list[tuple] | None,
     options: LintOptions,
 ) -> tuple[set[str], list[tuple], set[str]]:
     """What ``HEAD`` already had: the display paths of the files the commit touches
@@ -305,9 +375,9 @@ def _at_head(
         local = {code for code in found if getattr(rules.get(code), "FILE_LOCAL", False)}
     if not commit.changed:  # the same catalog and config as HEAD: nothing new can be found
         return touched, [f.identity() for f in staged_result.findings], local
-    if head_result is None:  # HEAD's config names a rule no longer here
+    if head_found is None:  # HEAD's config names a rule no longer here
         return {display(repo, path, options.cwd) for path in staged.catalog}, [], set()
-    return touched, [f.identity() for f in head_result.findings], local
+    return touched, head_found, local
 
 
 def _caused(
@@ -400,6 +470,7 @@ def _check(
     loaded: dict,
     options: LintOptions,
     catalog_wide_only: bool = False,
+    without_base: list[Finding] | None = None,
 ) -> LintResult:
     assert options.cwd is not None
     selection = make_selection(revision.config, options.select, options.ignore)
@@ -408,4 +479,5 @@ def _check(
         revision.config,
         options.replace(selection=selection),
         catalog_wide_only=catalog_wide_only,
+        without_base=without_base,
     )

@@ -46,6 +46,11 @@ NEEDS: tuple[tuple[str, str], ...] = (
 )
 
 
+def need(code: str) -> str | None:
+    """What the rule of ``code`` needs of a run (:data:`NEEDS`; None: nothing)."""
+    return next((need for prefix, need in NEEDS if code.startswith(prefix)), None)
+
+
 def _has(need: str | None, ctx: Any) -> bool:
     """Whether a run (its ``ctx``) has what a rule needs (None: nothing)."""
     if need is None:
@@ -78,8 +83,7 @@ class Rule:
         setattr_(self, "module_name", module_name)
         setattr_(self, "CODE", code)
         setattr_(self, "NAME", name)
-        needs = next((need for prefix, need in NEEDS if code.startswith(prefix)), None)
-        setattr_(self, "_needs", needs)
+        setattr_(self, "_needs", need(code))
         setattr_(self, "_module", None)
         setattr_(self, "_own_check", None)  # the module's check when it was imported
 

@@ -17,7 +17,7 @@ import datetime as _dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from kpispec.catalog import KINDS, Catalog, SourceFile
+from kpispec.catalog import KINDS, Catalog, KpisAt, SourceFile
 from kpispec.findings import Finding
 from kpispec.record import FrozenRecord
 
@@ -33,9 +33,10 @@ class Context(FrozenRecord):
     today: _dt.date
     max_kpis: int
     config: Config | None  # for rules that read their own settings (policies)
-    # --base REF: the catalog at REF (a Catalog, classified, read with REF's config) and
-    # REF as the user wrote it; None without --base (the KS5xx rules report nothing)
-    base: Catalog | None
+    # --base REF: the catalog at REF (a Catalog, classified, read with REF's config; or
+    # only its KPIs, a KpisAt: what the goalposts read) and REF as the user wrote it;
+    # None without --base (the KS5xx rules report nothing)
+    base: Catalog | KpisAt | None
     base_ref: str
     # [tool.kpispec.dbt]: a kpispec.dbt.index.DbtLink (the manifest's index, loaded on
     # first use, or why it cannot be used); None when no manifest is configured
@@ -46,7 +47,7 @@ class Context(FrozenRecord):
         today: _dt.date,
         max_kpis: int = 7,
         config: Config | None = None,
-        base: Catalog | None = None,
+        base: Catalog | KpisAt | None = None,
         base_ref: str = "",
         dbt: DbtLink | None = None,
     ) -> None:

@@ -17,9 +17,10 @@ they never read git themselves.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from kpispec.catalog import Catalog, Entry, as_date, is_number
+from kpispec.catalog import Catalog, Entry, KpisAt, as_date, is_number
 from kpispec.text import shorten
 
 
@@ -40,21 +41,25 @@ def running_at_base(ctx: Any) -> list[Entry]:
     """The entries classed KPI in the catalog at REF whose timeframe was running (the
     first entry declared under ``kpis:`` of each id: a second one is KS004's business).
     Worked out once per run (five rules ask), kept on the catalog at REF."""
-    base: Catalog | None = ctx.base
+    base: Catalog | KpisAt | None = ctx.base
     if base is None:
         return []
     memo = base.__dict__.setdefault("_goalposts", {})
     if "running" not in memo:
-        seen: set[str] = set()
-        found = []
-        for old in base.kpis:
-            if old.id in seen:
-                continue
-            seen.add(old.id)
-            if old.is_kpi and running(old, ctx.today):
-                found.append(old)
-        memo["running"] = found
+        memo["running"] = [old for old in classed_kpis(base.kpis) if running(old, ctx.today)]
     return memo["running"]
+
+
+def classed_kpis(kpis: Iterable[Entry]) -> Iterator[Entry]:
+    """Of the entries declared under ``kpis:``, the first of each id (a second one is
+    KS004's business), when it is classed KPI: the KPIs a catalog at REF holds."""
+    seen: set[str] = set()
+    for entry in kpis:
+        if entry.id in seen:
+            continue
+        seen.add(entry.id)
+        if entry.is_kpi:
+            yield entry
 
 
 def pairs(catalog: Catalog, ctx: Any) -> list[tuple[Entry, Entry]]:
@@ -62,7 +67,7 @@ def pairs(catalog: Catalog, ctx: Any) -> list[tuple[Entry, Entry]]:
     ``kpis:`` now (where it moved to under ``metrics:``, or is gone, KS504 says so), and
     changed: an entry of a file whose bytes did not change is the very same data (the
     loaded file is reused), so no field of it moved. Worked out once per run."""
-    base: Catalog | None = ctx.base
+    base: Catalog | KpisAt | None = ctx.base
     if base is None:
         return []
     memo = base.__dict__.setdefault("_goalposts", {})
