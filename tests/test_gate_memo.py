@@ -320,3 +320,13 @@ def test_a_kpi_no_longer_where_it_was_remembered_is_a_miss(tmp_path):
         ("b.yaml", 0, 3, 5, "arr"),
     ]:
         assert memo.Remembered([], True, [wrong]).kpis_at([source]) is None, wrong
+
+
+def test_a_finding_key_marshal_cannot_keep_is_not_remembered(tmp_path):
+    """A YAML key may be a date (``2026-01-01: x``), and a KS002 finding's key holds it."""
+    import datetime as dt
+
+    cache = FileCache(tmp_path / "cache")
+    kept = memo.Remembered([("a.yaml", None, "KS002", ("kpis", 0, dt.date(2026, 1, 1)))], True, [])
+    memo.remember(cache, "blob-test", kept)  # no error: not kept
+    assert memo.recall(cache, "blob-test") is None

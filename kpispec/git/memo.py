@@ -149,7 +149,10 @@ def remember(
     found_by_path: dict[str, list[tuple]] = {}
     for path, entry, code, keys in remembered.found:
         found_by_path.setdefault(path, []).append((entry, code, keys))
-    data = marshal.dumps((remembered.complete, found_by_path, remembered.kpis))
+    try:
+        data = marshal.dumps((remembered.complete, found_by_path, remembered.kpis))
+    except ValueError:  # a key holding what marshal does not keep (a date, say): not kept
+        return
     cache.put_blob(memo_key, zlib.compress(data, 1))
 
 
@@ -164,8 +167,11 @@ def _code() -> bytes:
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")
             for name in sorted(names):
                 if name.endswith((".py", ".json")):
-                    info = os.stat(os.path.join(folder, name))
-                    rel = os.path.relpath(os.path.join(folder, name), top)
-                    rows.append(f"{rel} {info.st_size} {info.st_mtime_ns}")
+                    path = os.path.join(folder, name)
+                    try:
+                        info = os.stat(path)
+                    except OSError:  # gone meanwhile: then a key of its own
+                        continue
+                    rows.append(f"{os.path.relpath(path, top)} {info.st_size} {info.st_mtime_ns}")
         _CODE.append("\n".join(rows).encode())
     return _CODE[0]
