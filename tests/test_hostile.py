@@ -68,6 +68,7 @@ class Run:
     seconds: float
     rss_mb: float
     timed_out: bool
+    cpu_seconds: float = 0.0  # user + system time of the command (wait4), not the launcher's
 
     def findings(self) -> list[dict]:
         return json.loads(self.stdout)["findings"]
@@ -78,7 +79,8 @@ class Run:
 # had when it called exec into the new program's ru_maxrss, so every child of a test
 # process grown large in a long session would measure that size. This small launcher
 # starts the command from its own small memory, waits for it, writes its ru_maxrss
-# (KiB) to the file named first, and ends as it ended (its exit code, or its signal).
+# (KiB) and its CPU time (s) to the file named first, and ends as it ended (its exit
+# code, or its signal).
 LAUNCHER = """
 import os, signal, sys
 pid = os.fork()
@@ -86,7 +88,7 @@ if pid == 0:
     os.execv(sys.argv[2], sys.argv[2:])
 _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as report:
-    report.write(str(usage.ru_maxrss))
+    report.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 if os.WIFSIGNALED(status):
     signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
     os.kill(os.getpid(), os.WTERMSIG(status))
@@ -146,7 +148,7 @@ def run_measured(
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        rss_kib = rss.read().strip()
+        rss_kib, _, cpu = rss.read().strip().partition(" ")
         # a measure that cannot fail is no measure: a real Python run is over 5 MiB
         assert killed.is_set() or int(rss_kib or 0) > 5 * 1024, rss_kib
         out.seek(0)
@@ -158,6 +160,7 @@ def run_measured(
             seconds,
             int(rss_kib) / 1024 if rss_kib else 0.0,
             killed.is_set(),
+            float(cpu) if cpu else 0.0,
         )
 
 
