@@ -320,17 +320,18 @@ def check_files(
     options: LintOptions | None = None,
     extra: Iterable[Finding] = (),
     catalog_wide_only: bool = False,
-    without_base: list[Finding] | None = None,
+    catalog_wide: list[Finding] | None = None,
 ) -> LintResult:
     """The loaded catalog -> classify -> rules -> the finalize stage (reported files,
     selection, suppression, names and severities, order) -> a :class:`LintResult`.
     ``extra``: findings made before (a folder that could not be read); their paths count
     as reported. ``catalog_wide_only``: skip the rules marked ``FILE_LOCAL`` (the gate's
     ``HEAD``). ``options.cache``: where the dbt manifest's index is kept too (see
-    :mod:`kpispec.dbt.index`). ``without_base``: a list to fill with the findings the
-    run would have had without ``options.base`` -- every rule's but the goalposts',
-    finalized alone (a waiver of theirs then silences nothing) -- which the commit gate
-    remembers for the next commit, whose ``HEAD`` this catalog becomes."""
+    :mod:`kpispec.dbt.index`). ``catalog_wide``: a list to fill with what a run of the
+    catalog-wide rules only, without ``options.base``, would report -- their findings
+    alone, finalized (a waiver of another rule's code then silences nothing) -- which
+    the commit gate remembers for the next commit, whose ``HEAD`` this catalog becomes
+    (and which its ``HEAD`` check reports, with the config unchanged)."""
     options = options or LintOptions()
     base = options.base
     if callable(base):  # read once the work tree is loaded: its unchanged files are reused
@@ -352,7 +353,15 @@ def check_files(
             and not getattr(rule, "FILE_LOCAL", False)
         }
     )
-    findings = run_rules(catalog, ctx, selection, running, options.debug)
+    if catalog_wide is None:
+        findings = run_rules(catalog, ctx, selection, running, options.debug)
+    else:  # rule by rule, in the same order: which findings are the catalog-wide rules'
+        findings, wide = [], []
+        for code, rule in running.items():
+            found = run_rules(catalog, ctx, selection, {code: rule}, options.debug)
+            findings.extend(found)
+            if found and need(code) != "base" and not getattr(rule, "FILE_LOCAL", False):
+                wide.extend(found)
     extra = list(extra)
     findings.extend(extra)
     reported = {f.path: "" for f in extra}
@@ -362,13 +371,10 @@ def check_files(
     catalog_paths = {f.display for f in files}
     waivers = _waivers(config)
     final = finalize(findings, reported, selection, rules, ctx.today, waivers, catalog_paths)
-    if without_base is not None:
-        others = [f for f in findings if need(f.code) != "base"]
-        if len(others) < len(findings):  # else the same findings, finalized the same
-            alone = finalize(others, reported, selection, rules, ctx.today, waivers, catalog_paths)
-            without_base.extend(alone.findings)
-        else:
-            without_base.extend(final.findings)
+    if catalog_wide is not None:
+        wide.extend(extra)
+        alone = finalize(wide, reported, selection, rules, ctx.today, waivers, catalog_paths)
+        catalog_wide.extend(alone.findings)
     return _result(catalog, ctx, final, extra)
 
 

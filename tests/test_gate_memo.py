@@ -127,6 +127,42 @@ def test_a_memo_of_the_catalog_wide_rules_does_not_serve_a_config_change(memo_ga
     assert memo_gate.run()[2] == 1  # and that complete check is remembered
 
 
+OTHER = "\nkpispec: 1\nmetrics:\n  - id: a\n    name: A\n"
+FEEDS = """
+kpispec: 1
+metrics:
+  - id: m
+    name: M
+    colour: red  # kpispec: disable=KS002
+    feeds: [k]  # kpispec: disable=KS005
+"""
+STRICT = 'today = "2026-06-01"\nignore = ["KS1", "KS2"]\n[severity]\nKS901 = "error"\n'
+
+
+@pytest.mark.parametrize("route", ["next commit", "retry"])
+def test_a_check_of_every_rule_does_not_serve_a_head_checked_with_the_same_config(memo_gate, route):
+    """The gate checks HEAD with the catalog-wide rules only when the config is the same,
+    and then a directive for a file-local code reads as silencing nothing at HEAD
+    (KS901, all of a file's alike): that KS901 offsets one the commit causes. What the
+    gate remembered must say the same as that check, not what every rule finds."""
+    files = {"kpispec.toml": STRICT, "kpis/x.yaml": FEEDS, "kpis/a.yaml": OTHER}
+    if route == "next commit":  # HEAD is a catalog the last gate checked, staged
+        memo_gate.gate.commit_base(files)
+        memo_gate.gate.stage({"kpis/a.yaml": OTHER.replace("name: A", "name: A2")})
+        memo_gate.run()
+        memo_gate.commit()
+    else:  # HEAD checked by a gate on a config change, then that change unstaged
+        memo_gate.gate.commit_base(files)
+        memo_gate.gate.stage({"kpispec.toml": "max-kpis = 5\n" + STRICT})
+        memo_gate.run()
+        memo_gate.gate.stage({"kpispec.toml": STRICT})
+    memo_gate.gate.stage({"kpis/k.yaml": "\nkpispec: 1\nkpis:\n  - id: k\n    name: K\n"})
+    after = memo_gate.run()
+    assert after[:2] == memo_gate.fresh(), after
+    if route == "next commit":
+        assert after[2] == 1, after  # remembered, and the same bytes
+
+
 @pytest.mark.parametrize(
     "args",
     [["--today", "2026-07-01"], ["--select", "KS1,KS5"], ["--ignore", "KS504"]],
@@ -155,11 +191,40 @@ def test_a_damaged_memo_is_a_miss(memo_gate):
     assert again[2] == 2 and again[:2] == first[:2], again
 
 
-def damaged() -> bytes:
+def damaged(data: bytes = b"not a memo") -> bytes:
+    """A cache blob that passes the cache's own check (its CRC) holding ``data``."""
     from kpispec.load.cache import _crc
 
-    data = b"not a memo"
     return b"B" + _crc(data) + data
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        (None, None, [("kpis/sales.yaml", "0", 3, 5, "arr")]),  # an index that is a string
+        ({"kpis/sales.yaml": [("arr", "KS101", ["target"])]}, None, []),  # a list in a key
+        ({"kpis/sales.yaml": [(1, "KS101", None)]}, None, []),  # an entry that is a number
+        ({"kpis/sales.yaml": "KS101"}, None, []),
+        (None, None, None),
+        "three",
+    ],
+    ids=["index", "key", "entry", "rows", "kpis", "shape"],
+)
+def test_a_memo_that_reads_but_is_not_one_is_a_miss(memo_gate, kept):
+    """Bytes that pass the CRC, zlib and marshal but hold the wrong types: a miss, never
+    an internal error (only kpispec writes there, but the cache folder is the user's)."""
+    import marshal
+    import zlib
+
+    memo_gate.gate.commit_base(BASE)
+    memo_gate.gate.stage({"kpis/sales.yaml": EASED})
+    first = memo_gate.run()
+    blob = damaged(zlib.compress(marshal.dumps(kept)))
+    with sqlite3.connect(memo_gate.cache / "files-v2.sqlite") as db:
+        for key in memo_gate.blobs():
+            db.execute("UPDATE entries SET entry = ? WHERE key = ?", (blob, key))
+    again = memo_gate.run()
+    assert again[2] == 2 and again[:2] == first[:2], again
 
 
 def test_no_cache_remembers_nothing(memo_gate):
@@ -295,19 +360,23 @@ def test_a_kpi_no_longer_where_it_was_remembered_is_a_miss(tmp_path):
         Finding("KS101", "a.yaml", 3, 5, "m", entry="arr"),
         Finding("KS501", "a.yaml", 4, 5, "m", entry="arr", key=("target", "value")),
     ]
-    kept = memo.Remembered.of(findings, catalog, True)
+    kept = memo.Remembered.of(findings, catalog, wide=True)
     assert kept.kpis == [("a.yaml", 0, 3, 5, "arr")]  # the first of its id only
-    assert kept.found == [
+    assert kept.found(wide=True) == [
         ("a.yaml", "arr", "KS101", None),
         ("a.yaml", "arr", "KS501", ("target", "value")),
     ]
+    assert kept.found(wide=False) is None  # every rule's findings: not known
+    # a check of every rule, later: both kept
+    both = memo.Remembered.of(findings[:1], catalog, wide=False, kept=kept)
+    assert (both.wide, both.whole) == (kept.wide, [("a.yaml", "arr", "KS101", None)])
     cache = FileCache(tmp_path / "cache")  # kept and read back as they were
-    memo.remember(cache, "blob-test", kept)
+    memo.remember(cache, "blob-test", both)
     back = memo.recall(cache, "blob-test")
-    assert back is not None and (back.found, back.complete, back.kpis) == (
-        kept.found,
-        True,
-        kept.kpis,
+    assert back is not None and (back.wide, back.whole, back.kpis) == (
+        both.wide,
+        both.whole,
+        both.kpis,
     )
     rebuilt = kept.kpis_at([source])
     assert rebuilt is not None and [(e.id, e.line, e.column, e.is_kpi) for e in rebuilt.kpis] == [
@@ -319,7 +388,7 @@ def test_a_kpi_no_longer_where_it_was_remembered_is_a_miss(tmp_path):
         ("a.yaml", 0, 3, 5, "nrr"),
         ("b.yaml", 0, 3, 5, "arr"),
     ]:
-        assert memo.Remembered([], True, [wrong]).kpis_at([source]) is None, wrong
+        assert memo.Remembered([], None, [wrong]).kpis_at([source]) is None, wrong
 
 
 def test_a_finding_key_marshal_cannot_keep_is_not_remembered(tmp_path):
@@ -327,6 +396,6 @@ def test_a_finding_key_marshal_cannot_keep_is_not_remembered(tmp_path):
     import datetime as dt
 
     cache = FileCache(tmp_path / "cache")
-    kept = memo.Remembered([("a.yaml", None, "KS002", ("kpis", 0, dt.date(2026, 1, 1)))], True, [])
+    kept = memo.Remembered([("a.yaml", None, "KS002", ("kpis", 0, dt.date(2026, 1, 1)))], None, [])
     memo.remember(cache, "blob-test", kept)  # no error: not kept
     assert memo.recall(cache, "blob-test") is None

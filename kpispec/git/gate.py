@@ -167,20 +167,20 @@ def _lint_staged(
         )
         for rel, pattern in commit.outside
     ]
-    # what this catalog's check finds without --base, for the next commit, whose HEAD
-    # it becomes: remembered (see kpispec.git.memo)
+    # what a check of this catalog as a HEAD finds, for the next commit, whose HEAD it
+    # becomes: remembered (see kpispec.git.memo)
     memo_key = _memo_key(commit, commit.staged, options)
-    without_base: list[Finding] | None = [] if memo_key is not None else None
+    wide: list[Finding] | None = [] if memo_key is not None else None
     staged_result = _check(
         commit.repo,
         commit.staged,
         commit.loaded,
         options.replace(base=goalposts),
-        without_base=without_base,
+        catalog_wide=wide,
     )
-    if memo_key is not None and without_base is not None and staged_result.catalog is not None:
+    if memo_key is not None and wide is not None and staged_result.catalog is not None:
         assert options.cache is not None
-        kept = memo.Remembered.of(without_base, staged_result.catalog, complete=True)
+        kept = memo.Remembered.of(wide, staged_result.catalog, wide=True)
         memo.remember(options.cache, memo_key, kept, unless_kept=True)
     if not commit.staged.catalog:
         staged_result.notes.append(no_kpi_files(commit.staged.config, "in the git index"))
@@ -301,16 +301,18 @@ def _check_head(commit: _Commit, head: Revision, options: LintOptions) -> _Head:
     assert options.cwd is not None
     same_config = commit.staged.config_blobs == head.config_blobs
     memo_key = _memo_key(commit, head, options)
+    kept = None
     if memo_key is not None:
         assert options.cache is not None
         kept = memo.recall(options.cache, memo_key)
-        if kept is not None and (kept.complete or same_config):
+        found = kept.found(wide=same_config) if kept is not None else None
+        if kept is not None and found is not None:
             if commit.base is not head:  # the goalposts compare with another revision
-                return _Head(kept.found, None, [])
+                return _Head(found, None, [])
             files = sources(commit.repo, head, commit.loaded, options.cwd)
             kpis = kept.kpis_at(files)
             if kpis is not None:
-                return _Head(kept.found, kpis, files)
+                return _Head(found, kpis, files)
     try:
         result = _check(commit.repo, head, commit.loaded, options, catalog_wide_only=same_config)
     except (UsageError, ConfigError):
@@ -319,7 +321,7 @@ def _check_head(commit: _Commit, head: Revision, options: LintOptions) -> _Head:
     assert catalog is not None
     if memo_key is not None:
         assert options.cache is not None
-        kept = memo.Remembered.of(result.findings, catalog, complete=not same_config)
+        kept = memo.Remembered.of(result.findings, catalog, wide=same_config, kept=kept)
         memo.remember(options.cache, memo_key, kept)
     return _Head([f.identity() for f in result.findings], catalog, catalog.files)
 
@@ -470,7 +472,7 @@ def _check(
     loaded: dict,
     options: LintOptions,
     catalog_wide_only: bool = False,
-    without_base: list[Finding] | None = None,
+    catalog_wide: list[Finding] | None = None,
 ) -> LintResult:
     assert options.cwd is not None
     selection = make_selection(revision.config, options.select, options.ignore)
@@ -479,5 +481,5 @@ def _check(
         revision.config,
         options.replace(selection=selection),
         catalog_wide_only=catalog_wide_only,
-        without_base=without_base,
+        catalog_wide=catalog_wide,
     )

@@ -9,10 +9,14 @@ last commit made through it (or ``HEAD`` itself, when a commit the gate refused 
 again). So after each check the gate keeps, in kpispec's cache, the two things it would
 need of that catalog as a ``HEAD``, and the next gate takes them instead of checking it:
 
-* the identities of its findings (path, entry, code, key) as a check without ``--base``
-  finds them: every rule's (``complete``) or, when ``HEAD`` was checked with the same
-  config as the index, the catalog-wide rules' only -- then they serve only a commit
-  that keeps that config, as that check would;
+* the identities of its findings (path, entry, code, key) as the gate's check of it as
+  a ``HEAD`` finds them (no ``--base``): with the config unchanged, the catalog-wide
+  rules' only (``wide``); after a config change, every rule's (``whole``). A check
+  gives one of the two; a staged catalog is kept with the first, worked out from its
+  own check (:func:`kpispec.lint.check_files`'s ``catalog_wide``), since a commit
+  seldom changes the config. The two differ (with the catalog-wide rules only, a
+  directive for a file-local code silences nothing: KS901), and a memo must say what
+  the check it stands for would;
 * where its KPIs are (:func:`~kpispec.rules.goalposts.classed_kpis`: file, index under
   ``kpis:``, line, column and id), rebuilt as a :class:`~kpispec.catalog.KpisAt` over
   ``HEAD``'s loaded files, which the gate loads anyway.
@@ -56,24 +60,35 @@ _CODE: list[bytes] = []  # kpispec's modules, by size and modification time (wor
 class Remembered(Record):
     """What the gate keeps of a catalog it checked (see the module's docstring)."""
 
-    FIELDS = ("found", "complete", "kpis")
+    FIELDS = ("wide", "whole", "kpis")
 
     def __init__(
         self,
-        found: list[tuple],  # the identities of its findings, without --base
-        complete: bool,  # every rule ran (False: the catalog-wide ones only)
+        # the identities of its findings without --base: of the catalog-wide rules only,
+        # of every rule (None: not known)
+        wide: list[tuple] | None,
+        whole: list[tuple] | None,
         kpis: list[tuple[str, int, int, int, str]],  # (display path, index, line, column, id)
     ) -> None:
-        self.found, self.complete, self.kpis = found, complete, kpis
+        self.wide, self.whole, self.kpis = wide, whole, kpis
 
     @classmethod
-    def of(cls, findings: list[Finding], catalog: Catalog, complete: bool) -> Remembered:
-        """What to keep of a check: its findings without ``--base``, its catalog."""
+    def of(
+        cls, findings: list[Finding], catalog: Catalog, wide: bool, kept: Remembered | None = None
+    ) -> Remembered:
+        """What to keep of a check: its findings without ``--base`` (``wide``: the
+        catalog-wide rules' only), its catalog's KPIs, and what ``kept`` knew already
+        of the other kind of findings."""
         kpis = [
             (entry.file.display, entry.path[1], entry.line, entry.column, entry.id)
             for entry in classed_kpis(catalog.kpis)
         ]
-        return cls([f.identity() for f in findings], complete, kpis)
+        found = [f.identity() for f in findings]
+        other = None if kept is None else kept.whole if wide else kept.wide
+        return cls(found, other, kpis) if wide else cls(other, found, kpis)
+
+    def found(self, wide: bool) -> list[tuple] | None:
+        return self.wide if wide else self.whole
 
     def kpis_at(self, files: list[SourceFile]) -> KpisAt | None:
         """The KPIs rebuilt over the revision's loaded ``files``; None when one of them
@@ -121,20 +136,45 @@ def recall(cache: FileCache, memo_key: str) -> Remembered | None:
     if blob is None:
         return None
     try:
-        kept = marshal.loads(zlib.decompress(blob))
-        complete, found_by_path, kpis = kept
-        found = [
-            (path, entry, code, keys)
-            for path, rows in found_by_path.items()
-            for entry, code, keys in rows
-        ]
-        if not isinstance(complete, bool) or not isinstance(kpis, list):
-            return None
-        if not all(isinstance(row, tuple) and len(row) == 5 for row in kpis):
+        wide, whole, kpis = marshal.loads(zlib.decompress(blob))
+        found = [_identities(by_path) for by_path in (wide, whole)]
+        if not isinstance(kpis, list) or not all(map(_is_kpi_row, kpis)):
             return None
     except (ValueError, TypeError, EOFError, AttributeError, zlib.error):
         return None  # damaged, or kept by another version: a miss
-    return Remembered(found, complete, kpis)
+    return Remembered(found[0], found[1], kpis)
+
+
+def _identities(by_path: Any) -> list[tuple] | None:
+    """Identities kept by path (see :func:`remember`) as a list, each checked to be one
+    (a string path and code, an entry that is a string or None, a key that is a tuple
+    or None, all of them hashable); a TypeError when they are not."""
+    if by_path is None:
+        return None
+    found = []
+    for path, rows in by_path.items():
+        for entry, code, keys in rows:
+            identity = (path, entry, code, keys)
+            hash(identity)  # a TypeError for a list inside
+            if not (
+                isinstance(path, str)
+                and isinstance(code, str)
+                and (entry is None or isinstance(entry, str))
+                and (keys is None or isinstance(keys, tuple))
+            ):
+                raise TypeError("not an identity")
+            found.append(identity)
+    return found
+
+
+def _is_kpi_row(row: Any) -> bool:
+    return (
+        isinstance(row, tuple)
+        and len(row) == 5
+        and isinstance(row[0], str)
+        and all(type(n) is int for n in row[1:4])
+        and isinstance(row[4], str)
+    )
 
 
 def remember(
@@ -146,11 +186,16 @@ def remember(
     same staged catalog: the same key, the same check)."""
     if unless_kept and cache.get_blob(memo_key) is not None:
         return
-    found_by_path: dict[str, list[tuple]] = {}
-    for path, entry, code, keys in remembered.found:
-        found_by_path.setdefault(path, []).append((entry, code, keys))
+    kept = []
+    for found in (remembered.wide, remembered.whole):
+        by_path: dict[str, list[tuple]] | None = None
+        if found is not None:
+            by_path = {}
+            for path, entry, code, keys in found:
+                by_path.setdefault(path, []).append((entry, code, keys))
+        kept.append(by_path)
     try:
-        data = marshal.dumps((remembered.complete, found_by_path, remembered.kpis))
+        data = marshal.dumps((kept[0], kept[1], remembered.kpis))
     except ValueError:  # a key holding what marshal does not keep (a date, say): not kept
         return
     cache.put_blob(memo_key, zlib.compress(data, 1))
