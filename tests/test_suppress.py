@@ -950,3 +950,37 @@ def test_directive_suppressed_and_policy_read_and_compare_as_the_dataclasses_did
     assert (policy.source, policy.table) == ("the config", "[tool.kpispec.waivers]")
     with pytest.raises(dataclasses.FrozenInstanceError):
         policy.max_days = 1  # type: ignore[misc]
+
+
+def test_the_look_before_reading_each_line_misses_no_directive():
+    """parse() reads a text line by line only when some "kpispec:" in it follows a "#"
+    and blanks: every line where a directive starts (``ANY_DIRECTIVE``) has one, so a
+    text the look turns away holds none -- over texts of the pieces a directive is made
+    of, line breaks of every kind among them."""
+    import random
+
+    from kpispec.findings import suppress
+
+    rng = random.Random(28)
+    pieces = ["#", " ", "\t", "\n", "\r\n", "\x0b", "\x85", "\u2028", "kpispec:", "x", "=",
+              " disable=KS101", "disable-file=KS2", 'reason="a"', ",", "until=2026-01-01"]  # fmt: skip
+    looked = started = 0
+    for _ in range(60_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        starts = any(suppress.ANY_DIRECTIVE.search(line) for line in text.splitlines())
+        may = suppress._may_hold_directive(text)
+        assert may or not starts, repr(text)
+        assert may or parse(text) == [], repr(text)
+        looked += may
+        started += starts
+    assert started > 500 and looked > started  # both kinds met, and the look is cheap, not exact
+
+
+@pytest.mark.timeout(60)
+def test_the_look_is_linear_in_a_hostile_text():
+    """Blanks before every "kpispec:": each run is walked once."""
+    from kpispec.findings import suppress
+
+    assert not suppress._may_hold_directive(("x" + " " * 1000 + "kpispec:") * 2000)
+    assert not suppress._may_hold_directive(" " * 1_000_000 + "kpispec:")
+    assert suppress._may_hold_directive("x" * 1_000_000 + "#" + " " * 1000 + "kpispec:")
