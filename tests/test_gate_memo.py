@@ -399,3 +399,25 @@ def test_a_finding_key_marshal_cannot_keep_is_not_remembered(tmp_path):
     kept = memo.Remembered([("a.yaml", None, "KS002", ("kpis", 0, dt.date(2026, 1, 1)))], None, [])
     memo.remember(cache, "blob-test", kept)  # no error: not kept
     assert memo.recall(cache, "blob-test") is None
+
+
+def test_kpispecs_own_code_is_in_the_key(tmp_path, monkeypatch):
+    """Every module, by size and modification time: a rule edited (an editable install,
+    another commit installed as the same version) is a new key."""
+    code = memo._code().decode()
+    rows = dict(line.rsplit(" ", 2)[0:1] + [line] for line in code.splitlines())
+    for module in (
+        "rules/ks501_target_eased.py",
+        "git/gate.py",
+        "lint.py",
+        "data/kpispec-1.schema.json",
+    ):
+        assert module in rows, module
+    module = Path(memo.__file__).resolve().parent.parent / "rules" / "ks501_target_eased.py"
+    info = module.stat()
+    assert rows["rules/ks501_target_eased.py"].endswith(f" {info.st_size} {info.st_mtime_ns}")
+    cache, options = FileCache(tmp_path / "cache"), LintOptions(cwd=Path("/repo"))
+    plain = _revision(Config(root=Path("/repo")))
+    before = memo.key(cache, _Repo(), plain, options, RULES)  # type: ignore[arg-type]
+    monkeypatch.setattr(memo, "_CODE", [code.replace(str(info.st_mtime_ns), "1").encode()])
+    assert memo.key(cache, _Repo(), plain, options, RULES) != before  # type: ignore[arg-type]

@@ -204,19 +204,25 @@ def remember(
 def _code() -> bytes:
     """kpispec's own modules (and packaged data), each by path, size and modification
     time: a changed rule is a new key (the cache's salt covers the version and the
-    loader's code by content)."""
+    loader's code by content). Under a millisecond: one scan of each folder, one stat
+    of each file."""
     if not _CODE:
-        top = Path(__file__).resolve().parent.parent
-        rows = []
-        for folder, dirs, names in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(names):
-                if name.endswith((".py", ".json")):
-                    path = os.path.join(folder, name)
-                    try:
-                        info = os.stat(path)
-                    except OSError:  # gone meanwhile: then a key of its own
-                        continue
-                    rows.append(f"{os.path.relpath(path, top)} {info.st_size} {info.st_mtime_ns}")
+        rows: list[str] = []
+
+        def scan(folder: str, prefix: str) -> None:
+            try:
+                with os.scandir(folder) as found:
+                    entries = sorted(found, key=lambda entry: entry.name)
+                for entry in entries:
+                    name = entry.name
+                    if name.endswith((".py", ".json")):
+                        info = entry.stat()
+                        rows.append(f"{prefix}{name} {info.st_size} {info.st_mtime_ns}")
+                    elif name != "__pycache__" and entry.is_dir():
+                        scan(entry.path, f"{prefix}{name}/")
+            except OSError:  # gone meanwhile: then a key of its own
+                rows.append(f"{prefix} ?")
+
+        scan(str(Path(__file__).resolve().parent.parent), "")
         _CODE.append("\n".join(rows).encode())
     return _CODE[0]
