@@ -170,6 +170,12 @@ def _lint_staged(
     # what a check of this catalog as a HEAD finds, for the next commit, whose HEAD it
     # becomes: remembered (see kpispec.git.memo)
     memo_key = _memo_key(commit, commit.staged, options)
+    kept = None
+    if memo_key is not None:
+        assert options.cache is not None
+        kept = memo.recall(options.cache, memo_key)
+        if kept is not None and kept.wide is not None:  # a gate run again: the same check
+            memo_key = None
     wide: list[Finding] | None = [] if memo_key is not None else None
     staged_result = _check(
         commit.repo,
@@ -180,8 +186,8 @@ def _lint_staged(
     )
     if memo_key is not None and wide is not None and staged_result.catalog is not None:
         assert options.cache is not None
-        kept = memo.Remembered.of(wide, staged_result.catalog, wide=True)
-        memo.remember(options.cache, memo_key, kept, unless_kept=True)
+        kept = memo.Remembered.of(wide, staged_result.catalog, wide=True, kept=kept)
+        memo.remember(options.cache, memo_key, kept)
     if not commit.staged.catalog:
         staged_result.notes.append(no_kpi_files(commit.staged.config, "in the git index"))
     staged_result.notes.extend(outside)

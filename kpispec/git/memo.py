@@ -177,15 +177,10 @@ def _is_kpi_row(row: Any) -> bool:
     )
 
 
-def remember(
-    cache: FileCache, memo_key: str, remembered: Remembered, unless_kept: bool = False
-) -> None:
+def remember(cache: FileCache, memo_key: str, remembered: Remembered) -> None:
     """Keep ``remembered`` under ``memo_key`` (fails soft, as the cache does), in place of
-    what was kept there (a miss: damaged, or the catalog-wide rules' only). With
-    ``unless_kept``, not when something is kept there already (a gate run again on the
-    same staged catalog: the same key, the same check)."""
-    if unless_kept and cache.get_blob(memo_key) is not None:
-        return
+    what was kept there (damaged, or the other kind of findings only: ``remembered``
+    holds those, see :meth:`Remembered.of`)."""
     kept = []
     for found in (remembered.wide, remembered.whole):
         by_path: dict[str, list[tuple]] | None = None
